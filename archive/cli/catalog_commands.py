@@ -1,0 +1,250 @@
+"""Commands that create an archive and catalogue articles: init, add, import, list, show, search,
+edit, deaccession, history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from archive import catalog
+from archive.catalog import NewArticle, load_meta_file, parse_creator
+from archive.cli.common import (
+    CommandFailed,
+    add_json,
+    add_root,
+    fail,
+    one_line,
+    open_from,
+    print_json,
+    progress_bar,
+)
+from archive.layout import init_archive
+from archive.store.index import SEARCH_FIELDS
+
+ORDER = 10
+STATUSES = ("draft", "catalogued", "bagged", "deposited", "deaccessioned")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="create an archive")
+    p.add_argument("dir", nargs="?", default=".", help="folder to create it in (default: here)")
+    p.add_argument("--org", default="", help="Source-Organization for bag-info.txt")
+    p.add_argument("--contact-name", default="", help="Contact-Name for bag-info.txt")
+    p.add_argument("--contact-email", default="", help="Contact-Email for bag-info.txt")
+    p.add_argument("--id-prefix", default="ART", help="accession number prefix (default ART)")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("add", help="catalogue one article file")
+    add_root(p)
+    p.add_argument("file", type=Path)
+    p.add_argument("--meta", type=Path, help="JSON file of record fields")
+    p.add_argument("--title")
+    p.add_argument("--creator", action="append", default=[], help='"Family, Given" (repeatable)')
+    p.add_argument("--publication", help="newspaper, magazine or site (container title)")
+    p.add_argument("--issued", help="publication date: YYYY, YYYY-MM or YYYY-MM-DD")
+    p.add_argument("--url")
+    p.add_argument("--language", help="BCP 47 tag, such as en")
+    p.add_argument("--subject", action="append", default=[], help="subject heading (repeatable)")
+    p.add_argument("--type", dest="record_type", help="article-newspaper, article-magazine, ...")
+    p.add_argument("--allow-duplicate", action="store_true",
+                   help="add even if the same text is already catalogued")
+    p.set_defaults(handler=cmd_add)
+
+    p = sub.add_parser("import", help="catalogue every .txt/.md/.html file in a folder")
+    add_root(p)
+    p.add_argument("dir", type=Path)
+    p.add_argument("--allow-duplicate", action="store_true")
+    add_json(p)
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("list", help="list records")
+    add_root(p)
+    p.add_argument("--status", choices=STATUSES)
+    add_json(p)
+    p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("show", help="show one record")
+    add_root(p)
+    p.add_argument("id")
+    add_json(p)
+    p.add_argument("--text", action="store_true", help="print the preserved text instead")
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("search", help="search metadata (and with --text, the texts)")
+    add_root(p)
+    p.add_argument("query")
+    p.add_argument("--field", choices=SEARCH_FIELDS)
+    p.add_argument("--text", action="store_true", help="also search the article texts")
+    add_json(p)
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("edit", help="change a record's metadata")
+    add_root(p)
+    p.add_argument("id")
+    p.add_argument("--set", dest="assignments", action="append", default=[], metavar="FIELD=VALUE",
+                   help="dotted field path; JSON for lists and objects; empty value removes")
+    p.add_argument("--meta", type=Path, help="JSON file of fields to replace")
+    p.set_defaults(handler=cmd_edit)
+
+    p = sub.add_parser("deaccession", help="withdraw a record (nothing is deleted)")
+    add_root(p)
+    p.add_argument("id")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(handler=cmd_deaccession)
+
+    p = sub.add_parser("history", help="a record's preservation events")
+    add_root(p)
+    p.add_argument("id")
+    add_json(p)
+    p.set_defaults(handler=cmd_history)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    arc = init_archive(args.dir, organization=args.org, contact_name=args.contact_name,
+                       contact_email=args.contact_email, id_prefix=args.id_prefix)
+    print(f"created archive in {arc.root}")
+    return 0
+
+
+def _fields_from_flags(args: argparse.Namespace) -> dict:
+    fields = load_meta_file(args.meta) if args.meta else {}
+    flags = {
+        "title": args.title, "container_title": args.publication, "issued": args.issued,
+        "url": args.url, "language": args.language, "type": args.record_type,
+    }
+    fields.update({k: v for k, v in flags.items() if v is not None})
+    if args.creator:
+        fields["creators"] = [parse_creator(c) for c in args.creator]
+    if args.subject:
+        fields["subjects"] = list(dict.fromkeys(args.subject))
+    return fields
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    arc = open_from(args)
+    record = catalog.add_article(
+        arc, NewArticle(path=args.file, fields=_fields_from_flags(args),
+                        allow_duplicate=args.allow_duplicate)
+    )
+    print(record["id"])
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    arc = open_from(args)
+    total = len(catalog.import_candidates(args.dir))
+    with progress_bar("importing", total) as update:
+        report = catalog.import_folder(arc, args.dir, progress=update,
+                                       allow_duplicate=args.allow_duplicate)
+    if args.json:
+        print_json({"added": [{"file": f, "id": i} for f, i in report.added],
+                    "failed": [{"file": f, "error": e} for f, e in report.failed]})
+    else:
+        for name, record_id in report.added:
+            print(f"{record_id}  {one_line(name)}")
+        for name, error in report.failed:
+            fail(one_line(error) if name in error else f"{one_line(name)}: {one_line(error)}")
+        print(report.summary())
+    return 1 if report.failed else 0
+
+
+def _fixity_mark(row: dict) -> str:
+    outcome = row.get("fixity_outcome")
+    if not outcome:
+        return "-"
+    mark = {"success": "ok", "failure": "FAIL", "warning": "warn"}[outcome]
+    return f"{mark} {row['fixity_at'][:10]}"
+
+
+def print_rows(rows: list[dict]) -> None:
+    if not rows:
+        print("no records")
+        return
+    for row in rows:
+        print("  ".join([
+            row["id"], f"{row['status']:<13}", f"{row['issued'] or '-':<10}",
+            f"{_fixity_mark(row):<15}", one_line(row["title"])[:80],
+        ]))
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = catalog.list_records(open_from(args), args.status)
+    if args.json:
+        print_json(rows)
+    else:
+        print_rows(rows)
+    return 0
+
+
+def format_record(record: dict) -> list[str]:
+    """A record as ``field: value`` lines, nested fields flattened, for people to read."""
+    lines: list[str] = []
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}.{key}" if prefix else key, item)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(f"{prefix}[{i}]", item)
+        else:
+            lines.append(f"{prefix}: {one_line(value)}")
+
+    walk("", record)
+    return lines
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    arc = open_from(args)
+    if args.text:
+        record = catalog.get_record(arc, args.id)
+        with open(catalog.source_path(arc, record), "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                sys.stdout.buffer.write(chunk)
+        return 0
+    record = catalog.get_record(arc, args.id)
+    if args.json:
+        print_json(record)
+    else:
+        print("\n".join(format_record(record)))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    rows = catalog.search_records(open_from(args), args.query, field=args.field, text=args.text)
+    if args.json:
+        print_json(rows)
+    else:
+        print_rows(rows)
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    if not args.assignments and not args.meta:
+        fail("nothing to change: give --set FIELD=VALUE or --meta FILE")
+        return 2
+    arc = open_from(args)
+    fields = load_meta_file(args.meta) if args.meta else None
+    record = catalog.edit_record(arc, args.id, assignments=args.assignments, fields=fields)
+    print(f"{record['id']} now at revision {record['revision']}")
+    return 0
+
+
+def cmd_deaccession(args: argparse.Namespace) -> int:
+    record = catalog.deaccession(open_from(args), args.id, args.reason)
+    print(f"{record['id']} deaccessioned; its files and bags are kept")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    events = catalog.history(open_from(args), args.id)
+    if args.json:
+        print_json(events)
+        return 0
+    for event in events:
+        detail = one_line(event.get("detail", ""))
+        print(f"{event['at']}  {event['type']['label']:<28} {event['outcome']['label']:<8} {detail}")
+    if not events:
+        raise CommandFailed
+    return 0

@@ -1,0 +1,106 @@
+"""What every command shares: finding the archive, printing, progress bars and error handling."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+
+from archive.errors import ArchiveError, ValidationError
+from archive.layout import Archive, open_archive
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+
+class CommandFailed(Exception):
+    """Raised by a command to end with exit code 1 after it printed its own report."""
+
+
+def fail(message: str) -> None:
+    """One-line error on stderr, in the form argparse uses for usage errors."""
+    for line in message.splitlines() or [""]:
+        print(f"archive: error: {line}", file=sys.stderr)
+
+
+def add_root(parser: argparse.ArgumentParser) -> None:
+    """Every command takes --root, so it can also be given after the command name."""
+    parser.add_argument("--root", default=argparse.SUPPRESS,
+                        help="the archive folder (default: $ARCHIVE_ROOT or the nearest parent)")
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def open_from(args: argparse.Namespace) -> Archive:
+    return open_archive(getattr(args, "root", None))
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")
+
+
+def one_line(text: Any) -> str:
+    """A value made safe for one terminal line: control characters shown, not obeyed."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def run_handler(handler: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
+    """Turn library errors into one-line messages and exit codes; never show a traceback."""
+    try:
+        return handler(args) or EXIT_OK
+    except ValidationError as exc:
+        for problem in exc.problems:
+            fail(one_line(problem))
+        return EXIT_PROBLEM
+    except ArchiveError as exc:
+        fail(one_line(exc))
+        return EXIT_PROBLEM
+    except CommandFailed:
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        fail("interrupted; the archive is as it was before the unfinished step")
+        return 130
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # the last line of defence: one line, details only on request
+        if os.environ.get("ARCHIVE_DEBUG"):
+            traceback.print_exc()
+        fail(f"unexpected {type(exc).__name__}: {one_line(exc)} (set ARCHIVE_DEBUG=1 for details)")
+        return EXIT_PROBLEM
+
+
+@contextmanager
+def progress_bar(label: str, total: int, unit: str = "items") -> Iterator[Callable[..., None]]:
+    """A rich progress bar on a terminal, nothing when piped; yields ``update(done, total)``."""
+    if not sys.stderr.isatty() or os.environ.get("ARCHIVE_NO_PROGRESS"):
+        yield lambda *a, **k: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[extra]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+        transient=True, console=None,
+    ) as progress:
+        task = progress.add_task(label, total=total, extra="")
+
+        def update(done: int, new_total: int | None = None, extra: str = "") -> None:
+            progress.update(task, completed=done, total=new_total or total, extra=extra)
+
+        yield update

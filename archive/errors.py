@@ -1,0 +1,47 @@
+"""Errors an archivist can read.
+
+Every failure the library expects is an ``ArchiveError`` whose ``str()`` is one plain line, so the
+CLI and the TUI can show it as it is and never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """A failure the user can act on; the message is one line."""
+
+
+class NotAnArchiveError(ArchiveError):
+    """The folder given (or found) is not an archive."""
+
+
+class ValidationError(ArchiveError):
+    """A record failed its schema; ``problems`` holds one ``path: reason`` line per fault."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems) if problems else "invalid record")
+
+
+class RecordNotFoundError(ArchiveError):
+    """No record has that id."""
+
+
+class StaleRecordError(ArchiveError):
+    """The record changed since the caller read it; reload and edit again."""
+
+
+class StoreError(ArchiveError):
+    """The catalogue could not be read or written (corrupt file, full disk, lock timeout)."""
+
+
+class SourceFileError(ArchiveError):
+    """A source file cannot be accepted (empty, binary, not UTF-8, too large, unreadable)."""
+
+
+class DuplicateSourceError(ArchiveError):
+    """The same bytes are already catalogued; ``existing_id`` names the record holding them."""
+
+    def __init__(self, message: str, existing_id: str):
+        self.existing_id = existing_id
+        super().__init__(message)

@@ -1,0 +1,21 @@
+"""Accession numbers: ``<PREFIX>-<YYYY>-<NNNNNN>``.
+
+The year is the year of accession; the number is global and only ever grows, so an id is never
+reused, not even after a deaccession, and the number alone places a record in its shard.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+ID_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}-\d{4}-\d{6}$")
+
+
+def format_id(prefix: str, sequence: int, year: int | None = None) -> str:
+    year = year or time.gmtime().tm_year
+    return f"{prefix}-{year:04d}-{sequence:06d}"
+
+
+def is_id(text: str) -> bool:
+    return bool(ID_RE.match(text))

@@ -1,0 +1,193 @@
+"""Record and event validation against the shipped JSON Schemas, with plain messages.
+
+jsonschema's own messages quote whole values and speak of instances; an archivist needs one line
+per problem that names the field path (``creators[0].family: expected a string``). The same lines
+serve the CLI and the TUI form, which places each under the field it names.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+from typing import Any
+
+import jsonschema
+import langcodes
+import rfc3987
+
+from archive.errors import ValidationError
+from archive.resources import load_json
+
+PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+RIGHTS_RE = re.compile(r"^https?://rightsstatements\.org/vocab/[A-Za-z-]+/1\.0/$")
+DATETIME_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+)
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+FORMAT_HINTS = {
+    "partial-date": "not a valid date (use YYYY, YYYY-MM or YYYY-MM-DD)",
+    "date-time": "not a valid timestamp (use YYYY-MM-DDThh:mm:ssZ)",
+    "uri": "not a valid absolute URI (such as https://example.org/page)",
+    "email": "not a valid e-mail address",
+    "bcp47": "not a valid BCP 47 language tag (such as en, fr or pt-BR)",
+    "rightsstatements-uri": (
+        "not a rightsstatements.org URI (such as http://rightsstatements.org/vocab/InC/1.0/)"
+    ),
+    "uuid": "not a valid UUID",
+}
+
+TYPE_NAMES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "object": "an object",
+    "array": "a list",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+_checker = jsonschema.FormatChecker(formats=())
+
+
+@_checker.checks("partial-date")
+def is_partial_date(value: object) -> bool:
+    """Dates as archivists know them: a year, a month, or a day, and a real one."""
+    if not isinstance(value, str):
+        return True
+    match = PARTIAL_DATE_RE.match(value)
+    if not match:
+        return False
+    year, month, day = (int(g) if g else None for g in match.groups())
+    if month is not None and not 1 <= month <= 12:
+        return False
+    if day is not None:
+        try:
+            date(year, month, day)
+        except ValueError:
+            return False
+    return True
+
+
+@_checker.checks("date-time")
+def is_timestamp(value: object) -> bool:
+    return not isinstance(value, str) or bool(DATETIME_RE.match(value))
+
+
+@_checker.checks("uri")
+def is_uri(value: object) -> bool:
+    """An absolute URI by RFC 3986, with a scheme and, for the web, a host."""
+    if not isinstance(value, str):
+        return True
+    if any(c.isspace() for c in value):
+        return False
+    try:
+        parts = rfc3987.parse(value, rule="URI")
+    except ValueError:
+        return False
+    return not (parts["scheme"] in ("http", "https") and not parts["authority"])
+
+
+@_checker.checks("email")
+def is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(EMAIL_RE.match(value))
+
+
+@_checker.checks("bcp47")
+def is_language_tag(value: object) -> bool:
+    return not isinstance(value, str) or langcodes.tag_is_valid(value)
+
+
+@_checker.checks("rightsstatements-uri")
+def is_rights_statement(value: object) -> bool:
+    return not isinstance(value, str) or bool(RIGHTS_RE.match(value))
+
+
+@_checker.checks("uuid")
+def is_uuid(value: object) -> bool:
+    return not isinstance(value, str) or bool(UUID_RE.match(value))
+
+
+@cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = load_json(f"{name}.schema.json")
+    return jsonschema.Draft202012Validator(schema, format_checker=_checker)
+
+
+def field_path(parts: Any) -> str:
+    """``['creators', 0, 'family']`` as ``creators[0].family``."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
+    """One (path, reason) for a jsonschema error, in words an archivist uses."""
+    path = list(error.absolute_path)
+    keyword = error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if keyword == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "a field"
+        return field_path([*path, missing]), "is required"
+    if keyword == "additionalProperties":
+        extras = sorted(set(error.instance) - set(schema.get("properties", {})))
+        return field_path([*path, extras[0]] if extras else path), "unknown field"
+    if keyword == "type":
+        wanted = error.validator_value
+        wanted = wanted if isinstance(wanted, list) else [wanted]
+        return field_path(path), "expected " + " or ".join(TYPE_NAMES.get(w, w) for w in wanted)
+    if keyword == "format":
+        return field_path(path), FORMAT_HINTS.get(error.validator_value, "has the wrong format")
+    if keyword == "enum":
+        options = ", ".join(str(v) for v in error.validator_value)
+        return field_path(path), f"must be one of: {options}"
+    if keyword in ("pattern", "anyOf") and "x-message" in schema:
+        return field_path(path), schema["x-message"]
+    if keyword == "minLength":
+        return field_path(path), "must not be empty"
+    if keyword == "maxLength":
+        return field_path(path), f"is longer than {error.validator_value} characters"
+    if keyword == "minimum":
+        return field_path(path), f"must be at least {error.validator_value}"
+    if keyword == "uniqueItems":
+        return field_path(path), "has the same entry twice"
+    return field_path(path), error.message.splitlines()[0][:200]
+
+
+def problems(document: dict, schema: str = "record") -> list[str]:
+    """Every fault of ``document`` as ``path: reason`` lines, sorted by where they occur."""
+    seen: list[str] = []
+    errors = sorted(_validator(schema).iter_errors(document), key=lambda e: list(map(str, e.path)))
+    for error in errors:
+        path, reason = _describe(error)
+        line = f"{path or '(record)'}: {reason}"
+        if line not in seen:
+            seen.append(line)
+    return seen
+
+
+def field_problems(document: dict, schema: str = "record") -> dict[str, list[str]]:
+    """The same problems keyed by field path, for a form that shows each under its field."""
+    grouped: dict[str, list[str]] = {}
+    for line in problems(document, schema):
+        path, _, reason = line.partition(": ")
+        grouped.setdefault(path, []).append(reason)
+    return grouped
+
+
+def validate(document: dict, schema: str = "record") -> None:
+    """Raise ``ValidationError`` listing every fault; called before every write."""
+    found = problems(document, schema)
+    if found:
+        raise ValidationError(found)
+
+
+def schema_document(name: str = "record") -> dict:
+    """The parsed schema, for forms that build themselves from titles and descriptions."""
+    return load_json(f"{name}.schema.json")

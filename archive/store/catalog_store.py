@@ -1,0 +1,332 @@
+"""The Store: open, read, search and write the catalogue.
+
+Writers take an inter-process lock (a lock file beside the shards) and re-read every shard they
+touch under it, so two processes never lose each other's updates; each record carries a revision,
+and a write made from an older revision is refused. Readers need no lock: every file is replaced
+atomically, so they always see a whole version of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from filelock import FileLock, Timeout
+from tinydb import Query
+
+from archive import schema
+from archive.errors import RecordNotFoundError, StaleRecordError, StoreError
+from archive.store.atomic import atomic_write, remove_stale_temporaries
+from archive.store.index import SEARCH_FIELDS, IndexShard, haystack, summarize
+from archive.store.shard import EVENTS, RECORDS, ParsedCache, file_stamp, open_shard, shard_of
+
+LOCK_TIMEOUT_S = 60.0
+COUNTER = "counter.json"
+
+
+def sequence_of(record_id: str) -> int:
+    """The global sequence number at the end of an accession number."""
+    try:
+        return int(record_id.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        raise RecordNotFoundError(f"{record_id!r} is not an accession number") from None
+
+
+def now_utc() -> str:
+    """Timestamps are UTC to the second, the form the schemas require."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _copy(document: dict) -> dict:
+    """A deep copy, so callers can never mutate what the parse cache holds."""
+    return orjson.loads(orjson.dumps(document))
+
+
+class Store:
+    """A catalogue folder: ``records/`` shards, ``index/`` summaries, a counter and a lock."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.records_dir = folder / "records"
+        self.index_dir = folder / "index"
+        self.cache = ParsedCache()
+        self._lock = FileLock(str(folder / ".lock"), timeout=LOCK_TIMEOUT_S, thread_local=False)
+        self._thread_lock = threading.RLock()
+        self._index: dict[int, IndexShard] = {}
+        self._index_stamps: dict[int, Any] = {}
+        self._hay: dict[str, str] = {}
+
+    # ----- opening -------------------------------------------------------------------------
+    @classmethod
+    def create(cls, folder: Path) -> Store:
+        """Lay out an empty catalogue."""
+        (folder / "records").mkdir(parents=True, exist_ok=True)
+        (folder / "index").mkdir(parents=True, exist_ok=True)
+        store = cls(folder)
+        if not (folder / COUNTER).exists():
+            atomic_write(folder / COUNTER, orjson.dumps({"last": 0}))
+        return store
+
+    @classmethod
+    def open(cls, folder: Path) -> Store:
+        """Open a catalogue and load its summary index (the only part read at start-up)."""
+        if not (folder / "records").is_dir():
+            raise StoreError(f"{folder} holds no catalogue (records/ is missing)")
+        store = cls(folder)
+        store.refresh()
+        return store
+
+    def _shard_path(self, shard: int) -> Path:
+        return self.records_dir / f"{shard:06d}.json"
+
+    def _index_path(self, shard: int) -> Path:
+        return self.index_dir / f"{shard:06d}.json"
+
+    def _shards_on_disk(self) -> list[int]:
+        return sorted(int(p.stem) for p in self.records_dir.glob("[0-9]*.json"))
+
+    def refresh(self) -> bool:
+        """Pick up what other processes wrote since the last look; True when anything changed."""
+        changed = False
+        on_disk = self._shards_on_disk()
+        for shard in set(self._index) - set(on_disk):
+            self._forget_shard(shard)
+            changed = True
+        for shard in on_disk:
+            stamp = file_stamp(self._shard_path(shard))
+            known = self._index.get(shard)
+            if known is not None and known.stamp == stamp:
+                continue
+            loaded = IndexShard.load(self._index_path(shard))
+            if loaded is None or loaded.stamp != stamp:
+                loaded = self._rebuild_index(shard)
+            self._set_index(shard, loaded)
+            changed = True
+        return changed
+
+    def _rebuild_index(self, shard: int) -> IndexShard:
+        """Summaries straight from the shard, saved so the next open is fast again."""
+        path = self._shard_path(shard)
+        data = open_shard(path, self.cache).storage.read() or {}
+        stamp = file_stamp(path)
+        rows = {}
+        for doc in (data.get(RECORDS) or {}).values():
+            rows[doc["id"]] = summarize(doc)
+        index = IndexShard(stamp=stamp, rows=rows)
+        with contextlib.suppress(StoreError):  # the index is a cache: a full disk must not stop reads
+            atomic_write(self._index_path(shard), index.dumps())
+        return index
+
+    def _forget_shard(self, shard: int) -> None:
+        old = self._index.pop(shard, None)
+        if old:
+            for record_id in old.rows:
+                self._hay.pop(record_id, None)
+
+    def _set_index(self, shard: int, index: IndexShard) -> None:
+        self._forget_shard(shard)
+        self._index[shard] = index
+        for record_id, row in index.rows.items():
+            self._hay[record_id] = haystack(row)
+
+    # ----- reading -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._hay)
+
+    def summaries(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Every record's summary in accession order, optionally of one status."""
+        rows = []
+        for shard in sorted(self._index):
+            for row in self._index[shard].rows.values():
+                if status is None or row["status"] == status:
+                    rows.append(row)
+        rows.sort(key=lambda r: sequence_of(r["id"]))
+        return rows
+
+    def summary(self, record_id: str) -> dict[str, Any]:
+        index = self._index.get(shard_of(sequence_of(record_id)))
+        if index is None or record_id not in index.rows:
+            raise RecordNotFoundError(f"no record {record_id}")
+        return index.rows[record_id]
+
+    def search(self, query: str, field: str | None = None) -> list[dict[str, Any]]:
+        """Records whose metadata contains every word of ``query``, case-insensitively."""
+        words = query.casefold().split()
+        if field is not None and field not in SEARCH_FIELDS:
+            raise StoreError(f"cannot search field {field!r}; use one of {', '.join(SEARCH_FIELDS)}")
+        hits = []
+        for shard in sorted(self._index):
+            for record_id, row in self._index[shard].rows.items():
+                text = haystack(row, (field,)) if field else self._hay[record_id]
+                if all(w in text for w in words):
+                    hits.append(row)
+        hits.sort(key=lambda r: sequence_of(r["id"]))
+        return hits
+
+    def find_by_sha256(self, digest: str) -> str | None:
+        """The id of a record whose source has this digest, for duplicate warnings."""
+        for index in self._index.values():
+            for record_id, row in index.rows.items():
+                if row.get("sha256") == digest:
+                    return record_id
+        return None
+
+    def get(self, record_id: str) -> dict:
+        """The full record, read from its shard (parsed shards are cached)."""
+        db = open_shard(self._shard_path(shard_of(sequence_of(record_id))), self.cache)
+        doc = db.table(RECORDS).get(doc_id=sequence_of(record_id))
+        if doc is None or doc.get("id") != record_id:
+            raise RecordNotFoundError(f"no record {record_id}")
+        return _copy(dict(doc))
+
+    def events(self, record_id: str) -> list[dict]:
+        """The record's events, oldest first."""
+        db = open_shard(self._shard_path(shard_of(sequence_of(record_id))), self.cache)
+        found = db.table(EVENTS).search(Query().record_id == record_id)
+        return [_copy(dict(e)) for e in sorted(found, key=lambda e: (e["at"], e.doc_id))]
+
+    def ids(self) -> list[str]:
+        return [r["id"] for r in self.summaries()]
+
+    # ----- writing -------------------------------------------------------------------------
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the inter-process write lock (re-entrant within this process)."""
+        with self._thread_lock:
+            try:
+                self._lock.acquire()
+            except Timeout:
+                raise StoreError(
+                    f"the catalogue is busy: another process has held its lock for "
+                    f"{LOCK_TIMEOUT_S:.0f} s; try again"
+                ) from None
+            try:
+                if self._lock.lock_counter == 1:
+                    remove_stale_temporaries(self.records_dir)
+                    remove_stale_temporaries(self.index_dir)
+                    remove_stale_temporaries(self.folder)
+                yield
+            finally:
+                self._lock.release()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Group writes: all are checked first, then each touched shard is written once."""
+        with self.locked():
+            tx = Transaction(self)
+            yield tx
+            tx.commit()
+
+    def allocate_sequences(self, count: int = 1) -> list[int]:
+        """Reserve sequence numbers; never reused, even if the record is never written."""
+        with self.locked():
+            path = self.folder / COUNTER
+            try:
+                last = int(orjson.loads(path.read_bytes())["last"])
+            except (OSError, orjson.JSONDecodeError, KeyError, ValueError, TypeError):
+                last = 0
+            highest = max((sequence_of(i) for i in self._hay), default=0)
+            last = max(last, highest)
+            atomic_write(path, orjson.dumps({"last": last + count}))
+            return list(range(last + 1, last + count + 1))
+
+    def _write_shard(self, shard: int, puts: list[dict], events: list[dict]) -> None:
+        path = self._shard_path(shard)
+        db = open_shard(path, self.cache)
+        data = db.storage.read() or {}
+        records = dict(data.get(RECORDS) or {})
+        event_table = dict(data.get(EVENTS) or {})
+        for record in puts:
+            records[str(sequence_of(record["id"]))] = record
+        next_event = max((int(k) for k in event_table), default=0) + 1
+        for offset, event in enumerate(events):
+            event_table[str(next_event + offset)] = event
+        # One TinyDB write per shard per transaction: insert_multiple/upsert would rewrite the
+        # file once per document.
+        db.storage.write({RECORDS: records, EVENTS: event_table})
+        index = self._index.get(shard) or IndexShard(stamp=None)
+        rows = dict(index.rows)
+        for record in puts:
+            rows[record["id"]] = summarize(record)
+        new_index = IndexShard(stamp=file_stamp(path), rows=rows)
+        with contextlib.suppress(StoreError):  # the shard is durable; a stale index is rebuilt
+            atomic_write(self._index_path(shard), new_index.dumps())
+        self._set_index(shard, new_index)
+
+
+class Transaction:
+    """Writes staged under the lock, validated, then committed shard by shard."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._puts: dict[str, dict] = {}
+        self._events: list[dict] = []
+
+    def get(self, record_id: str) -> dict:
+        """The record as it is now on disk (or as staged in this transaction)."""
+        if record_id in self._puts:
+            return _copy(self._puts[record_id])
+        self.store.refresh()
+        return self.store.get(record_id)
+
+    def insert(self, record: dict) -> dict:
+        """Stage a new record at revision 1."""
+        record = dict(record)
+        stamp = now_utc()
+        record.setdefault("created_at", stamp)
+        record["updated_at"] = stamp
+        record["revision"] = 1
+        schema.validate(record)
+        self._puts[record["id"]] = record
+        return record
+
+    def update(self, record: dict, *, expected_revision: int | None = None) -> dict:
+        """Stage a change; refused when the record moved on since ``expected_revision``."""
+        current = self.get(record["id"])
+        expected = record.get("revision") if expected_revision is None else expected_revision
+        if expected != current["revision"]:
+            raise StaleRecordError(
+                f"{record['id']} was changed elsewhere (now revision {current['revision']}, "
+                f"you edited revision {expected}); reload it and edit again"
+            )
+        record = dict(record)
+        record["created_at"] = current["created_at"]
+        record["revision"] = current["revision"] + 1
+        record["updated_at"] = now_utc()
+        schema.validate(record)
+        self._puts[record["id"]] = record
+        return record
+
+    def log(self, event: dict) -> None:
+        """Stage an event; validated here so a bad one never reaches disk."""
+        schema.validate(event, "event")
+        self._events.append(event)
+
+    def commit(self) -> None:
+        by_shard: dict[int, tuple[list[dict], list[dict]]] = {}
+        for record in self._puts.values():
+            by_shard.setdefault(shard_of(sequence_of(record["id"])), ([], []))[0].append(record)
+        for event in self._events:
+            by_shard.setdefault(shard_of(sequence_of(event["record_id"])), ([], []))[1].append(event)
+        for shard, (puts, events) in sorted(by_shard.items()):
+            self.store._write_shard(shard, puts, events)
+        self._puts.clear()
+        self._events.clear()
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Batches for bulk work, so one transaction never holds the lock for long."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

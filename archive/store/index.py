@@ -1,0 +1,79 @@
+"""The summary index: the few fields that listing and search need, for every record, in memory.
+
+Holding 100,000 full records in memory costs gigabytes (design.md: 1.6 GB through TinyDB). The
+index keeps one small summary per record instead, stored per shard beside the shard it describes.
+Each index file remembers the stamp of its shard; when they disagree (a writer was killed between
+the two renames) the index file is rebuilt from the shard, which is the truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from archive.store.shard import FileStamp
+
+SEARCH_FIELDS = ("id", "title", "creators", "publication", "subjects", "references")
+
+
+def creator_name(creator: dict) -> str:
+    """'Family, Given' for people, the literal for organisations."""
+    if "literal" in creator:
+        return creator["literal"]
+    given = creator.get("given")
+    return f"{creator.get('family', '')}, {given}" if given else creator.get("family", "")
+
+
+def summarize(record: dict) -> dict[str, Any]:
+    """The summary row of a record: what the table shows and what search looks at."""
+    bags = record.get("bags") or []
+    last_bag = bags[-1] if bags else None
+    fixity = last_bag.get("last_fixity") if last_bag else None
+    return {
+        "id": record["id"],
+        "title": record.get("title", ""),
+        "creators": "; ".join(creator_name(c) for c in record.get("creators") or []),
+        "publication": record.get("container_title") or record.get("publisher") or "",
+        "issued": record.get("issued", ""),
+        "status": record.get("status", ""),
+        "subjects": "; ".join(record.get("subjects") or []),
+        "references": "; ".join(r["name"] for r in record.get("references") or []),
+        "bag_version": last_bag["version"] if last_bag else 0,
+        "changed_since_bag": bool(
+            last_bag and last_bag.get("record_revision", record["revision"]) < record["revision"]
+        ),
+        "fixity_at": fixity["at"] if fixity else "",
+        "fixity_outcome": fixity["outcome"] if fixity else "",
+        "sha256": (record.get("source") or {}).get("sha256", ""),
+        "revision": record["revision"],
+        "updated_at": record.get("updated_at", ""),
+    }
+
+
+@dataclass
+class IndexShard:
+    """One index file: the summaries of one shard and the shard stamp they were made from."""
+
+    stamp: FileStamp | None
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def dumps(self) -> bytes:
+        return orjson.dumps({"shard_stamp": self.stamp, "rows": self.rows})
+
+    @classmethod
+    def load(cls, path: Path) -> IndexShard | None:
+        """None when the file is missing or unreadable: the caller rebuilds it from the shard."""
+        try:
+            data = orjson.loads(path.read_bytes())
+            stamp = tuple(data["shard_stamp"]) if data["shard_stamp"] else None
+            return cls(stamp=stamp, rows=data["rows"])  # type: ignore[arg-type]
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+            return None
+
+
+def haystack(row: dict[str, Any], fields: tuple[str, ...] = SEARCH_FIELDS) -> str:
+    """The lower-cased text a search looks in, joined with a separator no query contains."""
+    return "\x1f".join(str(row.get(f, "")) for f in fields).casefold()

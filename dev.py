@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Set-up and everyday tasks with nothing but Python 3.11+: the README's two commands.
+
+    python3 dev.py demo    build a demo archive from records/ and open the terminal UI
+    python3 dev.py test    lint, check the layering, run every test
+    python3 dev.py bench   print the benchmark figures (slow; see bench/README.md)
+
+Each creates .venv on first use and reinstalls when pyproject.toml changes, so the first command
+after cloning does all the set-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("ARCHIVE_VENV", HERE / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def say(text: str) -> None:
+    print(f"dev.py: {text}", file=sys.stderr, flush=True)
+
+
+def ensure_venv() -> None:
+    """Create the venv and install the project with its test extra, once per pyproject change."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
+        sys.exit("dev.py: article-archive needs Python 3.11 or newer")
+    stamp = VENV / ".installed"
+    wanted = hashlib.sha256((HERE / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted and PY.exists():
+        return
+    if not PY.exists():
+        say(f"creating {VENV}")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    say("installing article-archive and its test tools (first run only)")
+    pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{HERE}[test]"], check=True)
+    stamp.write_text(wanted)
+
+
+def run(*cmd: str) -> int:
+    return subprocess.run(cmd, cwd=HERE).returncode
+
+
+def test(extra: list[str]) -> int:
+    for step in (
+        [str(BIN / "ruff"), "check", "."],
+        [str(BIN / "lint-imports")],
+    ):
+        say(" ".join(Path(step[0]).name if i == 0 else s for i, s in enumerate(step)))
+        if run(*step) != 0:
+            return 1
+    workers = os.environ.get("PYTEST_WORKERS", "auto")
+    return run(str(PY), "-m", "pytest", "-n", workers, *extra)
+
+
+def main(argv: list[str]) -> int:
+    task = argv[0] if argv else "help"
+    rest = argv[1:]
+    if task not in ("demo", "test", "bench", "install"):
+        print(__doc__)
+        return 0 if task in ("help", "-h", "--help") else 2
+    ensure_venv()
+    if task == "install":
+        return 0
+    if task == "demo":
+        return run(str(BIN / "archive"), "demo", *rest)
+    if task == "test":
+        return test(rest)
+    return run(str(PY), "bench/run_all.py", *rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
