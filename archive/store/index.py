@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from archive.records import changed_since_bag
 from archive.store.shard import FileStamp
 
 SEARCH_FIELDS = ("id", "title", "creators", "publication", "subjects", "references")
@@ -42,9 +43,7 @@ def summarize(record: dict) -> dict[str, Any]:
         "subjects": "; ".join(record.get("subjects") or []),
         "references": "; ".join(r["name"] for r in record.get("references") or []),
         "bag_version": last_bag["version"] if last_bag else 0,
-        "changed_since_bag": bool(
-            last_bag and last_bag.get("record_revision", record["revision"]) < record["revision"]
-        ),
+        "changed_since_bag": changed_since_bag(record),
         "fixity_at": fixity["at"] if fixity else "",
         "fixity_outcome": fixity["outcome"] if fixity else "",
         "sha256": (record.get("source") or {}).get("sha256", ""),

@@ -1,0 +1,27 @@
+"""Facts about a record that several features share."""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+
+BOOKKEEPING_FIELDS = frozenset({"revision", "updated_at", "bags", "status", "deaccession"})
+"""Fields the archive itself maintains; changing them does not change what a bag describes."""
+
+
+def descriptive(record: dict) -> dict:
+    """The record without the archive's bookkeeping: what a bag's record.json must match."""
+    return {k: v for k, v in record.items() if k not in BOOKKEEPING_FIELDS}
+
+
+def metadata_fingerprint(record: dict) -> str:
+    """sha256 of the descriptive fields in canonical JSON; a bag stores it to detect later edits."""
+    canonical = orjson.dumps(descriptive(record), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def changed_since_bag(record: dict) -> bool:
+    """True when the metadata was edited after the newest bag was written (the next bag is vN+1)."""
+    bags = record.get("bags") or []
+    return bool(bags) and bags[-1].get("metadata_sha256") != metadata_fingerprint(record)
