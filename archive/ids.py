@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import time
 
+from archive.store.catalog_store import now_epoch
+
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}-\d{4}-\d{6}$")
 
 
 def format_id(prefix: str, sequence: int, year: int | None = None) -> str:
-    year = year or time.gmtime().tm_year
+    year = year or time.gmtime(now_epoch()).tm_year
     return f"{prefix}-{year:04d}-{sequence:06d}"
 
 

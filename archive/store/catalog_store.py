@@ -9,6 +9,7 @@ atomically, so they always see a whole version of it.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -38,9 +39,17 @@ def sequence_of(record_id: str) -> int:
         raise RecordNotFoundError(f"{record_id!r} is not an accession number") from None
 
 
+def now_epoch() -> float:
+    """The time, or $SOURCE_DATE_EPOCH when set, so demos and snapshots can be reproduced."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH")
+    if fixed and fixed.isdigit():
+        return float(fixed)
+    return time.time()
+
+
 def now_utc() -> str:
     """Timestamps are UTC to the second, the form the schemas require."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_epoch()))
 
 
 def _copy(document: dict) -> dict:
