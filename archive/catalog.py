@@ -143,15 +143,23 @@ def _store_source(arc: Archive, record: dict, article: NewArticle, extraction: A
 
 
 def _check_duplicate(arc: Archive, record: dict, article: NewArticle, seen: dict[str, str]) -> None:
+    """Refuse bytes already catalogued (or twice in one batch) unless duplicates are allowed."""
     digest = record["source"]["sha256"]
-    existing = seen.get(digest) or arc.store.find_by_sha256(digest)
-    if existing and not article.allow_duplicate:
-        raise DuplicateSourceError(
-            f"{article.path.name}: the same text (sha256 {digest[:12]}…) is already {existing}; "
-            "use --allow-duplicate to add it again",
-            existing,
-        )
-    seen[digest] = record["id"]
+    existing = arc.store.find_by_sha256(digest)
+    if not article.allow_duplicate:
+        if existing:
+            raise DuplicateSourceError(
+                f"{article.path.name}: the same text (sha256 {digest[:12]}…) is already {existing}; "
+                "use --allow-duplicate to add it again",
+                existing,
+            )
+        if digest in seen:
+            raise DuplicateSourceError(
+                f"{article.path.name}: the same text as {seen[digest]} in this batch; "
+                "use --allow-duplicate to add both",
+                seen[digest],
+            )
+    seen[digest] = article.path.name
 
 
 def add_article(arc: Archive, article: NewArticle) -> dict:
@@ -161,15 +169,19 @@ def add_article(arc: Archive, article: NewArticle) -> dict:
 
 def add_articles(arc: Archive, articles: list[NewArticle]) -> list[dict]:
     """Catalogue several files in one transaction; the first failure aborts them all."""
-    sequences = arc.store.allocate_sequences(len(articles))
-    built = [_build_record(arc, a, s) for a, s in zip(articles, sequences, strict=True)]
+    # Everything is checked before an id is reserved, so a refused file changes nothing.
+    built = [_build_record(arc, a, 0) for a in articles]
     seen: dict[str, str] = {}
     for (record, _), article in zip(built, articles, strict=True):
         _check_duplicate(arc, record, article, seen)
     copied: list[Path] = []
     try:
         with arc.store.transaction() as tx:
-            for (record, (info, extraction)), article in zip(built, articles, strict=True):
+            sequences = tx.reserve_sequences(len(articles))
+            for (record, (info, extraction)), article, sequence in zip(
+                built, articles, sequences, strict=True
+            ):
+                record["id"] = format_id(arc.settings.id_prefix, sequence)
                 _store_source(arc, record, article, extraction)
                 copied.append(arc.source_dir(record["id"]))
                 tx.insert(record)

@@ -70,6 +70,7 @@ class Store:
         self._index: dict[int, IndexShard] = {}
         self._index_stamps: dict[int, Any] = {}
         self._hay: dict[str, str] = {}
+        self._by_sha256: dict[str, str] = {}
 
     # ----- opening -------------------------------------------------------------------------
     @classmethod
@@ -135,14 +136,18 @@ class Store:
     def _forget_shard(self, shard: int) -> None:
         old = self._index.pop(shard, None)
         if old:
-            for record_id in old.rows:
+            for record_id, row in old.rows.items():
                 self._hay.pop(record_id, None)
+                if self._by_sha256.get(row.get("sha256")) == record_id:
+                    del self._by_sha256[row["sha256"]]
 
     def _set_index(self, shard: int, index: IndexShard) -> None:
         self._forget_shard(shard)
         self._index[shard] = index
         for record_id, row in index.rows.items():
             self._hay[record_id] = haystack(row)
+            if row.get("sha256"):
+                self._by_sha256.setdefault(row["sha256"], record_id)
 
     # ----- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -180,11 +185,7 @@ class Store:
 
     def find_by_sha256(self, digest: str) -> str | None:
         """The id of a record whose source has this digest, for duplicate warnings."""
-        for index in self._index.values():
-            for record_id, row in index.rows.items():
-                if row.get("sha256") == digest:
-                    return record_id
-        return None
+        return self._by_sha256.get(digest)
 
     def get(self, record_id: str) -> dict:
         """The full record, read from its shard (parsed shards are cached)."""
@@ -232,18 +233,17 @@ class Store:
             yield tx
             tx.commit()
 
-    def allocate_sequences(self, count: int = 1) -> list[int]:
-        """Reserve sequence numbers; never reused, even if the record is never written."""
-        with self.locked():
-            path = self.folder / COUNTER
-            try:
-                last = int(orjson.loads(path.read_bytes())["last"])
-            except (OSError, orjson.JSONDecodeError, KeyError, ValueError, TypeError):
-                last = 0
-            highest = max((sequence_of(i) for i in self._hay), default=0)
-            last = max(last, highest)
-            atomic_write(path, orjson.dumps({"last": last + count}))
-            return list(range(last + 1, last + count + 1))
+    def _last_sequence(self) -> int:
+        """The highest sequence ever handed out: the counter, or a record beyond it."""
+        try:
+            last = int(orjson.loads((self.folder / COUNTER).read_bytes())["last"])
+        except (OSError, orjson.JSONDecodeError, KeyError, ValueError, TypeError):
+            last = 0
+        self.refresh()
+        return max(last, max((sequence_of(i) for i in self._hay), default=0))
+
+    def _save_counter(self, last: int) -> None:
+        atomic_write(self.folder / COUNTER, orjson.dumps({"last": last}))
 
     def _write_shard(self, shard: int, puts: list[dict], events: list[dict]) -> None:
         path = self._shard_path(shard)
@@ -276,6 +276,19 @@ class Transaction:
         self.store = store
         self._puts: dict[str, dict] = {}
         self._events: list[dict] = []
+        self._last_sequence: int | None = None
+
+    def reserve_sequences(self, count: int) -> list[int]:
+        """New sequence numbers, persisted only if the transaction commits.
+
+        Numbers are never reused once a record holding them is written; an aborted transaction
+        leaves the counter (and so the whole catalogue) exactly as it was.
+        """
+        if self._last_sequence is None:
+            self._last_sequence = self.store._last_sequence()
+        first = self._last_sequence + 1
+        self._last_sequence += count
+        return list(range(first, first + count))
 
     def get(self, record_id: str) -> dict:
         """The record as it is now on disk (or as staged in this transaction)."""
@@ -325,6 +338,10 @@ class Transaction:
             by_shard.setdefault(shard_of(sequence_of(event["record_id"])), ([], []))[1].append(event)
         for shard, (puts, events) in sorted(by_shard.items()):
             self.store._write_shard(shard, puts, events)
+        if self._last_sequence is not None:
+            # After the shards: a crash in between is healed by _last_sequence() reading the
+            # highest id on disk, so a written id is never handed out again.
+            self.store._save_counter(self._last_sequence)
         self._puts.clear()
         self._events.clear()
 
