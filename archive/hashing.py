@@ -1,36 +1,107 @@
 """Streaming file digests, several algorithms in one read.
 
-Bagging and fixity both hash every payload byte with sha256 and sha512. Reading once and feeding
-both digests from separate threads (hashlib releases the GIL on large updates) uses both cores on
-one file, which matters for large payloads; small files are bound by system calls instead.
+Bagging and fixity hash every payload byte with sha256 and sha512. One read feeds both. For a large
+file the slowest digest (sha512) runs on a helper thread while the calling thread reads the next
+chunk and runs the other digests, so both cores stay busy and the read costs no extra time
+(hashlib and os.readinto release the GIL). Small files, where system calls dominate, are read in one
+call and hashed inline. Buffers are reused, so memory stays flat whatever the file size.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 CHUNK = 4 << 20
-_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hash")
+SMALL = 1 << 20
+"""Files up to this size are read in one call and hashed on the calling thread."""
+
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+_pool_lock = threading.Lock()
+
+
+def _helper() -> ThreadPoolExecutor:
+    """One helper thread per process, made lazily so a forked child never inherits a dead one."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hash")
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def _read_small(fd: int, limit: int) -> bytes:
+    parts = []
+    total = 0
+    while True:
+        block = os.read(fd, limit + 1 - total)
+        if not block:
+            break
+        parts.append(block)
+        total += len(block)
+        if total > limit:
+            break
+    return b"".join(parts)
+
+
+def hash_fd(fd: int, algorithms: Iterable[str] = ("sha256", "sha512"),
+            size_hint: int | None = None) -> tuple[dict[str, str], int]:
+    """Hex digests of everything readable from ``fd`` and the bytes read; the caller closes it."""
+    names = list(algorithms)
+    digests = [hashlib.new(name) for name in names]
+    if size_hint is not None and size_hint <= SMALL:
+        data = _read_small(fd, SMALL)
+        if len(data) <= SMALL:
+            for digest in digests:
+                digest.update(data)
+            return dict(zip(names, (d.hexdigest() for d in digests), strict=True)), len(data)
+        return _hash_stream(fd, names, digests, first=data)
+    return _hash_stream(fd, names, digests, first=b"")
+
+
+def _hash_stream(fd: int, names: list[str], digests: list, first: bytes) -> tuple[dict[str, str], int]:
+    # The slowest digest goes to the helper thread; sha512 costs about twice sha256 per byte.
+    order = sorted(digests, key=lambda d: d.name != "sha512")
+    off, rest = order[0], order[1:]
+    if len(digests) == 1:
+        off, rest = None, order
+    size = 0
+    for digest in digests:
+        digest.update(first)
+    size += len(first)
+    buffers = [bytearray(CHUNK), bytearray(CHUNK)]
+    pending: Future | None = None
+    turn = 0
+    with open(fd, "rb", buffering=0, closefd=False) as handle:
+        while True:
+            buffer = buffers[turn]
+            count = handle.readinto(buffer)  # overlaps the helper's work on the other buffer
+            if pending is not None:
+                pending.result()
+                pending = None
+            if not count:
+                break
+            view = memoryview(buffer)[:count]
+            size += count
+            if off is not None:
+                pending = _helper().submit(off.update, view)
+            for digest in rest:
+                digest.update(view)
+            turn ^= 1
+        if pending is not None:
+            pending.result()
+    return dict(zip(names, (d.hexdigest() for d in digests), strict=True)), size
 
 
 def hash_file(path: Path, algorithms: Iterable[str] = ("sha256", "sha512")) -> tuple[dict[str, str], int]:
     """Hex digests of ``path`` for each algorithm, and the bytes read, in one pass of the file."""
-    digests = {name: hashlib.new(name) for name in algorithms}
-    size = 0
-    with open(path, "rb", buffering=0) as handle:
-        chunk = handle.read(CHUNK)
-        while chunk:
-            size += len(chunk)
-            if len(chunk) < (1 << 16) or len(digests) == 1:
-                for digest in digests.values():
-                    digest.update(chunk)
-                chunk = handle.read(CHUNK)
-                continue
-            futures = [_pool.submit(d.update, chunk) for d in digests.values()]
-            chunk = handle.read(CHUNK)  # read the next chunk while the digests run
-            for future in futures:
-                future.result()
-    return {name: d.hexdigest() for name, d in digests.items()}, size
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        return hash_fd(fd, algorithms, size_hint=os.fstat(fd).st_size)
+    finally:
+        os.close(fd)

@@ -1,0 +1,10 @@
+"""Fixity: is anything in the archive changed, missing or tampered with, and which records.
+
+``validate_bag`` checks any bag made anywhere (RFC 8493, hostile-safe); the archive-wide checks,
+audit and reports build on it.
+"""
+
+from archive.fixity.bagcheck import BagResult, validate_bag
+from archive.fixity.problems import Problem
+
+__all__ = ["BagResult", "Problem", "validate_bag"]

@@ -1,0 +1,246 @@
+"""Reading a bag's tag files: the declaration, bag-info.txt, manifests and fetch.txt.
+
+Tag files come from anywhere, so each is read through the inventory (never a path from the bag's
+own text), with a size cap for files that must be held in memory and a line-length cap for files
+that are streamed, so a 1 GB tag file costs neither memory nor time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from archive.fixity.inventory import Inventory, open_checked
+from archive.fixity.problems import INVALID, MISSING, UNREADABLE, Problem, error, warning
+
+MAX_SMALL_TAG_FILE = 1 << 20
+"""bagit.txt and bag-info.txt are read whole; anything larger is refused, not parsed."""
+MAX_MANIFEST = 256 << 20
+"""Manifests are streamed; this cap only bounds the memory their entries take."""
+MAX_LINE = 64 << 10
+KNOWN_VERSIONS = {(0, 93), (0, 94), (0, 95), (0, 96), (0, 97), (1, 0)}
+UTF8_BOM = codecs.BOM_UTF8
+
+_VERSION_LINE = re.compile(r"BagIt-Version: ([0-9]+)\.([0-9]+)")
+_ENCODING_LINE = re.compile(r"Tag-File-Character-Encoding: (\S+)")
+_LINES = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(slots=True)
+class Declaration:
+    """What bagit.txt says; ``version`` is None when it could not be read."""
+
+    version: tuple[int, int] | None = None
+    encoding: str = "utf-8"
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_whole(inv: Inventory, rel: str,
+               limit: int = MAX_SMALL_TAG_FILE) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a small tag file, or the problem that stopped us reading it."""
+    stat = inv.files.get(rel)
+    if stat is None:
+        return None, error(MISSING, "missing-tag-file", rel, "required tag file is missing")
+    if stat.size > limit:
+        return None, error(INVALID, "tag-file-too-large", rel,
+                           f"{stat.size} bytes; more than the {limit} a tag file of this kind may hold")
+    try:
+        fd = open_checked(inv, rel)
+    except OSError as exc:
+        return None, error(UNREADABLE, "unreadable", rel, exc.strerror or str(exc))
+    try:
+        chunks = []
+        total = 0
+        while total <= limit and (block := os.read(fd, limit + 1 - total)):
+            chunks.append(block)
+            total += len(block)
+    except OSError as exc:
+        return None, error(UNREADABLE, "unreadable", rel, exc.strerror or str(exc))
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        return None, error(INVALID, "tag-file-too-large", rel, f"more than {limit} bytes")
+    return data, None
+
+
+def split_lines(text: str) -> list[str]:
+    lines = _LINES.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def read_declaration(inv: Inventory) -> Declaration:
+    """bagit.txt: exactly the two required lines, UTF-8 without a byte-order mark (RFC 8493 2.1.1)."""
+    decl = Declaration()
+    data, problem = read_whole(inv, "bagit.txt", 64 << 10)
+    if problem:
+        decl.problems.append(problem)
+        return decl
+    assert data is not None
+    if data.startswith(UTF8_BOM):
+        decl.problems.append(error(INVALID, "bom-in-bagit-txt", "bagit.txt",
+                                   "bagit.txt starts with a byte-order mark, which is not allowed"))
+        data = data[len(UTF8_BOM):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        decl.problems.append(error(INVALID, "bad-encoding", "bagit.txt", "bagit.txt is not UTF-8"))
+        return decl
+    lines = split_lines(text)
+    version = _VERSION_LINE.fullmatch(lines[0]) if lines else None
+    encoding = _ENCODING_LINE.fullmatch(lines[1]) if len(lines) > 1 else None
+    if version is None:
+        decl.problems.append(error(INVALID, "bad-declaration", "bagit.txt",
+                                   "first line must be 'BagIt-Version: M.N'"))
+    else:
+        decl.version = (int(version.group(1)), int(version.group(2)))
+        if decl.version not in KNOWN_VERSIONS:
+            decl.problems.append(error(INVALID, "unknown-version", "bagit.txt",
+                                       f"unknown BagIt version {version.group(1)}.{version.group(2)}"))
+    if encoding is None:
+        decl.problems.append(error(INVALID, "bad-declaration", "bagit.txt",
+                                   "second line must be 'Tag-File-Character-Encoding: ENCODING'"))
+    else:
+        try:
+            decl.encoding = codecs.lookup(encoding.group(1)).name
+        except LookupError:
+            decl.problems.append(error(INVALID, "unknown-encoding", "bagit.txt",
+                                       f"unknown character encoding {encoding.group(1)}"))
+    if len(lines) > 2:
+        decl.problems.append(error(INVALID, "bad-declaration", "bagit.txt",
+                                   "bagit.txt must hold exactly two lines"))
+    return decl
+
+
+def decode_tag_text(data: bytes, encoding: str, rel: str) -> tuple[str | None, list[Problem]]:
+    """Text of a tag file in the declared encoding; a UTF-8 byte-order mark is an error."""
+    problems: list[Problem] = []
+    if encoding == "utf-8" and data.startswith(UTF8_BOM):
+        problems.append(error(INVALID, "bom", rel, "starts with a byte-order mark, which is not allowed"))
+        data = data[len(UTF8_BOM):]
+    try:
+        codec = "utf-16" if encoding.startswith("utf-16") else encoding
+        return data.decode(codec), problems
+    except UnicodeDecodeError as exc:
+        problems.append(error(INVALID, "bad-encoding", rel, f"not valid {encoding}: {exc.reason}"))
+        return None, problems
+
+
+def parse_bag_info(text: str, rel: str) -> tuple[dict[str, list[str]], list[Problem]]:
+    """Labels (lower-cased) to values; continuation lines start with a space or tab."""
+    info: dict[str, list[str]] = {}
+    problems: list[Problem] = []
+    last: str | None = None
+    for number, line in enumerate(split_lines(text), 1):
+        if not line.strip():
+            continue
+        if line[0] in " \t" and last is not None:
+            info[last][-1] += " " + line.strip()
+            continue
+        label, sep, value = line.partition(":")
+        if not sep or not label.strip():
+            problems.append(error(INVALID, "malformed-bag-info", rel, f"line {number} is not 'Label: value'"))
+            last = None
+            continue
+        last = label.strip().lower()
+        info.setdefault(last, []).append(value.strip())
+    return info, problems
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestLine:
+    number: int
+    digest: str
+    path: str
+    star: bool
+
+
+def iter_manifest(inv: Inventory, rel: str, encoding: str) -> Iterator[ManifestLine | Problem]:
+    """Entries of a manifest, streamed; malformed lines come back as problems, not exceptions."""
+    size = inv.files[rel].size
+    if size > MAX_MANIFEST:
+        yield error(INVALID, "tag-file-too-large", rel, f"{size} bytes; manifests may hold {MAX_MANIFEST}")
+        return
+    try:
+        fd = open_checked(inv, rel)
+    except OSError as exc:
+        yield error(UNREADABLE, "unreadable", rel, exc.strerror or str(exc))
+        return
+    codec = "utf-16" if encoding.startswith("utf-16") else encoding
+    raw = open(fd, "rb", closefd=True)  # noqa: SIM115 - the TextIOWrapper below closes it
+    head = raw.read(3)
+    if encoding == "utf-8" and head == UTF8_BOM:
+        yield error(INVALID, "bom", rel, "starts with a byte-order mark, which is not allowed")
+    else:
+        raw.seek(0)
+    text = io.TextIOWrapper(raw, encoding=codec, errors="strict", newline=None)
+    number = 0
+    try:
+        while True:
+            line = text.readline(MAX_LINE)
+            if not line:
+                break
+            number += 1
+            if len(line) >= MAX_LINE and not line.endswith("\n"):
+                yield error(INVALID, "malformed-manifest", rel, f"line {number} is longer than {MAX_LINE}")
+                return
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            parsed = _split_manifest_line(line)
+            if parsed is None:
+                yield error(INVALID, "malformed-manifest", rel,
+                            f"line {number} is not 'checksum path'")
+                continue
+            digest, path, star = parsed
+            yield ManifestLine(number, digest, path, star)
+    except UnicodeDecodeError as exc:
+        yield error(INVALID, "bad-encoding", rel, f"line {number + 1} is not valid {encoding}: {exc.reason}")
+    except OSError as exc:
+        yield error(UNREADABLE, "unreadable", rel, exc.strerror or str(exc))
+    finally:
+        text.close()
+
+
+_MANIFEST_LINE = re.compile(r"([0-9A-Fa-f]+)[ \t]+(\*?)(.+)")
+
+
+def _split_manifest_line(line: str) -> tuple[str, str, bool] | None:
+    match = _MANIFEST_LINE.fullmatch(line)
+    if match is None:
+        return None
+    return match.group(1).lower(), match.group(3), bool(match.group(2))
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLine:
+    number: int
+    url: str
+    length: str
+    path: str
+
+
+def parse_fetch(text: str, rel: str) -> tuple[list[FetchLine], list[Problem]]:
+    """fetch.txt: 'URL LENGTH PATH' with LENGTH a number or '-'."""
+    items: list[FetchLine] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(split_lines(text), 1):
+        if not line.strip():
+            continue
+        parts = line.split(None, 2)
+        if len(parts) != 3 or not (parts[1] == "-" or parts[1].isdigit()):
+            problems.append(error(INVALID, "malformed-fetch", rel, f"line {number} is not 'URL LENGTH PATH'"))
+            continue
+        items.append(FetchLine(number, parts[0], parts[1], parts[2]))
+    return items, problems
+
+
+def md5sum_warning(rel: str, number: int) -> Problem:
+    return warning(INVALID, "md5sum-binary-marker", rel,
+                   f"line {number} uses the md5sum '*' binary marker; read as part of the separator")
