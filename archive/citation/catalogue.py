@@ -1,0 +1,38 @@
+"""Exporting from an open archive: which records, and the archive's name for the citations.
+
+Kept apart from the format code so the formats stay pure functions of a record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from archive.citation.export import render_records
+from archive.citation.formatted import DEFAULT_STYLE
+from archive.errors import ArchiveError
+from archive.layout import Archive
+
+
+def select_records(arc: Archive, ids: Sequence[str] = (), *, status: str | None = None) -> list[dict]:
+    """The records named (in the order given), or with no ids every record in accession order."""
+    if ids:
+        records = [arc.store.get(record_id) for record_id in dict.fromkeys(ids)]
+        if status:
+            records = [r for r in records if r.get("status") == status]
+        return records
+    return [arc.store.get(row["id"]) for row in arc.store.summaries(status)]
+
+
+def export_records(
+    arc: Archive,
+    fmt: str,
+    ids: Sequence[str] = (),
+    *,
+    style: str = DEFAULT_STYLE,
+    status: str | None = None,
+) -> str:
+    """The export of the chosen records; citations name the archive (its organisation)."""
+    records = select_records(arc, ids, status=status)
+    if not records:
+        raise ArchiveError("no records to export" + (f" with status {status}" if status else ""))
+    return render_records(records, fmt, style=style, archive_name=arc.settings.organization or None)
