@@ -30,6 +30,7 @@ from archive.events import make_event
 from archive.extract import extract
 from archive.ids import format_id
 from archive.layout import Archive
+from archive.references import detect_references
 from archive.sources import take_in
 from archive.store.catalog_store import iter_chunks, now_utc
 
@@ -81,6 +82,7 @@ class NewArticle:
     path: Path
     fields: dict[str, Any] = field(default_factory=dict)
     allow_duplicate: bool = False
+    detect_references: bool = False
 
 
 def _protect(fields: dict[str, Any]) -> None:
@@ -103,6 +105,10 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
     if "title" not in record:
         record["title"] = title_from_filename(article.path)
         extracted.append("title")
+    if article.detect_references and "references" not in given:
+        text = extraction.derived_text or article.path.read_text(encoding="utf-8-sig")
+        record["references"] = detect_references(text)  # each confirmed: false until checked
+        extracted.append("references")
     provenance = {
         "catalogued_by": _user(),
         "catalogued_at": now_utc(),

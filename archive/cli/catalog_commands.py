@@ -49,6 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--type", dest="record_type", help="article-newspaper, article-magazine, ...")
     p.add_argument("--allow-duplicate", action="store_true",
                    help="add even if the same text is already catalogued")
+    p.add_argument("--detect-references", action="store_true",
+                   help="propose the sources the text cites, unconfirmed (see 'archive references')")
     p.set_defaults(handler=cmd_add)
 
     p = sub.add_parser("import", help="catalogue every .txt/.md/.html file in a folder")
@@ -125,7 +127,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     arc = open_from(args)
     record = catalog.add_article(
         arc, NewArticle(path=args.file, fields=_fields_from_flags(args),
-                        allow_duplicate=args.allow_duplicate)
+                        allow_duplicate=args.allow_duplicate,
+                        detect_references=args.detect_references)
     )
     print(record["id"])
     return 0
