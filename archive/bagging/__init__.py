@@ -1,0 +1,22 @@
+"""Bagging: every record version as an RFC 8493 (BagIt 1.0) bag, built in staging, moved in whole.
+
+``bag_records(arc, ids, progress)`` is the one entry point the CLI, the TUI and the demo use.
+The bag's layout and bag-info labels are in ``build``; the format-level writer, which closes
+bagit 1.9.0's gaps (version 0.97, ``%`` in manifest paths, ``os.chdir``), is in ``writer``.
+"""
+
+from __future__ import annotations
+
+from archive.bagging.build import PROFILE_ID
+from archive.bagging.paths import decode_path, encode_path, payload_name
+from archive.bagging.service import BagResult, bag_records, next_version
+
+__all__ = [
+    "PROFILE_ID",
+    "BagResult",
+    "bag_records",
+    "decode_path",
+    "encode_path",
+    "next_version",
+    "payload_name",
+]

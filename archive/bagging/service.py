@@ -1,0 +1,210 @@
+"""Bagging records: decide which need a new bag version, build them, move them in, record them.
+
+Bags are built by ``build_bag`` in worker processes (both cores for many records; in this
+process for a few, since the writer never changes the working directory and is safe in a TUI
+thread). Each batch is then made durable, moved into ``bags/<id>/v<N>`` by one rename per bag,
+and recorded in one catalogue transaction with its ``mes`` and ``ipc`` events. If the
+transaction fails, the batch's bags are moved back into staging, so a bag on disk is always one
+the catalogue knows.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.bagging.build import BagJob, BagOutcome, build_bag
+from archive.bagging.staging import work_folder
+from archive.bagging.writer import flush_filesystem
+from archive.errors import ArchiveError
+from archive.events import make_event
+from archive.layout import Archive
+from archive.records import changed_since_bag, metadata_fingerprint
+
+Progress = Callable[[int, int], None]
+BATCH = 256
+POOL_THRESHOLD = 24
+"""Fewer records than this are bagged in this process: starting workers would cost more."""
+
+
+@dataclass
+class BagResult:
+    """What happened to one record: ``bagged`` (with version and path), ``unchanged``, ``skipped``
+    or ``failed`` (with the reason in ``message``)."""
+
+    record_id: str
+    outcome: str
+    version: int | None = None
+    path: Path | None = None
+    message: str = ""
+
+
+def versions_on_disk(arc: Archive, record_id: str) -> list[int]:
+    folder = arc.bags_dir / record_id
+    if not folder.is_dir():
+        return []
+    return [int(p.name[1:]) for p in folder.iterdir() if p.name[:1] == "v" and p.name[1:].isdigit()]
+
+
+def next_version(arc: Archive, record: dict) -> int:
+    """One more than any bag recorded or lying on disk: a version number is never reused."""
+    recorded = [b["version"] for b in record.get("bags") or []]
+    return max([0, *recorded, *versions_on_disk(arc, record["id"])]) + 1
+
+
+def plan(arc: Archive, ids: Iterable[str], work: Path) -> tuple[list[BagJob], list[BagResult]]:
+    """Jobs for records that need a bag, and results for those that do not."""
+    jobs: list[BagJob] = []
+    done: list[BagResult] = []
+    settings = arc.settings
+    for record_id in dict.fromkeys(ids):
+        record = arc.store.get(record_id)
+        if record["status"] == "deaccessioned":
+            done.append(BagResult(record_id, "skipped", message=f"{record_id}: deaccessioned; not bagged"))
+            continue
+        if record.get("bags") and not changed_since_bag(record):
+            last = record["bags"][-1]["version"]
+            done.append(BagResult(record_id, "unchanged", last, arc.bag_dir(record_id, last),
+                                  f"{record_id}: unchanged since bag v{last}"))
+            continue
+        version = next_version(arc, record)
+        jobs.append(BagJob(
+            record=record, version=version, source_dir=str(arc.source_dir(record_id)),
+            target=str(work / f"{record_id}_v{version}"), organization=settings.organization,
+            contact_name=settings.contact_name, contact_email=settings.contact_email,
+            algorithms=tuple(settings.algorithms),
+        ))
+    return jobs, done
+
+
+def _run(jobs: list[BagJob], workers: int | None) -> Iterator[BagOutcome]:
+    """Outcomes in job order, from a pool of processes when there are enough jobs to pay for it."""
+    count = workers or os.cpu_count() or 1
+    if count <= 1 or len(jobs) < POOL_THRESHOLD:
+        yield from map(build_bag, jobs)
+        return
+    # forkserver: workers start from a clean process, never a fork of a threaded TUI.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["archive.bagging.build", "archive.citation"])
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        yield from pool.map(build_bag, jobs, chunksize=max(1, min(32, len(jobs) // (count * 8))))
+
+
+def bag_entry(outcome: BagOutcome, record: dict) -> dict:
+    summary = outcome.summary
+    return {
+        "version": outcome.version,
+        "path": f"bags/{outcome.record_id}/v{outcome.version}",
+        "bagged_at": outcome.bagged_at,
+        "record_revision": record["revision"],
+        "metadata_sha256": metadata_fingerprint(record),
+        "payload_oxum": summary.payload_oxum,
+        "size": summary.size,
+        "tagmanifest_sha256": summary.tagmanifest.get("sha256", ""),
+    }
+
+
+def _events(outcome: BagOutcome) -> list[dict]:
+    summary = outcome.summary
+    rid, version = outcome.record_id, outcome.version
+    return [
+        make_event("mes", rid, detail=f"payload digests of bag v{version}",
+                   outcome_detail={"payload": {f"data/{p}": d for p, d in summary.digests.items()},
+                                   "tagmanifest": summary.tagmanifest},
+                   bag_version=version),
+        make_event("ipc", rid, detail=f"bag v{version} written to bags/{rid}/v{version}",
+                   outcome_detail={"payload_oxum": summary.payload_oxum, "size": summary.size,
+                                   "bagit_version": "1.0"},
+                   bag_version=version),
+    ]
+
+
+def _commit(arc: Archive, batch: list[tuple[BagOutcome, dict]], work: Path, durable: bool) -> list[BagResult]:
+    """Move a batch of staged bags into place and record them; undo the moves if recording fails."""
+    results: list[BagResult] = []
+    good = [(o, r) for o, r in batch if not o.error]
+    if durable and good:
+        flush_filesystem(work)
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for outcome, _ in good:
+            final = arc.bag_dir(outcome.record_id, outcome.version)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(outcome.target, final)  # fails if the version exists: bags are never replaced
+            moved.append((Path(outcome.target), final))
+        if durable and moved:
+            flush_filesystem(arc.bags_dir)
+        with arc.store.transaction() as tx:
+            for outcome, bagged in batch:
+                if outcome.error:
+                    tx.log(make_event("ipc", outcome.record_id, outcome="failure", detail=outcome.error,
+                                      bag_version=outcome.version))
+                    continue
+                current = tx.get(outcome.record_id)
+                current["bags"] = [*(current.get("bags") or []), bag_entry(outcome, bagged)]
+                if current["status"] != "deaccessioned":
+                    current["status"] = "bagged"
+                tx.update(current)
+                for event in _events(outcome):
+                    tx.log(event)
+    except BaseException:
+        for staged, final in moved:
+            os.rename(final, staged)
+        raise
+    for outcome, _ in batch:
+        if outcome.error:
+            results.append(BagResult(outcome.record_id, "failed", outcome.version, message=outcome.error))
+        else:
+            path = arc.bag_dir(outcome.record_id, outcome.version)
+            results.append(BagResult(outcome.record_id, "bagged", outcome.version, path,
+                                     f"{outcome.record_id}: bag v{outcome.version} written"))
+    return results
+
+
+def bag_records(
+    arc: Archive,
+    ids: Iterable[str],
+    progress: Progress | None = None,
+    *,
+    workers: int | None = None,
+    durable: bool = True,
+) -> list[BagResult]:
+    """Bag each record that has no bag yet or changed since its newest one; results in id order.
+
+    Existing bags are never touched: an edited record gets version N+1. ``progress(done, total)``
+    is called after each batch. Safe to call from a thread: nothing here changes the working
+    directory, and worker processes start from a fork server, not a fork of the caller.
+    ``durable`` syncs the file system before and after the renames (once per batch).
+    """
+    ids = list(ids)
+    if not ids:
+        return []
+    try:
+        with work_folder(arc.staging_dir, "bag") as work:
+            jobs, results = plan(arc, ids, work)
+            total = len(ids)
+            done = len(results)
+            if progress:
+                progress(done, total)
+            records = {job.record["id"]: job.record for job in jobs}
+            batch: list[tuple[BagOutcome, dict]] = []
+            for outcome in _run(jobs, workers):
+                batch.append((outcome, records[outcome.record_id]))
+                if len(batch) >= BATCH:
+                    results += _commit(arc, batch, work, durable)
+                    done += len(batch)
+                    batch = []
+                    if progress:
+                        progress(done, total)
+            if batch:
+                results += _commit(arc, batch, work, durable)
+                if progress:
+                    progress(total, total)
+    except OSError as exc:
+        raise ArchiveError(f"cannot write bags under {arc.bags_dir}: {exc.strerror or exc}") from None
+    order = {rid: i for i, rid in enumerate(dict.fromkeys(ids))}
+    return sorted(results, key=lambda r: order[r.record_id])

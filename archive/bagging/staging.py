@@ -1,0 +1,61 @@
+"""Work folders under <root>/staging, named for the process that owns them.
+
+A bag (or an ingest) is assembled in a folder named ``<kind>-<pid>-<token>`` and only a whole
+result is moved out by one rename. If the process is killed, the folder stays behind; the next
+run removes every such folder whose process is gone, and never one that is still being used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(staging: Path) -> list[Path]:
+    """Remove work folders left by processes that no longer run; returns what was removed."""
+    removed: list[Path] = []
+    if not staging.is_dir():
+        return removed
+    for entry in staging.iterdir():
+        parts = entry.name.split("-")
+        if len(parts) < 3 or not parts[1].isdigit():
+            continue
+        if _alive(int(parts[1])):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+        removed.append(entry)
+    return removed
+
+
+@contextmanager
+def work_folder(staging: Path, kind: str) -> Iterator[Path]:
+    """A fresh folder in staging for this process, removed afterwards whatever happens."""
+    staging.mkdir(parents=True, exist_ok=True)
+    clean_stale(staging)
+    folder = staging / f"{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
