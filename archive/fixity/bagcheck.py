@@ -154,7 +154,7 @@ class _BagCheck:
         result = BagResult(
             path=self.root, fast=self.fast,
             version=f"{decl.version[0]}.{decl.version[1]}" if decl.version else None,
-            problems=self.problems, payload_files=len(payload),
+            problems=_one_per_file(self.problems), payload_files=len(payload),
             payload_bytes=sum(s.size for s in payload.values()), hashed_bytes=self.hashed,
         )
         for manifest in self.manifests:
@@ -370,6 +370,19 @@ class _BagCheck:
             if bad:
                 self.problems.append(error(CHANGED, "changed", key,
                                            f"content differs from {', '.join(sorted(bad))}"))
+
+
+def _one_per_file(problems: list[Problem]) -> list[Problem]:
+    """The same fault found through several manifests is one fault of one file."""
+    seen: set[tuple[str, str, str, str]] = set()
+    kept = []
+    for problem in problems:
+        key = (problem.severity, problem.kind, problem.code, problem.path)
+        if problem.path and problem.kind in FILE_KINDS and key in seen:
+            continue
+        seen.add(key)
+        kept.append(problem)
+    return kept
 
 
 def check_bag_folder(path: str | os.PathLike[str], *, fast: bool = False) -> tuple[BagResult, Inventory]:
