@@ -1,27 +1,38 @@
 """Metadata extraction from the source itself, so archivists check metadata instead of typing it.
 
 ``extract(path)`` returns the record fields found in a file and which fields they are, so the
-record's provenance can mark them as extracted (guessed) rather than typed.
+record's provenance can mark them as extracted (guessed) rather than typed. Each format has its
+reader in a module of its own; plain text carries no metadata.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
+from archive.extract.result import Extraction
 
-@dataclass
-class Extraction:
-    """Fields found in a source, and any derived text to keep beside it (HTML's main text)."""
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 
-    fields: dict = field(default_factory=dict)
-    derived_text: str | None = None
 
-    @property
-    def extracted(self) -> list[str]:
-        return sorted(self.fields)
+def _reader(path: Path) -> Callable[[Path], Extraction] | None:
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        from archive.extract.html import extract_html
+
+        return extract_html
+    if suffix in MARKDOWN_SUFFIXES:
+        from archive.extract.markdown import extract_markdown
+
+        return extract_markdown
+    return None
 
 
 def extract(path: Path) -> Extraction:
-    """Plain text carries no metadata of its own; other formats register readers here."""
-    return Extraction()
+    """The fields a file's own metadata gives; plain text gives none."""
+    reader = _reader(path)
+    return reader(path) if reader else Extraction()
+
+
+__all__ = ["Extraction", "extract"]

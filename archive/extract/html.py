@@ -1,0 +1,155 @@
+"""HTML pages: the main text and the citation metadata, extracted with trafilatura.
+
+trafilatura (with htmldate for dates) reads ``<meta>``, OpenGraph, ``citation_*`` tags and JSON-LD
+and finds the article's main text; ``structured`` adds what it does not return separately.
+Nothing is fetched: the page is read from the file the archivist gave.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from archive.extract.names import creators_from_names, split_byline
+from archive.extract.normalise import language_tag, one_line, partial_date, web_url
+from archive.extract.result import Extraction
+from archive.extract.structured import BLOG_TYPES, NEWS_TYPES, PageMeta, names_of, read_page_meta
+
+_DATE_CONFIG = {"extensive_search": False, "original_date": True}
+"""Dates only from metadata and markup, never guessed from the article's prose."""
+
+
+def _quiet() -> None:
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    logging.getLogger("htmldate").setLevel(logging.CRITICAL)
+
+
+def extract_html(path: Path) -> Extraction:
+    """Record fields and the main text of an HTML file (already checked to be UTF-8 text)."""
+    import trafilatura
+    from trafilatura.metadata import extract_metadata
+    from trafilatura.utils import load_html
+
+    _quiet()
+    html = path.read_bytes().decode("utf-8-sig")
+    tree = load_html(html)
+    page = read_page_meta(tree)
+    found = extract_metadata(html, date_config=_DATE_CONFIG) if tree is not None else None
+    fields = _fields(found, page, html)
+    text = (
+        trafilatura.extract(
+            html,
+            include_comments=False,
+            include_tables=True,
+            favor_recall=True,
+            date_extraction_params=_DATE_CONFIG,
+        )
+        if tree is not None
+        else None
+    )
+    return Extraction(fields={k: v for k, v in fields.items() if v}, derived_text=(text or "").strip() + "\n")
+
+
+def _fields(found: Any, page: PageMeta, html: str) -> dict[str, Any]:
+    ld = page.jsonld
+    fields: dict[str, Any] = {
+        "type": _record_type(found, page),
+        "title": one_line(page.first("citation_title") or (found and found.title)),
+        "creators": _creators(found, page),
+        "container_title": one_line(_publication(found, page)),
+        "publisher": one_line(
+            page.first("citation_publisher", "dc.publisher", "dcterms.publisher")
+            or next(iter(names_of(ld.get("publisher"))), None)
+        ),
+        "issued": partial_date(
+            page.first("citation_publication_date", "citation_date") or (found and found.date)
+        ),
+        "language": _language(page),
+        "url": web_url(found and found.url)
+        or web_url(page.first("citation_abstract_html_url", "citation_fulltext_html_url")),
+        "volume": one_line(page.first("citation_volume")),
+        "issue": one_line(page.first("citation_issue")),
+        "page": _pages(page),
+        "abstract": one_line(page.first("citation_abstract") or (found and found.description)),
+        "keywords": sorted({one_line(t) for t in (found.tags if found else []) if one_line(t)}),
+        "identifiers": _identifiers(page),
+    }
+    modified = _modified(page, html, fields.get("issued"))
+    if modified:
+        fields["provenance"] = {"notes": f"The page gives {modified} as its last modification date."}
+    return fields
+
+
+def _record_type(found: Any, page: PageMeta) -> str:
+    kind = page.jsonld_type or ((found.pagetype or "") if found else "").lower()
+    if kind in NEWS_TYPES:
+        return "article-newspaper"
+    if kind in BLOG_TYPES or kind == "blog":
+        return "post-weblog"
+    if kind in ("article", "scholarlyarticle") or page.first("citation_title", "og:type") == "article":
+        return "article"
+    return "article" if page.first("citation_journal_title", "citation_title") else "webpage"
+
+
+def _creators(found: Any, page: PageMeta) -> list[dict]:
+    """citation_author (one per tag) first, then JSON-LD, then the byline trafilatura found."""
+    names = page.all("citation_author") or page.all("dc.creator")
+    if not names:
+        names = names_of(page.jsonld.get("author"))
+    if not names and found and found.author:
+        names = split_byline(found.author)
+    return creators_from_names([n for n in (one_line(x) for x in names) if n])
+
+
+def _publication(found: Any, page: PageMeta) -> str | None:
+    ld = page.jsonld
+    part_of = names_of(ld.get("isPartOf"))
+    return (
+        page.first("citation_journal_title", "citation_conference_title")
+        or (part_of[0] if part_of else None)
+        or page.first("og:site_name", "application-name")
+        or (found and found.sitename)
+    )
+
+
+def _language(page: PageMeta) -> str | None:
+    for value in (
+        page.first("citation_language", "dc.language", "content-language"),
+        page.jsonld.get("inLanguage") if isinstance(page.jsonld.get("inLanguage"), str) else None,
+        page.html_lang,
+        page.first("og:locale"),
+    ):
+        tag = language_tag(value)
+        if tag:
+            return tag
+    return None
+
+
+def _pages(page: PageMeta) -> str | None:
+    first, last = page.first("citation_firstpage"), page.first("citation_lastpage")
+    if first and last and last != first:
+        return one_line(f"{first}-{last}")
+    return one_line(first)
+
+
+def _identifiers(page: PageMeta) -> list[dict]:
+    found = []
+    for scheme, names in (("doi", ("citation_doi", "dc.identifier.doi")), ("issn", ("citation_issn",))):
+        value = one_line(page.first(*names))
+        if value:
+            found.append({"scheme": scheme, "value": value.removeprefix("doi:").strip()})
+    return found
+
+
+def _modified(page: PageMeta, html: str, issued: str | None) -> str | None:
+    """When the page says it was last changed, if that differs from its publication date."""
+    import htmldate
+
+    value = (
+        page.jsonld.get("dateModified") if isinstance(page.jsonld.get("dateModified"), str) else None
+    ) or page.first("article:modified_time", "og:updated_time", "dcterms.modified", "last-modified")
+    if not value:
+        value = htmldate.find_date(html, extensive_search=False, original_date=False)
+    modified = partial_date(value)
+    return modified if modified and modified != issued else None

@@ -1,0 +1,18 @@
+"""What an extractor returns, in a module of its own so every reader can import it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Extraction:
+    """Fields found in a source, and any derived text to keep beside it (HTML's main text)."""
+
+    fields: dict = field(default_factory=dict)
+    derived_text: str | None = None
+
+    @property
+    def extracted(self) -> list[str]:
+        """Record fields the extractor filled; provenance notes are about the extraction itself."""
+        return sorted(name for name in self.fields if name != "provenance")
