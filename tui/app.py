@@ -1,0 +1,61 @@
+"""The Textual application: one archive, the main screen, the command palette and themes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.events import AppFocus
+from textual.screen import Screen
+
+from tui.keys import KEY_ACTIONS
+from tui.screens.main import MainScreen
+
+
+class ArchiveApp(App):
+    """article-archive in the terminal; every action also sits in the command palette."""
+
+    TITLE = "article-archive"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, arc: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.arc = arc
+        self.main_screen = MainScreen(arc)
+
+    def on_mount(self) -> None:
+        self.push_screen(self.main_screen)
+
+    def on_app_focus(self, _: AppFocus) -> None:
+        """Coming back to the terminal is when an archivist expects to see the CLI's changes."""
+        if self.screen is self.main_screen:
+            self.main_screen.refresh_catalogue()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if screen is not self.main_screen:
+            return
+        for entry in KEY_ACTIONS:
+            if entry.action == "quit":
+                continue
+            yield SystemCommand(entry.name, entry.help, partial(screen.run_action, entry.action))
+
+    async def action_quit(self) -> None:
+        """Quit, unless a form holds unsaved changes: then the form asks first."""
+        from tui.screens.record_form import RecordFormScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, RecordFormScreen) and screen.is_dirty:
+                if screen is not self.screen:
+                    self.notify("Close the open dialog first; the record form has unsaved changes.")
+                    return
+                screen.ask_to_leave(then_quit=True)
+                return
+        self.exit()

@@ -1,0 +1,52 @@
+"""How catalogue values read on screen: fixity marks, creator names, short dates.
+
+Kept apart from the widgets so the table, the detail pane and the tests agree on one wording.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FIXITY_MARKS = {"success": "✓", "failure": "✗", "warning": "!"}
+"""A failing check must stand out without colour, so every outcome carries its own mark."""
+
+STATUSES = ("draft", "catalogued", "bagged", "deposited", "deaccessioned")
+
+
+def fixity_label(row: dict[str, Any]) -> str:
+    """Mark plus date of the last check; 'not checked' for a bag never verified, blank unbagged."""
+    outcome = row.get("fixity_outcome") or ""
+    if outcome:
+        mark = FIXITY_MARKS.get(outcome, "?")
+        word = " FAIL" if outcome == "failure" else ""
+        return f"{mark}{word} {str(row.get('fixity_at', ''))[:10]}"
+    if row.get("bag_version"):
+        return "· not checked"
+    return ""
+
+
+def fixity_kind(row: dict[str, Any]) -> str:
+    """The style name for a row's fixity cell: ok, fail, warn or plain."""
+    kinds = {"success": "ok", "failure": "fail", "warning": "warn"}
+    return kinds.get(row.get("fixity_outcome") or "", "plain")
+
+
+def creator_name(creator: dict[str, Any]) -> str:
+    """'Family, Given' for people, the literal for organisations, as the catalogue prints them."""
+    if "literal" in creator:
+        return str(creator["literal"])
+    given = creator.get("given")
+    family = creator.get("family", "")
+    return f"{family}, {given}" if given else str(family)
+
+
+def human_size(size: int | None) -> str:
+    """Bytes as an archivist reads them at a glance."""
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

@@ -1,0 +1,374 @@
+"""The main screen: search, the records table, the detail tabs, and every record action.
+
+Actions that take long (bag, verify, deposit, import) run in a thread worker with a progress bar;
+the table and the search stay usable meanwhile, and Escape cancels where the library allows it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, TabbedContent
+
+from archive import catalog
+from archive.errors import ArchiveError
+from tui import library
+from tui.keys import KEY_ACTIONS
+from tui.widgets.detail import DetailPane
+from tui.widgets.progress_panel import ProgressPanel
+from tui.widgets.record_table import RecordTable
+
+AUTO_REFRESH_S = 3.0
+DETAIL_DELAY_S = 0.05
+"""The detail pane waits this long after the cursor stops, so holding ↓ stays smooth."""
+
+Job = Callable[[Callable[[int, int], None], threading.Event], Any]
+
+
+class MainScreen(Screen):
+    """Search, table and detail; the record keys live here and show in the footer when they apply."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(k.key, k.action, k.label) for k in KEY_ACTIONS),
+        Binding("f5", "refresh", "Refresh", show=False),
+        Binding("escape", "escape", "Cancel / clear", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    MainScreen #title-bar { height: 1; background: $primary-background; padding: 0 1; width: 1fr; }
+    MainScreen #search { margin: 0 0; }
+    MainScreen RecordTable { height: 2fr; min-height: 4; }
+    MainScreen DetailPane { height: 3fr; min-height: 6; }
+    """
+
+    def __init__(self, arc: Any) -> None:
+        super().__init__()
+        self.arc = arc
+        self.status_filter: str | None = None
+        self.cancel_event: threading.Event | None = None
+        self.job_name: str | None = None
+        self._detail_timer: Timer | None = None
+
+    # ----- layout ----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Label("", id="title-bar")
+        yield Input(placeholder="Search title, creators, publication, subjects, id   ( / )",
+                    id="search", compact=True)
+        with Vertical(id="browser"):
+            yield RecordTable(id="records")
+            yield DetailPane(self.arc)
+        yield ProgressPanel(id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload_rows()
+        self.query_one(RecordTable).focus()
+        self.set_interval(AUTO_REFRESH_S, self.auto_refresh)
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one(RecordTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    @property
+    def query_text(self) -> str:
+        return self.query_one("#search", Input).value
+
+    # ----- rows ------------------------------------------------------------------------------
+    def matching_rows(self) -> list[dict]:
+        """Search hits (or every record) of the chosen status, in accession order."""
+        query = self.query_text.strip()
+        try:
+            if query:
+                rows = self.arc.store.search(query)
+                if self.status_filter:
+                    rows = [r for r in rows if r["status"] == self.status_filter]
+                return rows
+            return catalog.list_records(self.arc, self.status_filter)
+        except ArchiveError as exc:
+            self.notify(str(exc), severity="error")
+            return []
+
+    def reload_rows(self, keep_id: str | None = None) -> None:
+        rows = self.matching_rows()
+        table = self.table
+        table.empty_message = "No records match." if self.query_text or self.status_filter else (
+            "No records yet. Press a to add an article.")
+        table.set_rows(rows, keep_id if keep_id is not None else table.current_id)
+        self._update_title(len(rows))
+
+    def _update_title(self, shown: int) -> None:
+        total = len(self.arc.store)
+        name = self.arc.settings.organization or "article-archive"
+        where = f" · status {self.status_filter}" if self.status_filter else ""
+        self.query_one("#title-bar", Label).update(f"{name} — {shown} of {total} records{where}")
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self) -> None:
+        self.reload_rows()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.table.focus()
+
+    @on(RecordTable.Highlighted)
+    def _highlighted(self, event: RecordTable.Highlighted) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY_S, self.show_detail)
+        self.refresh_bindings()
+
+    @on(RecordTable.Selected)
+    def _selected(self) -> None:
+        self.action_edit()
+
+    def show_detail(self) -> None:
+        record_id = self.table.current_id
+        record = None
+        if record_id is not None:
+            try:
+                record = catalog.get_record(self.arc, record_id)
+            except ArchiveError as exc:
+                self.notify(str(exc), severity="error")
+        self.detail.show_record(record, self.query_text)
+
+    def selected_record(self) -> dict | None:
+        """The full record under the cursor, read fresh, or a note saying there is none."""
+        record_id = self.table.current_id
+        if record_id is None:
+            self.notify("Select a record first.", severity="warning")
+            return None
+        try:
+            return catalog.get_record(self.arc, record_id)
+        except ArchiveError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+
+    # ----- refresh ---------------------------------------------------------------------------
+    def refresh_catalogue(self, *, quiet: bool = True) -> bool:
+        """Pick up writes by other processes (the CLI); True when anything changed."""
+        try:
+            changed = self.arc.store.refresh()
+        except ArchiveError as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        if changed:
+            self.reload_rows()
+            self.show_detail()
+        if not quiet:
+            self.notify("Catalogue reloaded." if changed else "No changes since the last look.")
+        return changed
+
+    def auto_refresh(self) -> None:
+        if self.job_name is None and self.app.screen is self:
+            self.refresh_catalogue()
+
+    def action_refresh(self) -> None:
+        self.refresh_catalogue(quiet=False)
+
+    # ----- which keys apply ------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide record keys while typing a search, and dim them when no record is selected."""
+        entry = next((k for k in KEY_ACTIONS if k.action == action), None)
+        if entry is None:
+            return True
+        if isinstance(self.focused, Input):
+            return action == "refresh"
+        if entry.needs_record and self.is_mounted and self.table.current_id is None:
+            return None
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
+
+    # ----- simple actions --------------------------------------------------------------------
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_escape(self) -> None:
+        if self.cancel_event is not None and not self.cancel_event.is_set():
+            self.cancel_event.set()
+            self.notify(f"Cancelling {self.job_name}…")
+            return
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+        self.table.focus()
+
+    def action_history(self) -> None:
+        self.query_one(TabbedContent).active = "tab-history"
+        self.query_one("#history-scroll").focus()
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        await self.app.action_quit()
+
+    def action_filter(self) -> None:
+        from tui.screens.filter import StatusFilterScreen
+
+        def chosen(status: str | bool | None) -> None:
+            if status is False:
+                return
+            self.status_filter = status or None  # type: ignore[assignment]
+            self.reload_rows()
+            self.notify(f"Showing {self.status_filter or 'all'} records.")
+
+        self.app.push_screen(StatusFilterScreen(self.status_filter), chosen)
+
+    # ----- add and edit ----------------------------------------------------------------------
+    def action_add(self) -> None:
+        from tui.screens.pick_file import PickFileScreen
+
+        def picked(path: Path | None) -> None:
+            if path is not None:
+                self.open_form(None, source=path)
+
+        self.app.push_screen(PickFileScreen(), picked)
+
+    def action_edit(self) -> None:
+        record = self.selected_record()
+        if record is not None:
+            self.open_form(record)
+
+    def open_form(self, record: dict | None, source: Path | None = None) -> None:
+        from tui.screens.record_form import RecordFormScreen
+
+        def saved(result: dict | None) -> None:
+            if result is not None:
+                self.reload_rows(keep_id=result["id"])
+                self.table.select_id(result["id"])
+                self.show_detail()
+
+        self.app.push_screen(RecordFormScreen(self.arc, record=record, source=source), saved)
+
+    # ----- long work -------------------------------------------------------------------------
+    def run_job(self, what: str, job: Job, done: Callable[[Any, bool], None], *,
+                cancellable: bool = False) -> None:
+        """Start long work in a thread; ``done(result, cancelled)`` runs back on the UI."""
+        if self.job_name is not None:
+            self.notify(f"{self.job_name} is still running; wait for it or press Escape.",
+                        severity="warning")
+            return
+        self.job_name = what
+        self.cancel_event = threading.Event() if cancellable else None
+        self.query_one(ProgressPanel).start(what, cancellable)
+        self._job_worker(what, job, done, self.cancel_event or threading.Event())
+
+    @work(thread=True, exclusive=True, group="job", exit_on_error=False)
+    def _job_worker(self, what: str, job: Job, done: Callable[[Any, bool], None],
+                    cancel: threading.Event) -> None:
+        panel = self.query_one(ProgressPanel)
+
+        def progress(count: int, total: int) -> None:
+            self.app.call_from_thread(panel.advance, count, total)
+
+        try:
+            result = job(progress, cancel)
+        except ArchiveError as exc:
+            self.app.call_from_thread(self._job_ended, what, None, str(exc), done, cancel)
+        except Exception as exc:
+            message = f"{what} stopped on an unexpected problem: {exc}"
+            self.app.call_from_thread(self._job_ended, what, None, message, done, cancel)
+        else:
+            self.app.call_from_thread(self._job_ended, what, result, None, done, cancel)
+
+    def _job_ended(self, what: str, result: Any, error: str | None,
+                   done: Callable[[Any, bool], None], cancel: threading.Event) -> None:
+        self.job_name = None
+        self.cancel_event = None
+        self.query_one(ProgressPanel).stop()
+        self.arc.store.refresh()
+        self.reload_rows()
+        self.show_detail()
+        if error is not None:
+            self.notify(error, title=f"{what} failed", severity="error", timeout=10)
+            return
+        done(result, cancel.is_set())
+
+    def action_bag(self) -> None:
+        record = self.selected_record()
+        if record is None:
+            return
+        record_id = record["id"]
+
+        def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Any:
+            return library.bag_records(self.arc, [record_id], progress=progress)
+
+        def done(result: Any, cancelled: bool) -> None:
+            self.notify(f"Bagged {record_id}.")
+
+        self.run_job("Bagging", job, done)
+
+    def action_verify(self) -> None:
+        record = self.selected_record()
+        if record is not None:
+            self.start_verify([record["id"]])
+
+    def action_verify_all(self) -> None:
+        self.start_verify(None)
+
+    def start_verify(self, ids: list[str] | None) -> None:
+        from tui.screens.verify_results import VerifyResultsScreen
+
+        def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Any:
+            return library.verify_archive(self.arc, ids=ids, progress=progress, cancel=cancel.is_set)
+
+        def done(report: Any, cancelled: bool) -> None:
+            if cancelled:
+                self.notify("Verification cancelled; the bags checked so far keep their results.",
+                            severity="warning")
+            self.app.push_screen(VerifyResultsScreen(report, cancelled=cancelled))
+
+        self.run_job("Verifying", job, done, cancellable=True)
+
+    def action_deposit(self) -> None:
+        from tui.screens.deposit import DepositScreen
+
+        record = self.selected_record()
+        if record is not None:
+            self.app.push_screen(DepositScreen(self.arc, [record["id"]]))
+
+    def action_export(self) -> None:
+        from tui.screens.export import ExportScreen
+
+        record = self.selected_record()
+        if record is not None:
+            self.app.push_screen(ExportScreen(record))
+
+    def action_import_folder(self) -> None:
+        from tui.screens.pick_file import PickFileScreen
+
+        def picked(folder: Path | None) -> None:
+            if folder is None:
+                return
+
+            def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Any:
+                return catalog.import_folder(self.arc, folder, progress=progress)
+
+            def done(report: Any, cancelled: bool) -> None:
+                severity = "warning" if report.failed else "information"
+                lines = [report.summary()] + [f"{name}: {why}" for name, why in report.failed[:5]]
+                self.notify("\n".join(lines), severity=severity, timeout=10)
+
+            self.run_job("Importing", job, done)
+
+        self.app.push_screen(PickFileScreen(folders=True), picked)

@@ -1,0 +1,235 @@
+"""The detail pane: one record's metadata, text, citation, bags and history, in tabs.
+
+Each tab is filled only from the full record the pane is given (plus the text and events, read
+through the library), so switching records is one read, not five.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Select, Static, TabbedContent, TabPane
+
+from archive import schema
+from archive.errors import ArchiveError
+from tui import library
+from tui.formatting import FIXITY_MARKS, creator_name, human_size
+
+TEXT_LIMIT = 512 * 1024
+"""Bytes of preserved text shown; a longer text says so at the end rather than stalling the pane."""
+
+OUTCOME_STYLES = {"success": "green", "failure": "bold red", "warning": "yellow"}
+RAW_FORMATS = ("csl-json", "bibtex", "ris")
+
+
+def field_titles() -> dict[str, str]:
+    """Schema titles of the top-level fields, so the pane uses the archivist's words."""
+    properties = schema.schema_document("record")["properties"]
+    return {name: node.get("title", name) for name, node in properties.items()}
+
+
+def show_value(value: Any) -> str:
+    """A field's value as one readable block of text."""
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) and ("family" in v or "literal" in v) for v in value):
+            return "\n".join(creator_name(v) + (f" ({v['role']})" if "role" in v else "") for v in value)
+        if value and all(isinstance(v, dict) and "name" in v for v in value):
+            return "\n".join(
+                v["name"] + (f" — {v['kind']}" if "kind" in v else "")
+                + (f", {v['mentions']} mention(s)" if "mentions" in v else "")
+                for v in value
+            )
+        return "\n".join(show_value(v) for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {show_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def metadata_table(record: dict) -> Table:
+    """Every field with a mark for its validation state; problems are named beside the field."""
+    found = schema.field_problems(record)
+    table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+    table.add_column("field", style="bold", no_wrap=True, ratio=1)
+    table.add_column("value", ratio=3)
+    titles = field_titles()
+    if found:
+        table.add_row(Text("✗ invalid", style="bold red"), Text(f"{len(found)} field(s) with problems"))
+    else:
+        table.add_row(Text("✓ valid", style="green"), Text("every field passes the record schema"))
+    for name, title in titles.items():
+        if name not in record:
+            continue
+        value = Text(show_value(record[name]))
+        mine = [f"{path}: {why}" for path, reasons in found.items()
+                if path == name or path.startswith((f"{name}.", f"{name}[")) for why in reasons]
+        for line in mine:
+            value.append(f"\n✗ {line}", style="bold red")
+        table.add_row(title, value)
+    return table
+
+
+def bags_table(record: dict) -> Table | Text:
+    bags = record.get("bags") or []
+    if not bags:
+        return Text("Not bagged yet. Press b to bag this record.")
+    table = Table(expand=True, box=None, padding=(0, 1))
+    for heading in ("Version", "Bagged", "Size", "Payload-Oxum", "Last check"):
+        table.add_column(heading)
+    for bag in bags:
+        fixity = bag.get("last_fixity")
+        if fixity:
+            mark = FIXITY_MARKS.get(fixity["outcome"], "?")
+            style = OUTCOME_STYLES.get(fixity["outcome"], "")
+            check = Text(f"{mark} {fixity['outcome']} {fixity['at'][:10]}", style=style)
+        else:
+            check = Text("· not checked")
+        table.add_row(f"v{bag['version']}", bag["bagged_at"][:10], human_size(bag.get("size")),
+                      bag["payload_oxum"], check)
+    return table
+
+
+def history_table(events: list[dict]) -> Table | Text:
+    if not events:
+        return Text("No events.")
+    table = Table(expand=True, box=None, padding=(0, 1))
+    for heading in ("When", "Event", "Outcome", "Detail"):
+        table.add_column(heading, ratio=3 if heading == "Detail" else None)
+    for event in events:
+        outcome = event["outcome"]["label"]
+        style = {"failure": "bold red", "warning": "yellow"}.get(outcome, "")
+        mark = {"failure": "✗ ", "warning": "! "}.get(outcome, "")
+        table.add_row(event["at"].replace("T", " ").rstrip("Z"), event["type"]["label"],
+                      Text(mark + outcome, style=style), event.get("detail", ""))
+    return table
+
+
+def highlighted_text(text: str, query: str) -> Text:
+    """The text with every search word highlighted, so hits are found by eye."""
+    rich_text = Text(text)
+    words = [w for w in query.split() if w]
+    if words:
+        rich_text.highlight_words(words, style="reverse", case_sensitive=False)
+    return rich_text
+
+
+class DetailPane(Vertical):
+    """Tabs for the record under the cursor."""
+
+    DEFAULT_CSS = """
+    DetailPane { height: 1fr; }
+    DetailPane > TabbedContent { height: 1fr; }
+    DetailPane ContentSwitcher { height: 1fr; }
+    DetailPane TabPane { height: 1fr; padding: 0 1; }
+    DetailPane VerticalScroll { height: 1fr; }
+    DetailPane #citation-style { width: 40; }
+    """
+
+    def __init__(self, arc: Any, **kwargs: Any) -> None:
+        super().__init__(id=kwargs.pop("id", "detail"), **kwargs)
+        self.arc = arc
+        self.record: dict | None = None
+        self.search_query = ""
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="tabs"):
+            yield from self._panes()
+
+    def _panes(self) -> ComposeResult:
+        with TabPane("Metadata", id="tab-metadata"), VerticalScroll(id="metadata-scroll"):
+            yield Static(id="metadata")
+        with TabPane("Text", id="tab-text"), VerticalScroll(id="text-scroll"):
+            yield Static(id="text")
+        with TabPane("Citation", id="tab-citation"), VerticalScroll(id="citation-scroll"):
+            styles = library.citation_styles()
+            yield Select([(s, s) for s in styles], id="citation-style", prompt="Style",
+                         value=styles[0] if styles else Select.BLANK, allow_blank=not styles)
+            yield Static(id="citation")
+        with TabPane("Bags", id="tab-bags"), VerticalScroll(id="bags-scroll"):
+            yield Static(id="bags")
+        with TabPane("History", id="tab-history"), VerticalScroll(id="history-scroll"):
+            yield Static(id="history")
+
+    def show_record(self, record: dict | None, query: str = "") -> None:
+        """Fill every tab for one record (or clear them)."""
+        self.record, self.search_query = record, query
+        if record is None:
+            for name in ("metadata", "text", "citation", "bags", "history"):
+                self.query_one(f"#{name}", Static).update("No record selected.")
+            return
+        self.query_one("#metadata", Static).update(metadata_table(record))
+        self.query_one("#bags", Static).update(bags_table(record))
+        self._show_text()
+        self._show_citation()
+        self._show_history()
+
+    def _show_text(self) -> None:
+        assert self.record is not None
+        try:
+            text = self.arc_text(self.record["id"])
+        except ArchiveError as exc:
+            self.query_one("#text", Static).update(Text(str(exc), style="red"))
+            return
+        self.query_one("#text", Static).update(highlighted_text(text, self.search_query))
+
+    def arc_text(self, record_id: str) -> str:
+        from archive.catalog import read_text
+
+        text = read_text(self.arc, record_id, limit=TEXT_LIMIT)
+        size = (self.record or {}).get("source", {}).get("size", 0)
+        if size > TEXT_LIMIT:
+            text += f"\n\n[… {human_size(size - TEXT_LIMIT)} more not shown]"
+        return text
+
+    def _show_history(self) -> None:
+        from archive.catalog import history
+
+        assert self.record is not None
+        try:
+            self.query_one("#history", Static).update(history_table(history(self.arc, self.record["id"])))
+        except ArchiveError as exc:
+            self.query_one("#history", Static).update(Text(str(exc), style="red"))
+
+    def _show_citation(self) -> None:
+        assert self.record is not None
+        parts: list[Text | str] = []
+        style = self.query_one("#citation-style", Select).value
+        try:
+            if isinstance(style, str):
+                parts.append(Text(library.format_citation(self.record, style)))
+            else:
+                parts.append(Text("Formatted citations are not available yet.", style="italic"))
+        except ArchiveError as exc:
+            parts.append(Text(str(exc), style="italic"))
+        for fmt in RAW_FORMATS:
+            parts.append(Text(f"\n{fmt}", style="bold"))
+            parts.append(Text(self._raw(fmt)))
+        self.query_one("#citation", Static).update(Text("\n").join(
+            p if isinstance(p, Text) else Text(p) for p in parts))
+
+    def _raw(self, fmt: str) -> str:
+        assert self.record is not None
+        try:
+            return library.render_citation(self.record, fmt)
+        except ArchiveError:
+            pass
+        fallback = {"csl-json": "to_csl_json", "bibtex": "to_bibtex", "ris": "to_ris"}[fmt]
+        func = library.library_value("citation", fallback, None)
+        if func is None:
+            return "not available yet"
+        try:
+            value = func(self.record)
+        except ArchiveError as exc:
+            return str(exc)
+        return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+
+    @on(Select.Changed, "#citation-style")
+    def _style_changed(self) -> None:
+        if self.record is not None:
+            self._show_citation()
+
