@@ -25,7 +25,8 @@ def write_bag(root: Path, files: dict[str, bytes], *, version: str = "1.0",
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    (root / "bagit.txt").write_bytes(f"BagIt-Version: {version}\nTag-File-Character-Encoding: UTF-8\n".encode())
+    declaration = f"BagIt-Version: {version}\nTag-File-Character-Encoding: UTF-8\n"
+    (root / "bagit.txt").write_bytes(declaration.encode())
     octets = sum(len(c) for c in files.values())
     if bag_info is None:
         bag_info = f"Payload-Oxum: {oxum or f'{octets}.{len(files)}'}\nSource-Organization: Test\n".encode()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from archive.cli.common import CommandFailed, add_json, add_root, one_line, print_json
+from archive.cli.common import CommandFailed, add_json, one_line, print_json
 from archive.fixity.bagcheck import BagResult, validate_bag
 
 ORDER = 30
