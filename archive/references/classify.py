@@ -23,6 +23,8 @@ ORGANISATION_WORDS = {
     "pentagon", "service", "services", "authority", "bureau", "center", "centre", "group",
     "agency", "embassy", "administration", "house", "nations", "federation", "coalition",
     "alliance", "board", "secretariat", "directorate", "command", "cabinet", "presidency",
+    "trust", "fund", "society", "charity", "institution", "museum", "hospital", "school", "college",
+    "club", "network", "church",
 }  # fmt: skip
 DOCUMENT_WORDS = {
     "report", "study", "survey", "memo", "memorandum", "paper", "act", "treaty", "agreement",

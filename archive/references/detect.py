@@ -25,12 +25,12 @@ _ATTRIBUTING_VERBS = (
 )
 _ADVERBS = rf"(?:(?:has|have|had|also|first|later|previously|earlier|then|recently){_SP}+)*"
 SOURCE_FIRST = re.compile(
-    rf"(?P<name>{NAME})(?:,[^,.;:\n]{{1,60}},)?{_SP}+{_ADVERBS}(?:{_ATTRIBUTING_VERBS})\b"
+    rf"(?P<name>{NAME})(?:,[^,.;:\n\"“”]{{1,60}},|,)?{_SP}+{_ADVERBS}(?:{_ATTRIBUTING_VERBS})\b"
 )
 """``The Daily Beast explains``, ``Maria Zakharova described``, ``Reuters, citing officials, said``."""
 PHRASE_FIRST = re.compile(
     rf"\b(?:[Aa]ccording to|reported by|cited by|quoted by|published by|in an interview with|"
-    rf"told|citing|a report (?:by|in|from)|wrote in|writing in|an article in|"
+    rf"told|citing|[Ss]peaking to|a report (?:by|in|from)|wrote in|writing in|an article in|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[A-Z]\w+{_SP}+[A-Z]))"
     rf"{_SP}+(?:the{_SP}+)?(?P<name>{NAME})"
 )
