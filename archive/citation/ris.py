@@ -1,7 +1,8 @@
 """RIS, the tagged format reference managers (EndNote, Zotero, Mendeley) import.
 
 The tags follow the RIS specification as reference managers read it: T2 for the publication,
-DA for the full date, PY for the year, Y2 for the access date, UR for each URL.
+DA for the full date, PY for the year, Y2 for the access date, UR for each URL; DB names the
+holding archive and CN (call number) the bag, AN the accession number.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _SIMPLE = (
     ("DOI", "DO"),
     ("ISSN", "SN"),
     ("archive", "DB"),
-    ("archive_location", "AV"),
+    ("archive_location", "CN"),
 )
 
 
