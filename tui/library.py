@@ -53,9 +53,14 @@ def citation_formats() -> list[str]:
     return list(library_value("citation", "FORMATS", []))
 
 
-def format_citation(record: dict, style: str) -> str:
-    return library_function("citation", "format_citation", "Formatted citations")(record, style)
+def format_citation(record: dict, style: str, archive_name: str | None = None) -> str:
+    func = library_function("citation", "format_citation", "Formatted citations")
+    return func(record, style, archive_name=archive_name)
 
 
-def render_citation(record: dict, fmt: str) -> str:
-    return library_function("citation", "render", "Citation export")(record, fmt)
+def render_citation(record: dict, fmt: str, archive_name: str | None = None) -> str:
+    return library_function("citation", "render", "Citation export")(record, fmt, archive_name=archive_name)
+
+
+def citation_suffix(fmt: str) -> str:
+    return dict(library_value("citation", "SUFFIXES", {})).get(fmt, ".txt")

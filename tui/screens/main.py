@@ -313,8 +313,15 @@ class MainScreen(Screen):
         def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Any:
             return library.bag_records(self.arc, [record_id], progress=progress)
 
-        def done(result: Any, cancelled: bool) -> None:
-            self.notify(f"Bagged {record_id}.")
+        def done(results: Any, cancelled: bool) -> None:
+            for result in results or []:
+                outcome = getattr(result, "outcome", "")
+                text = f"{record_id}: {outcome}"
+                if getattr(result, "version", None):
+                    text += f" as version {result.version}"
+                if getattr(result, "message", ""):
+                    text += f" — {result.message}"
+                self.notify(text, severity="error" if outcome == "failed" else "information")
 
         self.run_job("Bagging", job, done)
 
@@ -352,7 +359,7 @@ class MainScreen(Screen):
 
         record = self.selected_record()
         if record is not None:
-            self.app.push_screen(ExportScreen(record))
+            self.app.push_screen(ExportScreen(record, self.arc.settings.organization or None))
 
     def action_import_folder(self) -> None:
         from tui.screens.pick_file import PickFileScreen

@@ -135,6 +135,8 @@ class DetailPane(Vertical):
         self.arc = arc
         self.record: dict | None = None
         self.search_query = ""
+        self.text_shown = Text("")
+        self._citation_for: int | None = None
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="tabs"):
@@ -165,8 +167,19 @@ class DetailPane(Vertical):
         self.query_one("#metadata", Static).update(metadata_table(record))
         self.query_one("#bags", Static).update(bags_table(record))
         self._show_text()
-        self._show_citation()
         self._show_history()
+        self._citation_for = None
+        if self.query_one(TabbedContent).active == "tab-citation":
+            self._show_citation()
+        else:
+            self.query_one("#citation", Static).update("")
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """citeproc is slow to load, so the citation is formatted only when its tab is opened."""
+        record = self.record
+        if event.pane.id == "tab-citation" and record and self._citation_for != record.get("revision"):
+            self._show_citation()
 
     def _show_text(self) -> None:
         assert self.record is not None
@@ -175,7 +188,8 @@ class DetailPane(Vertical):
         except ArchiveError as exc:
             self.query_one("#text", Static).update(Text(str(exc), style="red"))
             return
-        self.query_one("#text", Static).update(highlighted_text(text, self.search_query))
+        self.text_shown = highlighted_text(text, self.search_query)
+        self.query_one("#text", Static).update(self.text_shown)
 
     def arc_text(self, record_id: str) -> str:
         from archive.catalog import read_text
@@ -197,11 +211,12 @@ class DetailPane(Vertical):
 
     def _show_citation(self) -> None:
         assert self.record is not None
+        self._citation_for = self.record.get("revision")
         parts: list[Text | str] = []
         style = self.query_one("#citation-style", Select).value
         try:
             if isinstance(style, str):
-                parts.append(Text(library.format_citation(self.record, style)))
+                parts.append(Text(library.format_citation(self.record, style, self.archive_name)))
             else:
                 parts.append(Text("Formatted citations are not available yet.", style="italic"))
         except ArchiveError as exc:
@@ -212,10 +227,14 @@ class DetailPane(Vertical):
         self.query_one("#citation", Static).update(Text("\n").join(
             p if isinstance(p, Text) else Text(p) for p in parts))
 
+    @property
+    def archive_name(self) -> str | None:
+        return self.arc.settings.organization or None
+
     def _raw(self, fmt: str) -> str:
         assert self.record is not None
         try:
-            return library.render_citation(self.record, fmt)
+            return library.render_citation(self.record, fmt, self.archive_name)
         except ArchiveError:
             pass
         fallback = {"csl-json": "to_csl_json", "bibtex": "to_bibtex", "ris": "to_ris"}[fmt]
