@@ -1,0 +1,128 @@
+"""One archive bag checked in full: the RFC 8493 rules, then what the catalogue says it must hold.
+
+Runs in worker processes, so it takes and returns plain picklable values. A bag can be perfectly
+valid BagIt and still not be the bag the catalogue recorded (rewritten manifests, a record.json
+from another revision); the catalogue's pins (metadata fingerprint, tag manifest digest,
+Payload-Oxum, source digests) catch that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+
+import orjson
+
+from archive.fixity.bagcheck import check_bag_folder
+from archive.fixity.inventory import Inventory
+from archive.fixity.problems import MISMATCH, MISSING, UNSAFE, Problem, error
+from archive.fixity.report import BagReport
+from archive.fixity.tagfiles import read_whole
+from archive.records import metadata_fingerprint
+
+RECORD_JSON = "data/metadata/record.json"
+
+
+@dataclass(slots=True)
+class BagTask:
+    """What the catalogue pins for one bag version; ``expect`` is the bags[] entry."""
+
+    root: str
+    rel: str
+    record_id: str
+    version: int
+    fast: bool
+    expect: dict = field(default_factory=dict)
+    source: dict = field(default_factory=dict)
+    source_payload: str = ""
+    """Payload path of the source file, e.g. data/source/article.txt."""
+
+
+def check_archive_bag(task: BagTask) -> BagReport:
+    """Never raises for anything the bag holds; faults become problems in the report."""
+    report = BagReport(path=task.rel, record_id=task.record_id, version=task.version, fast=task.fast)
+    folder = os.path.join(task.root, task.rel)
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        report.problems.append(error(MISSING, "missing-bag", task.rel, "the bag folder is gone"))
+        return report
+    except OSError as exc:
+        report.problems.append(error(MISSING, "missing-bag", task.rel, exc.strerror or str(exc)))
+        return report
+    if not stat.S_ISDIR(info.st_mode):
+        report.problems.append(error(UNSAFE, "not-a-folder", task.rel,
+                                     "the bag path is a link or a file, not a folder; not followed"))
+        return report
+    result, inv = check_bag_folder(folder, fast=task.fast)
+    report.problems += result.problems
+    report.payload_bytes, report.hashed_bytes = result.payload_bytes, result.hashed_bytes
+    report.problems += _against_catalogue(task, result.digests, inv, result.payload_files,
+                                          result.payload_bytes)
+    return report
+
+
+def _against_catalogue(task: BagTask, digests: dict[str, dict[str, str]], inv: Inventory,
+                       files: int, octets: int) -> list[Problem]:
+    problems: list[Problem] = []
+    expect = task.expect
+    oxum = f"{octets}.{files}"
+    if expect.get("payload_oxum") and expect["payload_oxum"] != oxum:
+        problems.append(error(MISMATCH, "oxum-differs-from-catalogue", "",
+                              f"the catalogue recorded Payload-Oxum {expect['payload_oxum']}; "
+                              f"the bag holds {oxum}"))
+    if task.fast:
+        return problems
+    pinned = expect.get("tagmanifest_sha256")
+    if pinned:
+        problems += _check_tagmanifest(inv, pinned)
+    problems += _check_record_json(task, inv)
+    if task.source_payload:
+        listed = digests.get(task.source_payload)
+        if listed is None:
+            problems.append(error(MISMATCH, "source-not-in-manifest", task.source_payload,
+                                  "the catalogued source file is not in the bag's manifests"))
+        else:
+            for algorithm, digest in sorted(listed.items()):
+                want = task.source.get(algorithm)
+                if want and want != digest:
+                    problems.append(error(MISMATCH, "source-digest-differs", task.source_payload,
+                                          f"manifest-{algorithm}.txt differs from the catalogued "
+                                          f"{algorithm} of the source"))
+    return problems
+
+
+def _check_tagmanifest(inv: Inventory, pinned: str) -> list[Problem]:
+    rel = "tagmanifest-sha256.txt"
+    data, problem = read_whole(inv, rel, 64 << 20)
+    if problem is not None:
+        return [] if problem.kind == MISSING else [problem]  # a missing one is reported already
+    if hashlib.sha256(data or b"").hexdigest() != pinned:
+        return [error(MISMATCH, "tagmanifest-differs", rel,
+                      "differs from the digest recorded when the bag was made (manifests rewritten?)")]
+    return []
+
+
+def _check_record_json(task: BagTask, inv: Inventory) -> list[Problem]:
+    data, problem = read_whole(inv, RECORD_JSON, 16 << 20)
+    if problem is not None:
+        return []  # missing or unreadable: already named by the bag check
+    try:
+        bagged = orjson.loads(data or b"")
+    except orjson.JSONDecodeError:
+        return [error(MISMATCH, "record-json-unparseable", RECORD_JSON, "not valid JSON")]
+    if not isinstance(bagged, dict) or bagged.get("id") != task.record_id:
+        return [error(MISMATCH, "record-json-other-record", RECORD_JSON,
+                      f"does not describe {task.record_id}")]
+    problems = []
+    fingerprint = task.expect.get("metadata_sha256")
+    if fingerprint and metadata_fingerprint(bagged) != fingerprint:
+        problems.append(error(MISMATCH, "record-json-differs", RECORD_JSON,
+                              "differs from the catalogue record at the revision that was bagged"))
+    revision = task.expect.get("record_revision")
+    if revision and bagged.get("revision") != revision:
+        problems.append(error(MISMATCH, "record-json-revision", RECORD_JSON,
+                              f"holds revision {bagged.get('revision')}, the catalogue bagged {revision}"))
+    return problems

@@ -1,0 +1,114 @@
+"""The archive-wide verification report: per bag its outcome and failures, plus totals.
+
+Plain dataclasses with ``to_dict``, so the CLI can write JSON, the TUI can show it from a worker
+thread, and a cron job can keep the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from archive.fixity.problems import ERROR, FILE_KINDS, MISMATCH, WARNING, Problem
+
+SUCCESS, FAILURE = "success", "failure"
+
+
+@dataclass(slots=True)
+class BagReport:
+    """One bag of the archive as checked: which record and version it holds, and what was found."""
+
+    path: str
+    """Relative to the archive root, e.g. bags/ART-2016-000001/v1."""
+    record_id: str | None
+    version: int | None
+    fast: bool
+    problems: list[Problem] = field(default_factory=list)
+    payload_bytes: int = 0
+    hashed_bytes: int = 0
+
+    @property
+    def outcome(self) -> str:
+        if any(p.severity == ERROR for p in self.problems):
+            return FAILURE
+        return WARNING if self.problems else SUCCESS
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys((*FILE_KINDS, MISMATCH), 0)
+        for problem in self.problems:
+            if problem.severity == ERROR and problem.kind in counts:
+                counts[problem.kind] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "record_id": self.record_id,
+            "version": self.version,
+            "outcome": self.outcome,
+            "fast": self.fast,
+            "payload_bytes": self.payload_bytes,
+            "hashed_bytes": self.hashed_bytes,
+            "counts": self.counts(),
+            "failures": [p.to_dict() for p in self.problems if p.severity == ERROR],
+            "warnings": [p.to_dict() for p in self.problems if p.severity == WARNING],
+        }
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    """Everything one verify run found; ``ok`` is what the exit code says."""
+
+    started_at: str
+    fast: bool
+    bags: list[BagReport] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+    """Bag folders on disk that no record claims, relative to the root."""
+    finished_at: str = ""
+    seconds: float = 0.0
+    cancelled: bool = False
+    planned: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.orphans and all(b.outcome != FAILURE for b in self.bags)
+
+    def totals(self) -> dict[str, int]:
+        totals = {"planned": self.planned, "checked": len(self.bags), "success": 0, "warning": 0,
+                  "failure": 0, "orphans": len(self.orphans), "missing_bags": 0,
+                  "payload_bytes": 0, "hashed_bytes": 0}
+        totals.update(dict.fromkeys((*FILE_KINDS, MISMATCH), 0))
+        for bag in self.bags:
+            totals[bag.outcome] += 1
+            totals["payload_bytes"] += bag.payload_bytes
+            totals["hashed_bytes"] += bag.hashed_bytes
+            if any(p.code == "missing-bag" for p in bag.problems):
+                totals["missing_bags"] += 1
+            for kind, count in bag.counts().items():
+                totals[kind] += count
+        return totals
+
+    def summary(self) -> str:
+        """One line for people and cron mail."""
+        t = self.totals()
+        mode = "fast check (completeness and Payload-Oxum only)" if self.fast else "full check"
+        head = "verify stopped early" if self.cancelled else ("all well" if self.ok else "PROBLEMS FOUND")
+        files = ", ".join(f"{t[k]} {k}" for k in (*FILE_KINDS, MISMATCH) if t[k])
+        return (f"{head}: {t['checked']} of {t['planned']} bags checked, {t['success']} ok, "
+                f"{t['warning']} with warnings, {t['failure']} failed"
+                + (f" ({files})" if files else "")
+                + (f", {t['orphans']} orphan bag folders" if t["orphans"] else "")
+                + f"; {t['hashed_bytes'] / 1e6:.1f} MB read in {self.seconds:.1f} s; {mode}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "seconds": round(self.seconds, 3),
+            "fast": self.fast,
+            "ok": self.ok,
+            "cancelled": self.cancelled,
+            "totals": self.totals(),
+            "orphans": list(self.orphans),
+            "bags": [b.to_dict() for b in self.bags],
+        }

@@ -1,0 +1,192 @@
+"""Verify the archive: every bag of every record (or of the records named), orphans, bag folders gone.
+
+Bags are independent, so they are checked in a process pool (every core by default); results come
+back as they finish, are recorded in the catalogue a few hundred at a time (a ``fix`` event per
+bag and the bag's ``last_fixity``), and are reported through ``progress``. ``cancel`` is polled
+between bags, so the TUI can stop a long run from its worker thread and keep what was checked.
+Nothing here changes the working directory or installs signal handlers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+from archive.events import make_event
+from archive.fixity.crosscheck import BagTask, check_archive_bag
+from archive.fixity.report import BagReport, VerifyReport
+from archive.layout import Archive
+from archive.store.catalog_store import now_utc
+
+Progress = Callable[[int, int, int, int], None]
+"""``progress(bags_done, bags_total, bytes_done, bytes_total)``."""
+Cancel = threading.Event | Callable[[], bool] | None
+
+RECORD_BATCH = 250
+"""Bags recorded per catalogue transaction: each touched shard is written once per batch."""
+INLINE_BELOW = 8
+"""Fewer bags than this are checked in the calling process; a pool would only add start-up time."""
+
+
+def _cancelled(cancel: Cancel) -> bool:
+    if cancel is None:
+        return False
+    if isinstance(cancel, threading.Event):
+        return cancel.is_set()
+    return bool(cancel())
+
+
+def _source_payload(record: dict) -> str:
+    from archive.bagging import payload_name
+
+    source = record.get("source") or {}
+    return f"data/source/{payload_name(source['filename'])}" if source.get("filename") else ""
+
+
+def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
+              versions: dict[str, set[int]] | None = None) -> list[BagTask]:
+    """One task per bag version the records claim (or only the ``versions`` asked for)."""
+    tasks = []
+    root = str(arc.root)
+    for record in records:
+        for entry in record.get("bags") or []:
+            if versions is not None and entry["version"] not in versions.get(record["id"], set()):
+                continue
+            tasks.append(BagTask(root=root, rel=entry["path"], record_id=record["id"],
+                                 version=entry["version"], fast=fast, expect=dict(entry),
+                                 source=dict(record.get("source") or {}),
+                                 source_payload=_source_payload(record)))
+    return tasks
+
+
+def find_orphans(arc: Archive, records: Iterable[dict]) -> list[str]:
+    """Folders under bags/ that no record's bags[] claims (a crash, a copy, a deleted record)."""
+    claimed = {entry["path"] for record in records for entry in record.get("bags") or []}
+    orphans: list[str] = []
+    try:
+        record_dirs = sorted(os.scandir(arc.bags_dir), key=lambda e: e.name)
+    except FileNotFoundError:
+        return orphans
+    for record_dir in record_dirs:
+        rel = f"bags/{record_dir.name}"
+        if not record_dir.is_dir(follow_symlinks=False):
+            orphans.append(rel)
+            continue
+        for version_dir in sorted(os.scandir(record_dir.path), key=lambda e: e.name):
+            path = f"{rel}/{version_dir.name}"
+            if path not in claimed:
+                orphans.append(path)
+    return orphans
+
+
+def _expected_bytes(task: BagTask) -> int:
+    oxum = str(task.expect.get("payload_oxum", "0.0")).split(".")[0]
+    return int(task.expect.get("size") or (oxum if oxum.isdigit() else 0))
+
+
+def _results(tasks: list[BagTask], jobs: int) -> tuple[Iterator[BagReport], Callable[[], None]]:
+    """Reports in task order, and a function that abandons the rest."""
+    if jobs <= 1 or len(tasks) < INLINE_BELOW:
+        return (check_archive_bag(t) for t in tasks), lambda: None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["archive.fixity.crosscheck"])
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    chunk = max(1, min(64, len(tasks) // (jobs * 16)))
+
+    def stop() -> None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def generate() -> Iterator[BagReport]:
+        try:
+            yield from pool.map(check_archive_bag, tasks, chunksize=chunk)
+        finally:
+            stop()
+
+    return generate(), stop
+
+
+def _fix_event(report: BagReport) -> dict:
+    counts = report.counts()
+    found = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    mode = "fast check (completeness and Payload-Oxum only)" if report.fast else "full fixity check"
+    quiet = "warnings only" if report.problems else "all files intact"
+    detail = f"{mode} of {report.path}: {found or quiet}"
+    failures = [f"{p.kind} {p.path}: {p.code}" for p in report.problems if p.severity == "error"]
+    return make_event("fix", report.record_id or "", outcome=report.outcome, detail=detail,
+                      outcome_detail={**counts, "fast": report.fast, "bag": report.path,
+                                      "hashed_bytes": report.hashed_bytes, "failures": failures[:100]},
+                      bag_version=report.version)
+
+
+def record_checks(arc: Archive, reports: list[BagReport]) -> None:
+    """One transaction for a batch: a fix event per bag and its last_fixity, each shard written once."""
+    at = now_utc()
+    with arc.store.transaction() as tx:
+        touched: dict[str, dict] = {}
+        for report in reports:
+            if report.record_id is None:
+                continue
+            record = touched.get(report.record_id) or tx.get(report.record_id)
+            for entry in record.get("bags") or []:
+                if entry["version"] == report.version:
+                    entry["last_fixity"] = {"at": at, "outcome": report.outcome, "fast": report.fast}
+            touched[report.record_id] = record
+            tx.log(_fix_event(report))
+        for record in touched.values():
+            tx.update(record)
+
+
+def run_checks(arc: Archive, tasks: list[BagTask], report: VerifyReport, *, jobs: int | None = None,
+               progress: Progress | None = None, cancel: Cancel = None) -> VerifyReport:
+    """Check ``tasks``, recording each batch as it completes; stops between bags when cancelled."""
+    jobs = jobs or os.cpu_count() or 1
+    report.planned = len(tasks)
+    total_bytes = sum(_expected_bytes(t) for t in tasks)
+    done_bytes = 0
+    started = time.monotonic()
+    if progress:
+        progress(0, len(tasks), 0, total_bytes)
+    pending: list[BagReport] = []
+    results, stop = _results(tasks, jobs)
+    try:
+        for task, bag in zip(tasks, results, strict=False):
+            report.bags.append(bag)
+            pending.append(bag)
+            done_bytes += _expected_bytes(task)
+            if len(pending) >= RECORD_BATCH:
+                record_checks(arc, pending)
+                pending = []
+            if progress:
+                progress(len(report.bags), len(tasks), done_bytes, total_bytes)
+            if _cancelled(cancel):
+                report.cancelled = len(report.bags) < len(tasks)
+                break
+    finally:
+        stop()
+        if pending:
+            record_checks(arc, pending)
+    report.seconds = time.monotonic() - started
+    report.finished_at = now_utc()
+    return report
+
+
+def verify_archive(arc: Archive, ids: Iterable[str] | None = None, *, fast: bool = False,
+                   jobs: int | None = None, progress: Progress | None = None,
+                   cancel: Cancel = None) -> VerifyReport:
+    """Check every bag of the named records (all records when ``ids`` is None).
+
+    With no ids, bag folders no record claims are reported as orphans. A record whose bag folder
+    is gone fails with a ``missing-bag`` finding. Safe to call from a worker thread.
+    """
+    report = VerifyReport(started_at=now_utc(), fast=fast)
+    if ids is None:
+        records = [arc.store.get(row["id"]) for row in arc.store.summaries()]
+        report.orphans = find_orphans(arc, records)
+    else:
+        records = [arc.store.get(i) for i in dict.fromkeys(ids)]
+    return run_checks(arc, tasks_for(arc, records, fast), report, jobs=jobs, progress=progress,
+                      cancel=cancel)
