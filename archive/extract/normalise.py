@@ -28,17 +28,14 @@ def partial_date(value: str | None) -> str | None:
 
 
 def language_tag(value: str | None) -> str | None:
-    """A valid BCP 47 tag from ``en_GB``, ``fr-FR`` or ``English``; ``None`` when there is none."""
+    """A valid BCP 47 tag from ``en_GB`` or ``fr-FR``; ``None`` when the value is not a tag."""
     text = (value or "").strip().replace("_", "-")
-    if not text:
+    if not text or any(c.isspace() for c in text):
         return None
     try:
         tag = langcodes.standardize_tag(text)
-    except (ValueError, langcodes.LanguageTagError):
-        try:
-            tag = langcodes.find(text).to_tag()
-        except LookupError:
-            return None
+    except ValueError:  # LanguageTagError is a ValueError
+        return None
     return tag if langcodes.tag_is_valid(tag) else None
 
 
