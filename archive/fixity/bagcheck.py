@@ -67,6 +67,8 @@ class BagResult:
     hashed_bytes: int = 0
     digests: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     """Payload path -> {algorithm: digest} as the manifests state them, for catalogue cross-checks."""
+    tag_digests: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    """Tag file -> {algorithm: digest} as computed, for files that matched every manifest."""
 
     @property
     def outcome(self) -> str:
@@ -131,6 +133,8 @@ class _BagCheck:
         self.fetch: dict[str, FetchLine] = {}
         self.manifests: list[_Manifest] = []
         self.hashed = 0
+        self.tag_digests: dict[str, dict[str, str]] = {}
+        self.absent: dict[str, list[tuple[str, int, bool]]] = {}
         self._nfc: dict[str, str] | None = None
 
     def run(self) -> BagResult:
@@ -161,6 +165,7 @@ class _BagCheck:
             if not manifest.tag:
                 for key, digest in manifest.entries.items():
                     result.digests.setdefault(key, {})[manifest.algorithm] = digest
+        result.tag_digests = self.tag_digests
         return result
 
     # ----- tag files ---------------------------------------------------------------------------
@@ -219,6 +224,7 @@ class _BagCheck:
             manifest = _Manifest(rel, algorithm, tag=bool(match.group(1)))
             self._read_manifest(manifest)
             self.manifests.append(manifest)
+        self._report_absent()
         if not any(not m.tag for m in self.manifests) and "bagit.txt" in self.inv.files:
             self.problems.append(error(INVALID, "no-payload-manifest", "",
                                        "the bag has no payload manifest this tool can check"))
@@ -272,7 +278,7 @@ class _BagCheck:
             if twin is not None:
                 self._duplicate(manifest, twin, item, (manifest.entries[twin], 0), by="case")
                 continue
-            self._missing(rel, item.number, path)
+            self.absent.setdefault(path, []).append((rel, item.number, manifest.tag))
 
     def _resolve(self, path: str, where: str) -> str | None:
         if path in self.inv.files:
@@ -295,6 +301,23 @@ class _BagCheck:
                                        f"{where}: listed twice (not allowed in BagIt 1.0)"))
         else:
             self.problems.append(warning(INVALID, "duplicate-entry", path, f"{where}: listed twice{spelled}"))
+
+    def _report_absent(self) -> None:
+        """A file gone is listed by every manifest of its type; a name only some manifests list
+        means those manifests were altered, so they are named instead of a file that never was."""
+        for path, where in self.absent.items():
+            tag = where[0][2]
+            kin = [m for m in self.manifests if m.tag == tag]
+            listing = {rel for rel, _, _ in where}
+            if len(kin) > 1 and len(listing) < len(kin) and path not in self.fetch \
+                    and path not in self.inv.folders and path not in self.inv.refused:
+                for rel, number, _ in where:
+                    self.problems.append(error(CHANGED, "altered-manifest", rel,
+                                               f"line {number} names {path}, which no other manifest "
+                                               "lists and the bag does not hold"))
+                continue
+            rel, number, _ = where[0]
+            self._missing(rel, number, path)
 
     def _missing(self, rel: str, number: int, path: str) -> None:
         where = f"{rel} line {number}"
@@ -367,9 +390,16 @@ class _BagCheck:
                 os.close(fd)
             self.hashed += size
             bad = [rel for alg, (digest, rel) in expected.items() if digests[alg] != digest]
-            if bad:
+            if bad and len(bad) < len(expected):
+                for rel in sorted(bad):
+                    self.problems.append(error(CHANGED, "altered-manifest", rel,
+                                               f"its digest for {key} is wrong, though the file matches "
+                                               "every other manifest"))
+            elif bad:
                 self.problems.append(error(CHANGED, "changed", key,
                                            f"content differs from {', '.join(sorted(bad))}"))
+            elif not key.startswith("data/"):
+                self.tag_digests[key] = digests
 
 
 def _one_per_file(problems: list[Problem]) -> list[Problem]:

@@ -60,12 +60,12 @@ def check_archive_bag(task: BagTask) -> BagReport:
     report.problems += result.problems
     report.payload_bytes, report.hashed_bytes = result.payload_bytes, result.hashed_bytes
     report.problems += _against_catalogue(task, result.digests, inv, result.payload_files,
-                                          result.payload_bytes)
+                                          result.payload_bytes, result.tag_digests)
     return report
 
 
 def _against_catalogue(task: BagTask, digests: dict[str, dict[str, str]], inv: Inventory,
-                       files: int, octets: int) -> list[Problem]:
+                       files: int, octets: int, tag_digests: dict[str, dict[str, str]]) -> list[Problem]:
     problems: list[Problem] = []
     expect = task.expect
     oxum = f"{octets}.{files}"
@@ -77,7 +77,10 @@ def _against_catalogue(task: BagTask, digests: dict[str, dict[str, str]], inv: I
         return problems
     pinned = expect.get("tagmanifest_sha256")
     if pinned:
-        problems += _check_tagmanifest(inv, pinned)
+        pin_problems = _check_tagmanifest(inv, pinned)
+        problems += pin_problems
+        if not pin_problems:
+            problems += _check_other_tagmanifests(inv, tag_digests)
     problems += _check_record_json(task, inv)
     if task.source_payload:
         listed = digests.get(task.source_payload)
@@ -103,6 +106,32 @@ def _check_tagmanifest(inv: Inventory, pinned: str) -> list[Problem]:
         return [error(MISMATCH, "tagmanifest-differs", rel,
                       "differs from the digest recorded when the bag was made (manifests rewritten?)")]
     return []
+
+
+def _check_other_tagmanifests(inv: Inventory, tag_digests: dict[str, dict[str, str]]) -> list[Problem]:
+    """Only tagmanifest-sha256.txt is pinned by the catalogue. The other tag manifests must be
+    exactly what this archive writes for the tag files it lists (sorted 'digest  name' lines), so
+    even a flip that leaves their meaning intact (hex case, a tab for a space) is found."""
+    pinned = read_whole(inv, "tagmanifest-sha256.txt", 64 << 20)[0] or b""
+    names = sorted(line.split(b"  ", 1)[1].decode("utf-8", "replace") for line in pinned.splitlines()
+                   if b"  " in line)
+    if any(name not in tag_digests for name in names):
+        return []  # a tag file failed or is missing: already named, so not blamed on a manifest
+    contents = {name: read_whole(inv, name, 256 << 20)[0] or b"" for name in names}
+    problems: list[Problem] = []
+    for rel in sorted(inv.files):
+        if not (rel.startswith("tagmanifest-") and rel.endswith(".txt")) or rel == "tagmanifest-sha256.txt":
+            continue
+        algorithm = rel[len("tagmanifest-"):-len(".txt")]
+        if algorithm not in hashlib.algorithms_available:
+            continue
+        expected = "".join(f"{hashlib.new(algorithm, contents[name]).hexdigest()}  {name}\n"
+                           for name in names).encode()
+        actual, problem = read_whole(inv, rel, 64 << 20)
+        if problem is None and actual != expected:
+            problems.append(error(MISMATCH, "tagmanifest-differs", rel,
+                                  "is not the tag manifest this archive wrote for these tag files"))
+    return problems
 
 
 def _check_record_json(task: BagTask, inv: Inventory) -> list[Problem]:
