@@ -25,7 +25,7 @@ _IMPLICIT_TAG_FILES = ("bagit.txt", "manifest-*.txt", "tagmanifest-*.txt", "fetc
 def load_profile(path: Path | None = None) -> dict:
     """The profile at ``path``, or the shipped default; a broken file is a one-line error."""
     if path is None:
-        return dict(load_json(DEFAULT_PROFILE))
+        return orjson.loads(orjson.dumps(load_json(DEFAULT_PROFILE)))  # a copy callers may change
     try:
         profile = orjson.loads(Path(path).read_bytes())
     except OSError as exc:
