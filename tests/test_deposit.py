@@ -21,8 +21,10 @@ def bagged(cli, root: Path) -> str:
 
 def names_in(path: Path) -> list[str]:
     if path.suffix == ".zip":
-        return zipfile.ZipFile(path).namelist()
-    return tarfile.open(path).getnames()
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    with tarfile.open(path) as tar:
+        return tar.getnames()
 
 
 @pytest.mark.parametrize("fmt", ["tar", "tar.gz", "zip"])
@@ -41,8 +43,9 @@ def test_deposit_writes_one_folder_and_a_sidecar(cli, seeded_root, tmp_path, fmt
     assert all(not n.startswith("/") and ".." not in n.split("/") for n in names)
     assert f"{record_id}_v1/data/source/ankara-ambassador-shooting.txt" in names
     if fmt != "zip":
-        for member in tarfile.open(target):
-            assert member.uname == "" and member.gname == "" and member.uid == 0 and member.gid == 0
+        with tarfile.open(target) as tar:
+            for member in tar:
+                assert member.uname == member.gname == "" and member.uid == member.gid == 0
     record = json.loads(cli("--root", seeded_root, "show", record_id, "--json").out)
     assert record["status"] == "deposited"
     events = json.loads(cli("--root", seeded_root, "history", record_id, "--json").out)
