@@ -14,7 +14,9 @@ HTML = Path(__file__).parent / "fixtures" / "html"
 def _add(cli, root: Path, path: Path, *extra: str) -> dict:
     added = cli("--root", root, "add", path, *extra)
     assert added.code == 0, added
-    return json.loads(cli("--root", root, "show", added.out.strip(), "--json").out)
+    shown = cli("--root", root, "show", added.out.strip(), "--json")
+    assert shown.code == 0, shown
+    return json.loads(shown.out)
 
 
 def _extracted(record: dict) -> list[str]:
