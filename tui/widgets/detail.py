@@ -150,7 +150,7 @@ class DetailPane(Vertical):
         with TabPane("Citation", id="tab-citation"), VerticalScroll(id="citation-scroll"):
             styles = library.citation_styles()
             yield Select([(s, s) for s in styles], id="citation-style", prompt="Style",
-                         value=styles[0] if styles else Select.BLANK, allow_blank=not styles)
+                         value=styles[0] if styles else Select.NULL, allow_blank=not styles)
             yield Static(id="citation")
         with TabPane("Bags", id="tab-bags"), VerticalScroll(id="bags-scroll"):
             yield Static(id="bags")

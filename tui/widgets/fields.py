@@ -129,8 +129,8 @@ class ChoiceEditor(Editor):
     def compose(self) -> ComposeResult:
         yield Static(self.label, classes="field-label")
         options = [(str(v), v) for v in self.node["enum"]]
-        initial = Select.BLANK if self.initial is MISSING else self.initial
-        if initial is not Select.BLANK and initial not in self.node["enum"]:
+        initial = Select.NULL if self.initial is MISSING else self.initial
+        if initial is not Select.NULL and initial not in self.node["enum"]:
             options.append((f"{initial} (not allowed)", initial))
         yield Select(options, value=initial, allow_blank=not self.required, compact=True,
                      prompt="(none)")
@@ -138,7 +138,7 @@ class ChoiceEditor(Editor):
 
     def value(self) -> Any:
         chosen = self.query_one(Select).value
-        return MISSING if chosen is Select.BLANK else chosen
+        return MISSING if chosen is Select.NULL else chosen
 
 
 class BoolEditor(Editor):
