@@ -91,9 +91,9 @@ def _against_catalogue(task: BagTask, digests: dict[str, dict[str, str]], inv: I
             for algorithm, digest in sorted(listed.items()):
                 want = task.source.get(algorithm)
                 if want and want != digest:
-                    problems.append(error(MISMATCH, "source-digest-differs", task.source_payload,
-                                          f"manifest-{algorithm}.txt differs from the catalogued "
-                                          f"{algorithm} of the source"))
+                    problems.append(error(MISMATCH, "source-digest-differs", f"manifest-{algorithm}.txt",
+                                          f"its {algorithm} for {task.source_payload} differs from the "
+                                          "catalogued digest of the source"))
     return problems
 
 
