@@ -1,0 +1,68 @@
+"""``archive audit``: oldest checks first, within a limit and a time budget, one summary line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def three_bagged(archive_root: Path, cli, tmp_path: Path) -> Path:
+    sources = tmp_path / "src"
+    sources.mkdir()
+    for i in range(3):
+        (sources / f"piece-{i}.txt").write_text(f"Piece number {i}.\nIt has some words.\n")
+    assert cli("--root", archive_root, "import", sources).code == 0
+    assert cli("--root", archive_root, "bag", "--all").code == 0
+    return archive_root
+
+
+def fixity_of(cli, root: Path) -> dict[str, str]:
+    rows = json.loads(cli("--root", root, "list", "--json").out)
+    out = {}
+    for row in rows:
+        record = json.loads(cli("--root", root, "show", row["id"], "--json").out)
+        out[row["id"]] = (record["bags"][0].get("last_fixity") or {}).get("at", "")
+    return out
+
+
+def test_audit_takes_never_checked_then_oldest_first(cli, three_bagged):
+    env1 = {"SOURCE_DATE_EPOCH": "1700000000"}
+    result = cli("--root", three_bagged, "audit", "--limit", "2", env=env1)
+    assert result.code == 0, result
+    assert result.out.count("\n") == 1 and result.out.startswith("all well: 2 of 2 bags checked")
+    checked = fixity_of(cli, three_bagged)
+    assert sorted(checked.values()) == ["", "2023-11-14T22:13:20Z", "2023-11-14T22:13:20Z"]
+    never = next(i for i, at in checked.items() if not at)
+    later = {"SOURCE_DATE_EPOCH": "1800000000"}
+    assert cli("--root", three_bagged, "audit", "--limit", "1", env=later).code == 0
+    assert fixity_of(cli, three_bagged)[never] != ""
+
+
+def test_older_than_skips_recent_checks(cli, three_bagged):
+    now = {"SOURCE_DATE_EPOCH": "1700000000"}
+    assert cli("--root", three_bagged, "verify", env=now).code == 0
+    result = cli("--root", three_bagged, "audit", "--older-than", "90d", env=now)
+    assert result.code == 0 and result.out.startswith("all well: 0 of 0 bags checked")
+    later = {"SOURCE_DATE_EPOCH": str(1700000000 + 91 * 86400)}
+    result = cli("--root", three_bagged, "audit", "--older-than", "90d", "--json", env=later)
+    assert json.loads(result.out)["totals"]["checked"] == 3
+
+
+def test_a_spent_budget_stops_between_bags(cli, three_bagged):
+    result = cli("--root", three_bagged, "audit", "--budget", "0s", "--jobs", "1")
+    assert "verify stopped early: 1 of 3 bags checked" in result.out
+
+
+def test_audit_fails_on_damage_for_cron(cli, three_bagged):
+    bag = sorted((three_bagged / "bags").glob("*/v1"))[0]
+    (bag / "data" / "metadata" / "citation.ris").write_text("tampered")
+    result = cli("--root", three_bagged, "audit")
+    assert result.code == 1 and "PROBLEMS FOUND" in result.out
+
+
+def test_bad_duration_is_a_one_line_error(cli, three_bagged):
+    result = cli("--root", three_bagged, "audit", "--older-than", "soon")
+    assert result.code == 1 and result.err.startswith("archive: error: cannot read duration")
