@@ -42,7 +42,15 @@ def bag_records(arc: Any, ids: list[str], progress: Callable[[int, int], None] |
 
 
 def verify_archive(arc: Any, **kwargs: Any) -> Any:
-    return library_function("fixity", "verify_archive", "Verifying")(arc, **kwargs)
+    try:
+        func = library_function("fixity", "verify_archive", "Verifying")
+    except NotAvailableError:
+        func = library_function("fixity.verify", "verify_archive", "Verifying")
+    return func(arc, **kwargs)
+
+
+def deposit_records(arc: Any, ids: list[str], **kwargs: Any) -> Any:
+    return library_function("deposit", "deposit_records", "Deposit")(arc, ids, **kwargs)
 
 
 def citation_styles() -> list[str]:

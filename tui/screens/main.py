@@ -278,7 +278,7 @@ class MainScreen(Screen):
                     cancel: threading.Event) -> None:
         panel = self.query_one(ProgressPanel)
 
-        def progress(count: int, total: int) -> None:
+        def progress(count: int, total: int, *_: int) -> None:
             self.app.call_from_thread(panel.advance, count, total)
 
         try:

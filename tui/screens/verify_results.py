@@ -60,17 +60,25 @@ def results_table(data: dict) -> Table:
     table.add_column("Outcome", no_wrap=True)
     table.add_column("Details", ratio=1)
     for bag in bags_of(data):
-        name = bag.get("bag") or bag.get("path") or f"{bag.get('record_id', '?')} v{bag.get('version', '?')}"
+        name = (f"{bag['record_id']} v{bag.get('version', '?')}" if bag.get("record_id")
+                else bag.get("path", "?"))
         table.add_row(str(name), outcome_text(str(bag.get("outcome", "?"))), str(bag.get("message", "")))
         for failing in files_of(bag):
             kind = str(failing.get("kind", "?"))
-            table.add_row("", Text(f"  ✗ {kind}", style="red"), str(failing.get("path", "")))
+            where = str(failing.get("path") or "")
+            message = str(failing.get("message") or "")
+            table.add_row("", Text(f"  ✗ {kind}", style="bold red"),
+                          f"{where}: {message}" if where else message)
+    for orphan in data.get("orphans") or []:
+        table.add_row(str(orphan), Text("! orphan", style="yellow"), "no record claims this bag folder")
     return table
 
 
 def totals_text(data: dict, cancelled: bool) -> Text:
     totals = data.get("totals") or {}
-    parts = [f"{key}: {value}" for key, value in totals.items()]
+    always = ("checked", "success", "warning", "failure")
+    parts = [f"{key.replace('_', ' ')} {value}" for key, value in totals.items()
+             if key in always or (value and not key.endswith("bytes"))]
     text = Text("Totals  " + ("  ".join(parts) if parts else "none"), style="bold")
     if cancelled or data.get("cancelled"):
         text.append("\nCancelled before every bag was checked.", style="yellow")
