@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -87,9 +88,11 @@ def _run(jobs: list[BagJob], workers: int | None) -> Iterator[BagOutcome]:
     if count <= 1 or len(jobs) < POOL_THRESHOLD:
         yield from map(build_bag, jobs)
         return
-    # forkserver: workers start from a clean process, never a fork of a threaded TUI.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["archive.bagging.build", "archive.citation"])
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")  # cheapest, and safe with no other threads
+    else:  # a TUI's threads may hold locks a fork would copy: start workers from a clean server
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["archive.bagging.build", "archive.citation"])
     with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
         yield from pool.map(build_bag, jobs, chunksize=max(1, min(32, len(jobs) // (count * 8))))
 
