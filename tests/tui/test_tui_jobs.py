@@ -142,3 +142,37 @@ async def test_export_to_a_missing_folder_is_refused_in_plain_words(seeded_root,
         await pilot.press("enter")
         assert isinstance(app.screen, ExportScreen)
         assert "No folder" in screen_text(app)
+
+
+async def test_deposit_writes_the_bag_and_shows_the_outcome(seeded_root, tmp_path):
+    from tui.screens.deposit import DepositScreen
+
+    [record_id] = bagged_archive(seeded_root)
+    app = make_app(seeded_root)
+    target = tmp_path / "out"
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d")
+        assert isinstance(app.screen, DepositScreen)
+        app.screen.query_one("#deposit-format", Select).value = "zip"
+        app.screen.query_one("#deposit-to", Input).value = str(target)
+        app.screen.query_one("#deposit").press()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+        assert f"✓ {record_id} v1" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.screen.query_one(RecordTable).rows[0]["status"] == "deposited"
+    assert (target / f"{record_id}_v1.zip").is_file()
+
+
+async def test_deposit_of_an_unbagged_record_is_refused_with_the_reason(seeded_root, tmp_path):
+    app = make_app(seeded_root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("d")
+        app.screen.query_one("#deposit-to", Input).value = str(tmp_path / "out")
+        app.screen.query_one("#deposit").press()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+        assert "not deposited" in screen_text(app) and "has no bag yet" in screen_text(app)

@@ -351,8 +351,16 @@ class MainScreen(Screen):
         from tui.screens.deposit import DepositScreen
 
         record = self.selected_record()
-        if record is not None:
-            self.app.push_screen(DepositScreen(self.arc, [record["id"]]))
+        if record is None:
+            return
+
+        def closed(report: Any) -> None:
+            if report is not None:
+                self.arc.store.refresh()
+                self.reload_rows()
+                self.show_detail()
+
+        self.app.push_screen(DepositScreen(self.arc, [record["id"]]), closed)
 
     def action_export(self) -> None:
         from tui.screens.export import ExportScreen
