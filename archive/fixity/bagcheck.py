@@ -272,7 +272,7 @@ class _BagCheck:
                 self._duplicate(manifest, key, item, (manifest.entries[key], 0), by="normalization")
                 continue
             manifest.entries[key] = item.digest
-        folded = {pathrules.fold_key(k): k for k in manifest.entries}
+        folded = {pathrules.fold_key(k): k for k in manifest.entries} if unresolved else {}
         for item, path in unresolved:
             twin = folded.get(pathrules.fold_key(path))
             if twin is not None:

@@ -167,6 +167,9 @@ def iter_manifest(inv: Inventory, rel: str, encoding: str) -> Iterator[ManifestL
     if size > MAX_MANIFEST:
         yield error(INVALID, "tag-file-too-large", rel, f"{size} bytes; manifests may hold {MAX_MANIFEST}")
         return
+    if size <= MAX_SMALL_TAG_FILE:
+        yield from _small_manifest(inv, rel, encoding)
+        return
     try:
         fd = open_checked(inv, rel)
     except OSError as exc:
@@ -206,6 +209,26 @@ def iter_manifest(inv: Inventory, rel: str, encoding: str) -> Iterator[ManifestL
         yield error(UNREADABLE, "unreadable", rel, exc.strerror or str(exc))
     finally:
         text.close()
+
+
+def _small_manifest(inv: Inventory, rel: str, encoding: str) -> Iterator[ManifestLine | Problem]:
+    """The common case, read in one call: most manifests are a few hundred bytes."""
+    data, problem = read_whole(inv, rel)
+    if problem is not None:
+        yield problem
+        return
+    text, problems = decode_tag_text(data or b"", encoding, rel)
+    yield from problems
+    if text is None:
+        return
+    for number, line in enumerate(split_lines(text), 1):
+        if not line.strip():
+            continue
+        parsed = _split_manifest_line(line)
+        if parsed is None:
+            yield error(INVALID, "malformed-manifest", rel, f"line {number} is not 'checksum path'")
+            continue
+        yield ManifestLine(number, *parsed)
 
 
 _MANIFEST_LINE = re.compile(r"([0-9A-Fa-f]+)[ \t]+(\*?)(.+)")
