@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import SourceFileError
+from archive.store.atomic import fsync_dir
 
 CHUNK = 1 << 20
 MAX_SOURCE_BYTES = 1 << 30  # 1 GiB: documented in README; larger texts are refused before copying
@@ -167,6 +168,7 @@ def take_in(path: Path, destination: Path | None, *, label: str | None = None) -
             out.close()
             out = None
             os.replace(tmp, destination)
+            fsync_dir(destination.parent)
     except OSError as exc:
         raise SourceFileError(f"{label}: cannot copy ({exc.strerror or exc}); nothing was added") from None
     finally:

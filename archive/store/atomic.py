@@ -26,8 +26,13 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers and crashes see all of it or none."""
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` so that readers and crashes see all of it or none.
+
+    ``durable=False`` skips the fsyncs for files that can be rebuilt from durable ones (the
+    summary index, the id counter): after a power cut they may be old or empty, never torn, and
+    the store notices and rebuilds them.
+    """
     tmp = path.with_name(f"{path.name}.{os.getpid()}{TMP_SUFFIX}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -36,7 +41,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
@@ -47,7 +53,8 @@ def atomic_write(path: Path, data: bytes) -> None:
                 f"disk full while writing {path.name}; nothing was changed ({exc.strerror})"
             ) from None
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}; nothing was changed") from None
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def remove_stale_temporaries(folder: Path) -> None:

@@ -69,7 +69,8 @@ class Store:
         self._thread_lock = threading.RLock()
         self._index: dict[int, IndexShard] = {}
         self._index_stamps: dict[int, Any] = {}
-        self._hay: dict[str, str] = {}
+        self._count = 0
+        self._cleaned = False
         self._by_sha256: dict[str, str] = {}
 
     # ----- opening -------------------------------------------------------------------------
@@ -99,7 +100,8 @@ class Store:
         return self.index_dir / f"{shard:06d}.json"
 
     def _shards_on_disk(self) -> list[int]:
-        return sorted(int(p.stem) for p in self.records_dir.glob("[0-9]*.json"))
+        names = os.listdir(self.records_dir)
+        return sorted(int(n[:-5]) for n in names if n.endswith(".json") and n[:-5].isdigit())
 
     def refresh(self) -> bool:
         """Pick up what other processes wrote since the last look; True when anything changed."""
@@ -130,37 +132,35 @@ class Store:
             rows[doc["id"]] = summarize(doc)
         index = IndexShard(stamp=stamp, rows=rows)
         with contextlib.suppress(StoreError):  # the index is a cache: a full disk must not stop reads
-            atomic_write(self._index_path(shard), index.dumps())
+            atomic_write(self._index_path(shard), index.dumps(), durable=False)
         return index
 
     def _forget_shard(self, shard: int) -> None:
         old = self._index.pop(shard, None)
         if old:
+            self._count -= len(old.rows)
             for record_id, row in old.rows.items():
-                self._hay.pop(record_id, None)
                 if self._by_sha256.get(row.get("sha256")) == record_id:
                     del self._by_sha256[row["sha256"]]
 
     def _set_index(self, shard: int, index: IndexShard) -> None:
         self._forget_shard(shard)
         self._index[shard] = index
+        self._count += len(index.rows)
         for record_id, row in index.rows.items():
-            self._hay[record_id] = haystack(row)
             if row.get("sha256"):
                 self._by_sha256.setdefault(row["sha256"], record_id)
 
     # ----- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._hay)
+        return self._count
 
     def summaries(self, status: str | None = None) -> list[dict[str, Any]]:
         """Every record's summary in accession order, optionally of one status."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         for shard in sorted(self._index):
-            for row in self._index[shard].rows.values():
-                if status is None or row["status"] == status:
-                    rows.append(row)
-        rows.sort(key=lambda r: sequence_of(r["id"]))
+            values = self._index[shard].rows.values()
+            rows.extend(values if status is None else (r for r in values if r["status"] == status))
         return rows
 
     def summary(self, record_id: str) -> dict[str, Any]:
@@ -174,13 +174,16 @@ class Store:
         words = query.casefold().split()
         if field is not None and field not in SEARCH_FIELDS:
             raise StoreError(f"cannot search field {field!r}; use one of {', '.join(SEARCH_FIELDS)}")
-        hits = []
+        hits: list[dict[str, Any]] = []
         for shard in sorted(self._index):
-            for record_id, row in self._index[shard].rows.items():
-                text = haystack(row, (field,)) if field else self._hay[record_id]
+            index = self._index[shard]
+            if field is None:
+                hits.extend(index.matching(words))
+                continue
+            for row in index.rows.values():
+                text = haystack(row, (field,))
                 if all(w in text for w in words):
                     hits.append(row)
-        hits.sort(key=lambda r: sequence_of(r["id"]))
         return hits
 
     def find_by_sha256(self, digest: str) -> str | None:
@@ -217,10 +220,12 @@ class Store:
                     f"{LOCK_TIMEOUT_S:.0f} s; try again"
                 ) from None
             try:
-                if self._lock.lock_counter == 1:
+                if self._lock.lock_counter == 1 and not self._cleaned:
+                    # Temporaries are only left by a killed writer; once per process is enough.
                     remove_stale_temporaries(self.records_dir)
                     remove_stale_temporaries(self.index_dir)
                     remove_stale_temporaries(self.folder)
+                    self._cleaned = True
                 yield
             finally:
                 self._lock.release()
@@ -234,20 +239,32 @@ class Store:
             tx.commit()
 
     def _last_sequence(self) -> int:
-        """The highest sequence ever handed out: the counter, or a record beyond it."""
+        """The highest sequence ever handed out: the counter, or a record beyond it.
+
+        Only the highest shard can hold a record beyond the counter (a writer killed between
+        its shard and its counter write), so only that shard is read.
+        """
         try:
             last = int(orjson.loads((self.folder / COUNTER).read_bytes())["last"])
         except (OSError, orjson.JSONDecodeError, KeyError, ValueError, TypeError):
             last = 0
-        self.refresh()
-        return max(last, max((sequence_of(i) for i in self._hay), default=0))
+        shard = shard_of(max(last, 1))
+        if not self._shard_path(shard).exists():
+            shards = self._shards_on_disk()  # the counter was lost: look at every shard
+            shard = shards[-1] if shards else 0
+        while self._shard_path(shard + 1).exists():
+            shard += 1
+        data = open_shard(self._shard_path(shard), self.cache).storage.read() or {}
+        return max([last, *(int(k) for k in (data.get(RECORDS) or {}))])
 
     def _save_counter(self, last: int) -> None:
-        atomic_write(self.folder / COUNTER, orjson.dumps({"last": last}))
+        # Not fsynced: the shards are, and _last_sequence() reads the highest one as well.
+        atomic_write(self.folder / COUNTER, orjson.dumps({"last": last}), durable=False)
 
     def _write_shard(self, shard: int, puts: list[dict], events: list[dict]) -> None:
         path = self._shard_path(shard)
         db = open_shard(path, self.cache)
+        stamp_before = file_stamp(path)
         data = db.storage.read() or {}
         records = dict(data.get(RECORDS) or {})
         event_table = dict(data.get(EVENTS) or {})
@@ -259,13 +276,16 @@ class Store:
         # One TinyDB write per shard per transaction: insert_multiple/upsert would rewrite the
         # file once per document.
         db.storage.write({RECORDS: records, EVENTS: event_table})
-        index = self._index.get(shard) or IndexShard(stamp=None)
-        rows = dict(index.rows)
+        index = self._index.get(shard)
+        if index is not None and index.stamp == stamp_before:
+            rows = dict(index.rows)
+        else:  # another process wrote this shard since we indexed it: start from the shard
+            rows = {doc["id"]: summarize(doc) for doc in records.values()}
         for record in puts:
             rows[record["id"]] = summarize(record)
         new_index = IndexShard(stamp=file_stamp(path), rows=rows)
         with contextlib.suppress(StoreError):  # the shard is durable; a stale index is rebuilt
-            atomic_write(self._index_path(shard), new_index.dumps())
+            atomic_write(self._index_path(shard), new_index.dumps(), durable=False)
         self._set_index(shard, new_index)
 
 
@@ -294,8 +314,7 @@ class Transaction:
         """The record as it is now on disk (or as staged in this transaction)."""
         if record_id in self._puts:
             return _copy(self._puts[record_id])
-        self.store.refresh()
-        return self.store.get(record_id)
+        return self.store.get(record_id)  # read through the shard's stamp check: always current
 
     def insert(self, record: dict) -> dict:
         """Stage a new record at revision 1."""
