@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 FIXITY_MARKS = {"success": "✓", "failure": "✗", "warning": "!"}
+"""Marks, so a failing check reads without colour; the failing one is also bold in the error colour."""
 """A failing check must stand out without colour, so every outcome carries its own mark."""
 
 STATUSES = ("draft", "catalogued", "bagged", "deposited", "deaccessioned")
@@ -18,8 +19,7 @@ def fixity_label(row: dict[str, Any]) -> str:
     outcome = row.get("fixity_outcome") or ""
     if outcome:
         mark = FIXITY_MARKS.get(outcome, "?")
-        word = " FAIL" if outcome == "failure" else ""
-        return f"{mark}{word} {str(row.get('fixity_at', ''))[:10]}"
+        return f"{mark} {str(row.get('fixity_at', ''))[:10]}"
     if row.get("bag_version"):
         return "· not checked"
     return ""

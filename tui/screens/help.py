@@ -14,7 +14,8 @@ from textual.widgets import Static
 from tui.keys import KEY_ACTIONS, display_key
 
 OTHER_KEYS = (
-    ("↑ ↓ PgUp PgDn Home End", "Move through the records"),
+    ("↑ ↓ PgUp PgDn", "Move through the records"),
+    ("Home / End", "First / last record"),
     ("Enter", "Edit the record under the cursor"),
     ("Tab / shift+Tab", "Move between search, table and detail tabs"),
     ("Escape", "Cancel running work, clear the search, close a dialog"),
@@ -28,7 +29,7 @@ OTHER_KEYS = (
 def keys_table() -> Table:
     table = Table(box=None, expand=True, show_header=False, padding=(0, 1))
     table.add_column("key", style="bold", no_wrap=True)
-    table.add_column("what")
+    table.add_column("what", ratio=1)
     for entry in KEY_ACTIONS:
         table.add_row(display_key(entry.key), f"{entry.name} — {entry.help}")
     for key, what in OTHER_KEYS:
