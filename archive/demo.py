@@ -53,7 +53,7 @@ def _clear_previous(folder: Path) -> None:
 def build_demo(folder: Path, *, step: Callable[[str], None] = lambda _: None) -> DemoSummary:
     """Build the demo archive in ``folder``: import records/, bag every record, verify the bags."""
     from archive.bagging import bag_records
-    from archive.fixity import verify_archive
+    from archive.fixity.verify import verify_archive
 
     folder = folder.expanduser().resolve()
     _clear_previous(folder)
@@ -66,7 +66,7 @@ def build_demo(folder: Path, *, step: Callable[[str], None] = lambda _: None) ->
         raise ArchiveError("the sample collection did not import: " + report.failed[0][1])
     ids = [record_id for _, record_id in report.added]
     step(f"bagging {len(ids)} record(s)")
-    bagged = [r for r in bag_records(arc, ids) if r.status == "bagged"]
+    bagged = [r for r in bag_records(arc, ids) if r.outcome == "bagged"]
     step("verifying the bags")
     totals = verify_archive(arc, ids).totals()
     return DemoSummary(archive=arc, imported=len(ids), bagged=len(bagged),
