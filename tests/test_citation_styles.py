@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import RECORDS
+from test_citation_formats import NEWS
 
 from archive.citation import STYLES, format_bibliography, format_citation
 from archive.errors import ArchiveError
-from tests.conftest import RECORDS
-from tests.test_citation_formats import NEWS
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1577836800"}  # 2020-01-01: ids are ART-2020-…
 

@@ -17,8 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import REPO
+from conftest import REPO
 
 SUITE = Path(os.environ.get("BAGIT_CONFORMANCE_SUITE", REPO.parent / "shared" / "bagit-conformance-suite"))
 EXPECTED = {"valid": "valid", "invalid": "invalid", "linux-only": "invalid", "warning": "warning"}

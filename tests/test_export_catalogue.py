@@ -6,9 +6,10 @@ import csv
 import io
 import json
 
+from conftest import SEED_SHA256
+from test_citation_formats import NEWS
+
 from archive.citation import to_csv
-from tests.conftest import SEED_SHA256
-from tests.test_citation_formats import NEWS
 
 
 def _add_second(root, cli, tmp_path) -> None:

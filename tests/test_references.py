@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SEED
 
 from archive.references import detect_references
-from tests.conftest import SEED
 
 TEXTS = Path(__file__).parent / "fixtures" / "texts"
 

@@ -110,7 +110,7 @@ def test_a_stale_edit_is_refused_with_a_way_forward(seeded_root: Path):
     mine = first.store.get(record_id)
     catalog.edit_record(second, record_id, assignments=["section=Theirs"])
     mine["section"] = "Mine"
-    with pytest.raises(StaleRecordError, match="changed elsewhere.*reload it"):
+    with pytest.raises(StaleRecordError, match=r"changed elsewhere.*reload it"):
         catalog.replace_record(first, mine)
     assert open_archive(seeded_root).store.get(record_id)["section"] == "Theirs"
     with pytest.raises(StaleRecordError):

@@ -15,8 +15,7 @@ import random
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import SEED
+from conftest import SEED
 
 BLAMING = {"changed", "mismatch", "invalid", "unreadable", "unsafe"}
 
