@@ -12,9 +12,9 @@ from archive.errors import ArchiveError
 EPOCH = {"SOURCE_DATE_EPOCH": "1577836800"}  # 2020-01-01: ids are ART-2020-…
 
 SEED_TEXT = {
-    "apa": "Russia's ambassador to Turkey shot dead at an Ankara art gallery. (2016).",
+    "apa": "Russia's ambassador to Turkey shot dead at an Ankara art gallery. (2016, December 19).",
     "chicago-author-date":
-        "“Russia's Ambassador to Turkey Shot Dead at an Ankara Art Gallery”. 2016. Preprint, December 19.",
+        "“Russia's Ambassador to Turkey Shot Dead at an Ankara Art Gallery”. 2016. December 19.",
     "mla": "“Russia's Ambassador to Turkey Shot Dead at an Ankara Art Gallery”. 19 Dec. 2016.",
     "harvard": "“Russia's ambassador to Turkey shot dead at an Ankara art gallery” (2016).",
 }

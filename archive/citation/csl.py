@@ -22,7 +22,7 @@ CSL_TYPES = {
     "article-magazine": "article-magazine",
     "post-weblog": "post-weblog",
     "webpage": "webpage",
-    "article": "article",
+    "article": "document",  # CSL 1.0.2 "article" means a preprint; "document" is the generic type
 }
 _SIMPLE = {
     "container_title": "container-title",
