@@ -182,7 +182,13 @@ def field_problems(document: dict, schema: str = "record") -> dict[str, list[str
 
 
 def validate(document: dict, schema: str = "record") -> None:
-    """Raise ``ValidationError`` listing every fault; called before every write."""
+    """Raise ``ValidationError`` listing every fault; called before every write.
+
+    ``is_valid`` first: collecting and describing errors costs more, and is only needed when
+    there are some (bagging a thousand records validates three documents per record).
+    """
+    if _validator(schema).is_valid(document):
+        return
     found = problems(document, schema)
     if found:
         raise ValidationError(found)

@@ -1,8 +1,8 @@
 """Bagging: every record version as an RFC 8493 (BagIt 1.0) bag, built in staging, moved in whole.
 
 ``bag_records(arc, ids, progress)`` is the one entry point the CLI, the TUI and the demo use.
-The bag's layout and bag-info labels are in ``build``; the format-level writer, which closes
-bagit 1.9.0's gaps (version 0.97, ``%`` in manifest paths, ``os.chdir``), is in ``writer``.
+The bag is made by ``bagit.make_bag`` in worker processes; ``build`` stages its payload and closes
+the gaps bagit 1.9.0 leaves (version 0.97, ``%``, manifests, symlinks); ``service`` runs the pool.
 """
 
 from __future__ import annotations

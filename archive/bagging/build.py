@@ -1,19 +1,28 @@
-"""One record version as a bag: what goes into its payload and its bag-info.txt.
+"""One record version as a bag, made by ``bagit.make_bag`` in a worker process.
 
-This runs in worker processes, so it takes and returns plain picklable values and touches
-nothing but the staging folder it is given; the catalogue is updated by the caller.
+``build_bag`` stages the payload (the source file as received, record.json and the citations) in
+a new folder under staging, lets ``bagit.make_bag`` turn that folder into a bag, and then closes
+the gaps where bagit 1.9.0 falls short of RFC 8493 (see ``conform``). It runs only in worker
+processes, because ``make_bag`` calls ``os.chdir`` for the whole process; it takes and returns
+plain picklable values and touches nothing but its staging folder; the catalogue is updated by
+the caller.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import multiprocessing
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
 from archive import __version__
-from archive.bagging.paths import payload_name
-from archive.bagging.writer import BagSummary, PayloadFile, write_bag
+from archive.bagging import baginfo
+from archive.bagging.paths import decode_path, encode_path, payload_name
 from archive.store.catalog_store import now_utc
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
@@ -21,6 +30,29 @@ CITATION_STYLE = "harvard"
 """Style of the one-line Citation label. APA and Chicago take about 0.1 s per entry in citeproc-py
 0.11, which would dominate bagging a thousand records; Harvard takes about 2 ms. The full citation
 data is in data/metadata/citation.json for any style."""
+BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+COPY_CHUNK = 64 << 20
+
+
+class PayloadError(Exception):
+    """The staged payload cannot be bagged as it is (a symlinked folder, a file missing from a
+    manifest); the message is one line for the archivist."""
+
+
+@dataclass
+class BagSummary:
+    """What was written: per payload path (relative to data/) its digests, the Payload-Oxum, the
+    bag's size and the digests of its tag manifests."""
+
+    digests: dict[str, dict[str, str]] = field(default_factory=dict)
+    payload_octets: int = 0
+    payload_streams: int = 0
+    size: int = 0
+    tagmanifest: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def payload_oxum(self) -> str:
+        return f"{self.payload_octets}.{self.payload_streams}"
 
 
 @dataclass
@@ -35,6 +67,7 @@ class BagJob:
     contact_name: str = ""
     contact_email: str = ""
     algorithms: tuple[str, ...] = ("sha256", "sha512")
+    durable: bool = True
 
 
 @dataclass
@@ -47,6 +80,9 @@ class BagOutcome:
     error: str = ""
     summary: BagSummary = field(default_factory=BagSummary)
     bagged_at: str = ""
+
+
+# --- what goes into the bag -------------------------------------------------------------------
 
 
 def cited_record(record: dict, version: int) -> dict:
@@ -63,7 +99,7 @@ def creator_label(creator: dict) -> str:
 
 
 def bag_labels(job: BagJob, bagged_at: str, citation: str) -> list[tuple[str, object]]:
-    """bag-info.txt labels in reading order; Payload-Oxum and Bag-Size are added by the writer."""
+    """bag-info.txt labels in reading order; Payload-Oxum and Bag-Size are added by ``conform``."""
     record = job.record
     labels: list[tuple[str, object]] = [
         ("BagIt-Profile-Identifier", PROFILE_ID),
@@ -88,27 +124,223 @@ def bag_labels(job: BagJob, bagged_at: str, citation: str) -> list[tuple[str, ob
     return labels
 
 
-def payload_for(job: BagJob) -> list[PayloadFile]:
-    """The source file(s) as received, then the metadata and citations made from the record."""
+def metadata_files(job: BagJob) -> dict[str, bytes]:
+    """data/metadata/: the record and its citation in CSL-JSON, BibTeX and RIS."""
     from archive.citation import to_bibtex, to_csl_json, to_ris
 
     record = job.record
-    source = record.get("source") or {}
-    folder = Path(job.source_dir)
-    items = [PayloadFile(f"source/{payload_name(source['filename'])}", source=folder / source["filename"])]
-    if source.get("text_filename"):
-        name = source["text_filename"]
-        items.append(PayloadFile(f"source/{payload_name(name)}", source=folder / name))
     cited = cited_record(record, job.version)
     org = job.organization or None
-    csl = [to_csl_json(cited, archive_name=org)]
-    items += [
-        PayloadFile("metadata/record.json", orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n"),
-        PayloadFile("metadata/citation.json", orjson.dumps(csl, option=orjson.OPT_INDENT_2) + b"\n"),
-        PayloadFile("metadata/citation.bib", to_bibtex(cited, archive_name=org).encode("utf-8")),
-        PayloadFile("metadata/citation.ris", to_ris(cited, archive_name=org).encode("utf-8")),
-    ]
-    return items
+    return {
+        "record.json": orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n",
+        "citation.json": orjson.dumps([to_csl_json(cited, archive_name=org)], option=orjson.OPT_INDENT_2)
+        + b"\n",
+        "citation.bib": to_bibtex(cited, archive_name=org).encode("utf-8"),
+        "citation.ris": to_ris(cited, archive_name=org).encode("utf-8"),
+    }
+
+
+def source_files(record: dict) -> list[str]:
+    """The file names under sources/<id>/ that go into data/source/ as received."""
+    source = record["source"]
+    names = [source["filename"]]
+    if source.get("text_filename"):
+        names.append(source["text_filename"])
+    return names
+
+
+# --- staging the payload ----------------------------------------------------------------------
+
+
+def kernel_copy(source: Path, target: Path) -> int:
+    """Copy ``source`` into the new file ``target`` inside the kernel (copy_file_range), no reads
+    into Python; falls back to ``shutil.copyfileobj`` where the kernel cannot. Returns the size."""
+    with open(source, "rb") as src, open(target, "xb") as out:
+        size = os.fstat(src.fileno()).st_size
+        done = 0
+        try:
+            while done < size:
+                sent = os.copy_file_range(src.fileno(), out.fileno(), min(COPY_CHUNK, size - done))
+                if sent == 0:
+                    break
+                done += sent
+        except OSError:  # another file system, an old kernel: copy through user space
+            src.seek(done)
+            out.seek(done)
+            out.truncate()
+            shutil.copyfileobj(src, out, 4 << 20)
+            done = out.tell()
+        else:
+            if done < size or src.read(1):  # the file grew or shrank while being copied
+                raise PayloadError(f"{source.name} changed while it was being copied")
+    return done
+
+
+def resolve_links(folder: Path) -> None:
+    """Leave no symlink in a payload folder: bagit 1.9.0's ``make_bag`` walks with ``os.walk``,
+    which does not follow symlinked folders, so their files would be moved into data/ but left
+    out of every manifest. A symlink to a file is replaced by a copy of the file's bytes; a
+    symlink to a folder, or one that leads nowhere, is refused."""
+    for entry in list(os.scandir(folder)):
+        path = Path(entry.path)
+        if entry.is_symlink():
+            if not path.is_file() or path.resolve().is_dir():
+                raise PayloadError(f"{path.name} is a symbolic link to a folder or to nothing; "
+                                   "not bagged")
+            real = path.resolve()
+            path.unlink()
+            kernel_copy(real, path)
+        elif entry.is_dir(follow_symlinks=False):
+            resolve_links(path)
+
+
+def stage_payload(job: BagJob, folder: Path) -> None:
+    """Write the payload into ``folder`` (new), as the layout puts it under data/."""
+    record = job.record
+    source_dir = Path(job.source_dir)
+    (folder / "source").mkdir(parents=True)
+    for name in source_files(record):
+        kernel_copy(source_dir / name, folder / "source" / payload_name(name))
+    (folder / "metadata").mkdir()
+    for name, content in metadata_files(job).items():
+        with open(folder / "metadata" / name, "xb") as out:
+            out.write(content)
+    resolve_links(folder)
+
+
+# --- bagit.make_bag and the gaps it leaves ----------------------------------------------------
+
+
+def _manifest_lines(filename: str, algorithms=("sha256", "sha512")) -> list[tuple]:
+    """Stand-in for ``bagit.generate_manifest_lines`` in worker processes: the same result, but
+    from ``archive.hashing.hash_file``, which reads a file once and, for a large one, runs sha512
+    on a second thread while sha256 runs on this one (bagit updates both in turn on one core)."""
+    import bagit
+
+    from archive.hashing import hash_file
+
+    names = list(algorithms)
+    digests, size = hash_file(Path(filename), names)
+    decoded = bagit._decode_filename(filename)
+    return [(name, digests[name], decoded, size) for name in names]
+
+
+def _prepare_bagit() -> None:
+    """Quiet bagit's per-file INFO logging and give it the two-thread hashing (worker only)."""
+    import bagit
+
+    logging.getLogger("bagit").setLevel(logging.WARNING)
+    bagit.generate_manifest_lines = _manifest_lines
+
+
+def worker_init() -> None:
+    """Process-pool initializer: import and prepare everything a bag needs once per worker."""
+    _prepare_bagit()
+    import archive.citation  # noqa: F401  (imported once, not per bag)
+
+
+def _read_manifest(text: str, name: str) -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        digest, _, path = line.partition(" ")
+        path = decode_path(path.lstrip(" \t"))
+        if not path.startswith("data/"):
+            raise PayloadError(f"{name} lists {path!r}, outside data/")
+        entries[path[5:]] = digest.lower()
+    return entries
+
+
+def payload_on_disk(data: Path) -> dict[str, int]:
+    """Every payload file under ``data`` with its size; any symlink is refused."""
+    found: dict[str, int] = {}
+    for dirpath, dirnames, filenames in os.walk(data):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                raise PayloadError(f"{os.path.relpath(path, data)} is a symbolic link; not bagged")
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            found[os.path.relpath(path, data).replace(os.sep, "/")] = os.stat(path).st_size
+    return found
+
+
+def conform(bag: Path, labels: list[tuple[str, object]], algorithms: tuple[str, ...]) -> BagSummary:
+    """Turn what ``bagit.make_bag`` wrote into an RFC 8493 1.0 bag and summarise it.
+
+    - bagit.txt says ``BagIt-Version: 1.0`` (make_bag writes 0.97);
+    - every payload file is in every payload manifest and every manifest entry is a payload file
+      (RFC 8493 §3 for 1.0; make_bag does not check);
+    - no manifest path holds a bare ``%`` (RFC 8493 §2.1.3): payload names never contain one (see
+      ``paths.payload_name``), so a bare ``%`` here means a name that slipped past, and is refused;
+    - bag-info.txt is written again with the labels in reading order, safe and folded
+      (``baginfo.render``; make_bag sorts labels and writes values as they come);
+    - the tag manifests are made again, since bagit.txt and bag-info.txt changed.
+    """
+    on_disk = payload_on_disk(bag / "data")
+    summary = BagSummary()
+    manifests: dict[str, bytes] = {}
+    for algorithm in algorithms:
+        name = f"manifest-{algorithm}.txt"
+        raw = (bag / name).read_bytes()
+        text = raw.decode("utf-8")
+        for line in text.splitlines():
+            path = line.partition(" ")[2].lstrip(" \t")
+            if "%" in path.replace("%25", "").replace("%0D", "").replace("%0A", ""):
+                raise PayloadError(f"{name} holds a '%' that is not percent-encoded: {path!r}")
+        entries = _read_manifest(text, name)
+        missing = sorted(set(on_disk) - set(entries))
+        extra = sorted(set(entries) - set(on_disk))
+        if missing or extra:
+            raise PayloadError(f"{name} does not list every payload file exactly: "
+                               f"missing {missing}, unknown {extra}")
+        for path, digest in entries.items():
+            summary.digests.setdefault(path, {})[algorithm] = digest
+        manifests[name] = raw
+    summary.payload_octets = sum(on_disk.values())
+    summary.payload_streams = len(on_disk)
+    made = dict(baginfo.parse((bag / "bag-info.txt").read_text(encoding="utf-8")))
+    if made.get("Payload-Oxum") != summary.payload_oxum:
+        raise PayloadError(f"payload changed while it was bagged ({made.get('Payload-Oxum')} "
+                           f"hashed, {summary.payload_oxum} on disk)")
+    tag_files: dict[str, bytes] = {"bagit.txt": BAGIT_TXT, **manifests}
+    info = [*labels, ("Payload-Oxum", summary.payload_oxum)]
+    approx = summary.payload_octets + sum(len(v) for v in tag_files.values())
+    info.append(("Bag-Size", baginfo.human_size(approx)))
+    tag_files["bag-info.txt"] = baginfo.render(info).encode("utf-8")
+    for name in ("bagit.txt", "bag-info.txt"):
+        (bag / name).write_bytes(tag_files[name])
+    listed = sorted(tag_files.items())  # every tag file but the tag manifests themselves
+    for algorithm in algorithms:
+        lines = [f"{hashlib.new(algorithm, content).hexdigest()}  {encode_path(name)}\n"
+                 for name, content in listed]
+        text = "".join(lines).encode("utf-8")
+        (bag / f"tagmanifest-{algorithm}.txt").write_bytes(text)
+        summary.tagmanifest[algorithm] = hashlib.new(algorithm, text).hexdigest()
+        tag_files[f"tagmanifest-{algorithm}.txt"] = text
+    for stray in bag.glob("tagmanifest-*.txt"):  # make_bag's, for algorithms no longer wanted
+        if stray.name not in tag_files:
+            stray.unlink()
+    summary.size = summary.payload_octets + sum(len(v) for v in tag_files.values())
+    return summary
+
+
+def make_bag(folder: Path, labels: list[tuple[str, object]], algorithms: tuple[str, ...]) -> BagSummary:
+    """``bagit.make_bag`` on ``folder`` (the staged payload), then ``conform``. Worker only."""
+    import bagit
+
+    if multiprocessing.parent_process() is None:
+        raise RuntimeError("bagit.make_bag changes the working directory of the whole process; "
+                           "call it in a worker process (archive.bagging.bag_records does)")
+    _prepare_bagit()
+    bag_info: dict[str, object] = {}
+    for label, value in labels:
+        text = baginfo.clean_value(value)
+        if text:
+            bag_info.setdefault(label, []).append(text)  # type: ignore[union-attr]
+    bagit.make_bag(str(folder), bag_info=bag_info, checksums=list(algorithms))
+    return conform(folder, labels, algorithms)
 
 
 def _check_source(record: dict, summary: BagSummary) -> str:
@@ -123,7 +355,7 @@ def _check_source(record: dict, summary: BagSummary) -> str:
 
 
 def build_bag(job: BagJob) -> BagOutcome:
-    """Write one bag into ``job.target`` (a new folder in staging); never raises for a bad record."""
+    """Make one bag in ``job.target`` (a new folder in staging); never raises for a bad record."""
     from archive.citation import format_citation
 
     record = job.record
@@ -131,16 +363,20 @@ def build_bag(job: BagJob) -> BagOutcome:
     if not record.get("source"):
         outcome.error = f"{record['id']}: has no source file to preserve"
         return outcome
+    target = Path(job.target)
     try:
-        payload = payload_for(job)
+        stage_payload(job, target)
         citation = format_citation(cited_record(record, job.version), CITATION_STYLE,
                                    archive_name=job.organization or None)
-        labels = bag_labels(job, outcome.bagged_at, citation)
-        outcome.summary = write_bag(Path(job.target), payload, labels, job.algorithms)
+        outcome.summary = make_bag(target, bag_labels(job, outcome.bagged_at, citation), job.algorithms)
     except FileNotFoundError as exc:
-        outcome.error = f"{record['id']}: source file missing ({exc.filename}); not bagged"
+        outcome.error = f"{record['id']}: source file missing ({Path(exc.filename or '?').name}); not bagged"
+    except PayloadError as exc:
+        outcome.error = f"{record['id']}: {exc}"
     except OSError as exc:
         outcome.error = f"{record['id']}: cannot write the bag ({exc.strerror or exc})"
+    except Exception as exc:  # bagit raises BagError/RuntimeError with a message of its own
+        outcome.error = f"{record['id']}: bagit could not make the bag ({str(exc).splitlines()[0][:200]})"
     else:
         outcome.error = _check_source(record, outcome.summary)
     return outcome

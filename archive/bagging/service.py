@@ -1,26 +1,28 @@
 """Bagging records: decide which need a new bag version, build them, move them in, record them.
 
-Bags are built by ``build_bag`` in worker processes (both cores for many records; in this
-process for a few, since the writer never changes the working directory and is safe in a TUI
-thread). Each batch is then made durable, moved into ``bags/<id>/v<N>`` by one rename per bag,
-and recorded in one catalogue transaction with its ``mes`` and ``ipc`` events. If the
-transaction fails, the batch's bags are moved back into staging, so a bag on disk is always one
-the catalogue knows.
+Bags are made by ``build_bag`` (``bagit.make_bag`` plus the gaps it leaves) in a pool of worker
+processes, never in this process: ``make_bag`` changes the working directory of the whole
+process, and the TUI calls ``bag_records`` from a thread. The pool is kept warm between calls.
+Each batch is then made durable, moved into ``bags/<id>/v<N>`` by one rename per bag, and
+recorded in one catalogue transaction with its ``mes`` and ``ipc`` events. If the transaction
+fails, the batch's bags are moved back into staging, so a bag on disk is always one the
+catalogue knows.
 """
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.bagging.build import BagJob, BagOutcome, build_bag
-from archive.bagging.staging import work_folder
-from archive.bagging.writer import flush_filesystem
+from archive.bagging.build import BagJob, BagOutcome, build_bag, worker_init
+from archive.bagging.staging import flush_filesystem, work_folder
 from archive.errors import ArchiveError
 from archive.events import make_event
 from archive.layout import Archive
@@ -28,8 +30,6 @@ from archive.records import changed_since_bag, metadata_fingerprint
 
 Progress = Callable[[int, int], None]
 BATCH = 256
-POOL_THRESHOLD = 24
-"""Fewer records than this are bagged in this process: starting workers would cost more."""
 
 
 @dataclass
@@ -57,7 +57,8 @@ def next_version(arc: Archive, record: dict) -> int:
     return max([0, *recorded, *versions_on_disk(arc, record["id"])]) + 1
 
 
-def plan(arc: Archive, ids: Iterable[str], work: Path) -> tuple[list[BagJob], list[BagResult]]:
+def plan(arc: Archive, ids: Iterable[str], work: Path,
+         durable: bool = True) -> tuple[list[BagJob], list[BagResult]]:
     """Jobs for records that need a bag, and results for those that do not."""
     jobs: list[BagJob] = []
     done: list[BagResult] = []
@@ -77,24 +78,65 @@ def plan(arc: Archive, ids: Iterable[str], work: Path) -> tuple[list[BagJob], li
             record=record, version=version, source_dir=str(arc.source_dir(record_id)),
             target=str(work / f"{record_id}_v{version}"), organization=settings.organization,
             contact_name=settings.contact_name, contact_email=settings.contact_email,
-            algorithms=tuple(settings.algorithms),
+            algorithms=tuple(settings.algorithms), durable=durable,
         ))
     return jobs, done
 
 
+_pool: ProcessPoolExecutor | None = None
+_pool_key: tuple[int, str, int] | None = None
+_pool_lock = threading.Lock()
+
+
+def _shutdown_pool() -> None:
+    global _pool, _pool_key
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+        _pool, _pool_key = None, None
+
+
+atexit.register(_shutdown_pool)
+
+
+def worker_pool(count: int) -> ProcessPoolExecutor:
+    """The warm pool of ``count`` bagging processes, made on first use and kept for later calls.
+
+    Workers are forked when this process runs no other thread (cheapest); otherwise (a TUI's
+    threads may hold locks a fork would copy) they start from a fork server with bagit and the
+    citation code preloaded.
+    """
+    global _pool, _pool_key
+    single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    method = "fork" if single else "forkserver"
+    with _pool_lock:
+        key = (count, method, os.getpid())
+        if _pool is not None and _pool_key is not None and _pool_key[0] == count \
+                and _pool_key[2] == os.getpid():
+            return _pool  # a warm pool is kept, whichever way its workers were started
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(["bagit", "archive.bagging.build", "archive.citation"])
+        _pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=worker_init)
+        _pool_key = key
+        return _pool
+
+
 def _run(jobs: list[BagJob], workers: int | None) -> Iterator[BagOutcome]:
-    """Outcomes in job order, from a pool of processes when there are enough jobs to pay for it."""
-    count = workers or os.cpu_count() or 1
-    if count <= 1 or len(jobs) < POOL_THRESHOLD:
-        yield from map(build_bag, jobs)
+    """Outcomes in job order, from the warm pool of worker processes."""
+    if not jobs:
         return
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("fork")  # cheapest, and safe with no other threads
-    else:  # a TUI's threads may hold locks a fork would copy: start workers from a clean server
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["archive.bagging.build", "archive.citation"])
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        yield from pool.map(build_bag, jobs, chunksize=max(1, min(32, len(jobs) // (count * 8))))
+    count = max(1, workers or os.cpu_count() or 1)
+    pool = worker_pool(count)
+    chunk = max(1, min(16, len(jobs) // (count * 8)))
+    try:
+        yield from pool.map(build_bag, jobs, chunksize=chunk)
+    except BrokenProcessPool:
+        _shutdown_pool()
+        raise ArchiveError("a bagging process died (out of memory or killed); no bag of the "
+                           "unfinished records was kept, run 'archive bag' again") from None
 
 
 def bag_entry(outcome: BagOutcome, record: dict) -> dict:
@@ -179,8 +221,8 @@ def bag_records(
     """Bag each record that has no bag yet or changed since its newest one; results in id order.
 
     Existing bags are never touched: an edited record gets version N+1. ``progress(done, total)``
-    is called after each batch. Safe to call from a thread: nothing here changes the working
-    directory, and worker processes start from a fork server, not a fork of the caller.
+    is called after each batch. Safe to call from a thread: ``bagit.make_bag`` runs only in the
+    worker processes, so the caller's working directory never changes.
     ``durable`` syncs the file system before and after the renames (once per batch).
     """
     ids = list(ids)
@@ -188,7 +230,7 @@ def bag_records(
         return []
     try:
         with work_folder(arc.staging_dir, "bag") as work:
-            jobs, results = plan(arc, ids, work)
+            jobs, results = plan(arc, ids, work, durable)
             total = len(ids)
             done = len(results)
             if progress:

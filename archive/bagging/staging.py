@@ -59,3 +59,23 @@ def work_folder(staging: Path, kind: str) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def flush_filesystem(path: Path) -> None:
+    """Make everything written on ``path``'s file system durable, in one call per batch of bags.
+
+    One ``syncfs`` per batch costs far less than an fsync per file of a thousand small bags.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.syncfs(fd) == 0:
+                return
+        except (OSError, AttributeError):
+            pass
+        os.sync()
+    finally:
+        os.close(fd)
