@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -16,6 +17,19 @@ from tui.keys import KEY_ACTIONS
 from tui.screens.main import MainScreen
 
 
+def start_resource_tracker() -> None:
+    """Start multiprocessing's helper process while stderr is still a real file.
+
+    Bagging and verifying run worker processes; multiprocessing starts its resource tracker with
+    ``sys.stderr.fileno()``, and inside a running Textual app stderr is captured (fileno -1), which
+    fails with "bad value(s) in fds_to_keep". Started here, before the app runs, it is reused.
+    """
+    import multiprocessing.resource_tracker
+
+    with contextlib.suppress(Exception):
+        multiprocessing.resource_tracker.ensure_running()
+
+
 class ArchiveApp(App):
     """article-archive in the terminal; every action also sits in the command palette."""
 
@@ -26,6 +40,7 @@ class ArchiveApp(App):
     ]
 
     def __init__(self, arc: Any, **kwargs: Any) -> None:
+        start_resource_tracker()
         super().__init__(**kwargs)
         self.arc = arc
         self.main_screen = MainScreen(arc)

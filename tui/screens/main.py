@@ -23,12 +23,13 @@ from archive import catalog
 from archive.errors import ArchiveError
 from tui import library
 from tui.keys import KEY_ACTIONS
+from tui.search_index import SearchIndex
 from tui.widgets.detail import DetailPane
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.record_table import RecordTable
 
 AUTO_REFRESH_S = 3.0
-DETAIL_DELAY_S = 0.05
+DETAIL_DELAY_S = 0.15
 """The detail pane waits this long after the cursor stops, so holding ↓ stays smooth."""
 
 Job = Callable[[Callable[[int, int], None], threading.Event], Any]
@@ -57,6 +58,8 @@ class MainScreen(Screen):
         self.cancel_event: threading.Event | None = None
         self.job_name: str | None = None
         self._detail_timer: Timer | None = None
+        self._index: SearchIndex | None = None
+        self._had_record = False
 
     # ----- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -73,6 +76,7 @@ class MainScreen(Screen):
         self.reload_rows()
         self.query_one(RecordTable).focus()
         self.set_interval(AUTO_REFRESH_S, self.auto_refresh)
+        self.set_timer(0.2, self.build_index)
 
     @property
     def table(self) -> RecordTable:
@@ -92,7 +96,9 @@ class MainScreen(Screen):
         query = self.query_text.strip()
         try:
             if query:
-                rows = self.arc.store.search(query)
+                if self._index is None:
+                    self._index = SearchIndex(catalog.list_records(self.arc))
+                rows = self._index.search(query)
                 if self.status_filter:
                     rows = [r for r in rows if r["status"] == self.status_filter]
                 return rows
@@ -100,6 +106,11 @@ class MainScreen(Screen):
         except ArchiveError as exc:
             self.notify(str(exc), severity="error")
             return []
+
+    def build_index(self) -> None:
+        """Ready the search index once the first screen is up, so the first keystroke is quick."""
+        if self._index is None:
+            self._index = SearchIndex(catalog.list_records(self.arc))
 
     def reload_rows(self, keep_id: str | None = None) -> None:
         rows = self.matching_rows()
@@ -113,7 +124,8 @@ class MainScreen(Screen):
         total = len(self.arc.store)
         name = self.arc.settings.organization or "article-archive"
         where = f" · status {self.status_filter}" if self.status_filter else ""
-        self.query_one("#title-bar", Label).update(f"{name} — {shown} of {total} records{where}")
+        title = f"{name} — {shown} of {total} records{where}"
+        self.query_one("#title-bar", Label).update(title, layout=False)
 
     @on(Input.Changed, "#search")
     def _search_changed(self) -> None:
@@ -128,7 +140,10 @@ class MainScreen(Screen):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DELAY_S, self.show_detail)
-        self.refresh_bindings()
+        has_record = event.record_id is not None
+        if has_record != self._had_record:  # the footer is rebuilt only when its keys change
+            self._had_record = has_record
+            self.refresh_bindings()
 
     @on(RecordTable.Selected)
     def _selected(self) -> None:
@@ -136,6 +151,12 @@ class MainScreen(Screen):
 
     def show_detail(self) -> None:
         record_id = self.table.current_id
+        shown = self.detail.record
+        if shown is not None and record_id == shown["id"]:
+            summary_revision = self.table.rows[self.table.cursor_row].get("revision")
+            if summary_revision == shown.get("revision"):
+                self.detail.show_query(self.query_text)
+                return
         record = None
         if record_id is not None:
             try:
@@ -165,6 +186,7 @@ class MainScreen(Screen):
             self.notify(str(exc), severity="error")
             return False
         if changed:
+            self._index = None
             self.reload_rows()
             self.show_detail()
         if not quiet:
@@ -254,6 +276,7 @@ class MainScreen(Screen):
 
         def saved(result: dict | None) -> None:
             if result is not None:
+                self._index = None
                 self.reload_rows(keep_id=result["id"])
                 self.table.select_id(result["id"])
                 self.show_detail()
@@ -297,6 +320,7 @@ class MainScreen(Screen):
         self.cancel_event = None
         self.query_one(ProgressPanel).stop()
         self.arc.store.refresh()
+        self._index = None
         self.reload_rows()
         self.show_detail()
         if error is not None:
@@ -356,6 +380,7 @@ class MainScreen(Screen):
 
         def closed(report: Any) -> None:
             if report is not None:
+                self._index = None
                 self.arc.store.refresh()
                 self.reload_rows()
                 self.show_detail()

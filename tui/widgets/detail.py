@@ -181,8 +181,18 @@ class DetailPane(Vertical):
         if event.pane.id == "tab-citation" and record and self._citation_for != record.get("revision"):
             self._show_citation()
 
+    def show_query(self, query: str) -> None:
+        """Same record, new search: only the Text tab's highlights change."""
+        if query != self.search_query and self.record is not None:
+            self.search_query = query
+            self._show_text()
+
     def _show_text(self) -> None:
         assert self.record is not None
+        if not self.record.get("source"):
+            self.text_shown = Text("This record has no preserved text.", style="italic")
+            self.query_one("#text", Static).update(self.text_shown)
+            return
         try:
             text = self.arc_text(self.record["id"])
         except ArchiveError as exc:
