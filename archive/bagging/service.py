@@ -29,7 +29,9 @@ from archive.layout import Archive
 from archive.records import changed_since_bag, metadata_fingerprint
 
 Progress = Callable[[int, int], None]
-BATCH = 256
+BATCH = 64
+"""Bags moved in and recorded per catalogue transaction; small enough that recording overlaps
+the bagging of the next ones, large enough that each shard is written rarely."""
 
 
 @dataclass
