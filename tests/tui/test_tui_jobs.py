@@ -144,6 +144,16 @@ async def test_export_to_a_missing_folder_is_refused_in_plain_words(seeded_root,
         assert "No folder" in screen_text(app)
 
 
+async def deposit_finished(pilot, app) -> None:
+    """The button's handler starts a worker on the next message; wait for it, then for its outcome."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        if not app.screen.has_class("-running") and "Depositing" not in screen_text(app):
+            return
+    raise AssertionError("the deposit never finished")
+
+
 async def test_deposit_writes_the_bag_and_shows_the_outcome(seeded_root, tmp_path):
     from tui.screens.deposit import DepositScreen
 
@@ -157,8 +167,7 @@ async def test_deposit_writes_the_bag_and_shows_the_outcome(seeded_root, tmp_pat
         app.screen.query_one("#deposit-format", Select).value = "zip"
         app.screen.query_one("#deposit-to", Input).value = str(target)
         app.screen.query_one("#deposit").press()
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.1)
+        await deposit_finished(pilot, app)
         assert f"✓ {record_id} v1" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot, app)
@@ -173,6 +182,5 @@ async def test_deposit_of_an_unbagged_record_is_refused_with_the_reason(seeded_r
         await pilot.press("d")
         app.screen.query_one("#deposit-to", Input).value = str(tmp_path / "out")
         app.screen.query_one("#deposit").press()
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.1)
+        await deposit_finished(pilot, app)
         assert "not deposited" in screen_text(app) and "has no bag yet" in screen_text(app)
