@@ -37,6 +37,9 @@ from archive.store.catalog_store import iter_chunks, now_utc
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` by long operations; the CLI draws a bar, the TUI a widget."""
 
+Cancel = Callable[[], bool]
+"""Polled between steps of long operations; True stops them at a point where the archive is whole."""
+
 READ_ONLY_FIELDS = (
     "id", "uuid", "revision", "created_at", "updated_at", "source", "bags", "status", "deaccession",
 )
@@ -212,9 +215,12 @@ class ImportReport:
 
     added: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    cancelled: bool = False
+    remaining: int = 0
 
     def summary(self) -> str:
-        return f"imported {len(self.added)} article(s), {len(self.failed)} failed"
+        text = f"imported {len(self.added)} article(s), {len(self.failed)} failed"
+        return text + (f"; cancelled with {self.remaining} not imported" if self.cancelled else "")
 
 
 def import_candidates(folder: Path) -> list[Path]:
@@ -239,12 +245,20 @@ def import_folder(
     *,
     progress: Progress | None = None,
     allow_duplicate: bool = False,
+    cancel: Cancel | None = None,
 ) -> ImportReport:
-    """Import every article in a folder; a file that fails is reported and skipped."""
+    """Import every article in a folder; a file that fails is reported and skipped.
+
+    ``cancel`` is polled between batches: each batch is committed whole or not at all, so a
+    cancelled import leaves every article either fully catalogued or untouched.
+    """
     report = ImportReport()
     paths = import_candidates(folder)
     done = 0
     for batch in iter_chunks(paths, IMPORT_BATCH):
+        if cancel is not None and cancel():
+            report.cancelled, report.remaining = True, len(paths) - done
+            break
         good: list[NewArticle] = []
         for path in batch:
             try:

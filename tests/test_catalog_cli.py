@@ -193,3 +193,22 @@ def test_the_sample_collection_is_the_seed_byte_for_byte():
     assert meta["issued"] == "2016-12-19" and meta["language"] == "en"
     names = {r["name"] for r in meta["references"]}
     assert names == {"The Daily Beast", "Los Angeles Times", "The New York Times"}
+
+
+def test_a_cancelled_import_stops_between_whole_batches(archive_root: Path, tmp_path):
+    from archive import catalog
+    from archive.layout import open_archive
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    count = catalog.IMPORT_BATCH + 5
+    for n in range(count):
+        (folder / f"a{n:04d}.txt").write_text(f"Article {n} about the harbour.")
+    arc = open_archive(archive_root)
+    seen: list[int] = []
+    report = catalog.import_folder(arc, folder, progress=lambda done, total: seen.append(done),
+                                   cancel=lambda: bool(seen))
+    assert report.cancelled and report.remaining == 5
+    assert len(report.added) == catalog.IMPORT_BATCH
+    assert len(open_archive(archive_root).store) == catalog.IMPORT_BATCH
+    assert "cancelled with 5 not imported" in report.summary()
