@@ -402,13 +402,13 @@ class MainScreen(Screen):
                 return
 
             def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Any:
-                return catalog.import_folder(self.arc, folder, progress=progress)
+                return catalog.import_folder(self.arc, folder, progress=progress, cancel=cancel.is_set)
 
             def done(report: Any, cancelled: bool) -> None:
                 severity = "warning" if report.failed else "information"
                 lines = [report.summary()] + [f"{name}: {why}" for name, why in report.failed[:5]]
                 self.notify("\n".join(lines), severity=severity, timeout=10)
 
-            self.run_job("Importing", job, done)
+            self.run_job("Importing", job, done, cancellable=True)
 
         self.app.push_screen(PickFileScreen(folders=True), picked)
