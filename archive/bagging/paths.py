@@ -4,13 +4,13 @@ RFC 8493 §2.1.3 requires CR, LF and ``%`` in a manifest path to be percent-enco
 encodes CR and LF but not ``%`` and never decodes ``%25``, so a literal ``%`` in a payload name
 makes a bag that either breaks the RFC or fails bagit's own validation. The archive therefore
 never puts ``%`` (or CR/LF, or any control character) into the name of a file it writes: the
-name shown is kept, with ``%`` replaced by the look-alike FULLWIDTH PERCENT SIGN. The manifest
-encoder still encodes all three, so bags made elsewhere round-trip exactly.
+name shown is kept, with ``%`` replaced by the look-alike FULLWIDTH PERCENT SIGN, and the name
+as received stays in record.json. ``build.conform`` refuses a manifest that still holds a bare
+``%``; ``decode_path`` reads manifests, ``encode_path`` writes the tag manifests.
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from archive.sources import safe_filename
@@ -33,19 +33,3 @@ def encode_path(path: str) -> str:
 def decode_path(text: str) -> str:
     """The inverse of ``encode_path``; other ``%XX`` sequences are left as they are, as the RFC says."""
     return _DECODE_RE.sub(lambda m: _DECODED[m.group(1)], text)
-
-
-def is_safe_relative(path: str) -> bool:
-    """True for a relative POSIX path that stays inside the bag once normalised.
-
-    bagit 1.9.0 compares string prefixes, so ``data/../../<bag>-sibling/x`` passes its check;
-    this looks at the path's own parts instead.
-    """
-    if not path or path.startswith("/") or "\\" in path or "\x00" in path:
-        return False
-    if re.match(r"^[A-Za-z]:", path) or path.startswith("~"):
-        return False
-    parts = path.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        return False
-    return posixpath.normpath(path) == path
