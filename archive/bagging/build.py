@@ -27,10 +27,6 @@ from archive.bagging.paths import decode_path, encode_path, payload_name
 from archive.store.catalog_store import now_utc
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
-CITATION_STYLE = "harvard"
-"""Style of the one-line Citation label. APA and Chicago take about 0.1 s per entry in citeproc-py
-0.11, which would dominate bagging a thousand records; Harvard takes about 2 ms. The full citation
-data is in data/metadata/citation.json for any style."""
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 COPY_CHUNK = 64 << 20
 
@@ -271,9 +267,7 @@ def _prepare_bagit() -> None:
 def worker_init() -> None:
     """Process-pool initializer: import and prepare everything a bag needs once per worker."""
     _prepare_bagit()
-    from archive.citation.formatted import _style
-
-    _style(CITATION_STYLE)  # import citeproc and load the style once per worker, not per bag
+    import archive.citation  # noqa: F401 - imported once per worker, not per bag
 
 
 def _read_manifest(text: str, name: str) -> dict[str, str]:
@@ -378,12 +372,19 @@ class _Unopened:
         self.path = path
 
 
+def _skip(*_args: object, **_kwargs: object) -> None:
+    """Stands in for bagit's writers of the tag files that ``conform`` writes again."""
+
+
 def make_bag(folder: Path, labels: list[tuple[str, object]], algorithms: tuple[str, ...]) -> BagSummary:
     """``bagit.make_bag`` on ``folder`` (the staged payload), then ``conform``. Worker only.
 
-    Two speed-ups apply in the worker, neither changing what make_bag writes: its per-file
-    hashing is ``_manifest_lines`` (one read, sha512 on a second thread for large files), and the
-    ``Bag`` it opens on return is ``_Unopened``.
+    bagit lays out data/, hashes the payload and writes bagit.txt and the payload manifests.
+    Speed-ups in the worker, none changing the finished bag: its per-file hashing is
+    ``_manifest_lines`` (one read, sha512 on a second thread for large files); bag-info.txt and
+    the tag manifests are not written by bagit, because ``conform`` must write them anyway (labels
+    in reading order and folded; tag manifests after bagit.txt says 1.0) and creating a file costs
+    more than hashing a small one here; and the ``Bag`` it opens on return is ``_Unopened``.
     """
     import bagit
 
@@ -397,11 +398,12 @@ def make_bag(folder: Path, labels: list[tuple[str, object]], algorithms: tuple[s
         if text:
             bag_info.setdefault(label, []).append(text)  # type: ignore[union-attr]
     _HASHED.clear()
-    opened, bagit.Bag = bagit.Bag, _Unopened
+    saved = bagit.Bag, bagit._make_tag_file, bagit._make_tagmanifest_file
+    bagit.Bag, bagit._make_tag_file, bagit._make_tagmanifest_file = _Unopened, _skip, _skip
     try:
         bagit.make_bag(str(folder), bag_info=bag_info, checksums=list(algorithms))
     finally:
-        bagit.Bag = opened
+        bagit.Bag, bagit._make_tag_file, bagit._make_tagmanifest_file = saved
     return conform(folder, labels, algorithms)
 
 
@@ -417,24 +419,11 @@ def _check_source(record: dict, summary: BagSummary) -> str:
 
 
 def citation_label(record: dict, organization: str) -> str:
-    """The one-line Citation label, as ``archive.citation.format_citation`` makes it in
-    ``CITATION_STYLE``, without sorting a bibliography of one entry (about 40% of its time)."""
-    import warnings
+    """The one-line Citation label (``archive.citation.plain``): a CSL engine would cost more per
+    bag than ``bagit.make_bag`` itself, and data/metadata/citation.json serves every style."""
+    from archive.citation.plain import plain_citation
 
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
-    from citeproc.source.json import CiteProcJSON
-
-    from archive.citation import to_csl_json
-    from archive.citation.formatted import _carry_archived_copy, _style
-
-    item = to_csl_json(record, archive_name=organization or None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # citeproc-py warns about CSL variables it does not use
-        bibliography = CitationStylesBibliography(_style(CITATION_STYLE), CiteProcJSON([item]),
-                                                  formatter.plain)
-        bibliography.register(Citation([CitationItem(item["id"])]))
-        texts = [" ".join(str(entry).split()) for entry in bibliography.bibliography()]
-    return _carry_archived_copy(texts[0] if texts else "", record, item)
+    return plain_citation(record, archive_name=organization or None)
 
 
 def build_bag(job: BagJob) -> BagOutcome:
