@@ -244,3 +244,30 @@ def test_unknown_id_and_usage_errors(cli, seeded_root):
     assert result.code == 1 and result.err.startswith("archive: error:") and "Traceback" not in result.err
     assert cli("--root", seeded_root, "bag").code == 2
     assert not any((seeded_root / "bags").iterdir())
+
+
+def test_a_cancelled_bagging_run_leaves_only_whole_recorded_bags(archive_root, tmp_path):
+    from archive import catalog
+    from archive.bagging import service
+    from archive.fixity import validate_bag
+    from archive.layout import open_archive
+
+    arc = open_archive(archive_root)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(service.BATCH * 2 + 3):
+        (folder / f"a{n:03d}.txt").write_text(f"Article {n}.")
+    catalog.import_folder(arc, folder)
+    seen: list[int] = []
+    results = service.bag_records(arc, arc.store.ids(), progress=lambda d, t: seen.append(d),
+                                  cancel=lambda: bool(seen))
+    outcomes = [r.outcome for r in results]
+    assert outcomes.count("bagged") in (service.BATCH, service.BATCH * 2)  # whole batches only
+    assert outcomes.count("bagged") + outcomes.count("cancelled") == len(results)
+    arc = open_archive(archive_root)
+    recorded = [r for r in arc.store.summaries() if r["bag_version"]]
+    assert len(recorded) == outcomes.count("bagged")
+    on_disk = sorted(archive_root.glob("bags/*/v*"))
+    assert len(on_disk) == len(recorded)
+    assert all(validate_bag(bag).valid for bag in on_disk)
+    assert not any((archive_root / "staging").iterdir())

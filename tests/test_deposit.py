@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import snapshot_tree
+from conftest import RECORDS, snapshot_tree
 
 from archive.deposit import check_profile, load_profile
 
@@ -111,3 +111,15 @@ def test_unbagged_record_and_bad_profile_file(cli, seeded_root, tmp_path):
     broken.write_text("{not json", encoding="utf-8")
     result = cli("--root", seeded_root, "deposit", record_id, "--to", tmp_path / "o", "--profile", broken)
     assert result.code == 1 and "not valid JSON" in result.err and "Traceback" not in result.err
+
+
+def test_a_deposit_without_contact_settings_says_how_to_fix_it(tmp_path, cli):
+    root = tmp_path / "bare"
+    assert cli("init", root).code == 0
+    assert cli("--root", root, "import", RECORDS).code == 0
+    assert cli("--root", root, "bag", "--all").code == 0
+    result = cli("--root", root, "deposit", "--all", "--to", tmp_path / "out")
+    assert result.code == 1
+    assert "Contact-Name is required" in result.err
+    assert "set organization, contact_name and contact_email there before bagging" in result.err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

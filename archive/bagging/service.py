@@ -29,6 +29,7 @@ from archive.layout import Archive
 from archive.records import changed_since_bag, metadata_fingerprint
 
 Progress = Callable[[int, int], None]
+Cancel = Callable[[], bool]
 BATCH = 64
 """Bags moved in and recorded per catalogue transaction; small enough that recording overlaps
 the bagging of the next ones, large enough that each shard is written rarely."""
@@ -36,8 +37,8 @@ the bagging of the next ones, large enough that each shard is written rarely."""
 
 @dataclass
 class BagResult:
-    """What happened to one record: ``bagged`` (with version and path), ``unchanged``, ``skipped``
-    or ``failed`` (with the reason in ``message``)."""
+    """What happened to one record: ``bagged`` (with version and path), ``unchanged``, ``skipped``,
+    ``failed`` (with the reason in ``message``) or ``cancelled`` (never started)."""
 
     record_id: str
     outcome: str
@@ -126,15 +127,30 @@ def worker_pool(count: int) -> ProcessPoolExecutor:
         return _pool
 
 
-def _run(jobs: list[BagJob], workers: int | None) -> Iterator[BagOutcome]:
-    """Outcomes in job order, from the warm pool of worker processes."""
+def _slices(jobs: list[BagJob], workers: int | None,
+            cancel: Cancel | None) -> Iterator[list[BagOutcome]]:
+    """Outcomes a batch at a time, in job order, from the warm pool of worker processes.
+
+    The next batch is handed to the workers before this one is yielded, so recording a batch
+    overlaps bagging the next; when ``cancel()`` turns true no further batch is started, and
+    every bag already made is still yielded whole.
+    """
     if not jobs:
         return
     count = max(1, workers or os.cpu_count() or 1)
     pool = worker_pool(count)
-    chunk = max(1, min(16, len(jobs) // (count * 8)))
+    chunk = max(1, min(16, min(BATCH, len(jobs)) // (count * 4)))
+    batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
     try:
-        yield from pool.map(build_bag, jobs, chunksize=chunk)
+        running = pool.map(build_bag, batches[0], chunksize=chunk)
+        for number in range(len(batches)):
+            outcomes = list(running)
+            more = number + 1 < len(batches) and not (cancel and cancel())
+            if more:
+                running = pool.map(build_bag, batches[number + 1], chunksize=chunk)
+            yield outcomes
+            if not more:
+                return
     except BrokenProcessPool:
         _shutdown_pool()
         raise ArchiveError("a bagging process died (out of memory or killed); no bag of the "
@@ -219,6 +235,7 @@ def bag_records(
     *,
     workers: int | None = None,
     durable: bool = True,
+    cancel: Cancel | None = None,
 ) -> list[BagResult]:
     """Bag each record that has no bag yet or changed since its newest one; results in id order.
 
@@ -226,6 +243,8 @@ def bag_records(
     is called after each batch. Safe to call from a thread: ``bagit.make_bag`` runs only in the
     worker processes, so the caller's working directory never changes.
     ``durable`` syncs the file system before and after the renames (once per batch).
+    ``cancel`` is polled between batches: bags already made are moved in and recorded, the rest
+    are not started, so a cancelled run leaves only whole, recorded bags.
     """
     ids = list(ids)
     if not ids:
@@ -238,19 +257,15 @@ def bag_records(
             if progress:
                 progress(done, total)
             records = {job.record["id"]: job.record for job in jobs}
-            batch: list[tuple[BagOutcome, dict]] = []
-            for outcome in _run(jobs, workers):
-                batch.append((outcome, records[outcome.record_id]))
-                if len(batch) >= BATCH:
-                    results += _commit(arc, batch, work, durable)
-                    done += len(batch)
-                    batch = []
-                    if progress:
-                        progress(done, total)
-            if batch:
-                results += _commit(arc, batch, work, durable)
+            for outcomes in _slices(jobs, workers, cancel):
+                results += _commit(arc, [(o, records[o.record_id]) for o in outcomes], work, durable)
+                done += len(outcomes)
                 if progress:
-                    progress(total, total)
+                    progress(done, total)
+            finished = {r.record_id for r in results}
+            results += [BagResult(job.record["id"], "cancelled", message=f"{job.record['id']}: "
+                                  "not bagged: cancelled") for job in jobs
+                        if job.record["id"] not in finished]
     except OSError as exc:
         raise ArchiveError(f"cannot write bags under {arc.bags_dir}: {exc.strerror or exc}") from None
     order = {rid: i for i, rid in enumerate(dict.fromkeys(ids))}

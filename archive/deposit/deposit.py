@@ -34,10 +34,12 @@ class DepositReport:
 
     written: list[Deposited] = field(default_factory=list)
     refused: list[tuple[str, list[str]]] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"written": [asdict(w) for w in self.written],
-                "refused": [{"id": i, "reasons": r} for i, r in self.refused]}
+                "refused": [{"id": i, "reasons": r} for i, r in self.refused],
+                "cancelled": self.cancelled}
 
 
 def _reasons_against(arc: Archive, record: dict, profile: dict, fmt: str) -> tuple[list[str], Path | None]:
@@ -50,8 +52,16 @@ def _reasons_against(arc: Archive, record: dict, profile: dict, fmt: str) -> tup
         return [f"has no bag yet; run: archive bag {record['id']}"], None
     bag = arc.root / bags[-1]["path"]
     reasons = verify_bag(bag, with_bagit=False)
-    reasons += [f"profile: {rule}" for rule in check_profile(bag, profile, fmt)]
+    reasons += [f"profile: {rule}{_hint(rule)}" for rule in check_profile(bag, profile, fmt)]
     return reasons, bag
+
+
+def _hint(rule: str) -> str:
+    """What to do about the rules an archive's own settings decide."""
+    if "Contact-Name" in rule or "Contact-Email" in rule or "Source-Organization" in rule:
+        return (" (bags take these from archive.toml when they are made: set organization, "
+                "contact_name and contact_email there before bagging)")
+    return ""
 
 
 def deposit_records(
@@ -62,11 +72,13 @@ def deposit_records(
     to: Path,
     profile: Path | None = None,
     progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> DepositReport:
     """Serialise the newest bag of each record into ``to`` as ``<id>_v<N>.<ext>`` plus ``.sha256``.
 
     Each bag is validated and checked against ``profile`` (default: the shipped article-archive
-    profile) first. Written bags get a ``tra`` event and the status ``deposited``.
+    profile) first. Written bags get a ``tra`` event and the status ``deposited``. ``cancel`` is
+    polled before each record; what was written by then is recorded, the rest is left alone.
     """
     if fmt not in SUFFIXES:
         raise ArchiveError(f"unknown format {fmt!r}; choose tar, tar.gz or zip")
@@ -80,6 +92,9 @@ def deposit_records(
     ids = list(dict.fromkeys(ids))
     events: list[tuple[str, dict]] = []
     for done, record_id in enumerate(ids, 1):
+        if cancel is not None and cancel():
+            report.cancelled = ids[done - 1:]
+            break
         record = arc.store.get(record_id)
         reasons, bag = _reasons_against(arc, record, rules, fmt)
         if reasons or bag is None:
