@@ -335,7 +335,7 @@ class MainScreen(Screen):
         record_id = record["id"]
 
         def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Any:
-            return library.bag_records(self.arc, [record_id], progress=progress)
+            return library.bag_records(self.arc, [record_id], progress=progress, cancel=cancel.is_set)
 
         def done(results: Any, cancelled: bool) -> None:
             for result in results or []:
@@ -347,7 +347,7 @@ class MainScreen(Screen):
                     text += f" — {result.message}"
                 self.notify(text, severity="error" if outcome == "failed" else "information")
 
-        self.run_job("Bagging", job, done)
+        self.run_job("Bagging", job, done, cancellable=True)
 
     def action_verify(self) -> None:
         record = self.selected_record()

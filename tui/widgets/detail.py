@@ -6,7 +6,6 @@ through the library), so switching records is one read, not five.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.table import Table
@@ -228,7 +227,7 @@ class DetailPane(Vertical):
             if isinstance(style, str):
                 parts.append(Text(library.format_citation(self.record, style, self.archive_name)))
             else:
-                parts.append(Text("Formatted citations are not available yet.", style="italic"))
+                parts.append(Text("Choose a citation style.", style="italic"))
         except ArchiveError as exc:
             parts.append(Text(str(exc), style="italic"))
         for fmt in RAW_FORMATS:
@@ -245,17 +244,8 @@ class DetailPane(Vertical):
         assert self.record is not None
         try:
             return library.render_citation(self.record, fmt, self.archive_name)
-        except ArchiveError:
-            pass
-        fallback = {"csl-json": "to_csl_json", "bibtex": "to_bibtex", "ris": "to_ris"}[fmt]
-        func = library.library_value("citation", fallback, None)
-        if func is None:
-            return "not available yet"
-        try:
-            value = func(self.record)
         except ArchiveError as exc:
             return str(exc)
-        return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
 
     @on(Select.Changed, "#citation-style")
     def _style_changed(self) -> None:
