@@ -42,9 +42,6 @@ class ExportScreen(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Export the citation of {self.record['id']}", classes="dialog-title")
-            if not self.formats:
-                yield Static("Citation export is not available yet in this copy of article-archive.")
-                return
             yield Select([(f, f) for f in self.formats], value=self.formats[0], allow_blank=False,
                          id="export-format")
             yield Input(self.default_path(self.formats[0]), id="export-path")
