@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import bagit
@@ -270,4 +271,28 @@ def test_a_cancelled_bagging_run_leaves_only_whole_recorded_bags(archive_root, t
     on_disk = sorted(archive_root.glob("bags/*/v*"))
     assert len(on_disk) == len(recorded)
     assert all(validate_bag(bag).valid for bag in on_disk)
-    assert not any((archive_root / "staging").iterdir())
+    assert not [p for p in (archive_root / "staging").iterdir() if p.is_dir()]  # no work left
+
+
+def test_two_bagging_processes_at_once_take_turns(archive_root, tmp_path):
+    import subprocess
+
+    from conftest import ARCHIVE_BIN
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(80):
+        (folder / f"a{n:03d}.txt").write_text(f"Article {n} about the harbour.")
+    env = {**os.environ, "ARCHIVE_NO_PROGRESS": "1"}
+    subprocess.run([str(ARCHIVE_BIN), "--root", str(archive_root), "import", str(folder)],
+                   check=True, capture_output=True, env=env)
+    runs = [subprocess.Popen([str(ARCHIVE_BIN), "--root", str(archive_root), "bag", "--all"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    summaries = sorted(out.strip().splitlines()[-1] for out, _ in outputs)
+    assert summaries == ["bagged 0, unchanged 80, skipped 0, failed 0",
+                         "bagged 80, unchanged 0, skipped 0, failed 0"]
+    assert len(list(archive_root.glob("bags/*/v1"))) == 80
+    assert not list(archive_root.glob("bags/*/v2"))

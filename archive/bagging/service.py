@@ -18,8 +18,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from archive.bagging.build import BagJob, BagOutcome, build_bag, worker_init
 from archive.bagging.staging import flush_filesystem, work_folder
@@ -228,6 +231,27 @@ def _commit(arc: Archive, batch: list[tuple[BagOutcome, dict]], work: Path, dura
     return results
 
 
+BAG_LOCK_TIMEOUT_S = 3600.0
+
+
+@contextmanager
+def _bagging_lock(arc: Archive) -> Iterator[None]:
+    """One bagging run at a time per archive: a second one waits, then plans afresh and finds the
+    records the first one bagged unchanged, instead of racing it to the same version folder."""
+    arc.staging_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(arc.staging_dir / ".bagging.lock"), timeout=BAG_LOCK_TIMEOUT_S,
+                    thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ArchiveError("another process has been bagging in this archive for an hour; "
+                           "try again when it has finished") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def bag_records(
     arc: Archive,
     ids: Iterable[str],
@@ -250,7 +274,7 @@ def bag_records(
     if not ids:
         return []
     try:
-        with work_folder(arc.staging_dir, "bag") as work:
+        with _bagging_lock(arc), work_folder(arc.staging_dir, "bag") as work:
             jobs, results = plan(arc, ids, work, durable)
             total = len(ids)
             done = len(results)
