@@ -24,6 +24,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from archive.bagging.adopt import adopt_interrupted
 from archive.bagging.build import BagJob, BagOutcome, build_bag, worker_init
 from archive.bagging.staging import flush_filesystem, work_folder
 from archive.errors import ArchiveError
@@ -275,7 +276,12 @@ def bag_records(
         return []
     try:
         with _bagging_lock(arc), work_folder(arc.staging_dir, "bag") as work:
+            adopted = set(adopt_interrupted(arc, ids))
             jobs, results = plan(arc, ids, work, durable)
+            for result in results:
+                if result.record_id in adopted:
+                    result.message = (f"{result.record_id}: bag v{result.version} adopted (written "
+                                      "whole by an interrupted run)")
             total = len(ids)
             done = len(results)
             if progress:
