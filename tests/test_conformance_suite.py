@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 SUITE = Path(os.environ.get("BAGIT_CONFORMANCE_SUITE", REPO.parent / "shared" / "bagit-conformance-suite"))
 EXPECTED = {"valid": "valid", "invalid": "invalid", "linux-only": "invalid", "warning": "warning"}

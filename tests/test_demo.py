@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SEED
+from helpers import SEED
 
 
 def test_demo_builds_a_bagged_and_verified_archive(tmp_path: Path, cli):

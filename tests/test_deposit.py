@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import RECORDS, snapshot_tree
+from helpers import RECORDS, snapshot_tree
 
 from archive.deposit import check_profile, load_profile
 

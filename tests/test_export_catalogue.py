@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from conftest import SEED_SHA256
+from helpers import SEED_SHA256
 from test_citation_formats import NEWS
 
 from archive.citation import to_csv

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import SEED, snapshot_tree
+from helpers import SEED, snapshot_tree
 
 from archive.records import descriptive
 

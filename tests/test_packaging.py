@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SEED, SEED_SHA256
+from helpers import REPO, SEED, SEED_SHA256
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SEED
+from helpers import SEED
 
 from archive.references import detect_references
 

@@ -10,7 +10,7 @@ import copy
 import json
 
 import pytest
-from conftest import RECORDS
+from helpers import RECORDS
 
 from archive import schema
 from archive.events import make_event

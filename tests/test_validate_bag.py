@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SEED
+from helpers import SEED
 
 
 def write_bag(root: Path, files: dict[str, bytes], *, version: str = "1.0",

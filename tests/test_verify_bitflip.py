@@ -15,7 +15,7 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import SEED
+from helpers import SEED
 
 BLAMING = {"changed", "mismatch", "invalid", "unreadable", "unsafe"}
 

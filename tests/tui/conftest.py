@@ -8,22 +8,11 @@ from pathlib import Path
 import pytest
 
 from archive.layout import open_archive
-from tui.app import ArchiveApp
 
 RECORDS = Path(__file__).resolve().parents[2] / "records"
 
 FIXED_EPOCH = "1700000000"
 FIXED_UUID = "6f1c1a52-4c3e-4e43-9d4b-1f0a7c2e5b10"
-
-
-def make_app(root: Path) -> ArchiveApp:
-    """The app as ``archive tui`` starts it, minus the terminal."""
-    return ArchiveApp(open_archive(root))
-
-
-def screen_text(app: ArchiveApp) -> str:
-    """What the terminal shows, as plain text, for asserting on what an archivist reads."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 @pytest.fixture
@@ -63,24 +52,3 @@ def snap_root(fixed_env: None, tmp_path: Path, cli) -> Path:
         record["provenance"]["catalogued_by"] = "archivist"
         tx.update(record)
     return root
-
-
-async def settle(pilot, app: ArchiveApp, timeout: float = 10.0) -> None:
-    """Wait for workers and for the detail pane to show the record under the cursor."""
-    import time
-
-    from tui.screens.main import MainScreen
-
-    deadline = time.monotonic() + timeout
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    screen = app.main_screen
-    while time.monotonic() < deadline:
-        if not isinstance(app.screen, MainScreen) and app.screen is not screen:
-            return
-        wanted = screen.table.current_id
-        shown = screen.detail.record["id"] if screen.detail.record else None
-        if wanted == shown and screen.detail.search_query == screen.query_text:
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the detail pane never showed the selected record")

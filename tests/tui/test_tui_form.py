@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import make_app, screen_text, settle
 from textual.widgets import Input
+from tui_helpers import make_app, screen_text, settle
 
 from archive.catalog import edit_record, get_record
 from archive.layout import open_archive

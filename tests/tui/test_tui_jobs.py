@@ -6,8 +6,8 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import make_app, screen_text, settle
 from textual.widgets import Input, Select
+from tui_helpers import make_app, screen_text, settle
 
 from archive.bagging import bag_records
 from archive.catalog import NewArticle, add_article, get_record

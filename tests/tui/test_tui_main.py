@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import make_app, screen_text, settle
 from textual.widgets import Input, TabbedContent
+from tui_helpers import make_app, screen_text, settle
 
 from archive.catalog import NewArticle, add_article
 from archive.layout import open_archive

@@ -7,9 +7,9 @@ pictures only change when the screens do.
 from __future__ import annotations
 
 import pytest
-from conftest import make_app, settle
 from test_tui_jobs import bagged_archive, tamper
 from textual.widgets import Input, TextArea
+from tui_helpers import make_app, settle
 
 SIZES = [(80, 24), (120, 40)]
 

@@ -1,0 +1,52 @@
+"""What the tests share besides fixtures: paths to the sample data and the CLI run as a subprocess.
+
+Kept out of conftest.py because two conftest modules (tests/ and tests/tui/) would make
+``from conftest import ...`` mean whichever pytest loaded last.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RECORDS = REPO / "records"
+SEED = RECORDS / "ankara-ambassador-shooting.txt"
+SEED_SHA256 = "eff65e91b0346dca113151de1ee4ce7dc1f6e332a2eedbdbdf80ad82695e7547"
+SHARED = REPO.parent / "shared"
+ARCHIVE_BIN = Path(sys.executable).with_name("archive")
+
+
+def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None = None,
+            input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``archive ARGS`` as a user would, capturing text output."""
+    full_env = {**os.environ, "ARCHIVE_NO_PROGRESS": "1", **(env or {})}
+    if "ARCHIVE_ROOT" not in (env or {}):  # a developer's own $ARCHIVE_ROOT must not leak in
+        full_env.pop("ARCHIVE_ROOT", None)
+    return subprocess.run(
+        [str(ARCHIVE_BIN), *map(str, args)], cwd=cwd, env=full_env, input=input,
+        capture_output=True, timeout=timeout,
+    )
+
+
+class Result:
+    """A finished CLI run with decoded output."""
+
+    def __init__(self, proc: subprocess.CompletedProcess):
+        self.code = proc.returncode
+        self.out = proc.stdout.decode("utf-8", "replace")
+        self.err = proc.stderr.decode("utf-8", "replace")
+
+    def __repr__(self) -> str:
+        return f"<exit {self.code}\nout: {self.out[-2000:]}\nerr: {self.err[-2000:]}>"
+
+
+def snapshot_tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` with its bytes, to prove an operation changed nothing."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
