@@ -24,6 +24,7 @@ import orjson
 from archive import __version__
 from archive.bagging import baginfo
 from archive.bagging.paths import decode_path, encode_path, payload_name
+from archive.store.atomic import fsync_path
 from archive.store.catalog_store import now_utc
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
@@ -195,14 +196,6 @@ EARLY_SYNC = 8 << 20
 """Copies at least this large are flushed to disk on a thread while make_bag hashes them."""
 
 
-def _sync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def stage_payload(job: BagJob, folder: Path) -> list[threading.Thread]:
     """Write the payload into ``folder`` (new), as the layout puts it under data/.
 
@@ -217,7 +210,7 @@ def stage_payload(job: BagJob, folder: Path) -> list[threading.Thread]:
     for name in source_files(record):
         copy = folder / "source" / payload_name(name)
         if kernel_copy(source_dir / name, copy) >= EARLY_SYNC and job.durable:
-            thread = threading.Thread(target=_sync, args=(copy,), name="bag-sync", daemon=True)
+            thread = threading.Thread(target=fsync_path, args=(copy,), name="bag-sync", daemon=True)
             thread.start()
             syncing.append(thread)
     (folder / "metadata").mkdir()

@@ -17,13 +17,18 @@ from archive.errors import StoreError
 TMP_SUFFIX = ".tmp"
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename or create in ``folder`` survive a power cut."""
-    fd = os.open(folder, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """Flush a file's bytes, or a folder's entries, to disk by name."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or create in ``folder`` survive a power cut."""
+    fsync_path(folder)
 
 
 def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
