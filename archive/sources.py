@@ -76,12 +76,35 @@ def media_type_for(name: str) -> str:
     return MEDIA_TYPES.get(Path(name).suffix.lower(), "text/plain")
 
 
-class _Scanner:
-    """Incremental UTF-8 decoding, binary detection and word counting over chunks."""
+_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+HTML_TYPES = ("text/html", "application/xhtml+xml")
 
-    def __init__(self, label: str):
+
+def declared_charset(head: bytes, label: str) -> str | None:
+    """The legacy charset an HTML page declares in a ``<meta>`` tag, or None for UTF-8.
+
+    Older news pages are often windows-1252 or ISO-8859-1 and say so; their bytes are kept as
+    received and decoded with that codec. Only HTML can declare one: plain text must be UTF-8.
+    """
+    match = _META_CHARSET_RE.search(head)
+    if not match:
+        return None
+    name = match.group(1).decode("ascii").lower()
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise SourceFileError(f"{label}: declares the unknown charset {name!r}") from None
+    return None if codec in ("utf-8", "utf-8-sig", "ascii") else name
+
+
+class _Scanner:
+    """Incremental decoding (UTF-8, or an HTML page's declared charset), binary detection and
+    word counting over chunks."""
+
+    def __init__(self, label: str, charset: str | None = None):
         self.label = label
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        self.charset = charset
+        self.decoder = codecs.getincrementaldecoder(charset or "utf-8")(errors="strict")
         self.words = 0
         self.in_word = False
         self.offset = 0
@@ -94,10 +117,13 @@ class _Scanner:
         try:
             text = self.decoder.decode(chunk, final)
         except UnicodeDecodeError as exc:
-            where = self.offset + exc.start
+            # exc.object is what the decoder held back from earlier chunks plus this one, so the
+            # bad byte may not be in ``chunk`` at all (a lone lead byte at the end of the file).
+            where = self.offset + len(chunk) - len(exc.object) + exc.start
+            declared = f"{self.charset} (as it declares)" if self.charset else "UTF-8"
             raise SourceFileError(
-                f"{self.label}: not UTF-8 text (undecodable byte 0x{chunk[exc.start]:02x} at "
-                f"offset {where}); convert it to UTF-8 first"
+                f"{self.label}: not {declared} text (undecodable byte 0x{exc.object[exc.start]:02x} "
+                f"at offset {where}); convert it to UTF-8 first"
             ) from None
         bad = _CONTROL_RE.search(text)
         if bad:
@@ -120,6 +146,8 @@ class _Scanner:
 
     @property
     def encoding(self) -> str:
+        if self.charset:
+            return self.charset
         if self.bom:
             return "utf-8-sig"
         return "us-ascii" if self.ascii else "utf-8"
@@ -144,7 +172,11 @@ def take_in(path: Path, destination: Path | None, *, label: str | None = None) -
             f"{label}: {st.st_size:,} bytes is over the {MAX_SOURCE_BYTES:,}-byte limit for one article"
         )
     sha256, sha512 = hashlib.sha256(), hashlib.sha512()
-    scanner = _Scanner(label)
+    charset = None
+    if media_type_for(path.name) in HTML_TYPES:
+        with open(path, "rb") as head:
+            charset = declared_charset(head.read(4096), label)
+    scanner = _Scanner(label, charset)
     tmp = None
     out = None
     size = 0

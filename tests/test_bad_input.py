@@ -247,3 +247,15 @@ def test_the_size_limit_is_documented_and_enforced(archive_root, cli, tmp_path):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert "1 GiB" in readme
 
+
+
+@pytest.mark.parametrize("data", [b"Caf\xe9", b"\xe9t\xe9 " * 10, b"ok " * 500_000 + b"\xc3"],
+                         ids=["last-byte", "first-byte", "lead-byte-after-a-megabyte"])
+def test_a_bad_byte_anywhere_names_its_offset(seeded_root, before, cli, tmp_path, data):
+    """Including a lone lead byte at the very end, which the decoder only reports at the end."""
+    f = tmp_path / "legacy.txt"
+    f.write_bytes(data)
+    first_bad = next(i for i in range(len(data)) if data[i] >= 0x80)
+    result = cli("--root", seeded_root, "add", f)
+    assert_refused(result, seeded_root, before,
+                   says=f"undecodable byte 0x{data[first_bad]:02x} at offset {first_bad}")

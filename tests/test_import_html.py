@@ -211,3 +211,36 @@ def test_import_folder_of_html_and_markdown(archive_root, cli, tmp_path):
         "A ledger of the 1847 famine relief committee",
         "La bibliothèque municipale rouvre ses portes",
     }
+
+
+def test_a_page_in_its_declared_legacy_charset_is_kept_and_read(archive_root, cli, tmp_path):
+    page = tmp_path / "caf\u00e9-1998.html"
+    html = (
+        '<html lang="fr"><head><meta http-equiv="Content-Type" content="text/html; '
+        'charset=windows-1252"><title>Le caf\u00e9 ferme ses portes</title>'
+        '<meta name="author" content="Claire Dubois"></head><body><article>'
+        "<h1>Le caf\u00e9 ferme ses portes</h1>"
+        + "<p>\u201cC\u2019est la fin d\u2019une \u00e9poque\u201d, dit le patron du caf\u00e9 "
+        "de la place, ouvert depuis 1952 et fr\u00e9quent\u00e9 par trois g\u00e9n\u00e9rations.</p>" * 4
+        + "</article></body></html>"
+    )
+    raw = html.encode("cp1252")
+    page.write_bytes(raw)
+    record = _add(cli, archive_root, page)
+    assert record["source"]["encoding"] == "windows-1252"
+    assert record["title"] == "Le caf\u00e9 ferme ses portes"
+    stored = archive_root / "sources" / record["id"] / record["source"]["filename"]
+    assert stored.read_bytes() == raw  # byte for byte, not converted
+    extracted = (stored.parent / record["source"]["text_filename"]).read_text(encoding="utf-8")
+    assert "\u201cC\u2019est la fin d\u2019une \u00e9poque\u201d" in extracted
+
+
+def test_legacy_bytes_are_refused_in_plain_text_and_in_pages_that_declare_none(archive_root, cli,
+                                                                             tmp_path):
+    text = tmp_path / "note.txt"
+    text.write_bytes("Le caf\u00e9".encode("cp1252"))
+    page = tmp_path / "undeclared.html"
+    page.write_bytes("<html><body><p>Le caf\u00e9</p></body></html>".encode("cp1252"))
+    for path in (text, page):
+        result = cli("--root", archive_root, "add", path)
+        assert result.code == 1 and "not UTF-8 text" in result.err, result

@@ -15,6 +15,7 @@ from archive.extract.names import creators_from_names, split_byline
 from archive.extract.normalise import language_tag, one_line, partial_date, web_url
 from archive.extract.result import Extraction
 from archive.extract.structured import BLOG_TYPES, NEWS_TYPES, PageMeta, names_of, read_page_meta
+from archive.sources import declared_charset
 
 _DATE_CONFIG = {"extensive_search": False, "original_date": True}
 """Dates only from metadata and markup, never guessed from the article's prose."""
@@ -26,13 +27,15 @@ def _quiet() -> None:
 
 
 def extract_html(path: Path) -> Extraction:
-    """Record fields and the main text of an HTML file (already checked to be UTF-8 text)."""
+    """Record fields and the main text of an HTML file (already checked to be text in UTF-8 or
+    the charset it declares)."""
     import trafilatura
     from trafilatura.metadata import extract_metadata
     from trafilatura.utils import load_html
 
     _quiet()
-    html = path.read_bytes().decode("utf-8-sig")
+    raw = path.read_bytes()
+    html = raw.decode(declared_charset(raw[:4096], path.name) or "utf-8-sig")
     tree = load_html(html)
     page = read_page_meta(tree)
     found = extract_metadata(html, date_config=_DATE_CONFIG) if tree is not None else None
