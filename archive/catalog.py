@@ -6,9 +6,7 @@ the TUI and the tests share one path to disk and one set of checks.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import os
 import re
 import shutil
 import uuid
@@ -26,7 +24,7 @@ from archive.errors import (
     SourceFileError,
     ValidationError,
 )
-from archive.events import make_event
+from archive.events import current_user, make_event
 from archive.extract import extract
 from archive.ids import format_id
 from archive.layout import Archive
@@ -113,7 +111,7 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
         record["references"] = detect_references(text)  # each confirmed: false until checked
         extracted.append("references")
     provenance = {
-        "catalogued_by": _user(),
+        "catalogued_by": current_user(),
         "catalogued_at": now_utc(),
         **(extraction.fields.get("provenance") or {}),
         **typed_provenance,
@@ -131,12 +129,6 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
         record["source"]["text_filename"] = Path(info.filename).stem + ".extracted.txt"
     schema.validate(record)
     return record, (info, extraction)
-
-
-def _user() -> str:
-    from archive.events import _user as user
-
-    return user()
 
 
 def _store_source(arc: Archive, record: dict, article: NewArticle, extraction: Any) -> None:
@@ -498,11 +490,3 @@ def history(arc: Archive, record_id: str) -> list[dict]:
 def get_record(arc: Archive, record_id: str) -> dict:
     return arc.store.get(record_id)
 
-
-def disk_usage(path: Path) -> int:
-    total = 0
-    for folder, _, files in os.walk(path):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += os.lstat(os.path.join(folder, name)).st_size
-    return total

@@ -31,7 +31,7 @@ OUTCOMES = {"suc": "success", "fai": "failure", "war": "warning"}
 OUTCOME_CODES = {label: code for code, label in OUTCOMES.items()}
 
 
-def _user() -> str:
+def current_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -58,7 +58,7 @@ def make_event(
         "detail": detail,
         "agents": [
             {"name": f"article-archive {__version__}", "role": "executing program"},
-            {"name": _user(), "role": "implementer"},
+            {"name": current_user(), "role": "implementer"},
         ],
     }
     if outcome_detail is not None:

@@ -20,14 +20,18 @@ from archive.layout import Archive
 from archive.records import metadata_fingerprint
 
 
-def unrecorded_versions(arc: Archive, record: dict) -> list[int]:
-    """Versions on disk above the newest recorded one: what a killed run may have left."""
-    folder = arc.bags_dir / record["id"]
+def versions_on_disk(arc: Archive, record_id: str) -> list[int]:
+    """The bag versions lying in bags/<id>/, recorded or not."""
+    folder = arc.bags_dir / record_id
     if not folder.is_dir():
         return []
+    return [int(p.name[1:]) for p in folder.iterdir() if p.name[:1] == "v" and p.name[1:].isdigit()]
+
+
+def unrecorded_versions(arc: Archive, record: dict) -> list[int]:
+    """Versions on disk above the newest recorded one: what a killed run may have left."""
     newest = max((b["version"] for b in record.get("bags") or []), default=0)
-    found = [int(p.name[1:]) for p in folder.iterdir() if p.name[:1] == "v" and p.name[1:].isdigit()]
-    return sorted(v for v in found if v > newest)
+    return sorted(v for v in versions_on_disk(arc, record["id"]) if v > newest)
 
 
 def adoptable_entry(arc: Archive, record: dict, version: int) -> dict | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from archive.bagging.adopt import adopt_interrupted
+from archive.bagging.adopt import adopt_interrupted, versions_on_disk
 from archive.bagging.build import BagJob, BagOutcome, build_bag, worker_init
 from archive.bagging.staging import flush_filesystem, work_folder
 from archive.errors import ArchiveError
@@ -49,13 +49,6 @@ class BagResult:
     version: int | None = None
     path: Path | None = None
     message: str = ""
-
-
-def versions_on_disk(arc: Archive, record_id: str) -> list[int]:
-    folder = arc.bags_dir / record_id
-    if not folder.is_dir():
-        return []
-    return [int(p.name[1:]) for p in folder.iterdir() if p.name[:1] == "v" and p.name[1:].isdigit()]
 
 
 def next_version(arc: Archive, record: dict) -> int:

@@ -8,6 +8,7 @@ not a choice of styles. Styled citations (``format_citation``) stay with citepro
 from __future__ import annotations
 
 from archive.citation.csl import to_csl_json
+from archive.citation.formatted import _carry_archived_copy
 
 
 def _names(item: dict) -> str:
@@ -40,9 +41,4 @@ def plain_citation(record: dict, *, archive_name: str | None = None) -> str:
     text += "."
     if item.get("URL"):
         text += f" Available at: {item['URL']}."
-    if record.get("archived_url"):
-        text += f" Archived at {record['archived_url']}."
-    if item.get("archive_location"):
-        where = ", ".join(v for v in (item.get("archive"), item["archive_location"]) if v)
-        text += f" Preserved copy: {where}."
-    return text
+    return _carry_archived_copy(text, record, item)

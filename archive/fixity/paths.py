@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from archive.fixity.problems import INVALID, UNSAFE, WARNING, Problem, error, warning
+from archive.fixity.problems import INVALID, UNSAFE, Problem, error, warning
 
 _PERCENT = re.compile(r"%(0A|0D|25)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f]")
@@ -65,7 +65,3 @@ def nfc_key(path: str) -> str:
 def fold_key(path: str) -> str:
     """Key under which two names a case-insensitive or normalising file system confuses collide."""
     return unicodedata.normalize("NFC", path).casefold()
-
-
-def is_warning(problem: Problem) -> bool:
-    return problem.severity == WARNING
