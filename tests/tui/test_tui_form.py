@@ -17,8 +17,17 @@ from tui.widgets.record_table import RecordTable
 
 async def type_into(pilot, app, selector: str, text: str) -> None:
     """Clear a form field and type into it, as an archivist would."""
-    app.screen.query_one(selector, Input).focus()
+    field = app.screen.query_one(selector, Input)
+    for _ in range(50):  # focus moves through the message queue, and a list rebuild may move it
+        field.focus()
+        await pilot.pause()
+        if app.focused is field:
+            break
+    assert app.focused is field, f"focus is on {app.focused!r}, not {selector}"
     await pilot.press("home", "ctrl+k", *text)
+    # The form validates on Input.Changed, a message handled after the key events; wait until
+    # every widget has drained its queue, or a loaded machine reads the field before it updates.
+    await pilot.pause()
 
 
 async def open_editor(pilot, app) -> RecordFormScreen:
@@ -67,7 +76,11 @@ async def test_repeatable_fields_are_lists_with_messages_per_entry(seeded_root):
         form = await open_editor(pilot, app)
         creators = form.query_one("#f-creators")
         creators.query_one(".list-add").press()
-        await pilot.pause(0.1)
+        for _ in range(100):  # the list rebuilds itself and focuses the new entry
+            await pilot.pause(0.02)
+            if form.query("#f-creators-0") and app.focused is not None \
+                    and form.query_one("#f-creators-0") in app.focused.ancestors:
+                break
         entry = form.query_one("#f-creators-0", Editor)
         await type_into(pilot, app, "#f-creators-0-given Input", "Ada")
         assert "family name or a literal name" in str(entry.query_children(".field-error").first().render())
@@ -75,9 +88,12 @@ async def test_repeatable_fields_are_lists_with_messages_per_entry(seeded_root):
         assert not entry.has_class("-invalid")
         # remove the first subject from the list
         subjects = form.query_one("#f-subjects")
-        first_remove = subjects.query(".list-remove").first()
-        first_remove.press()
-        await pilot.pause(0.1)
+        before = len(subjects.query(".list-remove"))
+        subjects.query(".list-remove").first().press()
+        for _ in range(100):  # the list rebuilds itself without the removed entry
+            await pilot.pause(0.02)
+            if len(subjects.query(".list-remove")) == before - 1:
+                break
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         saved = get_record(open_archive(seeded_root), record_id)
