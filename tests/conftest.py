@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -43,3 +44,18 @@ def seed_copy(tmp_path: Path) -> Path:
     target.parent.mkdir()
     shutil.copyfile(SEED, target)
     return target
+
+
+# Hypothesis: CI runs a fixed, derandomised set of examples, so a failure replays exactly;
+# HYPOTHESIS_PROFILE=nightly runs many more (see bench/README.md).
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "ci", derandomize=True, max_examples=200, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "nightly", max_examples=5000, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,61 @@
+"""What a killed add, import or ingest leaves in sources/, found and cleared in one place.
+
+A source is copied into ``sources/<id>/`` before the transaction that records it commits. If the
+process dies between the two, the folder stays with no record, and because the id counter is
+saved only after a commit, the next run reserves the same id and would find the stale folder
+(and its file) waiting. Writers call ``clear_unclaimed_source`` under the catalogue lock before
+copying; ``verify`` reports whatever ``unclaimed_sources`` still finds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from pathlib import Path
+
+from archive.errors import RecordNotFoundError
+from archive.ids import is_id
+from archive.layout import Archive
+
+PARTIAL_SUFFIX = ".partial"
+
+
+def _claimed(arc: Archive, record_id: str) -> bool:
+    try:
+        arc.store.summary(record_id)
+    except (RecordNotFoundError, ValueError):
+        return False
+    return True
+
+
+def unclaimed_sources(arc: Archive) -> list[Path]:
+    """Folders in sources/ that no record owns, and half-copied ``*.partial`` files anywhere there."""
+    found: list[Path] = []
+    try:
+        entries = sorted(arc.sources_dir.iterdir())
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.is_symlink() or not entry.is_dir() or not is_id(entry.name) \
+                or not _claimed(arc, entry.name):
+            found.append(entry)
+            continue
+        with contextlib.suppress(OSError):
+            found.extend(sorted(p for p in entry.iterdir() if p.name.endswith(PARTIAL_SUFFIX)))
+    return found
+
+
+def clear_unclaimed_source(arc: Archive, record_id: str) -> bool:
+    """Remove ``sources/<record_id>`` when no record owns it; True if something was removed.
+
+    Call it under the catalogue lock: then no other writer can be between copying and committing
+    that id, so a folder with no record can only be a killed run's leftover.
+    """
+    folder = arc.source_dir(record_id)
+    if not (folder.exists() or folder.is_symlink()) or _claimed(arc, record_id):
+        return False
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder)
+    else:
+        folder.unlink()
+    return True
