@@ -45,3 +45,7 @@ class DuplicateSourceError(ArchiveError):
     def __init__(self, message: str, existing_id: str):
         self.existing_id = existing_id
         super().__init__(message)
+
+
+class UsageError(ArchiveError):
+    """The command was called wrongly (a bad option value); the CLI exits 2, as argparse does."""

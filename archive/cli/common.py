@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from archive.errors import ArchiveError, ValidationError
+from archive.errors import ArchiveError, UsageError, ValidationError
 from archive.layout import Archive, open_archive
 
 EXIT_OK = 0
@@ -61,6 +61,9 @@ def run_handler(handler: Callable[[argparse.Namespace], int | None], args: argpa
         for problem in exc.problems:
             fail(one_line(problem))
         return EXIT_PROBLEM
+    except UsageError as exc:
+        fail(one_line(exc))
+        return EXIT_USAGE
     except ArchiveError as exc:
         fail(one_line(exc))
         return EXIT_PROBLEM
