@@ -59,7 +59,7 @@ def test(extra: list[str]) -> int:
         if run(*step) != 0:
             return 1
     workers = os.environ.get("PYTEST_WORKERS", "auto")
-    return run(str(PY), "-m", "pytest", "-n", workers, *extra)
+    return run(str(PY), "-m", "pytest", "-n", workers, "--durations=10", *extra)
 
 
 def main(argv: list[str]) -> int:
