@@ -124,7 +124,9 @@ def assert_refused(cli, root: Path, path: Path, *needles: str) -> str:
 
 
 HOSTILE_NAMES = ["../../catalog/records/000000.json", "../../../escaped.txt", "/ABSOLUTE/abs.txt",
-                 "..", "sub/dir.txt", ".hidden.txt", "line\u2028break.txt"]
+                 ".hidden.txt"]
+"""More (``..``, folders, U+2028, bidi controls, very long) in the record_from_outside tests below
+and in the Hypothesis tests, which run in-process."""
 
 
 def _hostile(name: str, tmp_path: Path) -> str:
@@ -257,7 +259,7 @@ def test_a_bag_of_an_edited_record_verifies_after_ingest(cli, tmp_path, seeded_r
     assert shown["bags"][0]["record_revision"] == 4
     listed = json.loads(cli("--root", dest, "list", "--json").out)
     assert listed[0]["status"] == "bagged"
-    assert cli("--root", dest, "bag", "--all").out.strip().startswith("bagged 0, unchanged 1")
+    assert "bagged 0, unchanged 1" in cli("--root", dest, "bag", "--all").out
 
 
 # --- bullet 4: duplicate members, a file and a folder of one name ----------------------------
