@@ -19,5 +19,7 @@ def format_id(prefix: str, sequence: int, year: int | None = None) -> str:
     return f"{prefix}-{year:04d}-{sequence:06d}"
 
 
-def is_id(text: str) -> bool:
-    return bool(ID_RE.match(text))
+def is_id(text: object) -> bool:
+    """True for a well-formed accession number whose sequence is 1 or more: sequence 0 maps to
+    no shard (records 1-256 share shard 0), so it is never an id, whatever a bag from elsewhere says."""
+    return isinstance(text, str) and bool(ID_RE.match(text)) and int(text.rsplit("-", 1)[1]) >= 1

@@ -1,16 +1,25 @@
 """Ingest: accept a bag made elsewhere as a new record whose v1 is that bag, or change nothing.
 
 Order matters: unpack into staging (refusing hostile members), validate fully (the archive's
-validator and bagit), build and check the record, and only then move the bag and the source into
-the archive and write the record with its ``acc`` event in one transaction. Any failure before
-the transaction leaves the archive as it was; a failed transaction moves everything back out.
+validator and bagit), take the record in through ``untrusted.record_from_outside`` (schema, safe
+file names) and check it against the payload, and only then, under the catalogue lock, clear what
+a killed run left for the id, move the bag and the source into the archive and write the record
+with its ``acc`` event in one transaction. Any failure before the transaction leaves the archive
+as it was; a failed transaction moves everything back out.
+
+Every name from the bag that becomes a path is a safe basename, and every final path is proven
+inside its folder with ``untrusted.path_inside``. The files copied into ``sources/<id>/`` are
+payload files of the bag at ``data/source/<name>`` that its manifests cover (so they were just
+validated), the source one also matching the record's own digests.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
+import signal
 import uuid
 from pathlib import Path
 
@@ -21,15 +30,22 @@ from archive.bagging import baginfo
 from archive.bagging.paths import payload_name
 from archive.bagging.staging import work_folder
 from archive.deposit.extract import Limits, Refused, unpack
-from archive.deposit.verify import verify_bag
-from archive.errors import ArchiveError
+from archive.deposit.verify import check_bag
+from archive.errors import ArchiveError, ValidationError
 from archive.events import make_event
 from archive.hashing import hash_file
 from archive.ids import format_id, is_id
 from archive.layout import Archive
+from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
 from archive.records import metadata_fingerprint
 from archive.sources import SourceFileError, take_in
 from archive.store.catalog_store import now_utc, sequence_of
+from archive.untrusted import UnsafePathError, path_inside, record_from_outside, safe_basename
+
+RECORD_JSON = "data/metadata/record.json"
+RECORD_JSON_MAX_BYTES = 16 << 20
+PLACEHOLDER_ID = "TMP-0000-000001"
+"""Stands in for a record's id until the real number is reserved inside the accepting transaction."""
 
 
 class IngestRefused(ArchiveError):
@@ -49,17 +65,22 @@ def _bag_info(bag: Path) -> dict[str, list[str]]:
     return found
 
 
-def _record_from_json(bag: Path) -> tuple[dict | None, list[str]]:
-    path = bag / "data" / "metadata" / "record.json"
+def _record_from_json(bag: Path) -> tuple[dict | None, dict | None, list[str]]:
+    """(the record to take in, record.json as the bag holds it, reasons); Nones with no reasons
+    when the bag has no record.json."""
+    path = bag / RECORD_JSON
     if not path.is_file():
-        return None, []
+        return None, None, []
+    if path.stat().st_size > RECORD_JSON_MAX_BYTES:
+        return None, None, [f"{RECORD_JSON}: larger than {RECORD_JSON_MAX_BYTES:,} bytes; not a record"]
     try:
-        record = orjson.loads(path.read_bytes())
+        raw = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        return None, [f"data/metadata/record.json: not valid JSON ({exc})"]
-    if not isinstance(record, dict):
-        return None, ["data/metadata/record.json: not a JSON object"]
-    return record, [f"data/metadata/record.json: {p}" for p in schema.problems(record)]
+        return None, None, [f"{RECORD_JSON}: not valid JSON ({exc})"]
+    try:
+        return record_from_outside(raw, RECORD_JSON), raw, []
+    except ValidationError as exc:
+        return None, None, list(exc.problems)
 
 
 def _record_from_bag_info(bag: Path) -> tuple[dict, list[str]]:
@@ -67,11 +88,12 @@ def _record_from_bag_info(bag: Path) -> tuple[dict, list[str]]:
     info = _bag_info(bag)
     files = [p for p in (bag / "data").rglob("*") if p.is_file()]
     if len(files) != 1:
-        return {}, [f"no data/metadata/record.json, and the payload holds {len(files)} files, not one text"]
+        return {}, [f"no {RECORD_JSON}, and the payload holds {len(files)} files, not one text"]
     try:
-        source = take_in(files[0], None).as_field()
+        source = take_in(files[0], None, label=files[0].relative_to(bag).as_posix()).as_field()
     except SourceFileError as exc:
         return {}, [str(exc)]
+    source["filename"] = safe_basename(files[0].name, fallback="source.txt")
     first = {label: values[0] for label, values in info.items()}
     record: dict = {
         "type": "article",
@@ -91,54 +113,76 @@ def _record_from_bag_info(bag: Path) -> tuple[dict, list[str]]:
     return record, []
 
 
-def _source_files(bag: Path, record: dict) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Payload files to copy into sources/<id>/ as (bag file, name); checked against the record."""
+def _payload_file(bag: Path, rel: str, digests: dict[str, dict[str, str]]) -> Path | None:
+    """``bag/rel`` when it is a plain file the manifests list (and so was just validated)."""
+    if rel not in digests:
+        return None
+    path = bag / rel
+    return path if path.is_file() and not path.is_symlink() else None
+
+
+def _source_files(bag: Path, record: dict, digests: dict[str, dict[str, str]]
+                  ) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Payload files to copy into sources/<id>/ as (bag file, name); checked against the record.
+
+    The source is ``data/source/<name>`` (or, for a bag from another tool, its one payload file)
+    and its manifest digests must be the record's. An extracted text named by ``text_filename``
+    must be another file in ``data/source/`` that the manifests cover; it has no digest of its own
+    in the record, so only a file the bag's fixity vouches for is taken.
+    """
     source = record.get("source") or {}
-    if "filename" not in source:
+    name = source.get("filename")
+    if not name:
         return [], ["the record has no source file"]
-    candidates = [bag / "data" / "source" / payload_name(source["filename"]),
-                  bag / "data" / "source" / source["filename"]]
-    found = next((p for p in candidates if p.is_file()), None)
+    found = next((p for rel in (f"data/source/{payload_name(name)}", f"data/source/{name}")
+                  if (p := _payload_file(bag, rel, digests)) is not None), None)
     if found is None:
-        files = [p for p in (bag / "data").rglob("*") if p.is_file() and "metadata" not in p.parts]
-        found = files[0] if len(files) == 1 else None
+        others = [rel for rel in digests if not rel.startswith("data/metadata/")]
+        found = _payload_file(bag, others[0], digests) if len(others) == 1 else None
     if found is None:
-        return [], [f"the source file {source['filename']} is not in the payload"]
-    digest = hash_file(found, ["sha256"])[0]["sha256"]
-    if digest != source.get("sha256"):
-        return [], [f"{found.relative_to(bag)}: sha256 {digest[:12]}… differs from the record's"]
-    files = [(found, source["filename"])]
-    if source.get("text_filename"):
-        extracted = bag / "data" / "source" / payload_name(source["text_filename"])
-        if extracted.is_file():
-            files.append((extracted, source["text_filename"]))
-    return files, []
+        return [], [f"source.filename: {name} is not in the bag's payload"]
+    rel = found.relative_to(bag).as_posix()
+    held = hash_file(found, ["sha256", "sha512"])[0]
+    reasons = [f"{rel}: its {algorithm} differs from the record's source.{algorithm}"
+               for algorithm in ("sha256", "sha512") if held[algorithm] != source.get(algorithm)]
+    files = [(found, name)]
+    text = source.get("text_filename")
+    if text:
+        extracted = _payload_file(bag, f"data/source/{payload_name(text)}", digests)
+        if text == name or extracted == found:
+            reasons.append(f"source.text_filename: {text} names the source file itself")
+        elif extracted is None:
+            reasons.append(f"source.text_filename: {text} is not a file in the bag's data/source/")
+        else:
+            files.append((extracted, text))
+    return files, reasons
 
 
-PLACEHOLDER_ID = "TMP-0000-000000"
-
-
-def _place(arc: Archive, record: dict, info: dict[str, list[str]]) -> tuple[bool, list[str]]:
-    """Keep the record's id and uuid when free here; else it is renumbered (True) on acceptance."""
+def _held_reasons(arc: Archive, record: dict) -> list[str]:
+    """Why the record is already held here: the same text, or the same uuid."""
     reasons = []
     held = arc.store.find_by_sha256((record.get("source") or {}).get("sha256", ""))
     if held:
         reasons.append(f"the same text is already catalogued as {held}")
-    taken = {sequence_of(i) for i in arc.store.ids()}
-    if any(r.get("uuid") == record.get("uuid") for r in map(arc.store.get, arc.store.ids())):
-        reasons.append(f"a record with uuid {record.get('uuid')} is already held")
+    wanted = record.get("uuid")
+    if wanted and any(r.get("uuid") == wanted for r in map(arc.store.get, arc.store.ids())):
+        reasons.append(f"a record with uuid {record['uuid']} is already held")
+    return reasons
+
+
+def _prepare(record: dict, info: dict[str, list[str]]) -> str:
+    """Set what the archive owns on a new record; returns the id the bag gave (kept if free)."""
     original = record.get("id", "")
-    renumber = not (is_id(original) and sequence_of(original) not in taken)
-    if renumber:
-        record["id"] = PLACEHOLDER_ID  # the real number is reserved inside the accepting transaction
-        if original:
-            notes = (record.get("provenance") or {}).get("notes", "")
-            note = f"Ingested from a bag where its accession number was {original}."
-            record.setdefault("provenance", {})["notes"] = f"{notes}\n{note}" if notes else note
+    record["id"] = original if is_id(original) else PLACEHOLDER_ID
     if "uuid" not in record:
         sender = (info.get("Internal-Sender-Identifier") or [""])[0]
         record["uuid"] = sender if schema.UUID_RE.match(sender) else str(uuid.uuid4())
-    return renumber, reasons
+    for name in ("bags", "deaccession", "last_fixity"):
+        record.pop(name, None)
+    record["status"] = "bagged"
+    record.setdefault("created_at", now_utc())
+    record["revision"], record["updated_at"] = 1, now_utc()
+    return original if isinstance(original, str) else ""
 
 
 def ingest(arc: Archive, path: Path, *, limits: Limits | None = None) -> dict:
@@ -154,62 +198,115 @@ def ingest(arc: Archive, path: Path, *, limits: Limits | None = None) -> dict:
             bag = unpack(path, work, limits or Limits())
         except Refused as exc:
             raise IngestRefused(exc.reasons) from None
-        reasons = verify_bag(bag)
+        reasons, digests = check_bag(bag)
         if reasons:
             raise IngestRefused(reasons)
-        record, reasons = _record_from_json(bag)
+        record, bagged, reasons = _record_from_json(bag)
         if record is None and not reasons:
             record, reasons = _record_from_bag_info(bag)
         if reasons:
             raise IngestRefused(reasons)
-        sources, reasons = _source_files(bag, record)
-        renumber, placing = _place(arc, record, _bag_info(bag))
-        reasons += placing
-        for name in ("bags", "deaccession"):
-            record.pop(name, None)
-        record["status"] = "bagged"
-        record.setdefault("created_at", now_utc())
-        record["revision"], record["updated_at"] = 1, now_utc()
+        sources, reasons = _source_files(bag, record, digests)
+        info = _bag_info(bag)
+        reasons += _held_reasons(arc, record)
+        original = _prepare(record, info)
         reasons += [f"record: {p}" for p in schema.problems(record)]
         if reasons:
             raise IngestRefused(reasons)
-        return _accept(arc, record, bag, sources, _bag_info(bag), renumber)
+        return _accept(arc, record, original, bag, sources, info, bagged)
 
 
-def _accept(arc: Archive, record: dict, bag: Path, sources: list[tuple[Path, str]],
-            info: dict[str, list[str]], renumber: bool) -> dict:
+def _claim_id(arc: Archive, tx, record: dict, original: str) -> None:
+    """Under the lock: keep the bag's id when its number is free here (moving the counter past
+    it, so it is never handed out again), else give the next number and note the old one."""
+    arc.store.refresh()
+    reasons = _held_reasons(arc, record)
+    if reasons:
+        raise IngestRefused(reasons)
+    taken = {sequence_of(i) for i in arc.store.ids()}
+    if is_id(original) and sequence_of(original) not in taken:
+        record["id"] = original
+        tx.reserve_through(sequence_of(original))
+        return
+    record["id"] = format_id(arc.settings.id_prefix, tx.reserve_sequences(1)[0])
+    if original:
+        notes = (record.get("provenance") or {}).get("notes", "")
+        note = f"Ingested from a bag where its accession number was {original}."
+        record.setdefault("provenance", {})["notes"] = f"{notes}\n{note}" if notes else note
+
+
+def _accept(arc: Archive, record: dict, original: str, bag: Path, sources: list[tuple[Path, str]],
+            info: dict[str, list[str]], bagged: dict | None) -> dict:
     with arc.store.transaction() as tx:
-        if renumber:
-            record["id"] = format_id(arc.settings.id_prefix, tx.reserve_sequences(1)[0])
-        _move_in(arc, tx, record, bag, sources, info)
+        _claim_id(arc, tx, record, original)
+        try:
+            schema.validate(record)
+        except ValidationError as exc:
+            raise IngestRefused([f"record: {p}" for p in exc.problems]) from None
+        _move_in(arc, tx, record, bag, sources, _bag_entry(record, bag, info, bagged))
     return arc.store.get(record["id"])
 
 
-def _move_in(arc: Archive, tx, record: dict, bag: Path, sources: list[tuple[Path, str]],
-             info: dict[str, list[str]]) -> None:
+def _bag_entry(record: dict, bag: Path, info: dict[str, list[str]], bagged: dict | None) -> dict:
+    """The bags[] entry pins what the bag really holds: the revision and the metadata fingerprint
+    of its own record.json (a record edited before bagging holds revision 4, not 1), so verify
+    agrees with a valid bag at once, and ``list`` shows a renumbered record as changed since."""
     record_id = record["id"]
-    final = arc.bag_dir(record_id, 1)
-    source_dir = arc.source_dir(record_id)
-    if final.exists() or source_dir.exists():
-        raise IngestRefused([f"{record_id}: bags/ or sources/ already holds files for this id"])
-    tags = hash_file(bag / "tagmanifest-sha256.txt", ["sha256"])[0]["sha256"] \
-        if (bag / "tagmanifest-sha256.txt").is_file() else None
     payload = [p for p in (bag / "data").rglob("*") if p.is_file()]
     octets = sum(p.stat().st_size for p in payload)
-    size = sum(p.stat().st_size for p in bag.rglob("*") if p.is_file())
-    entry = {"version": 1, "path": f"bags/{record_id}/v1", "bagged_at": now_utc(), "record_revision": 1,
-             "metadata_sha256": metadata_fingerprint(record),
-             "payload_oxum": (info.get("Payload-Oxum") or [f"{octets}.{len(payload)}"])[0],
-             "size": size}
-    if tags:
-        entry["tagmanifest_sha256"] = tags
+    entry: dict = {"version": 1, "path": f"bags/{record_id}/v1", "bagged_at": now_utc(),
+                   "metadata_sha256": metadata_fingerprint(bagged if bagged is not None else record),
+                   "payload_oxum": (info.get("Payload-Oxum") or [f"{octets}.{len(payload)}"])[0],
+                   "size": sum(p.stat().st_size for p in bag.rglob("*") if p.is_file())}
+    revision = (bagged or {}).get("revision")
+    if isinstance(revision, int) and not isinstance(revision, bool) and revision >= 1:
+        entry["record_revision"] = revision
+    tags = bag / "tagmanifest-sha256.txt"
+    if tags.is_file():
+        entry["tagmanifest_sha256"] = hashlib.sha256(tags.read_bytes()).hexdigest()
+    return entry
+
+
+def _kill_point(name: str) -> None:
+    """Tests only: a real SIGKILL at a named moment, to prove the next run recovers."""
+    if os.environ.get("ARCHIVE_TEST_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _clear_leftovers(arc: Archive, record_id: str) -> None:
+    """Under the lock, with no record owning ``record_id``: whatever sources/<id>/ or bags/<id>/v1
+    holds can only be what a killed ingest (or add) left, so it is cleared before moving in."""
+    clear_unclaimed_source(arc, record_id)
+    stale = arc.bag_dir(record_id, 1)
+    if stale.is_symlink() or stale.is_file():
+        stale.unlink()
+    elif stale.is_dir():
+        shutil.rmtree(stale)
+
+
+def _copy_sources(source_dir: Path, sources: list[tuple[Path, str]]) -> None:
+    """Each file is copied to ``name.partial`` then renamed, at paths proven inside sources/<id>/."""
+    source_dir.mkdir(parents=True)
+    for found, name in sources:
+        target = path_inside(source_dir, name)
+        partial = path_inside(source_dir, name + PARTIAL_SUFFIX)
+        shutil.copyfile(found, partial)
+        os.replace(partial, target)
+
+
+def _move_in(arc: Archive, tx, record: dict, bag: Path, sources: list[tuple[Path, str]], entry: dict) -> None:
+    record_id = record["id"]
+    _clear_leftovers(arc, record_id)
+    final = path_inside(arc.bags_dir, record_id, "v1")
+    source_dir = path_inside(arc.sources_dir, record_id)
+    if final.exists() or source_dir.exists():
+        raise IngestRefused([f"{record_id}: bags/ or sources/ already holds files for this id"])
     record["bags"] = [entry]
     try:
-        source_dir.mkdir(parents=True)
-        for found, name in sources:
-            shutil.copyfile(found, source_dir / name)
+        _copy_sources(source_dir, sources)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.rename(bag, final)
+        _kill_point("ingest-moved-in")
         tx.insert(record)
         tx.log(make_event("val", record_id, detail="bag validated on ingest (RFC 8493 and bagit)",
                           bag_version=1))
@@ -218,11 +315,18 @@ def _move_in(arc: Archive, tx, record: dict, bag: Path, sources: list[tuple[Path
                                           "source_sha256": record["source"]["sha256"]},
                           bag_version=1))
         tx.commit()
+    except UnsafePathError as exc:
+        _move_back(final, bag, source_dir)
+        raise IngestRefused([str(exc)]) from None
     except BaseException:
-        if final.exists():
-            with contextlib.suppress(OSError):
-                os.rename(final, bag)
-        shutil.rmtree(source_dir, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            final.parent.rmdir()
+        _move_back(final, bag, source_dir)
         raise
+
+
+def _move_back(final: Path, bag: Path, source_dir: Path) -> None:
+    if final.exists():
+        with contextlib.suppress(OSError):
+            os.rename(final, bag)
+    shutil.rmtree(source_dir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        final.parent.rmdir()

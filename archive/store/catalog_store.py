@@ -32,11 +32,15 @@ COUNTER = "counter.json"
 
 
 def sequence_of(record_id: str) -> int:
-    """The global sequence number at the end of an accession number."""
+    """The global sequence number at the end of an accession number (1 or more: 0 and negative
+    numbers would compute a shard below 0, a file no listing reads)."""
     try:
-        return int(record_id.rsplit("-", 1)[1])
+        sequence = int(record_id.rsplit("-", 1)[1])
     except (IndexError, ValueError):
         raise RecordNotFoundError(f"{record_id!r} is not an accession number") from None
+    if sequence < 1:
+        raise RecordNotFoundError(f"{record_id!r} is not an accession number (its number is below 1)")
+    return sequence
 
 
 def now_epoch() -> float:
@@ -309,6 +313,13 @@ class Transaction:
         first = self._last_sequence + 1
         self._last_sequence += count
         return list(range(first, first + count))
+
+    def reserve_through(self, sequence: int) -> None:
+        """Move the counter past ``sequence``, a number taken from outside (an ingested bag's id),
+        so it is never handed out again; persisted only if the transaction commits."""
+        if self._last_sequence is None:
+            self._last_sequence = self.store._last_sequence()
+        self._last_sequence = max(self._last_sequence, sequence)
 
     def get(self, record_id: str) -> dict:
         """The record as it is now on disk (or as staged in this transaction)."""
