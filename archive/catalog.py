@@ -6,6 +6,7 @@ the TUI and the tests share one path to disk and one set of checks.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 import shutil
@@ -31,6 +32,7 @@ from archive.layout import Archive
 from archive.references import detect_references
 from archive.sources import take_in
 from archive.store.catalog_store import iter_chunks, now_utc
+from archive.untrusted import PROTECTED_FIELDS, PROTECTED_PROVENANCE, fields_from_outside, protected_problems
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` by long operations; the CLI draws a bar, the TUI a widget."""
@@ -38,9 +40,8 @@ Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
 """Polled between steps of long operations; True stops them at a point where the archive is whole."""
 
-READ_ONLY_FIELDS = (
-    "id", "uuid", "revision", "created_at", "updated_at", "source", "bags", "status", "deaccession",
-)
+READ_ONLY_FIELDS = tuple(sorted(PROTECTED_FIELDS))
+"""Fields only the archive's own commands set (``archive.untrusted`` is where they are decided)."""
 IMPORT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 IMPORT_BATCH = 256
 
@@ -84,22 +85,29 @@ class NewArticle:
     fields: dict[str, Any] = field(default_factory=dict)
     allow_duplicate: bool = False
     detect_references: bool = False
+    origin: str = ""
+    """Where ``fields`` came from (a sidecar's name), for messages; empty for typed options."""
 
 
-def _protect(fields: dict[str, Any]) -> None:
-    bad = [name for name in fields if name in READ_ONLY_FIELDS and name != "status"]
-    if bad:
-        raise ValidationError([f"{name}: is set by the archive and cannot be given" for name in bad])
+def _protect(fields: Any, origin: str = "") -> dict[str, Any]:
+    """Given fields through the one door for outside input: protected fields refused,
+    schema-checked, titles and names trimmed. Returns the checked copy."""
+    return fields_from_outside(fields, origin)
 
 
 def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dict, Any]:
-    """Check the file and the fields and assemble the record; writes nothing."""
+    """Check the file and the fields and assemble the record; writes nothing.
+
+    Typed fields, sidecars and what an extractor found in the file (front matter, HTML
+    metadata) all pass ``fields_from_outside``: none can set the status, ids, bags or the
+    provenance stamps, which are set here and nowhere else.
+    """
     info = take_in(article.path, None)
+    given = _protect(article.fields, article.origin)
     extraction = extract(article.path)
-    given = dict(article.fields)
-    _protect(given)
+    found = _protect(extraction.fields, article.path.name)
     record: dict[str, Any] = {"type": "article"}
-    record.update(extraction.fields)
+    record.update(found)
     record.update(given)
     typed_provenance = dict(given.get("provenance") or {})
     extracted = [n for n in extraction.extracted if n not in given]
@@ -110,10 +118,10 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
         text = extraction.derived_text or article.path.read_text(encoding="utf-8-sig")
         record["references"] = detect_references(text)  # each confirmed: false until checked
         extracted.append("references")
-    provenance = {
+    provenance = {  # the stamps cannot be overridden: the door above refused them in given/found
         "catalogued_by": current_user(),
         "catalogued_at": now_utc(),
-        **(extraction.fields.get("provenance") or {}),
+        **(found.get("provenance") or {}),
         **typed_provenance,
     }
     if extracted:
@@ -121,7 +129,7 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
     record["provenance"] = provenance
     record["id"] = format_id(arc.settings.id_prefix, sequence)
     record["uuid"] = str(uuid.uuid4())
-    record["status"] = given.get("status", "catalogued")
+    record["status"] = "catalogued"
     record["source"] = info.as_field()
     record["revision"] = 1
     record["created_at"] = record["updated_at"] = now_utc()
@@ -285,17 +293,20 @@ def _import_batch(arc: Archive, articles: list[NewArticle], report: ImportReport
 
 # ----- editing -------------------------------------------------------------------------------
 PathPart = str | int
-_SEGMENT_RE = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_PATH_RE = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[-?\d{1,9}\])*")
+_SEGMENT_RE = re.compile(r"\.?([^.\[\]]+)|\[(-?\d{1,9})\]")
 
 
 def split_path(text: str) -> list[PathPart]:
-    """``creators[0].family`` as ``['creators', 0, 'family']``."""
-    parts: list[PathPart] = []
-    for name, index in _SEGMENT_RE.findall(text):
-        parts.append(int(index) if index else name)
-    if not parts or not isinstance(parts[0], str):
-        raise ArchiveError(f"{text!r} is not a field path such as title or creators[0].family")
-    return parts
+    """``creators[0].family`` as ``['creators', 0, 'family']``; ``[-1]`` is the last item.
+
+    The whole text must be a path (names joined by dots, list items by ``[N]`` or ``[-N]``), so
+    a typo such as ``creators[x]`` or ``creators..family`` is refused rather than half-read.
+    """
+    if not _PATH_RE.fullmatch(text):
+        raise ArchiveError(f"{text!r} is not a field path such as title, creators[0].family "
+                           "or creators[-1].family")
+    return [int(index) if index else name for name, index in _SEGMENT_RE.findall(text)]
 
 
 def _field_type(path: list[PathPart]) -> Any:
@@ -326,34 +337,65 @@ def parse_assignment(text: str) -> tuple[list[PathPart], Any]:
         return path, raw  # the schema check will say what type it wanted
 
 
-def apply_assignment(record: dict, path: list[PathPart], value: Any) -> None:
-    """Set (or with ``None`` remove) a possibly nested field; list items by index."""
-    if path[0] in READ_ONLY_FIELDS:
+def _item(node: list, index: int, where: str, *, may_append: bool) -> int:
+    """The position ``index`` names in ``node``; negative counts from the end, as in Python."""
+    position = index + len(node) if index < 0 else index
+    if position < 0 or position > len(node) or (position == len(node) and not may_append):
+        raise ValidationError([f"{where}: there is no item {index}"])
+    return position
+
+
+def _not_an_object(node: Any, where: str) -> ValidationError:
+    if isinstance(node, list):
+        return ValidationError([f"{where}: is a list; name an item, such as {where}[0] or {where}[-1]"])
+    return ValidationError([f"{where}: is not an object"])
+
+
+def _refuse_protected_path(path: list[PathPart]) -> None:
+    where = schema.field_path(path[:2])
+    if path[0] in PROTECTED_FIELDS:
         raise ValidationError([f"{path[0]}: is set by the archive and cannot be edited"])
+    if path[0] == "provenance" and len(path) > 1 and path[1] in PROTECTED_PROVENANCE:
+        raise ValidationError([f"{where}: is set by the archive and cannot be edited"])
+
+
+def apply_assignment(record: dict, path: list[PathPart], value: Any) -> None:
+    """Set (or with ``None`` remove) a possibly nested field; list items by index.
+
+    ``[N]`` with N the length of the list appends; ``[-1]`` is the last item. Every way a path
+    can miss the record (no such item, a name inside a list, an index into text) is one
+    ``ValidationError`` line naming the part of the path that missed.
+    """
+    if not path or not isinstance(path[0], str):
+        raise ValidationError([f"{schema.field_path(path)}: is not a field path"])
+    _refuse_protected_path(path)
     node: Any = record
-    where = schema.field_path(path)
-    for part, following in itertools.pairwise(path):
+    for depth, (part, following) in enumerate(itertools.pairwise(path)):
+        parent, where = schema.field_path(path[:depth]), schema.field_path(path[: depth + 1])
         if isinstance(part, int):
-            if not isinstance(node, list) or part >= len(node):
-                raise ValidationError([f"{where}: there is no item {part}"])
-            node = node[part]
+            if not isinstance(node, list):
+                raise ValidationError([f"{parent}: is not a list"])
+            node = node[_item(node, part, where, may_append=False)]
             continue
+        if not isinstance(node, dict):
+            raise _not_an_object(node, parent)
         child = node.get(part)
         if child is None:
             child = node[part] = [] if isinstance(following, int) else {}
         node = child
-    last = path[-1]
+    last, parent = path[-1], schema.field_path(path[:-1])
     if isinstance(last, int):
-        if not isinstance(node, list) or last > len(node):
-            raise ValidationError([f"{where}: there is no item {last}"])
+        if not isinstance(node, list):
+            raise ValidationError([f"{parent}: is not a list"])
+        position = _item(node, last, schema.field_path(path), may_append=value is not None)
         if value is None:
-            node.pop(last)
-        elif last == len(node):
+            node.pop(position)
+        elif position == len(node):
             node.append(value)
         else:
-            node[last] = value
+            node[position] = value
     elif not isinstance(node, dict):
-        raise ValidationError([f"{where}: the parent is not an object"])
+        raise _not_an_object(node, parent)
     elif value is None:
         node.pop(last, None)
     else:
@@ -361,8 +403,68 @@ def apply_assignment(record: dict, path: list[PathPart], value: Any) -> None:
 
 
 def changed_fields(before: dict, after: dict) -> list[str]:
-    keys = (set(before) | set(after)) - {"revision", "updated_at"}
+    keys = (set(before) | set(after)) - {"revision", "serial", "updated_at"}
     return sorted(k for k in keys if before.get(k) != after.get(k))
+
+
+def _refuse_if_withdrawn(record: dict, force: bool) -> None:
+    """A deaccessioned record stays as it was withdrawn unless the archivist insists."""
+    if record.get("status") == "deaccessioned" and not force:
+        raise ArchiveError(
+            f"{record['id']} is deaccessioned; its record is kept as it was withdrawn "
+            "(use --force to edit it anyway)"
+        )
+
+
+def _keep_protected(before: dict, record: dict) -> dict:
+    """``record`` with every field the archive owns (and the provenance stamps) as stored in
+    ``before``, in ``before``'s field order; ``revision`` is left to the caller (it carries the
+    revision the edit was made from, for the stale-write check)."""
+    for name in PROTECTED_FIELDS - {"revision"}:
+        if name in before:
+            record[name] = copy.deepcopy(before[name])
+        else:
+            record.pop(name, None)
+    stored = before.get("provenance") or {}
+    given = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
+    provenance = {k: v for k, v in given.items() if k not in PROTECTED_PROVENANCE}
+    provenance.update({k: copy.deepcopy(v) for k, v in stored.items() if k in PROTECTED_PROVENANCE})
+    if provenance:
+        record["provenance"] = {k: provenance[k] for k in stored if k in provenance} | provenance
+    else:
+        record.pop("provenance", None)
+    return {k: record[k] for k in before if k in record} | record
+
+
+def _check_touched(before: dict, record: dict, touched: set[str]) -> dict:
+    """The top-level fields an edit touched, through the door for outside input (protected
+    fields refused, schema-checked, titles and names trimmed), then the archive's own fields
+    put back. Provenance stamps left as stored are not the archivist's doing and pass."""
+    partial = {k: record[k] for k in sorted(touched) if k in record}
+    provenance, stored = partial.get("provenance"), before.get("provenance") or {}
+    if isinstance(provenance, dict):
+        partial["provenance"] = {
+            k: v for k, v in provenance.items()
+            if not (k in PROTECTED_PROVENANCE and k in stored and stored[k] == v)
+        }
+    record.update(fields_from_outside(partial, ""))
+    return _keep_protected(before, record)
+
+
+def _planned_changes(assignments: Iterable[str], fields: Any) -> list[tuple[list[PathPart], Any]]:
+    """Every change an edit asks for, parsed and checked before the catalogue is locked."""
+    changes: list[tuple[list[PathPart], Any]] = []
+    if fields is not None:
+        given = fields_from_outside(
+            {k: v for k, v in fields.items() if v is not None} if isinstance(fields, dict) else fields, ""
+        )
+        removed = {k: None for k, v in fields.items() if v is None}
+        problems = protected_problems(removed)
+        if problems:
+            raise ValidationError(problems)
+        changes += [([k], v) for k, v in given.items()] + [([k], None) for k in removed]
+    changes += [parse_assignment(text) for text in assignments]
+    return changes
 
 
 def edit_record(
@@ -372,22 +474,25 @@ def edit_record(
     assignments: Iterable[str] = (),
     fields: dict[str, Any] | None = None,
     expected_revision: int | None = None,
+    force: bool = False,
 ) -> dict:
-    """Change a record's metadata: validated, revision-checked, logged as ``mem``."""
+    """Change a record's metadata: validated, revision-checked, logged as ``mem``.
+
+    ``fields`` replaces whole top-level fields (``None`` removes one); ``assignments`` are
+    ``--set`` texts. A deaccessioned record is refused unless ``force``.
+    """
+    changes = _planned_changes(assignments, fields)
     with arc.store.transaction() as tx:
         before = tx.get(record_id)
-        record = orjson.loads(orjson.dumps(before))
-        if fields:
-            _protect(fields)
-            for key, value in fields.items():
-                apply_assignment(record, [key], value)
-        for text in assignments:
-            apply_assignment(record, *parse_assignment(text))
+        _refuse_if_withdrawn(before, force)
+        record = copy.deepcopy(before)
+        for path, value in changes:
+            apply_assignment(record, path, value)
+        record = _check_touched(before, record, {str(path[0]) for path, _ in changes})
         changed = changed_fields(before, record)
         if not changed:
             raise ArchiveError(f"{record_id}: nothing to change")
-        if expected_revision is not None:
-            record["revision"] = expected_revision
+        record["revision"] = before["revision"] if expected_revision is None else expected_revision
         tx.update(record)
         tx.log(
             make_event(
@@ -399,17 +504,26 @@ def edit_record(
     return arc.store.get(record_id)
 
 
-def replace_record(arc: Archive, record: dict) -> dict:
-    """Save a whole record from a form; ``record['revision']`` must be the one that was read."""
+def replace_record(arc: Archive, record: dict, *, force: bool = False) -> dict:
+    """Save a whole record from a form; ``record['revision']`` must be the one that was read.
+
+    The form's fields go through the door for outside input like any other; what the archive
+    owns (ids, status, bags, serial, the provenance stamps) is taken from the stored record, so
+    a form can neither set it nor undo a bag or check recorded while it was open.
+    """
     with arc.store.transaction() as tx:
         before = tx.get(record["id"])
-        for name in READ_ONLY_FIELDS:
-            if name in before and name != "revision":
-                record[name] = before[name]
-        changed = changed_fields(before, record)
+        _refuse_if_withdrawn(before, force)
+        editable = {k: v for k, v in record.items() if k not in PROTECTED_FIELDS}
+        if isinstance(editable.get("provenance"), dict):
+            editable["provenance"] = {k: v for k, v in editable["provenance"].items()
+                                      if k not in PROTECTED_PROVENANCE}
+        new = _keep_protected(before, fields_from_outside(editable, ""))
+        changed = changed_fields(before, new)
         if not changed:
             return before
-        tx.update(record)
+        new["revision"] = record.get("revision")
+        tx.update(new)
         tx.log(make_event("mem", record["id"], detail="edited " + ", ".join(changed),
                           outcome_detail={"fields": changed}))
     return arc.store.get(record["id"])
@@ -424,9 +538,9 @@ def deaccession(arc: Archive, record_id: str, reason: str) -> dict:
         if record["status"] == "deaccessioned":
             raise ArchiveError(f"{record_id} is already deaccessioned")
         record["status"] = "deaccessioned"
-        record["deaccession"] = {"at": now_utc(), "reason": reason}
+        record["deaccession"] = {"at": now_utc(), "reason": reason.strip()}
         tx.update(record)
-        tx.log(make_event("dea", record_id, detail=reason))
+        tx.log(make_event("dea", record_id, detail=reason.strip()))
     return arc.store.get(record_id)
 
 

@@ -31,22 +31,27 @@ class Settings:
     algorithms: list[str] = field(default_factory=lambda: ["sha256", "sha512"])
     profile: str = "article-archive"
 
-    def validate(self) -> None:
-        """Refuse settings that would make invalid ids or bag-info values later."""
+    def problem(self) -> tuple[str, str] | None:
+        """The first setting that would make invalid ids or bag-info values later, with why."""
         if not PREFIX_RE.match(self.id_prefix):
-            raise ArchiveError(
-                f"id prefix {self.id_prefix!r} must be 1-10 capital letters or digits, "
-                "starting with a letter"
-            )
+            return "id_prefix", (f"id prefix {self.id_prefix!r} must be 1-10 capital letters or "
+                                 "digits, starting with a letter")
         if self.contact_email and not EMAIL_RE.match(self.contact_email):
-            raise ArchiveError(f"contact e-mail {self.contact_email!r} is not an e-mail address")
+            return "contact_email", f"contact e-mail {self.contact_email!r} is not an e-mail address"
         for name in ("organization", "contact_name"):
             value = getattr(self, name)
             if any(ord(c) < 32 or ord(c) == 127 for c in value):
-                raise ArchiveError(f"{name.replace('_', ' ')} must be one line without control characters")
+                return name, f"{name.replace('_', ' ')} must be one line without control characters"
         unknown = set(self.algorithms) - {"sha256", "sha512"}
         if unknown or not self.algorithms:
-            raise ArchiveError("algorithms must be sha256 and/or sha512")
+            return "algorithms", "algorithms must be sha256 and/or sha512"
+        return None
+
+    def validate(self) -> None:
+        """Refuse settings that would make invalid ids or bag-info values later."""
+        found = self.problem()
+        if found:
+            raise ArchiveError(found[1])
 
 
 def _toml_value(value: object) -> str:
@@ -63,18 +68,54 @@ def dump_settings(settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _expected(value: object, default: object) -> str | None:
+    """What is wrong with a value of archive.toml, judged by the type of its default."""
+    if isinstance(default, list):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return "expected a list of strings, such as [\"sha256\", \"sha512\"]"
+    elif not isinstance(value, str):
+        return "expected a string (in double quotes)"
+    return None
+
+
+def settings_from(data: dict, where: str) -> Settings:
+    """Settings from parsed TOML, every key and value checked: one line naming ``where`` and
+    the key for the first fault, so a hand-edited file never fails later as a type error."""
+    for section, value in data.items():
+        if section != "archive":
+            raise ArchiveError(f"{where}: {section}: unknown section (only [archive] is read)")
+        if not isinstance(value, dict):
+            raise ArchiveError(f"{where}: archive: expected a table ([archive] followed by settings)")
+    section = data.get("archive", {})
+    defaults = asdict(Settings())
+    for key, value in section.items():
+        if key not in defaults:
+            known = ", ".join(defaults)
+            raise ArchiveError(f"{where}: archive.{key}: unknown setting (known: {known})")
+        problem = _expected(value, defaults[key])
+        if problem:
+            raise ArchiveError(f"{where}: archive.{key}: {problem}")
+    settings = Settings(**section)
+    found = settings.problem()
+    if found:
+        raise ArchiveError(f"{where}: archive.{found[0]}: {found[1]}")
+    return settings
+
+
 def load_settings(root: Path) -> Settings:
-    """Read archive.toml, naming the file when it is damaged."""
+    """Read archive.toml: the one path every setting takes, naming the file and the key."""
     path = root / CONFIG_NAME
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ArchiveError(f"{path}: cannot read settings ({exc})") from None
-    section = data.get("archive", {})
-    known = {k: v for k, v in section.items() if k in Settings.__dataclass_fields__}
-    settings = Settings(**known)
-    settings.validate()
-    return settings
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read settings ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ArchiveError(f"{path}: not UTF-8 (byte {exc.start}); it must be a UTF-8 TOML file") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ArchiveError(f"{path}: not valid TOML ({exc})") from None
+    return settings_from(data, str(path))
 
 
 def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:

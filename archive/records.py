@@ -6,8 +6,18 @@ import hashlib
 
 import orjson
 
-BOOKKEEPING_FIELDS = frozenset({"revision", "updated_at", "bags", "status", "deaccession"})
+BOOKKEEPING_FIELDS = frozenset({"revision", "serial", "updated_at", "bags", "status", "deaccession"})
 """Fields the archive itself maintains; changing them does not change what a bag describes."""
+
+BOOKKEEPING_WRITES = frozenset({"bags", "status"})
+"""What a bookkeeping write (bag, fixity check, deposit) may change without a new revision."""
+
+
+def serial_of(record: dict) -> int:
+    """The record's write counter: ``serial``, or for records written before it existed (when
+    ``revision`` moved on every write) the revision, which then played its part."""
+    serial = record.get("serial")
+    return serial if isinstance(serial, int) else record["revision"]
 
 
 def descriptive(record: dict) -> dict:

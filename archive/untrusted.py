@@ -11,6 +11,7 @@ stamps) are refused at this door, so no other module has to remember which field
 from __future__ import annotations
 
 import copy
+import math
 import os
 import unicodedata
 from pathlib import Path
@@ -23,7 +24,7 @@ MAX_DEPTH = 32
 """Record documents are a few levels deep; anything deeper is hostile (JSON nested 100k deep)."""
 
 PROTECTED_FIELDS = frozenset({
-    "id", "uuid", "revision", "created_at", "updated_at", "source", "bags", "status",
+    "id", "uuid", "revision", "serial", "created_at", "updated_at", "source", "bags", "status",
     "deaccession", "last_fixity",
 })
 """Fields only the archive's own commands set: add/ingest (ids, source), bag, verify, deaccession."""
@@ -111,16 +112,45 @@ def protected_problems(fields: dict[str, Any]) -> list[str]:
     return found
 
 
+TRIMMED_FIELDS = ("title", "subtitle", "container_title", "publisher", "section")
+TRIMMED_NAMES = ("family", "given", "literal")
+
+
 def _trim(fields: dict[str, Any]) -> None:
-    """Titles and names without surrounding white space: '  Title ' and 'Title' are one title."""
-    for key in ("title", "subtitle", "container_title", "publisher", "section"):
+    """Titles and names without surrounding white space: '  Title ' and 'Title' are one title,
+    and a title of only spaces becomes empty, which the schema then refuses by name."""
+    for key in TRIMMED_FIELDS:
         if isinstance(fields.get(key), str):
             fields[key] = fields[key].strip()
-    for creator in fields.get("creators") or []:
+    creators = fields.get("creators")
+    for creator in creators if isinstance(creators, list) else []:
         if isinstance(creator, dict):
-            for key in ("family", "given", "literal"):
+            for key in TRIMMED_NAMES:
                 if isinstance(creator.get(key), str):
                     creator[key] = creator[key].strip()
+
+
+def _shape_problem(data: dict[str, Any]) -> str | None:
+    """What JSON Schema cannot say about a value from YAML or Python: a key that is not a
+    string, a lone surrogate (orjson cannot store it), a float that is not a number."""
+    stack: list[Any] = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    return f"field name {key!r} is not text"
+                stack += [key, value]
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return "holds text that is not valid Unicode (a lone surrogate)"
+        elif isinstance(node, float) and not math.isfinite(node):
+            return "holds a number that is not finite"
+    return None
 
 
 def fields_from_outside(data: Any, origin: str) -> dict[str, Any]:
@@ -128,20 +158,25 @@ def fields_from_outside(data: Any, origin: str) -> dict[str, Any]:
 
     Returns a trimmed copy, or raises ``ValidationError`` naming every field that is protected,
     of the wrong shape for the schema, or nested beyond reason. ``origin`` names the file or
-    option in each message so the archivist knows where to look.
+    option in each message so the archivist knows where to look; an empty ``origin`` (the
+    command line, where the option is in plain sight) gives the bare ``field: reason`` lines.
     """
     from archive import schema  # schema pulls in jsonschema; keep it off the import path of `list`
 
+    prefix = f"{origin}: " if origin else ""
     if not isinstance(data, dict):
-        raise ValidationError([f"{origin}: must hold an object of record fields"])
+        raise ValidationError([f"{prefix}must hold an object of record fields"])
     if depth(data) > MAX_DEPTH:
-        raise ValidationError([f"{origin}: nested more than {MAX_DEPTH} levels deep"])
+        raise ValidationError([f"{prefix}nested more than {MAX_DEPTH} levels deep"])
+    shape = _shape_problem(data)
+    if shape is not None:
+        raise ValidationError([f"{prefix}{shape}"])
     fields = copy.deepcopy(data)
     _trim(fields)
     problems = protected_problems(fields)
     problems += [line for line in schema.problems(fields) if not line.endswith(": is required")]
     if problems:
-        raise ValidationError([f"{origin}: {line}" for line in problems])
+        raise ValidationError([f"{prefix}{line}" for line in problems])
     return fields
 
 

@@ -79,7 +79,7 @@ def adopt_interrupted(arc: Archive, ids: list[str]) -> list[str]:
             record["bags"] = [*(record.get("bags") or []), entry]
             if record["status"] == "catalogued":
                 record["status"] = "bagged"
-            tx.update(record)
+            tx.update(record, bookkeeping=True)
             tx.log(make_event(
                 "ipc", record_id, bag_version=entry["version"],
                 detail=f"bag v{entry['version']} adopted: written whole by a run that was stopped "

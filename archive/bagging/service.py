@@ -208,7 +208,7 @@ def _commit(arc: Archive, batch: list[tuple[BagOutcome, dict]], work: Path, dura
                 current["bags"] = [*(current.get("bags") or []), bag_entry(outcome, bagged)]
                 if current["status"] != "deaccessioned":
                     current["status"] = "bagged"
-                tx.update(current)
+                tx.update(current, bookkeeping=True)
                 for event in _events(outcome):
                     tx.log(event)
     except BaseException:

@@ -120,7 +120,7 @@ def deposit_records(
                 record = tx.get(record_id)
                 if record["status"] == "bagged":
                     record["status"] = "deposited"
-                    tx.update(record)
+                    tx.update(record, bookkeeping=True)
                 tx.log(event)
     if progress:
         progress(len(ids), len(ids))

@@ -137,7 +137,7 @@ def record_checks(arc: Archive, reports: list[BagReport]) -> None:
             touched[report.record_id] = record
             tx.log(_fix_event(report))
         for record in touched.values():
-            tx.update(record)
+            tx.update(record, bookkeeping=True)
 
 
 def run_checks(arc: Archive, tasks: list[BagTask], report: VerifyReport, *, jobs: int | None = None,

@@ -23,9 +23,10 @@ from tinydb import Query
 
 from archive import schema
 from archive.errors import RecordNotFoundError, StaleRecordError, StoreError
+from archive.records import BOOKKEEPING_WRITES, serial_of
 from archive.store.atomic import atomic_write, remove_stale_temporaries
 from archive.store.index import SEARCH_FIELDS, IndexShard, haystack, summarize
-from archive.store.shard import EVENTS, RECORDS, ParsedCache, file_stamp, open_shard, shard_of
+from archive.store.shard import EVENTS, RECORDS, ParsedCache, damaged, file_stamp, open_shard, shard_of
 
 LOCK_TIMEOUT_S = 60.0
 COUNTER = "counter.json"
@@ -54,6 +55,19 @@ def now_epoch() -> float:
 def now_utc() -> str:
     """Timestamps are UTC to the second, the form the schemas require."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_epoch()))
+
+
+def summaries_of(path: Path, records: dict[str, dict]) -> dict[str, dict[str, Any]]:
+    """The index rows of a shard's records; a record whose fields have the wrong shape (a
+    ``bags`` that is not a list, a creator that is a number) names the shard as damaged."""
+    rows: dict[str, dict[str, Any]] = {}
+    for key, doc in records.items():
+        try:
+            rows[doc["id"]] = summarize(doc)
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+            raise damaged(path, f"record document {key} has a field of the wrong shape "
+                                f"({type(exc).__name__}: {exc})") from None
+    return rows
 
 
 def _copy(document: dict) -> dict:
@@ -131,10 +145,7 @@ class Store:
         path = self._shard_path(shard)
         data = open_shard(path, self.cache).storage.read() or {}
         stamp = file_stamp(path)
-        rows = {}
-        for doc in (data.get(RECORDS) or {}).values():
-            rows[doc["id"]] = summarize(doc)
-        index = IndexShard(stamp=stamp, rows=rows)
+        index = IndexShard(stamp=stamp, rows=summaries_of(path, data.get(RECORDS) or {}))
         with contextlib.suppress(StoreError):  # the index is a cache: a full disk must not stop reads
             atomic_write(self._index_path(shard), index.dumps(), durable=False)
         return index
@@ -284,7 +295,7 @@ class Store:
         if index is not None and index.stamp == stamp_before:
             rows = dict(index.rows)
         else:  # another process wrote this shard since we indexed it: start from the shard
-            rows = {doc["id"]: summarize(doc) for doc in records.values()}
+            rows = summaries_of(path, records)
         for record in puts:
             rows[record["id"]] = summarize(record)
         new_index = IndexShard(stamp=file_stamp(path), rows=rows)
@@ -328,32 +339,72 @@ class Transaction:
         return self.store.get(record_id)  # read through the shard's stamp check: always current
 
     def insert(self, record: dict) -> dict:
-        """Stage a new record at revision 1."""
+        """Stage a new record at revision 1 (and serial 1)."""
         record = dict(record)
         stamp = now_utc()
         record.setdefault("created_at", stamp)
         record["updated_at"] = stamp
-        record["revision"] = 1
+        record["revision"] = record["serial"] = 1
         schema.validate(record)
         self._puts[record["id"]] = record
         return record
 
-    def update(self, record: dict, *, expected_revision: int | None = None) -> dict:
-        """Stage a change; refused when the record moved on since ``expected_revision``."""
+    def update(self, record: dict, *, expected_revision: int | None = None,
+               bookkeeping: bool = False) -> dict:
+        """Stage a change, refused when the record moved on since the copy it was made from.
+
+        Two counters: ``serial`` moves on every write, ``revision`` only on the archivist's own
+        changes (add, edit, a form's save, deaccession), so "revision 2" means the second version
+        of what someone typed. ``bookkeeping=True`` marks what the archive records about a record
+        (a bag written, a fixity check, a deposit): it may change only ``bags`` and ``status``,
+        leaves ``revision`` and ``updated_at`` alone, and is refused if any write came between
+        (stale ``serial``). An archivist's change is refused when another archivist's change came
+        between (stale ``revision``, or ``expected_revision``) or when its copy predates a
+        bookkeeping write it would undo (stale ``serial``).
+        """
         current = self.get(record["id"])
-        expected = record.get("revision") if expected_revision is None else expected_revision
-        if expected != current["revision"]:
+        if not bookkeeping:
+            expected = record.get("revision") if expected_revision is None else expected_revision
+            if expected != current["revision"]:
+                raise StaleRecordError(
+                    f"{record['id']} was changed elsewhere (now revision {current['revision']}, "
+                    f"you edited revision {expected}); reload it and edit again"
+                )
+        if serial_of(record) != serial_of(current):
             raise StaleRecordError(
-                f"{record['id']} was changed elsewhere (now revision {current['revision']}, "
-                f"you edited revision {expected}); reload it and edit again"
+                f"{record['id']} was updated elsewhere since it was read (now revision "
+                f"{current['revision']}); reload it and try again"
             )
+        if bookkeeping:
+            self._check_bookkeeping(current, record)
         record = dict(record)
         record["created_at"] = current["created_at"]
-        record["revision"] = current["revision"] + 1
-        record["updated_at"] = now_utc()
+        record["serial"] = serial_of(current) + 1
+        if bookkeeping:
+            record["revision"], record["updated_at"] = current["revision"], current["updated_at"]
+        else:
+            record["revision"] = current["revision"] + 1
+            record["updated_at"] = now_utc()
         schema.validate(record)
         self._puts[record["id"]] = record
         return record
+
+    @staticmethod
+    def _check_bookkeeping(current: dict, record: dict) -> None:
+        """A bookkeeping write changes what the archive records, never what the archivist typed."""
+        ignored = {"revision", "serial", "updated_at", "created_at"}
+        keys = (set(current) | set(record)) - ignored
+        changed = sorted(k for k in keys if current.get(k) != record.get(k))
+        wrong = [k for k in changed if k not in BOOKKEEPING_WRITES]
+        if record.get("status") != current.get("status") and "deaccessioned" in (
+            record.get("status"), current.get("status")
+        ):
+            wrong.append("status")
+        if wrong:
+            raise StoreError(
+                f"{record['id']}: a bookkeeping write may not change {', '.join(sorted(set(wrong)))}; "
+                "that is an edit and needs a new revision"
+            )
 
     def log(self, event: dict) -> None:
         """Stage an event; validated here so a bad one never reaches disk."""

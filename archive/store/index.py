@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from archive.records import changed_since_bag
+from archive.records import changed_since_bag, serial_of
 from archive.store.shard import FileStamp
 
 SEARCH_FIELDS = ("id", "title", "creators", "publication", "subjects", "references")
@@ -49,6 +49,7 @@ def summarize(record: dict) -> dict[str, Any]:
         "fixity_outcome": fixity["outcome"] if fixity else "",
         "sha256": (record.get("source") or {}).get("sha256", ""),
         "revision": record["revision"],
+        "serial": serial_of(record),
         "updated_at": record.get("updated_at", ""),
     }
 

@@ -59,6 +59,47 @@ class ParsedCache:
         self.entries.pop(path, None)
 
 
+def damaged(path: Path, reason: str) -> StoreError:
+    """The one message for a shard that cannot be used: which file, why, and what to do."""
+    return StoreError(
+        f"catalogue file {path} is damaged: {reason}; it was left untouched - restore it from a backup"
+    )
+
+
+def _table_problem(name: str, table: Any) -> str | None:
+    if not isinstance(table, dict):
+        return f"its {name!r} table is not an object"
+    for key, doc in table.items():
+        if not key.isdigit():
+            return f"its {name!r} table has a document id {key[:40]!r} that is not a number"
+        if not isinstance(doc, dict):
+            return f"{name} document {key} is not an object"
+    return None
+
+
+def shape_problem(data: Any) -> str | None:
+    """What makes parsed JSON unusable as a shard, or None.
+
+    Valid JSON is not enough: the store, the index and every command index into the tables, so
+    a shard of the wrong shape (``[]``, ``{"records": 5}``, a record that is a number) must be
+    named here rather than surface later as a KeyError in whatever command touched it first.
+    Deeper faults in a record's fields are caught where the summary index is built.
+    """
+    if not isinstance(data, dict):
+        return f"expected an object of tables, found {type(data).__name__}"
+    for name, table in data.items():
+        problem = _table_problem(name, table)
+        if problem is not None:
+            return problem
+    for key, doc in (data.get(RECORDS) or {}).items():
+        if not isinstance(doc.get("id"), str) or type(doc.get("revision")) is not int:
+            return f"record document {key} has no id or revision"
+    for key, doc in (data.get(EVENTS) or {}).items():
+        if not isinstance(doc.get("record_id"), str) or not isinstance(doc.get("at"), str):
+            return f"event document {key} has no record_id or time"
+    return None
+
+
 class ShardStorage(Storage):
     """TinyDB storage: orjson, atomic replace, and a parse cache that notices outside changes."""
 
@@ -76,14 +117,12 @@ class ShardStorage(Storage):
         try:
             data = orjson.loads(self.path.read_bytes())
         except orjson.JSONDecodeError as exc:
-            raise StoreError(
-                f"catalogue file {self.path} is damaged ({exc}); it was left untouched - "
-                "restore it from a backup"
-            ) from None
+            raise damaged(self.path, str(exc)) from None
         except OSError as exc:
             raise StoreError(f"cannot read catalogue file {self.path}: {exc.strerror}") from None
-        if not isinstance(data, dict):
-            raise StoreError(f"catalogue file {self.path} is damaged (not a TinyDB document)")
+        problem = shape_problem(data)
+        if problem is not None:
+            raise damaged(self.path, problem)
         self.cache.put(self.path, stamp, data)
         return data
 
