@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import os
 import re
-import shutil
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,10 +29,18 @@ from archive.events import current_user, make_event
 from archive.extract import extract
 from archive.ids import format_id
 from archive.layout import Archive
+from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
 from archive.references import detect_references
 from archive.sources import take_in
+from archive.store.atomic import fsync_dir
 from archive.store.catalog_store import iter_chunks, now_utc
-from archive.untrusted import PROTECTED_FIELDS, PROTECTED_PROVENANCE, fields_from_outside, protected_problems
+from archive.untrusted import (
+    PROTECTED_FIELDS,
+    PROTECTED_PROVENANCE,
+    fields_from_outside,
+    path_inside,
+    protected_problems,
+)
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` by long operations; the CLI draws a bar, the TUI a widget."""
@@ -87,6 +95,8 @@ class NewArticle:
     detect_references: bool = False
     origin: str = ""
     """Where ``fields`` came from (a sidecar's name), for messages; empty for typed options."""
+    warnings: list[str] = field(default_factory=list)
+    """Filled by ``add_articles``: what the extractor read but did not use (front-matter keys)."""
 
 
 def _protect(fields: Any, origin: str = "") -> dict[str, Any]:
@@ -140,15 +150,39 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
 
 
 def _store_source(arc: Archive, record: dict, article: NewArticle, extraction: Any) -> None:
-    """Copy the source (checked again while copying) into sources/<id>/."""
+    """Copy the source (checked again while copying) into sources/<id>/.
+
+    Called under the catalogue lock after ``clear_unclaimed_source``, so the folder holds nothing
+    a killed run left. Both files become visible under their final names only when whole.
+    """
     folder = arc.source_dir(record["id"])
-    copied = take_in(article.path, folder / record["source"]["filename"])
+    copied = take_in(article.path, path_inside(folder, record["source"]["filename"]))
     if copied.sha256 != record["source"]["sha256"]:
         raise SourceFileError(f"{article.path}: the file changed while it was being added")
     if extraction.derived_text is not None:
-        (folder / record["source"]["text_filename"]).write_text(
-            extraction.derived_text, encoding="utf-8"
-        )
+        _write_whole(path_inside(folder, record["source"]["text_filename"]),
+                     extraction.derived_text.encode("utf-8"), label=str(article.path))
+
+
+def _write_whole(path: Path, data: bytes, *, label: str) -> None:
+    """Write ``path`` under a ``.partial`` name, fsync, rename, fsync the folder.
+
+    A kill leaves at most a ``.partial`` file (found by ``leftovers``), never a torn file under
+    the final name.
+    """
+    tmp = path.with_name(path.name + PARTIAL_SUFFIX)
+    try:
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SourceFileError(
+            f"{label}: cannot write its extracted text ({exc.strerror or exc}); nothing was added"
+        ) from None
 
 
 def _check_duplicate(arc: Archive, record: dict, article: NewArticle, seen: dict[str, str]) -> None:
@@ -183,44 +217,64 @@ def add_articles(arc: Archive, articles: list[NewArticle]) -> list[dict]:
     seen: dict[str, str] = {}
     for (record, _), article in zip(built, articles, strict=True):
         _check_duplicate(arc, record, article, seen)
-    copied: list[Path] = []
-    try:
-        with arc.store.transaction() as tx:
-            sequences = tx.reserve_sequences(len(articles))
-            for (record, (info, extraction)), article, sequence in zip(
-                built, articles, sequences, strict=True
-            ):
-                record["id"] = format_id(arc.settings.id_prefix, sequence)
-                _store_source(arc, record, article, extraction)
-                copied.append(arc.source_dir(record["id"]))
-                tx.insert(record)
-                tx.log(
-                    make_event(
-                        "cap", record["id"],
-                        detail=f"source {info.filename} captured from {article.path.name}",
-                        outcome_detail={"sha256": info.sha256, "sha512": info.sha512, "size": info.size},
+    copied: list[str] = []
+    # The lock is held around the transaction and the clean-up alike: a folder is removed only
+    # while no other writer can have reserved its id, and only when no record owns it (a commit
+    # that wrote some shards before failing keeps their sources).
+    with arc.store.locked():
+        try:
+            with arc.store.transaction() as tx:
+                sequences = tx.reserve_sequences(len(articles))
+                for (record, (info, extraction)), article, sequence in zip(
+                    built, articles, sequences, strict=True
+                ):
+                    record["id"] = format_id(arc.settings.id_prefix, sequence)
+                    # The id counter is saved only after a commit, so a killed run's folder for
+                    # this id (its copy, its .partial files) may be waiting here.
+                    clear_unclaimed_source(arc, record["id"])
+                    copied.append(record["id"])
+                    _store_source(arc, record, article, extraction)
+                    tx.insert(record)
+                    tx.log(
+                        make_event(
+                            "cap", record["id"],
+                            detail=f"source {info.filename} captured from {article.path.name}",
+                            outcome_detail={"sha256": info.sha256, "sha512": info.sha512,
+                                            "size": info.size},
+                        )
                     )
-                )
-    except BaseException:
-        for folder in copied:
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
+        except BaseException:
+            for record_id in copied:
+                clear_unclaimed_source(arc, record_id)
+            raise
+    for (_, (_, extraction)), article in zip(built, articles, strict=True):
+        article.warnings = list(extraction.warnings)
     return [arc.store.get(record["id"]) for record, _ in built]
 
 
 # ----- import --------------------------------------------------------------------------------
 @dataclass
 class ImportReport:
-    """What an import did: the ids added and, per file that failed, why."""
+    """What an import did: the ids added, per file that failed why, and per file what it warned."""
 
     added: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
     remaining: int = 0
 
     def summary(self) -> str:
         text = f"imported {len(self.added)} article(s), {len(self.failed)} failed"
         return text + (f"; cancelled with {self.remaining} not imported" if self.cancelled else "")
+
+
+def failure_reason(path: Path, exc: Exception) -> str:
+    """One line for a file that could not be added: the archive's own message, or for any other
+    exception its class and message, so one file's surprise never hides what happened."""
+    if isinstance(exc, ArchiveError):
+        return str(exc)
+    message = " ".join(str(exc).split())[:300]
+    return f"{path.name}: could not be added ({type(exc).__name__}: {message})"
 
 
 def import_candidates(folder: Path) -> list[Path]:
@@ -265,8 +319,8 @@ def import_folder(
                 article = _prepare_import(path)
                 article.allow_duplicate = allow_duplicate
                 good.append(article)
-            except ArchiveError as exc:
-                report.failed.append((path.name, str(exc)))
+            except Exception as exc:  # one file's failure, whatever its class
+                report.failed.append((path.name, failure_reason(path, exc)))
         _import_batch(arc, good, report)
         done += len(batch)
         if progress:
@@ -275,20 +329,31 @@ def import_folder(
 
 
 def _import_batch(arc: Archive, articles: list[NewArticle], report: ImportReport) -> None:
-    """Add a batch at once; when one file is bad, fall back to one by one to isolate it."""
+    """Add a batch at once; when one file is bad, fall back to one by one to isolate it.
+
+    Any exception from a file (not only the archive's own errors) is that file's failure: one
+    page that trips a bug in an extractor must not cost the other files their place.
+    """
     if not articles:
         return
     try:
-        for article, record in zip(articles, add_articles(arc, articles), strict=True):
-            report.added.append((article.path.name, record["id"]))
-        return
-    except ArchiveError:
+        records = add_articles(arc, articles)
+    except Exception:  # isolated below, file by file
         pass
+    else:
+        for article, record in zip(articles, records, strict=True):
+            _report_added(report, article, record)
+        return
     for article in articles:
         try:
-            report.added.append((article.path.name, add_article(arc, article)["id"]))
-        except ArchiveError as exc:
-            report.failed.append((article.path.name, str(exc)))
+            _report_added(report, article, add_article(arc, article))
+        except Exception as exc:  # one file's failure, whatever its class
+            report.failed.append((article.path.name, failure_reason(article.path, exc)))
+
+
+def _report_added(report: ImportReport, article: NewArticle, record: dict) -> None:
+    report.added.append((article.path.name, record["id"]))
+    report.warnings.extend((article.path.name, warning) for warning in article.warnings)
 
 
 # ----- editing -------------------------------------------------------------------------------

@@ -11,15 +11,16 @@ import codecs
 import hashlib
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import SourceFileError
 from archive.store.atomic import fsync_dir
+from archive.untrusted import safe_basename
 
 CHUNK = 1 << 20
 MAX_SOURCE_BYTES = 1 << 30  # 1 GiB: documented in README; larger texts are refused before copying
+MAX_NAME_BYTES = 200
 ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f"}
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -58,18 +59,14 @@ class SourceInfo:
 
 
 def safe_filename(name: str) -> str:
-    """A name that is safe as a bag payload path: no folders, no controls, NFC, at most 200 bytes.
+    """A name that is safe as a bag payload path: one component, NFC, at most 200 bytes.
 
-    Spaces, ``%`` and non-ASCII letters are kept: bags percent-encode what needs it.
+    The rules are ``untrusted.safe_basename``'s, the one definition of a safe name: no separator,
+    no leading dot or dash, no control, line or paragraph separator (U+0085, U+2028, U+2029 break
+    manifest lines) and no invisible format character. Spaces, ``%`` and non-ASCII letters are
+    kept: bags percent-encode what needs it. A name with nothing usable left is ``source.txt``.
     """
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = unicodedata.normalize("NFC", base)
-    base = "".join("_" if (ord(c) < 32 or ord(c) == 127) else c for c in base).strip()
-    base = base.lstrip(".") or "source.txt"
-    while len(base.encode("utf-8")) > 200:
-        stem, dot, ext = base.rpartition(".")
-        base = (stem[:-1] + dot + ext) if dot and stem else base[:-1]
-    return base
+    return safe_basename(name, fallback="source.txt", max_bytes=MAX_NAME_BYTES)
 
 
 def media_type_for(name: str) -> str:
@@ -80,21 +77,69 @@ _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
+_ASCII_PROBE = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+_WIDE_UNICODE = ("utf-16", "utf-32")
+"""Codecs a ``<meta>`` tag cannot truly declare: a tag readable as ASCII proves the bytes are not
+UTF-16 or UTF-32, so browsers read such a page as UTF-8 (WHATWG Encoding, "prescan")."""
+
+
+_NOT_FOR_PAGES = frozenset({
+    "unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined", "utf-7",
+})
+"""Python's own text codecs that no page may use: escapes, domain-name codecs, UTF-7 (which
+browsers refuse because it smuggles markup past filters)."""
+
+
+def declared_label(head: bytes) -> str | None:
+    """The charset name a page's ``<meta>`` tag gives, lower-cased, exactly as declared."""
+    match = _META_CHARSET_RE.search(head)
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+def declares_wide_unicode(head: bytes) -> str | None:
+    """The declared name when a page declares UTF-16 or UTF-32 (and is read as UTF-8), else None."""
+    name = declared_label(head)
+    try:
+        return name if name and codecs.lookup(name).name.startswith(_WIDE_UNICODE) else None
+    except LookupError:
+        return None
+
+
 def declared_charset(head: bytes, label: str) -> str | None:
     """The legacy charset an HTML page declares in a ``<meta>`` tag, or None for UTF-8.
 
     Older news pages are often windows-1252 or ISO-8859-1 and say so; their bytes are kept as
     received and decoded with that codec. Only HTML can declare one: plain text must be UTF-8.
+    A name that is not a text encoding (rot13, hex, base64 are bytes-to-bytes or str-to-str
+    codecs) or whose ASCII range differs from ASCII (EBCDIC, UTF-7) is refused in one line: the
+    declaration itself was read as ASCII, so such a page cannot be what it says.
     """
-    match = _META_CHARSET_RE.search(head)
-    if not match:
+    name = declared_label(head)
+    if name is None:
         return None
-    name = match.group(1).decode("ascii").lower()
     try:
         codec = codecs.lookup(name).name
     except LookupError:
         raise SourceFileError(f"{label}: declares the unknown charset {name!r}") from None
-    return None if codec in ("utf-8", "utf-8-sig", "ascii") else name
+    if codec in _NOT_FOR_PAGES:
+        raise SourceFileError(
+            f"{label}: declares charset {name!r}, which is not a charset for web pages; "
+            "convert the page to UTF-8 first"
+        )
+    try:
+        compatible = _ASCII_PROBE.decode(name) == _ASCII_PROBE.decode("ascii")
+    except LookupError:  # str/bytes decoding's own refusal of codecs that are not text encodings
+        raise SourceFileError(f"{label}: declares charset {name!r}, which is not a text encoding") from None
+    except (UnicodeError, ValueError):
+        compatible = False
+    if codec in ("utf-8", "utf-8-sig", "ascii") or codec.startswith(_WIDE_UNICODE):
+        return None
+    if not compatible:
+        raise SourceFileError(
+            f"{label}: declares charset {name!r}, which a <meta> tag readable as ASCII cannot "
+            "truly declare; convert the page to UTF-8 first"
+        )
+    return name
 
 
 class _Scanner:
@@ -124,6 +169,11 @@ class _Scanner:
             raise SourceFileError(
                 f"{self.label}: not {declared} text (undecodable byte 0x{exc.object[exc.start]:02x} "
                 f"at offset {where}); convert it to UTF-8 first"
+            ) from None
+        except (UnicodeError, ValueError, TypeError) as exc:  # a codec failing in its own way
+            raise SourceFileError(
+                f"{self.label}: cannot be read as {self.charset or 'UTF-8'} ({exc}); "
+                "convert it to UTF-8 first"
             ) from None
         bad = _CONTROL_RE.search(text)
         if bad:

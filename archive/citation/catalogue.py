@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from archive.citation.export import render_records
+from archive.citation.export import CATALOGUE_FORMATS, render_records
 from archive.citation.formatted import DEFAULT_STYLE
 from archive.errors import ArchiveError
 from archive.layout import Archive
@@ -31,8 +31,13 @@ def export_records(
     style: str = DEFAULT_STYLE,
     status: str | None = None,
 ) -> str:
-    """The export of the chosen records; citations name the archive (its organisation)."""
+    """The export of the chosen records; citations name the archive (its organisation).
+
+    A catalogue export (csv, jsonl) of no records is still a valid file (the csv header, or
+    nothing), so a script filtering by status gets a file to read, not an error; a citation
+    export of nothing is an error, since an empty bibliography is never what was wanted.
+    """
     records = select_records(arc, ids, status=status)
-    if not records:
+    if not records and fmt not in CATALOGUE_FORMATS:
         raise ArchiveError("no records to export" + (f" with status {status}" if status else ""))
     return render_records(records, fmt, style=style, archive_name=arc.settings.organization or None)

@@ -129,13 +129,19 @@ def _fields_from_flags(args: argparse.Namespace) -> dict:
     return fields
 
 
+def warn(file_name: str, warning: str) -> None:
+    """One ``archive: warning:`` line on stderr: the command went on, but something was not used."""
+    print(f"archive: warning: {one_line(file_name)}: {one_line(warning)}", file=sys.stderr)
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     arc = open_from(args)
-    record = catalog.add_article(
-        arc, NewArticle(path=args.file, fields=_fields_from_flags(args),
-                        allow_duplicate=args.allow_duplicate,
-                        detect_references=args.detect_references)
-    )
+    article = NewArticle(path=args.file, fields=_fields_from_flags(args),
+                         allow_duplicate=args.allow_duplicate,
+                         detect_references=args.detect_references)
+    record = catalog.add_article(arc, article)
+    for warning in article.warnings:
+        warn(args.file.name, warning)
     print(record["id"])
     return 0
 
@@ -148,10 +154,14 @@ def cmd_import(args: argparse.Namespace) -> int:
                                        allow_duplicate=args.allow_duplicate)
     if args.json:
         print_json({"added": [{"file": f, "id": i} for f, i in report.added],
-                    "failed": [{"file": f, "error": e} for f, e in report.failed]})
+                    "failed": [{"file": f, "error": e} for f, e in report.failed],
+                    "warnings": [{"file": f, "warning": w} for f, w in report.warnings],
+                    "summary": report.summary()})
     else:
         for name, record_id in report.added:
             print(f"{record_id}  {one_line(name)}")
+        for name, warning in report.warnings:
+            warn(name, warning)
         for name, error in report.failed:
             fail(one_line(error) if name in error else f"{one_line(name)}: {one_line(error)}")
         print(report.summary())

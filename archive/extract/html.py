@@ -14,8 +14,15 @@ from typing import Any
 from archive.extract.names import creators_from_names, split_byline
 from archive.extract.normalise import language_tag, one_line, partial_date, web_url
 from archive.extract.result import Extraction
-from archive.extract.structured import BLOG_TYPES, NEWS_TYPES, PageMeta, names_of, read_page_meta
-from archive.sources import declared_charset
+from archive.extract.structured import (
+    BLOG_TYPES,
+    NEWS_TYPES,
+    PageMeta,
+    drop_hostile_jsonld,
+    names_of,
+    read_page_meta,
+)
+from archive.sources import declared_charset, declares_wide_unicode
 
 _DATE_CONFIG = {"extensive_search": False, "original_date": True}
 """Dates only from metadata and markup, never guessed from the article's prose."""
@@ -29,6 +36,7 @@ def _quiet() -> None:
 def extract_html(path: Path) -> Extraction:
     """Record fields and the main text of an HTML file (already checked to be text in UTF-8 or
     the charset it declares)."""
+    import lxml.html
     import trafilatura
     from trafilatura.metadata import extract_metadata
     from trafilatura.utils import load_html
@@ -37,9 +45,15 @@ def extract_html(path: Path) -> Extraction:
     raw = path.read_bytes()
     html = raw.decode(declared_charset(raw[:4096], path.name) or "utf-8-sig")
     tree = load_html(html)
+    notes = _charset_notes(raw[:4096]) + drop_hostile_jsonld(tree)
+    if notes and tree is not None:  # what trafilatura reads must not hold what was dropped
+        html = lxml.html.tostring(tree, encoding="unicode")
     page = read_page_meta(tree)
     found = extract_metadata(html, date_config=_DATE_CONFIG) if tree is not None else None
     fields = _fields(found, page, html)
+    if notes:
+        provenance = fields.setdefault("provenance", {})
+        provenance["notes"] = " ".join([*notes, *filter(None, [provenance.get("notes")])])
     text = (
         trafilatura.extract(
             html,
@@ -52,6 +66,17 @@ def extract_html(path: Path) -> Extraction:
         else None
     )
     return Extraction(fields={k: v for k, v in fields.items() if v}, derived_text=(text or "").strip() + "\n")
+
+
+def _charset_notes(head: bytes) -> list[str]:
+    """Say so when the page's declared charset was not the one it was read in."""
+    declared = declares_wide_unicode(head)
+    if not declared:
+        return []
+    return [
+        f"The page declares charset '{declared}', which a declaration readable as ASCII cannot "
+        "be; it was read as UTF-8, as browsers do."
+    ]
 
 
 def _fields(found: Any, page: PageMeta, html: str) -> dict[str, Any]:

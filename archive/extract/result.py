@@ -11,6 +11,8 @@ class Extraction:
 
     fields: dict = field(default_factory=dict)
     derived_text: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    """What the source offered that was not used (a front-matter key), one line each."""
 
     @property
     def extracted(self) -> list[str]:

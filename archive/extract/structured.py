@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.untrusted import MAX_DEPTH, depth
+
 NEWS_TYPES = {"newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle"}
 BLOG_TYPES = {"blogposting", "liveblogposting"}
 ARTICLE_TYPES = {"article", "scholarlyarticle", "techarticle", "report"} | NEWS_TYPES | BLOG_TYPES
@@ -62,12 +64,51 @@ def _objects(data: Any) -> list[dict]:
     return []
 
 
+def _parse_jsonld(text: str) -> Any:
+    """A JSON-LD script's document, or None when it is not usable JSON or is nested beyond reason.
+
+    The JSON decoder recurses, so a script nested 100,000 deep raises RecursionError (not a
+    ValueError); a document deeper than ``MAX_DEPTH`` is refused before anything walks it.
+    """
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return data if depth(data) <= MAX_DEPTH else None
+
+
+def _too_deep(text: str) -> bool:
+    try:
+        return depth(json.loads(text)) > MAX_DEPTH
+    except RecursionError:
+        return True
+    except ValueError:
+        return False
+
+
+def drop_hostile_jsonld(tree) -> list[str]:
+    """Remove JSON-LD scripts nested too deep to walk safely; one note per removed script.
+
+    Run before anything reads the page (trafilatura parses JSON-LD itself, recursively), so the
+    rest of the page is still added and the archivist is told what was ignored.
+    """
+    notes = []
+    if tree is None:
+        return notes
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        if _too_deep(script.text or ""):
+            script.getparent().remove(script)
+            notes.append(
+                f"The page's JSON-LD is nested more than {MAX_DEPTH} levels deep and was ignored."
+            )
+    return notes
+
+
 def _jsonld_article(tree) -> dict[str, Any]:
     """The first JSON-LD object typed as an article; broken JSON-LD is ignored, not fatal."""
     for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
+        data = _parse_jsonld(script.text or "")
+        if data is None:
             continue
         for obj in _objects(data):
             kind = obj.get("@type", "")

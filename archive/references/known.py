@@ -6,6 +6,7 @@ every time, or an archivist ends up confirming three spellings of one source.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 
@@ -67,6 +68,7 @@ for _source in KNOWN_PUBLICATIONS:
         _INDEX.setdefault(_key(_alias), _source)
 
 
+@functools.lru_cache(maxsize=4096)
 def lookup(name: str) -> KnownSource | None:
     """The known source a name refers to, ignoring a leading "the" and letter case."""
     return _INDEX.get(_key(name))
