@@ -630,11 +630,17 @@ def source_path(arc: Archive, record: dict) -> Path:
     return arc.source_dir(record["id"]) / record["source"]["filename"]
 
 
-def read_text(arc: Archive, record_id: str, limit: int | None = None) -> str:
-    """The preserved text (the extracted text for HTML), decoded; ``limit`` caps the bytes read."""
+def read_text(arc: Archive, record_id: str, limit: int | None = None, *, force: bool = False) -> str:
+    """The preserved text (the extracted text for HTML), decoded; ``limit`` caps the bytes read.
+
+    The working copy is first proved to match what the archive recorded, so a copy appended to or
+    replaced in sources/ is refused (WorkingCopyError naming it) rather than shown as preserved;
+    ``force`` reads it anyway.
+    """
+    from archive.fixity.workingcopy import checked_working_copy
+
     record = arc.store.get(record_id)
-    name = record["source"].get("text_filename") or record["source"]["filename"]
-    path = arc.source_dir(record_id) / name
+    path, _ = checked_working_copy(arc.root, record, text=True, force=force)
     try:
         with open(path, "rb") as handle:
             data = handle.read(limit) if limit else handle.read()

@@ -63,6 +63,6 @@ def test_audit_fails_on_damage_for_cron(cli, three_bagged):
     assert result.code == 1 and "PROBLEMS FOUND" in result.out
 
 
-def test_bad_duration_is_a_one_line_error(cli, three_bagged):
+def test_bad_duration_is_a_usage_error(cli, three_bagged):
     result = cli("--root", three_bagged, "audit", "--older-than", "soon")
-    assert result.code == 1 and result.err.startswith("archive: error: cannot read duration")
+    assert result.code == 2 and "error: argument --older-than: cannot read duration" in result.err

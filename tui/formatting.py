@@ -15,11 +15,16 @@ STATUSES = ("draft", "catalogued", "bagged", "deposited", "deaccessioned")
 
 
 def fixity_label(row: dict[str, Any]) -> str:
-    """Mark plus date of the last check; 'not checked' for a bag never verified, blank unbagged."""
+    """Mark plus date of the last check; 'not checked' for a bag never verified, blank unbagged.
+
+    A fast check reads no file contents, so its result says 'fast' (``✓ fast 2026-11-29``): a
+    plain ``✓`` always means every file was re-hashed.
+    """
     outcome = row.get("fixity_outcome") or ""
     if outcome:
         mark = FIXITY_MARKS.get(outcome, "?")
-        return f"{mark} {str(row.get('fixity_at', ''))[:10]}"
+        fast = " fast" if row.get("fixity_mode") == "fast" else ""
+        return f"{mark}{fast} {str(row.get('fixity_at', ''))[:10]}"
     if row.get("bag_version"):
         return "· not checked"
     return ""

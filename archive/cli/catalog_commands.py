@@ -73,7 +73,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_root(p)
     p.add_argument("id")
     add_json(p)
-    p.add_argument("--text", action="store_true", help="print the preserved text instead")
+    p.add_argument("--text", action="store_true",
+                   help="print the preserved text instead (refused if the working copy does not match)")
+    p.add_argument("--force", action="store_true",
+                   help="with --text: print a working copy that does not match, with a warning")
     p.set_defaults(handler=cmd_show)
 
     p = sub.add_parser("search", help="search metadata (and with --text, the texts)")
@@ -173,7 +176,8 @@ def _fixity_mark(row: dict) -> str:
     if not outcome:
         return "-"
     mark = {"success": "ok", "failure": "FAIL", "warning": "warn"}[outcome]
-    return f"{mark} {row['fixity_at'][:10]}"
+    fast = " fast" if row.get("fixity_mode") == "fast" else ""  # a fast check proves no file intact
+    return f"{mark}{fast} {row['fixity_at'][:10]}"
 
 
 def shown_status(row: dict) -> str:
@@ -226,14 +230,29 @@ def format_record(record: dict) -> list[str]:
     return lines
 
 
+def _show_text(arc: catalog.Archive, args: argparse.Namespace) -> int:
+    """The source byte for byte, once proved to be what the archive recorded (``--force``: anyway,
+    with a warning), so a tampered working copy is never printed as the preserved text."""
+    from archive.errors import ArchiveError
+    from archive.fixity.workingcopy import checked_working_copy
+
+    record = catalog.get_record(arc, args.id)
+    path, warning = checked_working_copy(arc.root, record, force=args.force)
+    if warning:
+        print(f"archive: warning: {one_line(warning)}; shown anyway (--force)", file=sys.stderr)
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                sys.stdout.buffer.write(chunk)
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read the working copy ({exc.strerror or exc})") from None
+    return 0
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     arc = open_from(args)
     if args.text:
-        record = catalog.get_record(arc, args.id)
-        with open(catalog.source_path(arc, record), "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                sys.stdout.buffer.write(chunk)
-        return 0
+        return _show_text(arc, args)
     record = catalog.get_record(arc, args.id)
     if args.json:
         print_json(record)

@@ -4,6 +4,7 @@ and validate-bag (any bag on disk, made anywhere)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from archive.cli.common import (
@@ -21,9 +22,17 @@ from archive.fixity.audit import audit, parse_duration
 from archive.fixity.bagcheck import BagResult, validate_bag
 from archive.fixity.report import VerifyReport
 from archive.fixity.verify import verify_archive
+from archive.ids import is_id
+from archive.layout import Archive
+from archive.leftovers import PARTIAL_SUFFIX
+from archive.outputs import check_output_path
 from archive.store.atomic import atomic_write
 
 ORDER = 30
+
+
+MAX_DURATION_S = 100 * 366 * 86400
+"""A century: longer than any archive has kept a bag, short enough for date arithmetic."""
 
 
 def _jobs(text: str) -> int:
@@ -31,6 +40,23 @@ def _jobs(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+def _duration(text: str) -> float:
+    """An AGE or TIME option: '90d', '10m', '2h', '45s', '1w'; a usage error (exit 2) otherwise."""
+    try:
+        seconds = parse_duration(text)
+    except ArchiveError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds > MAX_DURATION_S:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than a century; give at most 36600d")
+    return seconds
+
+
+def _record_id(text: str) -> str:
+    if not is_id(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an accession number (e.g. ART-2026-000001)")
+    return text
 
 
 def _add_check_options(p: argparse.ArgumentParser) -> None:
@@ -44,15 +70,16 @@ def _add_check_options(p: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="check the fixity of the archive's bags (all, or of the IDs given)")
     add_root(p)
-    p.add_argument("ids", nargs="*", metavar="ID", help="records to verify (default: all)")
+    p.add_argument("ids", nargs="*", metavar="ID", type=_record_id, help="records to verify (default: all)")
     _add_check_options(p)
     p.set_defaults(handler=cmd_verify)
 
     p = sub.add_parser("audit", help="verify the bags checked longest ago first (for cron)")
     add_root(p)
-    p.add_argument("--older-than", metavar="AGE", help="only bags last checked before AGE ago (e.g. 90d)")
+    p.add_argument("--older-than", metavar="AGE", type=_duration,
+                   help="only bags whose last full check was more than AGE ago (e.g. 90d)")
     p.add_argument("--limit", type=_jobs, metavar="N", help="check at most N bags")
-    p.add_argument("--budget", metavar="TIME", help="start no new bag after TIME (e.g. 10m)")
+    p.add_argument("--budget", metavar="TIME", type=_duration, help="start no new bag after TIME (e.g. 10m)")
     _add_check_options(p)
     p.set_defaults(handler=cmd_audit)
 
@@ -123,6 +150,44 @@ def _bar_update(update):
     return progress
 
 
+def _warn(message: str) -> None:
+    """A warning on stderr in the form of the CLI's errors; the exit code stays the checks' own."""
+    print(f"archive: warning: {one_line(message)}", file=sys.stderr)
+
+
+def _report_path(arc: Archive, args: argparse.Namespace) -> None:
+    """Refuse a --report path inside the archive's own files before anything is checked."""
+    if args.report:
+        args.report = check_output_path(arc.root, args.report, what="report")
+
+
+def _print_details(report: VerifyReport, verbose: bool) -> None:
+    """Every failing bag and working copy with its problems (verify), and the leftovers."""
+    if verbose:
+        for bag in report.bags:
+            if bag.state == "success":
+                continue
+            label = "FAILED" if bag.state == "failure" else "warning"
+            print(f"{label} {bag.record_id} v{bag.version} ({bag.path})")
+            if bag.standing_note():
+                print(f"  {bag.standing_note()}")
+            for problem in bag.problems:
+                print(f"  {one_line(problem.line())}")
+        for source in report.sources:
+            if source.outcome == "success":
+                continue
+            label = "FAILED" if source.outcome == "failure" else "warning"
+            print(f"{label} {source.record_id} working copy ({one_line(source.path)})")
+            for problem in source.problems:
+                print(f"  {one_line(problem.line())}")
+        for orphan in report.orphans:
+            print(f"ORPHAN {one_line(orphan)}: a bag folder no record claims")
+    for leftover in report.leftovers:
+        what = ("a half-copied file a killed run left" if leftover.endswith(PARTIAL_SUFFIX)
+                else "a sources/ entry no record owns")
+        print(f"LEFTOVER {one_line(leftover)}: {what}")
+
+
 def _finish(report: VerifyReport, args: argparse.Namespace, verbose: bool) -> int:
     data = report.to_dict()
     if args.report:
@@ -136,17 +201,10 @@ def _finish(report: VerifyReport, args: argparse.Namespace, verbose: bool) -> in
     if args.json:
         print_json(data)
     else:
-        if verbose:
-            for bag in report.bags:
-                if bag.outcome == "success":
-                    continue
-                label = "FAILED" if bag.outcome == "failure" else "warning"
-                print(f"{label} {bag.record_id} v{bag.version} ({bag.path})")
-                for problem in bag.problems:
-                    print(f"  {one_line(problem.line())}")
-            for orphan in report.orphans:
-                print(f"ORPHAN {one_line(orphan)}: a bag folder no record claims")
+        _print_details(report, verbose)
         print(report.summary())
+    if report.unrecorded:
+        _warn(f"{report.unrecorded}; the checks ran read-only and their outcome is in this report only")
     if report.cancelled and not report.bags:
         fail("nothing was checked")
     return 0 if report.ok else 1
@@ -154,6 +212,7 @@ def _finish(report: VerifyReport, args: argparse.Namespace, verbose: bool) -> in
 
 def cmd_verify(args: argparse.Namespace) -> int:
     arc = open_from(args)
+    _report_path(arc, args)
     with progress_bar("verifying bags", 0) as update:
         report = verify_archive(arc, args.ids or None, fast=args.fast, jobs=args.jobs,
                                 progress=_bar_update(update))
@@ -162,9 +221,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     arc = open_from(args)
-    older = parse_duration(args.older_than) if args.older_than else None
-    budget = parse_duration(args.budget) if args.budget else None
+    _report_path(arc, args)
     with progress_bar("auditing bags", 0) as update:
-        report = audit(arc, older_than=older, limit=args.limit, budget=budget, fast=args.fast,
+        report = audit(arc, older_than=args.older_than, limit=args.limit, budget=args.budget, fast=args.fast,
                        jobs=args.jobs, progress=_bar_update(update))
     return _finish(report, args, verbose=False)

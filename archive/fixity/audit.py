@@ -1,7 +1,9 @@
-"""Audit: verify the bags whose last check is oldest first, within a count and a time budget.
+"""Audit: verify the bags whose last full check is oldest first, within a count and a time budget.
 
-Meant for cron: each run picks up where the last one left off, because every check moves its bag
-to the back of the queue (its ``last_fixity.at`` becomes now).
+Meant for cron: each run picks up where the last one left off, because every full check moves its
+bag to the back of the queue (its ``last_fixity.full_at`` becomes now). A fast check proves no file
+intact, so it does not: a nightly ``audit --fast`` can never stop full audits coming due. The
+working copies (sources/) of the records whose bags are checked are checked too.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
-from archive.errors import ArchiveError
+from archive.errors import UsageError
 from archive.fixity.report import VerifyReport
-from archive.fixity.verify import Cancel, Progress, _cancelled, run_checks, tasks_for
+from archive.fixity.state import full_check_at
+from archive.fixity.verify import Cancel, Progress, Task, _cancelled, run_checks, source_tasks_for, tasks_for
 from archive.layout import Archive
 from archive.store.catalog_store import now_epoch, now_utc
 
@@ -24,22 +27,28 @@ def parse_duration(text: str) -> float:
     """Seconds in '90d', '10m', '2h', '45s' or '1w'; a bare number is seconds."""
     match = _DURATION.fullmatch(text.strip().lower())
     if match is None:
-        raise ArchiveError(f"cannot read duration {text!r}: use a number and s, m, h, d or w (e.g. 90d)")
+        raise UsageError(f"cannot read duration {text!r}: use a number and s, m, h, d or w (e.g. 90d)")
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def _cutoff(older_than: float) -> str:
+    """The time ``older_than`` seconds ago; before year 1 every check is newer, so nothing is due."""
+    try:
+        moment = datetime.fromtimestamp(now_epoch(), UTC) - timedelta(seconds=older_than)
+    except (OverflowError, ValueError):
+        return ""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def due_bags(arc: Archive, older_than: float | None = None,
              limit: int | None = None) -> list[tuple[str, int]]:
-    """(record id, version) of bags never checked, then oldest check first."""
-    cutoff = None
-    if older_than is not None:
-        moment = datetime.fromtimestamp(now_epoch(), UTC) - timedelta(seconds=older_than)
-        cutoff = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """(record id, version) of bags never fully checked, then oldest full check first."""
+    cutoff = None if older_than is None else _cutoff(older_than)
     due: list[tuple[str, str, int]] = []
     for row in arc.store.summaries():
         record = arc.store.get(row["id"])
         for entry in record.get("bags") or []:
-            at = (entry.get("last_fixity") or {}).get("at", "")
+            at = full_check_at(entry.get("last_fixity"))
             if cutoff is None or at < cutoff:
                 due.append((at, record["id"], entry["version"]))
     due.sort()
@@ -57,9 +66,10 @@ def audit(arc: Archive, *, older_than: float | None = None, limit: int | None = 
     for record_id, version in chosen:
         versions.setdefault(record_id, set()).add(version)
     records = [arc.store.get(record_id) for record_id in versions]
-    tasks = tasks_for(arc, records, fast, versions)
+    bag_tasks = tasks_for(arc, records, fast, versions)
     order = {key: i for i, key in enumerate(chosen)}
-    tasks.sort(key=lambda t: order[(t.record_id, t.version)])
+    bag_tasks.sort(key=lambda t: order[(t.record_id, t.version)])
+    tasks: list[Task] = [*bag_tasks, *source_tasks_for(arc, records, fast)]
     deadline = time.monotonic() + budget if budget is not None else None
 
     def stop() -> bool:

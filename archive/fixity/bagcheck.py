@@ -116,6 +116,8 @@ class _Manifest:
     tag: bool
     entries: dict[str, str] = field(default_factory=dict)
     """Inventory key -> expected digest."""
+    named: set[str] = field(default_factory=set)
+    """Every path the manifest names, whether or not the bag holds it."""
 
 
 class _BagCheck:
@@ -150,6 +152,8 @@ class _BagCheck:
         self._read_bag_info()
         self._read_fetch()
         self._read_manifests()
+        self._check_fetch_listed()
+        self._check_unlisted_tag_files()
         self._check_completeness()
         self._check_oxum()
         if not self.fast:
@@ -264,6 +268,7 @@ class _BagCheck:
                 self._duplicate(manifest, path, item, seen[path])
                 continue
             seen[path] = (item.digest, item.number)
+            manifest.named.add(path)
             key = self._resolve(path, where)
             if key is None:
                 unresolved.append((item, path))
@@ -331,6 +336,30 @@ class _BagCheck:
                                        f"{where}: listed in fetch.txt but not fetched yet"))
         else:
             self.problems.append(error(MISSING, "missing", path, f"{where}: listed but not in the bag"))
+
+    def _check_fetch_listed(self) -> None:
+        """RFC 8493 2.2.3: every file in fetch.txt must be listed in every payload manifest, or
+        nothing says what the fetched bytes must be."""
+        payload_manifests = [m for m in self.manifests if not m.tag]
+        if not payload_manifests:
+            return
+        for path, item in sorted(self.fetch.items()):
+            absent = [m.rel for m in payload_manifests if path not in m.named]
+            if absent:
+                self.problems.append(error(INVALID, "fetch-not-in-manifest", path,
+                                           f"fetch.txt line {item.number}: not listed in {', '.join(absent)} "
+                                           "(RFC 8493 2.2.3: every fetched file must be in every payload "
+                                           "manifest)"))
+
+    def _check_unlisted_tag_files(self) -> None:
+        """RFC 8493 allows tag files of any name, but one outside data/ that no tag manifest lists is
+        protected by no checksum, and is how a file slips into a bag unseen: warn, naming it."""
+        listed = set().union(*(m.named for m in self.manifests if m.tag))
+        for rel in sorted(self.inv.files):
+            if rel.startswith("data/") or rel in listed or _is_standard_tag_file(rel):
+                continue
+            self.problems.append(warning(UNTRACKED, "unlisted-tag-file", rel,
+                                         "a file outside data/ that no tag manifest lists"))
 
     # ----- payload rules -----------------------------------------------------------------------
     def _check_completeness(self) -> None:
@@ -400,6 +429,14 @@ class _BagCheck:
                                            f"content differs from {', '.join(sorted(bad))}"))
             elif not key.startswith("data/"):
                 self.tag_digests[key] = digests
+
+
+STANDARD_TAG_FILES = {"bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt"}
+
+
+def _is_standard_tag_file(rel: str) -> bool:
+    """The tag files RFC 8493 itself defines (and 0.9x's package-info.txt), listed or not."""
+    return rel in STANDARD_TAG_FILES or bool(_MANIFEST_NAME.fullmatch(rel))
 
 
 def _one_per_file(problems: list[Problem]) -> list[Problem]:

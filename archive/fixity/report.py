@@ -26,12 +26,27 @@ class BagReport:
     problems: list[Problem] = field(default_factory=list)
     payload_bytes: int = 0
     hashed_bytes: int = 0
+    standing_failure: str = ""
+    """For a fast check: when the failure it cannot clear was found ('' when none stands)."""
 
     @property
     def outcome(self) -> str:
+        """What this check found, by itself."""
         if any(p.severity == ERROR for p in self.problems):
             return FAILURE
         return WARNING if self.problems else SUCCESS
+
+    @property
+    def state(self) -> str:
+        """The bag's fixity after this check: a fast check never clears a standing failure."""
+        return FAILURE if self.standing_failure else self.outcome
+
+    def standing_note(self) -> str:
+        """The line that says why a fast check that found nothing still fails."""
+        if not self.standing_failure or self.outcome == FAILURE:
+            return ""
+        return (f"fast check found nothing; last full check failed ({self.standing_failure[:10]}), "
+                "and only a full check can clear it")
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys((*FILE_KINDS, MISMATCH), 0)
@@ -46,10 +61,42 @@ class BagReport:
             "record_id": self.record_id,
             "version": self.version,
             "outcome": self.outcome,
+            "state": self.state,
+            "mode": "fast" if self.fast else "full",
             "fast": self.fast,
+            "standing_failure": self.standing_failure or None,
             "payload_bytes": self.payload_bytes,
             "hashed_bytes": self.hashed_bytes,
             "counts": self.counts(),
+            "failures": [p.to_dict() for p in self.problems if p.severity == ERROR],
+            "warnings": [p.to_dict() for p in self.problems if p.severity == WARNING],
+        }
+
+
+@dataclass(slots=True)
+class SourceReport:
+    """One record's working copy in sources/<id>/ as checked against the catalogue."""
+
+    path: str
+    """Relative to the archive root, e.g. sources/ART-2016-000001."""
+    record_id: str
+    fast: bool
+    problems: list[Problem] = field(default_factory=list)
+    hashed_bytes: int = 0
+
+    @property
+    def outcome(self) -> str:
+        if any(p.severity == ERROR for p in self.problems):
+            return FAILURE
+        return WARNING if self.problems else SUCCESS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "record_id": self.record_id,
+            "outcome": self.outcome,
+            "mode": "fast" if self.fast else "full",
+            "hashed_bytes": self.hashed_bytes,
             "failures": [p.to_dict() for p in self.problems if p.severity == ERROR],
             "warnings": [p.to_dict() for p in self.problems if p.severity == WARNING],
         }
@@ -64,6 +111,12 @@ class VerifyReport:
     bags: list[BagReport] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
     """Bag folders on disk that no record claims, relative to the root."""
+    sources: list[SourceReport] = field(default_factory=list)
+    """The working copies checked (records' files in sources/)."""
+    leftovers: list[str] = field(default_factory=list)
+    """sources/ folders no record owns and half-copied ``*.partial`` files: warnings."""
+    unrecorded: str = ""
+    """Why the results could not be recorded in the catalogue ('' when they were)."""
     finished_at: str = ""
     seconds: float = 0.0
     cancelled: bool = False
@@ -71,21 +124,31 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        return not self.orphans and all(b.outcome != FAILURE for b in self.bags)
+        return (not self.orphans and all(b.state != FAILURE for b in self.bags)
+                and all(s.outcome != FAILURE for s in self.sources))
 
     def totals(self) -> dict[str, int]:
         totals = {"planned": self.planned, "checked": len(self.bags), "success": 0, "warning": 0,
                   "failure": 0, "orphans": len(self.orphans), "missing_bags": 0,
-                  "payload_bytes": 0, "hashed_bytes": 0}
+                  "payload_bytes": 0, "hashed_bytes": 0, "standing_failures": 0,
+                  "sources_checked": len(self.sources), "sources_failed": 0,
+                  "leftovers": len(self.leftovers)}
         totals.update(dict.fromkeys((*FILE_KINDS, MISMATCH), 0))
         for bag in self.bags:
-            totals[bag.outcome] += 1
+            totals[bag.state] += 1
+            totals["standing_failures"] += bool(bag.standing_note())
             totals["payload_bytes"] += bag.payload_bytes
             totals["hashed_bytes"] += bag.hashed_bytes
             if any(p.code == "missing-bag" for p in bag.problems):
                 totals["missing_bags"] += 1
             for kind, count in bag.counts().items():
                 totals[kind] += count
+        for source in self.sources:
+            totals["hashed_bytes"] += source.hashed_bytes
+            totals["sources_failed"] += source.outcome == FAILURE
+            for problem in source.problems:
+                if problem.severity == ERROR and problem.kind in totals:
+                    totals[problem.kind] += 1
         return totals
 
     def summary(self) -> str:
@@ -96,8 +159,13 @@ class VerifyReport:
         files = ", ".join(f"{t[k]} {k}" for k in (*FILE_KINDS, MISMATCH) if t[k])
         return (f"{head}: {t['checked']} of {t['planned']} bags checked, {t['success']} ok, "
                 f"{t['warning']} with warnings, {t['failure']} failed"
+                + (f" ({t['standing_failures']} by an earlier check only a full check can clear)"
+                   if t["standing_failures"] else "")
                 + (f" ({files})" if files else "")
                 + (f", {t['orphans']} orphan bag folders" if t["orphans"] else "")
+                + (f"; {t['sources_checked']} working copies checked, {t['sources_failed']} failed"
+                   if self.sources else "")
+                + (f"; {t['leftovers']} leftovers in sources/" if t["leftovers"] else "")
                 + f"; {t['hashed_bytes'] / 1e6:.1f} MB read in {self.seconds:.1f} s; {mode}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -109,6 +177,10 @@ class VerifyReport:
             "ok": self.ok,
             "cancelled": self.cancelled,
             "totals": self.totals(),
+            "recorded": not self.unrecorded,
+            "unrecorded": self.unrecorded or None,
             "orphans": list(self.orphans),
+            "leftovers": list(self.leftovers),
             "bags": [b.to_dict() for b in self.bags],
+            "sources": [s.to_dict() for s in self.sources if s.problems],
         }

@@ -1,4 +1,5 @@
-"""Verify the archive: every bag of every record (or of the records named), orphans, bag folders gone.
+"""Verify the archive: every bag of every record (or of the records named), orphans, bag folders
+gone, each record's working copy in sources/, and what killed runs left there.
 
 Bags are independent, so they are checked in a process pool (every core by default); results come
 back as they finish, are recorded in the catalogue a few hundred at a time (a ``fix`` event per
@@ -16,11 +17,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+from archive.errors import StoreError
 from archive.events import make_event
-from archive.fixity.crosscheck import BagTask, check_archive_bag
-from archive.fixity.report import BagReport, VerifyReport
+from archive.fixity.crosscheck import BagTask, check_task
+from archive.fixity.report import BagReport, SourceReport, VerifyReport
+from archive.fixity.state import next_fixity, standing_failure
+from archive.fixity.workingcopy import SourceTask, source_task
 from archive.layout import Archive
 from archive.store.catalog_store import now_utc
+
+Task = BagTask | SourceTask
 
 Progress = Callable[[int, int, int, int], None]
 """``progress(bags_done, bags_total, bytes_done, bytes_total)``."""
@@ -59,8 +65,28 @@ def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
             tasks.append(BagTask(root=root, rel=entry["path"], record_id=record["id"],
                                  version=entry["version"], fast=fast, expect=dict(entry),
                                  source=dict(record.get("source") or {}),
-                                 source_payload=_source_payload(record)))
+                                 source_payload=_source_payload(record),
+                                 standing=standing_failure(entry.get("last_fixity")) if fast else ""))
     return tasks
+
+
+def source_tasks_for(arc: Archive, records: Iterable[dict], fast: bool) -> list[SourceTask]:
+    """One task per record's working copy in sources/ (bagged or not)."""
+    root = str(arc.root)
+    return [task for record in records if (task := source_task(root, record, fast)) is not None]
+
+
+def find_leftovers(arc: Archive) -> list[str]:
+    """What a killed add, import or ingest left in sources/, relative to the root (warnings)."""
+    from archive.leftovers import unclaimed_sources
+
+    found = []
+    for path in unclaimed_sources(arc):
+        try:
+            found.append(path.relative_to(arc.root).as_posix())
+        except ValueError:
+            found.append(str(path))
+    return found
 
 
 def find_orphans(arc: Archive, records: Iterable[dict]) -> list[str]:
@@ -83,15 +109,17 @@ def find_orphans(arc: Archive, records: Iterable[dict]) -> list[str]:
     return orphans
 
 
-def _expected_bytes(task: BagTask) -> int:
+def _expected_bytes(task: Task) -> int:
+    if isinstance(task, SourceTask):
+        return 0 if task.fast else sum(f.size or 0 for f in task.files)
     oxum = str(task.expect.get("payload_oxum", "0.0")).split(".")[0]
     return int(task.expect.get("size") or (oxum if oxum.isdigit() else 0))
 
 
-def _results(tasks: list[BagTask], jobs: int) -> tuple[Iterator[BagReport], Callable[[], None]]:
+def _results(tasks: list[Task], jobs: int) -> tuple[Iterator[BagReport | SourceReport], Callable[[], None]]:
     """Reports in task order, and a function that abandons the rest."""
     if jobs <= 1 or len(tasks) < INLINE_BELOW:
-        return (check_archive_bag(t) for t in tasks), lambda: None
+        return (check_task(t) for t in tasks), lambda: None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["archive.fixity.crosscheck"])
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
@@ -102,7 +130,7 @@ def _results(tasks: list[BagTask], jobs: int) -> tuple[Iterator[BagReport], Call
 
     def generate() -> Iterator[BagReport]:
         try:
-            yield from pool.map(check_archive_bag, tasks, chunksize=chunk)
+            yield from pool.map(check_task, tasks, chunksize=chunk)
         finally:
             stop()
 
@@ -115,6 +143,8 @@ def _fix_event(report: BagReport) -> dict:
     mode = "fast check (completeness and Payload-Oxum only)" if report.fast else "full fixity check"
     quiet = "warnings only" if report.problems else "all files intact"
     detail = f"{mode} of {report.path}: {found or quiet}"
+    if report.standing_note():
+        detail = f"{mode} of {report.path}: {report.standing_note()}"
     failures = [f"{p.kind} {p.path}: {p.code}" for p in report.problems if p.severity == "error"]
     return make_event("fix", report.record_id or "", outcome=report.outcome, detail=detail,
                       outcome_detail={**counts, "fast": report.fast, "bag": report.path,
@@ -133,42 +163,59 @@ def record_checks(arc: Archive, reports: list[BagReport]) -> None:
             record = touched.get(report.record_id) or tx.get(report.record_id)
             for entry in record.get("bags") or []:
                 if entry["version"] == report.version:
-                    entry["last_fixity"] = {"at": at, "outcome": report.outcome, "fast": report.fast}
+                    entry["last_fixity"] = next_fixity(entry.get("last_fixity"), report.outcome,
+                                                       report.fast, at)
             touched[report.record_id] = record
             tx.log(_fix_event(report))
         for record in touched.values():
             tx.update(record, bookkeeping=True)
 
 
-def run_checks(arc: Archive, tasks: list[BagTask], report: VerifyReport, *, jobs: int | None = None,
+def _record(arc: Archive, reports: list[BagReport], report: VerifyReport) -> None:
+    """Record a batch unless the catalogue cannot be written; then checking goes on, read-only,
+    and the report says the results were not recorded (a read-only mount, a full disk, a lock)."""
+    if report.unrecorded or not reports:
+        return
+    try:
+        record_checks(arc, reports)
+    except (StoreError, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        report.unrecorded = f"the results could not be recorded in the catalogue ({reason})"
+
+
+def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: int | None = None,
                progress: Progress | None = None, cancel: Cancel = None) -> VerifyReport:
-    """Check ``tasks``, recording each batch as it completes; stops between bags when cancelled."""
+    """Check ``tasks`` (bags, then working copies), recording each batch of bag results as it
+    completes; stops between tasks when cancelled. Progress counts bags; bytes count both."""
     jobs = jobs or os.cpu_count() or 1
-    report.planned = len(tasks)
+    bag_count = sum(isinstance(t, BagTask) for t in tasks)
+    report.planned = bag_count
     total_bytes = sum(_expected_bytes(t) for t in tasks)
     done_bytes = 0
     started = time.monotonic()
     if progress:
-        progress(0, len(tasks), 0, total_bytes)
+        progress(0, bag_count, 0, total_bytes)
     pending: list[BagReport] = []
     results, stop = _results(tasks, jobs)
     try:
-        for task, bag in zip(tasks, results, strict=False):
-            report.bags.append(bag)
-            pending.append(bag)
+        for done, (task, result) in enumerate(zip(tasks, results, strict=False), 1):
+            if isinstance(result, SourceReport):
+                report.sources.append(result)
+            else:
+                report.bags.append(result)
+                pending.append(result)
             done_bytes += _expected_bytes(task)
             if len(pending) >= RECORD_BATCH:
-                record_checks(arc, pending)
+                _record(arc, pending, report)
                 pending = []
             if progress:
-                progress(len(report.bags), len(tasks), done_bytes, total_bytes)
+                progress(len(report.bags), bag_count, done_bytes, total_bytes)
             if _cancelled(cancel):
-                report.cancelled = len(report.bags) < len(tasks)
+                report.cancelled = done < len(tasks)
                 break
     finally:
         stop()
-        if pending:
-            record_checks(arc, pending)
+        _record(arc, pending, report)
     report.seconds = time.monotonic() - started
     report.finished_at = now_utc()
     return report
@@ -186,7 +233,8 @@ def verify_archive(arc: Archive, ids: Iterable[str] | None = None, *, fast: bool
     if ids is None:
         records = [arc.store.get(row["id"]) for row in arc.store.summaries()]
         report.orphans = find_orphans(arc, records)
+        report.leftovers = find_leftovers(arc)
     else:
         records = [arc.store.get(i) for i in dict.fromkeys(ids)]
-    return run_checks(arc, tasks_for(arc, records, fast), report, jobs=jobs, progress=progress,
-                      cancel=cancel)
+    tasks: list[Task] = [*tasks_for(arc, records, fast), *source_tasks_for(arc, records, fast)]
+    return run_checks(arc, tasks, report, jobs=jobs, progress=progress, cancel=cancel)

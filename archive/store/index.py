@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from archive.fixity.state import check_mode, full_check_at
 from archive.records import changed_since_bag, serial_of
 from archive.store.shard import FileStamp
 
@@ -47,6 +48,8 @@ def summarize(record: dict) -> dict[str, Any]:
         "changed_since_bag": changed_since_bag(record),
         "fixity_at": fixity["at"] if fixity else "",
         "fixity_outcome": fixity["outcome"] if fixity else "",
+        "fixity_mode": check_mode(fixity),
+        "fixity_full_at": full_check_at(fixity),
         "sha256": (record.get("source") or {}).get("sha256", ""),
         "revision": record["revision"],
         "serial": serial_of(record),

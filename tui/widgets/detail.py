@@ -17,6 +17,7 @@ from textual.widgets import Select, Static, TabbedContent, TabPane
 
 from archive import schema
 from archive.errors import ArchiveError
+from archive.fixity.state import full_check_at
 from tui import library
 from tui.formatting import FIXITY_MARKS, creator_name, human_size
 
@@ -85,7 +86,11 @@ def bags_table(record: dict) -> Table | Text:
         if fixity:
             mark = FIXITY_MARKS.get(fixity["outcome"], "?")
             style = OUTCOME_STYLES.get(fixity["outcome"], "")
-            check = Text(f"{mark} {fixity['outcome']} {fixity['at'][:10]}", style=style)
+            fast = " fast" if fixity.get("fast") else ""
+            check = Text(f"{mark} {fixity['outcome']}{fast} {fixity['at'][:10]}", style=style)
+            full_at = full_check_at(fixity)
+            if fixity.get("fast"):
+                check.append(f"\nlast full check {full_at[:10] if full_at else 'never'}", style="dim")
         else:
             check = Text("· not checked")
         table.add_row(f"v{bag['version']}", bag["bagged_at"][:10], human_size(bag.get("size")),

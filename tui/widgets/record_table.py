@@ -38,7 +38,7 @@ COLUMNS = (
     Column("Publication", "publication", flex=2),
     Column("Issued", "issued", width=10),
     Column("Status", "status", width=13),
-    Column("Last fixity", "fixity", width=13),
+    Column("Last fixity", "fixity", width=17),  # room for '✓ fast 2026-11-29'
 )
 
 

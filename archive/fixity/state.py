@@ -1,0 +1,52 @@
+"""One rule for a bag's fixity state: only a full check can clear a failure.
+
+A fast check reads no file contents, so it can find a file missing or a size changed but can never
+prove a file intact. If it could overwrite ``last_fixity`` a same-size change found by a full check
+would read as "ok" after the next nightly fast run, and a fast audit would push every bag to the
+back of the full-audit queue. So:
+
+* a full check always sets the state, and ``full_at`` (the due date of the next audit counts from
+  it);
+* a fast check that fails sets the state (it found something real);
+* a fast check that finds nothing replaces a passing state, but a standing failure stays as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FAILURE = "failure"
+
+
+def full_check_at(fixity: dict[str, Any] | None) -> str:
+    """When the bag last had a full check ('' if never); older records lack ``full_at``."""
+    if not fixity:
+        return ""
+    if "full_at" in fixity:
+        return str(fixity["full_at"])
+    return "" if fixity.get("fast") else str(fixity.get("at", ""))
+
+
+def check_mode(fixity: dict[str, Any] | None) -> str:
+    """'fast' or 'full' for the check that set the state, '' when never checked."""
+    if not fixity:
+        return ""
+    return "fast" if fixity.get("fast") else "full"
+
+
+def standing_failure(fixity: dict[str, Any] | None) -> str:
+    """The time of a failure a fast check cannot clear ('' when there is none)."""
+    if fixity and fixity.get("outcome") == FAILURE:
+        return str(fixity.get("at", ""))
+    return ""
+
+
+def next_fixity(previous: dict[str, Any] | None, outcome: str, fast: bool, at: str) -> dict[str, Any]:
+    """The bag's ``last_fixity`` after a check with ``outcome`` (see the module's rule)."""
+    if fast and outcome != FAILURE and standing_failure(previous):
+        return dict(previous or {})
+    state: dict[str, Any] = {"at": at, "outcome": outcome, "fast": fast}
+    full_at = at if not fast else full_check_at(previous)
+    if full_at:
+        state["full_at"] = full_at
+    return state

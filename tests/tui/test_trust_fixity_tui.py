@@ -1,0 +1,56 @@
+"""Issue 9 in the TUI: a fast check shows as fast, and a tampered working copy is not shown as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import TabbedContent
+from tui_helpers import make_app, screen_text, settle
+
+from archive.bagging import bag_records
+from archive.catalog import get_record
+from archive.fixity.verify import verify_archive
+from archive.layout import open_archive
+from tui.widgets.record_table import RecordTable
+
+
+def bagged(root: Path) -> str:
+    arc = open_archive(root)
+    [record_id] = arc.store.ids()
+    bag_records(arc, [record_id])
+    return record_id
+
+
+async def test_a_fast_check_is_marked_fast_and_a_full_one_is_not(seeded_root):
+    bagged(seeded_root)
+    assert verify_archive(open_archive(seeded_root), fast=True, jobs=1).ok
+    app = make_app(seeded_root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        assert app.screen.query_one(RecordTable).rows[0]["fixity_mode"] == "fast"
+        assert "✓ fast 20" in screen_text(app)
+        app.screen.query_one(TabbedContent).active = "tab-bags"
+        await pilot.pause()
+        assert "success fast" in screen_text(app) and "last full check never" in screen_text(app)
+    assert verify_archive(open_archive(seeded_root), jobs=1).ok
+    app = make_app(seeded_root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "✓ 20" in text and "fast" not in text
+
+
+async def test_a_tampered_working_copy_is_refused_in_the_text_tab(seeded_root):
+    record_id = bagged(seeded_root)
+    record = get_record(open_archive(seeded_root), record_id)
+    source = seeded_root / "sources" / record_id / record["source"]["filename"]
+    with open(source, "ab") as handle:
+        handle.write(b"INJECTED PARAGRAPH\n")
+    app = make_app(seeded_root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(TabbedContent).active = "tab-text"
+        await pilot.pause()
+        text = screen_text(app)
+        assert "INJECTED" not in text
+        assert "does not match" in text
