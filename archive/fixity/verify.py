@@ -20,6 +20,7 @@ from archive.events import make_event
 from archive.fixity.crosscheck import BagTask, check_archive_bag
 from archive.fixity.report import BagReport, VerifyReport
 from archive.layout import Archive
+from archive.processes import die_with_parent
 from archive.store.catalog_store import now_utc
 
 Progress = Callable[[int, int, int, int], None]
@@ -40,11 +41,11 @@ def _cancelled(cancel: Cancel) -> bool:
     return bool(cancel())
 
 
-def _source_payload(record: dict) -> str:
-    from archive.bagging import payload_name
+def _source_payload(record: dict, bag: str) -> str:
+    from archive.bagging.paths import source_payload
 
     source = record.get("source") or {}
-    return f"data/source/{payload_name(source['filename'])}" if source.get("filename") else ""
+    return source_payload(bag, source["filename"]) if source.get("filename") else ""
 
 
 def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
@@ -59,7 +60,7 @@ def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
             tasks.append(BagTask(root=root, rel=entry["path"], record_id=record["id"],
                                  version=entry["version"], fast=fast, expect=dict(entry),
                                  source=dict(record.get("source") or {}),
-                                 source_payload=_source_payload(record)))
+                                 source_payload=_source_payload(record, os.path.join(root, entry["path"]))))
     return tasks
 
 
@@ -94,7 +95,7 @@ def _results(tasks: list[BagTask], jobs: int) -> tuple[Iterator[BagReport], Call
         return (check_archive_bag(t) for t in tasks), lambda: None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["archive.fixity.crosscheck"])
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent)
     chunk = max(1, min(64, len(tasks) // (jobs * 16)))
 
     def stop() -> None:
