@@ -280,12 +280,12 @@ def _prepare_bagit() -> None:
     bagit.generate_manifest_lines = _manifest_lines
 
 
-def worker_init(parent: int | None = None) -> None:
-    """Process-pool initializer: end with the process that started the pool (see
+def worker_init(owner: int | None = None) -> None:
+    """Process-pool initializer: end with ``owner``, the process that made the pool (see
     ``archive.processes``), then import and prepare everything a bag needs once per worker."""
     from archive.processes import die_with_parent
 
-    die_with_parent(parent)
+    die_with_parent(owner)
     _prepare_bagit()
     import archive.citation  # noqa: F401 - imported once per worker, not per bag
 

@@ -124,9 +124,8 @@ def worker_pool(count: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context(method)
         if method == "forkserver":
             context.set_forkserver_preload(["bagit", "archive.bagging.build", "archive.citation"])
-        parent = os.getpid() if method == "fork" else None  # forkserver workers: the server's
         _pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=worker_init,
-                                    initargs=(parent,))
+                                    initargs=(os.getpid(),))
         _pool_key = key
         return _pool
 

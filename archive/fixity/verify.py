@@ -95,7 +95,8 @@ def _results(tasks: list[BagTask], jobs: int) -> tuple[Iterator[BagReport], Call
         return (check_archive_bag(t) for t in tasks), lambda: None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["archive.fixity.crosscheck"])
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent,
+                               initargs=(os.getpid(),))
     chunk = max(1, min(64, len(tasks) // (jobs * 16)))
 
     def stop() -> None:
