@@ -121,5 +121,6 @@ def test_a_deposit_without_contact_settings_says_how_to_fix_it(tmp_path, cli):
     result = cli("--root", root, "deposit", "--all", "--to", tmp_path / "out")
     assert result.code == 1
     assert "Contact-Name is required" in result.err
-    assert "set organization, contact_name and contact_email there before bagging" in result.err
+    assert "set organization, contact_name and contact_email in archive.toml, then " \
+        "`archive bag --rebag" in result.err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

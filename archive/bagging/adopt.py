@@ -2,9 +2,12 @@
 
 A bag is renamed into ``bags/<id>/v<N>`` before the catalogue transaction that records it, so a
 kill between the two leaves a complete bag no record claims: ``verify`` would call it an orphan
-forever and the next run would write v<N+1> beside it. The next run instead adopts it, when it is
-valid and its record.json describes the record as it is now; anything else is left for ``verify``
-to report.
+forever and the next run would write v<N+1> beside it. The next run instead adopts it, but only
+when it can prove the bag is exactly what this archive would have written for the record as it is
+now (``proof_problems``): record.json describes the current record, the payload is the archive's
+files and no others, the source's digests are the catalogued ones and the extracted text's are
+those of the copy in sources/, and the bag is valid. Anything else, a bag planted by hand
+included, is left for ``verify`` to report as an orphan.
 """
 
 from __future__ import annotations
@@ -15,9 +18,14 @@ import time
 import orjson
 
 from archive.bagging import baginfo
+from archive.bagging.build import METADATA_FILES, source_files
+from archive.bagging.paths import payload_name
 from archive.events import make_event
+from archive.hashing import hash_file
 from archive.layout import Archive
 from archive.records import metadata_fingerprint
+
+DIGESTS = ("sha256", "sha512")
 
 
 def versions_on_disk(arc: Archive, record_id: str) -> list[int]:
@@ -34,11 +42,59 @@ def unrecorded_versions(arc: Archive, record: dict) -> list[int]:
     return sorted(v for v in versions_on_disk(arc, record["id"]) if v > newest)
 
 
-def adoptable_entry(arc: Archive, record: dict, version: int) -> dict | None:
-    """The ``bags[]`` entry for an unrecorded bag that matches the record, else None."""
+def expected_digests(arc: Archive, record: dict) -> dict[str, dict[str, str]]:
+    """Payload path -> digests for the source files this archive puts in a bag of ``record``:
+    the catalogued digests of the source, and those of the extracted text as sources/ holds it."""
+    source = record["source"]
+    expected = {f"data/source/{payload_name(source['filename'])}":
+                {a: source[a] for a in DIGESTS if source.get(a)}}
+    for name in source_files(record)[1:]:
+        digests, _ = hash_file(arc.source_dir(record["id"]) / name, DIGESTS)
+        expected[f"data/source/{payload_name(name)}"] = digests
+    return expected
+
+
+def proof_problems(arc: Archive, record: dict, bag) -> list[str]:
+    """Why the bag at ``bag`` is not provably the one this archive would write for ``record``
+    now (empty when it is). Reads the bag whole; nothing is changed."""
     from archive.fixity import validate_bag
 
+    try:
+        bagged = orjson.loads((bag / "data" / "metadata" / "record.json").read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return ["data/metadata/record.json cannot be read"]
+    if not isinstance(bagged, dict) or metadata_fingerprint(bagged) != metadata_fingerprint(record):
+        return ["data/metadata/record.json does not describe the record as it is now"]
+    revision = bagged.get("revision")
+    if not isinstance(revision, int) or isinstance(revision, bool) or not 0 < revision <= record["revision"]:
+        return ["data/metadata/record.json holds a revision the catalogue never had"]
+    if not record.get("source"):
+        return ["the record has no source file"]
+    try:
+        expected = expected_digests(arc, record)
+    except OSError as exc:
+        return [f"the working copy in sources/ cannot be read ({exc.strerror or exc})"]
+    checked = validate_bag(bag)
+    if not checked.valid:
+        return [p.line() for p in checked.errors()]
+    wanted = set(expected) | {f"data/metadata/{name}" for name in METADATA_FILES}
+    found = set(checked.digests)
+    problems = [f"{path}: not a file this archive puts in a bag" for path in sorted(found - wanted)]
+    problems += [f"{path}: missing" for path in sorted(wanted - found)]
+    for path, digests in sorted(expected.items()):
+        listed = checked.digests.get(path, {})
+        problems += [f"{path}: its {a} differs from the catalogued file's" for a, digest in
+                     sorted(digests.items()) if a in listed and listed[a] != digest]
+        if path in listed and not set(digests) & set(listed):
+            problems.append(f"{path}: no digest the catalogue can compare")
+    return problems
+
+
+def adoptable_entry(arc: Archive, record: dict, version: int) -> dict | None:
+    """The ``bags[]`` entry for an unrecorded bag proven to be this archive's, else None."""
     bag = arc.bag_dir(record["id"], version)
+    if proof_problems(arc, record, bag):
+        return None
     try:
         bagged = orjson.loads((bag / "data" / "metadata" / "record.json").read_bytes())
         info = dict(baginfo.parse((bag / "bag-info.txt").read_text(encoding="utf-8")))
@@ -46,14 +102,12 @@ def adoptable_entry(arc: Archive, record: dict, version: int) -> dict | None:
     except (OSError, ValueError, orjson.JSONDecodeError):
         return None
     fingerprint = metadata_fingerprint(bagged)
-    if fingerprint != metadata_fingerprint(record) or not validate_bag(bag).valid:
-        return None
     stamp = (bag / "bag-info.txt").stat().st_mtime
     return {
         "version": version,
         "path": f"bags/{record['id']}/v{version}",
         "bagged_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp)),
-        "record_revision": bagged.get("revision", record["revision"]),
+        "record_revision": bagged["revision"],
         "metadata_sha256": fingerprint,
         "payload_oxum": info.get("Payload-Oxum", "0.0"),
         "size": sum(p.stat().st_size for p in bag.rglob("*") if p.is_file()),
@@ -83,7 +137,8 @@ def adopt_interrupted(arc: Archive, ids: list[str]) -> list[str]:
             tx.log(make_event(
                 "ipc", record_id, bag_version=entry["version"],
                 detail=f"bag v{entry['version']} adopted: written whole by a run that was stopped "
-                       "before recording it, and valid for the record as it is",
+                       "before recording it; valid, and its record.json, source and extracted text "
+                       "are the catalogue's",
                 outcome_detail={"payload_oxum": entry["payload_oxum"], "size": entry["size"]},
             ))
     return [record_id for record_id, _ in found]

@@ -24,7 +24,6 @@ import orjson
 from archive import __version__
 from archive.bagging import baginfo
 from archive.bagging.paths import decode_path, encode_path, payload_name
-from archive.store.atomic import fsync_path
 from archive.store.catalog_store import now_utc
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
@@ -122,6 +121,10 @@ def bag_labels(job: BagJob, bagged_at: str, citation: str) -> list[tuple[str, ob
     return labels
 
 
+METADATA_FILES = ("record.json", "citation.json", "citation.bib", "citation.ris")
+"""What ``metadata_files`` writes under data/metadata/, in every bag."""
+
+
 def metadata_files(job: BagJob) -> dict[str, bytes]:
     """data/metadata/: the record and its citation in CSL-JSON, BibTeX and RIS."""
     from archive.citation import to_bibtex, to_csl_json, to_ris
@@ -192,6 +195,19 @@ def resolve_links(folder: Path) -> None:
             resolve_links(path)
 
 
+def _sync_and_close(fd: int) -> None:
+    """Flush a staged file through the descriptor it was opened with, wherever it has moved to.
+
+    Only a head start: the batch's syncfs (``staging.flush_filesystem``) makes the bag durable
+    before it is moved in, so a failure here is left for that call rather than printed."""
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 EARLY_SYNC = 8 << 20
 """Copies at least this large are flushed to disk on a thread while make_bag hashes them."""
 
@@ -201,7 +217,9 @@ def stage_payload(job: BagJob, folder: Path) -> list[threading.Thread]:
 
     For a durable bag, a large copy starts going to disk at once, on a thread, while make_bag
     reads it back from the page cache to hash it; the caller joins the returned threads. The
-    parent's one syncfs per batch then finds little left to write.
+    parent's one syncfs per batch then finds little left to write. The thread is handed a file
+    descriptor opened here, before it starts: make_bag moves the file into data/ at once, and a
+    thread that opened it by name could find it gone (``FileNotFoundError`` on stderr).
     """
     record = job.record
     source_dir = Path(job.source_dir)
@@ -210,8 +228,13 @@ def stage_payload(job: BagJob, folder: Path) -> list[threading.Thread]:
     for name in source_files(record):
         copy = folder / "source" / payload_name(name)
         if kernel_copy(source_dir / name, copy) >= EARLY_SYNC and job.durable:
-            thread = threading.Thread(target=fsync_path, args=(copy,), name="bag-sync", daemon=True)
-            thread.start()
+            fd = os.open(copy, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            thread = threading.Thread(target=_sync_and_close, args=(fd,), name="bag-sync", daemon=True)
+            try:
+                thread.start()
+            except BaseException:
+                os.close(fd)
+                raise
             syncing.append(thread)
     (folder / "metadata").mkdir()
     for name, content in metadata_files(job).items():
@@ -257,8 +280,12 @@ def _prepare_bagit() -> None:
     bagit.generate_manifest_lines = _manifest_lines
 
 
-def worker_init() -> None:
-    """Process-pool initializer: import and prepare everything a bag needs once per worker."""
+def worker_init(owner: int | None = None) -> None:
+    """Process-pool initializer: end with ``owner``, the process that made the pool (see
+    ``archive.processes``), then import and prepare everything a bag needs once per worker."""
+    from archive.processes import die_with_parent
+
+    die_with_parent(owner)
     _prepare_bagit()
     import archive.citation  # noqa: F401 - imported once per worker, not per bag
 

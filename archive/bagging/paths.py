@@ -11,9 +11,12 @@ as received stays in record.json. ``build.conform`` refuses a manifest that stil
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from archive.sources import safe_filename
+from archive.untrusted import safe_basename
 
 PERCENT_STAND_IN = "\uff05"  # ％, FULLWIDTH PERCENT SIGN
 _DECODE_RE = re.compile(r"%(25|0[dD]|0[aA])")
@@ -21,8 +24,32 @@ _DECODED = {"25": "%", "0D": "\r", "0d": "\r", "0A": "\n", "0a": "\n"}
 
 
 def payload_name(filename: str) -> str:
-    """The name a user-supplied file gets inside a bag: safe, readable, and free of ``%``."""
+    """The name a user-supplied file gets inside a bag: safe, readable, and free of ``%``.
+
+    ``untrusted.safe_basename`` drops what would break a manifest line or mislead a reader: a line
+    or paragraph separator (U+2028, U+2029) or NEL (U+0085) would split the line in two, and no
+    bag could be written for such a name.
+    """
+    return safe_basename(filename, fallback="source.txt").replace("%", PERCENT_STAND_IN)
+
+
+def legacy_payload_name(filename: str) -> str:
+    """The name bags made before ``payload_name`` used ``safe_basename`` gave a file: the same for
+    almost every name, but a leading dash or an invisible format character was kept."""
     return safe_filename(filename).replace("%", PERCENT_STAND_IN)
+
+
+def source_payload(bag: Path | str, filename: str) -> str:
+    """The bag-relative path (``data/source/<name>``) under which ``bag`` holds the source file
+    catalogued as ``filename``: its payload name, or in a bag made before that rule, its old
+    name when only that one is there. A bag is never rewritten, so both must keep verifying."""
+    name = payload_name(filename)
+    legacy = legacy_payload_name(filename)
+    if legacy != name:
+        folder = os.path.join(bag, "data", "source")
+        if not os.path.lexists(os.path.join(folder, name)) and os.path.lexists(os.path.join(folder, legacy)):
+            name = legacy
+    return f"data/source/{name}"
 
 
 def encode_path(path: str) -> str:

@@ -58,8 +58,12 @@ def next_version(arc: Archive, record: dict) -> int:
 
 
 def plan(arc: Archive, ids: Iterable[str], work: Path,
-         durable: bool = True) -> tuple[list[BagJob], list[BagResult]]:
-    """Jobs for records that need a bag, and results for those that do not."""
+         durable: bool = True, rebag: bool = False) -> tuple[list[BagJob], list[BagResult]]:
+    """Jobs for records that need a bag, and results for those that do not.
+
+    ``rebag`` makes a job for every record that is not deaccessioned, changed or not: a new
+    version with the bag-info of the settings as they are now (an organisation set after the
+    first bags were made)."""
     jobs: list[BagJob] = []
     done: list[BagResult] = []
     settings = arc.settings
@@ -68,7 +72,7 @@ def plan(arc: Archive, ids: Iterable[str], work: Path,
         if record["status"] == "deaccessioned":
             done.append(BagResult(record_id, "skipped", message=f"{record_id}: deaccessioned; not bagged"))
             continue
-        if record.get("bags") and not changed_since_bag(record):
+        if record.get("bags") and not changed_since_bag(record) and not rebag:
             last = record["bags"][-1]["version"]
             done.append(BagResult(record_id, "unchanged", last, arc.bag_dir(record_id, last),
                                   f"{record_id}: unchanged since bag v{last}"))
@@ -104,7 +108,8 @@ def worker_pool(count: int) -> ProcessPoolExecutor:
 
     Workers are forked when this process runs no other thread (cheapest); otherwise (a TUI's
     threads may hold locks a fork would copy) they start from a fork server with bagit and the
-    citation code preloaded.
+    citation code preloaded. Either way every worker ends when this process does
+    (``archive.processes.die_with_parent``), so a killed run leaves no process behind.
     """
     global _pool, _pool_key
     single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
@@ -119,7 +124,8 @@ def worker_pool(count: int) -> ProcessPoolExecutor:
         context = multiprocessing.get_context(method)
         if method == "forkserver":
             context.set_forkserver_preload(["bagit", "archive.bagging.build", "archive.citation"])
-        _pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=worker_init)
+        _pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=worker_init,
+                                    initargs=(os.getpid(),))
         _pool_key = key
         return _pool
 
@@ -168,22 +174,24 @@ def bag_entry(outcome: BagOutcome, record: dict) -> dict:
     }
 
 
-def _events(outcome: BagOutcome) -> list[dict]:
+def _events(outcome: BagOutcome, rebag: bool = False) -> list[dict]:
     summary = outcome.summary
     rid, version = outcome.record_id, outcome.version
+    why = " (rebag: a new version with the current bag-info)" if rebag else ""
     return [
         make_event("mes", rid, detail=f"payload digests of bag v{version}",
                    outcome_detail={"payload": {f"data/{p}": d for p, d in summary.digests.items()},
                                    "tagmanifest": summary.tagmanifest},
                    bag_version=version),
-        make_event("ipc", rid, detail=f"bag v{version} written to bags/{rid}/v{version}",
+        make_event("ipc", rid, detail=f"bag v{version} written to bags/{rid}/v{version}{why}",
                    outcome_detail={"payload_oxum": summary.payload_oxum, "size": summary.size,
                                    "bagit_version": "1.0"},
                    bag_version=version),
     ]
 
 
-def _commit(arc: Archive, batch: list[tuple[BagOutcome, dict]], work: Path, durable: bool) -> list[BagResult]:
+def _commit(arc: Archive, batch: list[tuple[BagOutcome, dict]], work: Path, durable: bool,
+            rebag: bool = False) -> list[BagResult]:
     """Move a batch of staged bags into place and record them; undo the moves if recording fails."""
     results: list[BagResult] = []
     good = [(o, r) for o, r in batch if not o.error]
@@ -209,7 +217,7 @@ def _commit(arc: Archive, batch: list[tuple[BagOutcome, dict]], work: Path, dura
                 if current["status"] != "deaccessioned":
                     current["status"] = "bagged"
                 tx.update(current, bookkeeping=True)
-                for event in _events(outcome):
+                for event in _events(outcome, rebag):
                     tx.log(event)
     except BaseException:
         for staged, final in moved:
@@ -254,6 +262,7 @@ def bag_records(
     workers: int | None = None,
     durable: bool = True,
     cancel: Cancel | None = None,
+    rebag: bool = False,
 ) -> list[BagResult]:
     """Bag each record that has no bag yet or changed since its newest one; results in id order.
 
@@ -263,6 +272,8 @@ def bag_records(
     ``durable`` syncs the file system before and after the renames (once per batch).
     ``cancel`` is polled between batches: bags already made are moved in and recorded, the rest
     are not started, so a cancelled run leaves only whole, recorded bags.
+    ``rebag`` writes a new version of every record named even when it is unchanged, with the
+    current bag-info (see ``plan``); its ``ipc`` event says so.
     """
     ids = list(ids)
     if not ids:
@@ -270,7 +281,7 @@ def bag_records(
     try:
         with _bagging_lock(arc), work_folder(arc.staging_dir, "bag") as work:
             adopted = set(adopt_interrupted(arc, ids))
-            jobs, results = plan(arc, ids, work, durable)
+            jobs, results = plan(arc, ids, work, durable, rebag)
             for result in results:
                 if result.record_id in adopted:
                     result.message = (f"{result.record_id}: bag v{result.version} adopted (written "
@@ -281,7 +292,8 @@ def bag_records(
                 progress(done, total)
             records = {job.record["id"]: job.record for job in jobs}
             for outcomes in _slices(jobs, workers, cancel):
-                results += _commit(arc, [(o, records[o.record_id]) for o in outcomes], work, durable)
+                results += _commit(arc, [(o, records[o.record_id]) for o in outcomes], work, durable,
+                                   rebag)
                 done += len(outcomes)
                 if progress:
                     progress(done, total)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from archive.cli.common import (
@@ -25,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_root(p)
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--all", action="store_true", help="every record (deaccessioned ones are skipped)")
+    p.add_argument("--rebag", action="store_true",
+                   help="write a new version even when the record is unchanged, with the current "
+                        "bag-info (e.g. after setting organization or contact in archive.toml)")
     add_json(p)
     p.set_defaults(handler=cmd_bag)
 
@@ -82,7 +86,7 @@ def cmd_bag(args: argparse.Namespace) -> int:
     arc = open_from(args)
     ids = selected_ids(arc, args)
     with progress_bar("bagging", len(ids), "records") as update:
-        results = bag_records(arc, ids, progress=update)
+        results = bag_records(arc, ids, progress=update, rebag=args.rebag)
     failed = [r for r in results if r.outcome == "failed"]
     if args.json:
         print_json([{"id": r.record_id, "outcome": r.outcome, "version": r.version,
@@ -112,6 +116,8 @@ def cmd_deposit(args: argparse.Namespace) -> int:
     with progress_bar("depositing", len(ids), "bags") as update:
         report = deposit_records(arc, ids, fmt=args.fmt, to=args.to, profile=args.profile,
                                  progress=update)
+    for _, message in report.warnings:  # also in --json, under "warnings"
+        warn(one_line(message))
     if args.json:
         print_json(report.to_dict())
     else:
@@ -124,6 +130,11 @@ def cmd_deposit(args: argparse.Namespace) -> int:
     if report.refused:
         raise CommandFailed
     return 0
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr, beside the ``archive: error:`` lines of ``fail``."""
+    print(f"archive: warning: {message}", file=sys.stderr)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

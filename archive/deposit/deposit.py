@@ -1,7 +1,12 @@
 """Deposit: check each record's newest bag (fixity, then the BagIt profile), serialise it, log it.
 
-A bag that is damaged or breaks a profile rule is refused with every reason, and nothing is
-written for it; the others go ahead, so one bad record does not hold back a whole transfer.
+The fixity check is the one ``archive verify`` runs on a bag (``fixity.verify.tasks_for`` and
+``check_archive_bag``): RFC 8493 in full and then the catalogue's pins, so a bag that was
+rewritten into another valid bag is refused too. A bag that is damaged or breaks a profile rule
+is refused with every reason, and nothing is written for it, not even an event; the others go
+ahead, so one bad record does not hold back a whole transfer. The destination may not lie in the
+archive's own folders (``outputs.check_output_path``). A record edited after its newest bag is
+deposited as bagged, with a warning that says how to bag the change.
 """
 
 from __future__ import annotations
@@ -12,10 +17,15 @@ from pathlib import Path
 
 from archive.deposit.profile import load_profile
 from archive.deposit.serialize import SUFFIXES, serialise
-from archive.deposit.verify import verify_bag
 from archive.errors import ArchiveError
 from archive.events import make_event
 from archive.layout import Archive
+from archive.outputs import check_output_path
+from archive.records import changed_since_bag
+
+SETTING_OF_LABEL = {"Source-Organization": "organization", "Contact-Name": "contact_name",
+                    "Contact-Email": "contact_email"}
+"""bag-info labels that a bag takes from archive.toml when it is made, and the setting for each."""
 
 Progress = Callable[[int, int], None]
 
@@ -35,11 +45,27 @@ class DepositReport:
     written: list[Deposited] = field(default_factory=list)
     refused: list[tuple[str, list[str]]] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    """(record id, message): deposited, but something the archivist should know."""
 
     def to_dict(self) -> dict:
         return {"written": [asdict(w) for w in self.written],
                 "refused": [{"id": i, "reasons": r} for i, r in self.refused],
-                "cancelled": self.cancelled}
+                "cancelled": self.cancelled,
+                "warnings": [{"id": i, "message": m} for i, m in self.warnings]}
+
+
+def fixity_reasons(arc: Archive, record: dict, version: int) -> list[str]:
+    """Every error ``archive verify`` would report for bag ``version`` of ``record``, one line
+    each naming the file; nothing is recorded (a deposit check writes no fix event)."""
+    from archive.fixity.crosscheck import check_archive_bag
+    from archive.fixity.verify import tasks_for
+
+    reasons: list[str] = []
+    for task in tasks_for(arc, [record], fast=False, versions={record["id"]: {version}}):
+        report = check_archive_bag(task)
+        reasons += [f"fixity: {p.line()}" for p in report.problems if p.severity == "error"]
+    return reasons
 
 
 def _reasons_against(arc: Archive, record: dict, profile: dict, fmt: str) -> tuple[list[str], Path | None]:
@@ -51,17 +77,40 @@ def _reasons_against(arc: Archive, record: dict, profile: dict, fmt: str) -> tup
     if not bags:
         return [f"has no bag yet; run: archive bag {record['id']}"], None
     bag = arc.root / bags[-1]["path"]
-    reasons = verify_bag(bag, with_bagit=False)
-    reasons += [f"profile: {rule}{_hint(rule)}" for rule in check_profile(bag, profile, fmt)]
-    return reasons, bag
+    reasons = fixity_reasons(arc, record, bags[-1]["version"])
+    if reasons:
+        return reasons, bag  # a damaged bag: its profile findings would only repeat the damage
+    rules = check_profile(bag, profile, fmt)
+    reasons += [f"profile: {rule}" for rule in rules]
+    hint = settings_hint(arc, record["id"], rules)
+    return reasons + ([hint] if hint else []), bag
 
 
-def _hint(rule: str) -> str:
-    """What to do about the rules an archive's own settings decide."""
-    if "Contact-Name" in rule or "Contact-Email" in rule or "Source-Organization" in rule:
-        return (" (bags take these from archive.toml when they are made: set organization, "
-                "contact_name and contact_email there before bagging)")
-    return ""
+def settings_hint(arc: Archive, record_id: str, rules: list[str]) -> str:
+    """How to meet the unmet rules that archive.toml decides (organisation and contact): a bag
+    takes them from the settings when it is made and never changes, so the fix is the setting
+    and then a new version of the bag (``archive bag --rebag``)."""
+    missing = [label for label in SETTING_OF_LABEL if any(f"Bag-Info: {label} " in r for r in rules)]
+    if not missing:
+        return ""
+    unset = [SETTING_OF_LABEL[label] for label in missing
+             if not str(getattr(arc.settings, SETTING_OF_LABEL[label], "") or "").strip()]
+    labels = ", ".join(missing)
+    if unset:
+        names = ", ".join(unset[:-1]) + (" and " if len(unset) > 1 else "") + unset[-1]
+        return (f"the bag lacks {labels}: set {names} in archive.toml, then "
+                f"`archive bag --rebag {record_id}` to write a new version that carries them")
+    return (f"the bag lacks {labels}, which archive.toml now sets: run "
+            f"`archive bag --rebag {record_id}` to write a new version that carries them")
+
+
+def changed_warning(record: dict) -> str:
+    """The warning for a record edited after its newest bag, or empty."""
+    if not changed_since_bag(record):
+        return ""
+    version = record["bags"][-1]["version"]
+    return (f"{record['id']}: changed since bag v{version}; the deposit holds bag v{version} without "
+            f"the later changes: run `archive bag {record['id']}` to preserve them, then deposit again")
 
 
 def deposit_records(
@@ -82,12 +131,8 @@ def deposit_records(
     """
     if fmt not in SUFFIXES:
         raise ArchiveError(f"unknown format {fmt!r}; choose tar, tar.gz or zip")
+    to = check_output_path(arc.root, Path(to), what="deposit")
     rules = load_profile(profile)
-    to = Path(to)
-    try:
-        to.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ArchiveError(f"cannot create {to}: {exc.strerror or exc}") from None
     report = DepositReport()
     ids = list(dict.fromkeys(ids))
     events: list[tuple[str, dict]] = []
@@ -101,7 +146,11 @@ def deposit_records(
             report.refused.append((record_id, reasons))
             continue
         version = record["bags"][-1]["version"]
+        warning = changed_warning(record)
+        if warning:
+            report.warnings.append((record_id, warning))
         try:
+            to.mkdir(parents=True, exist_ok=True)  # only once a bag has passed: a refusal writes nothing
             path, digest = serialise(bag, f"{record_id}_v{version}", fmt, to)
         except OSError as exc:
             report.refused.append((record_id, [f"cannot write into {to}: {exc.strerror or exc}"]))

@@ -24,6 +24,7 @@ from archive.fixity.report import BagReport, SourceReport, VerifyReport
 from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.workingcopy import SourceTask, source_task
 from archive.layout import Archive
+from archive.processes import die_with_parent
 from archive.store.catalog_store import now_utc
 
 Task = BagTask | SourceTask
@@ -46,11 +47,11 @@ def _cancelled(cancel: Cancel) -> bool:
     return bool(cancel())
 
 
-def _source_payload(record: dict) -> str:
-    from archive.bagging import payload_name
+def _source_payload(record: dict, bag: str) -> str:
+    from archive.bagging.paths import source_payload
 
     source = record.get("source") or {}
-    return f"data/source/{payload_name(source['filename'])}" if source.get("filename") else ""
+    return source_payload(bag, source["filename"]) if source.get("filename") else ""
 
 
 def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
@@ -65,7 +66,7 @@ def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
             tasks.append(BagTask(root=root, rel=entry["path"], record_id=record["id"],
                                  version=entry["version"], fast=fast, expect=dict(entry),
                                  source=dict(record.get("source") or {}),
-                                 source_payload=_source_payload(record),
+                                 source_payload=_source_payload(record, os.path.join(root, entry["path"])),
                                  standing=standing_failure(entry.get("last_fixity")) if fast else ""))
     return tasks
 
@@ -122,7 +123,8 @@ def _results(tasks: list[Task], jobs: int) -> tuple[Iterator[BagReport | SourceR
         return (check_task(t) for t in tasks), lambda: None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["archive.fixity.crosscheck"])
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent,
+                               initargs=(os.getpid(),))
     chunk = max(1, min(64, len(tasks) // (jobs * 16)))
 
     def stop() -> None:

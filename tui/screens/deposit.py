@@ -24,12 +24,15 @@ FORMATS = ("tar", "tar.gz", "zip")
 
 
 def outcome_text(report: Any) -> Text:
-    """What was written (with its sha256) and what was refused (with every reason)."""
+    """What was written (with its sha256), what to know about it (a record changed after its
+    bag), and what was refused (with every reason)."""
     data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
     text = Text()
     for written in data.get("written", []):
         text.append(f"✓ {written['record_id']} v{written['version']} → {written['path']}\n", style="green")
         text.append(f"  sha256 {written['sha256']}\n")
+    for warning in data.get("warnings", []):
+        text.append(f"! {warning['message']}\n", style="yellow")
     for refused in data.get("refused", []):
         text.append(f"✗ {refused['id']} not deposited\n", style="bold red")
         for reason in refused["reasons"]:
