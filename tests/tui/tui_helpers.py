@@ -59,16 +59,19 @@ async def settle(pilot, app: ArchiveApp, timeout: float = HANG) -> None:
     await app.workers.wait_for_complete()
 
 
-async def wait_for_screen(pilot, kind: type, what: str | None = None):
-    """Wait until a screen of ``kind`` is on top, mounted, and holds the focus if it takes any:
-    only then do keys pressed next reach it. Returns the screen."""
+async def wait_for_screen(pilot, kind: type, what: str | None = None, *, focused: bool = True):
+    """Wait until a screen of ``kind`` is on top and mounted and, with ``focused``, holds the
+    focus if it takes any: only then do keys pressed next reach its widgets. Returns the screen.
+    (A screen shown again after a dialog may keep no focus: pass ``focused=False`` for it.)"""
     app = pilot.app
 
     def ready() -> bool:
         screen = app.screen
         if not isinstance(screen, kind) or not screen.is_mounted:
             return False
-        return (app.focused is not None and app.focused.screen is screen) or not screen.focus_chain
+        if not focused or not screen.focus_chain:
+            return True
+        return app.focused is not None and app.focused.screen is screen
 
     await wait_until(ready, pilot, what or f"the {kind.__name__} to be up")
     return app.screen
@@ -79,3 +82,27 @@ async def wait_for_text(pilot, text: str, *, shown: bool = True) -> None:
     app = pilot.app
     await wait_until(lambda: (text in screen_text(app)) is shown, pilot,
                      f"{text!r} to be {'shown' if shown else 'gone'}")
+
+
+async def focus(pilot, widget) -> None:
+    """Give ``widget`` the focus and wait until it has it: focus moves through the message queue,
+    and a rebuild (a list adding an entry) may move it again, so ask until it stays."""
+    app = pilot.app
+
+    def has_focus() -> bool:
+        if app.focused is not widget:
+            widget.focus()
+            return False
+        return True
+
+    await wait_until(has_focus, pilot, f"focus on {widget!r}")
+
+
+async def wait_for_notice(pilot, text: str) -> None:
+    """Wait until the app has raised a notification (a toast) containing ``text``.
+
+    Read from the app's notification list: headless runs do not paint toasts into the screen.
+    """
+    app = pilot.app
+    await wait_until(lambda: any(text in n.message for n in app._notifications), pilot,
+                     f"a notification saying {text!r}")
