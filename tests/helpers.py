@@ -7,6 +7,7 @@ Kept out of conftest.py because two conftest modules (tests/ and tests/tui/) wou
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,18 @@ def snapshot_tree(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name != ".lock"
     }
+
+
+SEED_ENV = "ARCHIVE_TEST_SEED"
+
+
+def replay_seed(what: str) -> int:
+    """The seed of a test's random choices: ``$ARCHIVE_TEST_SEED`` if set, else a fresh one.
+
+    Printed (pytest shows it with a failure) and meant for every assertion message, so any
+    failing run can be replayed exactly with ``ARCHIVE_TEST_SEED=<seed> pytest ...``.
+    """
+    text = os.environ.get(SEED_ENV, "").strip()
+    seed = int(text) if text else random.SystemRandom().randrange(1 << 32)
+    print(f"{what}: {SEED_ENV}={seed} (set it to replay this run)")
+    return seed

@@ -6,13 +6,14 @@ import threading
 import time
 from pathlib import Path
 
-from textual.widgets import Input, Select
-from tui_helpers import make_app, screen_text, settle
+from textual.widgets import Input, Select, Static
+from tui_helpers import HANG, focus, make_app, screen_text, settle, wait_for_screen, wait_for_text, wait_until
 
 from archive.bagging import bag_records
 from archive.catalog import NewArticle, add_article, get_record
 from archive.layout import open_archive
 from tui import library
+from tui.screens.deposit import DepositScreen
 from tui.screens.export import ExportScreen
 from tui.screens.main import MainScreen
 from tui.screens.verify_results import SavePathScreen, VerifyResultsScreen
@@ -42,10 +43,11 @@ async def test_bag_the_selected_record(seeded_root):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("b")
+        table = app.screen.query_one(RecordTable)
+        await wait_until(lambda: table.rows[0]["status"] == "bagged", pilot, "the record to be bagged")
         await settle(pilot, app)
-        row = app.screen.query_one(RecordTable).rows[0]
-        assert row["bag_version"] == 1 and row["status"] == "bagged"
-        assert "· not checked" in screen_text(app)
+        assert table.rows[0]["bag_version"] == 1
+        await wait_for_text(pilot, "· not checked")
     assert get_record(open_archive(seeded_root), record_id)["bags"][0]["version"] == 1
 
 
@@ -56,24 +58,23 @@ async def test_verify_names_the_tampered_file_and_marks_the_failure(seeded_root,
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("v")
-        await settle(pilot, app)
-        assert isinstance(app.screen, VerifyResultsScreen)
+        await wait_for_screen(pilot, VerifyResultsScreen, "the verify results")
+        await wait_for_text(pilot, "failure 1")
         text = screen_text(app)
         assert "✗ FAILED" in text and "changed" in text and name in text
-        assert "failure 1" in text
         await pilot.press("e")
-        assert isinstance(app.screen, SavePathScreen)
+        save = await wait_for_screen(pilot, SavePathScreen)
         target = tmp_path / "report.json"
-        app.screen.query_one(Input).value = str(target)
+        save.query_one(Input).value = str(target)
         await pilot.press("enter")
-        await pilot.pause(0.1)
+        await wait_for_screen(pilot, VerifyResultsScreen, "the results again", focused=False)
         assert '"outcome": "failure"' in target.read_text(encoding="utf-8")
         await pilot.press("escape")
+        await wait_for_screen(pilot, MainScreen, focused=False)
         await settle(pilot, app)
-        assert isinstance(app.screen, MainScreen)
-        row = app.screen.query_one(RecordTable).rows[0]
-        assert row["fixity_outcome"] == "failure"
-        assert "✗ 20" in screen_text(app)  # a mark before the date, not colour alone
+        table = app.screen.query_one(RecordTable)
+        await wait_until(lambda: table.rows[0]["fixity_outcome"] == "failure", pilot, "the failure listed")
+        await wait_for_text(pilot, "✗ 20")  # a mark before the date, not colour alone
 
 
 async def test_escape_cancels_a_long_verify(seeded_root, article, monkeypatch):
@@ -89,8 +90,9 @@ async def test_escape_cancels_a_long_verify(seeded_root, article, monkeypatch):
             progress(*args)
             if args[0] >= 1:
                 first_bag_done.set()
-                deadline = time.monotonic() + 10
-                while not cancel() and time.monotonic() < deadline:
+                deadline = time.monotonic() + HANG  # a guard against a hang, not a wait
+                while not cancel():
+                    assert time.monotonic() < deadline, "the app never cancelled the verify"
                     time.sleep(0.01)
 
         return real(arc, **{**kwargs, "progress": gated})
@@ -100,19 +102,16 @@ async def test_escape_cancels_a_long_verify(seeded_root, article, monkeypatch):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("V")
-        for _ in range(200):
-            if first_bag_done.is_set():
-                break
-            await pilot.pause(0.05)
-        assert "Esc cancels" in screen_text(app)
+        await wait_until(first_bag_done.is_set, pilot, "the first bag to be verified")
+        await wait_for_text(pilot, "Esc cancels")
+        table = app.screen.query_one(RecordTable)
         await pilot.press("down")  # the table still moves while verify runs
-        assert app.screen.query_one(RecordTable).cursor_row == 1
+        await wait_until(lambda: table.cursor_row == 1, pilot, "the cursor to move while verifying")
         await pilot.press("escape")
-        await settle(pilot, app)
-        assert isinstance(app.screen, VerifyResultsScreen)
-        assert app.screen.data["cancelled"] is True
-        assert app.screen.data["totals"]["checked"] < 2
-        assert "Cancelled before every bag was checked" in screen_text(app)
+        results = await wait_for_screen(pilot, VerifyResultsScreen, "the verify results")
+        assert results.data["cancelled"] is True
+        assert results.data["totals"]["checked"] < 2
+        await wait_for_text(pilot, "Cancelled before every bag was checked")
 
 
 async def test_export_the_citation(seeded_root, tmp_path):
@@ -120,15 +119,16 @@ async def test_export_the_citation(seeded_root, tmp_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("x")
-        assert isinstance(app.screen, ExportScreen)
-        app.screen.query_one("#export-format", Select).value = "bibtex"
-        await pilot.pause(0.1)
+        export = await wait_for_screen(pilot, ExportScreen)
+        export.query_one("#export-format", Select).value = "bibtex"
+        path = export.query_one("#export-path", Input)
+        # The format's change handler rewrites the path: wait for it before typing ours.
+        await wait_until(lambda: path.value == export.default_path("bibtex"), pilot, "the .bib default path")
         target = tmp_path / "cite.bib"
-        app.screen.query_one("#export-path", Input).value = str(target)
-        app.screen.query_one("#export-path", Input).focus()
+        path.value = str(target)
+        await focus(pilot, path)
         await pilot.press("enter")
-        await pilot.pause(0.1)
-        assert isinstance(app.screen, MainScreen)
+        await wait_for_screen(pilot, MainScreen, "the dialog to close", focused=False)
     assert target.read_text(encoding="utf-8").lstrip().startswith("@")
 
 
@@ -137,41 +137,42 @@ async def test_export_to_a_missing_folder_is_refused_in_plain_words(seeded_root,
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("x")
-        app.screen.query_one("#export-path", Input).value = str(tmp_path / "nowhere" / "c.bib")
-        app.screen.query_one("#export-path", Input).focus()
+        export = await wait_for_screen(pilot, ExportScreen)
+        path = export.query_one("#export-path", Input)
+        path.value = str(tmp_path / "nowhere" / "c.bib")
+        await focus(pilot, path)
         await pilot.press("enter")
+        await wait_for_text(pilot, "No folder")
         assert isinstance(app.screen, ExportScreen)
-        assert "No folder" in screen_text(app)
 
 
 async def deposit_finished(pilot, app) -> None:
-    """The button's handler starts a worker on the next message; wait for it, then for its outcome."""
-    for _ in range(200):
-        await pilot.pause(0.05)
-        await app.workers.wait_for_complete()
-        if not app.screen.has_class("-running") and "Depositing" not in screen_text(app):
-            return
-    raise AssertionError("the deposit never finished")
+    """The button's handler starts a worker on the next message, which ends by showing its
+    outcome: wait until the outcome line holds something other than nothing or "Depositing…"."""
+    outcome = app.screen.query_one("#deposit-outcome", Static)
+    await wait_until(lambda: str(outcome.render()).strip() not in ("", "Depositing…"), pilot,
+                     "the deposit's outcome")
+    await app.workers.wait_for_complete()
 
 
 async def test_deposit_writes_the_bag_and_shows_the_outcome(seeded_root, tmp_path):
-    from tui.screens.deposit import DepositScreen
-
     [record_id] = bagged_archive(seeded_root)
     app = make_app(seeded_root)
     target = tmp_path / "out"
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("d")
-        assert isinstance(app.screen, DepositScreen)
+        await wait_for_screen(pilot, DepositScreen)
         app.screen.query_one("#deposit-format", Select).value = "zip"
         app.screen.query_one("#deposit-to", Input).value = str(target)
         app.screen.query_one("#deposit").press()
         await deposit_finished(pilot, app)
-        assert f"✓ {record_id} v1" in screen_text(app)
+        await wait_for_text(pilot, f"✓ {record_id} v1")
         await pilot.press("escape")
+        await wait_for_screen(pilot, MainScreen, focused=False)
         await settle(pilot, app)
-        assert app.screen.query_one(RecordTable).rows[0]["status"] == "deposited"
+        table = app.screen.query_one(RecordTable)
+        await wait_until(lambda: table.rows[0]["status"] == "deposited", pilot, "the record deposited")
     assert (target / f"{record_id}_v1.zip").is_file()
 
 
@@ -180,7 +181,9 @@ async def test_deposit_of_an_unbagged_record_is_refused_with_the_reason(seeded_r
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         await pilot.press("d")
+        await wait_for_screen(pilot, DepositScreen)
         app.screen.query_one("#deposit-to", Input).value = str(tmp_path / "out")
         app.screen.query_one("#deposit").press()
         await deposit_finished(pilot, app)
-        assert "not deposited" in screen_text(app) and "has no bag yet" in screen_text(app)
+        await wait_for_text(pilot, "has no bag yet")
+        assert "not deposited" in screen_text(app)

@@ -9,7 +9,11 @@ from __future__ import annotations
 import pytest
 from test_tui_jobs import bagged_archive, tamper
 from textual.widgets import Input, TextArea
-from tui_helpers import make_app, settle
+from tui_helpers import focus, make_app, settle, wait_for_screen, wait_for_text, wait_until
+
+from tui.screens.help import HelpScreen
+from tui.screens.record_form import RecordFormScreen
+from tui.screens.verify_results import VerifyResultsScreen
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -23,7 +27,7 @@ def no_blink(app) -> None:
 async def ready(pilot) -> None:
     await settle(pilot, pilot.app)
     no_blink(pilot.app)
-    await pilot.pause(0.1)
+    await pilot.wait_for_scheduled_animations()
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -46,13 +50,19 @@ def test_form_showing_validation_errors(snap_compare, snap_root, size):
     async def invalid(pilot) -> None:
         await ready(pilot)
         await pilot.press("e")
-        await pilot.pause(0.2)
-        pilot.app.screen.query_one("#f-title Input", Input).focus()
+        form = await wait_for_screen(pilot, RecordFormScreen)
+        title, issued = form.query_one("#f-title Input", Input), form.query_one("#f-issued Input", Input)
+        await focus(pilot, title)
         await pilot.press("home", "ctrl+k")
-        pilot.app.screen.query_one("#f-issued Input", Input).focus()
+        await wait_until(lambda: title.value == "", pilot, "the title cleared")
+        await focus(pilot, issued)
         await pilot.press("home", "ctrl+k", *"2016-13-45")
+        await wait_until(lambda: issued.value == "2016-13-45", pilot, "the date typed")
+        await wait_until(lambda: form.query_one("#f-issued").has_class("-invalid")
+                         and form.query_one("#f-title").has_class("-invalid"), pilot, "both fields refused")
+        await wait_for_text(pilot, "2 problem(s) to fix")
         no_blink(pilot.app)
-        await pilot.pause(0.2)
+        await pilot.wait_for_scheduled_animations()
 
     assert snap_compare(make_app(snap_root), terminal_size=size, run_before=invalid)
 
@@ -65,8 +75,9 @@ def test_verify_results_with_one_failure(snap_compare, snap_root, size):
     async def verify(pilot) -> None:
         await ready(pilot)
         await pilot.press("v")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.2)
+        await wait_for_screen(pilot, VerifyResultsScreen, focused=False)
+        await wait_for_text(pilot, "failure 1")
+        await pilot.wait_for_scheduled_animations()
 
     assert snap_compare(make_app(snap_root), terminal_size=size, run_before=verify)
 
@@ -76,6 +87,8 @@ def test_help_screen(snap_compare, snap_root, size):
     async def help_screen(pilot) -> None:
         await ready(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
+        await wait_for_screen(pilot, HelpScreen)
+        await wait_for_text(pilot, "Keys")
+        await pilot.wait_for_scheduled_animations()
 
     assert snap_compare(make_app(snap_root), terminal_size=size, run_before=help_screen)
