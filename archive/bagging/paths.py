@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from pathlib import Path
 
-from archive.sources import safe_filename
 from archive.untrusted import safe_basename
 
 PERCENT_STAND_IN = "\uff05"  # ％, FULLWIDTH PERCENT SIGN
@@ -33,10 +33,23 @@ def payload_name(filename: str) -> str:
     return safe_basename(filename, fallback="source.txt").replace("%", PERCENT_STAND_IN)
 
 
+def _legacy_safe_filename(name: str) -> str:
+    """The rule bags were named by before ``safe_basename``, frozen here: bags made under it are
+    never rewritten, so it must not change when the rule for new names does."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = unicodedata.normalize("NFC", base)
+    base = "".join("_" if (ord(c) < 32 or ord(c) == 127) else c for c in base).strip()
+    base = base.lstrip(".") or "source.txt"
+    while len(base.encode("utf-8")) > 200:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[:-1] + dot + ext) if dot and stem else base[:-1]
+    return base
+
+
 def legacy_payload_name(filename: str) -> str:
     """The name bags made before ``payload_name`` used ``safe_basename`` gave a file: the same for
     almost every name, but a leading dash or an invisible format character was kept."""
-    return safe_filename(filename).replace("%", PERCENT_STAND_IN)
+    return _legacy_safe_filename(filename).replace("%", PERCENT_STAND_IN)
 
 
 def source_payload(bag: Path | str, filename: str) -> str:
