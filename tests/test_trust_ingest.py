@@ -212,6 +212,23 @@ def test_id_with_sequence_zero_is_renumbered_and_listed(cli, tmp_path, bag):
     assert [r["id"] for r in listed] == [new_id]
     shown = cli("--root", root, "show", "ART-2026-000000")
     assert shown.code == 1 and "Traceback" not in shown.err
+    assert cli("--root", root, "verify").code == 0
+
+
+def test_a_renumbered_bag_verifies_and_shows_as_changed_since_its_bag(cli, tmp_path, good_bag):
+    """The id is taken here, so the record gets the next number; the bag still names the old one,
+    which verify must expect (not call it another record's bag)."""
+    root = holding_one(cli, tmp_path)
+    result = cli("--root", root, "ingest", good_bag, "--json")
+    assert result.code == 0, result
+    new_id = json.loads(result.out)["id"]
+    assert new_id != read_record(good_bag)["id"]
+    verified = cli("--root", root, "verify")
+    assert verified.code == 0, verified
+    record = json.loads(cli("--root", root, "show", new_id, "--json").out)
+    assert read_record(good_bag)["id"] in record["provenance"]["notes"]
+    listed = {r["id"]: r for r in json.loads(cli("--root", root, "list", "--json").out)}
+    assert listed[new_id]["changed_since_bag"] is True
 
 
 def test_sequence_zero_is_not_an_accession_number():
@@ -550,3 +567,12 @@ def test_record_from_outside_refuses_a_bad_id(good_bag):
     with pytest.raises(ValidationError) as caught:
         record_from_outside(raw, "record.json")
     assert any(p.startswith("record.json: id") for p in caught.value.problems), caught.value
+
+
+def test_a_fifo_given_as_the_package_is_refused_without_blocking(cli, tmp_path):
+    fifo = tmp_path / "incoming.tar"
+    os.mkfifo(fifo)
+    root = fresh(cli, tmp_path)
+    assert_refused(cli, root, fifo, "not a regular file")
+    result = cli("validate-bag", fifo)
+    assert result.code == 1 and "not a regular file" in result.err, result

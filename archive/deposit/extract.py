@@ -344,6 +344,8 @@ def unpack(path: Path, staging: Path, limits: Limits = Limits()) -> Path:
     try:
         if path.is_dir():
             _copy_folder(path, writer)
+        elif not path.is_file():  # a FIFO or device would block or never end
+            raise Refused([f"{path.name}: not a regular file or a folder"])
         elif tarfile.is_tarfile(path):
             _extract_tar(path, writer)
         elif zipfile.is_zipfile(path):

@@ -34,7 +34,7 @@ from archive.deposit.verify import check_bag
 from archive.errors import ArchiveError, ValidationError
 from archive.events import make_event
 from archive.hashing import hash_file
-from archive.ids import format_id, is_id
+from archive.ids import ID_RE, format_id, is_id
 from archive.layout import Archive
 from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
 from archive.records import metadata_fingerprint
@@ -258,6 +258,8 @@ def _bag_entry(record: dict, bag: Path, info: dict[str, list[str]], bagged: dict
                    "metadata_sha256": metadata_fingerprint(bagged if bagged is not None else record),
                    "payload_oxum": (info.get("Payload-Oxum") or [f"{octets}.{len(payload)}"])[0],
                    "size": sum(p.stat().st_size for p in bag.rglob("*") if p.is_file())}
+    if bagged is not None and bagged.get("id") != record_id and ID_RE.match(str(bagged.get("id"))):
+        entry["bagged_id"] = bagged["id"]  # renumbered: verify must expect the sender's id in the bag
     revision = (bagged or {}).get("revision")
     if isinstance(revision, int) and not isinstance(revision, bool) and revision >= 1:
         entry["record_revision"] = revision

@@ -158,7 +158,8 @@ def _check_record_json(task: BagTask, inv: Inventory) -> list[Problem]:
         bagged = orjson.loads(data or b"")
     except orjson.JSONDecodeError:
         return [error(MISMATCH, "record-json-unparseable", RECORD_JSON, "not valid JSON")]
-    if not isinstance(bagged, dict) or bagged.get("id") != task.record_id:
+    # A bag ingested from elsewhere and renumbered holds its sender's id; its bags[] entry says so.
+    if not isinstance(bagged, dict) or bagged.get("id") != task.expect.get("bagged_id", task.record_id):
         return [error(MISMATCH, "record-json-other-record", RECORD_JSON,
                       f"does not describe {task.record_id}")]
     problems = []
