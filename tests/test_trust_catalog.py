@@ -416,3 +416,30 @@ def test_the_library_refuses_edits_of_a_deaccessioned_record_by_default(seeded_r
     saved = catalog.edit_record(arc, record_id, assignments=["section=World"], force=True)
     assert saved["section"] == "World"
 
+
+
+async def _until(pilot, condition, timeout: float = 20.0) -> bool:
+    """Wait for an event the app signals only by its state (a worker's result shown)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()
+
+
+async def test_the_tui_detail_pane_shows_a_new_bag_though_the_revision_stays(seeded_root):
+    """The detail pane reloads on the write serial: bagging no longer moves the revision."""
+    from tui.app import ArchiveApp
+
+    app = ArchiveApp(open_archive(seeded_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = app.main_screen.detail
+        assert await _until(pilot, lambda: detail.record is not None)
+        assert not detail.record.get("bags")
+        await pilot.press("b")
+        await app.workers.wait_for_complete()
+        assert await _until(pilot, lambda: bool((detail.record or {}).get("bags")))
+        assert detail.record["revision"] == 1
