@@ -443,3 +443,14 @@ async def test_the_tui_detail_pane_shows_a_new_bag_though_the_revision_stays(see
         await app.workers.wait_for_complete()
         assert await _until(pilot, lambda: bool((detail.record or {}).get("bags")))
         assert detail.record["revision"] == 1
+
+
+@pytest.mark.parametrize("content", [[], {"shard_stamp": None, "rows": {"x": 5}}, {"shard_stamp": 5},
+                                     {"shard_stamp": None, "rows": [], "hay": 3}])
+def test_an_index_file_of_the_wrong_shape_is_rebuilt(seeded_root, cli, content):
+    """The summary index is a cache: whatever its shape, it is rebuilt from the shard."""
+    index = seeded_root / "catalog" / "index" / "000000.json"
+    index.write_bytes(orjson.dumps(content))
+    result = cli("--root", seeded_root, "list")
+    assert result.code == 0, result
+    assert "ART-" in result.out
