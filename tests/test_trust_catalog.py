@@ -99,6 +99,16 @@ def test_extracted_fields_cannot_set_fields_the_archive_owns(archive_root, artic
     assert snapshot_tree(archive_root) == before
 
 
+def test_a_typed_field_replaces_a_bad_extracted_one(archive_root, article, monkeypatch):
+    """The extractor's guesses are checked, but what the archivist typed wins over them."""
+    monkeypatch.setattr(catalog, "extract", lambda path: Extraction(fields={"language": "english!"}))
+    arc = open_archive(archive_root)
+    with pytest.raises(ValidationError, match="language"):
+        catalog.add_article(arc, NewArticle(path=article))
+    record = catalog.add_article(arc, NewArticle(path=article, fields={"language": "en"}))
+    assert record["language"] == "en"
+
+
 @pytest.mark.parametrize(("assignment", "says"), [
     ("status=deposited", "status: is set by the archive"),
     ("provenance.catalogued_by=Mallory", "provenance.catalogued_by: is set by the archive"),
