@@ -115,7 +115,8 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
     info = take_in(article.path, None)
     given = _protect(article.fields, article.origin)
     extraction = extract(article.path)
-    found = _protect(extraction.fields, article.path.name)
+    unless_typed = {k: v for k, v in extraction.fields.items() if k not in given or k == "provenance"}
+    found = _protect(unless_typed, article.path.name)  # what is typed replaces what was found
     record: dict[str, Any] = {"type": "article"}
     record.update(found)
     record.update(given)

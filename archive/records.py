@@ -9,8 +9,9 @@ import orjson
 BOOKKEEPING_FIELDS = frozenset({"revision", "serial", "updated_at", "bags", "status", "deaccession"})
 """Fields the archive itself maintains; changing them does not change what a bag describes."""
 
-BOOKKEEPING_WRITES = frozenset({"bags", "status"})
-"""What a bookkeeping write (bag, fixity check, deposit) may change without a new revision."""
+BOOKKEEPING_WRITES = frozenset({"bags", "status", "last_fixity"})
+"""What a bookkeeping write (bag, fixity check, deposit) may change without a new revision; a new
+field the archive keeps about a record (not what the archivist typed) belongs here too."""
 
 
 def serial_of(record: dict) -> int:

@@ -53,14 +53,20 @@ def safe_basename(name: str, *, fallback: str = "file", max_bytes: int = MAX_NAM
     """
     base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
     base = unicodedata.normalize("NFC", base)
-    base = "".join(c for c in base if not _dropped(c)).strip()
-    base = base.lstrip(".-").strip()
+    if not base.isprintable():  # printable means none of the dropped categories: skip the slow walk
+        base = "".join(c for c in base if not _dropped(c))
+    trimmed = base.strip().lstrip(".-")
+    while trimmed != base:  # ". - name" needs more than one pass to lose its leading dash
+        base, trimmed = trimmed, trimmed.strip().lstrip(".-")
     if not base:
         base = fallback
+    if len(base.encode("utf-8")) > max_bytes:  # cut at once first: a 1 MB name must not take minutes
+        stem, dot, ext = base.rpartition(".")
+        base = stem[:max_bytes] + dot + ext if dot and stem and len(ext) < 16 else base[:max_bytes]
     while len(base.encode("utf-8")) > max_bytes:
         stem, dot, ext = base.rpartition(".")
         base = (stem[:-1] + dot + ext) if dot and stem and len(ext) < 16 else base[:-1]
-    return base
+    return base.strip() or fallback  # a cut can end on white space; the result is idempotent
 
 
 def is_safe_basename(name: object) -> bool:

@@ -99,6 +99,16 @@ def test_extracted_fields_cannot_set_fields_the_archive_owns(archive_root, artic
     assert snapshot_tree(archive_root) == before
 
 
+def test_a_typed_field_replaces_a_bad_extracted_one(archive_root, article, monkeypatch):
+    """The extractor's guesses are checked, but what the archivist typed wins over them."""
+    monkeypatch.setattr(catalog, "extract", lambda path: Extraction(fields={"language": "english!"}))
+    arc = open_archive(archive_root)
+    with pytest.raises(ValidationError, match="language"):
+        catalog.add_article(arc, NewArticle(path=article))
+    record = catalog.add_article(arc, NewArticle(path=article, fields={"language": "en"}))
+    assert record["language"] == "en"
+
+
 @pytest.mark.parametrize(("assignment", "says"), [
     ("status=deposited", "status: is set by the archive"),
     ("provenance.catalogued_by=Mallory", "provenance.catalogued_by: is set by the archive"),
@@ -416,3 +426,41 @@ def test_the_library_refuses_edits_of_a_deaccessioned_record_by_default(seeded_r
     saved = catalog.edit_record(arc, record_id, assignments=["section=World"], force=True)
     assert saved["section"] == "World"
 
+
+
+async def _until(pilot, condition, timeout: float = 20.0) -> bool:
+    """Wait for an event the app signals only by its state (a worker's result shown)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()
+
+
+async def test_the_tui_detail_pane_shows_a_new_bag_though_the_revision_stays(seeded_root):
+    """The detail pane reloads on the write serial: bagging no longer moves the revision."""
+    from tui.app import ArchiveApp
+
+    app = ArchiveApp(open_archive(seeded_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = app.main_screen.detail
+        assert await _until(pilot, lambda: detail.record is not None)
+        assert not detail.record.get("bags")
+        await pilot.press("b")
+        await app.workers.wait_for_complete()
+        assert await _until(pilot, lambda: bool((detail.record or {}).get("bags")))
+        assert detail.record["revision"] == 1
+
+
+@pytest.mark.parametrize("content", [[], {"shard_stamp": None, "rows": {"x": 5}}, {"shard_stamp": 5},
+                                     {"shard_stamp": None, "rows": [], "hay": 3}])
+def test_an_index_file_of_the_wrong_shape_is_rebuilt(seeded_root, cli, content):
+    """The summary index is a cache: whatever its shape, it is rebuilt from the shard."""
+    index = seeded_root / "catalog" / "index" / "000000.json"
+    index.write_bytes(orjson.dumps(content))
+    result = cli("--root", seeded_root, "list")
+    assert result.code == 0, result
+    assert "ART-" in result.out

@@ -356,7 +356,7 @@ class Transaction:
         Two counters: ``serial`` moves on every write, ``revision`` only on the archivist's own
         changes (add, edit, a form's save, deaccession), so "revision 2" means the second version
         of what someone typed. ``bookkeeping=True`` marks what the archive records about a record
-        (a bag written, a fixity check, a deposit): it may change only ``bags`` and ``status``,
+        (a bag written, a fixity check, a deposit): it may change only ``BOOKKEEPING_WRITES``,
         leaves ``revision`` and ``updated_at`` alone, and is refused if any write came between
         (stale ``serial``). An archivist's change is refused when another archivist's change came
         between (stale ``revision``, or ``expected_revision``) or when its copy predates a

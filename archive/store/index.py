@@ -88,9 +88,12 @@ class IndexShard:
         try:
             data = orjson.loads(path.read_bytes())
             stamp = tuple(data["shard_stamp"]) if data["shard_stamp"] else None
-            index = cls(stamp=stamp, rows=data["rows"], hay=data.get("hay", ""))  # type: ignore[arg-type]
-        except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
-            return None
+            rows, hay = data["rows"], data.get("hay", "")
+            if not isinstance(hay, str) or not all(isinstance(r, dict) for r in rows.values()):
+                return None
+            index = cls(stamp=stamp, rows=rows, hay=hay)  # type: ignore[arg-type]
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
+            return None  # a cache of the wrong shape is rebuilt, never trusted
         return index if len(index.starts) == len(index.ids) or not index.ids else None
 
     def matching(self, words: list[str]) -> list[dict[str, Any]]:

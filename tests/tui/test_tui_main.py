@@ -16,8 +16,15 @@ from tui.widgets.record_table import RecordTable
 
 
 def add_second(root: Path, article: Path) -> str:
-    return add_article(open_archive(root), NewArticle(article, {"title": "Harbour strike",
-                                                                 "status": "draft"}))["id"]
+    """A second record, in draft. The status is the archive's to set (add refuses a given one),
+    so the test puts it there through the store, as a command owning it would."""
+    arc = open_archive(root)
+    record_id = add_article(arc, NewArticle(article, {"title": "Harbour strike"}))["id"]
+    with arc.store.transaction() as tx:
+        record = tx.get(record_id)
+        record["status"] = "draft"
+        tx.update(record)
+    return record_id
 
 
 async def test_table_lists_records_and_detail_shows_the_selected_one(seeded_root):

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Input, Label, TabbedContent
 
 from archive import catalog
 from archive.errors import ArchiveError
+from archive.records import serial_of
 from tui import library
 from tui.keys import KEY_ACTIONS
 from tui.search_index import SearchIndex
@@ -153,8 +154,8 @@ class MainScreen(Screen):
         record_id = self.table.current_id
         shown = self.detail.record
         if shown is not None and record_id == shown["id"]:
-            summary_revision = self.table.rows[self.table.cursor_row].get("revision")
-            if summary_revision == shown.get("revision"):
+            summary_serial = self.table.rows[self.table.cursor_row].get("serial")
+            if summary_serial == serial_of(shown):  # moves on every write, bags and checks too
                 self.detail.show_query(self.query_text)
                 return
         record = None
