@@ -80,10 +80,7 @@ def state_of(bag: dict) -> str:
 
 
 def standing_message(bag: dict) -> str:
-    if bag.get("standing_failure") and bag.get("outcome") != "failure":
-        return (f"fast check found nothing; last full check failed ({str(bag['standing_failure'])[:10]}); "
-                "only a full check can clear it")
-    return str(bag.get("message", ""))
+    return str(bag.get("standing_note") or bag.get("message") or "")
 
 
 def _add_checked(table: Table, name: str, checked: dict, message: str) -> None:
