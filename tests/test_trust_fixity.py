@@ -273,6 +273,10 @@ def test_a_deleted_sha256_tag_manifest_is_named_missing(cli, bagged_root):
     found = {(f["kind"], f["path"]) for b in report["bags"] for f in b["failures"]}
     assert ("missing", "tagmanifest-sha256.txt") in found, found
     assert not any(path == "tagmanifest-sha512.txt" for _, path in found), found
+    result = cli("validate-bag", "--json", bag)  # valid BagIt (tag manifests are optional), but named
+    assert result.code == 0
+    assert ("missing-tag-manifest", "tagmanifest-sha256.txt") in {
+        (w["code"], w["path"]) for w in json.loads(result.out)["warnings"]}
 
 
 def test_an_unlisted_file_in_the_bag_root_is_a_warning(cli, bagged_root):
