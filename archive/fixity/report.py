@@ -166,8 +166,8 @@ class VerifyReport:
                    if t["standing_failures"] else "")
                 + (f" ({files})" if files else "")
                 + (f", {t['orphans']} orphan bag folders" if t["orphans"] else "")
-                + (f"; {t['sources_checked']} working copies checked, {t['sources_failed']} failed"
-                   if self.sources else "")
+                + (f"; {t['sources_checked']} working {'copy' if t['sources_checked'] == 1 else 'copies'} "
+                   f"checked, {t['sources_failed']} failed" if self.sources else "")
                 + (f"; {t['leftovers']} leftovers in sources/" if t["leftovers"] else "")
                 + f"; {t['hashed_bytes'] / 1e6:.1f} MB read in {self.seconds:.1f} s; {mode}")
 
