@@ -103,6 +103,37 @@ def test_fast_results_are_marked_fast_in_list_and_json(cli, bagged_root):
     assert "ok 2027-01-17" in listed and "fast" not in listed
 
 
+def test_a_failure_found_by_a_fast_check_also_stands_until_a_full_check(cli, bagged_root):
+    bag = only_bag(bagged_root)
+    ris = bag / "data/metadata/citation.ris"
+    kept = ris.read_bytes()
+    ris.unlink()
+    assert cli("--root", bagged_root, "verify", "--fast", env=at(T0)).code == 1
+    ris.write_bytes(kept)
+    again = cli("--root", bagged_root, "verify", "--fast", env=at(T0 + DAY))
+    assert again.code == 1 and "the fast check of 2027-01-15 failed" in again.out, again
+    assert "FAIL fast 2027-01-15" in cli("--root", bagged_root, "list").out
+    assert cli("--root", bagged_root, "verify", env=at(T0 + 2 * DAY)).code == 0
+
+
+def test_the_fixity_state_rule():
+    from archive.fixity.state import full_check_at, next_fixity
+
+    full_fail = next_fixity(None, "failure", False, "2027-01-01T00:00:00Z")
+    assert full_fail == {"at": "2027-01-01T00:00:00Z", "outcome": "failure", "fast": False,
+                         "full_at": "2027-01-01T00:00:00Z"}
+    for outcome in ("success", "warning"):  # a fast check finding nothing keeps the failure
+        assert next_fixity(full_fail, outcome, True, "2027-01-02T00:00:00Z") == full_fail
+    fast_fail = next_fixity(full_fail, "failure", True, "2027-01-02T00:00:00Z")
+    assert fast_fail["at"].startswith("2027-01-02") and full_check_at(fast_fail).startswith("2027-01-01")
+    cleared = next_fixity(fast_fail, "success", False, "2027-01-03T00:00:00Z")
+    assert cleared["outcome"] == "success" and cleared["full_at"] == cleared["at"]
+    fast_ok = next_fixity(cleared, "success", True, "2027-01-04T00:00:00Z")
+    assert fast_ok["fast"] and fast_ok["full_at"] == cleared["at"]  # the due date does not move
+    assert full_check_at({"at": "2020-01-01T00:00:00Z", "outcome": "success", "fast": True}) == ""
+    assert full_check_at({"at": "2020-01-01T00:00:00Z", "outcome": "success"}) == "2020-01-01T00:00:00Z"
+
+
 # ----- 2. only full checks reset a bag's due date -----------------------------------------------
 @pytest.fixture
 def three_bagged(archive_root: Path, cli, tmp_path: Path) -> Path:
@@ -242,6 +273,10 @@ def test_a_deleted_sha256_tag_manifest_is_named_missing(cli, bagged_root):
     found = {(f["kind"], f["path"]) for b in report["bags"] for f in b["failures"]}
     assert ("missing", "tagmanifest-sha256.txt") in found, found
     assert not any(path == "tagmanifest-sha512.txt" for _, path in found), found
+    result = cli("validate-bag", "--json", bag)  # valid BagIt (tag manifests are optional), but named
+    assert result.code == 0
+    assert ("missing-tag-manifest", "tagmanifest-sha256.txt") in {
+        (w["code"], w["path"]) for w in json.loads(result.out)["warnings"]}
 
 
 def test_an_unlisted_file_in_the_bag_root_is_a_warning(cli, bagged_root):

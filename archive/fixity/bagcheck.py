@@ -154,6 +154,7 @@ class _BagCheck:
         self._read_manifests()
         self._check_fetch_listed()
         self._check_unlisted_tag_files()
+        self._check_tag_manifest_algorithms()
         self._check_completeness()
         self._check_oxum()
         if not self.fast:
@@ -350,6 +351,18 @@ class _BagCheck:
                                            f"fetch.txt line {item.number}: not listed in {', '.join(absent)} "
                                            "(RFC 8493 2.2.3: every fetched file must be in every payload "
                                            "manifest)"))
+
+    def _check_tag_manifest_algorithms(self) -> None:
+        """RFC 8493 2.2.1: tag manifests SHOULD use the payload manifests' algorithms. A bag that
+        has tag manifests but lacks one for a payload algorithm has most likely lost it: name it."""
+        tag_algorithms = {m.algorithm for m in self.manifests if m.tag}
+        if not tag_algorithms:
+            return
+        for algorithm in sorted({m.algorithm for m in self.manifests if not m.tag} - tag_algorithms):
+            rel = f"tagmanifest-{algorithm}.txt"
+            self.problems.append(warning(MISSING, "missing-tag-manifest", rel,
+                                         f"the bag has manifest-{algorithm}.txt and other tag manifests, "
+                                         f"but no {rel} (RFC 8493 2.2.1)"))
 
     def _check_unlisted_tag_files(self) -> None:
         """RFC 8493 allows tag files of any name, but one outside data/ that no tag manifest lists is

@@ -41,6 +41,7 @@ class BagTask:
     """Payload path of the source file, e.g. data/source/article.txt."""
     standing: str = ""
     """For a fast check: when the failure it cannot clear was found (see fixity.state)."""
+    standing_fast: bool = False
 
 
 def check_task(task: BagTask | SourceTask) -> BagReport | SourceReport:
@@ -53,7 +54,8 @@ def check_task(task: BagTask | SourceTask) -> BagReport | SourceReport:
 def check_archive_bag(task: BagTask) -> BagReport:
     """Never raises for anything the bag holds; faults become problems in the report."""
     report = BagReport(path=task.rel, record_id=task.record_id, version=task.version, fast=task.fast,
-                       standing_failure=task.standing if task.fast else "")
+                       standing_failure=task.standing if task.fast else "",
+                       standing_fast=task.standing_fast)
     folder = os.path.join(task.root, task.rel)
     try:
         info = os.lstat(folder)

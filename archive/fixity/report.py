@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive.fixity.problems import ERROR, FILE_KINDS, MISMATCH, WARNING, Problem
+from archive.fixity.state import standing_note
 
 SUCCESS, FAILURE = "success", "failure"
 
@@ -28,6 +29,8 @@ class BagReport:
     hashed_bytes: int = 0
     standing_failure: str = ""
     """For a fast check: when the failure it cannot clear was found ('' when none stands)."""
+    standing_fast: bool = False
+    """True when that standing failure was itself found by a fast check."""
 
     @property
     def outcome(self) -> str:
@@ -45,8 +48,7 @@ class BagReport:
         """The line that says why a fast check that found nothing still fails."""
         if not self.standing_failure or self.outcome == FAILURE:
             return ""
-        return (f"fast check found nothing; last full check failed ({self.standing_failure[:10]}), "
-                "and only a full check can clear it")
+        return standing_note(self.standing_failure, self.standing_fast)
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys((*FILE_KINDS, MISMATCH), 0)
@@ -65,6 +67,7 @@ class BagReport:
             "mode": "fast" if self.fast else "full",
             "fast": self.fast,
             "standing_failure": self.standing_failure or None,
+            "standing_note": self.standing_note() or None,
             "payload_bytes": self.payload_bytes,
             "hashed_bytes": self.hashed_bytes,
             "counts": self.counts(),
@@ -163,8 +166,8 @@ class VerifyReport:
                    if t["standing_failures"] else "")
                 + (f" ({files})" if files else "")
                 + (f", {t['orphans']} orphan bag folders" if t["orphans"] else "")
-                + (f"; {t['sources_checked']} working copies checked, {t['sources_failed']} failed"
-                   if self.sources else "")
+                + (f"; {t['sources_checked']} working {'copy' if t['sources_checked'] == 1 else 'copies'} "
+                   f"checked, {t['sources_failed']} failed" if self.sources else "")
                 + (f"; {t['leftovers']} leftovers in sources/" if t["leftovers"] else "")
                 + f"; {t['hashed_bytes'] / 1e6:.1f} MB read in {self.seconds:.1f} s; {mode}")
 

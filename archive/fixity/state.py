@@ -41,6 +41,14 @@ def standing_failure(fixity: dict[str, Any] | None) -> str:
     return ""
 
 
+def standing_note(fixity_at: str, found_by_fast: bool) -> str:
+    """Why a fast check that found nothing still leaves the bag failed, in one line."""
+    day = fixity_at[:10]
+    if found_by_fast:
+        return f"fast check found nothing; the fast check of {day} failed, and only a full check can clear it"
+    return f"fast check found nothing; last full check failed ({day}), and only a full check can clear it"
+
+
 def next_fixity(previous: dict[str, Any] | None, outcome: str, fast: bool, at: str) -> dict[str, Any]:
     """The bag's ``last_fixity`` after a check with ``outcome`` (see the module's rule)."""
     if fast and outcome != FAILURE and standing_failure(previous):

@@ -67,7 +67,8 @@ def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
                                  version=entry["version"], fast=fast, expect=dict(entry),
                                  source=dict(record.get("source") or {}),
                                  source_payload=_source_payload(record, os.path.join(root, entry["path"])),
-                                 standing=standing_failure(entry.get("last_fixity")) if fast else ""))
+                                 standing=standing_failure(entry.get("last_fixity")) if fast else "",
+                                 standing_fast=bool((entry.get("last_fixity") or {}).get("fast"))))
     return tasks
 
 

@@ -54,3 +54,35 @@ async def test_a_tampered_working_copy_is_refused_in_the_text_tab(seeded_root):
         text = screen_text(app)
         assert "INJECTED" not in text
         assert "does not match" in text
+
+
+async def test_verify_from_the_app_names_a_tampered_working_copy_and_refuses_to_export_into_the_archive(
+        seeded_root):
+    from helpers import snapshot_tree
+    from textual.widgets import Input
+
+    from tui.screens.verify_results import SavePathScreen, VerifyResultsScreen
+
+    record_id = bagged(seeded_root)
+    record = get_record(open_archive(seeded_root), record_id)
+    source = seeded_root / "sources" / record_id / record["source"]["filename"]
+    with open(source, "ab") as handle:
+        handle.write(b"INJECTED PARAGRAPH\n")
+    app = make_app(seeded_root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("v")
+        await settle(pilot, app)
+        assert isinstance(app.screen, VerifyResultsScreen)
+        text = screen_text(app)
+        assert "1 working copy failed" in text and f"sources/{record_id}/{source.name}" in text
+        before = snapshot_tree(seeded_root)
+        await pilot.press("e")
+        assert isinstance(app.screen, SavePathScreen)
+        app.screen.query_one(Input).value = str(seeded_root / "catalog" / "records" / "000000.json")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, VerifyResultsScreen)
+        notes = [str(n.message) for n in app._notifications]
+        assert any("catalog/" in n and "only the archive itself writes" in n for n in notes), notes
+        assert snapshot_tree(seeded_root) == before

@@ -19,6 +19,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Static
 
+from archive.errors import ArchiveError
+from archive.outputs import check_output_path
 from tui.formatting import FIXITY_MARKS
 
 OUTCOME_STYLES = {"success": "green", "failure": "bold red", "warning": "yellow"}
@@ -62,16 +64,33 @@ def results_table(data: dict) -> Table:
     for bag in bags_of(data):
         name = (f"{bag['record_id']} v{bag.get('version', '?')}" if bag.get("record_id")
                 else bag.get("path", "?"))
-        table.add_row(str(name), outcome_text(str(bag.get("outcome", "?"))), str(bag.get("message", "")))
-        for failing in files_of(bag):
-            kind = str(failing.get("kind", "?"))
-            where = str(failing.get("path") or "")
-            message = str(failing.get("message") or "")
-            table.add_row("", Text(f"  ✗ {kind}", style="bold red"),
-                          f"{where}: {message}" if where else message)
+        _add_checked(table, str(name), bag, standing_message(bag))
+    for source in data.get("sources") or []:
+        _add_checked(table, f"{source.get('record_id', '?')} working copy", source, "")
     for orphan in data.get("orphans") or []:
         table.add_row(str(orphan), Text("! orphan", style="yellow"), "no record claims this bag folder")
+    for leftover in data.get("leftovers") or []:
+        table.add_row(str(leftover), Text("! leftover", style="yellow"), "left in sources/ by a killed run")
     return table
+
+
+def state_of(bag: dict) -> str:
+    """The bag's fixity after the check: a fast check that found nothing keeps a standing failure."""
+    return str(bag.get("state") or bag.get("outcome", "?"))
+
+
+def standing_message(bag: dict) -> str:
+    return str(bag.get("standing_note") or bag.get("message") or "")
+
+
+def _add_checked(table: Table, name: str, checked: dict, message: str) -> None:
+    """A bag or working copy, then one line per failing file with its kind."""
+    table.add_row(name, outcome_text(state_of(checked)), message)
+    for failing in files_of(checked):
+        kind = str(failing.get("kind", "?"))
+        where = str(failing.get("path") or "")
+        text = str(failing.get("message") or "")
+        table.add_row("", Text(f"  ✗ {kind}", style="bold red"), f"{where}: {text}" if where else text)
 
 
 def totals_text(data: dict, cancelled: bool) -> Text:
@@ -82,6 +101,8 @@ def totals_text(data: dict, cancelled: bool) -> Text:
     text = Text("Totals  " + ("  ".join(parts) if parts else "none"), style="bold")
     if cancelled or data.get("cancelled"):
         text.append("\nCancelled before every bag was checked.", style="yellow")
+    if data.get("unrecorded"):
+        text.append(f"\n{data['unrecorded']}: these results are in this report only.", style="yellow")
     return text
 
 
@@ -104,8 +125,11 @@ class VerifyResultsScreen(Screen[None]):
         self.cancelled = cancelled
 
     def compose(self) -> ComposeResult:
-        failing = [b for b in bags_of(self.data) if b.get("outcome") == "failure"]
-        head = (f"Verify results — ✗ {len(failing)} bag(s) failed" if failing
+        failing = [b for b in bags_of(self.data) if state_of(b) == "failure"]
+        copies = [s for s in self.data.get("sources") or [] if s.get("outcome") == "failure"]
+        found = [f"{len(failing)} bag(s)"] if failing else []
+        found += [f"{len(copies)} working cop{'y' if len(copies) == 1 else 'ies'}"] if copies else []
+        head = (f"Verify results — ✗ {' and '.join(found)} failed" if found
                 else "Verify results — ✓ no failures")
         yield Static(head, id="verify-head")
         with VerticalScroll(id="verify-body"):
@@ -121,7 +145,11 @@ class VerifyResultsScreen(Screen[None]):
             if path is None:
                 return
             try:
+                path = check_output_path(self.app.arc.root, path, what="report")  # type: ignore[attr-defined]
                 path.write_text(json.dumps(self.data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            except ArchiveError as exc:
+                self.notify(str(exc), severity="error")
+                return
             except OSError as exc:
                 self.notify(f"Could not write {path}: {exc.strerror}", severity="error")
                 return
