@@ -217,7 +217,7 @@ def _commit(arc: Archive, batch: list[tuple[BagOutcome, dict]], work: Path, dura
                 if current["status"] != "deaccessioned":
                     current["status"] = "bagged"
                 tx.update(current, bookkeeping=True)
-                for event in _events(outcome, rebag):
+                for event in _events(outcome, rebag and bool(bagged.get("bags"))):
                     tx.log(event)
     except BaseException:
         for staged, final in moved:
