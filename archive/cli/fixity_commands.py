@@ -74,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_check_options(p)
     p.set_defaults(handler=cmd_verify)
 
-    p = sub.add_parser("audit", help="verify the bags checked longest ago first (for cron)")
+    p = sub.add_parser("audit", help="verify the bags whose last full check is oldest first (for cron)")
     add_root(p)
     p.add_argument("--older-than", metavar="AGE", type=_duration,
                    help="only bags whose last full check was more than AGE ago (e.g. 90d)")
