@@ -14,7 +14,7 @@ from pathlib import Path
 from archive.layout import open_archive
 from tui.app import ArchiveApp
 
-HANG = 60.0
+HANG = 120.0
 """Seconds without the awaited event before a test calls it a hang (a guard, not a wait)."""
 
 
