@@ -29,10 +29,12 @@ def export_records(
     ids: Sequence[str] = (),
     *,
     style: str = DEFAULT_STYLE,
+    locale: str | None = None,
     status: str | None = None,
 ) -> str:
     """The export of the chosen records; citations name the archive (its organisation)."""
     records = select_records(arc, ids, status=status)
     if not records:
         raise ArchiveError("no records to export" + (f" with status {status}" if status else ""))
-    return render_records(records, fmt, style=style, archive_name=arc.settings.organization or None)
+    organization = arc.settings.organization or None
+    return render_records(records, fmt, style=style, locale=locale, archive_name=organization)
