@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 
 ENGINE_DIR = Path(__file__).with_name("engine")
+CITEPROC_VERSION = "2.4.63"
+"""The npm package ``citeproc`` vendored in ``engine/citeproc.js`` (citeproc-js 1.4.x)."""
 CSL_NS = "http://purl.org/net/xbiblio/csl"
 
 

@@ -131,8 +131,10 @@ def check_locale(locale: str) -> str:
 def format_citation(
     record: dict, style: str = DEFAULT_STYLE, *, locale: str | None = None, archive_name: str | None = None
 ) -> str:
-    """One bibliography entry as plain text."""
-    return format_bibliography([record], style, locale=locale, archive_name=archive_name)[0]
+    """One bibliography entry as plain text; empty when the style leaves such an item out of its
+    bibliography (Chicago notes-bibliography drops an authorless, placeless document)."""
+    entries = format_bibliography([record], style, locale=locale, archive_name=archive_name)
+    return entries[0] if entries else ""
 
 
 def format_bibliography(
