@@ -43,7 +43,9 @@ def test_the_collection_is_as_large_and_varied_as_promised():
     assert {locale for _, locale in RUNS} == {"en-US", "en-GB", "de-DE", "fr-FR"}
     assert all(len(RUNS[style, "en-US"]) == len(RECORDS) for style in STYLES)
     assert {r["type"] for r in RECORDS.values()} == set(RECORD_TYPES)
-    authors = {sum(c.get("role", "author") == "author" for c in r.get("creators", [])) for r in RECORDS.values()}
+    authors = {
+        sum(c.get("role", "author") == "author" for c in r.get("creators", [])) for r in RECORDS.values()
+    }
     assert {0, 1, 2, 3} <= authors and max(authors) >= 8
     fields = {key for r in RECORDS.values() for key in r}
     assert {"url", "accessed", "identifiers", "page", "volume", "issue", "bags", "archived_url"} <= fields
@@ -75,5 +77,6 @@ def test_each_entry_is_citeproc_js_exactly(style, locale):
 @pytest.mark.parametrize("bibliography", EXPECTED["bibliographies"], ids=lambda b: b["style"])
 def test_a_whole_bibliography_is_sorted_and_disambiguated_as_citeproc_js_does(bibliography):
     records = [RECORDS[record_id] for record_id in RECORDS]
-    got = format_bibliography(records, bibliography["style"], locale=bibliography["locale"], archive_name=ARCHIVE)
+    style, locale = bibliography["style"], bibliography["locale"]
+    got = format_bibliography(records, style, locale=locale, archive_name=ARCHIVE)
     assert got == bibliography["texts"]
