@@ -79,6 +79,8 @@ def _from_bytes(name: str, data: bytes) -> Style:
     locale = root.get("default-locale")
     parent = root.find(f"{CSL_NS}info/{CSL_NS}link[@rel='independent-parent']")
     if parent is None:
+        if root.find(f"{CSL_NS}bibliography") is None:
+            raise ArchiveError(f"{name}: the style has no bibliography to format (only in-text citations)")
         return Style(name, data.decode("utf-8"), locale)
     parent_id = str(parent.get("href", "")).rstrip("/").rsplit("/", 1)[-1]
     path = _installed_path(parent_id)
@@ -164,5 +166,14 @@ def bibliography_items(style: Style, lang: str, items: list[dict]) -> list[tuple
         key = cite.add_style(style.xml)
         return cite.bibliography(key, lang, True, items)
     except JSEvalException as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ArchiveError(f"{style.name}: citeproc-js cannot format with this style: {first}") from None
+        reason = _js_reason(exc)
+        raise ArchiveError(f"{style.name}: citeproc-js cannot format with this style: {reason}") from None
+
+
+def _js_reason(exc: Exception) -> str:
+    """citeproc-js's own message from a V8 exception text ("<anonymous>:68: citeproc-js error: ...")."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    marker = "citeproc-js error: "
+    return first[first.index(marker) + len(marker) :] if marker in first else first
+
