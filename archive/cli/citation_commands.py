@@ -67,6 +67,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         locale=args.locale,
         status=args.status,
     )
+    if args.fmt == "text" and not text:
+        note = f"the {args.style or DEFAULT_STYLE} style leaves these records out of its bibliography"
+        print(f"archive: note: {note}", file=sys.stderr)
     if args.out is None:
         sys.stdout.write(text)
         return 0
