@@ -11,6 +11,12 @@
 
     .venv/bin/python bench/bench_citations.py
     .venv/bin/python bench/bench_citations.py --records 200 --styles apa mla   # a quicker look
+
+Measured 2026-11-29 on the 2-core machine (other sessions were running: load 2-3 for speed):
+agreement 444/444 ours, 70/444 citeproc-py (15.8 %; 38/176 = 21.6 % for the four original styles
+in en-US). 1,000 citations, wall (CPU): apa cold 6.22 s (6.43), warm 4.05 s (4.03), citeproc-py
+56.91 s (42.51); mla cold 6.05 s (5.77), warm 5.13 s (4.91), citeproc-py 18.78 s (18.64).
+200 citations, apa: cold 2.66 s, warm 1.09 s (load 14). The 2 s goal is not met for 1,000.
 """
 
 from __future__ import annotations
