@@ -71,10 +71,17 @@ def test_csl_json_maps_every_field():
     ("kind", "csl_type"),
     [("article-newspaper", "article-newspaper"), ("article-magazine", "article-magazine"),
      ("post-weblog", "post-weblog"), ("webpage", "webpage"),
-     ("article", "document")],  # CSL 1.0.2's "article" is a preprint: styles print "Preprint"
+     # CSL 1.0.2's "article" is a preprint ("Preprint"); a "document" in a publication cites as a
+     # chapter ("In The Daily Planet."), so a generic article there is CSL's periodical article
+     ("article", "article-magazine")],
 )
 def test_csl_type_follows_record_type(kind, csl_type):
     assert to_csl_json({**NEWS, "type": kind})["type"] == csl_type
+
+
+def test_a_generic_article_without_a_publication_is_a_csl_document():
+    record = {k: v for k, v in NEWS.items() if k != "container_title"}
+    assert to_csl_json({**record, "type": "article"})["type"] == "document"
 
 
 def test_partial_dates_and_no_bag():

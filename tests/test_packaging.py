@@ -28,6 +28,8 @@ def installed(tmp_path_factory) -> Path:
     assert "archive/schemas/record.schema.json" in names
     assert "archive/schemas/event.schema.json" in names
     assert "archive/sample_records/ankara-ambassador-shooting.txt" in names
+    for engine_file in ("citeproc.js", "bridge.js", "citeproc.LICENSE"):  # citeproc-js runs from the wheel
+        assert f"archive/citation/engine/{engine_file}" in names
     target = work / "site"
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",

@@ -7,7 +7,7 @@ without patching the library itself. Each is the library's own public function.
 from __future__ import annotations
 
 from archive.bagging import bag_records
-from archive.citation import FORMATS, STYLES, SUFFIXES, render
+from archive.citation import DEFAULT_LOCALE, FORMATS, LOCALES, STYLES, SUFFIXES, render
 from archive.citation import format_citation as _format_citation
 from archive.deposit import deposit_records
 from archive.fixity.verify import verify_archive
@@ -15,6 +15,7 @@ from archive.fixity.verify import verify_archive
 __all__ = [
     "bag_records",
     "citation_formats",
+    "citation_locales",
     "citation_styles",
     "citation_suffix",
     "deposit_records",
@@ -28,6 +29,11 @@ def citation_styles() -> list[str]:
     return list(STYLES)
 
 
+def citation_locales() -> list[str]:
+    """The locales the citation tab offers, the default first."""
+    return [DEFAULT_LOCALE, *(tag for tag in LOCALES if tag != DEFAULT_LOCALE)]
+
+
 def citation_formats() -> list[str]:
     return list(FORMATS)
 
@@ -36,8 +42,10 @@ def citation_suffix(fmt: str) -> str:
     return dict(SUFFIXES).get(fmt, ".txt")
 
 
-def format_citation(record: dict, style: str, archive_name: str | None = None) -> str:
-    return _format_citation(record, style, archive_name=archive_name)
+def format_citation(
+    record: dict, style: str, archive_name: str | None = None, locale: str | None = None
+) -> str:
+    return _format_citation(record, style, locale=locale, archive_name=archive_name)
 
 
 def render_citation(record: dict, fmt: str, archive_name: str | None = None) -> str:

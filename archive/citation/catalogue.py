@@ -29,6 +29,7 @@ def export_records(
     ids: Sequence[str] = (),
     *,
     style: str = DEFAULT_STYLE,
+    locale: str | None = None,
     status: str | None = None,
 ) -> str:
     """The export of the chosen records; citations name the archive (its organisation).
@@ -40,4 +41,5 @@ def export_records(
     records = select_records(arc, ids, status=status)
     if not records and fmt not in CATALOGUE_FORMATS:
         raise ArchiveError("no records to export" + (f" with status {status}" if status else ""))
-    return render_records(records, fmt, style=style, archive_name=arc.settings.organization or None)
+    organization = arc.settings.organization or None
+    return render_records(records, fmt, style=style, locale=locale, archive_name=organization)

@@ -24,6 +24,10 @@ CSL_TYPES = {
     "webpage": "webpage",
     "article": "document",  # CSL 1.0.2 "article" means a preprint; "document" is the generic type
 }
+PERIODICAL_ARTICLE = "article-magazine"
+"""CSL type for a generic ``article`` that names its publication: styles cite a ``document`` with a
+container like a book chapter ("In The Daily Planet."), which misdescribes any periodical article;
+``article-magazine`` is CSL's periodical article that claims nothing newspaper-specific."""
 _SIMPLE = {
     "container_title": "container-title",
     "publisher": "publisher",
@@ -47,6 +51,14 @@ def csl_name(creator: dict) -> dict[str, str]:
     return name
 
 
+def csl_type(record: dict) -> str:
+    """The CSL type: the record's own, with a generic article in a publication as a periodical one."""
+    kind = record.get("type", "article")
+    if kind == "article" and record.get("container_title"):
+        return PERIODICAL_ARTICLE
+    return CSL_TYPES.get(kind, "document")
+
+
 def to_csl_json(record: dict, *, archive_name: str | None = None) -> dict[str, Any]:
     """One CSL-JSON item; ``archive_name`` (the archive's organisation) names the holding archive.
 
@@ -56,7 +68,7 @@ def to_csl_json(record: dict, *, archive_name: str | None = None) -> dict[str, A
     """
     item: dict[str, Any] = {
         "id": record["id"],
-        "type": CSL_TYPES.get(record.get("type", "article"), "article"),
+        "type": csl_type(record),
         "title": full_title(record),
     }
     for role in PERSON_ROLES:

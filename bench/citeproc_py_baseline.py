@@ -1,4 +1,10 @@
-"""Two corrections to citeproc-py 0.11.1, applied once before any citation is formatted.
+"""The engine the archive used before citeproc-js, kept as the benchmark's baseline.
+
+citeproc-py 0.11.1 with the archive's two corrections, formatting exactly as
+archive/citation/formatted.py did until citeproc-js replaced it (plain text, whitespace
+collapsed). ``bench_citations.py`` compares both engines with the golden strings.
+
+The two corrections, applied once before any citation is formatted:
 
 Without them every authorless article (common for newspaper pieces) prints its title twice,
 and styles that label the edition print a stray "Edition." for articles that have none:
@@ -12,6 +18,9 @@ and styles that label the edition print a stray "Edition." for articles that hav
 """
 
 from __future__ import annotations
+
+import warnings
+from functools import cache
 
 from citeproc import model
 from citeproc.model import VariableError
@@ -80,3 +89,29 @@ def apply() -> None:
     if model.Substitute.render is not _substitute_render:
         model.Substitute.render = _substitute_render
         model.Label.process = _label_process
+
+
+@cache
+def _style(style_file: str, locale: str):
+    from citeproc import CitationStylesStyle
+
+    apply()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CitationStylesStyle(style_file, validate=False, locale=locale)
+
+
+def bibliography(items: list[dict], style_file: str, locale: str = "en-US") -> list[tuple[str, str]]:
+    """``(id, text)`` pairs in the style's order, as the archive's citeproc-py code made them."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # citeproc-py warns about CSL variables it does not use
+        bib = CitationStylesBibliography(_style(style_file, locale), CiteProcJSON(items), formatter.plain)
+        for item in items:
+            bib.register(Citation([CitationItem(item["id"])]))
+        bib.sort()
+        texts = [" ".join(str(entry).split()) for entry in bib.bibliography()]
+    by_key = {item["id"].lower(): item["id"] for item in items}
+    return [(by_key[str(item.key).lower()], text) for item, text in zip(bib.items, texts, strict=True)]
