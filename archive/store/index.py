@@ -20,6 +20,9 @@ from archive.records import changed_since_bag, serial_of
 from archive.store.shard import FileStamp
 
 SEARCH_FIELDS = ("id", "title", "creators", "publication", "subjects", "references")
+INDEX_FORMAT = 2
+"""Bumped whenever ``summarize`` gains or changes a field (2: fixity mode, last full check, serial),
+so an index written by an older version is rebuilt from its shard instead of lacking them."""
 
 
 def creator_name(creator: dict) -> str:
@@ -80,13 +83,16 @@ class IndexShard:
             self.starts.append(self.starts[-1] + len(line) + 1)
 
     def dumps(self) -> bytes:
-        return orjson.dumps({"shard_stamp": self.stamp, "rows": self.rows, "hay": self.hay})
+        return orjson.dumps({"format": INDEX_FORMAT, "shard_stamp": self.stamp, "rows": self.rows,
+                             "hay": self.hay})
 
     @classmethod
     def load(cls, path: Path) -> IndexShard | None:
         """None when the file is missing or unreadable: the caller rebuilds it from the shard."""
         try:
             data = orjson.loads(path.read_bytes())
+            if data.get("format") != INDEX_FORMAT:
+                return None  # written by another version: its rows may lack fields
             stamp = tuple(data["shard_stamp"]) if data["shard_stamp"] else None
             rows, hay = data["rows"], data.get("hay", "")
             if not isinstance(hay, str) or not all(isinstance(r, dict) for r in rows.values()):
