@@ -12,10 +12,13 @@ from helpers import RECORDS, SEED, Result, run_cli
 
 @pytest.fixture
 def cli():
-    """``cli(*args, cwd=...)`` returns a Result with code, out and err."""
+    """``cli(*args, cwd=...)`` returns a Result with code, out and err.
 
-    def call(*args, **kwargs) -> Result:
-        return Result(run_cli(*args, **kwargs))
+    A run that says "unexpected " fails the test unless ``expect_unexpected=True`` is passed.
+    """
+
+    def call(*args, expect_unexpected: bool = False, **kwargs) -> Result:
+        return Result(run_cli(*args, **kwargs), expect_unexpected=expect_unexpected)
 
     return call
 

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 RECORDS = REPO / "records"
 SEED = RECORDS / "ankara-ambassador-shooting.txt"
@@ -33,12 +35,19 @@ def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None 
 
 
 class Result:
-    """A finished CLI run with decoded output."""
+    """A finished CLI run with decoded output.
 
-    def __init__(self, proc: subprocess.CompletedProcess):
+    A run whose stderr says "unexpected " hit the CLI's last line of defence (a bug, exit 70), so
+    the test fails here with the output, whatever it went on to assert; only a test about that
+    path itself passes ``expect_unexpected=True``.
+    """
+
+    def __init__(self, proc: subprocess.CompletedProcess, *, expect_unexpected: bool = False):
         self.code = proc.returncode
         self.out = proc.stdout.decode("utf-8", "replace")
         self.err = proc.stderr.decode("utf-8", "replace")
+        if not expect_unexpected and "unexpected " in self.err:
+            pytest.fail(f"the CLI failed on an unexpected exception: {self!r}", pytrace=False)
 
     def __repr__(self) -> str:
         return f"<exit {self.code}\nout: {self.out[-2000:]}\nerr: {self.err[-2000:]}>"
