@@ -87,7 +87,7 @@ def _archive_root(args: argparse.Namespace) -> Path | None:
     """The archive this command was run on, if one can be found; a crash report goes under it."""
     try:
         return find_root(getattr(args, "root", None))
-    except Exception:  # noqa: BLE001 - no archive (or an unreadable one): the temp dir will do
+    except Exception:  # no archive (or an unreadable one): the temp dir will do
         return None
 
 
