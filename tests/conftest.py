@@ -14,7 +14,8 @@ from helpers import RECORDS, SEED, Result, run_cli
 def cli():
     """``cli(*args, cwd=...)`` returns a Result with code, out and err.
 
-    A run that says "unexpected " fails the test unless ``expect_unexpected=True`` is passed.
+    A run that fails on an "unexpected" exception (exit 70) fails the test unless
+    ``expect_unexpected=True`` is passed.
     """
 
     def call(*args, expect_unexpected: bool = False, **kwargs) -> Result:

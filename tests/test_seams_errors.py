@@ -170,3 +170,66 @@ def test_search_text_finds_visible_words_not_markup(archive_root: Path, cli, tmp
     assert ids("zebra") == []
     assert ids("quokka") == []
     assert ids("data-note") == []
+
+
+# ----- 2. every error the archive raises is an ArchiveError ---------------------------------------
+ARCHIVE_PKG = Path(__file__).resolve().parents[1] / "archive"
+INTERNAL_EXCEPTIONS = {
+    "archive.cli.common.CommandFailed",  # control flow: the command printed its report; exit 1
+    "archive.fixity.inventory.NotTheSameFile",  # an OSError caught inside the fixity reader
+}
+BUILTIN_RAISE = re.compile(r"raise (ValueError|RuntimeError|TypeError|KeyError|OSError|"
+                           r"FileNotFoundError|FileExistsError|Exception)\(")
+# Programming-error guards a user cannot reach, and the crash log's own internal retry signal.
+ALLOWED_BUILTIN_RAISES = {("bagging/build.py", "RuntimeError"), ("crashlog.py", "FileExistsError")}
+
+
+def test_every_exception_class_in_the_library_is_an_archive_error():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import archive
+    from archive.errors import ArchiveError
+
+    outside = []
+    for info in pkgutil.walk_packages(archive.__path__, "archive."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if (inspect.isclass(value) and issubclass(value, BaseException)
+                    and value.__module__ == info.name and not issubclass(value, ArchiveError)
+                    and f"{info.name}.{name}" not in INTERNAL_EXCEPTIONS):
+                outside.append(f"{info.name}.{name}")
+    assert outside == []
+
+
+def test_the_library_raises_no_builtin_exception_a_user_can_reach():
+    found = []
+    for path in sorted(ARCHIVE_PKG.rglob("*.py")):
+        rel = path.relative_to(ARCHIVE_PKG).as_posix()
+        for match in BUILTIN_RAISE.finditer(path.read_text(encoding="utf-8")):
+            if (rel, match.group(1)) not in ALLOWED_BUILTIN_RAISES:
+                found.append(f"{rel}: {match.group(0)}")
+    assert found == []
+
+
+def test_a_refused_package_is_an_archive_error(tmp_path):
+    from archive.deposit.verify import validate_package
+    from archive.errors import ArchiveError
+
+    package = tmp_path / "not-a-bag.tar"
+    package.write_bytes(b"this is not a tar file at all" * 40)
+    with pytest.raises(ArchiveError, match=r"not-a-bag\.tar"):
+        validate_package(package)
+
+
+def test_bag_with_ids_and_all_is_a_usage_error(archive_root: Path, cli):
+    result = cli("--root", archive_root, "bag", "ART-2026-000001", "--all")
+    assert result.code == 2, result
+    assert result.err.strip() == "archive: error: give record ids or --all, not both", result
+
+
+def test_guard_lets_a_parser_message_saying_unexpected_through():
+    proc = subprocess.CompletedProcess(["archive"], 1, b"", b"archive: error: meta.json: not valid JSON "
+                                       b"(unexpected character: line 1 column 2)\n")
+    assert Result(proc).code == 1
