@@ -20,10 +20,25 @@ from archive import __version__
 LOGS_DIR = "logs"
 
 
-def log_name(pid: int | None = None, moment: float | None = None) -> str:
+def log_name(pid: int | None = None, moment: float | None = None, *, prefix: str = "archive") -> str:
     """``archive-20261129T234012Z-4242.log``: sortable by time, apart per process."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if moment is None else moment))
-    return f"archive-{stamp}-{os.getpid() if pid is None else pid}.log"
+    return f"{prefix}-{stamp}-{os.getpid() if pid is None else pid}.log"
+
+
+def log_folder(root: Path | None) -> Path:
+    """``root``/logs (made on first need), or the temp dir when there is no archive or it cannot
+    be made; for a long-running program (the TUI) that logs to a file of its own."""
+    if root is not None:
+        folder = Path(root) / LOGS_DIR
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            pass
+        else:
+            if folder.is_dir() and os.access(folder, os.W_OK):
+                return folder
+    return Path(tempfile.gettempdir())
 
 
 def crash_report(exc: BaseException) -> str:
