@@ -651,11 +651,16 @@ def read_text(arc: Archive, record_id: str, limit: int | None = None, *, force: 
 
 
 def text_contains(arc: Archive, record_id: str, query: str) -> bool:
-    """Case-insensitive search of one text, streamed so large texts are not read whole."""
+    """Case-insensitive search of the text a reader sees, streamed so large texts are not read whole.
+
+    For HTML that is the extracted text beside the original (``source.text_filename``), so a word
+    found only in the markup (a class name, an attribute) is not a hit.
+    """
     words = query.casefold().split()
     try:
         record = arc.store.get(record_id)
-        path = source_path(arc, record)
+        source = record["source"]
+        path = arc.source_dir(record_id) / (source.get("text_filename") or source["filename"])
         found: set[str] = set()
         tail = ""
         with open(path, encoding="utf-8-sig", errors="replace") as handle:

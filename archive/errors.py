@@ -49,3 +49,28 @@ class DuplicateSourceError(ArchiveError):
 
 class UsageError(ArchiveError):
     """The command was called wrongly (a bad option value); the CLI exits 2, as argparse does."""
+
+
+class InstallationError(ArchiveError):
+    """This copy of article-archive is incomplete (a shipped file is missing); reinstall it."""
+
+
+class PayloadError(ArchiveError):
+    """The staged payload cannot be bagged as it is (a symlinked folder, a file missing from a
+    manifest); the message is one line for the archivist."""
+
+
+class BagInfoError(ArchiveError, ValueError):
+    """A tag file (bagit.txt, bag-info.txt) cannot be parsed or rendered.
+
+    Also a ``ValueError``, which is what its readers have always caught around the parser.
+    """
+
+
+class PackageRefusedError(ArchiveError):
+    """A bag package (.tar, .tar.gz, .zip, folder) is refused before use; ``reasons`` lists every
+    problem found."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))

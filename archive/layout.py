@@ -7,6 +7,7 @@
 <root>/bags/<id>/v<N>/        one BagIt bag per record version, never changed once written
 <root>/deposits/              serialised bags with .sha256 sidecars
 <root>/staging/               work in progress; anything here after a crash is removed
+<root>/logs/                  tracebacks of unexpected failures (made by init, else on first need)
 ```
 """
 
@@ -80,7 +81,7 @@ def init_archive(
     settings.validate()
     try:
         root.mkdir(parents=True, exist_ok=True)
-        for sub in ("sources", "bags", "deposits", "staging"):
+        for sub in ("sources", "bags", "deposits", "staging", "logs"):
             (root / sub).mkdir(exist_ok=True)
         store = Store.create(root / "catalog")
         # archive.toml last: until it exists, the folder is not taken for an archive.

@@ -10,6 +10,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+from archive.errors import InstallationError
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -19,7 +21,7 @@ def schemas_dir() -> Path:
     for candidate in (_PACKAGE_DIR / "schemas", _PACKAGE_DIR.parent / "schemas"):
         if (candidate / "record.schema.json").is_file():
             return candidate
-    raise FileNotFoundError("schemas/ is missing from this installation of article-archive")
+    raise InstallationError("schemas/ is missing from this installation of article-archive")
 
 
 @cache

@@ -12,10 +12,14 @@ from helpers import RECORDS, SEED, Result, run_cli
 
 @pytest.fixture
 def cli():
-    """``cli(*args, cwd=...)`` returns a Result with code, out and err."""
+    """``cli(*args, cwd=...)`` returns a Result with code, out and err.
 
-    def call(*args, **kwargs) -> Result:
-        return Result(run_cli(*args, **kwargs))
+    A run that fails on an "unexpected" exception (exit 70) fails the test unless
+    ``expect_unexpected=True`` is passed.
+    """
+
+    def call(*args, expect_unexpected: bool = False, **kwargs) -> Result:
+        return Result(run_cli(*args, **kwargs), expect_unexpected=expect_unexpected)
 
     return call
 

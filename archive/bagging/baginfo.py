@@ -14,6 +14,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from archive.errors import BagInfoError
+
 MAX_LINE = 79
 INDENT = "  "
 _LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
@@ -50,7 +52,7 @@ def render(labels: Iterable[tuple[str, object]]) -> str:
     out: list[str] = []
     for label, value in labels:
         if not _LABEL_RE.match(label):
-            raise ValueError(f"{label!r} is not a valid bag-info label")
+            raise BagInfoError(f"{label!r} is not a valid bag-info label")
         text = clean_value(value)
         if text:
             out.append(fold(label, text))
@@ -69,7 +71,7 @@ def parse(text: str) -> list[tuple[str, str]]:
             continue
         label, colon, value = line.partition(":")
         if not colon:
-            raise ValueError(f"bag-info line without a label: {line[:60]!r}")
+            raise BagInfoError(f"bag-info line without a label: {line[:60]!r}")
         pairs.append((label.strip(), value.strip()))
     return pairs
 

@@ -24,16 +24,12 @@ import orjson
 from archive import __version__
 from archive.bagging import baginfo
 from archive.bagging.paths import decode_path, encode_path, payload_name
+from archive.errors import PayloadError
 from archive.store.catalog_store import now_utc
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 COPY_CHUNK = 64 << 20
-
-
-class PayloadError(Exception):
-    """The staged payload cannot be bagged as it is (a symlinked folder, a file missing from a
-    manifest); the message is one line for the archivist."""
 
 
 @dataclass

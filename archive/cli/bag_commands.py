@@ -16,6 +16,7 @@ from archive.cli.common import (
     print_json,
     progress_bar,
 )
+from archive.errors import UsageError
 from archive.layout import Archive
 
 ORDER = 20
@@ -53,33 +54,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 def selected_ids(arc: Archive, args: argparse.Namespace) -> list[str]:
     """The ids named, or with --all every record; giving both or neither is a usage error."""
     if args.all and args.ids:
-        raise _Usage("give record ids or --all, not both")
+        raise UsageError("give record ids or --all, not both")
     if args.all:
         return arc.store.ids()
     if not args.ids:
-        raise _Usage("give one or more record ids, or --all")
+        raise UsageError("give one or more record ids, or --all")
     for record_id in args.ids:
         arc.store.get(record_id)  # an unknown id stops the command before any work
     return list(args.ids)
 
 
-class _Usage(Exception):
-    pass
-
-
-def _usage(handler):
-    def wrapped(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except _Usage as exc:
-            fail(str(exc))
-            return 2
-
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
-
-
-@_usage
 def cmd_bag(args: argparse.Namespace) -> int:
     from archive.bagging import bag_records
 
@@ -107,7 +91,6 @@ def cmd_bag(args: argparse.Namespace) -> int:
     return 0
 
 
-@_usage
 def cmd_deposit(args: argparse.Namespace) -> int:
     from archive.deposit import deposit_records
 

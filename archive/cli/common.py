@@ -8,16 +8,21 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
 
+from archive.config import find_root
+from archive.crashlog import write_crash_log
 from archive.errors import ArchiveError, UsageError, ValidationError
 from archive.layout import Archive, open_archive
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
+EXIT_SOFTWARE = 70
+"""A bug (an exception that is not an ArchiveError), as sysexits.h's EX_SOFTWARE."""
 
 
 class CommandFailed(Exception):
@@ -54,7 +59,7 @@ def one_line(text: Any) -> str:
 
 
 def run_handler(handler: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
-    """Turn library errors into one-line messages and exit codes; never show a traceback."""
+    """Turn library errors into one-line messages and exit codes; a bug exits 70 with a log file."""
     try:
         return handler(args) or EXIT_OK
     except ValidationError as exc:
@@ -74,11 +79,29 @@ def run_handler(handler: Callable[[argparse.Namespace], int | None], args: argpa
         return 130
     except BrokenPipeError:
         raise
-    except Exception as exc:  # the last line of defence: one line, details only on request
-        if os.environ.get("ARCHIVE_DEBUG"):
-            traceback.print_exc()
-        fail(f"unexpected {type(exc).__name__}: {one_line(exc)} (set ARCHIVE_DEBUG=1 for details)")
-        return EXIT_PROBLEM
+    except Exception as exc:  # the last line of defence: a bug, told apart from "a problem found"
+        return report_unexpected(exc, args)
+
+
+def _archive_root(args: argparse.Namespace) -> Path | None:
+    """The archive this command was run on, if one can be found; a crash report goes under it."""
+    try:
+        return find_root(getattr(args, "root", None))
+    except Exception:  # no archive (or an unreadable one): the temp dir will do
+        return None
+
+
+def report_unexpected(exc: BaseException, args: argparse.Namespace) -> int:
+    """One line naming the log file that holds the traceback, and exit 70 (EX_SOFTWARE).
+
+    ARCHIVE_DEBUG=1 prints the traceback on stderr as well.
+    """
+    if os.environ.get("ARCHIVE_DEBUG"):
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    log = write_crash_log(exc, _archive_root(args))
+    where = f"details in {one_line(log)}" if log else "no log could be written; set ARCHIVE_DEBUG=1"
+    fail(f"unexpected {type(exc).__name__}: {one_line(exc)}; {where}")
+    return EXIT_SOFTWARE
 
 
 @contextmanager

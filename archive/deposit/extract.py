@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from archive.errors import PackageRefusedError
 from archive.untrusted import UnsafePathError, path_inside
 
 CHUNK = 1 << 20
@@ -47,12 +48,8 @@ class Limits:
     max_depth: int = 32
 
 
-class Refused(Exception):
-    """The package is refused; ``reasons`` lists every problem found."""
-
-    def __init__(self, reasons: list[str]):
-        self.reasons = reasons
-        super().__init__("; ".join(reasons))
+Refused = PackageRefusedError
+"""The package is refused; ``reasons`` lists every problem found (an ArchiveError, from errors.py)."""
 
 
 def _parts(name: str) -> list[str]:

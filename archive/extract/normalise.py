@@ -7,6 +7,7 @@ record schema would refuse must not stop the article from being added.
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 import langcodes
@@ -14,16 +15,29 @@ import langcodes
 _DATE_RE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?")
 
 
+def _real_day(year: str, month: str, day: str) -> bool:
+    """The same test the record schema applies to a full date (so year 0000 fails here too)."""
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
+
+
 def partial_date(value: str | None) -> str | None:
-    """``2019-03-14T06:30:00Z`` or ``2018/09/01`` as ``YYYY[-MM[-DD]]``."""
+    """``2019-03-14T06:30:00Z`` or ``2018/09/01`` as ``YYYY[-MM[-DD]]``.
+
+    A day that month does not have (``2019-02-31``) makes the whole date doubtful, so it is dropped
+    rather than handed to ``add``, whose schema would refuse the page for it.
+    """
     match = _DATE_RE.match((value or "").strip())
     if not match:
         return None
     year, month, day = match.groups()
     if month and not 1 <= int(month) <= 12:
         return year
-    if day and not 1 <= int(day) <= 31:
-        day = None
+    if day and not _real_day(year, month, day):
+        return None
     return "-".join(f"{int(p):02d}" if i else p for i, p in enumerate(x for x in (year, month, day) if x))
 
 

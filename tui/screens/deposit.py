@@ -6,6 +6,7 @@ and the dialog stays open to show what was written and, for a refused record, wh
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,6 +20,9 @@ from textual.widgets import Button, Input, ProgressBar, Select, Static
 
 from archive.errors import ArchiveError
 from tui import library
+
+log = logging.getLogger(__name__)
+"""Deposit failures, logged besides the outcome line (a bug with its traceback)."""
 
 FORMATS = ("tar", "tar.gz", "zip")
 
@@ -104,8 +108,10 @@ class DepositScreen(ModalScreen[Any]):
             report = library.deposit_records(self.arc, self.ids, fmt=fmt, to=to, profile=profile,
                                              progress=progress)
         except ArchiveError as exc:
+            log.warning("deposit failed: %s", exc)
             self.app.call_from_thread(self._finished, None, str(exc))
-        except Exception as exc:  # shown as a sentence, never a traceback
+        except Exception as exc:  # shown as a sentence; the traceback goes to the log
+            log.exception("deposit stopped on an unexpected problem")
             message = f"deposit stopped on an unexpected problem: {exc}"
             self.app.call_from_thread(self._finished, None, message)
         else:

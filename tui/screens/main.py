@@ -6,6 +6,7 @@ the table and the search stay usable meanwhile, and Escape cancels where the lib
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,9 @@ from tui.search_index import SearchIndex
 from tui.widgets.detail import DetailPane
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.record_table import RecordTable
+
+log = logging.getLogger(__name__)
+"""Worker failures, logged besides the notice the user sees (a bug with its traceback)."""
 
 AUTO_REFRESH_S = 3.0
 DETAIL_DELAY_S = 0.15
@@ -308,8 +312,10 @@ class MainScreen(Screen):
         try:
             result = job(progress, cancel)
         except ArchiveError as exc:
+            log.warning("%s failed: %s", what, exc)
             self.app.call_from_thread(self._job_ended, what, None, str(exc), done, cancel)
         except Exception as exc:
+            log.exception("%s stopped on an unexpected problem", what)
             message = f"{what} stopped on an unexpected problem: {exc}"
             self.app.call_from_thread(self._job_ended, what, None, message, done, cancel)
         else:
