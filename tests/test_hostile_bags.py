@@ -8,6 +8,7 @@ subprocess timeout instead of passing.
 
 from __future__ import annotations
 
+import encodings.aliases
 import hashlib
 import os
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 import pytest
 from helpers import ARCHIVE_BIN
 from test_validate_bag import codes, run_json, write_bag
+
+from archive.fixity import validate_bag
 
 GOOD = {"data/a.txt": b"alpha\n"}
 
@@ -251,3 +254,21 @@ def test_unreadable_payload_file_is_named(cli, tmp_path):
         assert_named(cli, bag, "unreadable", "unreadable", "data/a.txt")
     finally:
         (bag / "data" / "a.txt").chmod(0o644)
+
+
+_NOT_TEXT = ["rot13", "hex", "zlib", "bz2", "base64", "uu", "quopri", "punycode", "idna", "undefined",
+             "unicode_escape", "UTF\x00-8", "utf-8\x00", "\x00"]
+
+
+@pytest.mark.parametrize("encoding", sorted(set(encodings.aliases.aliases.values())) + _NOT_TEXT)
+def test_any_declared_tag_file_encoding_is_judged_never_crashes(tmp_path, encoding):
+    """A bit flip turned bagit.txt's encoding name into one holding a NUL, and validating the bag
+    crashed (ValueError from codecs.lookup). Whatever name bagit.txt declares, the bag is judged:
+    valid, or invalid with the problem named, never an exception."""
+    bag = write_bag(tmp_path / "bag", GOOD)
+    (bag / "bagit.txt").write_bytes(
+        f"BagIt-Version: 1.0\nTag-File-Character-Encoding: {encoding}\n".encode())
+    result = validate_bag(bag)
+    if encoding in _NOT_TEXT:
+        assert not result.valid
+        assert any(p.code == "unknown-encoding" for p in result.problems), result.problems

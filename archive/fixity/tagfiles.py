@@ -75,6 +75,26 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+_NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+"""Python codecs that decode bytes to text but are no character set a bag could be written in."""
+
+
+def tag_file_codec(name: str) -> str | None:
+    """The codec for a declared Tag-File-Character-Encoding, or None when it names none.
+
+    The name comes from a hostile bag: it may hold a NUL (``codecs.lookup`` then raises
+    ValueError) or name a bytes-to-bytes codec such as rot13, hex or zlib, which cannot decode
+    a tag file at all.
+    """
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return None
+    if not getattr(info, "_is_text_encoding", True):  # what str.decode itself consults
+        return None
+    return None if info.name in _NOT_CHARSETS else info.name
+
+
 def read_declaration(inv: Inventory) -> Declaration:
     """bagit.txt: exactly the two required lines, UTF-8 without a byte-order mark (RFC 8493 2.1.1)."""
     decl = Declaration()
@@ -107,11 +127,12 @@ def read_declaration(inv: Inventory) -> Declaration:
         decl.problems.append(error(INVALID, "bad-declaration", "bagit.txt",
                                    "second line must be 'Tag-File-Character-Encoding: ENCODING'"))
     else:
-        try:
-            decl.encoding = codecs.lookup(encoding.group(1)).name
-        except LookupError:
+        codec = tag_file_codec(encoding.group(1))
+        if codec is None:
             decl.problems.append(error(INVALID, "unknown-encoding", "bagit.txt",
-                                       f"unknown character encoding {encoding.group(1)}"))
+                                       f"unknown character encoding {encoding.group(1)!r}"))
+        else:
+            decl.encoding = codec
     if len(lines) > 2:
         decl.problems.append(error(INVALID, "bad-declaration", "bagit.txt",
                                    "bagit.txt must hold exactly two lines"))
@@ -127,8 +148,9 @@ def decode_tag_text(data: bytes, encoding: str, rel: str) -> tuple[str | None, l
     try:
         codec = "utf-16" if encoding.startswith("utf-16") else encoding
         return data.decode(codec), problems
-    except UnicodeDecodeError as exc:
-        problems.append(error(INVALID, "bad-encoding", rel, f"not valid {encoding}: {exc.reason}"))
+    except UnicodeError as exc:
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+        problems.append(error(INVALID, "bad-encoding", rel, f"not valid {encoding}: {reason}"))
         return None, problems
 
 
