@@ -44,7 +44,8 @@ def _parent_death_signal() -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """True while a process with this pid exists (even one we may not signal)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -65,7 +66,7 @@ def _watch(owner: int, parent: int, pidfd: int | None) -> None:
             os._exit(1)
     stop = threading.Event()
     while not stop.wait(POLL_INTERVAL_S):
-        if os.getppid() != parent or not _alive(owner):
+        if os.getppid() != parent or not alive(owner):
             os._exit(1)
 
 
@@ -95,7 +96,7 @@ def die_with_parent(owner: int | None = None) -> None:
         pidfd = _pidfd(owner)
     except ProcessLookupError:
         os._exit(1)
-    if not _alive(owner) or (parent == 1 and owner != 1):  # re-parented already
+    if not alive(owner) or (parent == 1 and owner != 1):  # re-parented already
         os._exit(1)
     with contextlib.suppress(RuntimeError):  # interpreter shutting down: nothing to guard
         threading.Thread(target=_watch, args=(owner, parent, pidfd), name="owner-watch",

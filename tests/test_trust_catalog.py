@@ -436,7 +436,7 @@ async def _until(pilot, condition, timeout: float = 20.0) -> bool:
     while time.monotonic() < deadline:
         if condition():
             return True
-        await pilot.pause(0.05)
+        await pilot.pause()  # let pending messages run; the deadline only guards a hang
     return condition()
 
 

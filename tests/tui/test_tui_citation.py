@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from textual.widgets import Select, Static, TabbedContent
@@ -22,8 +23,9 @@ def golden(record_id: str, style: str, locale: str) -> str:
 async def shown_citation(pilot, app, wanted: str) -> str:
     """Wait until the citation tab shows ``wanted`` (formatting is synchronous but events queue)."""
     static = app.screen.query_one("#citation", Static)
-    for _ in range(200):
-        await pilot.pause(0.05)
+    deadline = time.monotonic() + 120  # only guards a hang
+    while time.monotonic() < deadline:
+        await pilot.pause()
         text = str(static.render())
         if wanted in text:
             return text
