@@ -74,3 +74,35 @@ class PackageRefusedError(ArchiveError):
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
         super().__init__("; ".join(reasons))
+
+
+class CaptureError(ArchiveError):
+    """A web capture failed; the message names the URL. Nothing was written."""
+
+
+class URLRefusedError(CaptureError):
+    """A URL from outside (given, or met in a redirect) is malformed or may not be fetched."""
+
+
+class FetchError(CaptureError):
+    """The server could not be reached, or its answer broke a limit or the protocol."""
+
+
+class FetchTimeoutError(FetchError):
+    """The server was too slow: a read stalled, or the whole fetch ran past its time limit."""
+
+
+class ResponseTooLargeError(FetchError):
+    """A response body (as received, or once decoded) passed the size limit."""
+
+
+class RedirectError(FetchError):
+    """Too many redirects, or a redirect loop."""
+
+
+class HTTPStatusError(FetchError):
+    """The final answer was an HTTP error (4xx/5xx); ``status`` holds its code."""
+
+    def __init__(self, message: str, status: int):
+        self.status = status
+        super().__init__(message)
