@@ -233,16 +233,17 @@ def _connect(url: CheckedURL, address: str, timeout: float) -> HTTPConnection:
 
 def _exchange(url: CheckedURL, agent: str, limits: Limits, deadline: float, body: Path) -> Hop:
     started = datetime.now(UTC)
+    timeout = _remaining(url.url, deadline, limits)
     conn = None
     last_error: Exception | None = None
     for address in url.addresses:
         try:
-            conn = _connect(url, address, _remaining(url.url, deadline, limits))
+            conn = _connect(url, address, timeout)
             break
         except (OSError, urllib3.exceptions.HTTPError) as exc:
             last_error = exc
     if conn is None:
-        raise _network_error(url.url, last_error, limits)
+        raise _network_error(url.url, last_error, timeout)
     try:
         conn.request("GET", url.target, headers=_request_headers(url, agent),
                      preload_content=False, decode_content=False)
@@ -257,7 +258,7 @@ def _exchange(url: CheckedURL, agent: str, limits: Limits, deadline: float, body
             body=body, body_length=length,
         )
     except (OSError, urllib3.exceptions.HTTPError, http.client.HTTPException) as exc:
-        raise _network_error(url.url, exc, limits) from None
+        raise _network_error(url.url, exc, timeout) from None
     finally:
         conn.close()
 
@@ -277,11 +278,11 @@ def _spool(url: str, response, body: Path, limits: Limits, deadline: float) -> i
     return total
 
 
-def _network_error(url: str, exc: Exception | None, limits: Limits) -> FetchError:
+def _network_error(url: str, exc: Exception | None, timeout: float) -> FetchError:
     if isinstance(exc, FetchError):
         return exc
     if isinstance(exc, socket.timeout | TimeoutError | urllib3.exceptions.TimeoutError):
-        return FetchTimeoutError(f"fetching {url}: no answer within {limits.read_seconds:g} s")
+        return FetchTimeoutError(f"fetching {url}: the server sent nothing for {timeout:.3g} s (time-out)")
     if isinstance(exc, urllib3.exceptions.ProtocolError | http.client.IncompleteRead):
         return FetchError(f"fetching {url}: the connection broke off ({_short(exc)})")
     if isinstance(exc, urllib3.exceptions.SSLError) or type(exc).__name__.startswith("SSL"):

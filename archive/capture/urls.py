@@ -248,40 +248,49 @@ def _resolve(text: str, host: str, port: int, resolver: Resolver) -> list[IPAddr
     return addresses
 
 
+# Special-purpose addresses (IANA's registries), judged by our own table rather than the
+# stdlib's is_global, whose answers vary between Python releases (192.0.0.0/24 changed in 3.11.10).
+_V4 = ipaddress.IPv4Network
+_V6 = ipaddress.IPv6Network
+_PRIVATE = (  # admitted by allow_private
+    ("loopback", (_V4("127.0.0.0/8"), _V6("::1/128"))),
+    ("private", (_V4("10.0.0.0/8"), _V4("172.16.0.0/12"), _V4("192.168.0.0/16"), _V6("fc00::/7"))),
+    ("link-local", (_V4("169.254.0.0/16"), _V6("fe80::/10"))),
+    ("shared (carrier-grade NAT)", (_V4("100.64.0.0/10"),)),
+    ("site-local", (_V6("fec0::/10"),)),
+)
+_NEVER = (  # refused even with allow_private: no web server can be there
+    ("unspecified", (_V4("0.0.0.0/32"), _V6("::/128"))),
+    ("multicast", (_V4("224.0.0.0/4"), _V6("ff00::/8"))),
+    ("broadcast", (_V4("255.255.255.255/32"),)),
+    ("reserved", (_V4("0.0.0.0/8"), _V4("192.0.0.0/24"), _V4("192.88.99.0/24"), _V4("240.0.0.0/4"),
+                  _V6("100::/64"), _V6("2001::/23"), _V6("5f00::/16"))),
+    ("documentation", (_V4("192.0.2.0/24"), _V4("198.51.100.0/24"), _V4("203.0.113.0/24"),
+                       _V6("2001:db8::/32"), _V6("3fff::/20"))),
+    ("benchmarking", (_V4("198.18.0.0/15"), _V6("2001:2::/48"))),
+)
+_GLOBAL_UNICAST_V6 = _V6("2000::/3")
+
+
 def address_problem(address: IPAddress | str, *, allow_private: bool = False) -> str | None:
     """Why a fetch may not connect to ``address`` (a phrase), or None if it may.
 
-    IPv6 forms that embed an IPv4 address (IPv4-mapped, 6to4, Teredo, NAT64) are judged by the
-    address they carry as well.
+    IPv6 forms that embed an IPv4 address (IPv4-mapped, IPv4-compatible, 6to4, Teredo, NAT64) are
+    judged by the address they carry as well; IPv6 outside 2000::/3 is unallocated (reserved).
     """
     ip = ipaddress.ip_address(address) if isinstance(address, str) else address
     for embedded in _embedded_ipv4(ip):
         problem = address_problem(embedded, allow_private=allow_private)
         if problem:
             return f"an address embedding {embedded}, {problem}"
-    always = (
-        ("unspecified", ip.is_unspecified),
-        ("multicast", ip.is_multicast),
-        ("broadcast", isinstance(ip, ipaddress.IPv4Address) and int(ip) == 0xFFFFFFFF),
-        ("reserved", ip.is_reserved),
-    )
-    for name, hit in always:
-        if hit:
+    for name, networks in _NEVER:
+        if any(ip.version == net.version and ip in net for net in networks):
             return f"a {name} address"
-    if allow_private:
-        return None
-    private = (
-        ("loopback", ip.is_loopback),
-        ("link-local", ip.is_link_local),
-        ("private", ip.is_private),
-        ("shared (carrier-grade NAT)", isinstance(ip, ipaddress.IPv4Address)
-         and ip in ipaddress.IPv4Network("100.64.0.0/10")),
-        ("site-local", isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local),
-        ("non-global", not ip.is_global),
-    )
-    for name, hit in private:
-        if hit:
-            return f"a {name} address (pass allow_private to fetch it)"
+    for name, networks in _PRIVATE:
+        if any(ip.version == net.version and ip in net for net in networks):
+            return None if allow_private else f"a {name} address (pass allow_private to fetch it)"
+    if isinstance(ip, ipaddress.IPv6Address) and ip not in _GLOBAL_UNICAST_V6 and not _embedded_ipv4(ip):
+        return "a reserved address"
     return None
 
 

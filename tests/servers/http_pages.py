@@ -164,6 +164,10 @@ def _bad_gzip(h: PageHandler) -> None:
     h.reply(200, b"this is not gzip at all", "text/html", {"Content-Encoding": "gzip"})
 
 
+def _compress(h: PageHandler) -> None:
+    h.reply(200, b"\x1f\x9d\x90<html>", "text/html", {"Content-Encoding": "compress"})
+
+
 def _pdf(h: PageHandler) -> None:
     h.reply(200, PDF, "application/pdf")
 
@@ -298,6 +302,7 @@ ROUTES = {
     "/br": _brotli,
     "/gzip-bomb": _gzip_bomb,
     "/bad-gzip": _bad_gzip,
+    "/compress": _compress,
     "/doc.pdf": _pdf,
     "/image.png": _png,
     "/counter": _counter,
