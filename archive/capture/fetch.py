@@ -281,6 +281,9 @@ def _spool(url: str, response, body: Path, limits: Limits, deadline: float) -> i
 def _network_error(url: str, exc: Exception | None, timeout: float) -> FetchError:
     if isinstance(exc, FetchError):
         return exc
+    if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
+        # (urllib3 makes NewConnectionError a kind of time-out, for old callers: test it first)
+        return FetchError(f"fetching {url}: cannot connect ({_short(exc)})")
     if isinstance(exc, socket.timeout | TimeoutError | urllib3.exceptions.TimeoutError):
         return FetchTimeoutError(f"fetching {url}: the server sent nothing for {timeout:.3g} s (time-out)")
     if isinstance(exc, urllib3.exceptions.ProtocolError | http.client.IncompleteRead):
