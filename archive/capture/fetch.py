@@ -51,6 +51,7 @@ from archive.errors import (
 
 REDIRECTS = (301, 302, 303, 307, 308)
 READ_SIZE = 64 * 1024
+_ERRNO = re.compile(r"^\[Errno -?\d+\] ")
 _EMAIL = re.compile(r"^[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
@@ -283,7 +284,8 @@ def _network_error(url: str, exc: Exception | None, timeout: float) -> FetchErro
         return exc
     if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
         # (urllib3 makes NewConnectionError a kind of time-out, for old callers: test it first)
-        return FetchError(f"fetching {url}: cannot connect ({_short(exc)})")
+        reason = _ERRNO.sub("", _short(exc).split("new connection: ", 1)[-1])
+        return FetchError(f"fetching {url}: cannot connect ({reason})")
     if isinstance(exc, socket.timeout | TimeoutError | urllib3.exceptions.TimeoutError):
         return FetchTimeoutError(f"fetching {url}: the server sent nothing for {timeout:.3g} s (time-out)")
     if isinstance(exc, urllib3.exceptions.ProtocolError | http.client.IncompleteRead):
