@@ -108,9 +108,9 @@ class PageHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
-        with self.server.lock:
+        with self.server.lock:  # before sending: the client may check as soon as it has the body
             self.server.sent[urlsplit(self.path).path] = body
+        self.wfile.write(body)
 
 
 def _article(h: PageHandler) -> None:
@@ -221,12 +221,12 @@ def _chunked(h: PageHandler) -> None:
     h.send_header("Content-Type", "text/html; charset=utf-8")
     h.send_header("Transfer-Encoding", "chunked")
     h.end_headers()
+    with h.server.lock:
+        h.server.sent["/chunked"] = body
     for start in range(0, len(body), 100):
         piece = body[start:start + 100]
         h.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
     h.wfile.write(b"0\r\n\r\n")
-    with h.server.lock:
-        h.server.sent["/chunked"] = body
 
 
 def _short_body(h: PageHandler) -> None:
@@ -266,23 +266,21 @@ def _redirect_to(h: PageHandler, rest: str, query: dict) -> None:
 def _big(h: PageHandler, rest: str, query: dict) -> None:
     """/big/<MiB>: a deterministic body of that many MiB, streamed; its sha256 is remembered."""
     size = int(rest) * 1024 * 1024
+    block = bytes(range(256)) * (CHUNK // 256)
+    digest = hashlib.sha256()
+    for start in range(0, size, CHUNK):
+        digest.update(block[: min(CHUNK, size - start)])
+    with h.server.lock:  # before sending: the client may check as soon as it has the body
+        h.server.sent_sha256[h.path] = digest.hexdigest()
     h.send_response(200)
     h.send_header("Content-Type", "text/html; charset=utf-8")
     h.send_header("Content-Length", str(size))
     h.end_headers()
-    digest = hashlib.sha256()
-    block = bytes(range(256)) * (CHUNK // 256)
-    sent = 0
     try:
-        while sent < size:
-            piece = block[: min(CHUNK, size - sent)]
-            h.wfile.write(piece)
-            digest.update(piece)
-            sent += len(piece)
+        for start in range(0, size, CHUNK):
+            h.wfile.write(block[: min(CHUNK, size - start)])
     except OSError:
         return
-    with h.server.lock:
-        h.server.sent_sha256[h.path] = digest.hexdigest()
 
 
 def _page(h: PageHandler, rest: str, query: dict) -> None:
