@@ -18,6 +18,7 @@ import hashlib
 import http.client
 import json
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,9 +55,13 @@ class PageServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self) -> None:
+    def __init__(self, shared: dict[str, threading.Event] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), PageHandler)
         self.release = threading.Event()
+        self.shared = shared if shared is not None else {}
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.timeline: list[tuple[str, float, float]] = []  # (path, monotonic start, end)
         self.sent: dict[str, bytes] = {}
         self.sent_sha256: dict[str, str] = {}
         self.counter = 0
@@ -89,6 +94,17 @@ class PageHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         with self.server.lock:
             self.server.hits.append((parts.path, self.headers.get("User-Agent", "")))
+            self.server.in_flight += 1
+            self.server.max_in_flight = max(self.server.max_in_flight, self.server.in_flight)
+        started = time.monotonic()
+        try:
+            self._route(parts)
+        finally:
+            with self.server.lock:
+                self.server.in_flight -= 1
+                self.server.timeline.append((parts.path, started, time.monotonic()))
+
+    def _route(self, parts) -> None:  # type: ignore[no-untyped-def]
         route = ROUTES.get(parts.path)
         if route is None:
             for prefix, handler in PREFIXES:
@@ -283,6 +299,16 @@ def _big(h: PageHandler, rest: str, query: dict) -> None:
         return
 
 
+def _rendezvous(h: PageHandler, rest: str, query: dict) -> None:
+    """/rendezvous/<mine>/<other>: set event <mine>, then wait for <other> (the servers share the
+    events). Both answer 200 only if both requests are in flight at once; one at a time, the
+    first waits out its 10 s and answers 504."""
+    mine, other = rest.split("/", 1)
+    h.server.shared.setdefault(mine, threading.Event()).set()
+    met = h.server.shared.setdefault(other, threading.Event()).wait(timeout=10)
+    h.reply(200 if met else 504, b"met" if met else b"alone", "text/plain")
+
+
 def _page(h: PageHandler, rest: str, query: dict) -> None:
     """/page/<n>: a small distinct article, for benchmarks and batches."""
     body = ARTICLE.replace("North Sea", f"North Sea, part {rest}").encode("utf-8")
@@ -318,13 +344,15 @@ PREFIXES = [
     ("/redirect-to", _redirect_to),
     ("/big/", _big),
     ("/page/", _page),
+    ("/rendezvous/", _rendezvous),
 ]
 
 
 @contextmanager
-def serve_pages() -> Iterator[PageServer]:
-    """Start the server, wait until it answers, yield it, stop it."""
-    server = PageServer()
+def serve_pages(shared: dict[str, threading.Event] | None = None) -> Iterator[PageServer]:
+    """Start the server, wait until it answers, yield it, stop it. Servers given the same
+    ``shared`` dict share the events of /rendezvous/."""
+    server = PageServer(shared)
     gzip_bomb()
     thread = threading.Thread(target=server.serve_forever, name="http-pages", daemon=True)
     thread.start()
