@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from servers.http_pages import ARTICLE, PDF, PNG, serve_pages
+from servers.http_pages import ARTICLE, PDF, PNG, STYLE, serve_pages
 
 from archive.capture.fetch import Limits
+from archive.capture.requisites import RequisiteLimits
 from archive.capture.warc import capture_page, open_final_payload, read_final_payload
 from archive.errors import (
     CaptureError,
@@ -224,6 +225,7 @@ def test_a_50_mb_response_streams_to_the_warc_in_bounded_memory(pages, tmp_path)
 import hashlib, json, re
 from pathlib import Path
 from archive.capture.fetch import Limits
+from archive.capture.requisites import RequisiteLimits
 from archive.capture.warc import capture_page, open_final_payload
 summary = capture_page({pages.url('/big/50')!r}, Path({str(tmp_path / 'big.warc.gz')!r}),
                        contact="ada@example.org", allow_private=True, limits=Limits(read_seconds=30))
@@ -260,3 +262,36 @@ def test_open_final_payload_streams(pages, tmp_path):
         first = stream.read(10)
         rest = stream.read()
     assert first + rest == ARTICLE.encode()
+
+
+def test_requisites_same_origin_images_and_stylesheets_go_into_the_same_warc(pages, tmp_path):
+    summary = capture(pages, "/with-requisites", tmp_path,
+                      requisites=RequisiteLimits(max_count=5, max_bytes=1_000_000))
+    index = assert_warcio_accepts(summary.warc)
+    responses = [r["warc-target-uri"] for r in index if r["warc-type"] == "response"]
+    expected = ("/with-requisites", "/style.css", "/image.png", "/status/404")
+    assert responses == [pages.url(path) for path in expected]
+    assert summary.requisites == [(200, pages.url("/style.css")), (200, pages.url("/image.png")),
+                                  (404, pages.url("/status/404"))]
+    notes = " | ".join(summary.notes)
+    assert "requisites: 2 on other origins not fetched" in notes
+    assert "requisites: 40 beyond the limit of 5 not fetched" in notes
+    assert "unspecified" in notes and "/big/3: response body is larger than the limit of 1,000,000" in notes
+    # the page is still the capture's final response, and each requisite replays as sent
+    assert read_final_payload(summary.warc) == pages.sent["/with-requisites"]
+    text = gzip.decompress(summary.warc.read_bytes())
+    assert pages.sent["/style.css"] in text and pages.sent["/image.png"] in text
+    assert f"requisite: 200 {pages.url('/style.css')}".encode() in text
+
+
+def test_requisites_stop_at_the_total_limit(pages, tmp_path):
+    summary = capture(pages, "/with-requisites", tmp_path,
+                      requisites=RequisiteLimits(max_count=50, total_bytes=len(STYLE) + len(PNG)))
+    assert summary.requisites == [(200, pages.url("/style.css")), (200, pages.url("/image.png"))]
+    assert any("total limit of" in note for note in summary.notes)
+    assert_warcio_accepts(summary.warc)
+
+
+def test_requisites_are_only_looked_for_in_html(pages, tmp_path):
+    summary = capture(pages, "/doc.pdf", tmp_path, requisites=RequisiteLimits())
+    assert summary.requisites == []

@@ -23,8 +23,8 @@ import contextlib
 import hashlib
 import io
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -38,6 +38,7 @@ from warcio.warcwriter import WARCWriter
 from archive import __version__
 from archive.capture import decode
 from archive.capture.fetch import FetchResult, Hop, Limits, fetch
+from archive.capture.requisites import RequisiteLimits, find_requisites
 from archive.capture.urls import Resolver
 from archive.errors import CaptureError, HTTPStatusError
 from archive.store.atomic import fsync_dir
@@ -69,6 +70,7 @@ class CaptureSummary:
     response_record_id: str
     chain: list[tuple[int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    requisites: list[tuple[int, str]] = field(default_factory=list)
 
 
 def capture_page(
@@ -80,17 +82,20 @@ def capture_page(
     allow_private: bool = False,
     resolver: Resolver | None = None,
     keep_error_status: bool = False,
+    requisites: RequisiteLimits | None = None,
 ) -> CaptureSummary:
     """Fetch ``url`` and write the whole exchange to ``dest`` (a new ``.warc.gz``).
 
     A final 4xx/5xx answer raises ``HTTPStatusError`` and writes nothing, unless
     ``keep_error_status`` (a recapture keeps a 404 or 410 as the evidence of a takedown). Every
-    other failure raises its ``CaptureError`` and writes nothing either.
+    other failure raises its ``CaptureError`` and writes nothing either. ``requisites`` also
+    captures the page's same-origin images and stylesheets into the same WARC, within its limits.
     """
     if dest.exists() or dest.is_symlink():
         raise CaptureError(f"capturing {url}: {dest} already exists")
-    with fetch(url, contact=contact, limits=limits, allow_private=allow_private,
-               resolver=resolver) as result:
+    with contextlib.ExitStack() as spools:
+        result = spools.enter_context(fetch(url, contact=contact, limits=limits,
+                                            allow_private=allow_private, resolver=resolver))
         final = result.final
         if final.status >= 400 and not keep_error_status:
             raise HTTPStatusError(
@@ -98,15 +103,57 @@ def capture_page(
                 + (f" (at {result.final_url})" if result.final_url != url else ""),
                 final.status,
             )
-        return write_warc(result, dest)
+        extra: list[FetchResult] = []
+        notes: list[str] = []
+        if requisites is not None and result.is_html:
+            extra, notes = _fetch_requisites(spools, result, requisites, contact=contact, limits=limits,
+                                             allow_private=allow_private, resolver=resolver)
+        return write_warc(result, dest, requisites=extra, notes=notes)
 
 
-def write_warc(result: FetchResult, dest: Path) -> CaptureSummary:
-    """Write ``result`` to ``dest`` atomically; the summary names the final response record."""
+MAX_HTML_FOR_REQUISITES = 20 * 1024 * 1024
+
+
+def _fetch_requisites(
+    spools: contextlib.ExitStack, page: FetchResult, bounds: RequisiteLimits, *, contact: str,
+    limits: Limits, allow_private: bool, resolver: Resolver | None,
+) -> tuple[list[FetchResult], list[str]]:
+    """Fetch the page's requisites; their spool files live as long as ``spools``."""
+    if page.decoded_length > MAX_HTML_FOR_REQUISITES:
+        return [], [f"requisites: page larger than {MAX_HTML_FOR_REQUISITES:,} bytes, not searched"]
+    urls, notes = find_requisites(page.decoded.read_bytes(), page.final_url, max_count=bounds.max_count)
+    fetched: list[FetchResult] = []
+    used = 0
+    origin = page.final.url.origin
+    for url in urls:
+        room = min(bounds.max_bytes, bounds.total_bytes - used)
+        if room <= 0:
+            notes.append(f"requisites: total limit of {bounds.total_bytes:,} bytes reached; rest not fetched")
+            break
+        try:
+            result = spools.enter_context(fetch(url, contact=contact, limits=replace(limits, max_bytes=room),
+                                                allow_private=allow_private, resolver=resolver))
+        except CaptureError as exc:
+            notes.append(f"requisite not captured: {exc}")
+            continue
+        used += sum(hop.body_length for hop in result.hops)
+        if result.final.url.origin != origin:
+            notes.append(f"requisite {url} redirected to another origin ({result.final_url}); not kept")
+            continue
+        fetched.append(result)
+    return fetched, notes
+
+
+def write_warc(
+    result: FetchResult, dest: Path, *, requisites: Sequence[FetchResult] = (), notes: Sequence[str] = ()
+) -> CaptureSummary:
+    """Write ``result`` (and any requisites, after the page) to ``dest`` atomically; the summary
+    names the final response record."""
     temp = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
     try:
         with temp.open("xb") as out:
-            response_id = _write_records(WARCWriter(out, gzip=True, warc_version="1.1"), result, dest)
+            writer = WARCWriter(out, gzip=True, warc_version="1.1")
+            response_id = _write_records(writer, result, dest, requisites, [*result.notes, *notes])
             out.flush()
             os.fsync(out.fileno())
         if dest.exists():
@@ -125,11 +172,14 @@ def write_warc(result: FetchResult, dest: Path) -> CaptureSummary:
         status=result.final.status, captured=result.final.started,
         content_type=result.content_type, charset=result.charset,
         payload_sha256=sha256, payload_length=length, response_record_id=response_id,
-        chain=[(hop.status, hop.url.url) for hop in result.hops], notes=list(result.notes),
+        chain=[(hop.status, hop.url.url) for hop in result.hops], notes=[*result.notes, *notes],
+        requisites=[(extra.final.status, extra.final_url) for extra in requisites],
     )
 
 
-def _write_records(writer: WARCWriter, result: FetchResult, dest: Path) -> str:
+def _write_records(
+    writer: WARCWriter, result: FetchResult, dest: Path, requisites: Sequence[FetchResult], notes: list[str]
+) -> str:
     info = {
         "software": software(),
         "format": "WARC File Format 1.1",
@@ -142,7 +192,10 @@ def _write_records(writer: WARCWriter, result: FetchResult, dest: Path) -> str:
     response_id = ""
     for hop in result.hops:
         response_id = _write_hop(writer, hop)
-    writer.write_record(_metadata(writer, result, response_id))
+    for extra in requisites:
+        for hop in extra.hops:
+            _write_hop(writer, hop)
+    writer.write_record(_metadata(writer, result, response_id, requisites, notes))
     return response_id
 
 
@@ -168,7 +221,10 @@ def _write_hop(writer: WARCWriter, hop: Hop) -> str:
     return response_id
 
 
-def _metadata(writer: WARCWriter, result: FetchResult, response_id: str):  # type: ignore[no-untyped-def]
+def _metadata(  # type: ignore[no-untyped-def]
+    writer: WARCWriter, result: FetchResult, response_id: str, requisites: Sequence[FetchResult],
+    notes: list[str],
+):
     sha256, length = _digest(result.decoded)
     lines = [
         ("software", software()),
@@ -180,7 +236,8 @@ def _metadata(writer: WARCWriter, result: FetchResult, response_id: str):  # typ
         ("declared-charset", result.charset or ""),
         ("payload-sha256", sha256),
         ("payload-length", str(length)),
-        *[("note", note) for note in result.notes],
+        *[("requisite", f"{extra.final.status} {extra.final_url}") for extra in requisites],
+        *[("note", note) for note in notes],
     ]
     text = "".join(f"{name}: {' '.join(value.split())}\r\n" for name, value in lines if value)
     payload = text.encode("utf-8")

@@ -180,6 +180,25 @@ def _bad_gzip(h: PageHandler) -> None:
     h.reply(200, b"this is not gzip at all", "text/html", {"Content-Encoding": "gzip"})
 
 
+REQUISITES_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="/style.css"><link rel="icon" href="/favicon.ico">
+<link rel="stylesheet" href="http://other.example/evil.css"></head>
+<body><p>Pictures</p><img src="image.png"><img src="/image.png#again"><img src="data:image/png;base64,AA==">
+<img src="//other.example/x.png"><img src="/status/404"><img src="/redirect-to?to=http://0.0.0.0/">
+<img src="/big/3">{more}</body></html>
+"""
+STYLE = b"body { font-family: serif; }\n"
+
+
+def _with_requisites(h: PageHandler) -> None:
+    more = "".join(f'<img src="/image.png?n={n}">' for n in range(40))
+    h.reply(200, REQUISITES_PAGE.format(more=more).encode(), "text/html; charset=utf-8")
+
+
+def _style(h: PageHandler) -> None:
+    h.reply(200, STYLE, "text/css")
+
+
 def _compress(h: PageHandler) -> None:
     h.reply(200, b"\x1f\x9d\x90<html>", "text/html", {"Content-Encoding": "compress"})
 
@@ -327,6 +346,8 @@ ROUTES = {
     "/gzip-bomb": _gzip_bomb,
     "/bad-gzip": _bad_gzip,
     "/compress": _compress,
+    "/with-requisites": _with_requisites,
+    "/style.css": _style,
     "/doc.pdf": _pdf,
     "/image.png": _png,
     "/counter": _counter,
