@@ -238,3 +238,53 @@ def test_spool_files_are_removed_after_the_fetch(pages, tmp_path):
     with pytest.raises(ResponseTooLargeError):
         get(pages, "/endless", spool_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- HTTPS: connect to the vetted address, verify the certificate for the name -----------------
+
+@pytest.fixture(scope="module")
+def tls_pages(tmp_path_factory):
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("pages.test").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    client_context.check_hostname = False  # the readiness check dials 127.0.0.1, not the name
+    ca_file = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with serve_pages(tls=server_context, client_tls=client_context) as server:
+        yield server, str(ca_file)
+
+
+def test_https_connects_to_the_vetted_address_and_checks_the_certificate_for_the_name(tls_pages):
+    server, ca_file = tls_pages
+    port = server.server_address[1]
+    with fetch(f"https://pages.test:{port}/article", contact=CONTACT, allow_private=True, limits=QUICK,
+               resolver=lambda host, p: ["127.0.0.1"], ca_file=ca_file) as result:
+        assert result.final.status == 200 and result.decoded.read_bytes() == ARTICLE.encode()
+        assert result.final.address == "127.0.0.1" and result.final_url.startswith("https://pages.test:")
+
+
+def test_https_with_an_untrusted_certificate_is_refused(tls_pages):
+    server, _ = tls_pages
+    port = server.server_address[1]
+    with pytest.raises(FetchError, match=r"TLS failed .*certificate verify failed"), fetch(
+        f"https://pages.test:{port}/article", contact=CONTACT, allow_private=True, limits=QUICK,
+        resolver=lambda host, p: ["127.0.0.1"],
+    ):
+        pass
+
+
+def test_https_with_a_certificate_for_another_name_is_refused(tls_pages):
+    server, ca_file = tls_pages
+    port = server.server_address[1]
+    expected = r"other\.test:\d+/article: TLS failed \(hostname 'other\.test' doesn't match 'pages\.test'\)"
+    with pytest.raises(FetchError, match=expected), fetch(
+        f"https://other.test:{port}/article", contact=CONTACT, allow_private=True, limits=QUICK,
+        resolver=lambda host, p: ["127.0.0.1"], ca_file=ca_file,
+    ):
+        pass

@@ -25,6 +25,7 @@ import ipaddress
 import re
 import shutil
 import socket
+import ssl
 import tempfile
 import time
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from urllib.parse import urljoin
 import urllib3
 import urllib3.exceptions
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.util.ssl_match_hostname import CertificateError
 
 from archive import __version__
 from archive.capture import decode
@@ -132,27 +134,30 @@ def fetch(
     allow_private: bool = False,
     resolver: Resolver | None = None,
     spool_dir: Path | None = None,
+    ca_file: str | None = None,
 ) -> Iterator[FetchResult]:
     """Fetch ``url`` and yield its ``FetchResult``; spool files vanish when the block ends.
 
     Raises ``URLRefusedError`` (the URL or a redirect target may not be fetched) or a
     ``FetchError`` (unreachable, too slow, too large, redirect loop, broken response), each one
     line naming the URL. HTTP error statuses are not errors here: the caller decides.
+    ``ca_file`` replaces the system's certificate authorities (tests use a local CA).
     """
     agent = user_agent(contact)
     with tempfile.TemporaryDirectory(prefix="capture-", dir=spool_dir) as spool:
-        yield _fetch(url, agent, limits, allow_private, resolver, Path(spool))
+        yield _fetch(url, agent, limits, allow_private, resolver, Path(spool), ca_file)
 
 
 def _fetch(
-    url: str, agent: str, limits: Limits, allow_private: bool, resolver: Resolver | None, spool: Path
+    url: str, agent: str, limits: Limits, allow_private: bool, resolver: Resolver | None, spool: Path,
+    ca_file: str | None = None,
 ) -> FetchResult:
     deadline = time.monotonic() + limits.total_seconds
     current = check_url(url, allow_private=allow_private, resolver=resolver)
     chain = [current.url]
     hops: list[Hop] = []
     while True:
-        hop = _exchange(current, agent, limits, deadline, spool / f"body-{len(hops)}")
+        hop = _exchange(current, agent, limits, deadline, spool / f"body-{len(hops)}", ca_file)
         hops.append(hop)
         location = hop.header("Location")
         if hop.status not in REDIRECTS or not location:
@@ -216,11 +221,12 @@ class _RecordingHTTPS(_Recording, HTTPSConnection):
     pass
 
 
-def _connect(url: CheckedURL, address: str, timeout: float) -> HTTPConnection:
+def _connect(url: CheckedURL, address: str, timeout: float, ca_file: str | None) -> HTTPConnection:
+    """Connect to the vetted ``address``; for https, SNI and the certificate check use the name."""
     if url.scheme == "https":
         conn: HTTPConnection = _RecordingHTTPS(
             address, url.port, timeout=timeout, server_hostname=url.host,
-            assert_hostname=url.host, cert_reqs="CERT_REQUIRED",
+            assert_hostname=url.host, cert_reqs="CERT_REQUIRED", ca_certs=ca_file,
         )
     else:
         conn = _RecordingHTTP(address, url.port, timeout=timeout)
@@ -232,16 +238,18 @@ def _connect(url: CheckedURL, address: str, timeout: float) -> HTTPConnection:
     return conn
 
 
-def _exchange(url: CheckedURL, agent: str, limits: Limits, deadline: float, body: Path) -> Hop:
+def _exchange(
+    url: CheckedURL, agent: str, limits: Limits, deadline: float, body: Path, ca_file: str | None
+) -> Hop:
     started = datetime.now(UTC)
     timeout = _remaining(url.url, deadline, limits)
     conn = None
     last_error: Exception | None = None
     for address in url.addresses:
         try:
-            conn = _connect(url, address, timeout)
+            conn = _connect(url, address, timeout, ca_file)
             break
-        except (OSError, urllib3.exceptions.HTTPError) as exc:
+        except (OSError, urllib3.exceptions.HTTPError, CertificateError) as exc:
             last_error = exc
     if conn is None:
         raise _network_error(url.url, last_error, timeout)
@@ -290,7 +298,7 @@ def _network_error(url: str, exc: Exception | None, timeout: float) -> FetchErro
         return FetchTimeoutError(f"fetching {url}: the server sent nothing for {timeout:.3g} s (time-out)")
     if isinstance(exc, urllib3.exceptions.ProtocolError | http.client.IncompleteRead):
         return FetchError(f"fetching {url}: the connection broke off ({_short(exc)})")
-    if isinstance(exc, urllib3.exceptions.SSLError) or type(exc).__name__.startswith("SSL"):
+    if isinstance(exc, urllib3.exceptions.SSLError | ssl.SSLError | CertificateError):
         return FetchError(f"fetching {url}: TLS failed ({_short(exc)})")
     return FetchError(f"fetching {url}: {_short(exc)}")
 

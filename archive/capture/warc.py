@@ -83,6 +83,7 @@ def capture_page(
     resolver: Resolver | None = None,
     keep_error_status: bool = False,
     requisites: RequisiteLimits | None = None,
+    ca_file: str | None = None,
 ) -> CaptureSummary:
     """Fetch ``url`` and write the whole exchange to ``dest`` (a new ``.warc.gz``).
 
@@ -94,8 +95,8 @@ def capture_page(
     if dest.exists() or dest.is_symlink():
         raise CaptureError(f"capturing {url}: {dest} already exists")
     with contextlib.ExitStack() as spools:
-        result = spools.enter_context(fetch(url, contact=contact, limits=limits,
-                                            allow_private=allow_private, resolver=resolver))
+        result = spools.enter_context(fetch(url, contact=contact, limits=limits, allow_private=allow_private,
+                                            resolver=resolver, ca_file=ca_file))
         final = result.final
         if final.status >= 400 and not keep_error_status:
             raise HTTPStatusError(
@@ -107,7 +108,7 @@ def capture_page(
         notes: list[str] = []
         if requisites is not None and result.is_html:
             extra, notes = _fetch_requisites(spools, result, requisites, contact=contact, limits=limits,
-                                             allow_private=allow_private, resolver=resolver)
+                                             allow_private=allow_private, resolver=resolver, ca_file=ca_file)
         return write_warc(result, dest, requisites=extra, notes=notes)
 
 
@@ -116,7 +117,7 @@ MAX_HTML_FOR_REQUISITES = 20 * 1024 * 1024
 
 def _fetch_requisites(
     spools: contextlib.ExitStack, page: FetchResult, bounds: RequisiteLimits, *, contact: str,
-    limits: Limits, allow_private: bool, resolver: Resolver | None,
+    limits: Limits, allow_private: bool, resolver: Resolver | None, ca_file: str | None,
 ) -> tuple[list[FetchResult], list[str]]:
     """Fetch the page's requisites; their spool files live as long as ``spools``."""
     if page.decoded_length > MAX_HTML_FOR_REQUISITES:
@@ -132,7 +133,8 @@ def _fetch_requisites(
             break
         try:
             result = spools.enter_context(fetch(url, contact=contact, limits=replace(limits, max_bytes=room),
-                                                allow_private=allow_private, resolver=resolver))
+                                                allow_private=allow_private, resolver=resolver,
+                                                ca_file=ca_file))
         except CaptureError as exc:
             notes.append(f"requisite not captured: {exc}")
             continue

@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import http.client
 import json
+import ssl
 import threading
 import time
 import zlib
@@ -55,8 +56,12 @@ class PageServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, shared: dict[str, threading.Event] | None = None) -> None:
+    def __init__(self, shared: dict[str, threading.Event] | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
         super().__init__(("127.0.0.1", 0), PageHandler)
+        self.tls = tls
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
         self.release = threading.Event()
         self.shared = shared if shared is not None else {}
         self.in_flight = 0
@@ -77,7 +82,7 @@ class PageServer(ThreadingHTTPServer):
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -370,15 +375,20 @@ PREFIXES = [
 
 
 @contextmanager
-def serve_pages(shared: dict[str, threading.Event] | None = None) -> Iterator[PageServer]:
+def serve_pages(
+    shared: dict[str, threading.Event] | None = None,
+    tls: ssl.SSLContext | None = None,
+    client_tls: ssl.SSLContext | None = None,
+) -> Iterator[PageServer]:
     """Start the server, wait until it answers, yield it, stop it. Servers given the same
-    ``shared`` dict share the events of /rendezvous/."""
-    server = PageServer(shared)
+    ``shared`` dict share the events of /rendezvous/; ``tls`` serves HTTPS (``client_tls``
+    is what the readiness check trusts)."""
+    server = PageServer(shared, tls)
     gzip_bomb()
     thread = threading.Thread(target=server.serve_forever, name="http-pages", daemon=True)
     thread.start()
     try:
-        _wait_ready(server)
+        _wait_ready(server, client_tls)
         yield server
     finally:
         server.release.set()
@@ -387,10 +397,12 @@ def serve_pages(shared: dict[str, threading.Event] | None = None) -> Iterator[Pa
         thread.join(timeout=30)
 
 
-def _wait_ready(server: PageServer) -> None:
+def _wait_ready(server: PageServer, client_tls: ssl.SSLContext | None) -> None:
     """One real request: the listening socket is bound already, so this blocks only until the
     serving thread answers (bounded by the connection's own time-out)."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+    port = server.server_address[1]
+    conn = (http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=client_tls)
+            if server.tls else http.client.HTTPConnection("127.0.0.1", port, timeout=30))
     try:
         conn.request("GET", "/health")
         response = conn.getresponse()
