@@ -17,6 +17,7 @@ from servers.http_pages import serve_pages
 from archive.capture.batch import politeness_key, run_batch
 from archive.capture.fetch import Limits
 from archive.capture.warc import capture_page
+from archive.errors import UsageError
 
 CONTACT = "ada@example.org"
 
@@ -97,6 +98,6 @@ def test_an_unexpected_exception_is_an_outcome_too():
 
 
 def test_bad_settings_are_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError, match="at least 1 worker"):
         run_batch([], lambda url: url, workers=0)
     assert run_batch([], lambda url: url) == []

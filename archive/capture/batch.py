@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from archive.capture.urls import parse_url
-from archive.errors import ArchiveError, URLRefusedError
+from archive.errors import ArchiveError, URLRefusedError, UsageError
 
 T = TypeVar("T")
 
@@ -68,7 +68,8 @@ def run_batch(
     ``unexpected: ...`` and do not stop the batch either.
     """
     if workers < 1 or delay < 0:
-        raise ValueError("workers must be at least 1 and delay at least 0")
+        raise UsageError(f"batch capture needs at least 1 worker and a pause of at least 0 s "
+                         f"(got {workers} workers, {delay:g} s)")
     scheduler = _Scheduler(list(urls), delay)
     outcomes: list[Outcome[T] | None] = [None] * len(scheduler.jobs)
     report = threading.Lock()

@@ -16,11 +16,14 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Iterator
 
+from archive.errors import FetchError
+
 PIECE = 256 * 1024
 
 
-class DecodeFailed(Exception):
-    """The body is not valid for its Content-Encoding, or uses one we cannot decode."""
+class DecodeFailed(FetchError):
+    """The body is not valid for its Content-Encoding, or uses one we cannot decode; the fetcher
+    re-raises it as a ``FetchError`` naming the URL."""
 
 
 def brotli_available() -> bool:
