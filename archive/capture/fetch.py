@@ -48,6 +48,7 @@ from archive.errors import (
     FetchTimeoutError,
     RedirectError,
     ResponseTooLargeError,
+    URLRefusedError,
     UsageError,
 )
 
@@ -176,8 +177,6 @@ def _fetch(
 def _checked_redirect(
     url: str, source: str, target: str, allow_private: bool, resolver: Resolver | None
 ) -> CheckedURL:
-    from archive.errors import URLRefusedError
-
     try:
         return check_url(target, allow_private=allow_private, resolver=resolver)
     except URLRefusedError as exc:
