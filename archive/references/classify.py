@@ -8,6 +8,7 @@ before it uses the surname alone (detect.py turns that surname back into the ful
 
 from __future__ import annotations
 
+import functools
 import re
 
 PUBLICATION_WORDS = {
@@ -49,6 +50,7 @@ def _words(name: str) -> list[str]:
     return words + [part for w in words if "-" in w for part in w.split("-") if part]
 
 
+@functools.lru_cache(maxsize=16384)
 def classify(name: str) -> str:
     """The ``kind`` of a reference whose name is not a known publication."""
     words = _words(name)

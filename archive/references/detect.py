@@ -32,8 +32,10 @@ _STARTERS = (
     "The|A|An|He|She|It|They|We|I|His|Her|Its|Their|This|That|These|Those|There|In|On|At|But|And|"
     "As|After|Before|When|While|If|For|By|From|Some|Many|Most|No|One|Two|Three|Officials|Police"
 )
-_DOTTED = rf"(?:(?:[{_UPPER}]\.)++|(?:{_ABBREVIATIONS})\.)(?!{_SP}+(?:{_STARTERS})\b)"
-"""An initial or abbreviation keeps its full stop (and the run goes on) unless a sentence opens."""
+_DOTTED = rf"(?<![\w’'&.-])(?:(?:[{_UPPER}]\.)++|(?:{_ABBREVIATIONS})\.)(?!{_SP}+(?:{_STARTERS})\b)"
+"""An initial or abbreviation keeps its full stop (and the run goes on) unless a sentence opens;
+only as a word of its own (the "T." of "NYT." is no initial), so a run is the same whichever of
+its capitals it is read from."""
 _CAP = rf"(?:{_DOTTED}|[{_UPPER}][\w’'&-]*)"
 _CONNECT = r"(?:(?:of|for|on)(?:{sp}+the)?|and|&|de|del|der|du|la|le|al|van|von|da|dos|y|bin)".format(sp=_SP)
 NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
@@ -46,7 +48,7 @@ _VERBS = (
     "revealed|reveals|told|tells|warned|warns|found|finds|showed|shows|estimated|estimates|"
     "predicted|predicts|argued|argues|insisted|concluded|acknowledged|admitted|disclosed|"
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
-    "quoted|calculated|projected|forecast|forecasts|"
+    "calculated|projected|forecast|forecasts|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
 )
 _ADVERBS = (
@@ -112,10 +114,21 @@ _LIST_BEFORE = re.compile(rf"(?P<name>{NAME})(?:,{_SP}*(?:and{_SP}+)?|{_SP}+and{
 _LIST_WINDOW = 80
 _SENTENCE_START = re.compile(r"""(?:^|[.!?]['"’”]?\s+|\n\s*|[“"(]\s*)$""")
 _PLURAL_ROLE = re.compile(r"(?:ers|ors|ists|ians|ants|ents)$")
-_PLACE_BEFORE = re.compile(rf"\b(?:in|near|outside|inside|across|around|into|to){_SP}+(?:the{_SP}+)?$")
-_MEDIUM_JUST_BEFORE = re.compile(
-    rf"\b(?:{_MEDIA_NOUNS}|journal|station|programme){_SP}+(?:the{_SP}+)?$"
-)
+_PLACES_BEFORE = frozenset({"in", "near", "outside", "inside", "across", "around", "into", "to"})
+_MEDIA_BEFORE = frozenset({
+    "newspaper", "broadcaster", "television", "radio", "daily", "weekly", "magazine", "website",
+    "tabloid", "channel", "journal", "station", "programme",
+})  # fmt: skip
+"""The word before a name that makes it a medium ("Local radio station Radio Bío-Bío reported")."""
+
+
+def _words_before(text: str, start: int, count: int = 2, reach: int = 30) -> list[str]:
+    """The last ``count`` words before ``start`` ("the" left out), from a window of fixed size:
+    a look at the context costs the same however long the text."""
+    words = text[start - reach if start > reach else 0 : start].rsplit(None, count + 1)
+    return [w for w in words if w != "the"][-count:]
+
+
 _TOLD_NOT_MEDIA = frozenset({
     "parliament", "congress", "senate", "court", "committee", "commission", "council", "jury",
     "inquiry", "tribunal", "hearing", "assembly", "police", "lawmakers",
@@ -147,7 +160,7 @@ class _Raw:
     medium: bool = False
 
 
-def _source_first(text: str) -> Iterator[_Raw]:
+def _source_first(text: str, runs: list[str] | None = None) -> Iterator[_Raw]:
     """Every match of ``SOURCE_FIRST``, found in linear time.
 
     A name is a maximal run of capitalised words (with connectors); starting at any capital
@@ -155,10 +168,13 @@ def _source_first(text: str) -> Iterator[_Raw]:
     attribution (inside a run the next character is a space then a capital, a number or a
     connector, and an attribution's words are none of these). So the leftmost match, which the
     regex would find, is the whole run when the attribution follows its end, and there is none
-    in that run otherwise: each run is read once, its end tested once.
+    in that run otherwise: each run is read once, its end tested once. Every run is added to
+    ``runs`` when given, so the full names a surname may stand for need no second reading.
     """
     position = 0
     while (name := _NAME.search(text, position)) is not None:
+        if runs is not None:
+            runs.append(name.group())
         attribution = _ATTRIBUTION.match(text, name.end())
         if attribution is None:
             position = name.end()
@@ -192,6 +208,8 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
     reads a window of fixed size, and a list holds at most a few names.
     """
     start, first = raw.start, True
+    if not text[start - 9 if start > 9 else 0 : start].rstrip().endswith(("and", "and the")):
+        return
     for _ in range(6):
         window = text[max(0, start - _LIST_WINDOW) : start]
         found = _LIST_BEFORE.search(window)
@@ -202,7 +220,7 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
         start, first = offset + found.start("name"), False
 
 
-def _raw_hits(text: str) -> list[_Raw]:
+def _raw_hits(text: str, runs: list[str] | None = None) -> list[_Raw]:
     """Every attribution, once per place in the text even when two patterns see it.
 
     Names found after a phrase come first; a name found before a verb is skipped when it
@@ -212,7 +230,7 @@ def _raw_hits(text: str) -> list[_Raw]:
     found = list(_phrase_first(text))
     phrase_spans = [(r.start, r.end) for r in found]
     at = 0
-    for raw in _source_first(text):
+    for raw in _source_first(text, runs):
         while at < len(phrase_spans) and phrase_spans[at][1] <= raw.start:
             at += 1
         if at < len(phrase_spans) and phrase_spans[at][0] < raw.end:
@@ -222,10 +240,10 @@ def _raw_hits(text: str) -> list[_Raw]:
     return sorted(found, key=lambda r: r.start)
 
 
-def _hits(text: str) -> list[_Hit]:
+def _hits(text: str, runs: list[str] | None = None) -> list[_Hit]:
     """The cleaned hits, in text order, each place once."""
     hits, seen = [], set()
-    for raw in _raw_hits(text):
+    for raw in _raw_hits(text, runs):
         if raw.start in seen:
             continue
         seen.add(raw.start)
@@ -236,17 +254,29 @@ def _hits(text: str) -> list[_Hit]:
 
 
 def _hit(raw: _Raw, text: str) -> _Hit | None:
-    """The source a raw name stands for, or None when it is not one a person could confirm."""
-    words = names.trim_time(names.words_of(raw.name))
-    start = raw.start
-    if lookup(" ".join(words)) is None and names.drop_article(words) is not words:
-        start += len(words[0]) + 1
-        words = words[1:]
-    name, kind = _name_and_kind(words)
-    if not name or _dropped(name, kind, raw, start, text):
+    """The source a raw name stands for, or None when it is not one a person could confirm.
+
+    What the name's own words decide is worked out once per distinct name (``_parsed``); only the
+    look at the few characters around this place in the text is done per hit.
+    """
+    skipped, name, kind = _parsed(raw.name)
+    start = raw.start + skipped
+    if not name or _refused(name, kind, raw.phrase, raw.medium) or _misplaced(name, kind, raw, start, text):
         return None
     kind = kind or _context_kind(raw, name, text)
     return _Hit(name, start, kind)
+
+
+@functools.lru_cache(maxsize=16384)
+def _parsed(raw_name: str) -> tuple[int, str, str | None]:
+    """``(characters skipped at the start, name, "person" if a title said so)`` for a raw name."""
+    words = names.trim_time(names.words_of(raw_name))
+    skipped = 0
+    if lookup(" ".join(words)) is None and names.drop_article(words) is not words:
+        skipped = len(words[0]) + 1
+        words = words[1:]
+    name, kind = _name_and_kind(words)
+    return skipped, name, kind
 
 
 def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
@@ -284,28 +314,34 @@ def _clean(name: str) -> str:
     return names.without_possessive(" ".join(name.split()).rstrip(".,"))
 
 
-def _dropped(name: str, kind: str | None, raw: _Raw, start: int, text: str) -> bool:
-    """Refuse ordinary words, places and bodies that were told something but published nothing."""
+@functools.lru_cache(maxsize=16384)
+def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
+    """Ordinary words ("Officials", "Monday"), and bodies that were told something but published
+    nothing ("told Parliament")."""
     words = name.split()
     known = lookup(name)
     if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS):
         return True
-    if raw.phrase == "told" and not known and not raw.medium:
-        if any(names.plain(w) in _TOLD_NOT_MEDIA for w in words):
-            return True
-    if not raw.phrase and _PLACE_BEFORE.search(text, max(0, start - 12), start):
+    return phrase == "told" and not known and not medium and any(
+        names.plain(w) in _TOLD_NOT_MEDIA for w in words
+    )
+
+
+def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str) -> bool:
+    """A place ("officials in Nairobi told"), or a plural noun opening a sentence ("Rescuers said")."""
+    if not raw.phrase and set(_words_before(text, start, 1, 12)) & _PLACES_BEFORE:
         return True
-    if len(words) > 1 or known or kind or name.isupper():
+    if " " in name or kind or name.isupper() or lookup(name) or not _PLURAL_ROLE.search(name):
         return False
-    at_start = bool(_SENTENCE_START.search(text, max(0, start - 3), start))
-    return at_start and bool(_PLURAL_ROLE.search(name))
+    return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
 
 
 def _context_kind(raw: _Raw, name: str, text: str) -> str:
     """The kind the words around a name give it, else the kind its own words give it."""
     if lookup(name):
         return "publication"
-    if raw.medium or _MEDIUM_JUST_BEFORE.search(text, max(0, raw.start - 30), raw.start):
+    before = _words_before(text, raw.start, 2)
+    if raw.medium or before[-1:] and before[-1] in _MEDIA_BEFORE or before == ["news", "agency"]:
         return "publication"
     kind = _PHRASE_KINDS.get(raw.phrase)
     if kind:
@@ -315,16 +351,21 @@ def _context_kind(raw: _Raw, name: str, text: str) -> str:
     return classify(name)
 
 
-def _full_names(text: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Full names a single word may stand for: a person's by surname, a body's by first word.
+def _full_names(runs: list[str], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Full names the ``wanted`` single words may stand for: a person's by surname, a body's by
+    its first word.
 
-    Built from every run of names once (linear): "Governor Ana Ruiz" lets a later "Ruiz said" be
-    Ana Ruiz, and "Volta Motors" a later "Volta said" be Volta Motors.
+    Read from the runs of names the scan already found (linear): "Governor Ana Ruiz" lets a later
+    "Ruiz said" be Ana Ruiz, and "Volta Motors" a later "Volta said" be Volta Motors. A run that
+    holds none of the wanted words is passed over at the cost of a split.
     """
     people: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for match in _NAME.finditer(text):
-        run = names.trim_time(match.group().split())
+    for text in runs:
+        run = text.split()
+        if len(run) < 2 or wanted.isdisjoint(_clean(w) for w in run):
+            continue
+        run = names.trim_time(run)
         while run and (run[0] in ("The", "A", "An") or names.plain(run[0]) in names.COMMON_WORDS
                        or names.plain(run[0]) in ("of", "for", "on")):
             run = run[1:]
@@ -393,8 +434,10 @@ def _short_forms(entries: dict[str, dict]) -> None:
 
 def detect_references(text: str) -> list[dict]:
     """Proposed ``references`` entries, most-mentioned first, all ``confirmed: false``."""
-    hits = _hits(text)
-    people, bodies = _full_names(text) if hits else ({}, {})
+    runs: list[str] = []
+    hits = _hits(text, runs)
+    wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
+    people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     entries: dict[str, dict] = {}
     for hit in hits:
         name, kind, known = _resolve(hit, people, bodies)

@@ -121,6 +121,7 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     KnownSource("Business Insider", "https://www.businessinsider.com/", ("Insider",)),
     KnownSource("HuffPost", "https://www.huffpost.com/", ("Huffington Post",)),
     KnownSource("Vox", "https://www.vox.com/"),
+    KnownSource("The Lancet", "https://www.thelancet.com/", ("Lancet",)),
     KnownSource("Nature", "https://www.nature.com/"),
     KnownSource("Science", "https://www.science.org/"),
     KnownSource("The BMJ", "https://www.bmj.com/", ("BMJ", "British Medical Journal")),

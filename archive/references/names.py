@@ -8,6 +8,7 @@ trim such words; they work on the words of one name, so they cost nothing per ch
 
 from __future__ import annotations
 
+import functools
 import re
 
 TITLE_WORDS = frozenset({
@@ -72,6 +73,7 @@ def words_of(name: str) -> list[str]:
     return name.split()
 
 
+@functools.lru_cache(maxsize=65536)
 def plain(word: str) -> str:
     """A word as the lists hold it: lower case, without dots or a possessive."""
     return _POSSESSIVE.sub("", word).strip(".,").lower()
