@@ -1,7 +1,7 @@
 """How good ``--detect-references`` is: precision and recall on the labelled texts, and its speed.
 
     .venv/bin/python bench/bench_reference_quality.py            # figures per split and kind
-    .venv/bin/python bench/bench_reference_quality.py --mistakes # and every wrong or missed name (dev texts only)
+    .venv/bin/python bench/bench_reference_quality.py --mistakes # and each mistake on the dev texts
 
 The texts and their labels are in tests/fixtures/references/ (README.md there says what counts).
 The ten held-out texts were labelled first and never tuned on, so their line is the honest one.
@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from reference_eval import GOAL_PRECISION, GOAL_RECALL, KINDS, load_cases, score  # noqa: E402
+from reference_eval import GOAL_PRECISION, GOAL_RECALL, KINDS, load_cases, score
 
-from archive.references import detect_references  # noqa: E402
+from archive.references import detect_references
 
 GOAL_SECONDS_PER_MIB = 2.0
 
@@ -44,7 +44,8 @@ def _seconds_per_mib(texts: list[str], rounds: int = 3) -> float:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mistakes", action="store_true", help="list every wrong and missed reference of the dev texts")
+    parser.add_argument("--mistakes", action="store_true",
+                        help="list every wrong and missed reference of the dev texts")
     args = parser.parse_args(argv)
     cases = load_cases()
     print(f"{'':<22} {'precision':>9} {'recall':>7} {'right':>5} {'wrong':>5} {'miss':>5}")

@@ -80,7 +80,7 @@ def score(cases: Iterable[Case], detect: Callable[[str], list[dict]]) -> Score:
     result = Score()
     for case in cases:
         found = {(normalise(ref["name"]), ref["kind"]) for ref in detect(case.text)}
-        for name, kind in found & case.expected:
+        for _name, kind in found & case.expected:
             result.tp[kind] += 1
         for name, kind in sorted(found - case.expected):
             result.fp[kind] += 1

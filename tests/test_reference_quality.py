@@ -61,7 +61,8 @@ def test_a_surname_alone_is_the_person_named_in_full_earlier():
 def test_ordinary_capitalised_words_are_not_sources():
     text = ("Monday brought snow. March was wet, the Met Office said. Visitors told Swiss broadcaster "
             "SRF they were stranded. Environment Secretary Clare Hewitt told Parliament the plan.")
-    assert _found(text) == {("Met Office", "organisation"), ("SRF", "publication"), ("Clare Hewitt", "person")}
+    expected = {("Met Office", "organisation"), ("SRF", "publication"), ("Clare Hewitt", "person")}
+    assert _found(text) == expected
 
 
 @pytest.mark.parametrize("split", ["dev", None])

@@ -31,7 +31,7 @@ ORGANISATION_WORDS = {
     "airport", "motors", "builders", "industries", "holdings", "partners", "capital", "securities",
     "economics", "technologies", "labs", "pharmaceuticals", "energy", "water", "power", "electric",
     "rail", "railways", "resources", "unit", "tribunal", "regulator", "inquiry", "programme",
-    "program", "initiative", "project", "campaign", "movement", "front", "forum", "council",
+    "program", "initiative", "project", "campaign", "movement", "front", "forum",
 }  # fmt: skip
 SURVEY_AGENCIES = {"geological survey", "ordnance survey"}
 """Survey is a document's word ("the Labour Force Survey") except in these agencies' names."""

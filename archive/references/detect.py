@@ -36,8 +36,11 @@ _DOTTED = rf"(?<![\w’'&.-])(?:(?:[{_UPPER}]\.)++|(?:{_ABBREVIATIONS})\.)(?!{_S
 """An initial or abbreviation keeps its full stop (and the run goes on) unless a sentence opens;
 only as a word of its own (the "T." of "NYT." is no initial), so a run is the same whichever of
 its capitals it is read from."""
-_CAP = rf"(?:{_DOTTED}|[{_UPPER}][\w’'&-]*)"
-_CONNECT = r"(?:(?:of|for|on)(?:{sp}+the)?|and|&|de|del|der|du|la|le|al|van|von|da|dos|y|bin)".format(sp=_SP)
+_CAP = rf"(?:{_DOTTED}|[{_UPPER}][\w’'&/-]*)"
+_CONNECT = (
+    rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
+    r"and|&|de|del|della|der|des|di|du|la|le|al|van|von|da|das|do|dos|y|bin)"
+)
 NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
 """A run of capitalised words, with connectors ("Institute for the Study of War") and numbers
 ("BBC Radio 4") inside it; a full stop without an abbreviation ends it."""
@@ -281,6 +284,8 @@ def _parsed(raw_name: str) -> tuple[int, str, str | None]:
 
 def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
     """The name without title, possessive, place; and "person" when a title said so."""
+    if lookup(" ".join(words)):
+        return " ".join(words), None
     split = names.possessive_split(words)
     if split is not None:
         owner, rest = split
@@ -341,7 +346,7 @@ def _context_kind(raw: _Raw, name: str, text: str) -> str:
     if lookup(name):
         return "publication"
     before = _words_before(text, raw.start, 2)
-    if raw.medium or before[-1:] and before[-1] in _MEDIA_BEFORE or before == ["news", "agency"]:
+    if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
     kind = _PHRASE_KINDS.get(raw.phrase)
     if kind:
@@ -401,7 +406,9 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
         bodies.setdefault(_clean(words[0]), full)
 
 
-def _resolve(hit: _Hit, people: dict[str, str], bodies: dict[str, str]) -> tuple[str, str, KnownSource | None]:
+def _resolve(
+    hit: _Hit, people: dict[str, str], bodies: dict[str, str]
+) -> tuple[str, str, KnownSource | None]:
     """The name and kind a hit is catalogued under: a known source's usual form, a surname's full
     name, a body's full name."""
     known = lookup(hit.name)

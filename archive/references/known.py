@@ -57,7 +57,7 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     KnownSource("Yonhap", "https://en.yna.co.kr/", ("Yonhap News Agency",)),
     KnownSource("ANSA", "https://www.ansa.it/"),
     KnownSource("EFE", "https://www.efe.com/", ("Agencia EFE",)),
-    KnownSource("Deutsche Presse-Agentur", "https://www.dpa.com/", ("dpa", "DPA")),
+    KnownSource("Deutsche Presse-Agentur", "https://www.dpa.com/", ("DPA",)),
     KnownSource("Press Trust of India", "https://www.ptinews.com/", ("PTI",)),
     KnownSource("United Press International", "https://www.upi.com/", ("UPI",)),
     KnownSource("The Canadian Press", "https://www.thecanadianpress.com/", ("Canadian Press",)),
@@ -91,7 +91,7 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     # Newspapers, magazines and news sites often cited in wire copy.
     KnownSource("The Observer", "https://www.theguardian.com/observer", ("Observer",)),
     KnownSource("The Sunday Times", "https://www.thetimes.co.uk/", ("Sunday Times",)),
-    KnownSource("Daily Mail", "https://www.dailymail.co.uk/", ("The Daily Mail", "Mail on Sunday")),
+    KnownSource("Daily Mail", "https://www.dailymail.co.uk/", ("The Daily Mail",)),
     KnownSource("The Irish Times", "https://www.irishtimes.com/", ("Irish Times",)),
     KnownSource("The Globe and Mail", "https://www.theglobeandmail.com/", ("Globe and Mail",)),
     KnownSource("Toronto Star", "https://www.thestar.com/"),

@@ -53,7 +53,7 @@ COMMON_WORDS = frozenset({
 that open sentences."""
 _CONNECTORS = frozenset({
     "of", "and", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
-    "da", "dos", "y", "bin",
+    "da", "dos", "y", "bin", "della", "des", "di", "das", "do",
 })  # fmt: skip
 _ARTICLES = ("The", "A", "An")
 PORTFOLIO_WORDS = frozenset({
