@@ -30,16 +30,18 @@ def _line(label: str, result, kind: str | None = None) -> str:
             f"{tp:>5} {fp:>5} {fn:>5}")
 
 
-def _seconds_per_mib(texts: list[str], rounds: int = 3) -> float:
-    """The labelled texts repeated to 1 MiB and detected as one; the best of ``rounds``."""
+def _seconds_per_mib(texts: list[str], rounds: int = 3) -> tuple[float, float]:
+    """The labelled texts repeated to 1 MiB and detected as one: the best of ``rounds`` in wall-clock
+    seconds, and in CPU seconds (which other work on a shared machine disturbs far less)."""
     unit = "\n\n".join(texts) + "\n\n"
     text = (unit * (2**20 // len(unit) + 1))[: 2**20]
-    best = float("inf")
+    wall = cpu = float("inf")
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         detect_references(text)
-        best = min(best, time.perf_counter() - started)
-    return best
+        wall = min(wall, time.perf_counter() - started)
+        cpu = min(cpu, time.process_time() - started_cpu)
+    return wall, cpu
 
 
 def main(argv: list[str]) -> int:
@@ -61,9 +63,9 @@ def main(argv: list[str]) -> int:
         if args.mistakes and split == "dev":  # never the held-out ones: they are not tuned on
             for file, what, name, kind in result.mistakes:
                 print(f"    {what:<6} {kind:<12} {name!r}  ({file})")
-    seconds = _seconds_per_mib([c.text for c in cases])
+    seconds, cpu = _seconds_per_mib([c.text for c in cases])
     fast = seconds <= GOAL_SECONDS_PER_MIB
-    print(f"1 MiB of these texts: {seconds:.2f} s (goal <= {GOAL_SECONDS_PER_MIB:g} s)")
+    print(f"1 MiB of these texts: {seconds:.2f} s, {cpu:.2f} s of CPU (goal <= {GOAL_SECONDS_PER_MIB:g} s)")
     print(f"goals: precision >= {GOAL_PRECISION}, recall >= {GOAL_RECALL}, speed: "
           f"{'met' if met and fast else 'MISSED'}")
     return 0 if met and fast else 1

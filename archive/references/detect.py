@@ -182,8 +182,9 @@ def _source_first(text: str, runs: list[str] | None = None) -> Iterator[_Raw]:
         if attribution is None:
             position = name.end()
             continue
-        medium = bool(attribution.group("medium")) or bool(
-            _MEDIUM_IN.search(attribution.group("appositive") or "")
+        appositive = attribution.group("appositive")
+        medium = attribution.group("medium") is not None or (
+            appositive is not None and _MEDIUM_IN.search(appositive) is not None
         )
         yield _Raw(name.group(), name.start(), name.end(), medium=medium)
         position = attribution.end()
@@ -264,9 +265,12 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     """
     skipped, name, kind = _parsed(raw.name)
     start = raw.start + skipped
-    if not name or _refused(name, kind, raw.phrase, raw.medium) or _misplaced(name, kind, raw, start, text):
+    if not name or _refused(name, kind, raw.phrase, raw.medium):
         return None
-    kind = kind or _context_kind(raw, name, text)
+    before = _words_before(text, raw.start)
+    if _misplaced(name, kind, raw, start, text, before):
+        return None
+    kind = kind or _context_kind(raw, name, before)
     return _Hit(name, start, kind)
 
 
@@ -332,20 +336,20 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
     )
 
 
-def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str) -> bool:
-    """A place ("officials in Nairobi told"), or a plural noun opening a sentence ("Rescuers said")."""
-    if not raw.phrase and set(_words_before(text, start, 1, 12)) & _PLACES_BEFORE:
+def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, before: list[str]) -> bool:
+    """A place ("officials in Nairobi told"), or a plural noun opening a sentence ("Rescuers said");
+    ``before`` holds the two words before the name."""
+    if not raw.phrase and before[-1:] and before[-1] in _PLACES_BEFORE:
         return True
     if " " in name or kind or name.isupper() or lookup(name) or not _PLURAL_ROLE.search(name):
         return False
     return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
 
 
-def _context_kind(raw: _Raw, name: str, text: str) -> str:
+def _context_kind(raw: _Raw, name: str, before: list[str]) -> str:
     """The kind the words around a name give it, else the kind its own words give it."""
     if lookup(name):
         return "publication"
-    before = _words_before(text, raw.start, 2)
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
     kind = _PHRASE_KINDS.get(raw.phrase)
