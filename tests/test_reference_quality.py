@@ -82,3 +82,30 @@ def test_the_held_out_texts_do_not_fall_back():
     result = score(load_cases("heldout"), detect_references)
     assert result.precision() >= HELD_OUT_FLOOR_PRECISION, f"{result.precision():.3f}"
     assert result.recall() >= HELD_OUT_FLOOR_RECALL, f"{result.recall():.3f}"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Witnesses told Reuters and the BBC that shots were fired.",
+     {("Reuters", "publication"), ("BBC", "publication")}),
+    ("The Associated Press, Agence France-Presse and The Globe and Mail all reported the fire.",
+     {("Associated Press", "publication"), ("Agence France-Presse", "publication"),
+      ("The Globe and Mail", "publication")}),
+    ("Reuters' tally of official data shows 2,300 deaths.", {("Reuters", "publication")}),
+    ("Speaking to CNN's State of the Union, the minister said no.", {("CNN", "publication")}),
+    ("Russia's Defence Ministry said its forces had advanced.",
+     {("Russia's Defence Ministry", "organisation")}),
+    ("Germany's Bundesbank warned that wages were rising.", {("Bundesbank", "organisation")}),
+    ("Visitors told the Qatari newspaper Al Sharq that they were stranded.", {("Al Sharq", "publication")}),
+    ("TASS, citing a Kremlin spokesman, said Moscow was studying the measures.",
+     {("TASS", "publication")}),
+    ("A YouGov survey for The Times found 58 percent opposed it.",
+     {("YouGov", "organisation"), ("The Times", "publication")}),
+])  # fmt: skip
+def test_lists_possessives_and_media_words(text, expected):
+    assert _found(text) == expected
+
+
+def test_a_short_form_is_the_paper_named_in_full():
+    text = "The New York Times reported the deal. The Times said in April that talks had stalled."
+    refs = detect_references(text)
+    assert [(r["name"], r["mentions"]) for r in refs] == [("The New York Times", 2)]
