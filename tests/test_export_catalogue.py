@@ -39,7 +39,9 @@ def test_csv_has_one_row_per_record(seeded_root, cli, tmp_path):
     seed, second = rows
     assert seed["title"] == "Russia's ambassador to Turkey shot dead at an Ankara art gallery"
     assert seed["source_sha256"] == SEED_SHA256
-    assert seed["references"] == "The Daily Beast; Los Angeles Times; The New York Times"
+    assert seed["references"] == (
+        "The Daily Beast (publication); Los Angeles Times (publication); The New York Times (publication)"
+    )
     assert seed["subjects"].startswith("Karlov, Andrey Gennadyevich, 1954-2016 -- Assassination; ")
     assert seed["issued"] == "2016-12-19" and seed["status"] == "catalogued"
     assert second["creators"] == "Marsh, Eleanor; Reed, Tom"

@@ -31,7 +31,7 @@ EXPECTED = {
     },
     "study-report.txt": {
         ("Clean Air Trust", "organisation", 1), ("Annual Air Quality Report", "document", 1),
-        ("James Whitfield", "person", 1),
+        ("James Whitfield", "person", 1), ("The Lancet", "publication", 1),
     },
     "quiet-village.txt": set(),
 }  # fmt: skip

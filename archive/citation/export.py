@@ -18,6 +18,7 @@ from archive.citation.fields import latest_bag, person_name
 from archive.citation.formatted import DEFAULT_STYLE, format_bibliography
 from archive.citation.ris import to_ris
 from archive.errors import ArchiveError
+from archive.references.listing import references_text
 
 CITATION_FORMATS = ("csl-json", "bibtex", "biblatex", "ris", "text")
 CATALOGUE_FORMATS = ("csv", "jsonl")
@@ -42,7 +43,8 @@ CSV_COLUMNS = (
     "source_sha256", "extracted_fields", "bag_version", "bag_path", "revision", "created_at",
     "updated_at",
 )  # fmt: skip
-"""One row per record; lists are joined with ``; `` so a spreadsheet shows them in one cell."""
+"""One row per record; lists are joined with ``; `` so a spreadsheet shows them in one cell
+(references as "Name (kind); Name (kind, unconfirmed)")."""
 
 
 def render(
@@ -99,7 +101,7 @@ def csv_row(record: dict) -> dict[str, str]:
         keywords=_joined(record.get("keywords") or []),
         rights_statement=rights.get("statement_uri", ""),
         rights_holder=rights.get("holder", ""),
-        references=_joined([r["name"] for r in record.get("references") or []]),
+        references=references_text(record.get("references") or []),
         source_filename=source.get("filename", ""),
         source_media_type=source.get("media_type", ""),
         source_size=source.get("size", ""),

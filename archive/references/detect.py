@@ -1,8 +1,13 @@
 """Finding the sources an article attributes information to, by the phrases reporters use.
 
 Only attributions count ("according to the X", "X reported", "the X explains", "X said", "told
-the X"), not every capitalised name: a force that acts in the story ("Turkish Special Forces
-killed ...") is not a source. What is found is a proposal for an archivist to confirm.
+the X", "polled by the X", "a YouGov poll", "Reuters' tally"), not every capitalised name: a force
+that acts in the story ("Turkish Special Forces killed ...") is not a source. What is found is a
+proposal for an archivist to confirm, so each rule here errs towards proposing less.
+
+Names are runs of capitalised words. A run never crosses a sentence boundary: a word's full stop
+ends it ("Reuters. The") unless the word is an initial or a known abbreviation ("U.S.", "Sen."),
+and even those end it before a word that opens sentences ("... in the U.S. The ...").
 """
 
 from __future__ import annotations
@@ -12,154 +17,449 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from archive.references.classify import classify
-from archive.references.known import lookup
+from archive.references import names
+from archive.references.classify import ORGANISATION_WORDS, classify
+from archive.references.known import KnownSource, lookup
 
 _SP = r"[^\S\r\n]"
 """Spaces within a line, the no-break space included (news texts use it between names)."""
-_CAP = r"[A-Z][\w’'.&-]*"
-_CONNECT = r"(?:of|and|&|de|del|der|du|la|le|al|van|von|for|on)"
-NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*{_CAP})*"
-_ATTRIBUTING_VERBS = (
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_ABBREVIATIONS = (
+    "Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Cmdr|Adm|Maj|Brig|Insp|Det|Supt|Rev|St|Jr|Sr|"
+    "Co|Corp|Inc|Ltd|Mt|Ft|Pres|Atty|Hon|Cllr|Messrs"
+)
+_STARTERS = (
+    "The|A|An|He|She|It|They|We|I|His|Her|Its|Their|This|That|These|Those|There|In|On|At|But|And|"
+    "As|After|Before|When|While|If|For|By|From|Some|Many|Most|No|One|Two|Three|Officials|Police"
+)
+_DOTTED = rf"(?<![\w’'&.-])(?:(?:[{_UPPER}]\.)++|(?:{_ABBREVIATIONS})\.)(?!{_SP}+(?:{_STARTERS})\b)"
+"""An initial or abbreviation keeps its full stop (and the run goes on) unless a sentence opens;
+only as a word of its own (the "T." of "NYT." is no initial), so a run is the same whichever of
+its capitals it is read from."""
+_CAP = rf"(?:{_DOTTED}|[{_UPPER}][\w’'&/-]*)"
+_CONNECT = (
+    rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
+    r"and|&|de|del|della|der|des|di|du|la|le|al|van|von|da|das|do|dos|y|bin)"
+)
+NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
+"""A run of capitalised words, with connectors ("Institute for the Study of War") and numbers
+("BBC Radio 4") inside it; a full stop without an abbreviation ends it."""
+
+_VERBS = (
     "reported|reports|said|says|explains|explained|wrote|writes|noted|notes|stated|states|"
     "claimed|claims|confirmed|confirms|announced|announces|added|adds|described|describes|"
-    "revealed|reveals|told|tells"
+    "revealed|reveals|told|tells|warned|warns|found|finds|showed|shows|estimated|estimates|"
+    "predicted|predicts|argued|argues|insisted|concluded|acknowledged|admitted|disclosed|"
+    "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
+    "calculated|projected|forecast|forecasts|"
+    rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
 )
-_ADVERBS = rf"(?:(?:has|have|had|also|first|later|previously|earlier|then|recently){_SP}+)*"
-SOURCE_FIRST = re.compile(
-    rf"(?P<name>{NAME})(?:,[^,.;:\n\"“”]{{1,60}},|,)?{_SP}+{_ADVERBS}(?:{_ATTRIBUTING_VERBS})\b"
+_ADVERBS = (
+    rf"(?:(?:has|have|had|also|first|later|previously|earlier|then|recently|all|both|itself|"
+    rf"separately|again){_SP}+)*"
 )
-"""``The Daily Beast explains``, ``Maria Zakharova described``, ``Reuters, citing officials, said``.
-
-The pattern as a whole says what counts; it is not run as a whole, since at every capital letter of
-a long run of capitalised words it would re-read the run to its end (48 KB took 86 s). ``_NAME``
-and ``_ATTRIBUTION`` below are its two halves, run so that each run of names is read once.
-"""
-_NAME = re.compile(NAME)
+_MEDIA_NOUNS = (
+    rf"news{_SP}+agency|news{_SP}+service|newspaper|broadcaster|television|radio|daily|weekly|"
+    "magazine|website|tabloid|channel"
+)
+_SPOKESPEOPLE = "spokesman|spokeswoman|spokesperson|data|figures"
+_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)){1,60},"""
+_FINDINGS = (
+    "reporting|report|reports|analysis|investigation|tally|poll|polls|survey|data|figures|index|"
+    "estimate|estimates|study|count|calculations|editorial|coverage|review"
+)
 _ATTRIBUTION = re.compile(
-    rf"(?:,[^,.;:\n\"“”]{{1,60}},|,)?{_SP}+{_ADVERBS}(?:{_ATTRIBUTING_VERBS})\b"
+    rf"(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|{_SPOKESPEOPLE}))?(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
+    rf"(?:{_VERBS})\b"
+    rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_FINDINGS})\b"
+    rf"|{_SP}+(?:poll|survey|data|figures|tally)\b"
+)
+"""What follows a source named first: a verb (``Reuters reported``, ``Xinhua news agency
+reported``, ``Ruiz, the governor, said``), or a finding it owns (``Reuters' tally``, ``a YouGov
+poll``). Its words are lower case, so it can never follow a shorter part of a run of names."""
+SOURCE_FIRST = re.compile(rf"(?P<name>{NAME})(?:{_ATTRIBUTION.pattern})")
+"""The pattern as a whole says what counts; it is not run as a whole, since at every capital letter of
+a long run of capitalised words it would re-read the run to its end (48 KB took 86 s). ``_NAME``
+and ``_ATTRIBUTION`` are its two halves, run so that each run of names is read once."""
+_NAME = re.compile(NAME)
+
+_MEDIUM_BEFORE = (
+    rf"(?:(?:the|a|an){_SP}+)?(?:[\w-]+{_SP}+){{0,2}}?"
+    rf"(?:{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper)"
+    rf"{_SP}+"
+)
+_PHRASES = (
+    "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
+    "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
+    "an? (?:article|editorial|op-ed|column) (?:in|for)|polled by|surveyed by|conducted by|"
+    "compiled by|first reported by|seen by|obtained by|reviewed by|broadcast by|aired by|"
+    "[Aa]n? (?:report|study|survey|poll|analysis|review|investigation|audit|statement|tally) "
+    "(?:by|from|for|in)|(?:data|figures|statistics)(?:,)? from|"
+    "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
+    rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])"
 )
 PHRASE_FIRST = re.compile(
-    rf"\b(?:[Aa]ccording to|reported by|cited by|quoted by|published by|in an interview with|"
-    rf"told|citing|[Ss]peaking to|a report (?:by|in|from)|wrote in|writing in|an article in|"
-    rf"(?:said|says|explained|added|wrote)(?={_SP}+[A-Z]\w+{_SP}+[A-Z]))"
-    rf"{_SP}+(?:the{_SP}+)?(?P<name>{NAME})"
+    rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:the{_SP}+)?(?P<name>{NAME})"
 )
-"""``according to the New York Times``, ``told Reuters``, ``said John Smith``."""
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“”(]\s*|\n\s*)$")
-_PRONOUN_OR_COMMON = {
-    "he", "she", "it", "they", "we", "i", "you", "this", "that", "these", "those", "there",
-    "reports", "officials", "police", "witnesses", "sources", "critics", "experts", "analysts",
-    "authorities", "residents", "observers", "investigators", "some", "others", "many",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-    "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "today", "yesterday", "tonight", "in", "on", "at", "after", "before",
-    "while", "when", "but", "and", "so", "later", "earlier", "also", "then", "mr", "mrs", "ms", "dr",
+"""``according to the New York Times``, ``told the state broadcaster ERT``, ``said John Smith``,
+``polled by the Financial Times``, ``a study by the University of Leeds``."""
+_SAID = frozenset({"said", "says", "explained", "added", "wrote"})
+_CLAUSE_GOES_ON = re.compile(rf"{_SP}+[a-z]")
+"""``said Moscow was studying``: a name the sentence goes on from is what was said, not who said it;
+the speaker after "said" ends the clause ("said Reuters.", "said Anna Kowalski, who ...")."""
+_MEDIUM_AFTER = re.compile(rf"{_SP}+(?:{_MEDIA_NOUNS})\b")
+_MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b")
+"""``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium."""
+_AND_MORE = re.compile(rf"{_SP}+and{_SP}+(?:the{_SP}+)?(?P<name>{NAME})")
+"""``told Reuters and the BBC``: more sources after one named after a phrase."""
+_LIST_BEFORE = re.compile(rf"(?P<name>{NAME})(?:,{_SP}*(?:and{_SP}+)?|{_SP}+and{_SP}+)(?:the{_SP}+)?$")
+"""``The Associated Press, Agence France-Presse and The Globe and Mail reported``: one of a list."""
+_LIST_WINDOW = 80
+_SENTENCE_START = re.compile(r"""(?:^|[.!?]['"’”]?\s+|\n\s*|[“"(]\s*)$""")
+_PLURAL_ROLE = re.compile(r"(?:ers|ors|ists|ians|ants|ents)$")
+_PLACES_BEFORE = frozenset({"in", "near", "outside", "inside", "across", "around", "into", "to"})
+_MEDIA_BEFORE = frozenset({
+    "newspaper", "broadcaster", "television", "radio", "daily", "weekly", "magazine", "website",
+    "tabloid", "channel", "journal", "station", "programme",
+})  # fmt: skip
+"""The word before a name that makes it a medium ("Local radio station Radio Bío-Bío reported")."""
+
+
+def _words_before(text: str, start: int, count: int = 2, reach: int = 30) -> list[str]:
+    """The last ``count`` words before ``start`` ("the" left out), from a window of fixed size:
+    a look at the context costs the same however long the text."""
+    words = text[start - reach if start > reach else 0 : start].rsplit(None, count + 1)
+    return [w for w in words if w != "the"][-count:]
+
+
+_TOLD_NOT_MEDIA = frozenset({
+    "parliament", "congress", "senate", "court", "committee", "commission", "council", "jury",
+    "inquiry", "tribunal", "hearing", "assembly", "police", "lawmakers",
+})  # fmt: skip
+"""Who is "told" without publishing it: "told Parliament", "told the Securities and Exchange
+Commission". After "told", any other name is the medium that carried the words."""
+_PHRASE_KINDS = {
+    "published in": "publication", "reported in": "publication", "wrote in": "publication",
+    "writing in": "publication", "polled by": None, "lawyers for": "organisation",
+    "analysts at": "organisation",
 }  # fmt: skip
-_HONORIFICS = re.compile(rf"^(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame)\.?{_SP}+")
 
 
 @dataclass
 class _Hit:
     name: str
     start: int
+    kind: str | None = None
 
 
-@functools.lru_cache(maxsize=4096)
-def _clean(name: str) -> str:
-    """Trim what is not part of a source's name: possessive, honorific, trailing dots."""
-    name = _HONORIFICS.sub("", " ".join(name.split())).rstrip(".’'")
-    name = re.sub(r"['’]s$", "", name)
-    return name
+@dataclass(frozen=True)
+class _Raw:
+    """A name where an attribution puts it, before it is cleaned: its span and what was around it."""
+
+    name: str
+    start: int
+    end: int
+    phrase: str = ""
+    medium: bool = False
 
 
-def _dropped(name: str, start: int, text: str) -> bool:
-    """A one-word name at a sentence's start is usually an ordinary word ("Reports claim")."""
-    words = name.split()
-    if not words or words[0].lower().strip(".") in _PRONOUN_OR_COMMON:
-        return True
-    if len(words) > 1 or lookup(name) or name.isupper():
-        return False
-    return bool(_SENTENCE_START.search(text[max(0, start - 3) : start]))
-
-
-def _source_first(text: str) -> Iterator[tuple[str, int, int]]:
-    """``(name, start, end)`` of every match of ``SOURCE_FIRST``, found in linear time.
+def _source_first(text: str, runs: list[str] | None = None) -> Iterator[_Raw]:
+    """Every match of ``SOURCE_FIRST``, found in linear time.
 
     A name is a maximal run of capitalised words (with connectors); starting at any capital
     inside a run reaches the same end, and a shorter name can never be followed by the
-    attribution (inside a run the next character is a space then a capital or a connector). So
-    the leftmost match, which the regex would find, is the whole run when the attribution follows
-    its end, and there is none in that run otherwise: each run is read once, its end tested once.
+    attribution (inside a run the next character is a space then a capital, a number or a
+    connector, and an attribution's words are none of these). So the leftmost match, which the
+    regex would find, is the whole run when the attribution follows its end, and there is none
+    in that run otherwise: each run is read once, its end tested once. Every run is added to
+    ``runs`` when given, so the full names a surname may stand for need no second reading.
     """
     position = 0
     while (name := _NAME.search(text, position)) is not None:
+        if runs is not None:
+            runs.append(name.group())
         attribution = _ATTRIBUTION.match(text, name.end())
         if attribution is None:
             position = name.end()
             continue
-        yield name.group(), name.start(), name.end()
+        appositive = attribution.group("appositive")
+        medium = attribution.group("medium") is not None or (
+            appositive is not None and _MEDIUM_IN.search(appositive) is not None
+        )
+        yield _Raw(name.group(), name.start(), name.end(), medium=medium)
         position = attribution.end()
 
 
-def _phrase_first(text: str) -> Iterator[tuple[str, int, int]]:
-    """``(name, start, end)`` of every match of ``PHRASE_FIRST`` (anchored by its phrases, so
-    already linear: the name after a phrase is read once and the search goes on after it)."""
+def _phrase_first(text: str) -> Iterator[_Raw]:
+    """Every match of ``PHRASE_FIRST`` (anchored by its phrases, so already linear: the name after
+    a phrase is read once and the search goes on after it), and the names listed after it."""
     for match in PHRASE_FIRST.finditer(text):
-        yield match.group("name"), *match.span("name")
+        phrase = " ".join(match.group("phrase").lower().split())
+        if phrase in _SAID and _CLAUSE_GOES_ON.match(text, match.end("name")):
+            continue
+        medium = bool(match.group("medium")) or bool(_MEDIUM_AFTER.match(text, match.end("name")))
+        yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium)
+        end = match.end("name")
+        while (more := _AND_MORE.match(text, end)) is not None:
+            yield _Raw(more.group("name"), *more.span("name"), phrase=phrase, medium=medium)
+            end = more.end()
 
 
-def _hits(text: str) -> list[_Hit]:
+def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
+    """The names listed before one found first in its sentence ("A, B and C reported").
+
+    Only when the last step back is an "and" (a list, not "In Paris, Reuters reported"); each step
+    reads a window of fixed size, and a list holds at most a few names.
+    """
+    start, first = raw.start, True
+    if not text[start - 9 if start > 9 else 0 : start].rstrip().endswith(("and", "and the")):
+        return
+    for _ in range(6):
+        window = text[max(0, start - _LIST_WINDOW) : start]
+        found = _LIST_BEFORE.search(window)
+        if found is None or (first and "and" not in window[found.end("name") :]):
+            return
+        offset = start - len(window)
+        yield _Raw(found.group("name"), offset + found.start("name"), offset + found.end("name"))
+        start, first = offset + found.start("name"), False
+
+
+def _raw_hits(text: str, runs: list[str] | None = None) -> list[_Raw]:
     """Every attribution, once per place in the text even when two patterns see it.
 
     Names found after a phrase come first; a name found before a verb is skipped when it
     overlaps one of them. Both lists run left to right without overlaps of their own, so one
     pointer into the first list replaces a scan of every earlier hit.
     """
-    found: list[_Hit] = []
-    phrase_spans: list[tuple[int, int]] = []
-    for name, start, end in _phrase_first(text):
-        hit = _hit(name, start, text)
-        if hit is not None:
-            phrase_spans.append((hit.start, end))
-            found.append(hit)
+    found = list(_phrase_first(text))
+    phrase_spans = [(r.start, r.end) for r in found]
     at = 0
-    for name, start, end in _source_first(text):
-        while at < len(phrase_spans) and phrase_spans[at][1] <= start:
+    for raw in _source_first(text, runs):
+        while at < len(phrase_spans) and phrase_spans[at][1] <= raw.start:
             at += 1
-        if at < len(phrase_spans) and phrase_spans[at][0] < end:
+        if at < len(phrase_spans) and phrase_spans[at][0] < raw.end:
             continue
-        hit = _hit(name, start, text)
+        found.append(raw)
+        found.extend(_listed_before(text, raw))
+    return sorted(found, key=lambda r: r.start)
+
+
+def _hits(text: str, runs: list[str] | None = None) -> list[_Hit]:
+    """The cleaned hits, in text order, each place once."""
+    hits, seen = [], set()
+    for raw in _raw_hits(text, runs):
+        if raw.start in seen:
+            continue
+        seen.add(raw.start)
+        hit = _hit(raw, text)
         if hit is not None:
-            found.append(hit)
-    return sorted(found, key=lambda h: h.start)
+            hits.append(hit)
+    return hits
 
 
-def _hit(name: str, start: int, text: str) -> _Hit | None:
-    """The hit for a name matched at ``start``: a leading "The" dropped unless it is part of a
-    known name, honorifics and possessives trimmed, ordinary words at a sentence start refused."""
-    if name.split(None, 1)[0] == "The" and not lookup(name):
-        name = name[4:]
-        start += 4
-    name = _clean(name)
-    if not name or _dropped(name, start, text):
+def _hit(raw: _Raw, text: str) -> _Hit | None:
+    """The source a raw name stands for, or None when it is not one a person could confirm.
+
+    What the name's own words decide is worked out once per distinct name (``_parsed``); only the
+    look at the few characters around this place in the text is done per hit.
+    """
+    skipped, name, kind = _parsed(raw.name)
+    start = raw.start + skipped
+    if not name or _refused(name, kind, raw.phrase, raw.medium):
         return None
-    return _Hit(name, start)
+    before = _words_before(text, raw.start)
+    if _misplaced(name, kind, raw, start, text, before):
+        return None
+    kind = kind or _context_kind(raw, name, before)
+    return _Hit(name, start, kind)
+
+
+@functools.lru_cache(maxsize=16384)
+def _parsed(raw_name: str) -> tuple[int, str, str | None]:
+    """``(characters skipped at the start, name, "person" if a title said so)`` for a raw name."""
+    words = names.trim_time(names.words_of(raw_name))
+    skipped = 0
+    if lookup(" ".join(words)) is None and names.drop_article(words) is not words:
+        skipped = len(words[0]) + 1
+        words = words[1:]
+    name, kind = _name_and_kind(words)
+    return skipped, name, kind
+
+
+def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
+    """The name without title, possessive, place; and "person" when a title said so."""
+    if lookup(" ".join(words)):
+        return " ".join(words), None
+    split = names.possessive_split(words)
+    if split is not None:
+        owner, rest = split
+        owner_name = names.without_possessive(" ".join(owner))
+        if lookup(owner_name) or classify(owner_name) == "publication":
+            return _clean(owner_name), None
+        if not _generic_body(rest):
+            words = rest
+    words, titled = names.strip_title(words, _BODY_WORDS)
+    if titled:
+        return _clean(" ".join(names.trim_place(words))), "person"
+    if names.only_titles(words):
+        return "", None
+    return _clean(" ".join(words)), None
+
+
+_BODY_WORDS = frozenset(ORGANISATION_WORDS)
+
+
+def _generic_body(words: list[str]) -> bool:
+    """ "Defence Ministry", "Ministry of Commerce", "Air Force": a body named only by its type."""
+    return any(names.plain(w) in ORGANISATION_WORDS for w in words) and all(
+        names.plain(w) in ORGANISATION_WORDS or names.plain(w) in names.PORTFOLIO_WORDS
+        or not w[:1].isupper() for w in words
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean(name: str) -> str:
+    """Trim what is not part of a source's name: possessive, trailing dots and commas."""
+    return names.without_possessive(" ".join(name.split()).rstrip(".,"))
+
+
+@functools.lru_cache(maxsize=16384)
+def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
+    """Ordinary words ("Officials", "Monday"), and bodies that were told something but published
+    nothing ("told Parliament")."""
+    words = name.split()
+    known = lookup(name)
+    if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS):
+        return True
+    return phrase == "told" and not known and not medium and any(
+        names.plain(w) in _TOLD_NOT_MEDIA for w in words
+    )
+
+
+def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, before: list[str]) -> bool:
+    """A place ("officials in Nairobi told"), or a plural noun opening a sentence ("Rescuers said");
+    ``before`` holds the two words before the name."""
+    if not raw.phrase and before[-1:] and before[-1] in _PLACES_BEFORE:
+        return True
+    if " " in name or kind or name.isupper() or lookup(name) or not _PLURAL_ROLE.search(name):
+        return False
+    return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
+
+
+def _context_kind(raw: _Raw, name: str, before: list[str]) -> str:
+    """The kind the words around a name give it, else the kind its own words give it."""
+    if lookup(name):
+        return "publication"
+    if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
+        return "publication"
+    kind = _PHRASE_KINDS.get(raw.phrase)
+    if kind:
+        return kind
+    if raw.phrase == "told" and classify(name) != "person":
+        return "publication"
+    return classify(name)
+
+
+def _full_names(runs: list[str], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Full names the ``wanted`` single words may stand for: a person's by surname, a body's by
+    its first word.
+
+    Read from the runs of names the scan already found (linear): "Governor Ana Ruiz" lets a later
+    "Ruiz said" be Ana Ruiz, and "Volta Motors" a later "Volta said" be Volta Motors. A run that
+    holds none of the wanted words is passed over at the cost of a split.
+    """
+    people: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for text in runs:
+        run = text.split()
+        if len(run) < 2 or wanted.isdisjoint(_clean(w) for w in run):
+            continue
+        run = names.trim_time(run)
+        while run and (run[0] in ("The", "A", "An") or names.plain(run[0]) in names.COMMON_WORDS
+                       or names.plain(run[0]) in ("of", "for", "on")):
+            run = run[1:]
+        if len(run) > 12:
+            continue
+        for words in _split_on(run, ("and", "&")):
+            _index_full_name(words, people, bodies)
+    return people, bodies
+
+
+def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
+    part: list[str] = []
+    for word in words:
+        if word in separators:
+            yield part
+            part = []
+        else:
+            part.append(word)
+    yield part
+
+
+def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str, str]) -> None:
+    if len(words) < 2:
+        return
+    full, kind = _name_and_kind(words)
+    words = full.split()
+    if len(words) < 2 or lookup(full):
+        return
+    kind = kind or classify(full)
+    if kind == "person" and names.plain(words[0]) not in names.COMMON_WORDS:
+        people.setdefault(_clean(words[-1]), full)
+    elif kind == "organisation":
+        bodies.setdefault(_clean(words[0]), full)
+
+
+def _resolve(
+    hit: _Hit, people: dict[str, str], bodies: dict[str, str]
+) -> tuple[str, str, KnownSource | None]:
+    """The name and kind a hit is catalogued under: a known source's usual form, a surname's full
+    name, a body's full name."""
+    known = lookup(hit.name)
+    if known:
+        return known.name, "publication", known
+    if " " not in hit.name and hit.kind != "publication":
+        if hit.name in people:
+            return people[hit.name], "person", None
+        if hit.name in bodies:
+            return bodies[hit.name], "organisation", None
+        if hit.kind == "person":
+            return hit.name, "person", None
+        return hit.name, classify(hit.name) if hit.kind is None else hit.kind, None
+    return hit.name, hit.kind or classify(hit.name), None
+
+
+def _short_forms(entries: dict[str, dict]) -> None:
+    """ "The Times" after "The New York Times" is the same paper: fold a one-word short form into
+    the one publication found that ends with that word."""
+    for key, entry in list(entries.items()):
+        words = names.drop_article(entry["name"].split())
+        if entry["kind"] != "publication" or len(words) != 1:
+            continue
+        longer = [e for k, e in entries.items() if k != key and e["kind"] == "publication"
+                  and e["name"].split()[-1] == words[0] and len(e["name"].split()) > 2]
+        if len(longer) == 1:
+            longer[0]["mentions"] += entry["mentions"]
+            del entries[key]
 
 
 def detect_references(text: str) -> list[dict]:
     """Proposed ``references`` entries, most-mentioned first, all ``confirmed: false``."""
+    runs: list[str] = []
+    hits = _hits(text, runs)
+    wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
+    people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     entries: dict[str, dict] = {}
-    for hit in _hits(text):
-        known = lookup(hit.name)
-        name = known.name if known else hit.name
+    for hit in hits:
+        name, kind, known = _resolve(hit, people, bodies)
         entry = entries.get(name.lower())
         if entry is None:
-            entry = {"name": name, "kind": "publication" if known else classify(name)}
+            entry = {"name": name, "kind": kind}
             if known:
                 entry["url"] = known.url
             entry["mentions"] = 0
             entry["confirmed"] = False
             entries[name.lower()] = entry
         entry["mentions"] += 1
+    _short_forms(entries)
     return sorted(entries.values(), key=lambda e: -e["mentions"])

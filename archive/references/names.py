@@ -1,0 +1,157 @@
+"""Turning a run of capitalised words into the name an archivist would confirm.
+
+A run found before "said" is often more than a name: a title ("Governor Ana Ruiz", "Italian Health
+Minister Paolo Ferri"), a leading article ("The", "A Home Office spokesman"), a possessive owner
+("Reuters' tally"), a place ("Colette Brun of Lyon") or a day ("Ruiz on Friday said"). These rules
+trim such words; they work on the words of one name, so they cost nothing per character of text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+TITLE_WORDS = frozenset({
+    "governor", "gov", "president", "pres", "minister", "secretary", "senator", "sen",
+    "representative", "rep", "congressman", "congresswoman", "assemblyman", "assemblywoman",
+    "mayor", "chancellor", "judge", "justice", "brigadier", "brig", "gen", "colonel", "col",
+    "lieutenant", "lt", "captain", "capt", "sergeant", "sgt", "major", "maj", "commander", "cmdr",
+    "admiral", "adm", "commissioner", "inspector", "insp", "detective", "det", "superintendent",
+    "supt", "constable", "sheriff", "ambassador", "envoy", "professor", "prof", "dr", "doctor", "mr",
+    "mrs", "ms", "sir", "dame", "lord", "lady", "baroness", "baron", "king", "queen", "prince",
+    "princess", "pope", "archbishop", "bishop", "cardinal", "rabbi", "imam", "reverend", "rev",
+    "attorney", "speaker", "leader", "chairman", "chairwoman", "chair", "chairperson", "ceo", "cfo",
+    "coo", "officer", "director", "director-general", "spokesman", "spokeswoman", "spokesperson",
+    "premier", "mp", "mep", "councillor", "cllr", "councilman", "councilwoman", "alderman",
+    "campaigner", "analyst", "economist", "lawyer", "activist", "coach", "manager", "official",
+    "founder", "editor", "correspondent", "columnist", "researcher", "scientist", "author", "head",
+    "chief", "executive", "strategist", "historian", "expert", "diplomat", "negotiator", "advocate",
+})  # fmt: skip
+"""Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
+copy puts before a name ("Campaigner Rob Findlay", "Economist Liam O'Connor")."""
+_LATE_TITLES = frozenset({"general"})
+"""Titles only after another title ("Attorney General", "Secretary General"): "General Motors"."""
+COMMON_WORDS = frozenset({
+    "he", "she", "it", "they", "we", "i", "you", "this", "that", "these", "those", "there", "his",
+    "her", "its", "their", "our", "a", "an", "the", "some", "others", "many", "most", "both", "all",
+    "reports", "officials", "police", "witnesses", "sources", "critics", "experts", "analysts",
+    "authorities", "residents", "observers", "investigators", "rescuers", "doctors", "economists",
+    "forecasters", "prosecutors", "lawyers", "researchers", "scientists", "protesters", "voters",
+    "workers", "farmers", "firefighters", "diplomats", "shares", "markets", "traders", "investors",
+    "people", "officers", "troops", "soldiers", "activists", "campaigners", "organisers",
+    "organizers", "passengers", "survivors", "relatives", "locals", "reporters", "journalists",
+    "aides", "allies", "opponents", "supporters", "leaders", "ministers", "lawmakers", "members",
+    "staff", "employees", "engineers", "executives", "visitors", "fans", "users", "parents",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "today", "yesterday", "tonight", "tomorrow", "in", "on", "at", "after",
+    "before", "while", "when", "but", "and", "so", "later", "earlier", "also", "then", "mr", "mrs",
+    "ms", "dr", "asked", "meanwhile", "however", "separately", "still", "yet", "now", "here",
+    "spring", "summer", "autumn", "winter", "one", "two", "three", "several", "each", "every",
+})  # fmt: skip
+"""Capitalised words that are not names: pronouns, plural role nouns, days, months, and the words
+that open sentences."""
+_CONNECTORS = frozenset({
+    "of", "and", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
+    "da", "dos", "y", "bin", "della", "des", "di", "das", "do",
+})  # fmt: skip
+_ARTICLES = ("The", "A", "An")
+PORTFOLIO_WORDS = frozenset({
+    "foreign", "defence", "defense", "interior", "health", "air", "home", "justice", "finance",
+    "commerce", "trade", "economy", "environment", "education", "energy", "agriculture",
+    "transport", "labour", "labor", "culture", "central", "federal", "state", "armed", "naval",
+    "supreme", "high", "statistics", "statistical", "treasury", "security", "intelligence",
+    "national", "royal", "general", "public", "prosecution", "audit", "cabinet", "information",
+    "commissioner's", "commissioner", "emergency", "electoral", "communications",
+})  # fmt: skip
+"""Words a body's generic name is made of with its type word ("Defence Ministry", "Air Force");
+after an owner's possessive such a name keeps its owner ("Russia's Defence Ministry")."""
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+def words_of(name: str) -> list[str]:
+    return name.split()
+
+
+@functools.lru_cache(maxsize=65536)
+def plain(word: str) -> str:
+    """A word as the lists hold it: lower case, without dots or a possessive."""
+    return _POSSESSIVE.sub("", word).strip(".,").lower()
+
+
+def is_title(word: str, position: int) -> bool:
+    key = plain(word)
+    return key in TITLE_WORDS or (position > 0 and key in _LATE_TITLES)
+
+
+def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> tuple[list[str], bool]:
+    """The words after the last title, and whether there was one.
+
+    Everything before a title describes the person ("Italian Health Minister", "Bank of England
+    Governor"); "of" and a portfolio after it belong to the title ("Secretary of State"). The rest
+    must still look like a name (a capitalised word, not only ``body_words`` such as "Office"), or
+    the words are left as they were.
+    """
+    last = None
+    for position, word in enumerate(words[:-1]):
+        if is_title(word, position):
+            last = position
+    if last is None:
+        return words, False
+    rest = words[last + 1 :]
+    if rest and rest[0] == "of":
+        if len(rest) < 4:
+            return words, False
+        rest = rest[2:]
+    while rest and is_title(rest[0], 1):
+        rest = rest[1:]
+    if not rest or plain(rest[0]) in _CONNECTORS or not rest[0][:1].isupper():
+        return words, False
+    if all(plain(w) in body_words for w in rest):
+        return words, False
+    return rest, True
+
+
+def only_titles(words: list[str]) -> bool:
+    """ "Prime Minister", "Chief Executive": a role without a name, which no one can confirm."""
+    return all(is_title(w, i) or plain(w) in _CONNECTORS for i, w in enumerate(words))
+
+
+def trim_place(words: list[str]) -> list[str]:
+    """A person's name without the place after it: "Colette Brun of Lyon" is Colette Brun."""
+    for position, word in enumerate(words):
+        if position >= 1 and word in ("of", "from", "at"):
+            return words[:position]
+    return words
+
+
+def trim_time(words: list[str]) -> list[str]:
+    """ "Ruiz on Friday", "Reuters on Tuesday": a day or month joined on by a connector is not name."""
+    for position in range(1, len(words) - 1):
+        after = words[position + 1]
+        if words[position] in _CONNECTORS and after[:1].isupper() and plain(after) in COMMON_WORDS:
+            return words[:position]
+    return words
+
+
+def drop_article(words: list[str]) -> list[str]:
+    if len(words) > 1 and words[0] in _ARTICLES:
+        return words[1:]
+    return words
+
+
+def possessive_split(words: list[str]) -> tuple[list[str], list[str]] | None:
+    """``(owner, rest)`` when a word inside the name is possessive ("Chile's National ...")."""
+    for position, word in enumerate(words[:-1]):
+        if _POSSESSIVE.search(word) and (word.endswith(("'s", "’s")) or word.endswith(("s'", "s’"))):
+            return words[: position + 1], words[position + 1 :]
+    return None
+
+
+def without_possessive(name: str) -> str:
+    """ "Reuters'" and "the Guardian's" name Reuters and the Guardian."""
+    if name.endswith(("'s", "’s")):
+        return name[:-2]
+    if name.endswith(("s'", "s’")):
+        return name[:-1]
+    return name.rstrip("'’")

@@ -1,0 +1,111 @@
+"""Issue 12: references worth an archivist's time: the known faults, and the labelled set's figures.
+
+The labelled texts are in tests/fixtures/references/ (README.md there says what counts as a
+reference); bench/bench_reference_quality.py prints the same figures per kind, and the speed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from reference_eval import GOAL_PRECISION, GOAL_RECALL, load_cases, score
+
+from archive.references import detect_references
+
+HELD_OUT_FLOOR_PRECISION = 0.85
+HELD_OUT_FLOOR_RECALL = 0.75
+
+
+def _found(text: str) -> set[tuple[str, str]]:
+    return {(r["name"], r["kind"]) for r in detect_references(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "The bank raised its key rate on Wednesday, according to Reuters. The decision surprised traders.",
+    "There were no immediate reports of damage, said Reuters. The quake was centred offshore.",
+    "Reuters reported the fall. The Ministry said nothing more.",
+])  # fmt: skip
+def test_a_sentence_boundary_ends_a_name_and_reuters_is_a_publication(text):
+    found = _found(text)
+    assert ("Reuters", "publication") in found
+    assert not any(name.startswith("Reuters.") or "The" in name.split()[1:] for name, _ in found)
+
+
+def test_a_news_agency_is_a_publication_wherever_it_stands():
+    found = _found("AFP reported the arrests. Police told Bloomberg News that two men were held.")
+    assert found == {("Agence France-Presse", "publication"), ("Bloomberg", "publication")}
+
+
+def test_analysts_polled_by_the_financial_times():
+    found = _found("Analysts polled by the Financial Times expect the central bank to cut rates.")
+    assert found == {("Financial Times", "publication")}
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Governor Ana Ruiz said the state would appeal.", "Ana Ruiz"),
+    ("Prime Minister Daniel Okoro told reporters he was confident.", "Daniel Okoro"),
+    ("Sen. Rosa Delgado said the bill was dead.", "Rosa Delgado"),
+    ("Brig. Gen. Rafiqul Hasan said rescuers were searching.", "Rafiqul Hasan"),
+    ("According to Italian Health Minister Paolo Ferri, limits will be extended.", "Paolo Ferri"),
+    ("Secretary of State Mark Delaney said the talks were at a critical stage.", "Mark Delaney"),
+])  # fmt: skip
+def test_a_title_is_not_part_of_the_persons_name(text, name):
+    assert _found(text) == {(name, "person")}
+
+
+def test_a_surname_alone_is_the_person_named_in_full_earlier():
+    text = 'Governor Ana Ruiz signed the bill. "It is a good day," Ruiz said. Ruiz added nothing.'
+    refs = detect_references(text)
+    assert [(r["name"], r["kind"], r["mentions"]) for r in refs] == [("Ana Ruiz", "person", 2)]
+
+
+def test_ordinary_capitalised_words_are_not_sources():
+    text = ("Monday brought snow. March was wet, the Met Office said. Visitors told Swiss broadcaster "
+            "SRF they were stranded. Environment Secretary Clare Hewitt told Parliament the plan.")
+    expected = {("Met Office", "organisation"), ("SRF", "publication"), ("Clare Hewitt", "person")}
+    assert _found(text) == expected
+
+
+@pytest.mark.parametrize("split", ["dev", None])
+def test_the_labelled_set_meets_the_goals(split):
+    """The quality gate: micro precision and recall over the labelled texts (name and kind right),
+    over the whole set and over the dev texts detection was tuned on."""
+    result = score(load_cases(split), detect_references)
+    mistakes = "\n".join(" ".join(m) for m in result.mistakes)
+    assert result.precision() >= GOAL_PRECISION, mistakes
+    assert result.recall() >= GOAL_RECALL, mistakes
+
+
+def test_the_held_out_texts_do_not_fall_back():
+    """The ten held-out texts were never tuned on, so they are the honest figure (0.91 precision,
+    0.80 recall when issue 12 closed: below the goal for recall). This floor only catches a change
+    that makes them worse; their mistakes are not printed, so that no one tunes on them."""
+    result = score(load_cases("heldout"), detect_references)
+    assert result.precision() >= HELD_OUT_FLOOR_PRECISION, f"{result.precision():.3f}"
+    assert result.recall() >= HELD_OUT_FLOOR_RECALL, f"{result.recall():.3f}"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Witnesses told Reuters and the BBC that shots were fired.",
+     {("Reuters", "publication"), ("BBC", "publication")}),
+    ("The Associated Press, Agence France-Presse and The Globe and Mail all reported the fire.",
+     {("Associated Press", "publication"), ("Agence France-Presse", "publication"),
+      ("The Globe and Mail", "publication")}),
+    ("Reuters' tally of official data shows 2,300 deaths.", {("Reuters", "publication")}),
+    ("Speaking to CNN's State of the Union, the minister said no.", {("CNN", "publication")}),
+    ("Russia's Defence Ministry said its forces had advanced.",
+     {("Russia's Defence Ministry", "organisation")}),
+    ("Germany's Bundesbank warned that wages were rising.", {("Bundesbank", "organisation")}),
+    ("Visitors told the Qatari newspaper Al Sharq that they were stranded.", {("Al Sharq", "publication")}),
+    ("TASS, citing a Kremlin spokesman, said Moscow was studying the measures.",
+     {("TASS", "publication")}),
+    ("A YouGov survey for The Times found 58 percent opposed it.",
+     {("YouGov", "organisation"), ("The Times", "publication")}),
+])  # fmt: skip
+def test_lists_possessives_and_media_words(text, expected):
+    assert _found(text) == expected
+
+
+def test_a_short_form_is_the_paper_named_in_full():
+    text = "The New York Times reported the deal. The Times said in April that talks had stalled."
+    refs = detect_references(text)
+    assert [(r["name"], r["mentions"]) for r in refs] == [("The New York Times", 2)]
