@@ -49,8 +49,10 @@ def out(**kw):
 """
 
 CHILDREN = {
-    ("boto3+paramiko", "import"): "t=time.perf_counter(); import boto3, paramiko; out(seconds=time.perf_counter()-t)",
-    ("fsspec", "import"): "t=time.perf_counter(); import fsspec, s3fs, sshfs; out(seconds=time.perf_counter()-t)",
+    ("boto3+paramiko", "import"):
+        "t = time.perf_counter(); import boto3, paramiko; out(seconds=time.perf_counter() - t)",
+    ("fsspec", "import"):
+        "t = time.perf_counter(); import fsspec, s3fs, sshfs; out(seconds=time.perf_counter() - t)",
     ("boto3+paramiko", "s3"): """
 import boto3
 from botocore.config import Config
@@ -84,7 +86,8 @@ for ch in chunks(CFG["mib"]):
     whole.update(ch); buf += ch
     if len(buf) >= 8 << 20: send(buf); buf = bytearray()
 if buf: send(buf)
-c.complete_multipart_upload(Bucket="bench-a", Key="big", UploadId=up["UploadId"], MultipartUpload={"Parts": parts})
+c.complete_multipart_upload(Bucket="bench-a", Key="big", UploadId=up["UploadId"],
+                            MultipartUpload={"Parts": parts})
 secs = time.perf_counter() - t
 out(checksum_at_upload=checksum_ok, checksum_without_download=checksum_ok, small_per_s=small_rate,
     max_inflight=inflight[1], big_mb_s=CFG["mib"] * 1.048576 / secs, base_mb=base, peak_mb=peak_mb())
@@ -175,7 +178,7 @@ def run_child(layer: str, what: str, cfg: dict) -> dict:
 
 def installed(layer: str) -> bool:
     mods = ["boto3", "paramiko"] if layer == "boto3+paramiko" else ["fsspec", "s3fs", "sshfs"]
-    probe = "import importlib.util,sys; sys.exit(any(importlib.util.find_spec(m) is None for m in %r))" % mods
+    probe = f"import importlib.util,sys; sys.exit(any(importlib.util.find_spec(m) is None for m in {mods!r}))"
     return subprocess.run([sys.executable, "-c", probe]).returncode == 0
 
 
@@ -185,7 +188,8 @@ def main() -> int:
     parser.add_argument("--sftp-mib", type=int, default=256, help="size of the streamed SFTP upload")
     parser.add_argument("--small", type=int, default=200, help="small objects sent 8 at a time")
     args = parser.parse_args()
-    moto = subprocess.Popen([sys.executable, "-c", MOTO_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    moto = subprocess.Popen([sys.executable, "-c", MOTO_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL,
                             text=True)
     port = int(moto.stdout.readline())  # the child prints its port once its socket is bound
     tmp = Path(tempfile.mkdtemp(prefix="bench-remote-"))

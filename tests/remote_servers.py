@@ -7,6 +7,7 @@ moto's socket bound), never by a fixed sleep, and stops only the processes it st
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -100,7 +101,7 @@ class Sshd:
         self.dir = workdir
         self.home = workdir / "home"
         self.port = 0
-        self.user = os.environ.get("USER") or _login_name()
+        self.user = _login_name()  # sshd run as this user lets only this user log in
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: list[str] = []
         self._make_keys()
@@ -187,10 +188,8 @@ class Sshd:
         except psutil.NoSuchProcess:
             family = []
         for proc in family:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 proc.send_signal(signal.SIGKILL)
-            except psutil.NoSuchProcess:
-                pass
         psutil.wait_procs(family, timeout=10)
         self.proc.wait(10)
         self.proc = None
