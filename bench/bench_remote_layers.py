@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -162,12 +163,50 @@ secs = time.perf_counter() - t
 out(connect_s=connect_s, small_per_s=small_rate, big_mb_s=CFG["sftp_mib"] * 1.048576 / secs,
     base_mb=base, peak_mb=peak_mb())
 """,
+    ("archive storage", "s3"): """
+import boto3
+from archive.storage.s3 import S3Storage
+boto3.client("s3", endpoint_url=CFG["endpoint"], region_name="us-east-1").create_bucket(Bucket="bench-c")
+store = S3Storage("bench-c", "replica", endpoint_url=CFG["endpoint"], region="us-east-1")
+small = [os.urandom(8192) for _ in range(CFG["small"])]
+inflight = [0, 0]; lock = threading.Lock()
+def put(i):
+    with lock: inflight[0] += 1; inflight[1] = max(inflight)
+    store.write_atomic(f"s/{i}", [small[i]], sha256=hashlib.sha256(small[i]).hexdigest())
+    with lock: inflight[0] -= 1
+t = time.perf_counter()
+with ThreadPoolExecutor(8) as pool: list(pool.map(put, range(len(small))))
+small_rate = len(small) / (time.perf_counter() - t)
+whole = hashlib.sha256()
+for ch in chunks(CFG["mib"]): whole.update(ch)
+base = peak_mb(); t = time.perf_counter()
+store.write_atomic("big", chunks(CFG["mib"]), sha256=whole.hexdigest())
+secs = time.perf_counter() - t
+ok = store.stat("big").checksums.get("sha256") == whole.hexdigest()
+out(stored_sha256_read_back=ok, small_per_s=small_rate, max_inflight=inflight[1],
+    big_mb_s=CFG["mib"] * 1.048576 / secs, base_mb=base, peak_mb=peak_mb())
+""",
+    ("archive storage", "sftp"): """
+os.environ["HOME"] = CFG["home"]; os.environ.pop("SSH_AUTH_SOCK", None)
+from archive.storage.sftp import SFTPStorage
+store = SFTPStorage(CFG["user"], "127.0.0.1", CFG["port"], CFG["root"] + "/a")
+small = [os.urandom(8192) for _ in range(CFG["small"])]
+t = time.perf_counter()
+with ThreadPoolExecutor(8) as pool:
+    list(pool.map(lambda i: store.write_atomic(f"s/{i}", [small[i]]), range(len(small))))
+small_rate = len(small) / (time.perf_counter() - t)
+base = peak_mb(); t = time.perf_counter()
+store.write_atomic("big", chunks(CFG["sftp_mib"]))
+secs = time.perf_counter() - t
+out(small_per_s=small_rate, big_mb_s=CFG["sftp_mib"] * 1.048576 / secs, base_mb=base, peak_mb=peak_mb())
+""",
 }
 
 
 def run_child(layer: str, what: str, cfg: dict) -> dict:
     code = PRELUDE + textwrap.dedent(CHILDREN[(layer, what)])
-    env = {**os.environ, **DUMMY_AWS, "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {**os.environ, **DUMMY_AWS, "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
     proc = subprocess.run([sys.executable, "-c", code, json.dumps(cfg)], capture_output=True, text=True,
                           env=env, timeout=1800)
     if proc.returncode != 0:
@@ -177,7 +216,8 @@ def run_child(layer: str, what: str, cfg: dict) -> dict:
 
 
 def installed(layer: str) -> bool:
-    mods = ["boto3", "paramiko"] if layer == "boto3+paramiko" else ["fsspec", "s3fs", "sshfs"]
+    mods = {"boto3+paramiko": ["boto3", "paramiko"], "fsspec": ["fsspec", "s3fs", "sshfs"],
+            "archive storage": ["archive", "boto3", "paramiko"]}[layer]
     probe = f"import importlib.util,sys; sys.exit(any(importlib.util.find_spec(m) is None for m in {mods!r}))"
     return subprocess.run([sys.executable, "-c", probe]).returncode == 0
 
@@ -198,14 +238,16 @@ def main() -> int:
            "small": args.small, "root": str(tmp)}
     if sshd is not None:
         cfg.update(port=sshd.port, user=sshd.user, key=str(sshd.home / ".ssh/id_ed25519"),
-                   known_hosts=str(sshd.home / ".ssh/known_hosts"))
+                   known_hosts=str(sshd.home / ".ssh/known_hosts"), home=str(sshd.home))
     try:
-        for layer in ("boto3+paramiko", "fsspec"):
+        for layer in ("boto3+paramiko", "fsspec", "archive storage"):
             print(f"\n== {layer} ==", flush=True)
             if not installed(layer):
                 print("  not installed in this venv")
                 continue
             for what in ("import", "s3", "sftp"):
+                if (layer, what) not in CHILDREN:
+                    continue
                 if what == "sftp" and sshd is None:
                     print("  sftp: sshd not installed")
                     continue
@@ -216,6 +258,7 @@ def main() -> int:
             sshd.stop()
         moto.stdin.close()
         moto.wait(30)
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -314,6 +316,19 @@ def test_sftp_server_stopped_mid_transfer(sshd_private, monkeypatch, tmp_path):
         assert key_text.splitlines()[1] not in message
 
 
+def test_cli_start_up_imports_no_remote_library():
+    """boto3 and paramiko cost ~1 s to import: only the backend modules load them, on first use."""
+    start = "import sys; from archive.cli import entry; sys.argv = ['archive', '--help']; entry()"
+    run = subprocess.run([sys.executable, "-X", "importtime", "-c", start], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in run.stderr.splitlines()}
+    assert "archive" in imported  # the check sees the CLI's imports at all
+    assert not imported & {"boto3", "botocore", "s3transfer", "paramiko", "fsspec", "s3fs", "asyncssh"}
+    storage_from_url("s3://bucket/x")
+    storage_from_url("sftp://u@h/x")  # parsing a URL makes the storage without connecting
+
+
 # -- replica URLs -------------------------------------------------------------------------------
 
 
@@ -350,7 +365,7 @@ def test_folder_urls_give_local_storage(tmp_path):
     "sftp://host/srv#Zq9-PASSWORD",
 ])
 def test_url_with_secret_refused_without_echo(url):
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(UsageError, match=r"password|query string") as caught:
         storage_from_url(url)
     assert "Zq9-PASSWORD" not in str(caught.value) and "AKIAXX" not in str(caught.value)
 

@@ -52,6 +52,8 @@ class SFTPStorage:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._generation = 0
+        self._folders: set[str] = set()
+        """Folders known to exist, so a bag's hundred files do not each re-check their parents."""
 
     @property
     def label(self) -> str:
@@ -214,7 +216,9 @@ class SFTPStorage:
         final = self._remote(path)
         folder, name = posixpath.split(final)
         temp = posixpath.join(folder, f"{TEMP_MARK}{secrets.token_hex(6)}-{name}")
-        self._call(path, "making folders", lambda s: _makedirs(s, folder, self.label))
+        if folder not in self._folders:
+            self._call(path, "making folders", lambda s: _makedirs(s, folder, self.label))
+            self._folders.add(folder)
         sftp = self._sftp()
         digest = hashlib.sha256()
         size = 0
@@ -235,6 +239,7 @@ class SFTPStorage:
             _rename(sftp, temp, final)
             attr = sftp.lstat(final)
         except BaseException as exc:
+            self._folders.discard(folder)
             _remove_quietly(sftp, temp)
             if isinstance(exc, StorageError):
                 raise
