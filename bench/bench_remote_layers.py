@@ -14,6 +14,7 @@ the one it chose; `pip install s3fs sshfs` adds the other for a rerun).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -203,6 +205,20 @@ out(small_per_s=small_rate, big_mb_s=CFG["sftp_mib"] * 1.048576 / secs, base_mb=
 }
 
 
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    """moto's S3 server in a child process (its memory is not the client's); yields its endpoint."""
+    moto = subprocess.Popen([sys.executable, "-c", MOTO_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert moto.stdout is not None and moto.stdin is not None
+        yield f"http://127.0.0.1:{int(moto.stdout.readline())}"  # printed once its socket is bound
+    finally:
+        if moto.stdin is not None:
+            moto.stdin.close()
+        moto.wait(60)
+
+
 def run_child(layer: str, what: str, cfg: dict) -> dict:
     code = PRELUDE + textwrap.dedent(CHILDREN[(layer, what)])
     env = {**os.environ, **DUMMY_AWS, "AWS_DEFAULT_REGION": "us-east-1",
@@ -228,13 +244,9 @@ def main() -> int:
     parser.add_argument("--sftp-mib", type=int, default=256, help="size of the streamed SFTP upload")
     parser.add_argument("--small", type=int, default=200, help="small objects sent 8 at a time")
     args = parser.parse_args()
-    moto = subprocess.Popen([sys.executable, "-c", MOTO_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL,
-                            text=True)
-    port = int(moto.stdout.readline())  # the child prints its port once its socket is bound
     tmp = Path(tempfile.mkdtemp(prefix="bench-remote-"))
     sshd = Sshd(tmp / "sshd").start() if sshd_available() else None
-    cfg = {"endpoint": f"http://127.0.0.1:{port}", "mib": args.mib, "sftp_mib": args.sftp_mib,
+    cfg = {"mib": args.mib, "sftp_mib": args.sftp_mib,
            "small": args.small, "root": str(tmp)}
     if sshd is not None:
         cfg.update(port=sshd.port, user=sshd.user, key=str(sshd.home / ".ssh/id_ed25519"),
@@ -251,13 +263,15 @@ def main() -> int:
                 if what == "sftp" and sshd is None:
                     print("  sftp: sshd not installed")
                     continue
-                result = run_child(layer, what, cfg)
+                if what == "s3":  # a fresh moto per run: it keeps every object in its memory
+                    with moto_server() as endpoint:
+                        result = run_child(layer, what, {**cfg, "endpoint": endpoint})
+                else:
+                    result = run_child(layer, what, cfg)
                 print(f"  {what}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in result.items()), flush=True)
     finally:
         if sshd is not None:
             sshd.stop()
-        moto.stdin.close()
-        moto.wait(30)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -231,13 +231,13 @@ class SFTPStorage:
                     size += len(chunk)
                 handle.flush()
                 _fsync(handle)
+                attr = handle.stat()  # on the open handle: one round trip, and rename keeps it
             if sha256 is not None and digest.hexdigest() != sha256.lower():
                 raise StorageError(f"{self.label}: {path}: the bytes sent hash to sha256 "
                                    f"{digest.hexdigest()}, expected {sha256.lower()}; nothing was written")
-            if sftp.stat(temp).st_size != size:
+            if attr.st_size != size:
                 raise StorageError(f"{self.label}: {path}: the server holds a different size than was sent")
             _rename(sftp, temp, final)
-            attr = sftp.lstat(final)
         except BaseException as exc:
             self._folders.discard(folder)
             _remove_quietly(sftp, temp)
