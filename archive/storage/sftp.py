@@ -99,10 +99,10 @@ class SFTPStorage:
                 self._drop_locked()
                 self._client = self._connect()
                 self._generation += 1
-            generation = self._generation
+            generation, client = self._generation, self._client
         local = self._local
         if getattr(local, "generation", None) != generation:
-            local.sftp = self._client.open_sftp()
+            local.sftp = client.open_sftp()
             local.generation = generation
         return local.sftp
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from archive.errors import UsageError
 from archive.storage.base import Storage, StorageError, check_relpath
@@ -34,11 +34,11 @@ def storage_from_url(url: str, *, endpoint_url: str | None = None, region: str |
         raise UsageError(f"replica URL scheme {kind!r} is not supported: use a folder, file://, sftp:// or s3://")
     parts = _split(url, kind)
     if kind == "sftp":
-        return _sftp(parts, url)
+        return _sftp(parts)
     return _s3(parts, endpoint_url, region)
 
 
-def _split(url: str, kind: str):  # type: ignore[no-untyped-def]
+def _split(url: str, kind: str) -> SplitResult:
     try:
         parts = urlsplit(url)
         netloc = parts.netloc
@@ -68,7 +68,7 @@ def _folder(url: str, kind: str) -> Storage:
     return LocalStorage(Path(path))
 
 
-def _sftp(parts, url: str) -> Storage:  # type: ignore[no-untyped-def]
+def _sftp(parts: SplitResult) -> Storage:
     netloc = parts.netloc
     user, _, hostport = netloc.rpartition("@")
     user = unquote(user)
@@ -93,7 +93,7 @@ def _sftp(parts, url: str) -> Storage:  # type: ignore[no-untyped-def]
     return SFTPStorage(user or None, host, port, path)
 
 
-def _s3(parts, endpoint_url: str | None, region: str | None) -> Storage:  # type: ignore[no-untyped-def]
+def _s3(parts: SplitResult, endpoint_url: str | None, region: str | None) -> Storage:
     if "@" in parts.netloc or ":" in parts.netloc:
         raise UsageError("s3 replica URL holds credentials or a port; name only s3://bucket/prefix")
     bucket = parts.netloc
