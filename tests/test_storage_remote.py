@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+import fixtures_servers
 from fixtures_servers import use_ssh_home
 from hypothesis import given
 from hypothesis import strategies as hs
@@ -327,6 +328,15 @@ def test_cli_start_up_imports_no_remote_library():
     assert not imported & {"boto3", "botocore", "s3transfer", "paramiko", "fsspec", "s3fs", "asyncssh"}
     storage_from_url("s3://bucket/x")
     storage_from_url("sftp://u@h/x")  # parsing a URL makes the storage without connecting
+
+
+def test_missing_server_fails_under_ci_and_skips_elsewhere(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="may not be skipped in CI"):
+        fixtures_servers._unavailable("OpenSSH sshd")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        fixtures_servers._unavailable("OpenSSH sshd")
 
 
 # -- replica URLs -------------------------------------------------------------------------------
