@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import pytest
 import fixtures_servers
+import pytest
 from fixtures_servers import use_ssh_home
 from hypothesis import given
 from hypothesis import strategies as hs
