@@ -148,6 +148,8 @@ class S3Storage:
 
     def stat(self, path: str) -> Entry | None:
         key = self._key(path)
+        if not key:
+            return Entry(path="", kind="folder")  # the bucket's root: no object, always a folder
         try:
             head = self._s3().head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
         except Exception as exc:
