@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fixtures_servers import aws_env, moto_private, moto_server, sshd_private, sshd_server  # noqa: F401
 from helpers import RECORDS, SEED, Result, run_cli
 
 
