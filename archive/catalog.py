@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from archive import schema
+from archive.clock import now_utc
 from archive.errors import (
     ArchiveError,
     DuplicateSourceError,
@@ -33,7 +34,6 @@ from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
 from archive.references import detect_references
 from archive.sources import take_in
 from archive.store.atomic import fsync_dir
-from archive.store.catalog_store import iter_chunks, now_utc
 from archive.untrusted import (
     PROTECTED_FIELDS,
     PROTECTED_PROVENANCE,
@@ -310,7 +310,8 @@ def import_folder(
     report = ImportReport()
     paths = import_candidates(folder)
     done = 0
-    for batch in iter_chunks(paths, IMPORT_BATCH):
+    for start in range(0, len(paths), IMPORT_BATCH):
+        batch = paths[start:start + IMPORT_BATCH]
         if cancel is not None and cancel():
             report.cancelled, report.remaining = True, len(paths) - done
             break

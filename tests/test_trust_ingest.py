@@ -233,8 +233,7 @@ def test_a_renumbered_bag_verifies_and_shows_as_changed_since_its_bag(cli, tmp_p
 
 def test_sequence_zero_is_not_an_accession_number():
     from archive.errors import RecordNotFoundError
-    from archive.ids import is_id
-    from archive.store.catalog_store import sequence_of
+    from archive.ids import is_id, sequence_of
 
     assert not is_id("ART-2026-000000")
     assert is_id("ART-2026-000001")

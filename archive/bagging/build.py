@@ -24,8 +24,8 @@ import orjson
 from archive import __version__
 from archive.bagging import baginfo
 from archive.bagging.paths import decode_path, encode_path, payload_name
+from archive.clock import now_utc
 from archive.errors import PayloadError
-from archive.store.catalog_store import now_utc
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"

@@ -12,12 +12,12 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+from archive.clock import UTC_FORMAT, now_epoch, now_utc
 from archive.errors import UsageError
 from archive.fixity.report import VerifyReport
 from archive.fixity.state import full_check_at
 from archive.fixity.verify import Cancel, Progress, Task, _cancelled, run_checks, source_tasks_for, tasks_for
 from archive.layout import Archive
-from archive.store.catalog_store import now_epoch, now_utc
 
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smhdw]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -37,7 +37,7 @@ def _cutoff(older_than: float) -> str:
         moment = datetime.fromtimestamp(now_epoch(), UTC) - timedelta(seconds=older_than)
     except (OverflowError, ValueError):
         return ""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime(UTC_FORMAT)
 
 
 def due_bags(arc: Archive, older_than: float | None = None,

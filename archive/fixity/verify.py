@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+from archive.clock import now_utc
 from archive.errors import StoreError
 from archive.events import make_event
 from archive.fixity.crosscheck import BagTask, check_task
@@ -25,7 +26,6 @@ from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.workingcopy import SourceTask, source_task
 from archive.layout import Archive
 from archive.processes import die_with_parent
-from archive.store.catalog_store import now_utc
 
 Task = BagTask | SourceTask
 
