@@ -55,17 +55,6 @@ IMPORT_BATCH = 256
 
 
 # ----- building records ----------------------------------------------------------------------
-def parse_creator(text: str) -> dict[str, str]:
-    """``"Family, Given"`` as a person; a name without a comma as a literal (an organisation)."""
-    family, comma, given = text.partition(",")
-    if comma:
-        creator = {"family": family.strip()}
-        if given.strip():
-            creator["given"] = given.strip()
-        return creator
-    return {"literal": text.strip()}
-
-
 def load_meta_file(path: Path) -> dict[str, Any]:
     """Record fields from a JSON file, with a one-line error when it is not usable."""
     try:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from archive import catalog
-from archive.catalog import NewArticle, load_meta_file, parse_creator
+from archive.catalog import NewArticle, load_meta_file
 from archive.cli.common import (
     CommandFailed,
     add_json,
@@ -19,6 +19,7 @@ from archive.cli.common import (
     print_json,
     progress_bar,
 )
+from archive.creators import parse_creator
 from archive.layout import init_archive
 from archive.store.index import SEARCH_FIELDS
 
