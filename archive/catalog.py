@@ -11,7 +11,7 @@ import itertools
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from archive.extract import extract
 from archive.ids import format_id
 from archive.layout import Archive
 from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
+from archive.progress import Cancel, Progress, Step, cancelled
 from archive.references import detect_references
 from archive.sources import take_in
 from archive.store.atomic import fsync_dir
@@ -41,12 +42,6 @@ from archive.untrusted import (
     path_inside,
     protected_problems,
 )
-
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` by long operations; the CLI draws a bar, the TUI a widget."""
-
-Cancel = Callable[[], bool]
-"""Polled between steps of long operations; True stops them at a point where the archive is whole."""
 
 READ_ONLY_FIELDS = tuple(sorted(PROTECTED_FIELDS))
 """Fields only the archive's own commands set (``archive.untrusted`` is where they are decided)."""
@@ -301,7 +296,7 @@ def import_folder(
     done = 0
     for start in range(0, len(paths), IMPORT_BATCH):
         batch = paths[start:start + IMPORT_BATCH]
-        if cancel is not None and cancel():
+        if cancelled(cancel):
             report.cancelled, report.remaining = True, len(paths) - done
             break
         good: list[NewArticle] = []
@@ -315,7 +310,7 @@ def import_folder(
         _import_batch(arc, good, report)
         done += len(batch)
         if progress:
-            progress(done, len(paths))
+            progress(Step(done, len(paths)))
     return report
 
 

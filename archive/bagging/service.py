@@ -15,7 +15,7 @@ import atexit
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -30,10 +30,9 @@ from archive.bagging.staging import flush_filesystem, work_folder
 from archive.errors import ArchiveError
 from archive.events import make_event
 from archive.layout import Archive
+from archive.progress import Cancel, Progress, Step, cancelled
 from archive.records import changed_since_bag, metadata_fingerprint
 
-Progress = Callable[[int, int], None]
-Cancel = Callable[[], bool]
 BATCH = 64
 """Bags moved in and recorded per catalogue transaction; small enough that recording overlaps
 the bagging of the next ones, large enough that each shard is written rarely."""
@@ -148,7 +147,7 @@ def _slices(jobs: list[BagJob], workers: int | None,
         running = pool.map(build_bag, batches[0], chunksize=chunk)
         for number in range(len(batches)):
             outcomes = list(running)
-            more = number + 1 < len(batches) and not (cancel and cancel())
+            more = number + 1 < len(batches) and not cancelled(cancel)
             if more:
                 running = pool.map(build_bag, batches[number + 1], chunksize=chunk)
             yield outcomes
@@ -266,7 +265,7 @@ def bag_records(
 ) -> list[BagResult]:
     """Bag each record that has no bag yet or changed since its newest one; results in id order.
 
-    Existing bags are never touched: an edited record gets version N+1. ``progress(done, total)``
+    Existing bags are never touched: an edited record gets version N+1. ``progress``
     is called after each batch. Safe to call from a thread: ``bagit.make_bag`` runs only in the
     worker processes, so the caller's working directory never changes.
     ``durable`` syncs the file system before and after the renames (once per batch).
@@ -289,14 +288,14 @@ def bag_records(
             total = len(ids)
             done = len(results)
             if progress:
-                progress(done, total)
+                progress(Step(done, total))
             records = {job.record["id"]: job.record for job in jobs}
             for outcomes in _slices(jobs, workers, cancel):
                 results += _commit(arc, [(o, records[o.record_id]) for o in outcomes], work, durable,
                                    rebag)
                 done += len(outcomes)
                 if progress:
-                    progress(done, total)
+                    progress(Step(done, total))
             finished = {r.record_id for r in results}
             results += [BagResult(job.record["id"], "cancelled", message=f"{job.record['id']}: "
                                   "not bagged: cancelled") for job in jobs

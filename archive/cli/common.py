@@ -17,6 +17,7 @@ from archive.config import find_root
 from archive.crashlog import write_crash_log
 from archive.errors import ArchiveError, UsageError, ValidationError
 from archive.layout import Archive, open_archive
+from archive.progress import Progress, Step
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -105,28 +106,31 @@ def report_unexpected(exc: BaseException, args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def progress_bar(label: str, total: int, unit: str = "items") -> Iterator[Callable[..., None]]:
-    """A rich progress bar on a terminal, nothing when piped; yields ``update(done, total)``."""
+def progress_bar(label: str, total: int, unit: str = "items") -> Iterator[Progress]:
+    """A rich progress bar on a terminal, nothing when piped; yields the ``progress`` callback
+    the library's long operations take (bytes, when a step carries them, in the bar's text)."""
     if not sys.stderr.isatty() or os.environ.get("ARCHIVE_NO_PROGRESS"):
-        yield lambda *a, **k: None
+        yield lambda step: None
         return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.progress import Progress as RichProgress
 
-    with Progress(
+    with RichProgress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[extra]}"), TimeElapsedColumn(), TimeRemainingColumn(),
         transient=True, console=None,
     ) as progress:
         task = progress.add_task(label, total=total, extra="")
 
-        def update(done: int, new_total: int | None = None, extra: str = "") -> None:
-            progress.update(task, completed=done, total=new_total or total, extra=extra)
+        def update(step: Step) -> None:
+            extra = ("" if step.bytes_total is None
+                     else f"{(step.bytes_done or 0) / 1e6:,.1f} of {step.bytes_total / 1e6:,.1f} MB")
+            progress.update(task, completed=step.done, total=step.total or total, extra=extra)
 
         yield update

@@ -143,13 +143,6 @@ def _validate_package(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bar_update(update):
-    """Adapt verify's progress (bags, bytes) to the shared bar: bags counted, bytes in the text."""
-    def progress(done: int, total: int, done_bytes: int, total_bytes: int) -> None:
-        update(done, total, extra=f"{done_bytes / 1e6:,.1f} of {total_bytes / 1e6:,.1f} MB")
-    return progress
-
-
 def _warn(message: str) -> None:
     """A warning on stderr in the form of the CLI's errors; the exit code stays the checks' own."""
     print(f"archive: warning: {one_line(message)}", file=sys.stderr)
@@ -215,7 +208,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     _report_path(arc, args)
     with progress_bar("verifying bags", 0) as update:
         report = verify_archive(arc, args.ids or None, fast=args.fast, jobs=args.jobs,
-                                progress=_bar_update(update))
+                                progress=update)
     return _finish(report, args, verbose=True)
 
 
@@ -224,5 +217,5 @@ def cmd_audit(args: argparse.Namespace) -> int:
     _report_path(arc, args)
     with progress_bar("auditing bags", 0) as update:
         report = audit(arc, older_than=args.older_than, limit=args.limit, budget=args.budget, fast=args.fast,
-                       jobs=args.jobs, progress=_bar_update(update))
+                       jobs=args.jobs, progress=update)
     return _finish(report, args, verbose=False)
