@@ -19,7 +19,7 @@ from archive.cli.common import (
 )
 from archive.errors import ArchiveError
 from archive.fixity.audit import audit, parse_duration
-from archive.fixity.bagcheck import BagResult, validate_bag
+from archive.fixity.bagcheck import BagCheckResult, validate_bag
 from archive.fixity.report import VerifyReport
 from archive.fixity.verify import verify_archive
 from archive.ids import is_id
@@ -91,7 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_validate_bag)
 
 
-def print_bag_result(result: BagResult, label: str) -> None:
+def print_bag_result(result: BagCheckResult, label: str) -> None:
     """Errors and warnings one per line, then the verdict; names are shown, never obeyed."""
     for problem in result.problems:
         print(f"  {one_line(problem.line())}")
