@@ -119,7 +119,7 @@ def cmd_validate_bag(args: argparse.Namespace) -> int:
 def _validate_package(args: argparse.Namespace) -> int:
     """A .tar, .tar.gz or .zip: unpacked with ingest's protections into a temporary folder outside
     any archive, validated there, and removed; the archive file itself is never changed."""
-    from archive.deposit.extract import Refused
+    from archive.deposit.unpack import Refused
     from archive.deposit.verify import validate_package
 
     name = args.path.name

@@ -30,7 +30,7 @@ from archive.bagging import baginfo
 from archive.bagging.paths import payload_name
 from archive.bagging.staging import work_folder
 from archive.clock import now_utc
-from archive.deposit.extract import Limits, Refused, unpack
+from archive.deposit.unpack import Limits, Refused, unpack
 from archive.deposit.verify import check_bag
 from archive.errors import ArchiveError, ValidationError
 from archive.events import make_event

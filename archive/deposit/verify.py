@@ -16,7 +16,7 @@ from pathlib import Path
 
 import bagit
 
-from archive.deposit.extract import Limits, unpack
+from archive.deposit.unpack import Limits, unpack
 from archive.fixity import validate_bag
 from archive.fixity.bagcheck import BagCheckResult
 
