@@ -54,7 +54,7 @@ def print_json(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")
 
 
-def one_line(text: Any) -> str:
+def printable(text: Any) -> str:
     """A value made safe for one terminal line: control characters shown, not obeyed."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
@@ -65,13 +65,13 @@ def run_handler(handler: Callable[[argparse.Namespace], int | None], args: argpa
         return handler(args) or EXIT_OK
     except ValidationError as exc:
         for problem in exc.problems:
-            fail(one_line(problem))
+            fail(printable(problem))
         return EXIT_PROBLEM
     except UsageError as exc:
-        fail(one_line(exc))
+        fail(printable(exc))
         return EXIT_USAGE
     except ArchiveError as exc:
-        fail(one_line(exc))
+        fail(printable(exc))
         return EXIT_PROBLEM
     except CommandFailed:
         return EXIT_PROBLEM
@@ -100,8 +100,8 @@ def report_unexpected(exc: BaseException, args: argparse.Namespace) -> int:
     if os.environ.get("ARCHIVE_DEBUG"):
         traceback.print_exception(type(exc), exc, exc.__traceback__)
     log = write_crash_log(exc, _archive_root(args))
-    where = f"details in {one_line(log)}" if log else "no log could be written; set ARCHIVE_DEBUG=1"
-    fail(f"unexpected {type(exc).__name__}: {one_line(exc)}; {where}")
+    where = f"details in {printable(log)}" if log else "no log could be written; set ARCHIVE_DEBUG=1"
+    fail(f"unexpected {type(exc).__name__}: {printable(exc)}; {where}")
     return EXIT_SOFTWARE
 
 

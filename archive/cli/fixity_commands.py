@@ -12,9 +12,9 @@ from archive.cli.common import (
     add_json,
     add_root,
     fail,
-    one_line,
     open_from,
     print_json,
+    printable,
     progress_bar,
 )
 from archive.errors import ArchiveError
@@ -94,10 +94,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def print_bag_result(result: BagCheckResult, label: str) -> None:
     """Errors and warnings one per line, then the verdict; names are shown, never obeyed."""
     for problem in result.problems:
-        print(f"  {one_line(problem.line())}")
+        print(f"  {printable(problem.line())}")
     verdict = {"success": "valid", "warning": "valid, with warnings", "failure": "INVALID"}[result.outcome]
     mode = " (fast: completeness and Payload-Oxum only, contents not read)" if result.fast else ""
-    print(f"{one_line(label)}: {verdict}; {len(result.errors())} errors, "
+    print(f"{printable(label)}: {verdict}; {len(result.errors())} errors, "
           f"{len(result.warnings())} warnings{mode}")
 
 
@@ -129,14 +129,14 @@ def _validate_package(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"path": str(args.path), "outcome": "failure", "refused": exc.reasons})
         else:
-            fail(one_line(f"{args.path}: refused before validation; nothing was kept"))
+            fail(printable(f"{args.path}: refused before validation; nothing was kept"))
             for reason in exc.reasons:
-                fail(one_line(f"  {reason}"))
+                fail(printable(f"  {reason}"))
         raise CommandFailed from None
     if args.json:
         print_json({**result.to_dict(), "package": str(args.path)})
     else:
-        print(one_line(f"validated the bag inside {name}"))
+        print(printable(f"validated the bag inside {name}"))
         print_bag_result(result, str(args.path))
     if not result.valid:
         raise CommandFailed
@@ -145,7 +145,7 @@ def _validate_package(args: argparse.Namespace) -> int:
 
 def _warn(message: str) -> None:
     """A warning on stderr in the form of the CLI's errors; the exit code stays the checks' own."""
-    print(f"archive: warning: {one_line(message)}", file=sys.stderr)
+    print(f"archive: warning: {printable(message)}", file=sys.stderr)
 
 
 def _report_path(arc: Archive, args: argparse.Namespace) -> None:
@@ -165,20 +165,20 @@ def _print_details(report: VerifyReport, verbose: bool) -> None:
             if bag.standing_note():
                 print(f"  {bag.standing_note()}")
             for problem in bag.problems:
-                print(f"  {one_line(problem.line())}")
+                print(f"  {printable(problem.line())}")
         for source in report.sources:
             if source.outcome == "success":
                 continue
             label = "FAILED" if source.outcome == "failure" else "warning"
-            print(f"{label} {source.record_id} working copy ({one_line(source.path)})")
+            print(f"{label} {source.record_id} working copy ({printable(source.path)})")
             for problem in source.problems:
-                print(f"  {one_line(problem.line())}")
+                print(f"  {printable(problem.line())}")
         for orphan in report.orphans:
-            print(f"ORPHAN {one_line(orphan)}: a bag folder no record claims")
+            print(f"ORPHAN {printable(orphan)}: a bag folder no record claims")
     for leftover in report.leftovers:
         what = ("a half-copied file a killed run left" if leftover.endswith(PARTIAL_SUFFIX)
                 else "a sources/ entry no record owns")
-        print(f"LEFTOVER {one_line(leftover)}: {what}")
+        print(f"LEFTOVER {printable(leftover)}: {what}")
 
 
 def _finish(report: VerifyReport, args: argparse.Namespace, verbose: bool) -> int:
