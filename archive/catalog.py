@@ -11,7 +11,7 @@ import itertools
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from archive import schema
+from archive.clock import now_utc
 from archive.errors import (
     ArchiveError,
     DuplicateSourceError,
@@ -30,10 +31,10 @@ from archive.extract import extract
 from archive.ids import format_id
 from archive.layout import Archive
 from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
+from archive.progress import Cancel, Progress, Step, cancelled
 from archive.references import detect_references
 from archive.sources import take_in
 from archive.store.atomic import fsync_dir
-from archive.store.catalog_store import iter_chunks, now_utc
 from archive.untrusted import (
     PROTECTED_FIELDS,
     PROTECTED_PROVENANCE,
@@ -42,12 +43,6 @@ from archive.untrusted import (
     protected_problems,
 )
 
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` by long operations; the CLI draws a bar, the TUI a widget."""
-
-Cancel = Callable[[], bool]
-"""Polled between steps of long operations; True stops them at a point where the archive is whole."""
-
 READ_ONLY_FIELDS = tuple(sorted(PROTECTED_FIELDS))
 """Fields only the archive's own commands set (``archive.untrusted`` is where they are decided)."""
 IMPORT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -55,17 +50,6 @@ IMPORT_BATCH = 256
 
 
 # ----- building records ----------------------------------------------------------------------
-def parse_creator(text: str) -> dict[str, str]:
-    """``"Family, Given"`` as a person; a name without a comma as a literal (an organisation)."""
-    family, comma, given = text.partition(",")
-    if comma:
-        creator = {"family": family.strip()}
-        if given.strip():
-            creator["given"] = given.strip()
-        return creator
-    return {"literal": text.strip()}
-
-
 def load_meta_file(path: Path) -> dict[str, Any]:
     """Record fields from a JSON file, with a one-line error when it is not usable."""
     try:
@@ -310,8 +294,9 @@ def import_folder(
     report = ImportReport()
     paths = import_candidates(folder)
     done = 0
-    for batch in iter_chunks(paths, IMPORT_BATCH):
-        if cancel is not None and cancel():
+    for start in range(0, len(paths), IMPORT_BATCH):
+        batch = paths[start:start + IMPORT_BATCH]
+        if cancelled(cancel):
             report.cancelled, report.remaining = True, len(paths) - done
             break
         good: list[NewArticle] = []
@@ -325,7 +310,7 @@ def import_folder(
         _import_batch(arc, good, report)
         done += len(batch)
         if progress:
-            progress(done, len(paths))
+            progress(Step(done, len(paths)))
     return report
 
 

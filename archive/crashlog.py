@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 
 from archive import __version__
+from archive.clock import format_utc
 
 LOGS_DIR = "logs"
 
@@ -43,7 +44,7 @@ def log_folder(root: Path | None) -> Path:
 
 def crash_report(exc: BaseException) -> str:
     """The log's text: what ran, with which version, and the full traceback."""
-    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    when = format_utc(time.time())
     head = f"article-archive {__version__}\nat: {when}\nargv: {sys.argv!r}\n\n"
     return head + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 

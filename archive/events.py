@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from archive import __version__
-from archive.store.catalog_store import now_utc
+from archive.clock import now_utc
 
 VOCAB = "http://id.loc.gov/vocabulary/preservation"
 

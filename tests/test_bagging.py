@@ -259,7 +259,7 @@ def test_a_cancelled_bagging_run_leaves_only_whole_recorded_bags(archive_root, t
         (folder / f"a{n:03d}.txt").write_text(f"Article {n}.")
     catalog.import_folder(arc, folder)
     seen: list[int] = []
-    results = service.bag_records(arc, arc.store.ids(), progress=lambda d, t: seen.append(d),
+    results = service.bag_records(arc, arc.store.ids(), progress=lambda step: seen.append(step.done),
                                   cancel=lambda: bool(seen))
     outcomes = [r.outcome for r in results]
     assert outcomes.count("bagged") in (service.BATCH, service.BATCH * 2)  # whole batches only

@@ -206,7 +206,7 @@ def test_a_cancelled_import_stops_between_whole_batches(archive_root: Path, tmp_
         (folder / f"a{n:04d}.txt").write_text(f"Article {n} about the harbour.")
     arc = open_archive(archive_root)
     seen: list[int] = []
-    report = catalog.import_folder(arc, folder, progress=lambda done, total: seen.append(done),
+    report = catalog.import_folder(arc, folder, progress=lambda step: seen.append(step.done),
                                    cancel=lambda: bool(seen))
     assert report.cancelled and report.remaining == 5
     assert len(report.added) == catalog.IMPORT_BATCH

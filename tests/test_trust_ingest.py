@@ -233,8 +233,7 @@ def test_a_renumbered_bag_verifies_and_shows_as_changed_since_its_bag(cli, tmp_p
 
 def test_sequence_zero_is_not_an_accession_number():
     from archive.errors import RecordNotFoundError
-    from archive.ids import is_id
-    from archive.store.catalog_store import sequence_of
+    from archive.ids import is_id, sequence_of
 
     assert not is_id("ART-2026-000000")
     assert is_id("ART-2026-000001")
@@ -416,7 +415,7 @@ def test_a_tar_gz_bomb_is_refused_before_staging_holds_much(tmp_path, good_bag):
 
 def test_many_small_members_trip_the_whole_stream_ratio(tmp_path, good_bag):
     """Members of 1 MiB each are under the per-member floor; the stream as a whole is not."""
-    from archive.deposit.extract import Limits, Refused, unpack
+    from archive.deposit.unpack import Limits, Refused, unpack
 
     bomb = _gz_tar_of_zeros(tmp_path / "many.tar.gz", [1 << 20] * 64, good_bag)
     staging = tmp_path / "staging"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from archive.creators import format_creator
+
 FIXITY_MARKS = {"success": "✓", "failure": "✗", "warning": "!"}
 """Marks, so a failing check reads without colour; the failing one is also bold in the error colour."""
 """A failing check must stand out without colour, so every outcome carries its own mark."""
@@ -38,11 +40,7 @@ def fixity_kind(row: dict[str, Any]) -> str:
 
 def creator_name(creator: dict[str, Any]) -> str:
     """'Family, Given' for people, the literal for organisations, as the catalogue prints them."""
-    if "literal" in creator:
-        return str(creator["literal"])
-    given = creator.get("given")
-    family = creator.get("family", "")
-    return f"{family}, {given}" if given else str(family)
+    return str(format_creator(creator))
 
 
 def human_size(size: int | None) -> str:

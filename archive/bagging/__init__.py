@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from archive.bagging.build import PROFILE_ID
 from archive.bagging.paths import decode_path, encode_path, payload_name
-from archive.bagging.service import BagResult, bag_records, next_version
+from archive.bagging.service import BaggingResult, bag_records, next_version
 
 __all__ = [
     "PROFILE_ID",
-    "BagResult",
+    "BaggingResult",
     "bag_records",
     "decode_path",
     "encode_path",

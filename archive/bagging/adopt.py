@@ -13,13 +13,13 @@ included, is left for ``verify`` to report as an orphan.
 from __future__ import annotations
 
 import hashlib
-import time
 
 import orjson
 
 from archive.bagging import baginfo
 from archive.bagging.build import METADATA_FILES, source_files
 from archive.bagging.paths import payload_name
+from archive.clock import format_utc
 from archive.events import make_event
 from archive.hashing import hash_file
 from archive.layout import Archive
@@ -106,7 +106,7 @@ def adoptable_entry(arc: Archive, record: dict, version: int) -> dict | None:
     return {
         "version": version,
         "path": f"bags/{record['id']}/v{version}",
-        "bagged_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp)),
+        "bagged_at": format_utc(stamp),
         "record_revision": bagged["revision"],
         "metadata_sha256": fingerprint,
         "payload_oxum": info.get("Payload-Oxum", "0.0"),

@@ -24,8 +24,9 @@ import orjson
 from archive import __version__
 from archive.bagging import baginfo
 from archive.bagging.paths import decode_path, encode_path, payload_name
+from archive.clock import now_utc
+from archive.creators import format_creator
 from archive.errors import PayloadError
-from archive.store.catalog_store import now_utc
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
@@ -85,12 +86,6 @@ def cited_record(record: dict, version: int) -> dict:
     return view
 
 
-def creator_label(creator: dict) -> str:
-    if "literal" in creator:
-        return creator["literal"]
-    return ", ".join(p for p in (creator.get("family"), creator.get("given")) if p)
-
-
 def bag_labels(job: BagJob, bagged_at: str, citation: str) -> list[tuple[str, object]]:
     """bag-info.txt labels in reading order; Payload-Oxum and Bag-Size are added by ``conform``."""
     record = job.record
@@ -108,7 +103,7 @@ def bag_labels(job: BagJob, bagged_at: str, citation: str) -> list[tuple[str, ob
         ("Bag-Software-Agent", f"article-archive {__version__}"),
         ("Title", record["title"]),
     ]
-    labels += [("Creator", creator_label(c)) for c in record.get("creators") or []]
+    labels += [("Creator", format_creator(c)) for c in record.get("creators") or []]
     labels += [
         ("Date-Published", record.get("issued", "")),
         ("Source-URL", record.get("url", "")),

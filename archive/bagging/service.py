@@ -15,7 +15,7 @@ import atexit
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -30,17 +30,16 @@ from archive.bagging.staging import flush_filesystem, work_folder
 from archive.errors import ArchiveError
 from archive.events import make_event
 from archive.layout import Archive
+from archive.progress import Cancel, Progress, Step, cancelled
 from archive.records import changed_since_bag, metadata_fingerprint
 
-Progress = Callable[[int, int], None]
-Cancel = Callable[[], bool]
 BATCH = 64
 """Bags moved in and recorded per catalogue transaction; small enough that recording overlaps
 the bagging of the next ones, large enough that each shard is written rarely."""
 
 
 @dataclass
-class BagResult:
+class BaggingResult:
     """What happened to one record: ``bagged`` (with version and path), ``unchanged``, ``skipped``,
     ``failed`` (with the reason in ``message``) or ``cancelled`` (never started)."""
 
@@ -58,23 +57,24 @@ def next_version(arc: Archive, record: dict) -> int:
 
 
 def plan(arc: Archive, ids: Iterable[str], work: Path,
-         durable: bool = True, rebag: bool = False) -> tuple[list[BagJob], list[BagResult]]:
+         durable: bool = True, rebag: bool = False) -> tuple[list[BagJob], list[BaggingResult]]:
     """Jobs for records that need a bag, and results for those that do not.
 
     ``rebag`` makes a job for every record that is not deaccessioned, changed or not: a new
     version with the bag-info of the settings as they are now (an organisation set after the
     first bags were made)."""
     jobs: list[BagJob] = []
-    done: list[BagResult] = []
+    done: list[BaggingResult] = []
     settings = arc.settings
     for record_id in dict.fromkeys(ids):
         record = arc.store.get(record_id)
         if record["status"] == "deaccessioned":
-            done.append(BagResult(record_id, "skipped", message=f"{record_id}: deaccessioned; not bagged"))
+            done.append(BaggingResult(record_id, "skipped",
+                                      message=f"{record_id}: deaccessioned; not bagged"))
             continue
         if record.get("bags") and not changed_since_bag(record) and not rebag:
             last = record["bags"][-1]["version"]
-            done.append(BagResult(record_id, "unchanged", last, arc.bag_dir(record_id, last),
+            done.append(BaggingResult(record_id, "unchanged", last, arc.bag_dir(record_id, last),
                                   f"{record_id}: unchanged since bag v{last}"))
             continue
         version = next_version(arc, record)
@@ -148,7 +148,7 @@ def _slices(jobs: list[BagJob], workers: int | None,
         running = pool.map(build_bag, batches[0], chunksize=chunk)
         for number in range(len(batches)):
             outcomes = list(running)
-            more = number + 1 < len(batches) and not (cancel and cancel())
+            more = number + 1 < len(batches) and not cancelled(cancel)
             if more:
                 running = pool.map(build_bag, batches[number + 1], chunksize=chunk)
             yield outcomes
@@ -191,9 +191,9 @@ def _events(outcome: BagOutcome, rebag: bool = False) -> list[dict]:
 
 
 def _commit(arc: Archive, batch: list[tuple[BagOutcome, dict]], work: Path, durable: bool,
-            rebag: bool = False) -> list[BagResult]:
+            rebag: bool = False) -> list[BaggingResult]:
     """Move a batch of staged bags into place and record them; undo the moves if recording fails."""
-    results: list[BagResult] = []
+    results: list[BaggingResult] = []
     good = [(o, r) for o, r in batch if not o.error]
     if durable and good:
         flush_filesystem(work)
@@ -225,10 +225,10 @@ def _commit(arc: Archive, batch: list[tuple[BagOutcome, dict]], work: Path, dura
         raise
     for outcome, _ in batch:
         if outcome.error:
-            results.append(BagResult(outcome.record_id, "failed", outcome.version, message=outcome.error))
+            results.append(BaggingResult(outcome.record_id, "failed", outcome.version, message=outcome.error))
         else:
             path = arc.bag_dir(outcome.record_id, outcome.version)
-            results.append(BagResult(outcome.record_id, "bagged", outcome.version, path,
+            results.append(BaggingResult(outcome.record_id, "bagged", outcome.version, path,
                                      f"{outcome.record_id}: bag v{outcome.version} written"))
     return results
 
@@ -263,10 +263,10 @@ def bag_records(
     durable: bool = True,
     cancel: Cancel | None = None,
     rebag: bool = False,
-) -> list[BagResult]:
+) -> list[BaggingResult]:
     """Bag each record that has no bag yet or changed since its newest one; results in id order.
 
-    Existing bags are never touched: an edited record gets version N+1. ``progress(done, total)``
+    Existing bags are never touched: an edited record gets version N+1. ``progress``
     is called after each batch. Safe to call from a thread: ``bagit.make_bag`` runs only in the
     worker processes, so the caller's working directory never changes.
     ``durable`` syncs the file system before and after the renames (once per batch).
@@ -289,16 +289,16 @@ def bag_records(
             total = len(ids)
             done = len(results)
             if progress:
-                progress(done, total)
+                progress(Step(done, total))
             records = {job.record["id"]: job.record for job in jobs}
             for outcomes in _slices(jobs, workers, cancel):
                 results += _commit(arc, [(o, records[o.record_id]) for o in outcomes], work, durable,
                                    rebag)
                 done += len(outcomes)
                 if progress:
-                    progress(done, total)
+                    progress(Step(done, total))
             finished = {r.record_id for r in results}
-            results += [BagResult(job.record["id"], "cancelled", message=f"{job.record['id']}: "
+            results += [BaggingResult(job.record["id"], "cancelled", message=f"{job.record['id']}: "
                                   "not bagged: cancelled") for job in jobs
                         if job.record["id"] not in finished]
     except OSError as exc:

@@ -14,9 +14,10 @@ import orjson
 
 from archive.citation.bibtex import to_biblatex, to_bibtex
 from archive.citation.csl import to_csl_json
-from archive.citation.fields import latest_bag, person_name
+from archive.citation.fields import latest_bag
 from archive.citation.formatted import DEFAULT_STYLE, format_bibliography
 from archive.citation.ris import to_ris
+from archive.creators import format_creator
 from archive.errors import ArchiveError
 from archive.references.listing import references_text
 
@@ -95,7 +96,7 @@ def csv_row(record: dict) -> dict[str, str]:
     bag = latest_bag(record) or {}
     row = {name: record.get(name, "") for name in CSV_COLUMNS}
     row.update(
-        creators=_joined([person_name(c) for c in record.get("creators") or []]),
+        creators=_joined([format_creator(c) for c in record.get("creators") or []]),
         identifiers=_joined([f"{i['scheme']}:{i['value']}" for i in record.get("identifiers") or []]),
         subjects=_joined(record.get("subjects") or []),
         keywords=_joined(record.get("keywords") or []),

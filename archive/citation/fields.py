@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 PERSON_ROLES = ("author", "editor", "translator")
 
 
@@ -52,11 +50,3 @@ def archive_location(record: dict) -> str | None:
     if bag is None:
         return None
     return f"{record['id']}, bag v{bag['version']}"
-
-
-def person_name(creator: dict[str, Any]) -> str:
-    """``Family, Given`` for a person, the literal for an organisation."""
-    if "literal" in creator:
-        return creator["literal"]
-    given = creator.get("given")
-    return f"{creator['family']}, {given}" if given else creator["family"]

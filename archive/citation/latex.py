@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from archive.creators import format_creator
+
 _SPECIAL = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
@@ -27,10 +29,8 @@ def bib_names(names: list[dict]) -> str:
     for name in names:
         if "literal" in name:
             parts.append("{" + escape(name["literal"]) + "}")
-        elif name.get("given"):
-            parts.append(f"{escape(name['family'])}, {escape(name['given'])}")
         else:
-            parts.append(escape(name["family"]))
+            parts.append(escape(format_creator(name)))
     return " and ".join(parts)
 
 

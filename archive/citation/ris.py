@@ -8,7 +8,7 @@ holding archive and CN (call number) the bag, AN the accession number.
 from __future__ import annotations
 
 from archive.citation.csl import to_csl_json
-from archive.citation.fields import person_name
+from archive.creators import format_creator
 
 RIS_TYPES = {
     "article-newspaper": "NEWS",
@@ -52,7 +52,7 @@ def to_ris(record: dict, *, archive_name: str | None = None) -> str:
     for creator in record.get("creators") or []:
         tag = {"author": "AU", "editor": "A2", "translator": "A4"}.get(creator.get("role", "author"))
         if tag:
-            lines.append(_line(tag, person_name(creator)))
+            lines.append(_line(tag, format_creator(creator)))
     lines.append(_line("TI", item["title"]))
     for variable, tag in _SIMPLE:
         if item.get(variable):

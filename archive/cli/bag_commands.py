@@ -11,9 +11,9 @@ from archive.cli.common import (
     add_json,
     add_root,
     fail,
-    one_line,
     open_from,
     print_json,
+    printable,
     progress_bar,
 )
 from archive.errors import UsageError
@@ -78,11 +78,11 @@ def cmd_bag(args: argparse.Namespace) -> int:
     else:
         for r in results:
             if r.outcome == "failed":
-                fail(one_line(r.message))
+                fail(printable(r.message))
             elif r.outcome == "bagged":
                 print(f"{r.record_id}  v{r.version}  {r.path}")
             else:
-                print(f"{r.record_id}  {r.outcome}: {one_line(r.message)}")
+                print(f"{r.record_id}  {r.outcome}: {printable(r.message)}")
         counts = {k: sum(r.outcome == k for r in results) for k in ("bagged", "unchanged", "skipped")}
         print(f"bagged {counts['bagged']}, unchanged {counts['unchanged']}, "
               f"skipped {counts['skipped']}, failed {len(failed)}")
@@ -100,7 +100,7 @@ def cmd_deposit(args: argparse.Namespace) -> int:
         report = deposit_records(arc, ids, fmt=args.fmt, to=args.to, profile=args.profile,
                                  progress=update)
     for _, message in report.warnings:  # also in --json, under "warnings"
-        warn(one_line(message))
+        warn(printable(message))
     if args.json:
         print_json(report.to_dict())
     else:
@@ -108,7 +108,7 @@ def cmd_deposit(args: argparse.Namespace) -> int:
             print(f"{item.record_id}  v{item.version}  {item.path}  sha256 {item.sha256}")
         for record_id, reasons in report.refused:
             for reason in reasons:
-                fail(one_line(f"{record_id}: {reason}"))
+                fail(printable(f"{record_id}: {reason}"))
         print(f"deposited {len(report.written)}, refused {len(report.refused)}")
     if report.refused:
         raise CommandFailed
@@ -130,9 +130,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"accepted": False, "reasons": exc.reasons})
         else:
-            fail(one_line(f"{args.path}: refused; the archive is unchanged"))
+            fail(printable(f"{args.path}: refused; the archive is unchanged"))
             for reason in exc.reasons:
-                fail(one_line(f"  {reason}"))
+                fail(printable(f"  {reason}"))
         raise CommandFailed from None
     if args.json:
         print_json({"accepted": True, "id": record["id"], "bag": record["bags"][0]["path"]})

@@ -8,17 +8,18 @@ import sys
 from pathlib import Path
 
 from archive import catalog
-from archive.catalog import NewArticle, load_meta_file, parse_creator
+from archive.catalog import NewArticle, load_meta_file
 from archive.cli.common import (
     CommandFailed,
     add_json,
     add_root,
     fail,
-    one_line,
     open_from,
     print_json,
+    printable,
     progress_bar,
 )
+from archive.creators import parse_creator
 from archive.layout import init_archive
 from archive.store.index import SEARCH_FIELDS
 
@@ -134,7 +135,7 @@ def _fields_from_flags(args: argparse.Namespace) -> dict:
 
 def warn(file_name: str, warning: str) -> None:
     """One ``archive: warning:`` line on stderr: the command went on, but something was not used."""
-    print(f"archive: warning: {one_line(file_name)}: {one_line(warning)}", file=sys.stderr)
+    print(f"archive: warning: {printable(file_name)}: {printable(warning)}", file=sys.stderr)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -162,11 +163,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "summary": report.summary()})
     else:
         for name, record_id in report.added:
-            print(f"{record_id}  {one_line(name)}")
+            print(f"{record_id}  {printable(name)}")
         for name, warning in report.warnings:
             warn(name, warning)
         for name, error in report.failed:
-            fail(one_line(error) if name in error else f"{one_line(name)}: {one_line(error)}")
+            fail(printable(error) if name in error else f"{printable(name)}: {printable(error)}")
         print(report.summary())
     return 1 if report.failed else 0
 
@@ -195,7 +196,7 @@ def print_rows(rows: list[dict]) -> None:
     for row in rows:
         print("  ".join([
             row["id"], f"{shown_status(row):<13}", f"{row['issued'] or '-':<10}",
-            f"{_fixity_mark(row):<15}", one_line(row["title"])[:80],
+            f"{_fixity_mark(row):<15}", printable(row["title"])[:80],
         ]))
 
 
@@ -224,7 +225,7 @@ def format_record(record: dict) -> list[str]:
             for i, item in enumerate(value):
                 walk(f"{prefix}[{i}]", item)
         else:
-            lines.append(f"{prefix}: {one_line(value)}")
+            lines.append(f"{prefix}: {printable(value)}")
 
     walk("", record)
     return lines
@@ -239,7 +240,7 @@ def _show_text(arc: catalog.Archive, args: argparse.Namespace) -> int:
     record = catalog.get_record(arc, args.id)
     path, warning = checked_working_copy(arc.root, record, force=args.force)
     if warning:
-        print(f"archive: warning: {one_line(warning)}; shown anyway (--force)", file=sys.stderr)
+        print(f"archive: warning: {printable(warning)}; shown anyway (--force)", file=sys.stderr)
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(1 << 20):
@@ -294,7 +295,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         print_json(events)
         return 0
     for event in events:
-        detail = one_line(event.get("detail", ""))
+        detail = printable(event.get("detail", ""))
         print(f"{event['at']}  {event['type']['label']:<28} {event['outcome']['label']:<8} {detail}")
     if not events:
         raise CommandFailed

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from archive import catalog
 from archive.citation import DEFAULT_STYLE, FORMATS, STYLES, export_records
-from archive.cli.common import add_json, add_root, fail, one_line, open_from, print_json
+from archive.cli.common import add_json, add_root, fail, open_from, print_json, printable
 from archive.errors import ArchiveError
 from archive.store.atomic import atomic_write
 
@@ -85,7 +85,7 @@ def _reference_line(ref: dict) -> str:
     mentions = ref.get("mentions")
     count = f"{mentions} mention{'s' if mentions != 1 else ''}" if mentions is not None else ""
     state = "confirmed" if ref.get("confirmed", True) else "unconfirmed"
-    parts = [one_line(ref["name"]), ref.get("kind", "-"), count, state, one_line(ref.get("url", ""))]
+    parts = [printable(ref["name"]), ref.get("kind", "-"), count, state, printable(ref.get("url", ""))]
     return "  ".join(p for p in parts if p)
 
 

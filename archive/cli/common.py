@@ -17,6 +17,7 @@ from archive.config import find_root
 from archive.crashlog import write_crash_log
 from archive.errors import ArchiveError, UsageError, ValidationError
 from archive.layout import Archive, open_archive
+from archive.progress import Progress, Step
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -53,7 +54,7 @@ def print_json(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")
 
 
-def one_line(text: Any) -> str:
+def printable(text: Any) -> str:
     """A value made safe for one terminal line: control characters shown, not obeyed."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
@@ -64,13 +65,13 @@ def run_handler(handler: Callable[[argparse.Namespace], int | None], args: argpa
         return handler(args) or EXIT_OK
     except ValidationError as exc:
         for problem in exc.problems:
-            fail(one_line(problem))
+            fail(printable(problem))
         return EXIT_PROBLEM
     except UsageError as exc:
-        fail(one_line(exc))
+        fail(printable(exc))
         return EXIT_USAGE
     except ArchiveError as exc:
-        fail(one_line(exc))
+        fail(printable(exc))
         return EXIT_PROBLEM
     except CommandFailed:
         return EXIT_PROBLEM
@@ -99,34 +100,37 @@ def report_unexpected(exc: BaseException, args: argparse.Namespace) -> int:
     if os.environ.get("ARCHIVE_DEBUG"):
         traceback.print_exception(type(exc), exc, exc.__traceback__)
     log = write_crash_log(exc, _archive_root(args))
-    where = f"details in {one_line(log)}" if log else "no log could be written; set ARCHIVE_DEBUG=1"
-    fail(f"unexpected {type(exc).__name__}: {one_line(exc)}; {where}")
+    where = f"details in {printable(log)}" if log else "no log could be written; set ARCHIVE_DEBUG=1"
+    fail(f"unexpected {type(exc).__name__}: {printable(exc)}; {where}")
     return EXIT_SOFTWARE
 
 
 @contextmanager
-def progress_bar(label: str, total: int, unit: str = "items") -> Iterator[Callable[..., None]]:
-    """A rich progress bar on a terminal, nothing when piped; yields ``update(done, total)``."""
+def progress_bar(label: str, total: int, unit: str = "items") -> Iterator[Progress]:
+    """A rich progress bar on a terminal, nothing when piped; yields the ``progress`` callback
+    the library's long operations take (bytes, when a step carries them, in the bar's text)."""
     if not sys.stderr.isatty() or os.environ.get("ARCHIVE_NO_PROGRESS"):
-        yield lambda *a, **k: None
+        yield lambda step: None
         return
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.progress import Progress as RichProgress
 
-    with Progress(
+    with RichProgress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[extra]}"), TimeElapsedColumn(), TimeRemainingColumn(),
         transient=True, console=None,
     ) as progress:
         task = progress.add_task(label, total=total, extra="")
 
-        def update(done: int, new_total: int | None = None, extra: str = "") -> None:
-            progress.update(task, completed=done, total=new_total or total, extra=extra)
+        def update(step: Step) -> None:
+            extra = ("" if step.bytes_total is None
+                     else f"{(step.bytes_done or 0) / 1e6:,.1f} of {step.bytes_total / 1e6:,.1f} MB")
+            progress.update(task, completed=step.done, total=step.total or total, extra=extra)
 
         yield update

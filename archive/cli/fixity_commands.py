@@ -12,14 +12,14 @@ from archive.cli.common import (
     add_json,
     add_root,
     fail,
-    one_line,
     open_from,
     print_json,
+    printable,
     progress_bar,
 )
 from archive.errors import ArchiveError
 from archive.fixity.audit import audit, parse_duration
-from archive.fixity.bagcheck import BagResult, validate_bag
+from archive.fixity.bagcheck import BagCheckResult, validate_bag
 from archive.fixity.report import VerifyReport
 from archive.fixity.verify import verify_archive
 from archive.ids import is_id
@@ -91,13 +91,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_validate_bag)
 
 
-def print_bag_result(result: BagResult, label: str) -> None:
+def print_bag_result(result: BagCheckResult, label: str) -> None:
     """Errors and warnings one per line, then the verdict; names are shown, never obeyed."""
     for problem in result.problems:
-        print(f"  {one_line(problem.line())}")
+        print(f"  {printable(problem.line())}")
     verdict = {"success": "valid", "warning": "valid, with warnings", "failure": "INVALID"}[result.outcome]
     mode = " (fast: completeness and Payload-Oxum only, contents not read)" if result.fast else ""
-    print(f"{one_line(label)}: {verdict}; {len(result.errors())} errors, "
+    print(f"{printable(label)}: {verdict}; {len(result.errors())} errors, "
           f"{len(result.warnings())} warnings{mode}")
 
 
@@ -119,7 +119,7 @@ def cmd_validate_bag(args: argparse.Namespace) -> int:
 def _validate_package(args: argparse.Namespace) -> int:
     """A .tar, .tar.gz or .zip: unpacked with ingest's protections into a temporary folder outside
     any archive, validated there, and removed; the archive file itself is never changed."""
-    from archive.deposit.extract import Refused
+    from archive.deposit.unpack import Refused
     from archive.deposit.verify import validate_package
 
     name = args.path.name
@@ -129,30 +129,23 @@ def _validate_package(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"path": str(args.path), "outcome": "failure", "refused": exc.reasons})
         else:
-            fail(one_line(f"{args.path}: refused before validation; nothing was kept"))
+            fail(printable(f"{args.path}: refused before validation; nothing was kept"))
             for reason in exc.reasons:
-                fail(one_line(f"  {reason}"))
+                fail(printable(f"  {reason}"))
         raise CommandFailed from None
     if args.json:
         print_json({**result.to_dict(), "package": str(args.path)})
     else:
-        print(one_line(f"validated the bag inside {name}"))
+        print(printable(f"validated the bag inside {name}"))
         print_bag_result(result, str(args.path))
     if not result.valid:
         raise CommandFailed
     return 0
 
 
-def _bar_update(update):
-    """Adapt verify's progress (bags, bytes) to the shared bar: bags counted, bytes in the text."""
-    def progress(done: int, total: int, done_bytes: int, total_bytes: int) -> None:
-        update(done, total, extra=f"{done_bytes / 1e6:,.1f} of {total_bytes / 1e6:,.1f} MB")
-    return progress
-
-
 def _warn(message: str) -> None:
     """A warning on stderr in the form of the CLI's errors; the exit code stays the checks' own."""
-    print(f"archive: warning: {one_line(message)}", file=sys.stderr)
+    print(f"archive: warning: {printable(message)}", file=sys.stderr)
 
 
 def _report_path(arc: Archive, args: argparse.Namespace) -> None:
@@ -172,20 +165,20 @@ def _print_details(report: VerifyReport, verbose: bool) -> None:
             if bag.standing_note():
                 print(f"  {bag.standing_note()}")
             for problem in bag.problems:
-                print(f"  {one_line(problem.line())}")
+                print(f"  {printable(problem.line())}")
         for source in report.sources:
             if source.outcome == "success":
                 continue
             label = "FAILED" if source.outcome == "failure" else "warning"
-            print(f"{label} {source.record_id} working copy ({one_line(source.path)})")
+            print(f"{label} {source.record_id} working copy ({printable(source.path)})")
             for problem in source.problems:
-                print(f"  {one_line(problem.line())}")
+                print(f"  {printable(problem.line())}")
         for orphan in report.orphans:
-            print(f"ORPHAN {one_line(orphan)}: a bag folder no record claims")
+            print(f"ORPHAN {printable(orphan)}: a bag folder no record claims")
     for leftover in report.leftovers:
         what = ("a half-copied file a killed run left" if leftover.endswith(PARTIAL_SUFFIX)
                 else "a sources/ entry no record owns")
-        print(f"LEFTOVER {one_line(leftover)}: {what}")
+        print(f"LEFTOVER {printable(leftover)}: {what}")
 
 
 def _finish(report: VerifyReport, args: argparse.Namespace, verbose: bool) -> int:
@@ -215,7 +208,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     _report_path(arc, args)
     with progress_bar("verifying bags", 0) as update:
         report = verify_archive(arc, args.ids or None, fast=args.fast, jobs=args.jobs,
-                                progress=_bar_update(update))
+                                progress=update)
     return _finish(report, args, verbose=True)
 
 
@@ -224,5 +217,5 @@ def cmd_audit(args: argparse.Namespace) -> int:
     _report_path(arc, args)
     with progress_bar("auditing bags", 0) as update:
         report = audit(arc, older_than=args.older_than, limit=args.limit, budget=args.budget, fast=args.fast,
-                       jobs=args.jobs, progress=_bar_update(update))
+                       jobs=args.jobs, progress=update)
     return _finish(report, args, verbose=False)

@@ -5,9 +5,9 @@ and bags made elsewhere come in only after safe extraction and full validation.
 from __future__ import annotations
 
 from archive.deposit.deposit import Deposited, DepositReport, deposit_records
-from archive.deposit.extract import Limits
 from archive.deposit.ingest import IngestRefused, ingest
 from archive.deposit.profile import check_profile, load_profile
+from archive.deposit.unpack import Limits
 from archive.deposit.verify import verify_bag
 
 __all__ = [

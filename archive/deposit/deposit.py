@@ -11,7 +11,7 @@ deposited as bagged, with a warning that says how to bag the change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,13 +21,12 @@ from archive.errors import ArchiveError
 from archive.events import make_event
 from archive.layout import Archive
 from archive.outputs import check_output_path
+from archive.progress import Cancel, Progress, Step, cancelled
 from archive.records import changed_since_bag
 
 SETTING_OF_LABEL = {"Source-Organization": "organization", "Contact-Name": "contact_name",
                     "Contact-Email": "contact_email"}
 """bag-info labels that a bag takes from archive.toml when it is made, and the setting for each."""
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -121,7 +120,7 @@ def deposit_records(
     to: Path,
     profile: Path | None = None,
     progress: Progress | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: Cancel | None = None,
 ) -> DepositReport:
     """Serialise the newest bag of each record into ``to`` as ``<id>_v<N>.<ext>`` plus ``.sha256``.
 
@@ -137,7 +136,7 @@ def deposit_records(
     ids = list(dict.fromkeys(ids))
     events: list[tuple[str, dict]] = []
     for done, record_id in enumerate(ids, 1):
-        if cancel is not None and cancel():
+        if cancelled(cancel):
             report.cancelled = ids[done - 1:]
             break
         record = arc.store.get(record_id)
@@ -162,7 +161,7 @@ def deposit_records(
                             "profile": rules["BagIt-Profile-Info"].get("BagIt-Profile-Identifier", "")},
             bag_version=version)))
         if progress:
-            progress(done, len(ids))
+            progress(Step(done, len(ids)))
     if events:
         with arc.store.transaction() as tx:
             for record_id, event in events:
@@ -172,5 +171,5 @@ def deposit_records(
                     tx.update(record, bookkeeping=True)
                 tx.log(event)
     if progress:
-        progress(len(ids), len(ids))
+        progress(Step(len(ids), len(ids)))
     return report

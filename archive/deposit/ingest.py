@@ -29,17 +29,17 @@ from archive import schema
 from archive.bagging import baginfo
 from archive.bagging.paths import payload_name
 from archive.bagging.staging import work_folder
-from archive.deposit.extract import Limits, Refused, unpack
+from archive.clock import now_utc
+from archive.deposit.unpack import Limits, Refused, unpack
 from archive.deposit.verify import check_bag
 from archive.errors import ArchiveError, ValidationError
 from archive.events import make_event
 from archive.hashing import hash_file
-from archive.ids import ID_RE, format_id, is_id
+from archive.ids import ID_RE, format_id, is_id, sequence_of
 from archive.layout import Archive
 from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
 from archive.records import metadata_fingerprint
 from archive.sources import SourceFileError, take_in
-from archive.store.catalog_store import now_utc, sequence_of
 from archive.untrusted import UnsafePathError, path_inside, record_from_outside, safe_basename
 
 RECORD_JSON = "data/metadata/record.json"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import bagit
 
-from archive.deposit.extract import Limits, unpack
+from archive.deposit.unpack import Limits, unpack
 from archive.fixity import validate_bag
-from archive.fixity.bagcheck import BagResult
+from archive.fixity.bagcheck import BagCheckResult
 
 
 def _bagit_reasons(bag: Path) -> list[str]:
@@ -65,7 +65,7 @@ def unpacked(path: Path, limits: Limits | None = None) -> Iterator[Path]:
         yield unpack(path, Path(tmp), limits or Limits())
 
 
-def validate_package(path: Path, *, fast: bool = False, limits: Limits | None = None) -> BagResult:
+def validate_package(path: Path, *, fast: bool = False, limits: Limits | None = None) -> BagCheckResult:
     """Validate the bag inside a .tar, .tar.gz or .zip against RFC 8493, extracting nothing into
     any archive. Raises ``extract.Refused`` when the package itself is hostile or damaged."""
     with unpacked(path, limits) as bag:

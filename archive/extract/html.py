@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.extract.names import creators_from_names, split_byline
-from archive.extract.normalise import language_tag, one_line, partial_date, web_url
+from archive.extract.normalise import flatten_to_line, language_tag, partial_date, web_url
 from archive.extract.result import Extraction
 from archive.extract.structured import (
     BLOG_TYPES,
@@ -83,10 +83,10 @@ def _fields(found: Any, page: PageMeta, html: str) -> dict[str, Any]:
     ld = page.jsonld
     fields: dict[str, Any] = {
         "type": _record_type(found, page),
-        "title": one_line(page.first("citation_title") or (found and found.title)),
+        "title": flatten_to_line(page.first("citation_title") or (found and found.title)),
         "creators": _creators(found, page),
-        "container_title": one_line(_publication(found, page)),
-        "publisher": one_line(
+        "container_title": flatten_to_line(_publication(found, page)),
+        "publisher": flatten_to_line(
             page.first("citation_publisher", "dc.publisher", "dcterms.publisher")
             or next(iter(names_of(ld.get("publisher"))), None)
         ),
@@ -96,11 +96,11 @@ def _fields(found: Any, page: PageMeta, html: str) -> dict[str, Any]:
         "language": _language(page),
         "url": web_url(found and found.url)
         or web_url(page.first("citation_abstract_html_url", "citation_fulltext_html_url")),
-        "volume": one_line(page.first("citation_volume")),
-        "issue": one_line(page.first("citation_issue")),
+        "volume": flatten_to_line(page.first("citation_volume")),
+        "issue": flatten_to_line(page.first("citation_issue")),
         "page": _pages(page),
-        "abstract": one_line(page.first("citation_abstract") or (found and found.description)),
-        "keywords": sorted({one_line(t) for t in (found.tags if found else []) if one_line(t)}),
+        "abstract": flatten_to_line(page.first("citation_abstract") or (found and found.description)),
+        "keywords": sorted({flatten_to_line(t) for t in (found.tags if found else []) if flatten_to_line(t)}),
         "identifiers": _identifiers(page),
     }
     modified = _modified(page, html, fields.get("issued"))
@@ -127,7 +127,7 @@ def _creators(found: Any, page: PageMeta) -> list[dict]:
         names = names_of(page.jsonld.get("author"))
     if not names and found and found.author:
         names = split_byline(found.author)
-    return creators_from_names([n for n in (one_line(x) for x in names) if n])
+    return creators_from_names([n for n in (flatten_to_line(x) for x in names) if n])
 
 
 def _publication(found: Any, page: PageMeta) -> str | None:
@@ -157,14 +157,14 @@ def _language(page: PageMeta) -> str | None:
 def _pages(page: PageMeta) -> str | None:
     first, last = page.first("citation_firstpage"), page.first("citation_lastpage")
     if first and last and last != first:
-        return one_line(f"{first}-{last}")
-    return one_line(first)
+        return flatten_to_line(f"{first}-{last}")
+    return flatten_to_line(first)
 
 
 def _identifiers(page: PageMeta) -> list[dict]:
     found = []
     for scheme, names in (("doi", ("citation_doi", "dc.identifier.doi")), ("issn", ("citation_issn",))):
-        value = one_line(page.first(*names))
+        value = flatten_to_line(page.first(*names))
         if value:
             found.append({"scheme": scheme, "value": value.removeprefix("doi:").strip()})
     return found

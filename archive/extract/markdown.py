@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.extract.names import creator_from_name, split_byline
-from archive.extract.normalise import language_tag, one_line, partial_date, web_url
+from archive.extract.normalise import flatten_to_line, language_tag, partial_date, web_url
 from archive.extract.result import Extraction
 from archive.untrusted import PROTECTED_FIELDS
 
@@ -116,12 +116,12 @@ def _convert_creators(value: Any) -> tuple[list[dict], list[str]]:
 
 def _creator(item: Any) -> dict[str, str] | None:
     if isinstance(item, str | int | float) and not isinstance(item, bool):
-        text = one_line(str(item))
+        text = flatten_to_line(str(item))
         creator = creator_from_name(text) if text else None
         return {**creator, "role": "author"} if creator else None
     if not isinstance(item, dict):
         return None
-    parts = {k: one_line(str(item[k])) for k in ("family", "given", "literal", "name")
+    parts = {k: flatten_to_line(str(item[k])) for k in ("family", "given", "literal", "name")
              if isinstance(item.get(k), str | int | float) and not isinstance(item.get(k), bool)}
     parts = {k: v for k, v in parts.items() if v}
     if "family" in parts:
@@ -141,10 +141,10 @@ def _creator(item: Any) -> dict[str, str] | None:
 def _convert(name: str, value: Any) -> Any:
     """A front-matter value as the record field wants it; ``None`` for what cannot be mapped."""
     if name in TEXT_FIELDS:
-        return one_line(str(value)) if isinstance(value, str | int | float) else None
+        return flatten_to_line(str(value)) if isinstance(value, str | int | float) else None
     if name in LIST_FIELDS:
         items = value if isinstance(value, list) else str(value).split(",")
-        return list(dict.fromkeys(t for t in (one_line(str(i)) for i in items) if t))
+        return list(dict.fromkeys(t for t in (flatten_to_line(str(i)) for i in items) if t))
     if name in ("issued", "accessed"):
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
         return partial_date(text)

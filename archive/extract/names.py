@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from archive.creators import parse_creator
+
 _ORGANISATION_HINTS = {
     "staff", "news", "desk", "agency", "press", "reporters", "team", "editors", "editorial",
     "correspondent", "service", "media", "group", "associated", "reuters", "afp", "bureau",
@@ -18,11 +20,7 @@ def creator_from_name(text: str) -> dict[str, str] | None:
     if not name:
         return None
     if "," in name:
-        family, _, given = name.partition(",")
-        creator = {"family": family.strip()}
-        if given.strip():
-            creator["given"] = given.strip()
-        return creator
+        return parse_creator(name)
     words = name.split()
     if len(words) == 1 or len(words) > 5 or {w.lower() for w in words} & _ORGANISATION_HINTS:
         return {"literal": name}

@@ -62,7 +62,7 @@ def web_url(value: str | None) -> str | None:
     return None
 
 
-def one_line(value: object) -> str | None:
+def flatten_to_line(value: object) -> str | None:
     """A single line of text without control characters, as record titles must be."""
     if not isinstance(value, str):
         return None

@@ -4,7 +4,7 @@
 audit and reports build on it.
 """
 
-from archive.fixity.bagcheck import BagResult, validate_bag
+from archive.fixity.bagcheck import BagCheckResult, validate_bag
 from archive.fixity.problems import Problem
 
-__all__ = ["BagResult", "Problem", "validate_bag"]
+__all__ = ["BagCheckResult", "Problem", "validate_bag"]

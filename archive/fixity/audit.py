@@ -12,12 +12,13 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+from archive.clock import UTC_FORMAT, now_epoch, now_utc
 from archive.errors import UsageError
 from archive.fixity.report import VerifyReport
 from archive.fixity.state import full_check_at
-from archive.fixity.verify import Cancel, Progress, Task, _cancelled, run_checks, source_tasks_for, tasks_for
+from archive.fixity.verify import Task, run_checks, source_tasks_for, tasks_for
 from archive.layout import Archive
-from archive.store.catalog_store import now_epoch, now_utc
+from archive.progress import Cancel, Progress, cancelled
 
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smhdw]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -37,7 +38,7 @@ def _cutoff(older_than: float) -> str:
         moment = datetime.fromtimestamp(now_epoch(), UTC) - timedelta(seconds=older_than)
     except (OverflowError, ValueError):
         return ""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime(UTC_FORMAT)
 
 
 def due_bags(arc: Archive, older_than: float | None = None,
@@ -59,7 +60,7 @@ def due_bags(arc: Archive, older_than: float | None = None,
 
 def audit(arc: Archive, *, older_than: float | None = None, limit: int | None = None,
           budget: float | None = None, fast: bool = False, jobs: int | None = None,
-          progress: Progress | None = None, cancel: Cancel = None) -> VerifyReport:
+          progress: Progress | None = None, cancel: Cancel | None = None) -> VerifyReport:
     """Verify the bags due, stopping between bags once ``budget`` seconds have passed."""
     chosen = due_bags(arc, older_than, limit)
     versions: dict[str, set[int]] = {}
@@ -73,7 +74,7 @@ def audit(arc: Archive, *, older_than: float | None = None, limit: int | None = 
     deadline = time.monotonic() + budget if budget is not None else None
 
     def stop() -> bool:
-        return _cancelled(cancel) or (deadline is not None and time.monotonic() >= deadline)
+        return cancelled(cancel) or (deadline is not None and time.monotonic() >= deadline)
 
     report = VerifyReport(started_at=now_utc(), fast=fast)
     return run_checks(arc, tasks, report, jobs=jobs, progress=progress, cancel=stop)

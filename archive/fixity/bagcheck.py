@@ -55,7 +55,7 @@ SUCCESS, FAILURE = "success", "failure"
 
 
 @dataclass(slots=True)
-class BagResult:
+class BagCheckResult:
     """The outcome of one bag check; ``to_dict`` is the JSON form reports carry."""
 
     path: str
@@ -139,7 +139,7 @@ class _BagCheck:
         self.absent: dict[str, list[tuple[str, int, bool]]] = {}
         self._nfc: dict[str, str] | None = None
 
-    def run(self) -> BagResult:
+    def run(self) -> BagCheckResult:
         decl = read_declaration(self.inv)
         self.problems += decl.problems
         if decl.version is not None:
@@ -160,7 +160,7 @@ class _BagCheck:
         if not self.fast:
             self._check_digests()
         payload = self.inv.payload()
-        result = BagResult(
+        result = BagCheckResult(
             path=self.root, fast=self.fast,
             version=f"{decl.version[0]}.{decl.version[1]}" if decl.version else None,
             problems=_one_per_file(self.problems), payload_files=len(payload),
@@ -465,7 +465,7 @@ def _one_per_file(problems: list[Problem]) -> list[Problem]:
     return kept
 
 
-def check_bag_folder(path: str | os.PathLike[str], *, fast: bool = False) -> tuple[BagResult, Inventory]:
+def check_bag_folder(path: str | os.PathLike[str], *, fast: bool = False) -> tuple[BagCheckResult, Inventory]:
     """The check and the inventory it walked, for callers that read more from the bag afterwards."""
     root = os.path.abspath(os.fspath(path))
     if not os.path.isdir(root):
@@ -474,7 +474,7 @@ def check_bag_folder(path: str | os.PathLike[str], *, fast: bool = False) -> tup
     return check.run(), check.inv
 
 
-def validate_bag(path: str | os.PathLike[str], *, fast: bool = False) -> BagResult:
+def validate_bag(path: str | os.PathLike[str], *, fast: bool = False) -> BagCheckResult:
     """Check any bag on disk against RFC 8493; ``fast`` checks completeness and Payload-Oxum only."""
     return check_bag_folder(path, fast=fast)[0]
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+from archive.clock import now_utc
 from archive.errors import StoreError
 from archive.events import make_event
 from archive.fixity.crosscheck import BagTask, check_task
@@ -25,26 +25,14 @@ from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.workingcopy import SourceTask, source_task
 from archive.layout import Archive
 from archive.processes import die_with_parent
-from archive.store.catalog_store import now_utc
+from archive.progress import Cancel, Progress, Step, cancelled
 
 Task = BagTask | SourceTask
-
-Progress = Callable[[int, int, int, int], None]
-"""``progress(bags_done, bags_total, bytes_done, bytes_total)``."""
-Cancel = threading.Event | Callable[[], bool] | None
 
 RECORD_BATCH = 250
 """Bags recorded per catalogue transaction: each touched shard is written once per batch."""
 INLINE_BELOW = 8
 """Fewer bags than this are checked in the calling process; a pool would only add start-up time."""
-
-
-def _cancelled(cancel: Cancel) -> bool:
-    if cancel is None:
-        return False
-    if isinstance(cancel, threading.Event):
-        return cancel.is_set()
-    return bool(cancel())
 
 
 def _source_payload(record: dict, bag: str) -> str:
@@ -187,7 +175,7 @@ def _record(arc: Archive, reports: list[BagReport], report: VerifyReport) -> Non
 
 
 def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: int | None = None,
-               progress: Progress | None = None, cancel: Cancel = None) -> VerifyReport:
+               progress: Progress | None = None, cancel: Cancel | None = None) -> VerifyReport:
     """Check ``tasks`` (bags, then working copies), recording each batch of bag results as it
     completes; stops between tasks when cancelled. Progress counts bags; bytes count both."""
     jobs = jobs or os.cpu_count() or 1
@@ -197,7 +185,7 @@ def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: i
     done_bytes = 0
     started = time.monotonic()
     if progress:
-        progress(0, bag_count, 0, total_bytes)
+        progress(Step(0, bag_count, 0, total_bytes))
     pending: list[BagReport] = []
     results, stop = _results(tasks, jobs)
     try:
@@ -212,8 +200,8 @@ def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: i
                 _record(arc, pending, report)
                 pending = []
             if progress:
-                progress(len(report.bags), bag_count, done_bytes, total_bytes)
-            if _cancelled(cancel):
+                progress(Step(len(report.bags), bag_count, done_bytes, total_bytes))
+            if cancelled(cancel):
                 report.cancelled = done < len(tasks)
                 break
     finally:
@@ -226,7 +214,7 @@ def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: i
 
 def verify_archive(arc: Archive, ids: Iterable[str] | None = None, *, fast: bool = False,
                    jobs: int | None = None, progress: Progress | None = None,
-                   cancel: Cancel = None) -> VerifyReport:
+                   cancel: Cancel | None = None) -> VerifyReport:
     """Check every bag of the named records (all records when ``ids`` is None).
 
     With no ids, bag folders no record claims are reported as orphans. A record whose bag folder

@@ -11,8 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,9 @@ from filelock import FileLock, Timeout
 from tinydb import Query
 
 from archive import schema
+from archive.clock import now_utc
 from archive.errors import RecordNotFoundError, StaleRecordError, StoreError
+from archive.ids import sequence_of
 from archive.records import BOOKKEEPING_WRITES, serial_of
 from archive.store.atomic import atomic_write, remove_stale_temporaries
 from archive.store.index import SEARCH_FIELDS, IndexShard, haystack, summarize
@@ -30,31 +31,6 @@ from archive.store.shard import EVENTS, RECORDS, ParsedCache, damaged, file_stam
 
 LOCK_TIMEOUT_S = 60.0
 COUNTER = "counter.json"
-
-
-def sequence_of(record_id: str) -> int:
-    """The global sequence number at the end of an accession number (1 or more: 0 and negative
-    numbers would compute a shard below 0, a file no listing reads)."""
-    try:
-        sequence = int(record_id.rsplit("-", 1)[1])
-    except (IndexError, ValueError):
-        raise RecordNotFoundError(f"{record_id!r} is not an accession number") from None
-    if sequence < 1:
-        raise RecordNotFoundError(f"{record_id!r} is not an accession number (its number is below 1)")
-    return sequence
-
-
-def now_epoch() -> float:
-    """The time, or $SOURCE_DATE_EPOCH when set, so demos and snapshots can be reproduced."""
-    fixed = os.environ.get("SOURCE_DATE_EPOCH")
-    if fixed and fixed.isdigit():
-        return float(fixed)
-    return time.time()
-
-
-def now_utc() -> str:
-    """Timestamps are UTC to the second, the form the schemas require."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_epoch()))
 
 
 def summaries_of(path: Path, records: dict[str, dict]) -> dict[str, dict[str, Any]]:
@@ -426,14 +402,3 @@ class Transaction:
         self._puts.clear()
         self._events.clear()
 
-
-def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Batches for bulk work, so one transaction never holds the lock for long."""
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

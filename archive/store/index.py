@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from archive.creators import format_creator
 from archive.fixity.state import check_mode, full_check_at
 from archive.records import changed_since_bag, serial_of
 from archive.store.shard import FileStamp
@@ -25,14 +26,6 @@ INDEX_FORMAT = 2
 so an index written by an older version is rebuilt from its shard instead of lacking them."""
 
 
-def creator_name(creator: dict) -> str:
-    """'Family, Given' for people, the literal for organisations."""
-    if "literal" in creator:
-        return creator["literal"]
-    given = creator.get("given")
-    return f"{creator.get('family', '')}, {given}" if given else creator.get("family", "")
-
-
 def summarize(record: dict) -> dict[str, Any]:
     """The summary row of a record: what the table shows and what search looks at."""
     bags = record.get("bags") or []
@@ -41,7 +34,7 @@ def summarize(record: dict) -> dict[str, Any]:
     return {
         "id": record["id"],
         "title": record.get("title", ""),
-        "creators": "; ".join(creator_name(c) for c in record.get("creators") or []),
+        "creators": "; ".join(format_creator(c) for c in record.get("creators") or []),
         "publication": record.get("container_title") or record.get("publisher") or "",
         "issued": record.get("issued", ""),
         "status": record.get("status", ""),

@@ -86,9 +86,9 @@ async def test_escape_cancels_a_long_verify(seeded_root, article, monkeypatch):
         """The real verification, held after the first bag until the app cancels it."""
         progress, cancel = kwargs["progress"], kwargs["cancel"]
 
-        def gated(*args):
-            progress(*args)
-            if args[0] >= 1:
+        def gated(step):
+            progress(step)
+            if step.done >= 1:
                 first_bag_done.set()
                 deadline = time.monotonic() + HANG  # a guard against a hang, not a wait
                 while not cancel():

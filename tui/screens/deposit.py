@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, ProgressBar, Select, Static
 
 from archive.errors import ArchiveError
+from archive.progress import Step
 from tui import library
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,8 @@ class DepositScreen(ModalScreen[Any]):
     def _deposit(self, fmt: str, to: Path, profile: Path | None) -> None:
         bar = self.query_one(ProgressBar)
 
-        def progress(done: int, total: int, *_: int) -> None:
-            self.app.call_from_thread(bar.update, total=max(total, 1), progress=done)
+        def progress(step: Step) -> None:
+            self.app.call_from_thread(bar.update, total=max(step.total, 1), progress=step.done)
 
         try:
             report = library.deposit_records(self.arc, self.ids, fmt=fmt, to=to, profile=profile,

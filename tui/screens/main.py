@@ -22,6 +22,7 @@ from textual.widgets import Footer, Input, Label, TabbedContent
 
 from archive import catalog
 from archive.errors import ArchiveError
+from archive.progress import Progress, Step
 from archive.records import serial_of
 from tui import library
 from tui.keys import KEY_ACTIONS
@@ -37,7 +38,7 @@ AUTO_REFRESH_S = 3.0
 DETAIL_DELAY_S = 0.15
 """The detail pane waits this long after the cursor stops, so holding ↓ stays smooth."""
 
-Job = Callable[[Callable[[int, int], None], threading.Event], Any]
+Job = Callable[[Progress, threading.Event], Any]
 
 
 class MainScreen(Screen):
@@ -306,8 +307,8 @@ class MainScreen(Screen):
                     cancel: threading.Event) -> None:
         panel = self.query_one(ProgressPanel)
 
-        def progress(count: int, total: int, *_: int) -> None:
-            self.app.call_from_thread(panel.advance, count, total)
+        def progress(step: Step) -> None:
+            self.app.call_from_thread(panel.advance, step.done, step.total)
 
         try:
             result = job(progress, cancel)
@@ -341,7 +342,7 @@ class MainScreen(Screen):
             return
         record_id = record["id"]
 
-        def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Any:
+        def job(progress: Progress, cancel: threading.Event) -> Any:
             return library.bag_records(self.arc, [record_id], progress=progress, cancel=cancel.is_set)
 
         def done(results: Any, cancelled: bool) -> None:
@@ -367,7 +368,7 @@ class MainScreen(Screen):
     def start_verify(self, ids: list[str] | None) -> None:
         from tui.screens.verify_results import VerifyResultsScreen
 
-        def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Any:
+        def job(progress: Progress, cancel: threading.Event) -> Any:
             return library.verify_archive(self.arc, ids=ids, progress=progress, cancel=cancel.is_set)
 
         def done(report: Any, cancelled: bool) -> None:
@@ -408,7 +409,7 @@ class MainScreen(Screen):
             if folder is None:
                 return
 
-            def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Any:
+            def job(progress: Progress, cancel: threading.Event) -> Any:
                 return catalog.import_folder(self.arc, folder, progress=progress, cancel=cancel.is_set)
 
             def done(report: Any, cancelled: bool) -> None:
