@@ -8,8 +8,8 @@ the gaps bagit 1.9.0 leaves (version 0.97, ``%``, manifests, symlinks); ``servic
 from __future__ import annotations
 
 from archive.bagging.build import PROFILE_ID
-from archive.bagging.paths import decode_path, encode_path, payload_name
 from archive.bagging.service import BagResult, bag_records, next_version
+from archive.bagit_format.paths import decode_path, encode_path, payload_name
 
 __all__ = [
     "PROFILE_ID",

@@ -22,13 +22,14 @@ from pathlib import Path
 import orjson
 
 from archive import __version__
-from archive.bagging import baginfo
-from archive.bagging.paths import decode_path, encode_path, payload_name
+from archive.bagit_format import taginfo
+from archive.bagit_format.manifest import render_manifest_line, split_manifest_line
+from archive.bagit_format.paths import decode_path, payload_name
+from archive.bagit_format.payload import BAGIT_TXT, DATA, METADATA_FILES, METADATA_FOLDER, SOURCE_FOLDER
 from archive.errors import PayloadError
 from archive.store.catalog_store import now_utc
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
-BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 COPY_CHUNK = 64 << 20
 
 
@@ -117,10 +118,6 @@ def bag_labels(job: BagJob, bagged_at: str, citation: str) -> list[tuple[str, ob
     return labels
 
 
-METADATA_FILES = ("record.json", "citation.json", "citation.bib", "citation.ris")
-"""What ``metadata_files`` writes under data/metadata/, in every bag."""
-
-
 def metadata_files(job: BagJob) -> dict[str, bytes]:
     """data/metadata/: the record and its citation in CSL-JSON, BibTeX and RIS."""
     from archive.citation import to_bibtex, to_csl_json, to_ris
@@ -128,13 +125,13 @@ def metadata_files(job: BagJob) -> dict[str, bytes]:
     record = job.record
     cited = cited_record(record, job.version)
     org = job.organization or None
-    return {
-        "record.json": orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n",
-        "citation.json": orjson.dumps([to_csl_json(cited, archive_name=org)], option=orjson.OPT_INDENT_2)
-        + b"\n",
-        "citation.bib": to_bibtex(cited, archive_name=org).encode("utf-8"),
-        "citation.ris": to_ris(cited, archive_name=org).encode("utf-8"),
-    }
+    contents = (
+        orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n",
+        orjson.dumps([to_csl_json(cited, archive_name=org)], option=orjson.OPT_INDENT_2) + b"\n",
+        to_bibtex(cited, archive_name=org).encode("utf-8"),
+        to_ris(cited, archive_name=org).encode("utf-8"),
+    )
+    return dict(zip(METADATA_FILES, contents, strict=True))  # record.json, citation.json, .bib, .ris
 
 
 def source_files(record: dict) -> list[str]:
@@ -219,10 +216,10 @@ def stage_payload(job: BagJob, folder: Path) -> list[threading.Thread]:
     """
     record = job.record
     source_dir = Path(job.source_dir)
-    (folder / "source").mkdir(parents=True)
+    (folder / SOURCE_FOLDER).mkdir(parents=True)
     syncing: list[threading.Thread] = []
     for name in source_files(record):
-        copy = folder / "source" / payload_name(name)
+        copy = folder / SOURCE_FOLDER / payload_name(name)
         if kernel_copy(source_dir / name, copy) >= EARLY_SYNC and job.durable:
             fd = os.open(copy, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
             thread = threading.Thread(target=_sync_and_close, args=(fd,), name="bag-sync", daemon=True)
@@ -232,9 +229,9 @@ def stage_payload(job: BagJob, folder: Path) -> list[threading.Thread]:
                 os.close(fd)
                 raise
             syncing.append(thread)
-    (folder / "metadata").mkdir()
+    (folder / METADATA_FOLDER).mkdir()
     for name, content in metadata_files(job).items():
-        with open(folder / "metadata" / name, "xb") as out:
+        with open(folder / METADATA_FOLDER / name, "xb") as out:
             out.write(content)
     resolve_links(folder)
     return syncing
@@ -291,11 +288,16 @@ def _read_manifest(text: str, name: str) -> dict[str, str]:
     for line in text.splitlines():
         if not line.strip():
             continue
-        digest, _, path = line.partition(" ")
-        path = decode_path(path.lstrip(" \t"))
-        if not path.startswith("data/"):
+        parsed = split_manifest_line(line)
+        if parsed is None:
+            raise PayloadError(f"{name} holds a line that is not 'checksum path': {line[:80]!r}")
+        digest, written, _ = parsed
+        if "%" in written.replace("%25", "").replace("%0D", "").replace("%0A", ""):
+            raise PayloadError(f"{name} holds a '%' that is not percent-encoded: {written!r}")
+        path = decode_path(written)
+        if not path.startswith(f"{DATA}/"):
             raise PayloadError(f"{name} lists {path!r}, outside data/")
-        entries[path[5:]] = digest.lower()
+        entries[path[len(DATA) + 1:]] = digest
     return entries
 
 
@@ -328,21 +330,16 @@ def conform(bag: Path, labels: list[tuple[str, object]], algorithms: tuple[str, 
     - no manifest path holds a bare ``%`` (RFC 8493 §2.1.3): payload names never contain one (see
       ``paths.payload_name``), so a bare ``%`` here means a name that slipped past, and is refused;
     - bag-info.txt is written again with the labels in reading order, safe and folded
-      (``baginfo.render``; make_bag sorts labels and writes values as they come);
+      (``taginfo.render``; make_bag sorts labels and writes values as they come);
     - the tag manifests are made again, since bagit.txt and bag-info.txt changed.
     """
-    on_disk = payload_on_disk(bag / "data")
+    on_disk = payload_on_disk(bag / DATA)
     summary = BagSummary()
     manifests: dict[str, bytes] = {}
     for algorithm in algorithms:
         name = f"manifest-{algorithm}.txt"
         raw = (bag / name).read_bytes()
-        text = raw.decode("utf-8")
-        for line in text.splitlines():
-            path = line.partition(" ")[2].lstrip(" \t")
-            if "%" in path.replace("%25", "").replace("%0D", "").replace("%0A", ""):
-                raise PayloadError(f"{name} holds a '%' that is not percent-encoded: {path!r}")
-        entries = _read_manifest(text, name)
+        entries = _read_manifest(raw.decode("utf-8"), name)
         missing = sorted(set(on_disk) - set(entries))
         extra = sorted(set(entries) - set(on_disk))
         if missing or extra:
@@ -359,13 +356,13 @@ def conform(bag: Path, labels: list[tuple[str, object]], algorithms: tuple[str, 
     tag_files: dict[str, bytes] = {"bagit.txt": BAGIT_TXT, **manifests}
     info = [*labels, ("Payload-Oxum", summary.payload_oxum)]
     approx = summary.payload_octets + sum(len(v) for v in tag_files.values())
-    info.append(("Bag-Size", baginfo.human_size(approx)))
-    tag_files["bag-info.txt"] = baginfo.render(info).encode("utf-8")
+    info.append(("Bag-Size", taginfo.human_size(approx)))
+    tag_files["bag-info.txt"] = taginfo.render(info).encode("utf-8")
     for name in ("bagit.txt", "bag-info.txt"):
         (bag / name).write_bytes(tag_files[name])
     listed = sorted(tag_files.items())  # every tag file but the tag manifests themselves
     for algorithm in algorithms:
-        lines = [f"{hashlib.new(algorithm, content).hexdigest()}  {encode_path(name)}\n"
+        lines = [render_manifest_line(hashlib.new(algorithm, content).hexdigest(), name)
                  for name, content in listed]
         text = "".join(lines).encode("utf-8")
         (bag / f"tagmanifest-{algorithm}.txt").write_bytes(text)
@@ -410,7 +407,7 @@ def make_bag(folder: Path, labels: list[tuple[str, object]], algorithms: tuple[s
     _prepare_bagit()
     bag_info: dict[str, object] = {}
     for label, value in labels:
-        text = baginfo.clean_value(value)
+        text = taginfo.clean_value(value)
         if text:
             bag_info.setdefault(label, []).append(text)  # type: ignore[union-attr]
     _HASHED.clear()

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+from archive.bagit_format.paths import source_payload
 from archive.errors import StoreError
 from archive.events import make_event
 from archive.fixity.crosscheck import BagTask, check_task
@@ -48,8 +49,6 @@ def _cancelled(cancel: Cancel) -> bool:
 
 
 def _source_payload(record: dict, bag: str) -> str:
-    from archive.bagging.paths import source_payload
-
     source = record.get("source") or {}
     return source_payload(bag, source["filename"]) if source.get("filename") else ""
 
