@@ -25,6 +25,7 @@ from archive.fixity.report import BagReport, SourceReport, VerifyReport
 from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.workingcopy import SourceTask, source_task
 from archive.layout import Archive
+from archive.leftovers import unclaimed_sources
 from archive.processes import die_with_parent
 from archive.store.catalog_store import now_utc
 
@@ -79,8 +80,6 @@ def source_tasks_for(arc: Archive, records: Iterable[dict], fast: bool) -> list[
 
 def find_leftovers(arc: Archive) -> list[str]:
     """What a killed add, import or ingest left in sources/, relative to the root (warnings)."""
-    from archive.leftovers import unclaimed_sources
-
     found = []
     for path in unclaimed_sources(arc):
         try:
