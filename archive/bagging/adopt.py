@@ -17,7 +17,7 @@ import time
 
 import orjson
 
-from archive.bagging.build import source_files
+from archive.bagging.contents import source_files
 from archive.bagit_format import taginfo
 from archive.bagit_format.entry import BagEntry
 from archive.bagit_format.paths import payload_name

@@ -25,7 +25,8 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from archive.bagging.adopt import adopt_interrupted, versions_on_disk
-from archive.bagging.build import BagJob, BagOutcome, build_bag, worker_init
+from archive.bagging.build import BagOutcome, build_bag, worker_init
+from archive.bagging.contents import BagJob
 from archive.bagging.staging import flush_filesystem, work_folder
 from archive.bagit_format.entry import BagEntry
 from archive.errors import ArchiveError
