@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import orjson
 
@@ -36,3 +37,21 @@ def changed_since_bag(record: dict) -> bool:
     """True when the metadata was edited after the newest bag was written (the next bag is vN+1)."""
     bags = record.get("bags") or []
     return bool(bags) and bags[-1].get("metadata_sha256") != metadata_fingerprint(record)
+
+
+def full_check_at(fixity: dict[str, Any] | None) -> str:
+    """When a bag (its ``last_fixity``) last had a full check ('' if never); older records lack
+    ``full_at``. Here, not in ``archive.fixity``, because the catalogue's summary index shows it
+    and the store sits below fixity."""
+    if not fixity:
+        return ""
+    if "full_at" in fixity:
+        return str(fixity["full_at"])
+    return "" if fixity.get("fast") else str(fixity.get("at", ""))
+
+
+def check_mode(fixity: dict[str, Any] | None) -> str:
+    """'fast' or 'full' for the check that set a bag's ``last_fixity``, '' when never checked."""
+    if not fixity:
+        return ""
+    return "fast" if fixity.get("fast") else "full"

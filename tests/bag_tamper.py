@@ -11,7 +11,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from archive.bagging.paths import encode_path
+from archive.bagit_format.paths import encode_path
 
 
 def _payload(bag: Path) -> list[Path]:

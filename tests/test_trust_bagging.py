@@ -21,7 +21,7 @@ from bag_tamper import reseal, same_length_change
 from filelock import FileLock
 from helpers import ARCHIVE_BIN, REPO, SEED
 
-from archive.bagging import baginfo
+from archive.bagit_format import taginfo
 from archive.fixity import validate_bag
 from archive.layout import open_archive
 from archive.records import metadata_fingerprint
@@ -101,14 +101,14 @@ def test_the_early_sync_never_loses_the_race_with_make_bag_moving_the_file(seede
                                                                             monkeypatch):
     """Deterministic: the sync thread is held until the staged file has been moved, which is the
     interleaving that printed ``Exception in thread bag-sync … FileNotFoundError``."""
-    from archive.bagging import build
+    from archive.bagging import contents, payload
 
     record = open_archive(seeded_root).store.get(open_archive(seeded_root).store.ids()[0])
     sources = tmp_path / "sources"
     sources.mkdir()
-    big = b"word " * ((build.EARLY_SYNC + 4096) // 5)
+    big = b"word " * ((payload.EARLY_SYNC + 4096) // 5)
     (sources / record["source"]["filename"]).write_bytes(big)
-    job = build.BagJob(record=record, version=1, source_dir=str(sources), target=str(tmp_path / "t"),
+    job = contents.BagJob(record=record, version=1, source_dir=str(sources), target=str(tmp_path / "t"),
                        organization="Test", durable=True)
 
     gate = threading.Event()
@@ -129,7 +129,7 @@ def test_the_early_sync_never_loses_the_race_with_make_bag_moving_the_file(seede
     monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
     monkeypatch.setattr(os, "fsync", recording_fsync)
     target = tmp_path / "t"
-    syncing = build.stage_payload(job, target)
+    syncing = payload.stage_payload(job, target)
     staged = target / "source" / record["source"]["filename"]
     inode = staged.stat().st_ino
     os.rename(target / "source", tmp_path / "moved")  # what bagit.make_bag does to the payload
@@ -342,7 +342,7 @@ def test_rebag_writes_a_new_version_with_the_current_bag_info(cli, tmp_path):
     assert rebag.code == 0, rebag
     assert f"{record_id}  v2" in rebag.out
     v2 = root / "bags" / record_id / "v2"
-    info = dict(baginfo.parse((v2 / "bag-info.txt").read_text(encoding="utf-8")))
+    info = dict(taginfo.parse_lenient((v2 / "bag-info.txt").read_text(encoding="utf-8")))
     assert info["Source-Organization"] == "City Library" and info["Contact-Email"] == "ada@example.org"
     old = (root / "bags" / record_id / "v1" / "bag-info.txt").read_text(encoding="utf-8")
     assert "Source-Organization" not in old  # v1 is never changed

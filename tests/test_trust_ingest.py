@@ -138,7 +138,7 @@ def _hostile(name: str, tmp_path: Path) -> str:
 def test_hostile_source_names_in_record_json_are_refused(cli, tmp_path, bag, field, name):
     """The bag's payload holds a file under the name the hostile name reduces to, listed in every
     manifest, so only the record's name can stop it (old code wrote it through the path)."""
-    from archive.bagging.paths import payload_name
+    from archive.bagit_format.paths import payload_name
 
     name = _hostile(name, tmp_path)
     (tmp_path / "abs").mkdir()

@@ -32,7 +32,7 @@ from helpers import RECORDS, run_cli, snapshot_tree
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from archive.bagging.paths import payload_name
+from archive.bagit_format.paths import payload_name
 from archive.deposit.ingest import ingest
 from archive.errors import ArchiveError
 from archive.layout import open_archive

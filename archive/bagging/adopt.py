@@ -16,11 +16,14 @@ import hashlib
 
 import orjson
 
-from archive.bagging import baginfo
-from archive.bagging.build import METADATA_FILES, source_files
-from archive.bagging.paths import payload_name
+from archive.bagging.contents import source_files
+from archive.bagit_format import taginfo
+from archive.bagit_format.entry import BagEntry
+from archive.bagit_format.paths import payload_name
+from archive.bagit_format.payload import METADATA_FILES, RECORD_JSON, metadata_path, source_path
 from archive.clock import format_utc
 from archive.events import make_event
+from archive.fixity import validate_bag
 from archive.hashing import hash_file
 from archive.layout import Archive
 from archive.records import metadata_fingerprint
@@ -46,28 +49,26 @@ def expected_digests(arc: Archive, record: dict) -> dict[str, dict[str, str]]:
     """Payload path -> digests for the source files this archive puts in a bag of ``record``:
     the catalogued digests of the source, and those of the extracted text as sources/ holds it."""
     source = record["source"]
-    expected = {f"data/source/{payload_name(source['filename'])}":
+    expected = {source_path(payload_name(source["filename"])):
                 {a: source[a] for a in DIGESTS if source.get(a)}}
     for name in source_files(record)[1:]:
         digests, _ = hash_file(arc.source_dir(record["id"]) / name, DIGESTS)
-        expected[f"data/source/{payload_name(name)}"] = digests
+        expected[source_path(payload_name(name))] = digests
     return expected
 
 
 def proof_problems(arc: Archive, record: dict, bag) -> list[str]:
     """Why the bag at ``bag`` is not provably the one this archive would write for ``record``
     now (empty when it is). Reads the bag whole; nothing is changed."""
-    from archive.fixity import validate_bag
-
     try:
-        bagged = orjson.loads((bag / "data" / "metadata" / "record.json").read_bytes())
+        bagged = orjson.loads((bag / RECORD_JSON).read_bytes())
     except (OSError, orjson.JSONDecodeError):
-        return ["data/metadata/record.json cannot be read"]
+        return [f"{RECORD_JSON} cannot be read"]
     if not isinstance(bagged, dict) or metadata_fingerprint(bagged) != metadata_fingerprint(record):
-        return ["data/metadata/record.json does not describe the record as it is now"]
+        return [f"{RECORD_JSON} does not describe the record as it is now"]
     revision = bagged.get("revision")
     if not isinstance(revision, int) or isinstance(revision, bool) or not 0 < revision <= record["revision"]:
-        return ["data/metadata/record.json holds a revision the catalogue never had"]
+        return [f"{RECORD_JSON} holds a revision the catalogue never had"]
     if not record.get("source"):
         return ["the record has no source file"]
     try:
@@ -77,7 +78,7 @@ def proof_problems(arc: Archive, record: dict, bag) -> list[str]:
     checked = validate_bag(bag)
     if not checked.valid:
         return [p.line() for p in checked.errors()]
-    wanted = set(expected) | {f"data/metadata/{name}" for name in METADATA_FILES}
+    wanted = set(expected) | {metadata_path(name) for name in METADATA_FILES}
     found = set(checked.digests)
     problems = [f"{path}: not a file this archive puts in a bag" for path in sorted(found - wanted)]
     problems += [f"{path}: missing" for path in sorted(wanted - found)]
@@ -96,23 +97,23 @@ def adoptable_entry(arc: Archive, record: dict, version: int) -> dict | None:
     if proof_problems(arc, record, bag):
         return None
     try:
-        bagged = orjson.loads((bag / "data" / "metadata" / "record.json").read_bytes())
-        info = dict(baginfo.parse((bag / "bag-info.txt").read_text(encoding="utf-8")))
+        bagged = orjson.loads((bag / RECORD_JSON).read_bytes())
+        info = dict(taginfo.parse_lenient((bag / "bag-info.txt").read_text(encoding="utf-8")))
         tagmanifest = (bag / "tagmanifest-sha256.txt").read_bytes()
     except (OSError, ValueError, orjson.JSONDecodeError):
         return None
     fingerprint = metadata_fingerprint(bagged)
     stamp = (bag / "bag-info.txt").stat().st_mtime
-    return {
-        "version": version,
-        "path": f"bags/{record['id']}/v{version}",
-        "bagged_at": format_utc(stamp),
-        "record_revision": bagged["revision"],
-        "metadata_sha256": fingerprint,
-        "payload_oxum": info.get("Payload-Oxum", "0.0"),
-        "size": sum(p.stat().st_size for p in bag.rglob("*") if p.is_file()),
-        "tagmanifest_sha256": hashlib.sha256(tagmanifest).hexdigest(),
-    }
+    return BagEntry(
+        record_id=record["id"],
+        version=version,
+        bagged_at=format_utc(stamp),
+        record_revision=bagged["revision"],
+        metadata_sha256=fingerprint,
+        payload_oxum=info.get("Payload-Oxum", "0.0"),
+        size=sum(p.stat().st_size for p in bag.rglob("*") if p.is_file()),
+        tagmanifest_sha256=hashlib.sha256(tagmanifest).hexdigest(),
+    ).as_dict()
 
 
 def adopt_interrupted(arc: Archive, ids: list[str]) -> list[str]:

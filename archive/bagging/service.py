@@ -25,8 +25,10 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from archive.bagging.adopt import adopt_interrupted, versions_on_disk
-from archive.bagging.build import BagJob, BagOutcome, build_bag, worker_init
+from archive.bagging.build import BagOutcome, build_bag, worker_init
+from archive.bagging.contents import BagJob
 from archive.bagging.staging import flush_filesystem, work_folder
+from archive.bagit_format.entry import BagEntry
 from archive.errors import ArchiveError
 from archive.events import make_event
 from archive.layout import Archive
@@ -162,16 +164,16 @@ def _slices(jobs: list[BagJob], workers: int | None,
 
 def bag_entry(outcome: BagOutcome, record: dict) -> dict:
     summary = outcome.summary
-    return {
-        "version": outcome.version,
-        "path": f"bags/{outcome.record_id}/v{outcome.version}",
-        "bagged_at": outcome.bagged_at,
-        "record_revision": record["revision"],
-        "metadata_sha256": metadata_fingerprint(record),
-        "payload_oxum": summary.payload_oxum,
-        "size": summary.size,
-        "tagmanifest_sha256": summary.tagmanifest.get("sha256", ""),
-    }
+    return BagEntry(
+        record_id=outcome.record_id,
+        version=outcome.version,
+        bagged_at=outcome.bagged_at,
+        record_revision=record["revision"],
+        metadata_sha256=metadata_fingerprint(record),
+        payload_oxum=summary.payload_oxum,
+        size=summary.size,
+        tagmanifest_sha256=summary.tagmanifest.get("sha256", ""),
+    ).as_dict()
 
 
 def _events(outcome: BagOutcome, rebag: bool = False) -> list[dict]:

@@ -15,10 +15,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive.deposit.profile import load_profile
+from archive.deposit.profile import check_profile, load_profile
 from archive.deposit.serialize import SUFFIXES, serialise
 from archive.errors import ArchiveError
 from archive.events import make_event
+from archive.fixity.crosscheck import check_archive_bag
+from archive.fixity.verify import tasks_for
 from archive.layout import Archive
 from archive.outputs import check_output_path
 from archive.progress import Cancel, Progress, Step, cancelled
@@ -57,9 +59,6 @@ class DepositReport:
 def fixity_reasons(arc: Archive, record: dict, version: int) -> list[str]:
     """Every error ``archive verify`` would report for bag ``version`` of ``record``, one line
     each naming the file; nothing is recorded (a deposit check writes no fix event)."""
-    from archive.fixity.crosscheck import check_archive_bag
-    from archive.fixity.verify import tasks_for
-
     reasons: list[str] = []
     for task in tasks_for(arc, [record], fast=False, versions={record["id"]: {version}}):
         report = check_archive_bag(task)
@@ -68,8 +67,6 @@ def fixity_reasons(arc: Archive, record: dict, version: int) -> list[str]:
 
 
 def _reasons_against(arc: Archive, record: dict, profile: dict, fmt: str) -> tuple[list[str], Path | None]:
-    from archive.deposit.profile import check_profile
-
     if record["status"] == "deaccessioned":
         return ["deaccessioned; not deposited"], None
     bags = record.get("bags") or []

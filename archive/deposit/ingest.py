@@ -26,9 +26,11 @@ from pathlib import Path
 import orjson
 
 from archive import schema
-from archive.bagging import baginfo
-from archive.bagging.paths import payload_name
 from archive.bagging.staging import work_folder
+from archive.bagit_format import taginfo
+from archive.bagit_format.entry import BagEntry
+from archive.bagit_format.paths import payload_name
+from archive.bagit_format.payload import METADATA_DIR, RECORD_JSON, source_path
 from archive.clock import now_utc
 from archive.deposit.unpack import Limits, Refused, unpack
 from archive.deposit.verify import check_bag
@@ -42,7 +44,6 @@ from archive.records import metadata_fingerprint
 from archive.sources import SourceFileError, take_in
 from archive.untrusted import UnsafePathError, path_inside, record_from_outside, safe_basename
 
-RECORD_JSON = "data/metadata/record.json"
 RECORD_JSON_MAX_BYTES = 16 << 20
 PLACEHOLDER_ID = "TMP-0000-000001"
 """Stands in for a record's id until the real number is reserved inside the accepting transaction."""
@@ -57,12 +58,16 @@ class IngestRefused(ArchiveError):
         super().__init__(f"bag refused: {reasons[0]}{more}")
 
 
-def _bag_info(bag: Path) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
-        for label, value in baginfo.parse((bag / "bag-info.txt").read_text(encoding="utf-8")):
-            found.setdefault(label, []).append(value)
-    return found
+def _bag_info(bag: Path) -> tuple[dict[str, list[str]], list[str]]:
+    """bag-info.txt of a bag from outside, read strictly: labels (lower-cased) to values, and a
+    reason for every line that is not ``Label: value``. A bag without one, or in an encoding other
+    than UTF-8, gives no labels (the bag itself was validated already)."""
+    try:
+        text = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}, []
+    info, malformed = taginfo.parse_strict(text)
+    return info, [f"bag-info.txt: line {number} is not 'Label: value'" for number in malformed]
 
 
 def _record_from_json(bag: Path) -> tuple[dict | None, dict | None, list[str]]:
@@ -83,9 +88,8 @@ def _record_from_json(bag: Path) -> tuple[dict | None, dict | None, list[str]]:
         return None, None, list(exc.problems)
 
 
-def _record_from_bag_info(bag: Path) -> tuple[dict, list[str]]:
+def _record_from_bag_info(bag: Path, info: dict[str, list[str]]) -> tuple[dict, list[str]]:
     """A record from bag-info.txt and the one text file in the payload, for bags made by other tools."""
-    info = _bag_info(bag)
     files = [p for p in (bag / "data").rglob("*") if p.is_file()]
     if len(files) != 1:
         return {}, [f"no {RECORD_JSON}, and the payload holds {len(files)} files, not one text"]
@@ -97,19 +101,19 @@ def _record_from_bag_info(bag: Path) -> tuple[dict, list[str]]:
     first = {label: values[0] for label, values in info.items()}
     record: dict = {
         "type": "article",
-        "title": first.get("Title") or first.get("External-Description") or files[0].stem,
+        "title": first.get("title") or first.get("external-description") or files[0].stem,
         "source": source,
         "provenance": {"acquisition": "transfer", "notes": "Created from bag-info.txt on ingest."},
     }
-    creators = [{"literal": name} for name in info.get("Creator", [])]
+    creators = [{"literal": name} for name in info.get("creator", [])]
     if creators:
         record["creators"] = creators
-    if first.get("Date-Published"):
-        record["issued"] = first["Date-Published"]
-    if first.get("Source-URL"):
-        record["url"] = first["Source-URL"]
-    if first.get("External-Description"):
-        record["abstract"] = first["External-Description"]
+    if first.get("date-published"):
+        record["issued"] = first["date-published"]
+    if first.get("source-url"):
+        record["url"] = first["source-url"]
+    if first.get("external-description"):
+        record["abstract"] = first["external-description"]
     return record, []
 
 
@@ -134,10 +138,10 @@ def _source_files(bag: Path, record: dict, digests: dict[str, dict[str, str]]
     name = source.get("filename")
     if not name:
         return [], ["the record has no source file"]
-    found = next((p for rel in (f"data/source/{payload_name(name)}", f"data/source/{name}")
+    found = next((p for rel in (source_path(payload_name(name)), source_path(name))
                   if (p := _payload_file(bag, rel, digests)) is not None), None)
     if found is None:
-        others = [rel for rel in digests if not rel.startswith("data/metadata/")]
+        others = [rel for rel in digests if not rel.startswith(f"{METADATA_DIR}/")]
         found = _payload_file(bag, others[0], digests) if len(others) == 1 else None
     if found is None:
         return [], [f"source.filename: {name} is not in the bag's payload"]
@@ -148,7 +152,7 @@ def _source_files(bag: Path, record: dict, digests: dict[str, dict[str, str]]
     files = [(found, name)]
     text = source.get("text_filename")
     if text:
-        extracted = _payload_file(bag, f"data/source/{payload_name(text)}", digests)
+        extracted = _payload_file(bag, source_path(payload_name(text)), digests)
         if text == name or extracted == found:
             reasons.append(f"source.text_filename: {text} names the source file itself")
         elif extracted is None:
@@ -175,7 +179,7 @@ def _prepare(record: dict, info: dict[str, list[str]]) -> str:
     original = record.get("id", "")
     record["id"] = original if is_id(original) else PLACEHOLDER_ID
     if "uuid" not in record:
-        sender = (info.get("Internal-Sender-Identifier") or [""])[0]
+        sender = (info.get("internal-sender-identifier") or [""])[0]
         record["uuid"] = sender if schema.UUID_RE.match(sender) else str(uuid.uuid4())
     for name in ("bags", "deaccession", "last_fixity"):
         record.pop(name, None)
@@ -201,13 +205,15 @@ def ingest(arc: Archive, path: Path, *, limits: Limits | None = None) -> dict:
         reasons, digests = check_bag(bag)
         if reasons:
             raise IngestRefused(reasons)
+        info, reasons = _bag_info(bag)
+        if reasons:
+            raise IngestRefused(reasons)
         record, bagged, reasons = _record_from_json(bag)
         if record is None and not reasons:
-            record, reasons = _record_from_bag_info(bag)
+            record, reasons = _record_from_bag_info(bag, info)
         if reasons:
             raise IngestRefused(reasons)
         sources, reasons = _source_files(bag, record, digests)
-        info = _bag_info(bag)
         reasons += _held_reasons(arc, record)
         original = _prepare(record, info)
         reasons += [f"record: {p}" for p in schema.problems(record)]
@@ -254,19 +260,21 @@ def _bag_entry(record: dict, bag: Path, info: dict[str, list[str]], bagged: dict
     record_id = record["id"]
     payload = [p for p in (bag / "data").rglob("*") if p.is_file()]
     octets = sum(p.stat().st_size for p in payload)
-    entry: dict = {"version": 1, "path": f"bags/{record_id}/v1", "bagged_at": now_utc(),
-                   "metadata_sha256": metadata_fingerprint(bagged if bagged is not None else record),
-                   "payload_oxum": (info.get("Payload-Oxum") or [f"{octets}.{len(payload)}"])[0],
-                   "size": sum(p.stat().st_size for p in bag.rglob("*") if p.is_file())}
-    if bagged is not None and bagged.get("id") != record_id and ID_RE.match(str(bagged.get("id"))):
-        entry["bagged_id"] = bagged["id"]  # renumbered: verify must expect the sender's id in the bag
+    renumbered = bagged is not None and bagged.get("id") != record_id and ID_RE.match(str(bagged.get("id")))
     revision = (bagged or {}).get("revision")
-    if isinstance(revision, int) and not isinstance(revision, bool) and revision >= 1:
-        entry["record_revision"] = revision
     tags = bag / "tagmanifest-sha256.txt"
-    if tags.is_file():
-        entry["tagmanifest_sha256"] = hashlib.sha256(tags.read_bytes()).hexdigest()
-    return entry
+    return BagEntry(
+        record_id=record_id,
+        version=1,
+        bagged_at=now_utc(),
+        metadata_sha256=metadata_fingerprint(bagged if bagged is not None else record),
+        payload_oxum=(info.get("payload-oxum") or [f"{octets}.{len(payload)}"])[0],
+        size=sum(p.stat().st_size for p in bag.rglob("*") if p.is_file()),
+        record_revision=revision if isinstance(revision, int) and not isinstance(revision, bool)
+        and revision >= 1 else None,
+        tagmanifest_sha256=hashlib.sha256(tags.read_bytes()).hexdigest() if tags.is_file() else None,
+        bagged_id=bagged["id"] if renumbered else None,  # verify must expect the sender's id in the bag
+    ).as_dict()
 
 
 def _kill_point(name: str) -> None:

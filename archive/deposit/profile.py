@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from archive.bagging import baginfo
+from archive.bagit_format import taginfo
 from archive.errors import ArchiveError
 from archive.resources import load_json
 
@@ -56,23 +56,20 @@ def _algorithms(names: list[str], prefix: str) -> set[str]:
 
 def _version(bag: Path) -> str:
     try:
-        pairs = baginfo.parse((bag / "bagit.txt").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        info, _ = taginfo.parse_strict((bag / "bagit.txt").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
         return ""
-    return dict(pairs).get("BagIt-Version", "")
+    return (info.get("bagit-version") or [""])[-1]
 
 
 def _bag_info_rules(bag: Path, rules: dict) -> list[str]:
     try:
-        pairs = baginfo.parse((bag / "bag-info.txt").read_text(encoding="utf-8"))
+        values, malformed = taginfo.parse_strict((bag / "bag-info.txt").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        pairs = []
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        values, malformed = {}, []
+    except (OSError, UnicodeDecodeError) as exc:
         return [f"Bag-Info: bag-info.txt cannot be read ({exc})"]
-    values: dict[str, list[str]] = {}
-    for label, value in pairs:
-        values.setdefault(label.lower(), []).append(value)
-    unmet = []
+    unmet = [f"Bag-Info: bag-info.txt line {number} is not 'Label: value'" for number in malformed]
     for label, rule in rules.items():
         found = values.get(label.lower(), [])
         rule = rule if isinstance(rule, dict) else {}

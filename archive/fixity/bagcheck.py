@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.bagit_format.manifest import ManifestLine
 from archive.errors import ArchiveError
 from archive.fixity import paths as pathrules
 from archive.fixity.inventory import Inventory, NotTheSameFile, open_checked, walk
@@ -34,7 +35,6 @@ from archive.fixity.problems import (
 )
 from archive.fixity.tagfiles import (
     FetchLine,
-    ManifestLine,
     decode_tag_text,
     iter_manifest,
     md5sum_warning,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from archive.bagit_format.payload import RECORD_JSON
 from archive.fixity.bagcheck import check_bag_folder
 from archive.fixity.inventory import Inventory
 from archive.fixity.problems import MISMATCH, MISSING, UNSAFE, Problem, error
@@ -22,8 +23,6 @@ from archive.fixity.report import BagReport, SourceReport
 from archive.fixity.tagfiles import read_whole
 from archive.fixity.workingcopy import SourceTask, check_working_copy
 from archive.records import metadata_fingerprint
-
-RECORD_JSON = "data/metadata/record.json"
 
 
 @dataclass(slots=True)

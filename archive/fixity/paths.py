@@ -10,20 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from archive.bagit_format.paths import decode_path
 from archive.fixity.problems import INVALID, UNSAFE, Problem, error, warning
 
-_PERCENT = re.compile(r"%(0A|0D|25)", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _PLAIN = re.compile(r"[^/~\\\x00-\x1f][^\\\x00-\x1f]*")
 """Paths with no control character, backslash, leading '/' or '~': the common case, checked fast."""
-_DECODE = {"0a": "\n", "0d": "\r", "25": "%"}
-
-
-def decode_path(raw: str, version: tuple[int, int]) -> str:
-    """RFC 8493 (1.0) percent-encodes CR, LF and % in manifest paths; earlier versions did not."""
-    if version < (1, 0):
-        return raw
-    return _PERCENT.sub(lambda m: _DECODE[m.group(1).lower()], raw)
 
 
 def check_path(raw: str, version: tuple[int, int], where: str) -> tuple[str | None, list[Problem]]:

@@ -15,23 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from archive.records import check_mode, full_check_at
+
+__all__ = ["FAILURE", "check_mode", "full_check_at", "next_fixity", "standing_failure", "standing_note"]
+
 FAILURE = "failure"
-
-
-def full_check_at(fixity: dict[str, Any] | None) -> str:
-    """When the bag last had a full check ('' if never); older records lack ``full_at``."""
-    if not fixity:
-        return ""
-    if "full_at" in fixity:
-        return str(fixity["full_at"])
-    return "" if fixity.get("fast") else str(fixity.get("at", ""))
-
-
-def check_mode(fixity: dict[str, Any] | None) -> str:
-    """'fast' or 'full' for the check that set the state, '' when never checked."""
-    if not fixity:
-        return ""
-    return "fast" if fixity.get("fast") else "full"
 
 
 def standing_failure(fixity: dict[str, Any] | None) -> str:

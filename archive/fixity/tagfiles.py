@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from archive.bagit_format.manifest import ManifestLine, split_manifest_line
+from archive.bagit_format.taginfo import parse_strict, split_lines
 from archive.fixity.inventory import Inventory, open_checked
 from archive.fixity.problems import INVALID, MISSING, UNREADABLE, Problem, error, warning
 
@@ -27,7 +29,6 @@ UTF8_BOM = codecs.BOM_UTF8
 
 _VERSION_LINE = re.compile(r"BagIt-Version: ([0-9]+)\.([0-9]+)")
 _ENCODING_LINE = re.compile(r"Tag-File-Character-Encoding: (\S+)")
-_LINES = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(slots=True)
@@ -66,13 +67,6 @@ def read_whole(inv: Inventory, rel: str,
     if len(data) > limit:
         return None, error(INVALID, "tag-file-too-large", rel, f"more than {limit} bytes")
     return data, None
-
-
-def split_lines(text: str) -> list[str]:
-    lines = _LINES.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 _NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
@@ -155,32 +149,10 @@ def decode_tag_text(data: bytes, encoding: str, rel: str) -> tuple[str | None, l
 
 
 def parse_bag_info(text: str, rel: str) -> tuple[dict[str, list[str]], list[Problem]]:
-    """Labels (lower-cased) to values; continuation lines start with a space or tab."""
-    info: dict[str, list[str]] = {}
-    problems: list[Problem] = []
-    last: str | None = None
-    for number, line in enumerate(split_lines(text), 1):
-        if not line.strip():
-            continue
-        if line[0] in " \t" and last is not None:
-            info[last][-1] += " " + line.strip()
-            continue
-        label, sep, value = line.partition(":")
-        if not sep or not label.strip():
-            problems.append(error(INVALID, "malformed-bag-info", rel, f"line {number} is not 'Label: value'"))
-            last = None
-            continue
-        last = label.strip().lower()
-        info.setdefault(last, []).append(value.strip())
-    return info, problems
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestLine:
-    number: int
-    digest: str
-    path: str
-    star: bool
+    """Labels (lower-cased) to values (``taginfo.parse_strict``), each malformed line a problem."""
+    info, malformed = parse_strict(text)
+    return info, [error(INVALID, "malformed-bag-info", rel, f"line {number} is not 'Label: value'")
+                  for number in malformed]
 
 
 def iter_manifest(inv: Inventory, rel: str, encoding: str) -> Iterator[ManifestLine | Problem]:
@@ -218,7 +190,7 @@ def iter_manifest(inv: Inventory, rel: str, encoding: str) -> Iterator[ManifestL
             line = line.rstrip("\n")
             if not line.strip():
                 continue
-            parsed = _split_manifest_line(line)
+            parsed = split_manifest_line(line)
             if parsed is None:
                 yield error(INVALID, "malformed-manifest", rel,
                             f"line {number} is not 'checksum path'")
@@ -246,21 +218,11 @@ def _small_manifest(inv: Inventory, rel: str, encoding: str) -> Iterator[Manifes
     for number, line in enumerate(split_lines(text), 1):
         if not line.strip():
             continue
-        parsed = _split_manifest_line(line)
+        parsed = split_manifest_line(line)
         if parsed is None:
             yield error(INVALID, "malformed-manifest", rel, f"line {number} is not 'checksum path'")
             continue
         yield ManifestLine(number, *parsed)
-
-
-_MANIFEST_LINE = re.compile(r"([0-9A-Fa-f]+)[ \t]+(\*?)(.+)")
-
-
-def _split_manifest_line(line: str) -> tuple[str, str, bool] | None:
-    match = _MANIFEST_LINE.fullmatch(line)
-    if match is None:
-        return None
-    return match.group(1).lower(), match.group(3), bool(match.group(2))
 
 
 @dataclass(frozen=True, slots=True)

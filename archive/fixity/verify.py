@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+from archive.bagit_format.paths import source_payload
 from archive.clock import now_utc
 from archive.errors import StoreError
 from archive.events import make_event
@@ -24,6 +25,7 @@ from archive.fixity.report import BagReport, SourceReport, VerifyReport
 from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.workingcopy import SourceTask, source_task
 from archive.layout import Archive
+from archive.leftovers import unclaimed_sources
 from archive.processes import die_with_parent
 from archive.progress import Cancel, Progress, Step, cancelled
 
@@ -36,8 +38,6 @@ INLINE_BELOW = 8
 
 
 def _source_payload(record: dict, bag: str) -> str:
-    from archive.bagging.paths import source_payload
-
     source = record.get("source") or {}
     return source_payload(bag, source["filename"]) if source.get("filename") else ""
 
@@ -68,8 +68,6 @@ def source_tasks_for(arc: Archive, records: Iterable[dict], fast: bool) -> list[
 
 def find_leftovers(arc: Archive) -> list[str]:
     """What a killed add, import or ingest left in sources/, relative to the root (warnings)."""
-    from archive.leftovers import unclaimed_sources
-
     found = []
     for path in unclaimed_sources(arc):
         try:

@@ -13,10 +13,13 @@ import os
 import stat
 from dataclasses import dataclass, field
 
+from archive.bagit_format.manifest import split_manifest_line
+from archive.bagit_format.paths import decode_path, payload_name
+from archive.bagit_format.payload import source_path
+from archive.bagit_format.taginfo import split_lines
 from archive.errors import ArchiveError
 from archive.fixity.problems import CHANGED, MISSING, UNREADABLE, UNSAFE, Problem, error
 from archive.fixity.report import SourceReport
-from archive.fixity.tagfiles import _split_manifest_line, split_lines
 from archive.hashing import hash_fd
 
 MAX_MANIFEST_READ = 16 << 20
@@ -48,8 +51,6 @@ class SourceTask:
 
 def source_task(root: str, record: dict, fast: bool) -> SourceTask | None:
     """The check of one record's working copy, or None when the record names no source file."""
-    from archive.bagging import payload_name
-
     source = record.get("source") or {}
     if not source.get("filename"):
         return None
@@ -60,7 +61,7 @@ def source_task(root: str, record: dict, fast: bool) -> SourceTask | None:
         bags = record.get("bags") or []
         newest = bags[-1]["path"] if bags else ""
         files.append(WorkingFile(text_name, bag_manifest=f"{newest}/manifest-sha256.txt" if newest else "",
-                                 bag_payload=f"data/source/{payload_name(text_name)}"))
+                                 bag_payload=source_path(payload_name(text_name))))
     return SourceTask(root=root, record_id=record["id"], fast=fast, files=files)
 
 
@@ -128,10 +129,8 @@ def _from_bag_manifest(root: str, item: WorkingFile) -> dict[str, str]:
         return {}
     finally:
         os.close(fd)
-    from archive.bagging.paths import decode_path
-
     for line in split_lines(data.decode("utf-8", "replace")):
-        parsed = _split_manifest_line(line)
+        parsed = split_manifest_line(line)
         if parsed and decode_path(parsed[1]) == item.bag_payload and len(parsed[0]) == 64:
             return {"sha256": parsed[0]}
     return {}

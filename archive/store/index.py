@@ -16,8 +16,7 @@ from typing import Any
 import orjson
 
 from archive.creators import format_creator
-from archive.fixity.state import check_mode, full_check_at
-from archive.records import changed_since_bag, serial_of
+from archive.records import changed_since_bag, check_mode, full_check_at, serial_of
 from archive.store.shard import FileStamp
 
 SEARCH_FIELDS = ("id", "title", "creators", "publication", "subjects", "references")

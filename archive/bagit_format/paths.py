@@ -5,8 +5,8 @@ encodes CR and LF but not ``%`` and never decodes ``%25``, so a literal ``%`` in
 makes a bag that either breaks the RFC or fails bagit's own validation. The archive therefore
 never puts ``%`` (or CR/LF, or any control character) into the name of a file it writes: the
 name shown is kept, with ``%`` replaced by the look-alike FULLWIDTH PERCENT SIGN, and the name
-as received stays in record.json. ``build.conform`` refuses a manifest that still holds a bare
-``%``; ``decode_path`` reads manifests, ``encode_path`` writes the tag manifests.
+as received stays in record.json. ``conform`` refuses a manifest that still holds a bare
+``%``; ``decode_path`` reads manifest and fetch.txt paths, ``encode_path`` writes them.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import re
 import unicodedata
 from pathlib import Path
 
+from archive.bagit_format.payload import SOURCE_DIR, source_path
 from archive.untrusted import safe_basename
 
 PERCENT_STAND_IN = "\uff05"  # ％, FULLWIDTH PERCENT SIGN
-_DECODE_RE = re.compile(r"%(25|0[dD]|0[aA])")
-_DECODED = {"25": "%", "0D": "\r", "0d": "\r", "0A": "\n", "0a": "\n"}
+_DECODE_RE = re.compile(r"%(0A|0D|25)", re.IGNORECASE)
+_DECODED = {"0a": "\n", "0d": "\r", "25": "%"}
 
 
 def payload_name(filename: str) -> str:
@@ -59,10 +60,10 @@ def source_payload(bag: Path | str, filename: str) -> str:
     name = payload_name(filename)
     legacy = legacy_payload_name(filename)
     if legacy != name:
-        folder = os.path.join(bag, "data", "source")
+        folder = os.path.join(bag, *SOURCE_DIR.split("/"))
         if not os.path.lexists(os.path.join(folder, name)) and os.path.lexists(os.path.join(folder, legacy)):
             name = legacy
-    return f"data/source/{name}"
+    return source_path(name)
 
 
 def encode_path(path: str) -> str:
@@ -70,6 +71,11 @@ def encode_path(path: str) -> str:
     return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def decode_path(text: str) -> str:
-    """The inverse of ``encode_path``; other ``%XX`` sequences are left as they are, as the RFC says."""
-    return _DECODE_RE.sub(lambda m: _DECODED[m.group(1)], text)
+def decode_path(text: str, version: tuple[int, int] = (1, 0)) -> str:
+    """The inverse of ``encode_path``; other ``%XX`` sequences are left as they are, as the RFC says.
+
+    Only RFC 8493 (BagIt 1.0) percent-encodes; a path in a bag of an earlier version is literal.
+    """
+    if version < (1, 0):
+        return text
+    return _DECODE_RE.sub(lambda m: _DECODED[m.group(1).lower()], text)

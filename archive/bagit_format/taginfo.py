@@ -1,4 +1,6 @@
-"""bag-info.txt: labels and values written so that no value can break the file's format.
+"""Tag files of labels and values (bag-info.txt, bagit.txt): rendered safely, parsed two ways.
+
+Rendering: labels and values are written so that no value can break the file's format.
 
 A value typed by an archivist may hold line breaks or control characters (an abstract of several
 paragraphs, a pasted title). In a tag file a line break starts a new label, so a raw newline could
@@ -6,6 +8,14 @@ forge a label such as ``Payload-Oxum``. Every value is therefore flattened to on
 (whitespace runs become one space, other control characters are dropped) and then folded at
 spaces as RFC 8493 §2.2.2 allows: a continuation line starts with whitespace, which readers
 (bagit included) join back into the value.
+
+Parsing, chosen by the caller:
+
+- ``parse_strict`` is for a bag made anywhere (validation, ingest, the profile check): lines end
+  only at CR, LF or CRLF as the RFC says, labels are matched without regard to case, and every
+  line that is not ``Label: value`` is reported by number, never skipped in silence;
+- ``parse_lenient`` is for the archive's own bags (adopt, tests): labels keep their case and
+  order, and a line without a label raises ``BagInfoError``.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ MAX_LINE = 79
 INDENT = "  "
 _LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 _SPACE_RE = re.compile(r"\s+")
+_LINES = re.compile(r"\r\n|\r|\n")
 
 
 def clean_value(value: object) -> str:
@@ -59,8 +70,39 @@ def render(labels: Iterable[tuple[str, object]]) -> str:
     return "".join(out)
 
 
-def parse(text: str) -> list[tuple[str, str]]:
-    """Labels and values of a tag file, folded lines joined with one space, in file order."""
+def split_lines(text: str) -> list[str]:
+    """The lines of a tag file: RFC 8493 ends a line at CR, LF or CRLF and nowhere else."""
+    lines = _LINES.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def parse_strict(text: str) -> tuple[dict[str, list[str]], list[int]]:
+    """Labels (lower-cased) to their values in file order, and the numbers of the lines that are
+    not ``Label: value``; continuation lines start with a space or tab."""
+    info: dict[str, list[str]] = {}
+    malformed: list[int] = []
+    last: str | None = None
+    for number, line in enumerate(split_lines(text), 1):
+        if not line.strip():
+            continue
+        if line[0] in " \t" and last is not None:
+            info[last][-1] += " " + line.strip()
+            continue
+        label, sep, value = line.partition(":")
+        if not sep or not label.strip():
+            malformed.append(number)
+            last = None
+            continue
+        last = label.strip().lower()
+        info.setdefault(last, []).append(value.strip())
+    return info, malformed
+
+
+def parse_lenient(text: str) -> list[tuple[str, str]]:
+    """Labels and values of a tag file the archive wrote, folded lines joined with one space, in
+    file order; a line without a label raises ``BagInfoError``."""
     pairs: list[tuple[str, str]] = []
     for line in text.splitlines():
         if not line.strip():

@@ -1,0 +1,100 @@
+"""Run-time patches to private functions of bagit 1.9.0, alone here so a new bagit meets them at once.
+
+bagit is pinned to ``BAGIT_VERSION`` (pyproject.toml) because these stand-ins replace or call its
+private functions; ``tests/test_bagit_patches.py`` fails with a clear message when the installed
+bagit is another version or a patched function is gone or has another signature. Every patch is
+made in worker processes only (``make_bag`` changes the working directory of the whole process),
+and none changes the finished bag, only how fast it is made:
+
+- ``generate_manifest_lines`` becomes ``_manifest_lines``: one read per file, sha512 on a second
+  thread for a large one (``archive.hashing.hash_file``), and a note of each size hashed so
+  ``conform`` can tell whether the payload changed while it was bagged;
+- while ``run_make_bag`` runs, ``Bag`` is ``_Unopened`` and the tag-file writers ``_make_tag_file``
+  and ``_make_tagmanifest_file`` do nothing: ``conform`` writes bag-info.txt and the tag manifests
+  again anyway, and opening the finished bag only to throw it away costs about 4 ms a bag.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from pathlib import Path
+
+from archive.hashing import hash_file
+
+BAGIT_VERSION = "1.9.0"
+"""The bagit release these patches were written against (and pyproject.toml pins)."""
+
+PATCHED = {
+    "generate_manifest_lines": "(filename, algorithms=['sha256', 'sha512'])",
+    "_decode_filename": "(s)",
+    "_make_tag_file": "(bag_info_path, bag_info)",
+    "_make_tagmanifest_file": "(alg, bag_dir, encoding='utf-8')",
+    "Bag.__init__": "(self, path)",
+    "make_bag": "(bag_dir, bag_info=None, processes=1, checksums=None, checksum=None, encoding='utf-8')",
+}
+"""Each bagit name this module replaces or relies on, with the signature it was written for."""
+
+
+def _manifest_lines(filename: str, algorithms=("sha256", "sha512")) -> list[tuple]:
+    """Stand-in for ``bagit.generate_manifest_lines`` in worker processes: the same result, but
+    from ``archive.hashing.hash_file``, which reads a file once and, for a large one, runs sha512
+    on a second thread while sha256 runs on this one (bagit updates both in turn on one core)."""
+    import bagit
+
+    names = list(algorithms)
+    digests, size = hash_file(Path(filename), names)
+    decoded = bagit._decode_filename(filename)
+    _HASHED[decoded[5:] if decoded.startswith("data/") else decoded] = size
+    return [(name, digests[name], decoded, size) for name in names]
+
+
+_HASHED: dict[str, int] = {}
+"""Payload path -> size, as ``_manifest_lines`` hashed it during the current ``make_bag``."""
+
+
+def hashed_sizes() -> dict[str, int] | None:
+    """Payload path -> size as hashed by the last ``run_make_bag``; None when bagit's own hashing ran."""
+    import bagit
+
+    return dict(_HASHED) if bagit.generate_manifest_lines is _manifest_lines else None
+
+
+def prepare_bagit() -> None:
+    """Quiet bagit's per-file INFO logging and give it the two-thread hashing (worker only)."""
+    import bagit
+
+    logging.getLogger("bagit").setLevel(logging.WARNING)
+    bagit.generate_manifest_lines = _manifest_lines
+
+
+class _Unopened:
+    """Stands in for ``bagit.Bag`` while ``make_bag`` runs in a worker: make_bag ends by opening
+    the bag it made (``return Bag(bag_dir)``), which re-reads every tag file and realpath()s every
+    manifest entry, about 4 ms a bag, only to be thrown away here; ``conform`` reads and checks
+    the manifests itself."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+def _skip(*_args: object, **_kwargs: object) -> None:
+    """Stands in for bagit's writers of the tag files that ``conform`` writes again."""
+
+
+def run_make_bag(folder: Path, bag_info: dict[str, object], algorithms: tuple[str, ...]) -> None:
+    """``bagit.make_bag`` on ``folder`` with the patches above in place, restored afterwards.
+    Worker only: make_bag changes the working directory of the whole process."""
+    import bagit
+
+    if multiprocessing.parent_process() is None:
+        raise RuntimeError("bagit.make_bag changes the working directory of the whole process; "
+                           "call it in a worker process (archive.bagging.bag_records does)")
+    prepare_bagit()
+    _HASHED.clear()
+    saved = bagit.Bag, bagit._make_tag_file, bagit._make_tagmanifest_file
+    bagit.Bag, bagit._make_tag_file, bagit._make_tagmanifest_file = _Unopened, _skip, _skip
+    try:
+        bagit.make_bag(str(folder), bag_info=bag_info, checksums=list(algorithms))
+    finally:
+        bagit.Bag, bagit._make_tag_file, bagit._make_tagmanifest_file = saved
