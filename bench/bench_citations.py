@@ -80,7 +80,7 @@ def agreement(styles: list[str]) -> None:
 
 
 COLD = """
-import json, sys, time
+import json, resource, sys, time
 started, cpu0 = time.perf_counter(), time.process_time()
 sys.path.insert(0, {root!r})
 from archive.citation import format_bibliography
@@ -90,7 +90,8 @@ entries = format_bibliography(records, {style!r}, archive_name="Test Archive")
 cold, cpu1 = time.perf_counter(), time.process_time()
 format_bibliography(records, {style!r}, archive_name="Test Archive")
 warm, cpu2 = time.perf_counter(), time.process_time()
-print(json.dumps([len(entries), loaded - started, cold - loaded, warm - cold, cpu1 - cpu0, cpu2 - cpu1]))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps([len(entries), loaded - started, cold - loaded, warm - cold, cpu1 - cpu0, cpu2 - cpu1, peak]))
 """
 
 
@@ -175,17 +176,17 @@ def speed(styles: list[str], count: int, folder: Path) -> None:
     path.write_text(json.dumps(records), encoding="utf-8")
     items = [to_csl_json(r, archive_name="Test Archive") for r in records]
     print(f"\n{count} formatted citations in one bibliography (seconds; wall, and CPU in brackets)")
-    print(f"{'style':28} {'ours cold':>16} {'ours warm':>16} {'citeproc-py':>16}")
+    print(f"{'style':28} {'ours cold':>16} {'ours warm':>16} {'peak MB':>8} {'citeproc-py':>16}")
     for style in styles:
         code = COLD.format(root=str(ROOT), path=str(path), style=style)
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        n, _imports, cold, warm, cold_cpu, warm_cpu = json.loads(done.stdout.strip().splitlines()[-1])
+        n, _imports, cold, warm, cold_cpu, warm_cpu, peak = json.loads(done.stdout.strip().splitlines()[-1])
         assert n == count, (n, count)
         started, cpu = time.perf_counter(), time.process_time()
         citeproc_py_baseline.bibliography(items, get_style_filepath(STYLES[style]))
         theirs, theirs_cpu = time.perf_counter() - started, time.process_time() - cpu
         print(
-            f"{style:28} {cold:>8.2f} ({cold_cpu:5.2f}) {warm:>8.2f} ({warm_cpu:5.2f})"
+            f"{style:28} {cold:>8.2f} ({cold_cpu:5.2f}) {warm:>8.2f} ({warm_cpu:5.2f}) {peak:>8.0f}"
             f" {theirs:>8.2f} ({theirs_cpu:5.2f})"
         )
 
