@@ -107,3 +107,24 @@ async def test_a_late_citation_for_an_earlier_style_is_not_shown(seeded_root, mo
         await pilot.pause()
         assert mla in citation_shown(app)
         assert golden("ART-2020-000003", "apa", "en-US") not in citation_shown(app)
+
+
+async def test_an_edit_of_the_type_from_the_cli_re_renders_the_open_citation_tab(seeded_root, cli):
+    """``archive edit --set type=…`` in another process; F5 (or the auto-refresh) re-renders the tab."""
+    from archive.citation import format_citation
+    from archive.layout import open_archive
+
+    app = make_app(seeded_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(TabbedContent).active = "tab-citation"
+        app.screen.query_one("#citation-style", Select).value = "ieee"
+        before = golden("ART-2020-000003", "ieee", "en-US")
+        await shown_citation(pilot, app, before)
+        record_id = open_archive(seeded_root).store.ids()[0]
+        assert cli("--root", seeded_root, "edit", record_id, "--set", "type=webpage").code == 0
+        edited = json.loads(cli("--root", seeded_root, "show", record_id, "--json").out)
+        after = format_citation(edited, "ieee", archive_name="Test Archive")
+        assert after != before  # IEEE cites the seed differently as a web page
+        await pilot.press("f5")
+        await shown_citation(pilot, app, after)
