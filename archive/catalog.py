@@ -32,6 +32,7 @@ from archive.ids import format_id
 from archive.layout import Archive
 from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
 from archive.progress import Cancel, Progress, Step, cancelled
+from archive.record_type import DEFAULT_TYPE, settle_type
 from archive.references import detect_references
 from archive.sources import take_in
 from archive.store.atomic import fsync_dir
@@ -101,11 +102,16 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
     extraction = extract(article.path)
     unless_typed = {k: v for k, v in extraction.fields.items() if k not in given or k == "provenance"}
     found = _protect(unless_typed, article.path.name)  # what is typed replaces what was found
-    record: dict[str, Any] = {"type": "article"}
+    record: dict[str, Any] = {}
     record.update(found)
     record.update(given)
     typed_provenance = dict(given.get("provenance") or {})
     extracted = [n for n in extraction.extracted if n not in given]
+    stated = "type" in given or ("type" in found and "type" not in extraction.guessed)
+    kind = settle_type(record, stated=stated)
+    if kind != record.get("type", DEFAULT_TYPE):
+        extracted.append("type")  # the archive inferred it from the publication: an archivist checks it
+    record["type"] = kind
     if "title" not in record:
         record["title"] = title_from_filename(article.path)
         extracted.append("title")

@@ -7,13 +7,15 @@ asserts beside them name what a reader would notice, so a failure says which fau
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
+import bagit
 import pytest
 from test_citation_golden import EXPECTED, RECORDS
 
-from archive.citation import STYLES, format_citation
+from archive.citation import LOCALES, STYLES, format_citation
 from archive.citation.formatted import load_style
 
 FIELDS = ("type", "title", "creators", "container_title", "issued", "language", "page", "url")
@@ -181,3 +183,38 @@ def load_style_path(name: str) -> Path:
 
     assert load_style(name).xml  # the name resolves through the archive's own table
     return Path(get_style_filepath(STYLES[name]))
+
+
+CHAPTER = re.compile(r"\b(?:in|dans)\b:?\s+The Daily Planet", re.IGNORECASE)
+"""A container introduced like a book's ("In The Daily Planet.", "In: …", "Dans …")."""
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_a_generic_article_never_cites_as_a_chapter_in_any_offered_locale(style, locale):
+    record = RECORDS["ART-2020-000002"]
+    assert (record["type"], record["container_title"]) == ("article", "The Daily Planet")
+    text = format_citation(record, style, locale=locale)
+    assert "The Daily Planet" in text
+    assert not CHAPTER.search(text), text
+
+
+def test_editing_the_type_re_renders_the_next_bag_and_the_export(cli, archive_root, tmp_path):
+    """``edit --set type=…``: the export follows at once; the next bag version's Citation label and
+    CSL-JSON are made from the edited record, while the earlier version keeps what it had."""
+    record_id = add_golden(cli, archive_root, tmp_path, "ART-2020-000001")
+    assert cli("--root", archive_root, "bag", record_id).code == 0
+    before = export(cli, archive_root, record_id, "--style", "ieee")
+    assert before.out == golden("ART-2020-000001", "ieee") + "\n"
+
+    assert cli("--root", archive_root, "edit", record_id, "--set", "type=webpage").code == 0
+    edited = export(cli, archive_root, record_id, "--style", "ieee")
+    assert edited.code == 0 and "The Daily Planet. [Online]" in edited.out  # a web page now
+    assert cli("--root", archive_root, "bag", record_id).code == 0
+    bags = archive_root / "bags" / record_id
+    v1, v2 = (bagit.Bag(str(bags / v)) for v in ("v1", "v2"))
+    assert "bag v1" in v1.info["Citation"] and "bag v2" in v2.info["Citation"]
+    csl = {v: json.loads((bags / v / "data" / "metadata" / "citation.json").read_text(encoding="utf-8"))
+           for v in ("v1", "v2")}
+    assert (csl["v1"][0]["type"], csl["v2"][0]["type"]) == ("article-newspaper", "webpage")
+    assert csl["v2"][0]["archive_location"] == f"{record_id}, bag v2"

@@ -28,7 +28,11 @@ def installed(tmp_path_factory) -> Path:
     assert "archive/schemas/record.schema.json" in names
     assert "archive/schemas/event.schema.json" in names
     assert "archive/sample_records/ankara-ambassador-shooting.txt" in names
-    for engine_file in ("citeproc.js", "bridge.js", "citeproc.LICENSE"):  # citeproc-js runs from the wheel
+    engine = REPO / "archive" / "citation" / "engine"
+    engine_files = sorted(p.name for p in engine.iterdir() if p.is_file())
+    # citeproc-js runs from the wheel, and its licence (CPAL 3.1) travels with it
+    assert {"citeproc.js", "bridge.js", "LICENSE", "citeproc.LICENSE", "CPAL-1.0.txt"} <= set(engine_files)
+    for engine_file in engine_files:
         assert f"archive/citation/engine/{engine_file}" in names
     target = work / "site"
     install = subprocess.run(

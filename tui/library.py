@@ -9,11 +9,13 @@ from __future__ import annotations
 from archive.bagging import bag_records
 from archive.citation import DEFAULT_LOCALE, FORMATS, LOCALES, STYLES, SUFFIXES, render
 from archive.citation import format_citation as _format_citation
+from archive.citation.citeproc_js import ATTRIBUTION
 from archive.deposit import deposit_records
 from archive.fixity.verify import verify_archive
 
 __all__ = [
     "bag_records",
+    "citation_attribution",
     "citation_formats",
     "citation_locales",
     "citation_styles",
@@ -32,6 +34,11 @@ def citation_styles() -> list[str]:
 def citation_locales() -> list[str]:
     """The locales the citation tab offers, the default first."""
     return [DEFAULT_LOCALE, *(tag for tag in LOCALES if tag != DEFAULT_LOCALE)]
+
+
+def citation_attribution() -> str:
+    """The line the citation engine's licence (CPAL Exhibit B) asks the UI to show."""
+    return ATTRIBUTION
 
 
 def citation_formats() -> list[str]:

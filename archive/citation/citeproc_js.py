@@ -24,6 +24,9 @@ ENGINE_DIR = Path(__file__).with_name("engine")
 CITEPROC_VERSION = "2.4.63"
 """The npm package ``citeproc`` vendored in ``engine/citeproc.js`` (citeproc-js 1.4.x)."""
 CSL_NS = "http://purl.org/net/xbiblio/csl"
+ATTRIBUTION = "(c) Frank Bennett · citeproc-js implements the Citation Style Language · https://citationstyles.org/"
+"""citeproc-js's Attribution Information (CPAL Exhibit B): a user interface that reaches the engine
+shows it (see engine/LICENSE)."""
 
 
 @cache

@@ -51,6 +51,8 @@ def extract_html(path: Path) -> Extraction:
     page = read_page_meta(tree)
     found = extract_metadata(html, date_config=_DATE_CONFIG) if tree is not None else None
     fields = _fields(found, page, html)
+    kind, stated = _record_type(found, page)
+    fields["type"] = kind
     if notes:
         provenance = fields.setdefault("provenance", {})
         provenance["notes"] = " ".join([*notes, *filter(None, [provenance.get("notes")])])
@@ -65,7 +67,11 @@ def extract_html(path: Path) -> Extraction:
         if tree is not None
         else None
     )
-    return Extraction(fields={k: v for k, v in fields.items() if v}, derived_text=(text or "").strip() + "\n")
+    return Extraction(
+        fields={k: v for k, v in fields.items() if v},
+        derived_text=(text or "").strip() + "\n",
+        guessed=set() if stated else {"type"},
+    )
 
 
 def _charset_notes(head: bytes) -> list[str]:
@@ -82,7 +88,6 @@ def _charset_notes(head: bytes) -> list[str]:
 def _fields(found: Any, page: PageMeta, html: str) -> dict[str, Any]:
     ld = page.jsonld
     fields: dict[str, Any] = {
-        "type": _record_type(found, page),
         "title": flatten_to_line(page.first("citation_title") or (found and found.title)),
         "creators": _creators(found, page),
         "container_title": flatten_to_line(_publication(found, page)),
@@ -109,15 +114,31 @@ def _fields(found: Any, page: PageMeta, html: str) -> dict[str, Any]:
     return fields
 
 
-def _record_type(found: Any, page: PageMeta) -> str:
+STATED_ARTICLE_TYPES = ("scholarlyarticle", "techarticle", "report")
+"""JSON-LD types that say an article is not a news story (a paper, a manual, a report)."""
+WEBPAGE_TYPES = ("website", "webpage")
+
+
+def _record_type(found: Any, page: PageMeta) -> tuple[str, bool]:
+    """The page's kind, and whether the page states it (else it is a guess the archive may replace).
+
+    A news or blog type in JSON-LD, a scholarly one, a journal title, or og:type ``website`` or
+    ``blog`` states the kind. A generic ``Article`` (JSON-LD, or og:type ``article``, which nearly
+    every news site uses) does not say which kind of article, and a page without any says nothing.
+    """
     kind = page.jsonld_type or ((found.pagetype or "") if found else "").lower()
+    og_type = (page.first("og:type") or "").lower()
     if kind in NEWS_TYPES:
-        return "article-newspaper"
-    if kind in BLOG_TYPES or kind == "blog":
-        return "post-weblog"
-    if kind in ("article", "scholarlyarticle") or page.first("citation_title", "og:type") == "article":
-        return "article"
-    return "article" if page.first("citation_journal_title", "citation_title") else "webpage"
+        return "article-newspaper", True
+    if kind in BLOG_TYPES or "blog" in (kind, og_type):
+        return "post-weblog", True
+    if kind in STATED_ARTICLE_TYPES or page.first("citation_journal_title"):
+        return "article", True
+    if kind in WEBPAGE_TYPES or og_type in WEBPAGE_TYPES:
+        return "webpage", True
+    if kind == "article" or og_type == "article" or page.first("citation_title"):
+        return "article", False
+    return "webpage", False
 
 
 def _creators(found: Any, page: PageMeta) -> list[dict]:

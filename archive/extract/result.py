@@ -13,6 +13,10 @@ class Extraction:
     derived_text: str | None = None
     warnings: list[str] = field(default_factory=list)
     """What the source offered that was not used (a front-matter key), one line each."""
+    guessed: set[str] = field(default_factory=set)
+    """Fields the extractor inferred rather than read from a statement in the source (an HTML
+    page's ``type`` when the page names no specific kind), so the archive's own rules may
+    replace them (see ``archive.record_type``)."""
 
     @property
     def extracted(self) -> list[str]:

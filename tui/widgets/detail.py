@@ -6,6 +6,7 @@ through the library), so switching records is one read, not five.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from rich.table import Table
@@ -14,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Select, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from archive import schema
 from archive.errors import ArchiveError
@@ -26,6 +28,8 @@ TEXT_LIMIT = 512 * 1024
 
 OUTCOME_STYLES = {"success": "green", "failure": "bold red", "warning": "yellow"}
 RAW_FORMATS = ("csl-json", "bibtex", "ris")
+FORMATTING = "formatting…"
+"""What the citation tab shows while citeproc-js works (its first citation takes a second or two)."""
 
 
 def field_titles() -> dict[str, str]:
@@ -134,6 +138,7 @@ class DetailPane(Vertical):
     DetailPane #citation-style { width: 40; }
     DetailPane #citation-locale { width: 20; }
     DetailPane #citation-choice { height: auto; }
+    DetailPane #citation-attribution { color: $text-muted; }
     """
 
     def __init__(self, arc: Any, **kwargs: Any) -> None:
@@ -143,6 +148,8 @@ class DetailPane(Vertical):
         self.search_query = ""
         self.text_shown = Text("")
         self._citation_for: int | None = None
+        self._citation_worker: Worker | None = None
+        """The citation asked for last; a late result for an earlier record or style is dropped."""
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="tabs"):
@@ -161,6 +168,7 @@ class DetailPane(Vertical):
                              value=styles[0] if styles else Select.NULL, allow_blank=not styles)
                 yield Select([(t, t) for t in locales], id="citation-locale", prompt="Locale",
                              value=locales[0], allow_blank=False)
+            yield Static(library.citation_attribution(), id="citation-attribution")
             yield Static(id="citation")
         with TabPane("Bags", id="tab-bags"), VerticalScroll(id="bags-scroll"):
             yield Static(id="bags")
@@ -171,6 +179,7 @@ class DetailPane(Vertical):
         """Fill every tab for one record (or clear them)."""
         self.record, self.search_query = record, query
         if record is None:
+            self._citation_worker = None
             for name in ("metadata", "text", "citation", "bags", "history"):
                 self.query_one(f"#{name}", Static).update("No record selected.")
             return
@@ -230,16 +239,30 @@ class DetailPane(Vertical):
             self.query_one("#history", Static).update(Text(str(exc), style="red"))
 
     def _show_citation(self) -> None:
+        """Show "formatting…" and format in a worker thread: citeproc-js needs 0.75-2 s to build a
+        style the first time, which on the UI thread would freeze every key for that long."""
         assert self.record is not None
         self._citation_for = self.record.get("revision")
-        parts: list[Text | str] = []
         style = self.query_one("#citation-style", Select).value
         locale = self.query_one("#citation-locale", Select).value
+        self.query_one("#citation", Static).update(Text(FORMATTING, style="italic"))
+        job = partial(
+            self._citation_text,
+            self.record,
+            style if isinstance(style, str) else None,
+            locale if isinstance(locale, str) else None,
+            self.archive_name,
+        )
+        self._citation_worker = self.run_worker(job, thread=True, exclusive=True, group="citation",
+                                                name="citation", exit_on_error=False)
+
+    @staticmethod
+    def _citation_text(record: dict, style: str | None, locale: str | None, archive_name: str | None) -> Text:
+        """The tab's content: the formatted citation, then the raw formats (runs in a worker)."""
+        parts: list[Text] = []
         try:
-            if isinstance(style, str):
-                text = library.format_citation(
-                    self.record, style, self.archive_name, locale if isinstance(locale, str) else None
-                )
+            if style is not None:
+                text = library.format_citation(record, style, archive_name, locale)
                 parts.append(Text(text or f"The {style} style leaves this record out of a bibliography.",
                                   style="" if text else "italic"))
             else:
@@ -248,20 +271,30 @@ class DetailPane(Vertical):
             parts.append(Text(str(exc), style="italic"))
         for fmt in RAW_FORMATS:
             parts.append(Text(f"\n{fmt}", style="bold"))
-            parts.append(Text(self._raw(fmt)))
-        self.query_one("#citation", Static).update(Text("\n").join(
-            p if isinstance(p, Text) else Text(p) for p in parts))
+            try:
+                parts.append(Text(library.render_citation(record, fmt, archive_name)))
+            except ArchiveError as exc:
+                parts.append(Text(str(exc)))
+        return Text("\n").join(parts)
+
+    @on(Worker.StateChanged)
+    def _citation_done(self, event: Worker.StateChanged) -> None:
+        """Show a finished citation if it is still the one asked for last."""
+        worker = event.worker
+        if worker.group != "citation":
+            return
+        event.stop()
+        if worker is not self._citation_worker or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        shown = self.query_one("#citation", Static)
+        if event.state == WorkerState.SUCCESS:
+            shown.update(worker.result)
+        else:
+            shown.update(Text(f"The citation could not be formatted: {worker.error}", style="red"))
 
     @property
     def archive_name(self) -> str | None:
         return self.arc.settings.organization or None
-
-    def _raw(self, fmt: str) -> str:
-        assert self.record is not None
-        try:
-            return library.render_citation(self.record, fmt, self.archive_name)
-        except ArchiveError as exc:
-            return str(exc)
 
     @on(Select.Changed, "#citation-style")
     @on(Select.Changed, "#citation-locale")

@@ -5,6 +5,58 @@
 // and the archive's strings come out of the same calls. Everything crosses as JSON strings.
 "use strict";
 
+// Speed without changing a character: citeproc-js sorts with a.localeCompare(b, locale, options),
+// which builds a new ICU collator on every comparison, and cases words with
+// str.toLocale{Lower,Upper}Case(langs), which resolves the locale list on every word (together
+// about a tenth of a big bibliography's time). ECMA-402 defines localeCompare with a locale as
+// new Intl.Collator(locale, options).compare(a, b), so a cached collator gives the same answer;
+// and locale-sensitive case mapping differs from the plain one only for the languages a probe
+// string shows (Turkish, Azeri, Lithuanian, Greek), so every other language takes the plain path.
+(function () {
+    var plainCompare = String.prototype.localeCompare;
+    var collators = {};
+    String.prototype.localeCompare = function (that, locales, options) {
+        if (locales === undefined && options === undefined) {
+            return plainCompare.call(this, that);
+        }
+        var key = JSON.stringify([locales, options === undefined ? null : options]);
+        var collator = collators[key];
+        if (collator === undefined) {
+            collator = collators[key] = new Intl.Collator(locales, options);
+        }
+        return collator.compare(String(this), String(that));
+    };
+
+    var LOWER_PROBE = "I\u0130\u00cc\u00cd\u0128\u0307\u03a3";
+    var UPPER_PROBE = "i\u0131\u03ac\u03ad\u03ae\u0390i\u0307";
+    function caser(probe, plain, local) {
+        var sensitive = {};  // String(langs) -> whether the langs case differently from plain
+        return function (str) {
+            var langs = this.tmp.lang_array;
+            var key = String(langs);
+            var special = sensitive[key];
+            if (special === undefined) {
+                try {
+                    special = local.call(probe, langs) !== plain.call(probe);
+                } catch (e) {
+                    special = false;
+                }
+                sensitive[key] = special;
+            }
+            if (special) {
+                try {
+                    return local.call(str, langs);
+                } catch (e) {
+                    return plain.call(str);
+                }
+            }
+            return plain.call(str);
+        };
+    }
+    CSL.toLocaleLowerCase = caser(LOWER_PROBE, String.prototype.toLowerCase, String.prototype.toLocaleLowerCase);
+    CSL.toLocaleUpperCase = caser(UPPER_PROBE, String.prototype.toUpperCase, String.prototype.toLocaleUpperCase);
+}());
+
 var archiveCite = (function () {
     var locales = {};   // "en-US" -> locale XML, filled by the caller before an engine needs it
     var styles = {};    // style key -> style XML
