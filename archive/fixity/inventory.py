@@ -51,7 +51,7 @@ def _link_problem(root: str, rel: str, target: str) -> Problem:
 
 def walk(root: str | os.PathLike[str] | Storage) -> Inventory:
     """Every entry under ``root`` (a local folder, or a Storage whose root is the bag's)."""
-    storage = root if isinstance(root, Storage) else LocalStorage(root)
+    storage = LocalStorage(root) if isinstance(root, (str, os.PathLike)) else root
     if isinstance(storage, LocalStorage):
         inv, base_path = Inventory(root=storage.root, storage=storage), storage.root
     else:

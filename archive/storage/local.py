@@ -125,6 +125,25 @@ class LocalStorage:
                 if entry.kind == "folder":
                     stack.append((rel, item.path))
 
+    def list_folder(self, prefix: str = "") -> list[Entry]:
+        """The entries directly under ``prefix``, sorted by name, links not followed; [] when no
+        folder is there. Beyond the contract: what the archive's own layout (bags/<id>/v<N>) needs
+        without walking every bag's files."""
+        check_relpath(prefix)
+        entry = self.stat(prefix)
+        if entry is None or entry.kind != "folder":
+            return []
+        folder = self.full_path(prefix)
+        found = []
+        try:
+            with os.scandir(folder) as listing:
+                for item in listing:
+                    rel = f"{prefix}/{item.name}" if prefix else item.name
+                    found.append(_entry(rel, item.stat(follow_symlinks=False), item.path))
+        except OSError as exc:
+            raise self._error(prefix, exc, "list") from None
+        return sorted(found, key=lambda e: e.path)
+
     def stat(self, path: str) -> Entry | None:
         check_relpath(path)
         try:
