@@ -8,6 +8,7 @@ abilities a kind lacks (S3 has no links or FIFOs) return None and the tests need
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -117,6 +118,15 @@ def test_walk_lists_links_and_fifos_without_opening_them(store):
     assert listed["data/to-folder"].kind == "link"  # not walked into: no loop, nothing listed twice
     assert listed["data/pipe"].kind == "special" and listed["data/pipe"].detail == "a FIFO"
     assert not any(p.startswith("data/to-folder/") for p in listed)
+
+
+def test_walk_and_stat_describe_a_file_alike_with_every_field_set(store):
+    storage, hands = store
+    hands.put("data/a.txt", b"abc")
+    walked = {e.path: e for e in storage.walk()}["data/a.txt"]
+    stated = storage.stat("data/a.txt")
+    assert dataclasses.asdict(walked) == dataclasses.asdict(stated)  # raises on an unset field
+    assert walked == stated and walked.kind == "file" and walked.size == 3
 
 
 def test_stat_does_not_follow_a_link(store):

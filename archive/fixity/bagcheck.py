@@ -17,7 +17,7 @@ from typing import Any
 
 from archive.errors import ArchiveError
 from archive.fixity import paths as pathrules
-from archive.fixity.inventory import Inventory, NotTheSameFile, open_checked, walk, why
+from archive.fixity.inventory import Inventory, NotTheSameFile, hash_checked, walk, why
 from archive.fixity.problems import (
     CHANGED,
     ERROR,
@@ -43,7 +43,6 @@ from archive.fixity.tagfiles import (
     read_declaration,
     read_whole,
 )
-from archive.hashing import hash_reader
 from archive.storage.base import Storage, StorageError
 from archive.storage.local import LocalStorage
 
@@ -418,20 +417,13 @@ class _BagCheck:
         for key in sorted(wanted):
             expected = wanted[key]
             try:
-                reader = open_checked(self.inv, key)
+                digests, size = hash_checked(self.inv, key, list(expected))
             except NotTheSameFile as exc:
                 self.problems.append(error(UNSAFE, "replaced-during-check", key, str(exc)))
                 continue
             except (OSError, StorageError) as exc:
                 self.problems.append(error(UNREADABLE, "unreadable", key, why(exc)))
                 continue
-            try:
-                digests, size = hash_reader(reader, list(expected), size_hint=self.inv.files[key].size)
-            except (OSError, StorageError) as exc:
-                self.problems.append(error(UNREADABLE, "unreadable", key, why(exc)))
-                continue
-            finally:
-                reader.close()
             self.hashed += size
             bad = [rel for alg, (digest, rel) in expected.items() if digests[alg] != digest]
             if bad and len(bad) < len(expected):

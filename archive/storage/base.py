@@ -106,6 +106,6 @@ def check_relpath(path: str) -> str:
     if "\x00" in path or "\\" in path or path.startswith("/"):
         raise StorageError(f"refused path {path!r}: not a relative '/'-separated path")
     parts = path.split("/")
-    if any(part in ("", ".", "..") for part in parts):
+    if "" in parts or "." in parts or ".." in parts:
         raise StorageError(f"refused path {path!r}: empty, '.' or '..' component")
     return path
