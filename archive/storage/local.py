@@ -17,6 +17,7 @@ Bags come from anywhere, so a path inside one is never trusted to stay where the
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -167,7 +168,7 @@ class LocalStorage:
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
-            if exc.errno == getattr(os, "ELOOP", 40):  # a link along the path: not inside the root
+            if exc.errno == errno.ELOOP:  # a link along the path: nothing inside the root is there
                 return None
             raise self._error(path, exc, "stat") from None
         return _entry(path, info, target=target)
