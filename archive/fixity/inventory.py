@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -105,6 +106,32 @@ def open_checked(inv: Inventory, rel: str) -> BinaryIO:
         return inv.storage.open_read(rel, inv.files[rel])
     except base.NotTheSameFile as exc:
         raise NotTheSameFile(str(exc)) from None
+
+
+def read_checked(inv: Inventory, rel: str, limit: int) -> bytes:
+    """The bytes of ``rel``, at most ``limit + 1`` of them (more than ``limit`` means too large),
+    refused as :func:`open_checked` refuses; on the local disk read from the bare descriptor."""
+    storage = inv.storage
+    if not isinstance(storage, LocalStorage):
+        with open_checked(inv, rel) as reader:
+            return _read_up_to(reader.read, limit + 1)
+    try:
+        fd = storage.open_fd(rel, inv.files[rel])
+    except base.NotTheSameFile as exc:
+        raise NotTheSameFile(str(exc)) from None
+    try:
+        return _read_up_to(lambda n: os.read(fd, n), limit + 1)
+    finally:
+        os.close(fd)
+
+
+def _read_up_to(read: Callable[[int], bytes], most: int) -> bytes:
+    chunks = []
+    total = 0
+    while total < most and (block := read(most - total)):
+        chunks.append(block)
+        total += len(block)
+    return b"".join(chunks)
 
 
 def hash_checked(inv: Inventory, rel: str, algorithms: list[str]) -> tuple[dict[str, str], int]:

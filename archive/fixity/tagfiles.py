@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from archive.fixity.inventory import Inventory, open_checked, why
+from archive.fixity.inventory import Inventory, open_checked, read_checked, why
 from archive.fixity.problems import INVALID, MISSING, UNREADABLE, Problem, error, warning
 from archive.storage.base import StorageError
 
@@ -49,20 +49,9 @@ def read_whole(inv: Inventory, rel: str,
         return None, error(INVALID, "tag-file-too-large", rel,
                            f"{stat.size} bytes; more than the {limit} a tag file of this kind may hold")
     try:
-        reader = open_checked(inv, rel)
+        data = read_checked(inv, rel, limit)
     except (OSError, StorageError) as exc:
         return None, error(UNREADABLE, "unreadable", rel, why(exc))
-    try:
-        chunks = []
-        total = 0
-        while total <= limit and (block := reader.read(limit + 1 - total)):
-            chunks.append(block)
-            total += len(block)
-    except (OSError, StorageError) as exc:
-        return None, error(UNREADABLE, "unreadable", rel, why(exc))
-    finally:
-        reader.close()
-    data = b"".join(chunks)
     if len(data) > limit:
         return None, error(INVALID, "tag-file-too-large", rel, f"more than {limit} bytes")
     return data, None
