@@ -131,9 +131,11 @@ class LocalStorage:
                 if S_ISREG(mode):  # the common case first: a bag is mostly files
                     yield _file_entry(rel, info.st_size, (info.st_dev, info.st_ino))
                     continue
-                yield _entry(rel, info, item.path)
                 if S_ISDIR(mode):
+                    yield _file_entry(rel, 0, (info.st_dev, info.st_ino), "folder")
                     stack.append((rel, item.path))
+                    continue
+                yield _entry(rel, info, item.path)
 
     def list_folder(self, prefix: str = "") -> list[Entry]:
         """The entries directly under ``prefix``, sorted by name, links not followed; [] when no
@@ -257,10 +259,11 @@ class LocalStorage:
         return _entry(path, info)
 
 
-def _file_entry_maker() -> Callable[[str, int, tuple[int, int]], Entry]:
-    """``Entry(rel, "file", size, identity)`` at half the cost: a frozen dataclass's ``__init__``
-    sets each field through ``object.__setattr__``, which is most of a bag walk's time; this sets
-    the slots directly. Built from ``fields(Entry)``, so a field added to Entry fails loudly here."""
+def _file_entry_maker() -> Callable[..., Entry]:
+    """``Entry(rel, kind, size, identity)`` for a file or folder at half the cost: a frozen
+    dataclass's ``__init__`` sets each field through ``object.__setattr__``, which is most of a bag
+    walk's time; this sets the slots directly. Built from ``fields(Entry)``, so a field added to
+    Entry fails loudly here."""
     setters = {f.name: Entry.__dict__[f.name].__set__ for f in fields(Entry)}
     if set(setters) != {"path", "kind", "size", "identity", "checksums", "detail"}:
         raise ImportError("archive.storage.base.Entry changed: update local._file_entry_maker")
@@ -268,10 +271,10 @@ def _file_entry_maker() -> Callable[[str, int, tuple[int, int]], Entry]:
     set_identity, set_checksums, set_detail = setters["identity"], setters["checksums"], setters["detail"]
     new = object.__new__
 
-    def file_entry(rel: str, size: int, identity: tuple[int, int]) -> Entry:
+    def file_entry(rel: str, size: int, identity: tuple[int, int], kind: Kind = "file") -> Entry:
         entry = new(Entry)
         set_path(entry, rel)
-        set_kind(entry, "file")
+        set_kind(entry, kind)
         set_size(entry, size)
         set_identity(entry, identity)
         set_checksums(entry, {})
