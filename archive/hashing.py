@@ -10,11 +10,13 @@ call and hashed inline. Buffers are reused, so memory stays flat whatever the fi
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 CHUNK = 4 << 20
 SMALL = 1 << 20
@@ -64,7 +66,27 @@ def hash_fd(fd: int, algorithms: Iterable[str] = ("sha256", "sha512"),
     return _hash_stream(fd, names, digests, first=b"")
 
 
+def hash_reader(reader: BinaryIO, algorithms: Iterable[str] = ("sha256", "sha512"),
+                size_hint: int | None = None) -> tuple[dict[str, str], int]:
+    """Hex digests of everything ``reader`` yields and the bytes read; the caller closes it.
+
+    A local file (an unbuffered ``io.FileIO``, what LocalStorage.open_read returns) takes
+    :func:`hash_fd`'s path on its descriptor; any other stream (a replica's) is read with
+    ``readinto`` into the same two reused buffers, its slowest digest on the helper thread.
+    """
+    if isinstance(reader, io.FileIO):
+        return hash_fd(reader.fileno(), algorithms, size_hint=size_hint)
+    names = list(algorithms)
+    return _hash_handle(reader, names, [hashlib.new(name) for name in names], first=b"")
+
+
 def _hash_stream(fd: int, names: list[str], digests: list, first: bytes) -> tuple[dict[str, str], int]:
+    with open(fd, "rb", buffering=0, closefd=False) as handle:
+        return _hash_handle(handle, names, digests, first)
+
+
+def _hash_handle(handle: BinaryIO, names: list[str], digests: list,
+                 first: bytes) -> tuple[dict[str, str], int]:
     # The slowest digest goes to the helper thread; sha512 costs about twice sha256 per byte.
     order = sorted(digests, key=lambda d: d.name != "sha512")
     off, rest = order[0], order[1:]
@@ -77,25 +99,34 @@ def _hash_stream(fd: int, names: list[str], digests: list, first: bytes) -> tupl
     buffers = [bytearray(CHUNK), bytearray(CHUNK)]
     pending: Future | None = None
     turn = 0
-    with open(fd, "rb", buffering=0, closefd=False) as handle:
-        while True:
-            buffer = buffers[turn]
-            count = handle.readinto(buffer)  # overlaps the helper's work on the other buffer
-            if pending is not None:
-                pending.result()
-                pending = None
-            if not count:
-                break
-            view = memoryview(buffer)[:count]
-            size += count
-            if off is not None:
-                pending = _helper().submit(off.update, view)
-            for digest in rest:
-                digest.update(view)
-            turn ^= 1
+    readinto = getattr(handle, "readinto", None) or _readinto_by_read(handle)
+    while True:
+        buffer = buffers[turn]
+        count = readinto(buffer)  # overlaps the helper's work on the other buffer
         if pending is not None:
             pending.result()
+            pending = None
+        if not count:
+            break
+        view = memoryview(buffer)[:count]
+        size += count
+        if off is not None:
+            pending = _helper().submit(off.update, view)
+        for digest in rest:
+            digest.update(view)
+        turn ^= 1
+    if pending is not None:
+        pending.result()
     return dict(zip(names, (d.hexdigest() for d in digests), strict=True)), size
+
+
+def _readinto_by_read(handle: BinaryIO):
+    """``readinto`` for a stream that only has ``read`` (some remote clients' bodies)."""
+    def readinto(buffer: bytearray) -> int:
+        data = handle.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+    return readinto
 
 
 def hash_file(path: Path, algorithms: Iterable[str] = ("sha256", "sha512")) -> tuple[dict[str, str], int]:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from archive.config import CONFIG_NAME, Settings, dump_settings, find_root, load_settings
 from archive.errors import ArchiveError
+from archive.storage.local import LocalStorage
 from archive.store import Store
 from archive.store.atomic import atomic_write
 
@@ -56,6 +57,28 @@ class Archive:
 
     def bag_dir(self, record_id: str, version: int) -> Path:
         return self.bags_dir / record_id / f"v{version}"
+
+    def bags_storage(self) -> LocalStorage:
+        """bags/ as a Storage: what replication copies and what a replica's layout mirrors."""
+        return LocalStorage(self.bags_dir)
+
+    def bag_storage(self, record_id: str, version: int) -> LocalStorage:
+        """One bag version's root as a Storage, for the bag check and repairs."""
+        return LocalStorage(self.bag_dir(record_id, version))
+
+    def bag_versions(self, record_id: str) -> list[int]:
+        """The bag versions lying in bags/<id>/ (folders named v<N>), recorded or not, in order.
+
+        Listed through the storage seam: ``record_id`` comes from the catalogue or the command
+        line, so a hostile one ('..', '/') is refused rather than listed.
+        """
+        folders = self.bags_storage().list_folder(record_id)
+        return sorted(int(e.path.rsplit("/", 1)[1][1:]) for e in folders
+                      if e.kind == "folder" and _is_version_name(e.path.rsplit("/", 1)[1]))
+
+
+def _is_version_name(name: str) -> bool:
+    return name[:1] == "v" and name[1:].isdigit()
 
 
 def init_archive(

@@ -18,7 +18,7 @@ from typing import Any
 from archive.bagit_format.manifest import ManifestLine
 from archive.errors import ArchiveError
 from archive.fixity import paths as pathrules
-from archive.fixity.inventory import Inventory, NotTheSameFile, open_checked, walk
+from archive.fixity.inventory import Inventory, NotTheSameFile, hash_checked, walk, why
 from archive.fixity.problems import (
     CHANGED,
     ERROR,
@@ -43,7 +43,8 @@ from archive.fixity.tagfiles import (
     read_declaration,
     read_whole,
 )
-from archive.hashing import hash_fd
+from archive.storage.base import Storage, StorageError
+from archive.storage.local import LocalStorage
 
 DIGEST_HEX = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128}
 WEAK = {"md5", "sha1"}
@@ -123,10 +124,10 @@ class _Manifest:
 class _BagCheck:
     """One pass over one bag; the steps share the inventory and the problem list."""
 
-    def __init__(self, root: str, fast: bool):
-        self.root = root
+    def __init__(self, storage: Storage, fast: bool):
         self.fast = fast
-        self.inv: Inventory = walk(root)
+        self.inv: Inventory = walk(storage)
+        self.root = self.inv.root
         self.problems: list[Problem] = list(self.inv.problems)
         self.version: tuple[int, int] = (1, 0)  # the strictest rules when bagit.txt is unreadable
         self.declared = False
@@ -416,20 +417,13 @@ class _BagCheck:
         for key in sorted(wanted):
             expected = wanted[key]
             try:
-                fd = open_checked(self.inv, key)
+                digests, size = hash_checked(self.inv, key, list(expected))
             except NotTheSameFile as exc:
                 self.problems.append(error(UNSAFE, "replaced-during-check", key, str(exc)))
                 continue
-            except OSError as exc:
-                self.problems.append(error(UNREADABLE, "unreadable", key, exc.strerror or str(exc)))
+            except (OSError, StorageError) as exc:
+                self.problems.append(error(UNREADABLE, "unreadable", key, why(exc)))
                 continue
-            try:
-                digests, size = hash_fd(fd, list(expected), size_hint=self.inv.files[key].size)
-            except OSError as exc:
-                self.problems.append(error(UNREADABLE, "unreadable", key, exc.strerror or str(exc)))
-                continue
-            finally:
-                os.close(fd)
             self.hashed += size
             bad = [rel for alg, (digest, rel) in expected.items() if digests[alg] != digest]
             if bad and len(bad) < len(expected):
@@ -465,13 +459,20 @@ def _one_per_file(problems: list[Problem]) -> list[Problem]:
     return kept
 
 
+def check_bag(storage: Storage, *, fast: bool = False) -> tuple[BagCheckResult, Inventory]:
+    """Check the bag whose root is ``storage``'s root, reading every file through it: the same
+    checker for a bag on the local disk and for its copy on a replica. Also returns the inventory
+    it walked, for callers that read more from the bag afterwards."""
+    check = _BagCheck(storage, fast)
+    return check.run(), check.inv
+
+
 def check_bag_folder(path: str | os.PathLike[str], *, fast: bool = False) -> tuple[BagCheckResult, Inventory]:
-    """The check and the inventory it walked, for callers that read more from the bag afterwards."""
+    """The check of a bag folder on the local disk, and the inventory it walked."""
     root = os.path.abspath(os.fspath(path))
     if not os.path.isdir(root):
         raise ArchiveError(f"{path}: no bag folder there")
-    check = _BagCheck(root, fast)
-    return check.run(), check.inv
+    return check_bag(LocalStorage(root), fast=fast)
 
 
 def validate_bag(path: str | os.PathLike[str], *, fast: bool = False) -> BagCheckResult:

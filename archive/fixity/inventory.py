@@ -1,34 +1,29 @@
-"""What is really in a bag folder, found without following a single symbolic link.
+"""What is really in a bag, found without following a single symbolic link.
 
-The walk is the only place the validator asks the file system for names. Everything it reports is
+The walk is the only place the validator asks the storage for names. Everything it reports is
 inside the bag by construction; symbolic links and special files (FIFOs, sockets, devices) are
 recorded as unsafe and never opened, so a hostile bag can neither leak data from outside nor block
-the check on a FIFO.
+the check on a FIFO. The bag may be on the local disk or on any other Storage (a replica): the
+storage keeps the protections (see archive.storage.local for the local disk's), this module turns
+what it lists into the inventory and the problems a bag check reports.
 """
 
 from __future__ import annotations
 
 import os
-import stat
+import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from archive.fixity.problems import UNREADABLE, UNSAFE, Problem, error
+from archive.hashing import hash_fd, hash_reader
+from archive.storage import base
+from archive.storage.base import Entry, Storage, StorageError
+from archive.storage.local import LocalStorage
 
-SPECIAL_TYPES = {
-    stat.S_IFIFO: "a FIFO",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class FileStat:
-    """Identity and size of a regular file, to prove later that the file opened is the one walked."""
-
-    size: int
-    dev: int
-    ino: int
+_ELSEWHERE = "/\x00bag"
+"""Where a link's target is resolved on a storage without a local root: no real path starts here."""
 
 
 @dataclass(slots=True)
@@ -36,83 +31,132 @@ class Inventory:
     """Regular files and folders of a bag, keyed by bag-relative '/'-separated path."""
 
     root: str
-    files: dict[str, FileStat] = field(default_factory=dict)
+    """The local bag folder, or the label of the storage the bag is on."""
+    storage: Storage
+    files: dict[str, Entry] = field(default_factory=dict)
     folders: set[str] = field(default_factory=set)
     refused: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
 
-    def payload(self) -> dict[str, FileStat]:
+    def payload(self) -> dict[str, Entry]:
         return {p: s for p, s in self.files.items() if p.startswith("data/")}
 
 
-def _link_problem(root: str, folder: str, rel: str, full: str) -> Problem:
-    try:
-        target = os.readlink(full)
-    except OSError:
-        target = "?"
-    resolved = os.path.normpath(os.path.join(folder, target))
+def _link_problem(root: str, rel: str, target: str) -> Problem:
+    target = target or "?"
+    resolved = os.path.normpath(os.path.join(root, posixpath.dirname(rel), target))
     outside = not (resolved == root or resolved.startswith(root.rstrip("/") + "/"))
     where = "outside the bag" if outside else "inside the bag"
     code = "symlink-outside" if outside else "symlink"
     return error(UNSAFE, code, rel, f"symbolic link to {where} ({target}); not followed")
 
 
-def walk(root: str) -> Inventory:
-    """Every entry under ``root``; ``root`` itself is trusted (the caller chose it)."""
-    root = os.path.abspath(root)
-    inv = Inventory(root=root)
-    stack = [("", root)]
-    while stack:
-        prefix, folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError as exc:
-            inv.problems.append(error(UNREADABLE, "unreadable-folder", prefix or ".",
-                                      f"cannot list folder: {exc.strerror or exc}"))
-            continue
-        for entry in entries:
-            rel = prefix + entry.name
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError as exc:
-                inv.problems.append(error(UNREADABLE, "unreadable", rel, exc.strerror or str(exc)))
-                inv.refused.add(rel)
-                continue
-            mode = info.st_mode
-            if stat.S_ISREG(mode):
-                inv.files[rel] = FileStat(info.st_size, info.st_dev, info.st_ino)
-            elif stat.S_ISDIR(mode):
-                inv.folders.add(rel)
-                stack.append((rel + "/", entry.path))
-            elif stat.S_ISLNK(mode):
-                inv.refused.add(rel)
-                inv.problems.append(_link_problem(root, folder, rel, entry.path))
+def walk(root: str | os.PathLike[str] | Storage) -> Inventory:
+    """Every entry under ``root`` (a local folder, or a Storage whose root is the bag's)."""
+    storage = LocalStorage(root) if isinstance(root, (str, os.PathLike)) else root
+    if isinstance(storage, LocalStorage):
+        inv, base_path = Inventory(root=storage.root, storage=storage), storage.root
+    else:
+        inv, base_path = Inventory(root=storage.label, storage=storage), _ELSEWHERE
+    try:
+        files = inv.files
+        for entry in storage.walk():
+            if entry.kind == "file":  # inline: the common case, thousands per bag check run
+                files[entry.path] = entry
             else:
-                inv.refused.add(rel)
-                kind = SPECIAL_TYPES.get(stat.S_IFMT(mode), "not a regular file")
-                inv.problems.append(error(UNSAFE, "special-file", rel, f"{kind}; not opened"))
+                _take(inv, entry, base_path)
+    except StorageError as exc:
+        inv.problems.append(error(UNREADABLE, "unreadable-folder", ".", f"cannot list folder: {exc.reason}"))
     return inv
+
+
+def _take(inv: Inventory, entry: Entry, base_path: str) -> None:
+    rel = entry.path
+    if entry.kind == "file":
+        inv.files[rel] = entry
+    elif entry.kind == "folder":
+        inv.folders.add(rel)
+    elif entry.kind == "link":
+        inv.refused.add(rel)
+        inv.problems.append(_link_problem(base_path, rel, entry.detail))
+    elif entry.kind == "unreadable" and (rel == "" or rel in inv.folders):
+        inv.problems.append(error(UNREADABLE, "unreadable-folder", rel or ".",
+                                  f"cannot list folder: {entry.detail}"))
+    elif entry.kind == "unreadable":
+        inv.problems.append(error(UNREADABLE, "unreadable", rel, entry.detail))
+        inv.refused.add(rel)
+    else:
+        inv.refused.add(rel)
+        inv.problems.append(error(UNSAFE, "special-file", rel,
+                                  f"{entry.detail or 'not a regular file'}; not opened"))
 
 
 class NotTheSameFile(OSError):
     """The path no longer leads to the regular file the walk found (swapped, or a link)."""
 
 
-def open_checked(inv: Inventory, rel: str) -> int:
-    """A read-only descriptor for ``rel``, refused unless it is still the file the walk saw.
+def open_checked(inv: Inventory, rel: str) -> BinaryIO:
+    """A reader for ``rel``, refused unless it is still the file the walk saw.
 
-    O_NOFOLLOW refuses a link in the last component and O_NONBLOCK keeps a FIFO swapped in since
-    the walk from blocking the open; the identity check catches anything swapped higher up.
+    The storage refuses links and special files and checks the walk's identity (on the local disk:
+    O_NOFOLLOW, O_NONBLOCK and (st_dev, st_ino)). Raises NotTheSameFile for a swapped file and
+    StorageError (``reason`` says why) for one that cannot be opened.
     """
-    expected = inv.files[rel]
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(os.path.join(inv.root, rel), flags)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) != (expected.dev, expected.ino):
-            raise NotTheSameFile(f"{rel} changed while it was being checked")
-        os.set_blocking(fd, True)
-    except BaseException:
+        return inv.storage.open_read(rel, inv.files[rel])
+    except base.NotTheSameFile as exc:
+        raise NotTheSameFile(str(exc)) from None
+
+
+def read_checked(inv: Inventory, rel: str, limit: int) -> bytes:
+    """The bytes of ``rel``, at most ``limit + 1`` of them (more than ``limit`` means too large),
+    refused as :func:`open_checked` refuses; on the local disk read from the bare descriptor."""
+    storage = inv.storage
+    if not isinstance(storage, LocalStorage):
+        with open_checked(inv, rel) as reader:
+            return _read_up_to(reader.read, limit + 1)
+    try:
+        fd = storage.open_fd(rel, inv.files[rel])
+    except base.NotTheSameFile as exc:
+        raise NotTheSameFile(str(exc)) from None
+    try:
+        return _read_up_to(lambda n: os.read(fd, n), limit + 1)
+    finally:
         os.close(fd)
-        raise
-    return fd
+
+
+def _read_up_to(read: Callable[[int], bytes], most: int) -> bytes:
+    chunks = []
+    total = 0
+    while total < most and (block := read(most - total)):
+        chunks.append(block)
+        total += len(block)
+    return b"".join(chunks)
+
+
+def hash_checked(inv: Inventory, rel: str, algorithms: list[str]) -> tuple[dict[str, str], int]:
+    """Digests of ``rel`` and the bytes read, refused as :func:`open_checked` refuses.
+
+    On the local disk the file is hashed straight from its descriptor (no file object per file:
+    a bag check opens thousands of small files); any other storage is hashed as a stream.
+    """
+    size = inv.files[rel].size
+    storage = inv.storage
+    if isinstance(storage, LocalStorage):
+        try:
+            fd = storage.open_fd(rel, inv.files[rel])
+        except base.NotTheSameFile as exc:
+            raise NotTheSameFile(str(exc)) from None
+        try:
+            return hash_fd(fd, algorithms, size_hint=size)
+        finally:
+            os.close(fd)
+    with open_checked(inv, rel) as reader:
+        return hash_reader(reader, algorithms, size_hint=size)
+
+
+def why(exc: OSError | StorageError) -> str:
+    """The cause a problem names for a file that could not be read."""
+    if isinstance(exc, StorageError):
+        return exc.reason
+    return exc.strerror or str(exc)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import codecs
 import io
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from archive.bagit_format.manifest import ManifestLine, split_manifest_line
 from archive.bagit_format.taginfo import parse_strict, split_lines
-from archive.fixity.inventory import Inventory, open_checked
+from archive.fixity.inventory import Inventory, open_checked, read_checked, why
 from archive.fixity.problems import INVALID, MISSING, UNREADABLE, Problem, error, warning
+from archive.storage.base import StorageError
 
 MAX_SMALL_TAG_FILE = 1 << 20
 """bagit.txt and bag-info.txt are read whole; anything larger is refused, not parsed."""
@@ -50,20 +50,9 @@ def read_whole(inv: Inventory, rel: str,
         return None, error(INVALID, "tag-file-too-large", rel,
                            f"{stat.size} bytes; more than the {limit} a tag file of this kind may hold")
     try:
-        fd = open_checked(inv, rel)
-    except OSError as exc:
-        return None, error(UNREADABLE, "unreadable", rel, exc.strerror or str(exc))
-    try:
-        chunks = []
-        total = 0
-        while total <= limit and (block := os.read(fd, limit + 1 - total)):
-            chunks.append(block)
-            total += len(block)
-    except OSError as exc:
-        return None, error(UNREADABLE, "unreadable", rel, exc.strerror or str(exc))
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
+        data = read_checked(inv, rel, limit)
+    except (OSError, StorageError) as exc:
+        return None, error(UNREADABLE, "unreadable", rel, why(exc))
     if len(data) > limit:
         return None, error(INVALID, "tag-file-too-large", rel, f"more than {limit} bytes")
     return data, None
@@ -165,17 +154,21 @@ def iter_manifest(inv: Inventory, rel: str, encoding: str) -> Iterator[ManifestL
         yield from _small_manifest(inv, rel, encoding)
         return
     try:
-        fd = open_checked(inv, rel)
-    except OSError as exc:
-        yield error(UNREADABLE, "unreadable", rel, exc.strerror or str(exc))
+        # Buffered so the byte-order mark can be peeked: a stream from a replica cannot seek back.
+        raw = io.BufferedReader(open_checked(inv, rel))  # type: ignore[arg-type]  # closed by `text`
+    except (OSError, StorageError) as exc:
+        yield error(UNREADABLE, "unreadable", rel, why(exc))
+        return
+    try:
+        head = raw.peek(3)[:3]
+    except (OSError, StorageError) as exc:
+        raw.close()
+        yield error(UNREADABLE, "unreadable", rel, why(exc))
         return
     codec = "utf-16" if encoding.startswith("utf-16") else encoding
-    raw = open(fd, "rb", closefd=True)  # noqa: SIM115 - the TextIOWrapper below closes it
-    head = raw.read(3)
     if encoding == "utf-8" and head == UTF8_BOM:
+        raw.read(3)
         yield error(INVALID, "bom", rel, "starts with a byte-order mark, which is not allowed")
-    else:
-        raw.seek(0)
     text = io.TextIOWrapper(raw, encoding=codec, errors="strict", newline=None)
     number = 0
     try:
@@ -199,8 +192,8 @@ def iter_manifest(inv: Inventory, rel: str, encoding: str) -> Iterator[ManifestL
             yield ManifestLine(number, digest, path, star)
     except UnicodeDecodeError as exc:
         yield error(INVALID, "bad-encoding", rel, f"line {number + 1} is not valid {encoding}: {exc.reason}")
-    except OSError as exc:
-        yield error(UNREADABLE, "unreadable", rel, exc.strerror or str(exc))
+    except (OSError, StorageError) as exc:
+        yield error(UNREADABLE, "unreadable", rel, why(exc))
     finally:
         text.close()
 

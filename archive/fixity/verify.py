@@ -81,17 +81,14 @@ def find_orphans(arc: Archive, records: Iterable[dict]) -> list[str]:
     """Folders under bags/ that no record's bags[] claims (a crash, a copy, a deleted record)."""
     claimed = {entry["path"] for record in records for entry in record.get("bags") or []}
     orphans: list[str] = []
-    try:
-        record_dirs = sorted(os.scandir(arc.bags_dir), key=lambda e: e.name)
-    except FileNotFoundError:
-        return orphans
-    for record_dir in record_dirs:
-        rel = f"bags/{record_dir.name}"
-        if not record_dir.is_dir(follow_symlinks=False):
+    bags = arc.bags_storage()
+    for record_dir in bags.list_folder():
+        rel = f"bags/{record_dir.path}"
+        if record_dir.kind != "folder":
             orphans.append(rel)
             continue
-        for version_dir in sorted(os.scandir(record_dir.path), key=lambda e: e.name):
-            path = f"{rel}/{version_dir.name}"
+        for version_dir in bags.list_folder(record_dir.path):
+            path = f"bags/{version_dir.path}"
             if path not in claimed:
                 orphans.append(path)
     return orphans

@@ -12,5 +12,6 @@ from archive.storage.base import (
     StorageError,
     check_relpath,
 )
+from archive.storage.local import LocalStorage
 
-__all__ = ["Entry", "NotTheSameFile", "Storage", "StorageError", "check_relpath"]
+__all__ = ["Entry", "LocalStorage", "NotTheSameFile", "Storage", "StorageError", "check_relpath"]

@@ -16,11 +16,20 @@ from typing import BinaryIO, Literal, Protocol, runtime_checkable
 
 from archive.errors import ArchiveError
 
-Kind = Literal["file", "folder", "link", "special"]
+Kind = Literal["file", "folder", "link", "special", "unreadable"]
+"""``unreadable``: a folder the walk could not list, or an entry it could not stat; ``detail`` says
+why. A walk reports it and goes on, so a checker can name every fault of a bag, not just the first."""
 
 
 class StorageError(ArchiveError):
-    """A storage operation failed; the message names the storage and the path, never a secret."""
+    """A storage operation failed; the message names the storage and the path, never a secret.
+
+    ``reason`` is the bare cause ("Permission denied") for reports that name the file themselves.
+    """
+
+    def __init__(self, message: str, *, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class NotTheSameFile(StorageError):
@@ -40,6 +49,9 @@ class Entry:
     an ETag or version id on S3, (size, mtime) where nothing better exists."""
     checksums: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """Digests the storage itself keeps (S3's stored SHA-256), lower-case hex, by algorithm."""
+    detail: str = ""
+    """What a report says about an entry that is not read: a link's target, what a special file is
+    ("a FIFO"), why an entry is unreadable ("Permission denied"); empty for files and folders."""
 
 
 @runtime_checkable
@@ -54,8 +66,9 @@ class Storage(Protocol):
     def walk(self, prefix: str = "") -> Iterator[Entry]:
         """Every entry under ``prefix`` (all of the root when empty), links never followed.
 
-        Links and special files are listed with their kind and never opened; an unreadable
-        folder raises StorageError naming it.
+        Links and special files are listed with their kind and never opened. A folder that
+        cannot be listed is yielded as an ``unreadable`` entry (``detail`` says why) and the walk
+        goes on; a storage that cannot list at all may raise StorageError instead.
         """
         ...
 
@@ -64,7 +77,10 @@ class Storage(Protocol):
         ...
 
     def open_read(self, path: str, expect: Entry | None = None) -> BinaryIO:
-        """A streamed binary reader for the regular file at ``path``.
+        """A streamed binary reader for the regular file at ``path``; close it (or use ``with``).
+
+        The reader has ``read(n)`` and ``readinto(buffer)`` (an ``io.RawIOBase`` or
+        ``io.BufferedIOBase``), so it can be hashed in bounded memory and wrapped for text.
 
         Refuses links and special files. With ``expect``, raises NotTheSameFile unless the file
         opened is the one ``expect`` describes (same identity), so a file swapped between the
@@ -90,6 +106,6 @@ def check_relpath(path: str) -> str:
     if "\x00" in path or "\\" in path or path.startswith("/"):
         raise StorageError(f"refused path {path!r}: not a relative '/'-separated path")
     parts = path.split("/")
-    if any(part in ("", ".", "..") for part in parts):
+    if "" in parts or "." in parts or ".." in parts:
         raise StorageError(f"refused path {path!r}: empty, '.' or '..' component")
     return path
