@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from archive.fixity.inventory import Inventory, NotTheSameFile, hash_checked, wa
 from archive.fixity.problems import (
     CHANGED,
     ERROR,
+    FAILURE,
     FILE_KINDS,
     INVALID,
     MISSING,
@@ -30,7 +30,9 @@ from archive.fixity.problems import (
     UNTRACKED,
     WARNING,
     Problem,
+    count_kinds,
     error,
+    outcome_of,
     warning,
 )
 from archive.fixity.tagfiles import (
@@ -52,7 +54,6 @@ SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", ".directory"}
 _MANIFEST_NAME = re.compile(r"(tag)?manifest-([A-Za-z0-9]+)\.txt")
 _OXUM = re.compile(r"([0-9]+)\.([0-9]+)")
 
-SUCCESS, FAILURE = "success", "failure"
 
 
 @dataclass(slots=True)
@@ -73,9 +74,7 @@ class BagCheckResult:
 
     @property
     def outcome(self) -> str:
-        if any(p.severity == ERROR for p in self.problems):
-            return FAILURE
-        return WARNING if self.problems else SUCCESS
+        return outcome_of(self.problems)
 
     @property
     def valid(self) -> bool:
@@ -89,11 +88,7 @@ class BagCheckResult:
 
     def counts(self) -> dict[str, int]:
         """Failing files per kind (changed, missing, untracked, unsafe, unreadable)."""
-        counts = dict.fromkeys(FILE_KINDS, 0)
-        for problem in self.errors():
-            if problem.kind in counts:
-                counts[problem.kind] += 1
-        return counts
+        return count_kinds(self.problems, FILE_KINDS)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -479,5 +474,3 @@ def validate_bag(path: str | os.PathLike[str], *, fast: bool = False) -> BagChec
     """Check any bag on disk against RFC 8493; ``fast`` checks completeness and Payload-Oxum only."""
     return check_bag_folder(path, fast=fast)[0]
 
-
-ProgressCallback = Callable[..., None]

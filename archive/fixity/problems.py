@@ -7,6 +7,7 @@ so a report can say *which* file failed *how*, not only that the bag is invalid.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -52,3 +53,23 @@ def error(kind: str, code: str, path: str, message: str) -> Problem:
 
 def warning(kind: str, code: str, path: str, message: str) -> Problem:
     return Problem(WARNING, kind, code, path, message)
+
+
+def count_kinds(problems: Iterable[Problem], kinds: Iterable[str]) -> dict[str, int]:
+    """Failing files per kind, every kind present (zero when none): what reports and JSON show."""
+    counts = dict.fromkeys(kinds, 0)
+    for problem in problems:
+        if problem.severity == ERROR and problem.kind in counts:
+            counts[problem.kind] += 1
+    return counts
+
+
+SUCCESS, FAILURE = "success", "failure"
+
+
+def outcome_of(problems: Iterable[Problem]) -> str:
+    """A PREMIS event outcome: failure on any error, a warning when only warnings, else success."""
+    problems = list(problems)
+    if any(p.severity == ERROR for p in problems):
+        return FAILURE
+    return WARNING if problems else SUCCESS

@@ -9,10 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.fixity.problems import ERROR, FILE_KINDS, MISMATCH, WARNING, Problem
+from archive.fixity.problems import (
+    ERROR,
+    FAILURE,
+    FILE_KINDS,
+    MISMATCH,
+    SUCCESS,
+    WARNING,
+    Problem,
+    count_kinds,
+    outcome_of,
+)
 from archive.fixity.state import standing_note
-
-SUCCESS, FAILURE = "success", "failure"
 
 
 @dataclass(slots=True)
@@ -35,9 +43,7 @@ class BagReport:
     @property
     def outcome(self) -> str:
         """What this check found, by itself."""
-        if any(p.severity == ERROR for p in self.problems):
-            return FAILURE
-        return WARNING if self.problems else SUCCESS
+        return outcome_of(self.problems)
 
     @property
     def state(self) -> str:
@@ -51,11 +57,7 @@ class BagReport:
         return standing_note(self.standing_failure, self.standing_fast)
 
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys((*FILE_KINDS, MISMATCH), 0)
-        for problem in self.problems:
-            if problem.severity == ERROR and problem.kind in counts:
-                counts[problem.kind] += 1
-        return counts
+        return count_kinds(self.problems, (*FILE_KINDS, MISMATCH))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -24,13 +24,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import io
 import re
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
 from archive.storage.base import Entry, NotTheSameFile, StorageError, check_relpath
+from archive.storage.streams import reader
 
 PART_SIZE = 8 << 20
 """Bytes per multipart part (S3's minimum is 5 MiB); doubled every PARTS_PER_STEP parts so the
@@ -182,7 +182,7 @@ class S3Storage:
             if code in ("404", "NoSuchKey", "NotFound"):
                 raise StorageError(f"{self.label}: {path}: no such object") from None
             raise self._error(path, exc, "read failed") from None
-        return io.BufferedReader(_Body(body, self, path), 1 << 20)  # type: ignore[return-value]
+        return reader(body, lambda exc: self._error(path, exc, "read failed"))
 
     def write_atomic(self, path: str, chunks: Iterable[bytes], *, sha256: str | None = None) -> Entry:
         """One PUT when the bytes fit one part, else a multipart upload; committed only when the
@@ -275,31 +275,6 @@ class _Upload:
         with contextlib.suppress(Exception):
             self.s._s3().abort_multipart_upload(Bucket=self.s.bucket, Key=self.key, UploadId=self.upload_id)
         self.upload_id = None
-
-
-class _Body(io.RawIOBase):
-    """A GetObject body as a raw stream whose failures are StorageErrors naming the object."""
-
-    def __init__(self, body: Any, storage: S3Storage, path: str) -> None:
-        self._body = body
-        self._storage = storage
-        self._path = path
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            data = self._body.read(len(buffer))
-        except Exception as exc:
-            raise self._storage._error(self._path, exc, "read failed") from None
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._body.close()
-        super().close()
 
 
 def _b64(digest: bytes) -> str:

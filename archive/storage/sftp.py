@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import posixpath
 import secrets
@@ -31,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO, TypeVar
 
 from archive.storage.base import Entry, Kind, NotTheSameFile, StorageError, check_relpath
+from archive.storage.streams import reader
 
 T = TypeVar("T")
 TEMP_MARK = ".archive-tmp-"
@@ -208,7 +208,7 @@ class SFTPStorage:
             handle.prefetch()
             return handle
 
-        return io.BufferedReader(_Reader(self._call(path, "open", opener), self, path), 1 << 20)  # type: ignore[return-value]
+        return reader(self._call(path, "open", opener), lambda exc: self._error(path, "read", exc))
 
     def write_atomic(self, path: str, chunks: Iterable[bytes], *, sha256: str | None = None) -> Entry:
         """Temporary name, hash while sending, fsync, then posix-rename; never retried mid-transfer
@@ -308,27 +308,3 @@ def _remove_quietly(sftp: Any, temp: str) -> None:
         sftp.remove(temp)
 
 
-class _Reader(io.RawIOBase):
-    """An SFTP file handle as a raw stream whose failures are StorageErrors naming the file."""
-
-    def __init__(self, handle: Any, storage: SFTPStorage, path: str) -> None:
-        self._handle = handle
-        self._storage = storage
-        self._path = path
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            data = self._handle.read(len(buffer))
-        except Exception as exc:
-            raise self._storage._error(self._path, "read", exc) from None
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            with contextlib.suppress(Exception):
-                self._handle.close()
-        super().close()
