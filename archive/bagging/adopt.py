@@ -27,16 +27,14 @@ from archive.fixity import validate_bag
 from archive.hashing import hash_file
 from archive.layout import Archive
 from archive.records import metadata_fingerprint
+from archive.storage import LocalStorage, total_size
 
 DIGESTS = ("sha256", "sha512")
 
 
 def versions_on_disk(arc: Archive, record_id: str) -> list[int]:
     """The bag versions lying in bags/<id>/, recorded or not."""
-    folder = arc.bags_dir / record_id
-    if not folder.is_dir():
-        return []
-    return [int(p.name[1:]) for p in folder.iterdir() if p.name[:1] == "v" and p.name[1:].isdigit()]
+    return arc.bag_versions(record_id)
 
 
 def unrecorded_versions(arc: Archive, record: dict) -> list[int]:
@@ -111,7 +109,7 @@ def adoptable_entry(arc: Archive, record: dict, version: int) -> dict | None:
         record_revision=bagged["revision"],
         metadata_sha256=fingerprint,
         payload_oxum=info.get("Payload-Oxum", "0.0"),
-        size=sum(p.stat().st_size for p in bag.rglob("*") if p.is_file()),
+        size=total_size(LocalStorage(bag)),
         tagmanifest_sha256=hashlib.sha256(tagmanifest).hexdigest(),
     ).as_dict()
 

@@ -11,7 +11,10 @@ from archive.storage.base import (
     Storage,
     StorageError,
     check_relpath,
+    total_size,
 )
 from archive.storage.local import LocalStorage
 
-__all__ = ["Entry", "LocalStorage", "NotTheSameFile", "Storage", "StorageError", "check_relpath"]
+__all__ = [
+    "Entry", "LocalStorage", "NotTheSameFile", "Storage", "StorageError", "check_relpath", "total_size",
+]

@@ -109,3 +109,9 @@ def check_relpath(path: str) -> str:
     if "" in parts or "." in parts or ".." in parts:
         raise StorageError(f"refused path {path!r}: empty, '.' or '..' component")
     return path
+
+
+def total_size(storage: Storage, prefix: str = "") -> int:
+    """Bytes in the regular files under ``prefix``: a bag's size as the bags[] entry records it.
+    Links are not followed, so a link planted in a bag cannot make it claim another file's size."""
+    return sum(entry.size for entry in storage.walk(prefix) if entry.kind == "file")
