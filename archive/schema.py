@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import cache
-from typing import Any
-
-import jsonschema
-import jsonschema_rs
-import langcodes
-import rfc3987
+from typing import TYPE_CHECKING, Any
 
 from archive.errors import ValidationError
 from archive.resources import load_json
+
+if TYPE_CHECKING:
+    import jsonschema
+    import jsonschema_rs
+
+# Start-up: jsonschema (with its format checkers), jsonschema-rs, langcodes' tables and rfc3987
+# are imported when a document is first validated, not when this module is, so commands that
+# only read the catalogue (list, show, search) never pay for them.
 
 PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -50,10 +53,6 @@ TYPE_NAMES = {
     "null": "null",
 }
 
-_checker = jsonschema.FormatChecker(formats=())
-
-
-@_checker.checks("partial-date")
 def is_partial_date(value: object) -> bool:
     """Dates as archivists know them: a year, a month, or a day, and a real one."""
     if not isinstance(value, str):
@@ -72,18 +71,18 @@ def is_partial_date(value: object) -> bool:
     return True
 
 
-@_checker.checks("date-time")
 def is_timestamp(value: object) -> bool:
     return not isinstance(value, str) or bool(DATETIME_RE.match(value))
 
 
-@_checker.checks("uri")
 def is_uri(value: object) -> bool:
     """An absolute URI by RFC 3986, with a scheme and, for the web, a host."""
     if not isinstance(value, str):
         return True
     if any(c.isspace() for c in value):
         return False
+    import rfc3987
+
     try:
         parts = rfc3987.parse(value, rule="URI")
     except ValueError:
@@ -91,30 +90,43 @@ def is_uri(value: object) -> bool:
     return not (parts["scheme"] in ("http", "https") and not parts["authority"])
 
 
-@_checker.checks("email")
 def is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(EMAIL_RE.match(value))
 
 
-@_checker.checks("bcp47")
 def is_language_tag(value: object) -> bool:
-    return not isinstance(value, str) or langcodes.tag_is_valid(value)
+    if not isinstance(value, str):
+        return True
+    import langcodes
+
+    return langcodes.tag_is_valid(value)
 
 
-@_checker.checks("rightsstatements-uri")
 def is_rights_statement(value: object) -> bool:
     return not isinstance(value, str) or bool(RIGHTS_RE.match(value))
 
 
-@_checker.checks("uuid")
 def is_uuid(value: object) -> bool:
     return not isinstance(value, str) or bool(UUID_RE.match(value))
 
 
 @cache
+def _format_checker() -> jsonschema.FormatChecker:
+    """jsonschema's checker holding exactly FORMAT_CHECKS, the same checks jsonschema-rs runs."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    for name, check in FORMAT_CHECKS.items():
+        checker.checks(name)(check)
+    return checker
+
+
+@cache
 def _validator(name: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     schema = load_json(f"{name}.schema.json")
-    return jsonschema.Draft202012Validator(schema, format_checker=_checker)
+    return jsonschema.Draft202012Validator(schema, format_checker=_format_checker())
 
 
 def field_path(parts: Any) -> str:
@@ -201,6 +213,8 @@ def _fast_validator(name: str) -> jsonschema_rs.Draft202012Validator:
     record), which matters when bagging or verifying thousands of records writes three
     documents each. tests/test_schema_validators.py holds both validators to the same verdicts.
     """
+    import jsonschema_rs
+
     return jsonschema_rs.Draft202012Validator(
         load_json(f"{name}.schema.json"), formats=FORMAT_CHECKS, validate_formats=True
     )
