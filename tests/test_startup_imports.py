@@ -89,7 +89,8 @@ def test_the_check_names_a_heavy_import_when_there_is_one(seeded_root: Path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "archive.citation.export" in heavy_among(names)
     record_id = done.stdout.split("ART-")[1].split(",")[0]
-    names, done = imported_modules("--root", seeded_root, "edit", f"ART-{record_id}", "--set", "section=World")
+    names, done = imported_modules("--root", seeded_root, "edit", f"ART-{record_id}",
+                                   "--set", "section=World")
     assert done.returncode == 0, done.stderr[-2000:]
     assert {"filelock", "jsonschema_rs"} <= set(heavy_among(names))  # a write locks and validates
 

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 # a write or a query first needs them, so read-only commands (list, show, search) never load them.
 
 LOCK_TIMEOUT_S = 60.0
+DIGEST_SCANS = 8
+"""Duplicate checks answered by scanning the index files' digests before a map of them is built."""
 COUNTER = "counter.json"
 
 
@@ -77,7 +79,9 @@ class Store:
         self._index_stamps: dict[int, Any] = {}
         self._count = 0
         self._cleaned = False
-        self._by_sha256: dict[str, str] = {}
+        self._by_sha256: dict[str, str] | None = None
+        self._digest_lookups = 0
+        """Source digest -> first record holding it; built on first use (add, import, ingest)."""
 
     # ----- opening -------------------------------------------------------------------------
     @classmethod
@@ -134,6 +138,8 @@ class Store:
             loaded = IndexShard.load(self._index_path(shard))
             if loaded is None or loaded.stamp != stamp:
                 loaded = self._rebuild_index(shard)
+            else:  # its rows are read on first use: a damaged one is rebuilt then
+                loaded.heal = lambda shard=shard: self._rebuild_index(shard)
             self._set_index(shard, loaded)
             changed = True
         return changed
@@ -151,18 +157,24 @@ class Store:
     def _forget_shard(self, shard: int) -> None:
         old = self._index.pop(shard, None)
         if old:
-            self._count -= len(old.rows)
-            for record_id, row in old.rows.items():
-                if self._by_sha256.get(row.get("sha256")) == record_id:
-                    del self._by_sha256[row["sha256"]]
+            self._count -= len(old.ids)
+            if self._by_sha256 is not None:
+                for record_id, digest in zip(old.ids, old.sha256s, strict=True):
+                    if self._by_sha256.get(digest) == record_id:
+                        del self._by_sha256[digest]
 
     def _set_index(self, shard: int, index: IndexShard) -> None:
         self._forget_shard(shard)
         self._index[shard] = index
-        self._count += len(index.rows)
-        for record_id, row in index.rows.items():
-            if row.get("sha256"):
-                self._by_sha256.setdefault(row["sha256"], record_id)
+        self._count += len(index.ids)
+        if self._by_sha256 is not None:
+            self._add_digests(self._by_sha256, index)
+
+    @staticmethod
+    def _add_digests(by_sha256: dict[str, str], index: IndexShard) -> None:
+        for record_id, digest in zip(index.ids, index.sha256s, strict=True):
+            if digest:
+                by_sha256.setdefault(digest, record_id)
 
     # ----- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -201,6 +213,17 @@ class Store:
 
     def find_by_sha256(self, digest: str) -> str | None:
         """The id of a record whose source has this digest, for duplicate warnings."""
+        if not digest:
+            return None
+        self._digest_lookups += 1
+        if self._by_sha256 is None and self._digest_lookups <= DIGEST_SCANS:
+            # One add: scan each shard's raw digests line rather than parse them all into a map.
+            return next((found for shard in sorted(self._index)
+                         if (found := self._index[shard].holding(digest))), None)
+        if self._by_sha256 is None:  # an import: from the digests alone, no summary row is parsed
+            self._by_sha256 = {}
+            for shard in sorted(self._index):
+                self._add_digests(self._by_sha256, self._index[shard])
         return self._by_sha256.get(digest)
 
     def get(self, record_id: str) -> dict:
