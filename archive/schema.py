@@ -7,9 +7,13 @@ serve the CLI and the TUI form, which places each under the field it names.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive.errors import ValidationError
@@ -95,11 +99,67 @@ def is_email(value: object) -> bool:
 
 
 def is_language_tag(value: object) -> bool:
+    """langcodes' verdict, remembered between runs: importing langcodes compiles its tables
+    (a regex of every registered subtag), which costs more than a whole ``archive add``."""
     if not isinstance(value, str):
         return True
+    verdicts = _language_verdicts()
+    known = verdicts.get(value)
+    if isinstance(known, bool):
+        return known
     import langcodes
 
-    return langcodes.tag_is_valid(value)
+    verdict = bool(langcodes.tag_is_valid(value))
+    _remember_language(verdicts, value, verdict)
+    return verdict
+
+
+LANGUAGE_CACHE_ENTRIES = 4096
+"""At most this many tags are remembered; archives use a handful."""
+
+
+@cache
+def _language_cache_file() -> Path | None:
+    """The verdict file for the installed langcodes (named by the size and time of its data
+    module, so an upgrade starts afresh), in $ARCHIVE_CACHE_DIR or the user's cache folder."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("langcodes")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        data = os.stat(Path(spec.origin).with_name("data_dicts.py"))
+    except OSError:
+        return None
+    folder = os.environ.get("ARCHIVE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "article-archive")
+    return Path(folder) / f"bcp47-verdicts-{data.st_size}-{data.st_mtime_ns}.json"
+
+
+@cache
+def _language_verdicts() -> dict[str, bool]:
+    path = _language_cache_file()
+    try:
+        loaded = json.loads(path.read_bytes()) if path else {}
+    except (OSError, ValueError):
+        return {}  # no cache yet, or a damaged one: langcodes decides and the file is rewritten
+    return {k: v for k, v in loaded.items() if isinstance(v, bool)} if isinstance(loaded, dict) else {}
+
+
+def _remember_language(verdicts: dict[str, bool], tag: str, verdict: bool) -> None:
+    """Save the verdict (atomically; a cache that cannot be written is simply not kept)."""
+    verdicts[tag] = verdict
+    path = _language_cache_file()
+    if path is None or len(verdicts) > LANGUAGE_CACHE_ENTRIES:
+        return
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(verdicts, ensure_ascii=True), encoding="ascii")
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def is_rights_statement(value: object) -> bool:
@@ -174,7 +234,13 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
 
 
 def problems(document: dict, schema: str = "record") -> list[str]:
-    """Every fault of ``document`` as ``path: reason`` lines, sorted by where they occur."""
+    """Every fault of ``document`` as ``path: reason`` lines, sorted by where they occur.
+
+    jsonschema-rs decides first (``validate`` trusts the same verdict); jsonschema, which takes
+    a third of a second to import and build, is asked only when there is something to explain.
+    """
+    if _fast_validator(schema).is_valid(document):
+        return []
     seen: list[str] = []
     errors = sorted(_validator(schema).iter_errors(document), key=lambda e: list(map(str, e.path)))
     for error in errors:
@@ -183,6 +249,21 @@ def problems(document: dict, schema: str = "record") -> list[str]:
         if line not in seen:
             seen.append(line)
     return seen
+
+
+def partial_problems(document: dict, schema: str = "record") -> list[str]:
+    """The faults of some of a document's fields (given on the command line, in a sidecar, in a
+    form): every line of ``problems`` except the fields it lacks (``...: is required``).
+
+    When jsonschema-rs finds nothing but missing fields, there is nothing to explain and
+    jsonschema is never loaded; otherwise the lines are ``problems``' own, word for word.
+    """
+    import jsonschema_rs
+
+    missing = jsonschema_rs.ValidationErrorKind.Required
+    if all(isinstance(error.kind, missing) for error in _fast_validator(schema).iter_errors(document)):
+        return []
+    return [line for line in problems(document, schema) if not line.endswith(": is required")]
 
 
 def field_problems(document: dict, schema: str = "record") -> dict[str, list[str]]:

@@ -99,3 +99,49 @@ def test_python_dash_m_archive_is_the_command_line(archive_root: Path):
     done = subprocess.run([sys.executable, "-m", "archive", "--version"], capture_output=True, text=True)
     assert done.returncode == 0
     assert done.stdout.startswith("article-archive ")
+
+
+def _add(root: Path, path: Path, cache: Path, *flags: str) -> tuple[set[str], subprocess.CompletedProcess]:
+    env = {**os.environ, "ARCHIVE_NO_PROGRESS": "1", "ARCHIVE_CACHE_DIR": str(cache)}
+    env.pop("ARCHIVE_ROOT", None)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "archive", "--root", str(root), "add", str(path), *flags],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    names = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:")}
+    return names, done
+
+
+def test_add_explains_with_jsonschema_only_when_a_field_is_wrong(archive_root: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    good = tmp_path / "good.txt"
+    good.write_text("A story with nothing wrong in its fields.\n")
+    names, done = _add(archive_root, good, cache, "--title", "Fine", "--issued", "2020-02-02")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "jsonschema_rs" in names and "jsonschema" not in names  # decided, nothing to explain
+    bad = tmp_path / "bad.txt"
+    bad.write_text("A story whose date does not exist.\n")
+    names, done = _add(archive_root, bad, cache, "--title", "Bad", "--issued", "2019-02-31")
+    assert done.returncode == 1
+    assert "archive: error: issued: not a valid date (use YYYY, YYYY-MM or YYYY-MM-DD)" in done.stderr
+    assert "jsonschema" in names  # the explanation is jsonschema's, word for word as before
+
+
+def test_language_tags_are_checked_by_langcodes_once_then_remembered(archive_root: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    verdicts = []
+    for n, tag in enumerate(["en", "en", "xx-notatag-99", "xx-notatag-99"]):
+        path = tmp_path / f"story-{n}.txt"
+        path.write_text(f"Story number {n}.\n")
+        names, done = _add(archive_root, path, cache, "--title", f"Story {n}", "--language", tag)
+        verdicts.append((done.returncode, "langcodes" in names))
+        if done.returncode:
+            assert "archive: error: language: not a valid BCP 47 language tag" in done.stderr
+    assert verdicts == [(0, True), (0, False), (1, True), (1, False)]
+    [kept] = cache.glob("bcp47-verdicts-*.json")
+    kept.write_text("{not json")  # a damaged cache is ignored and rewritten, never trusted
+    path = tmp_path / "story-last.txt"
+    path.write_text("The last story.\n")
+    names, done = _add(archive_root, path, cache, "--title", "Last", "--language", "pt-BR")
+    assert done.returncode == 0 and "langcodes" in names
