@@ -52,7 +52,12 @@ def _damage_digests(path: Path) -> None:
     path.write_bytes(b"\n".join([head, hay, b"[" + b" " * (len(digests) - 2) + b"]", row]))
 
 
-@pytest.mark.parametrize("damage", [_damage_rows, _damage_digests])
+def _damage_hay(path: Path) -> None:
+    head, hay, digests, row = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([head, b"\xff" * len(hay), digests, row]))  # not UTF-8
+
+
+@pytest.mark.parametrize("damage", [_damage_rows, _damage_digests, _damage_hay])
 @pytest.mark.parametrize("command", [["list"], ["search", "ankara"], ["show", "{id}"], ["add", "{copy}"]])
 def test_a_damaged_part_is_rebuilt_from_the_shard_when_first_read(seeded_root: Path, cli, command, damage,
                                                                   seed_copy: Path):

@@ -60,13 +60,14 @@ class IndexShard:
     ``hay`` joins every row's search text with newlines (which no field may contain), so a search
     scans one string per shard with ``str.find`` instead of looping over 100,000 small strings.
 
-    The file (format 3) is laid out so that a command parses only what it uses: a JSON header line
-    (the shard stamp, the ids in row order, the byte lengths of the hay and of each row), the hay
-    as plain UTF-8, one JSON row per line, and a last line listing the rows' source digests.
-    Opening parses the headers alone; ``search`` scans the hay and parses only the rows it
-    returns; ``rows`` are parsed on first use, the digests when a duplicate check first asks. At
-    100,000 records that turns ``archive search`` and ``archive add`` from parsing 74 MB of JSON
-    into parsing a few MB (bench/bench_startup.py).
+    The file (format 3) is laid out so that a command reads only what it uses: a JSON header line
+    (the shard stamp, the ids in row order, the byte lengths of the hay, the digests and each
+    row), the hay as plain UTF-8, a line listing the rows' source digests, then one JSON row per
+    line. Opening reads the header lines alone; ``search`` reads the hay and only the rows it
+    returns; ``add`` scans the raw digests; ``rows`` are read on first use. Every later read
+    checks that the file is still the one the header came from. At 100,000 records this turns
+    ``archive search`` and ``archive add`` from parsing 74 MB of JSON into reading a few MB
+    (bench/bench_startup.py).
     """
 
     def __init__(self, stamp: FileStamp | None, rows: dict[str, dict[str, Any]] | None = None,
@@ -75,7 +76,7 @@ class IndexShard:
         self._rows: dict[str, dict[str, Any]] | None = dict(rows or {})
         self.ids: list[str] = list(self._rows)
         self._sha256s: list[str] | None = [str(r.get("sha256") or "") for r in self._rows.values()]
-        self.hay = hay or "\n".join(haystack(row) for row in self._rows.values())
+        self._hay: str | None = hay or "\n".join(haystack(row) for row in self._rows.values())
         self._file: _Layout | None = None
         self._digests_raw: bytes | None = None
         """Where ``load`` found the digests and rows, so they are read later (and only the parts
@@ -112,20 +113,32 @@ class IndexShard:
                         and set(map(type, ids)) <= {str} and set(map(type, row_bytes)) <= {int}
                         and hay_bytes >= 0 and digest_bytes >= 2 and min(row_bytes, default=1) >= 1):
                     return None  # (type checks by map and set: C speed for 100,000 ids)
-                raw = handle.read(hay_bytes + 1)
                 st = os.fstat(handle.fileno())
-            hay = raw[:-1].decode("utf-8")
-            layout = _Layout(path, (st.st_ino, st.st_size, st.st_mtime_ns),
-                             len(header_line) + hay_bytes + 1, digest_bytes, row_bytes)
-            if (raw[-1:] != b"\n" or len(raw) != hay_bytes + 1 or layout.end != st.st_size
-                    or (hay.count("\n") + 1 if ids else 0) != len(ids)):
+            layout = _Layout(path, (st.st_ino, st.st_size, st.st_mtime_ns), len(header_line),
+                             hay_bytes, digest_bytes, row_bytes)
+            if layout.end != st.st_size:
                 return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             return None  # a cache of the wrong shape is rebuilt, never trusted (JSONDecodeError too)
         index = cls(stamp=stamp)  # type: ignore[arg-type]
         index._rows, index._sha256s = None, None
-        index.ids, index.hay, index._file = ids, hay, layout
+        index.ids, index._hay, index._file = ids, None, layout
         return index
+
+    @property
+    def hay(self) -> str:
+        """Every row's search text, one line per row; read when the first search needs it."""
+        if self._hay is None:
+            assert self._file is not None
+            [raw] = self._file.read([self._file.hay]) or [b""]
+            try:
+                hay = raw[:-1].decode("utf-8")
+            except UnicodeDecodeError:
+                hay = None
+            if hay is None or raw[-1:] != b"\n" or (hay.count("\n") + 1 if self.ids else 0) != len(self.ids):
+                return self._healed().hay
+            self._hay = hay
+        return self._hay
 
     @property
     def sha256s(self) -> list[str]:
@@ -193,7 +206,7 @@ class IndexShard:
             raise StoreError("a summary index file is damaged or changed; run the command again")
         fresh = self.heal()
         self.stamp, self._rows, self.ids, self._sha256s = fresh.stamp, fresh.rows, fresh.ids, fresh.sha256s
-        self.hay, self._file, self._digests_raw = fresh.hay, None, None
+        self._hay, self._file, self._digests_raw = fresh.hay, None, None
         return self
 
     def matching(self, words: list[str]) -> list[dict[str, Any]]:
@@ -223,9 +236,11 @@ class IndexShard:
 class _Layout:
     """The byte ranges of an index file's digests line and rows, and the file's identity."""
 
-    def __init__(self, path: Path, identity: tuple[int, int, int], digests_at: int, digest_bytes: int,
-                 row_bytes: list[int]) -> None:
+    def __init__(self, path: Path, identity: tuple[int, int, int], hay_at: int, hay_bytes: int,
+                 digest_bytes: int, row_bytes: list[int]) -> None:
         self.path, self.identity = path, identity
+        self.hay = (hay_at, hay_bytes + 1)  # with the newline that ends it
+        digests_at = hay_at + hay_bytes + 1
         self.digests = (digests_at, digest_bytes)
         self.rows_at = digests_at + digest_bytes + 1
         self.row_ends = list(accumulate(row_bytes))  # row i ends at row_ends[i] + i (i newlines before)
