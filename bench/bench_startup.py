@@ -127,7 +127,8 @@ def main() -> None:
         for name, values in figures.items():
             median = statistics.median(values)
             goal = next((g for prefix, g in goals.items() if name.startswith(prefix)), None)
-            verdict = "" if goal is None else f"<= {goal:.1f}x {'met' if median / baseline <= goal else 'MISSED'}"
+            met = goal is not None and median / baseline <= goal
+            verdict = "" if goal is None else f"<= {goal:.1f}x {'met' if met else 'MISSED'}"
             print(f"{name:<38} {median * 1000:6.0f}ms {min(values) * 1000:5.0f}ms "
                   f"{max(values) * 1000:5.0f}ms {median / baseline:5.2f}x  {verdict}")
     print(f"\n(commands run round-robin, one of each per round; load average {os.getloadavg()[0]:.1f})")
