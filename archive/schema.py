@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import threading
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -85,13 +86,29 @@ def is_uri(value: object) -> bool:
         return True
     if any(c.isspace() for c in value):
         return False
+    parts = _uri_parts(value)
+    return parts is not None and not (parts[0] in ("http", "https") and not parts[1])
+
+
+def _uri_parts(value: str) -> tuple[str, bool] | None:
+    """rfc3987's reading of ``value`` as a URI: its scheme and whether it has an authority, or
+    None when it is not one. Remembered between runs (``_Remembered``): rfc3987 compiles the
+    RFC 3986 grammar on first use, longer than the rest of an ``archive add``, and every event
+    names the same few URIs."""
+    known = _URI_VERDICTS.get(value)
+    if isinstance(known, list) and len(known) == 2:
+        return str(known[0]), bool(known[1])
+    if known is False:
+        return None
     import rfc3987
 
     try:
-        parts = rfc3987.parse(value, rule="URI")
+        parsed = rfc3987.parse(value, rule="URI")
+        parts: tuple[str, bool] | None = (str(parsed["scheme"]), bool(parsed["authority"]))
     except ValueError:
-        return False
-    return not (parts["scheme"] in ("http", "https") and not parts["authority"])
+        parts = None
+    _URI_VERDICTS.put(value, list(parts) if parts else False)
+    return parts
 
 
 def is_email(value: object) -> bool:
@@ -99,67 +116,87 @@ def is_email(value: object) -> bool:
 
 
 def is_language_tag(value: object) -> bool:
-    """langcodes' verdict, remembered between runs: importing langcodes compiles its tables
-    (a regex of every registered subtag), which costs more than a whole ``archive add``."""
+    """langcodes' verdict, remembered between runs (``_Remembered``): importing langcodes
+    compiles its tables (a regex of every registered subtag), longer than a whole ``archive add``."""
     if not isinstance(value, str):
         return True
-    verdicts = _language_verdicts()
-    known = verdicts.get(value)
+    known = _LANGUAGE_VERDICTS.get(value)
     if isinstance(known, bool):
         return known
     import langcodes
 
     verdict = bool(langcodes.tag_is_valid(value))
-    _remember_language(verdicts, value, verdict)
+    _LANGUAGE_VERDICTS.put(value, verdict)
     return verdict
 
 
-LANGUAGE_CACHE_ENTRIES = 4096
-"""At most this many tags are remembered; archives use a handful."""
+class _Remembered:
+    """Verdicts of a slow-to-load library on values seen before, kept in a small JSON file.
+
+    The file is named for the installed library (the size and time of ``data_file`` in its
+    package), so an upgrade starts afresh; it lives in $ARCHIVE_CACHE_DIR, else the user's cache
+    folder. It is a cache: a missing, damaged or unwritable file only means the library decides.
+    """
+
+    ENTRIES = 4096
+    """At most this many values are remembered; archives use a handful of tags and event URIs."""
+
+    def __init__(self, kind: str, module: str, data_file: str) -> None:
+        self.kind, self.module, self.data_file = kind, module, data_file
+        self._verdicts: dict[str, Any] | None = None
+        self._path: Path | None = None
+        self._lock = threading.Lock()  # validation runs in worker threads too (TUI, verify)
+
+    def path(self) -> Path | None:
+        if self._path is None:
+            import importlib.util
+
+            spec = importlib.util.find_spec(self.module)
+            if spec is None or spec.origin is None:
+                return None
+            try:
+                data = os.stat(Path(spec.origin).with_name(self.data_file))
+            except OSError:
+                return None
+            folder = os.environ.get("ARCHIVE_CACHE_DIR") or os.path.join(
+                os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "article-archive")
+            self._path = Path(folder) / f"{self.kind}-verdicts-{data.st_size}-{data.st_mtime_ns}.json"
+        return self._path
+
+    def verdicts(self) -> dict[str, Any]:
+        if self._verdicts is None:
+            path = self.path()
+            try:
+                loaded = json.loads(path.read_bytes()) if path else {}
+            except (OSError, ValueError):
+                loaded = {}  # no cache yet, or a damaged one: the library decides, the file is rewritten
+            self._verdicts = loaded if isinstance(loaded, dict) else {}
+        return self._verdicts
+
+    def get(self, value: str) -> Any:
+        return self.verdicts().get(value)
+
+    def put(self, value: str, verdict: Any) -> None:
+        """Remember a verdict (written atomically; a file that cannot be written is not kept)."""
+        with self._lock:
+            verdicts = self.verdicts()
+            verdicts[value] = verdict
+            text = json.dumps(verdicts, ensure_ascii=True)
+        path = self.path()
+        if path is None or len(verdicts) > self.ENTRIES:
+            return
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="ascii")
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
-@cache
-def _language_cache_file() -> Path | None:
-    """The verdict file for the installed langcodes (named by the size and time of its data
-    module, so an upgrade starts afresh), in $ARCHIVE_CACHE_DIR or the user's cache folder."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("langcodes")
-    if spec is None or spec.origin is None:
-        return None
-    try:
-        data = os.stat(Path(spec.origin).with_name("data_dicts.py"))
-    except OSError:
-        return None
-    folder = os.environ.get("ARCHIVE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "article-archive")
-    return Path(folder) / f"bcp47-verdicts-{data.st_size}-{data.st_mtime_ns}.json"
-
-
-@cache
-def _language_verdicts() -> dict[str, bool]:
-    path = _language_cache_file()
-    try:
-        loaded = json.loads(path.read_bytes()) if path else {}
-    except (OSError, ValueError):
-        return {}  # no cache yet, or a damaged one: langcodes decides and the file is rewritten
-    return {k: v for k, v in loaded.items() if isinstance(v, bool)} if isinstance(loaded, dict) else {}
-
-
-def _remember_language(verdicts: dict[str, bool], tag: str, verdict: bool) -> None:
-    """Save the verdict (atomically; a cache that cannot be written is simply not kept)."""
-    verdicts[tag] = verdict
-    path = _language_cache_file()
-    if path is None or len(verdicts) > LANGUAGE_CACHE_ENTRIES:
-        return
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(verdicts, ensure_ascii=True), encoding="ascii")
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+_LANGUAGE_VERDICTS = _Remembered("bcp47", "langcodes", "data_dicts.py")
+_URI_VERDICTS = _Remembered("uri", "rfc3987", "rfc3987.py")
 
 
 def is_rights_statement(value: object) -> bool:

@@ -120,6 +120,11 @@ def test_add_explains_with_jsonschema_only_when_a_field_is_wrong(archive_root: P
     names, done = _add(archive_root, good, cache, "--title", "Fine", "--issued", "2020-02-02")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "jsonschema_rs" in names and "jsonschema" not in names  # decided, nothing to explain
+    again = tmp_path / "again.txt"
+    again.write_text("Another story with nothing wrong in its fields.\n")
+    names, done = _add(archive_root, again, cache, "--title", "Fine again")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "rfc3987" not in names  # the event's URIs were checked by the first add and remembered
     bad = tmp_path / "bad.txt"
     bad.write_text("A story whose date does not exist.\n")
     names, done = _add(archive_root, bad, cache, "--title", "Bad", "--issued", "2019-02-31")
