@@ -80,8 +80,8 @@ class Store:
         self._count = 0
         self._cleaned = False
         self._by_sha256: dict[str, str] | None = None
+        """Source digest -> first record holding it; built once DIGEST_SCANS lookups were made."""
         self._digest_lookups = 0
-        """Source digest -> first record holding it; built on first use (add, import, ingest)."""
 
     # ----- opening -------------------------------------------------------------------------
     @classmethod
