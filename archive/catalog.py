@@ -33,7 +33,6 @@ from archive.layout import Archive
 from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
 from archive.progress import Cancel, Progress, Step, cancelled
 from archive.record_type import DEFAULT_TYPE, settle_type
-from archive.references import detect_references
 from archive.sources import take_in
 from archive.store.atomic import fsync_dir
 from archive.untrusted import (
@@ -116,6 +115,8 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
         record["title"] = title_from_filename(article.path)
         extracted.append("title")
     if article.detect_references and "references" not in given:
+        from archive.references import detect_references  # compiles its patterns: only when asked
+
         text = extraction.derived_text or article.path.read_text(encoding="utf-8-sig")
         record["references"] = detect_references(text)  # each confirmed: false until checked
         extracted.append("references")

@@ -7,18 +7,26 @@ serve the CLI and the TUI form, which places each under the field it names.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+import threading
 from datetime import date
 from functools import cache
-from typing import Any
-
-import jsonschema
-import jsonschema_rs
-import langcodes
-import rfc3987
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from archive.errors import ValidationError
 from archive.resources import load_json
+
+if TYPE_CHECKING:
+    import jsonschema
+    import jsonschema_rs
+
+# Start-up: jsonschema (with its format checkers), jsonschema-rs, langcodes' tables and rfc3987
+# are imported when a document is first validated, not when this module is, so commands that
+# only read the catalogue (list, show, search) never pay for them.
 
 PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -50,10 +58,6 @@ TYPE_NAMES = {
     "null": "null",
 }
 
-_checker = jsonschema.FormatChecker(formats=())
-
-
-@_checker.checks("partial-date")
 def is_partial_date(value: object) -> bool:
     """Dates as archivists know them: a year, a month, or a day, and a real one."""
     if not isinstance(value, str):
@@ -72,49 +76,154 @@ def is_partial_date(value: object) -> bool:
     return True
 
 
-@_checker.checks("date-time")
 def is_timestamp(value: object) -> bool:
     return not isinstance(value, str) or bool(DATETIME_RE.match(value))
 
 
-@_checker.checks("uri")
 def is_uri(value: object) -> bool:
     """An absolute URI by RFC 3986, with a scheme and, for the web, a host."""
     if not isinstance(value, str):
         return True
     if any(c.isspace() for c in value):
         return False
+    parts = _uri_parts(value)
+    return parts is not None and not (parts[0] in ("http", "https") and not parts[1])
+
+
+def _uri_parts(value: str) -> tuple[str, bool] | None:
+    """rfc3987's reading of ``value`` as a URI: its scheme and whether it has an authority, or
+    None when it is not one. Remembered between runs (``_Remembered``): rfc3987 compiles the
+    RFC 3986 grammar on first use, longer than the rest of an ``archive add``, and every event
+    names the same few URIs."""
+    known = _URI_VERDICTS.get(value)
+    if isinstance(known, list) and len(known) == 2:
+        return str(known[0]), bool(known[1])
+    if known is False:
+        return None
+    import rfc3987
+
     try:
-        parts = rfc3987.parse(value, rule="URI")
+        parsed = rfc3987.parse(value, rule="URI")
+        parts: tuple[str, bool] | None = (str(parsed["scheme"]), bool(parsed["authority"]))
     except ValueError:
-        return False
-    return not (parts["scheme"] in ("http", "https") and not parts["authority"])
+        parts = None
+    _URI_VERDICTS.put(value, list(parts) if parts else False)
+    return parts
 
 
-@_checker.checks("email")
 def is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(EMAIL_RE.match(value))
 
 
-@_checker.checks("bcp47")
 def is_language_tag(value: object) -> bool:
-    return not isinstance(value, str) or langcodes.tag_is_valid(value)
+    """langcodes' verdict, remembered between runs (``_Remembered``): importing langcodes
+    compiles its tables (a regex of every registered subtag), longer than a whole ``archive add``."""
+    if not isinstance(value, str):
+        return True
+    known = _LANGUAGE_VERDICTS.get(value)
+    if isinstance(known, bool):
+        return known
+    import langcodes
+
+    verdict = bool(langcodes.tag_is_valid(value))
+    _LANGUAGE_VERDICTS.put(value, verdict)
+    return verdict
 
 
-@_checker.checks("rightsstatements-uri")
+class _Remembered:
+    """Verdicts of a slow-to-load library on values seen before, kept in a small JSON file.
+
+    The file is named for the installed library (the size and time of ``data_file`` in its
+    package), so an upgrade starts afresh; it lives in $ARCHIVE_CACHE_DIR, else the user's cache
+    folder. It is a cache: a missing, damaged or unwritable file only means the library decides.
+    """
+
+    ENTRIES = 4096
+    """At most this many values are remembered; archives use a handful of tags and event URIs."""
+
+    def __init__(self, kind: str, module: str, data_file: str) -> None:
+        self.kind, self.module, self.data_file = kind, module, data_file
+        self._verdicts: dict[str, Any] | None = None
+        self._path: Path | None = None
+        self._lock = threading.Lock()  # validation runs in worker threads too (TUI, verify)
+
+    def path(self) -> Path | None:
+        if self._path is None:
+            import importlib.util
+
+            spec = importlib.util.find_spec(self.module)
+            if spec is None or spec.origin is None:
+                return None
+            try:
+                data = os.stat(Path(spec.origin).with_name(self.data_file))
+            except OSError:
+                return None
+            folder = os.environ.get("ARCHIVE_CACHE_DIR") or os.path.join(
+                os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "article-archive")
+            self._path = Path(folder) / f"{self.kind}-verdicts-{data.st_size}-{data.st_mtime_ns}.json"
+        return self._path
+
+    def verdicts(self) -> dict[str, Any]:
+        if self._verdicts is None:
+            path = self.path()
+            try:
+                loaded = json.loads(path.read_bytes()) if path else {}
+            except (OSError, ValueError):
+                loaded = {}  # no cache yet, or a damaged one: the library decides, the file is rewritten
+            self._verdicts = loaded if isinstance(loaded, dict) else {}
+        return self._verdicts
+
+    def get(self, value: str) -> Any:
+        return self.verdicts().get(value)
+
+    def put(self, value: str, verdict: Any) -> None:
+        """Remember a verdict (written atomically; a file that cannot be written is not kept)."""
+        with self._lock:
+            verdicts = self.verdicts()
+            verdicts[value] = verdict
+            text = json.dumps(verdicts, ensure_ascii=True)
+        path = self.path()
+        if path is None or len(verdicts) > self.ENTRIES:
+            return
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="ascii")
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+_LANGUAGE_VERDICTS = _Remembered("bcp47", "langcodes", "data_dicts.py")
+_URI_VERDICTS = _Remembered("uri", "rfc3987", "rfc3987.py")
+
+
 def is_rights_statement(value: object) -> bool:
     return not isinstance(value, str) or bool(RIGHTS_RE.match(value))
 
 
-@_checker.checks("uuid")
 def is_uuid(value: object) -> bool:
     return not isinstance(value, str) or bool(UUID_RE.match(value))
 
 
 @cache
+def _format_checker() -> jsonschema.FormatChecker:
+    """jsonschema's checker holding exactly FORMAT_CHECKS, the same checks jsonschema-rs runs."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    for name, check in FORMAT_CHECKS.items():
+        checker.checks(name)(check)
+    return checker
+
+
+@cache
 def _validator(name: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     schema = load_json(f"{name}.schema.json")
-    return jsonschema.Draft202012Validator(schema, format_checker=_checker)
+    return jsonschema.Draft202012Validator(schema, format_checker=_format_checker())
 
 
 def field_path(parts: Any) -> str:
@@ -162,7 +271,13 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
 
 
 def problems(document: dict, schema: str = "record") -> list[str]:
-    """Every fault of ``document`` as ``path: reason`` lines, sorted by where they occur."""
+    """Every fault of ``document`` as ``path: reason`` lines, sorted by where they occur.
+
+    jsonschema-rs decides first (``validate`` trusts the same verdict); jsonschema, which takes
+    a third of a second to import and build, is asked only when there is something to explain.
+    """
+    if _fast_validator(schema).is_valid(document):
+        return []
     seen: list[str] = []
     errors = sorted(_validator(schema).iter_errors(document), key=lambda e: list(map(str, e.path)))
     for error in errors:
@@ -171,6 +286,21 @@ def problems(document: dict, schema: str = "record") -> list[str]:
         if line not in seen:
             seen.append(line)
     return seen
+
+
+def partial_problems(document: dict, schema: str = "record") -> list[str]:
+    """The faults of some of a document's fields (given on the command line, in a sidecar, in a
+    form): every line of ``problems`` except the fields it lacks (``...: is required``).
+
+    When jsonschema-rs finds nothing but missing fields, there is nothing to explain and
+    jsonschema is never loaded; otherwise the lines are ``problems``' own, word for word.
+    """
+    import jsonschema_rs
+
+    missing = jsonschema_rs.ValidationErrorKind.Required
+    if all(isinstance(error.kind, missing) for error in _fast_validator(schema).iter_errors(document)):
+        return []
+    return [line for line in problems(document, schema) if not line.endswith(": is required")]
 
 
 def field_problems(document: dict, schema: str = "record") -> dict[str, list[str]]:
@@ -201,6 +331,8 @@ def _fast_validator(name: str) -> jsonschema_rs.Draft202012Validator:
     record), which matters when bagging or verifying thousands of records writes three
     documents each. tests/test_schema_validators.py holds both validators to the same verdicts.
     """
+    import jsonschema_rs
+
     return jsonschema_rs.Draft202012Validator(
         load_json(f"{name}.schema.json"), formats=FORMAT_CHECKS, validate_formats=True
     )

@@ -180,7 +180,7 @@ def fields_from_outside(data: Any, origin: str) -> dict[str, Any]:
     fields = copy.deepcopy(data)
     _trim(fields)
     problems = protected_problems(fields)
-    problems += [line for line in schema.problems(fields) if not line.endswith(": is required")]
+    problems += schema.partial_problems(fields)  # every fault but the fields not given here
     if problems:
         raise ValidationError([f"{prefix}{line}" for line in problems])
     return fields

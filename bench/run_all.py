@@ -20,6 +20,7 @@ BENCHES = {
     "bag": "bench_bag.py",
     "verify": "bench_verify.py",
     "tui": "bench_tui.py",
+    "startup": "bench_startup.py",
 }
 
 

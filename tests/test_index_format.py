@@ -1,30 +1,133 @@
-"""An index written by an older version is rebuilt, never read with fields missing."""
+"""An index written by an older version is rebuilt, never read with fields missing; a damaged
+index file (it is a cache) is rebuilt from its shard, whichever part of it is damaged."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import orjson
+import pytest
+
+from archive.store.index import INDEX_FORMAT, IndexShard
+
 
 def _index_files(root: Path) -> list[Path]:
     return sorted((root / "catalog" / "index").glob("*.json"))
+
+
+def _header(path: Path) -> dict:
+    return orjson.loads(path.read_bytes().split(b"\n", 1)[0])
 
 
 def test_an_index_of_an_older_format_is_rebuilt_with_every_field(seeded_root: Path, cli):
     assert cli("--root", seeded_root, "bag", "--all").code == 0
     assert cli("--root", seeded_root, "verify", "--fast").code == 0
     for path in _index_files(seeded_root):  # as the version before fixity modes wrote it
-        data = json.loads(path.read_bytes())
-        data.pop("format", None)
-        for row in data["rows"].values():
+        index = IndexShard.load(path)
+        assert index is not None, path
+        rows = {rid: dict(row) for rid, row in index.rows.items()}
+        for row in rows.values():
             for name in ("fixity_mode", "fixity_full_at", "serial"):
                 row.pop(name, None)
-        path.write_text(json.dumps(data))
+        path.write_text(json.dumps({"shard_stamp": list(index.stamp), "rows": rows, "hay": index.hay}))
 
     listed = cli("--root", seeded_root, "list", "--json")
     assert listed.code == 0, listed
     [row] = json.loads(listed.out)
     assert row["fixity_mode"] == "fast", row
     assert "fast" in cli("--root", seeded_root, "list").out
-    rebuilt = [json.loads(p.read_bytes()) for p in _index_files(seeded_root)]
-    assert all(d.get("format") == 2 for d in rebuilt)
+    assert all(_header(p)["format"] == INDEX_FORMAT for p in _index_files(seeded_root))
+
+
+def _damage_rows(path: Path) -> None:
+    """Keep the header and the hay, spoil the row (same length, so only parsing it tells)."""
+    data = path.read_bytes()
+    head, hay, digests, row = data.split(b"\n")  # one record: one hay line, one row line
+    path.write_bytes(b"\n".join([head, hay, digests, b"{" + b" " * (len(row) - 2) + b"}"]))
+
+
+def _damage_digests(path: Path) -> None:
+    head, hay, digests, row = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([head, hay, b"[" + b" " * (len(digests) - 2) + b"]", row]))
+
+
+def _damage_hay(path: Path) -> None:
+    head, hay, digests, row = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([head, b"\xff" * len(hay), digests, row]))  # not UTF-8
+
+
+@pytest.mark.parametrize("damage", [_damage_rows, _damage_digests, _damage_hay])
+@pytest.mark.parametrize("command", [["list"], ["search", "ankara"], ["show", "{id}"], ["add", "{copy}"]])
+def test_a_damaged_part_is_rebuilt_from_the_shard_when_first_read(seeded_root: Path, cli, command, damage,
+                                                                  seed_copy: Path):
+    [path] = _index_files(seeded_root)
+    record_id = json.loads(cli("--root", seeded_root, "list", "--json").out)[0]["id"]
+    damage(path)
+    assert IndexShard.load(path) is not None  # the header alone looks right: the rest is checked lazily
+    result = cli("--root", seeded_root, *[c.format(id=record_id, copy=seed_copy) for c in command])
+    if command[0] == "add":  # the duplicate check read the digests: the same text is refused
+        assert result.code == 1 and record_id in result.err, result
+    else:
+        assert result.code == 0, result
+        assert record_id in result.out
+    listed = cli("--root", seeded_root, "list", "--json")
+    assert json.loads(listed.out)[0]["title"].startswith("Russia")
+
+
+def test_an_index_file_round_trips_and_reads_one_row_alone(seeded_root: Path):
+    [path] = _index_files(seeded_root)
+    index = IndexShard.load(path)
+    assert index is not None
+    hit = index.matching(["ankara"])
+    assert [r["id"] for r in hit] == index.ids
+    assert index._rows is None  # the search parsed the row it returns, not the shard's rows
+    again = IndexShard(stamp=index.stamp, rows=index.rows)
+    assert again.dumps() == path.read_bytes()
+
+
+def test_rows_are_read_one_at_a_time_exactly_as_written(tmp_path: Path):
+    """Many rows of different lengths (and non-ASCII text): each search hit is its own row."""
+    rows = {f"ART-2026-{n:06d}": {"id": f"ART-2026-{n:06d}", "title": f"Zürich story {'x' * n} tag{n % 3}",
+                                  "creators": "Ünal, Ada" if n % 2 else "", "sha256": f"{n:064x}"}
+            for n in range(1, 40)}
+    path = tmp_path / "000000.json"
+    path.write_bytes(IndexShard(stamp=(1, 2, 3), rows=rows).dumps())
+    index = IndexShard.load(path)
+    assert index is not None and index.ids == list(rows)
+    assert index.sha256s == [r["sha256"] for r in rows.values()]
+    for query, expect in ((["zürich", "tag2"], [r for r in rows.values() if r["title"].endswith("tag2")]),
+                          (["ünal"], [r for r in rows.values() if r["creators"]]),
+                          (["story", "x" * 38], [rows["ART-2026-000038"], rows["ART-2026-000039"]])):
+        assert index.matching(query) == expect, query
+    assert index._rows is None
+    assert index.rows == rows  # and then all at once
+
+
+def test_a_duplicate_is_found_in_the_raw_digests_and_in_the_map_alike(tmp_path: Path):
+    rows = {f"ART-2026-{n:06d}": {"id": f"ART-2026-{n:06d}", "title": "t", "sha256": f"{n % 7:064x}" if n % 5
+                                  else ""} for n in range(1, 30)}
+    path = tmp_path / "000000.json"
+    path.write_bytes(IndexShard(stamp=(1, 2, 3), rows=rows).dumps())
+    for n in range(9):
+        digest = f"{n:064x}"
+        expected = next((rid for rid, r in rows.items() if r["sha256"] == digest), None)
+        raw = IndexShard.load(path)
+        assert raw is not None and raw.holding(digest) == expected, digest
+        assert raw._sha256s is None  # answered without parsing the digests
+        parsed = IndexShard.load(path)
+        assert parsed is not None and parsed.sha256s and parsed.holding(digest) == expected
+
+
+def test_rows_of_a_file_replaced_since_its_header_was_read_come_from_the_shard(tmp_path: Path):
+    old = {"ART-2026-000001": {"id": "ART-2026-000001", "title": "old", "sha256": ""}}
+    new = {"ART-2026-000001": {"id": "ART-2026-000001", "title": "new", "sha256": ""}}
+    path = tmp_path / "000000.json"
+    path.write_bytes(IndexShard(stamp=(1, 2, 3), rows=old).dumps())
+    index = IndexShard.load(path)
+    assert index is not None
+    replacement = tmp_path / "new.json"
+    replacement.write_bytes(IndexShard(stamp=(1, 2, 4), rows=new).dumps())
+    replacement.replace(path)  # as another writer renames a new index over it
+    index.heal = lambda: IndexShard(stamp=(1, 2, 4), rows=new)
+    assert index.rows == new and index.stamp == (1, 2, 4)

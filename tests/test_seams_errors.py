@@ -23,11 +23,11 @@ LINE = re.compile(r"^archive: error: unexpected RuntimeError: boom in (\w+); det
 # then run in its own interpreter exactly as the ``archive`` entry point runs it.
 _CRASH = """
 import sys
-import archive.catalog, archive.cli.catalog_commands
+import archive.catalog, archive.layout
 def boom(*a, **k):
     raise RuntimeError("boom in " + sys.argv[1])
 setattr(archive.catalog, "list_records", boom)
-setattr(archive.cli.catalog_commands, "init_archive", boom)
+setattr(archive.layout, "init_archive", boom)  # the command imports it when it runs
 import archive.cli
 sys.exit(archive.cli.main(sys.argv[2:]))
 """

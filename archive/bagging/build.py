@@ -43,7 +43,7 @@ def worker_init(owner: int | None = None) -> None:
     ``archive.processes``), then import and prepare everything a bag needs once per worker."""
     die_with_parent(owner)
     prepare_bagit()
-    import archive.citation  # noqa: F401 - imported once per worker, not per bag
+    import archive.citation.export  # noqa: F401 - imported once per worker, not per bag (the package loads lazily)
 
 
 def make_bag(folder: Path, labels: list[tuple[str, object]], algorithms: tuple[str, ...]) -> BagSummary:

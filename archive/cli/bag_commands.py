@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.cli.common import (
     CommandFailed,
@@ -17,7 +18,9 @@ from archive.cli.common import (
     progress_bar,
 )
 from archive.errors import UsageError
-from archive.layout import Archive
+
+if TYPE_CHECKING:
+    from archive.layout import Archive
 
 ORDER = 20
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from archive import catalog
-from archive.catalog import NewArticle, load_meta_file
 from archive.cli.common import (
     CommandFailed,
     add_json,
@@ -19,9 +18,13 @@ from archive.cli.common import (
     printable,
     progress_bar,
 )
-from archive.creators import parse_creator
-from archive.layout import init_archive
 from archive.store.index import SEARCH_FIELDS
+
+if TYPE_CHECKING:
+    from archive.layout import Archive
+
+# The library (archive.catalog and what it pulls in) is imported inside each handler, so that
+# ``archive list`` or ``--help`` never loads what only ``add`` needs (see common.py).
 
 ORDER = 10
 STATUSES = ("draft", "catalogued", "bagged", "deposited", "deaccessioned")
@@ -111,6 +114,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from archive.layout import init_archive
+
     arc = init_archive(args.dir, organization=args.org, contact_name=args.contact_name,
                        contact_email=args.contact_email, id_prefix=args.id_prefix)
     print(f"created archive in {arc.root}")
@@ -120,6 +125,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _fields_from_flags(args: argparse.Namespace) -> dict:
     """--meta and the typed options together; the library's one door for outside input
     (archive.untrusted.fields_from_outside) checks them as one set of given fields."""
+    from archive.catalog import load_meta_file
+    from archive.creators import parse_creator
+
     fields = load_meta_file(args.meta) if args.meta else {}
     flags = {
         "title": args.title, "container_title": args.publication, "issued": args.issued,
@@ -139,8 +147,10 @@ def warn(file_name: str, warning: str) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from archive import catalog
+
     arc = open_from(args)
-    article = NewArticle(path=args.file, fields=_fields_from_flags(args),
+    article = catalog.NewArticle(path=args.file, fields=_fields_from_flags(args),
                          allow_duplicate=args.allow_duplicate,
                          detect_references=args.detect_references)
     record = catalog.add_article(arc, article)
@@ -151,6 +161,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from archive import catalog
+
     arc = open_from(args)
     total = len(catalog.import_candidates(args.dir))
     with progress_bar("importing", total) as update:
@@ -201,6 +213,8 @@ def print_rows(rows: list[dict]) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from archive import catalog
+
     arc = open_from(args)
     if args.status == CHANGED:
         rows = [r for r in catalog.list_records(arc) if r.get("changed_since_bag")]
@@ -231,9 +245,10 @@ def format_record(record: dict) -> list[str]:
     return lines
 
 
-def _show_text(arc: catalog.Archive, args: argparse.Namespace) -> int:
+def _show_text(arc: Archive, args: argparse.Namespace) -> int:
     """The source byte for byte, once proved to be what the archive recorded (``--force``: anyway,
     with a warning), so a tampered working copy is never printed as the preserved text."""
+    from archive import catalog
     from archive.errors import ArchiveError
     from archive.fixity.workingcopy import checked_working_copy
 
@@ -251,6 +266,8 @@ def _show_text(arc: catalog.Archive, args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from archive import catalog
+
     arc = open_from(args)
     if args.text:
         return _show_text(arc, args)
@@ -263,6 +280,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from archive import catalog
+
     rows = catalog.search_records(open_from(args), args.query, field=args.field, text=args.text)
     if args.json:
         print_json(rows)
@@ -275,6 +294,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if not args.assignments and not args.meta:
         fail("nothing to change: give --set FIELD=VALUE or --meta FILE")
         return 2
+    from archive import catalog
+    from archive.catalog import load_meta_file
+
     arc = open_from(args)
     fields = load_meta_file(args.meta) if args.meta else None
     record = catalog.edit_record(arc, args.id, assignments=args.assignments, fields=fields,
@@ -284,12 +306,16 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_deaccession(args: argparse.Namespace) -> int:
+    from archive import catalog
+
     record = catalog.deaccession(open_from(args), args.id, args.reason)
     print(f"{record['id']} deaccessioned; its files and bags are kept")
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from archive import catalog
+
     events = catalog.history(open_from(args), args.id)
     if args.json:
         print_json(events)

