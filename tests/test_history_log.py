@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from killgate import KillGate
 
+from archive import catalog
 from archive.events import make_event
 from archive.layout import open_archive
 from archive.store.history import HISTORY, HistoryLog, committed_end, decode_line
@@ -117,7 +118,7 @@ def test_events_leave_the_shard_and_history_reads_them_in_order(eventful_root: P
     [shard] = shards(eventful_root)
     data = json.loads(shard.read_bytes())
     assert "events" not in data and data[HISTORY]["1"]["count"] == len(events)
-    assert list(open_archive(eventful_root).store.iter_events()) == events
+    assert list(catalog.iter_events(open_archive(eventful_root))) == events
     log_lines_are_whole(eventful_root)
 
 
