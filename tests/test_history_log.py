@@ -237,6 +237,29 @@ def test_a_full_disk_during_an_append_changes_nothing(seeded_root: Path, cli):
     assert cli("--root", seeded_root, "show", record_id, "--json").out == shown
 
 
+def test_a_full_disk_at_the_commit_drops_the_appended_events(seeded_root: Path, cli):
+    """The log append fits, the shard that would commit it does not: the shard stays as it was
+    and the events appended for it are cut away at once."""
+    record_id = record_id_of(seeded_root)
+    catalog.edit_record(open_archive(seeded_root), record_id, assignments=["abstract=" + "word " * 2000])
+    before = history_of(cli, seeded_root, record_id)
+    [shard] = shards(seeded_root)
+    log = seeded_root / "catalog" / "history" / f"{shard.stem}.log"
+    log_size, shard_bytes = log.stat().st_size, shard.read_bytes()
+    limit = log_size + 2000  # room for one edit's event, not for the shard
+    assert len(shard_bytes) > limit + 500, (len(shard_bytes), limit)
+
+    edit = subprocess.run([Path(sys.executable).with_name("archive"), "--root", seeded_root, "edit",
+                           record_id, "--set", "section=Full"], capture_output=True, text=True,
+                          preexec_fn=_limit_file_size(limit), timeout=120)
+    assert edit.returncode == 1, edit
+    assert edit.stderr.startswith(f"archive: error: disk full while writing {shard.name}; nothing was "
+                                  "changed"), edit.stderr
+    assert edit.stderr.strip().count("\n") == 0, edit.stderr
+    assert log.stat().st_size == log_size and shard.read_bytes() == shard_bytes
+    assert history_of(cli, seeded_root, record_id) == before
+
+
 def test_a_damaged_committed_line_is_named_not_read_wrong(eventful_root: Path, cli):
     record_id = record_id_of(eventful_root)
     [shard] = shards(eventful_root)
@@ -270,7 +293,7 @@ def test_any_event_payload_round_trips(tmp_path_factory, payloads):
         written.append((sequence, event))
     assert list(log.scan(committed_end(heads))) == written
     for key, head in heads.items():
-        assert [e for _, e in log.chain(head)] == [e for s, e in written if str(s) == key]
+        assert log.chain(head) == [e for s, e in written if str(s) == key]
     raw = log.path.read_bytes()
     assert raw.count(b"\n") == len(written)
     offset = 0

@@ -25,7 +25,7 @@ from archive.errors import RecordNotFoundError, StaleRecordError, StoreError
 from archive.ids import sequence_of
 from archive.records import BOOKKEEPING_WRITES, serial_of
 from archive.store.atomic import atomic_write, remove_stale_temporaries
-from archive.store.history import HISTORY, LOG_SUFFIX, HistoryLog, committed_end
+from archive.store.history import HISTORY, LOG_SUFFIX, HistoryLog, committed_end, damaged_log
 from archive.store.index import SEARCH_FIELDS, IndexShard, haystack, summarize
 from archive.store.shard import EVENTS, RECORDS, ParsedCache, damaged, file_stamp, open_shard, shard_of
 
@@ -207,7 +207,12 @@ class Store:
         found = [_copy(e) for _, e in sorted(old, key=lambda pair: pair[0])]
         head = (data.get(HISTORY) or {}).get(str(sequence))
         if head is not None:
-            found.extend(event for _, event in self._history(shard).chain(head))
+            log = self._history(shard)
+            chain = log.chain(head)
+            if len(chain) != head["count"]:
+                raise damaged_log(log.path, f"{record_id} has {len(chain)} events in it, the catalogue "
+                                            f"counts {head['count']}")
+            found.extend(chain)
         return sorted(found, key=lambda e: e["at"])  # stable: ties keep the committed order
 
     def iter_events(self) -> Iterator[dict]:

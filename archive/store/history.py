@@ -10,8 +10,7 @@ the new event lines plus a shard whose size does not depend on the history.
 On disk, ``catalog/history/NNNNNN.log`` beside ``catalog/records/NNNNNN.json``. Each line is one
 event::
 
-    <crc32 of payload, 8 hex digits> <payload>\\n
-    payload = JSON [record sequence, previous line's offset, previous line's length, event]
+    <crc32 of the rest, 8 hex digits> <record sequence> <previous line's offset> <its length> <event JSON>\\n
 
 The previous-line pointer chains a record's events newest to oldest, so ``history ID`` reads
 only that record's lines (one ``pread`` each) however large the log is. JSON never contains a raw
@@ -83,29 +82,36 @@ def _loads(data: bytes) -> Any:
 
 
 def encode_line(sequence: int, prev: tuple[int, int] | None, event: dict) -> bytes:
-    """One log line: checksum, then the record's sequence, the pointer to its previous event and the event."""
+    """One log line: checksum, the record's sequence, the pointer to its previous event, the event."""
     prev_offset, prev_length = prev if prev else (-1, 0)
-    payload = _dumps([sequence, prev_offset, prev_length, event])
-    return b"%08x %s\n" % (zlib.crc32(payload), payload)
+    body = b"%d %d %d %s" % (sequence, prev_offset, prev_length, _dumps(event))
+    return b"%08x %s\n" % (zlib.crc32(body), body)
+
+
+def decode_header(line: bytes, path: Path, offset: int) -> tuple[int, int, int, bytes]:
+    """(sequence, previous offset, previous length, event JSON) of a line whose checksum holds.
+
+    The pointers sit before the event, outside its JSON, so following a chain parses no event."""
+    body = line[9:-1]
+    try:
+        if line[8:9] != b" " or not line.endswith(b"\n") or zlib.crc32(body) != int(line[:8], 16):
+            raise ValueError
+        sequence, prev_offset, prev_length, event = body.split(b" ", 3)
+        return int(sequence), int(prev_offset), int(prev_length), event
+    except ValueError:
+        raise damaged_log(path, f"the line at byte {offset} fails its checksum "
+                                "(a torn or changed line)") from None
 
 
 def decode_line(line: bytes, path: Path, offset: int) -> tuple[int, int, int, dict]:
     """(sequence, previous offset, previous length, event) of one line, or a damaged-file error."""
-    if len(line) < 11 or line[8:9] != b" " or not line.endswith(b"\n"):
-        raise damaged_log(path, f"the line at byte {offset} is not a history line")
-    payload = line[9:-1]
+    sequence, prev_offset, prev_length, data = decode_header(line, path, offset)
     try:
-        crc = int(line[:8], 16)
+        event = _loads(data)
     except ValueError:
-        raise damaged_log(path, f"the line at byte {offset} has no checksum") from None
-    if zlib.crc32(payload) != crc:
-        raise damaged_log(path, f"the line at byte {offset} fails its checksum")
-    try:
-        sequence, prev_offset, prev_length, event = _loads(payload)
-    except (ValueError, TypeError):
-        raise damaged_log(path, f"the line at byte {offset} is not an event") from None
+        event = None
     if not isinstance(event, dict):
-        raise damaged_log(path, f"the line at byte {offset} is not an event")
+        raise damaged_log(path, f"the line at byte {offset} holds no event")
     return sequence, prev_offset, prev_length, event
 
 
@@ -193,10 +199,11 @@ class HistoryLog:
             os.close(fd)
 
     # ----- reading (no lock) --------------------------------------------------------------
-    def chain(self, head: dict) -> list[tuple[int, dict]]:
-        """One record's events, oldest first, as (byte offset, event): follows its chain back."""
+    def chain(self, head: dict) -> list[dict]:
+        """One record's events, oldest first: follows its chain back, one ``pread`` a line, then
+        parses every event in one go."""
         offset, length = head["head"]
-        found: list[tuple[int, dict]] = []
+        found: list[bytes] = []
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
@@ -207,15 +214,21 @@ class HistoryLog:
                 if len(line) != length:
                     raise damaged_log(self.path, f"it ends before byte {offset + length}, "
                                                  "which the catalogue references")
-                _, prev_offset, prev_length, event = decode_line(line, self.path, offset)
-                found.append((offset, event))
+                _, prev_offset, prev_length, event = decode_header(line, self.path, offset)
+                found.append(event)
                 if prev_offset >= offset:
                     raise damaged_log(self.path, f"the line at byte {offset} points forwards")
                 offset, length = prev_offset, prev_length
         finally:
             os.close(fd)
         found.reverse()
-        return found
+        try:
+            events = _loads(b"[" + b",".join(found) + b"]")
+        except ValueError:
+            events = None
+        if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+            raise damaged_log(self.path, "a line of this record holds no event")
+        return events
 
     def scan(self, end: int) -> Iterator[tuple[int, dict]]:
         """Every committed line up to ``end``, in the order committed, as (sequence, event)."""
