@@ -11,7 +11,7 @@ import itertools
 import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -668,6 +668,12 @@ def text_contains(arc: Archive, record_id: str, query: str) -> bool:
 def history(arc: Archive, record_id: str) -> list[dict]:
     arc.store.summary(record_id)  # a clear error for an unknown id
     return arc.store.events(record_id)
+
+
+def iter_events(arc: Archive) -> Iterator[dict]:
+    """Every committed event of the archive, streamed in commit order shard by shard (see
+    Store.iter_events): what a PREMIS export or a replica reads."""
+    return arc.store.iter_events()
 
 
 def get_record(arc: Archive, record_id: str) -> dict:

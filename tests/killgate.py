@@ -229,3 +229,41 @@ class KillGate:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def instrument_history_appends() -> None:
+    """Gate the steps of an append to a history log (``archive.store.history``): before its
+    first byte, after half of it (a short write the writer's loop completes, so a kill there
+    leaves a torn last line) and before its fsync. Only that module sees the wrapped ``os``."""
+    from archive.store import history
+
+    real = history.os
+    names: dict[int, str] = {}
+
+    def open_(path, flags, *args, **kwargs):
+        fd = real.open(path, flags, *args, **kwargs)
+        if str(path).endswith(history.LOG_SUFFIX) and flags & real.O_APPEND:
+            names[fd] = str(path)
+        return fd
+
+    def write(fd, data):
+        if fd in names and len(data) > 1:
+            gate("log", "before-write", names[fd])
+            written = real.write(fd, data[: len(data) // 2])
+            gate("log", "half-written", names[fd])
+            return written
+        return real.write(fd, data)
+
+    def fsync(fd):
+        if fd in names:
+            gate("log", "before-fsync", names[fd])
+        return real.fsync(fd)
+
+    def close(fd):
+        names.pop(fd, None)
+        return real.close(fd)
+
+    proxy = types.SimpleNamespace(**{name: getattr(real, name) for name in dir(real)
+                                     if not name.startswith("__")})
+    proxy.open, proxy.write, proxy.fsync, proxy.close = open_, write, fsync, close
+    history.os = proxy  # type: ignore[assignment]

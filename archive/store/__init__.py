@@ -1,4 +1,5 @@
-"""The catalogue: records and their events in sharded TinyDB files, written atomically under a lock.
+"""The catalogue: records in sharded TinyDB files, written atomically under a lock, and their
+events in an append-only log per shard that the shard write commits (archive/store/history.py).
 
 See README "How the catalogue is stored" for the design and bench/bench_store.py for its figures.
 """

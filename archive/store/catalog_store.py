@@ -23,6 +23,7 @@ from archive.errors import RecordNotFoundError, StaleRecordError, StoreError
 from archive.ids import sequence_of
 from archive.records import BOOKKEEPING_WRITES, serial_of
 from archive.store.atomic import atomic_write, remove_stale_temporaries
+from archive.store.history import HISTORY, LOG_SUFFIX, HistoryLog, committed_end, damaged_log
 from archive.store.index import SEARCH_FIELDS, IndexShard, haystack, summarize
 from archive.store.shard import (
     EVENTS,
@@ -72,6 +73,7 @@ class Store:
         self.folder = folder
         self.records_dir = folder / "records"
         self.index_dir = folder / "index"
+        self.history_dir = folder / "history"
         self.cache = ParsedCache()
         self._file_lock: FileLock | None = None
         self._thread_lock = threading.RLock()
@@ -89,6 +91,7 @@ class Store:
         """Lay out an empty catalogue."""
         (folder / "records").mkdir(parents=True, exist_ok=True)
         (folder / "index").mkdir(parents=True, exist_ok=True)
+        (folder / "history").mkdir(parents=True, exist_ok=True)
         store = cls(folder)
         if not (folder / COUNTER).exists():
             atomic_write(folder / COUNTER, orjson.dumps({"last": 0}))
@@ -115,6 +118,9 @@ class Store:
 
     def _shard_path(self, shard: int) -> Path:
         return self.records_dir / f"{shard:06d}.json"
+
+    def _history(self, shard: int) -> HistoryLog:
+        return HistoryLog(self.history_dir / f"{shard:06d}{LOG_SUFFIX}")
 
     def _index_path(self, shard: int) -> Path:
         return self.index_dir / f"{shard:06d}.json"
@@ -235,12 +241,38 @@ class Store:
         return _copy(dict(doc))
 
     def events(self, record_id: str) -> list[dict]:
-        """The record's events, oldest first."""
-        from tinydb import Query
+        """The record's events, oldest first (by time, then in the order they were committed).
 
-        db = open_shard(self._shard_path(shard_of(sequence_of(record_id))), self.cache)
-        found = db.table(EVENTS).search(Query().record_id == record_id)
-        return [_copy(dict(e)) for e in sorted(found, key=lambda e: (e["at"], e.doc_id))]
+        Reads only this record's lines of its shard's history log (see archive/store/history.py),
+        plus, in a shard not yet written since the upgrade, its old ``events`` table.
+        """
+        sequence = sequence_of(record_id)
+        shard = shard_of(sequence)
+        data = read_shard(self._shard_path(shard), self.cache)
+        old = [(int(key), e) for key, e in (data.get(EVENTS) or {}).items() if e["record_id"] == record_id]
+        found = [_copy(e) for _, e in sorted(old, key=lambda pair: pair[0])]
+        head = (data.get(HISTORY) or {}).get(str(sequence))
+        if head is not None:
+            log = self._history(shard)
+            chain = log.chain(head)
+            if len(chain) != head["count"]:
+                raise damaged_log(log.path, f"{record_id} has {len(chain)} events in it, the catalogue "
+                                            f"counts {head['count']}")
+            found.extend(chain)
+        return sorted(found, key=lambda e: e["at"])  # stable: ties keep the committed order
+
+    def iter_events(self) -> Iterator[dict]:
+        """Every committed event of the catalogue, streamed: shard by shard in accession order,
+        each shard's events in the order they were committed (an unmigrated shard's old table in
+        its document order). For PREMIS export and replicas; memory stays small."""
+        for shard in self._shards_on_disk():
+            data = read_shard(self._shard_path(shard), self.cache)
+            old = data.get(EVENTS) or {}
+            for key in sorted(old, key=int):
+                yield _copy(old[key])
+            heads = data.get(HISTORY) or {}
+            for _, event in self._history(shard).scan(committed_end(heads)):
+                yield event
 
     def ids(self) -> list[str]:
         return [r["id"] for r in self.summaries()]
@@ -307,15 +339,23 @@ class Store:
         stamp_before = file_stamp(path)
         data = db.storage.read() or {}
         records = dict(data.get(RECORDS) or {})
-        event_table = dict(data.get(EVENTS) or {})
         for record in puts:
             records[str(sequence_of(record["id"]))] = record
-        next_event = max((int(k) for k in event_table), default=0) + 1
-        for offset, event in enumerate(events):
-            event_table[str(next_event + offset)] = event
-        # One TinyDB write per shard per transaction: insert_multiple/upsert would rewrite the
-        # file once per document.
-        db.storage.write({RECORDS: records, EVENTS: event_table})
+        heads = dict(data.get(HISTORY) or {})
+        old_table = data.get(EVENTS) or {}
+        # An old shard's events move into the log on its first write, before this write's own.
+        pending = [(sequence_of(old_table[k]["record_id"]), old_table[k]) for k in sorted(old_table, key=int)]
+        pending += [(sequence_of(event["record_id"]), event) for event in events]
+        log = self._history(shard)
+        new_heads = log.append(heads, pending) if pending else heads
+        # One TinyDB write per shard per transaction, and the commit of the appended events:
+        # insert_multiple/upsert would rewrite the file once per document.
+        try:
+            db.storage.write({RECORDS: records, HISTORY: new_heads})
+        except BaseException:
+            if pending:
+                log.roll_back(heads)
+            raise
         index = self._index.get(shard)
         if index is not None and index.stamp == stamp_before:
             rows = dict(index.rows)

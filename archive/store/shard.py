@@ -16,6 +16,7 @@ import orjson
 
 from archive.errors import StoreError
 from archive.store.atomic import atomic_write
+from archive.store.history import HISTORY
 
 if TYPE_CHECKING:
     from tinydb import TinyDB
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 SHARD_SIZE = 256
 RECORDS = "records"
 EVENTS = "events"
+"""The table that held events before the history log (archive/store/history.py); read until migrated."""
 
 FileStamp = tuple[int, int, int]
 
@@ -98,6 +100,11 @@ def shape_problem(data: Any) -> str | None:
     for key, doc in (data.get(EVENTS) or {}).items():
         if not isinstance(doc.get("record_id"), str) or not isinstance(doc.get("at"), str):
             return f"event document {key} has no record_id or time"
+    for key, doc in (data.get(HISTORY) or {}).items():
+        head, count = doc.get("head"), doc.get("count")
+        if (not isinstance(head, list) or len(head) != 2 or not all(type(n) is int and n >= 0 for n in head)
+                or type(count) is not int or count < 1):
+            return f"history head {key} is not a [offset, length] and a count"
     return None
 
 
