@@ -32,7 +32,6 @@ MEDIA_TYPES = {
     ".htm": "text/html",
     ".xhtml": "application/xhtml+xml",
 }
-_CHARSET_NAME_RE = re.compile(r"[A-Za-z0-9_.:-]{1,40}")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -287,22 +286,18 @@ def _copy(path: Path, destination: Path | None, label: str, feed: Callable[[byte
 
 
 def take_in(path: Path, destination: Path | None, *, label: str | None = None,
-            filename: str | None = None, charset: str | None = None) -> SourceInfo:
+            filename: str | None = None) -> SourceInfo:
     """Check ``path`` is acceptable text and, if ``destination`` is given, copy it there.
 
     Nothing is left at ``destination`` unless the whole file passed. ``filename`` is the name the
-    file is catalogued under (default: its own); ``charset`` one the caller knows from elsewhere
-    (an HTTP response's Content-Type), checked as a ``<meta>`` declaration would be.
+    file is catalogued under (default: its own), which also decides its media type.
     """
     label = label or str(path)
     name = filename or path.name
     check_file(path, label)
     digests = _Digests()
-    if charset is not None:
-        if not _CHARSET_NAME_RE.fullmatch(charset):
-            raise SourceFileError(f"{label}: {charset!r} is not a charset name")
-        charset = declared_charset(f'<meta charset="{charset}">'.encode("ascii", "replace"), label)
-    elif media_type_for(name) in HTML_TYPES:
+    charset = None
+    if media_type_for(name) in HTML_TYPES:
         with open(path, "rb") as head:
             charset = declared_charset(head.read(4096), label)
     scanner = _Scanner(label, charset)
