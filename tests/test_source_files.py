@@ -54,7 +54,8 @@ def test_an_old_record_is_valid_unchanged_and_its_set_is_derived():
     record = old_record()
     assert schema.problems(record) == []
     files = files_of(record)
-    assert [(f.role, f.filename) for f in files] == [("original", "page.html"), ("text", "page.extracted.txt")]
+    assert [(f.role, f.filename) for f in files] == [("original", "page.html"),
+                                                     ("text", "page.extracted.txt")]
     assert files[0].digests == {"sha256": record["source"]["sha256"], "sha512": record["source"]["sha512"]}
     assert files[1].digests == {} and files[1].size is None  # unknown: checked against the bag
     plain = old_record()
@@ -102,8 +103,9 @@ def test_the_set_rules_the_schema_cannot_say(change, needle):
 
 
 HOSTILE_NAMES = st.one_of(
-    st.sampled_from(["..", "../x", "../../catalog/records/000000.json", "/etc/passwd", "a/../../b", "\\\\srv\\x",
-                     ".x", "-rf", "a\u2028b", "a\u202eb.txt", "a\x00b", "a\nb", " lead", "x" * 300]),
+    st.sampled_from(["..", "../x", "../../catalog/records/000000.json", "/etc/passwd", "a/../../b",
+                     "\\\\srv\\x", ".x", "-rf", "a\u2028b", "a\u202eb.txt", "a\x00b", "a\nb",
+                     " lead", "x" * 300]),
     st.text(min_size=1, max_size=40).map(lambda t: "../" + t),
     st.text(min_size=1, max_size=20).map(lambda t: t + "/" + t),
 )
@@ -117,7 +119,8 @@ def test_record_from_outside_refuses_every_unsafe_name_in_files(name, index):
         record["source"]["filename"] = name
     with pytest.raises(ValidationError) as raised:
         record_from_outside(record, "record.json")
-    assert any(f"source.files[{index}]" in line or "source.filename" in line for line in raised.value.problems)
+    lines = raised.value.problems
+    assert any(f"source.files[{index}]" in line or "source.filename" in line for line in lines)
 
 
 @given(duplicate=st.integers(min_value=1, max_value=2), originals=st.integers(min_value=2, max_value=3),

@@ -34,11 +34,11 @@ class WorkingFile:
 
     name: str
     size: int | None = None
-    role: str = ORIGINAL
     digests: dict[str, str] = field(default_factory=dict)
     bag_manifest: str = ""
     """For the extracted text: the newest bag's manifest and the payload path to look up."""
     bag_payload: str = ""
+    role: str = ORIGINAL
 
 
 @dataclass(slots=True)
