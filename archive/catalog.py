@@ -190,6 +190,8 @@ def _planned_parts(info: Any, article: NewArticle, extraction: Any) -> list[Sour
         if part.role not in (TEXT, WARC, REQUISITE):
             raise SourceFileError(f"{article.path}: a source file beside the original has role "
                                   f"{part.role!r}; expected text, warc or requisite")
+    if sum(part.role == TEXT for part in article.extra) > 1:
+        raise SourceFileError(f"{article.path}: a source has one extracted text, not several")
     for part in parts:
         if (part.path is None) == (part.data is None):
             raise SourceFileError(f"{article.path}: the {part.role} file needs a path or data, not both")

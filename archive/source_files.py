@@ -6,6 +6,9 @@ replayed (``requisite``). Records since the multi-file source list every file in
 with its size and digests; the top-level ``source`` fields still describe the original, so every
 record and bag written before stays valid unchanged. Older records have no ``files``: their set is
 derived here (the original from the top level, ``text_filename`` as the text, digests unknown).
+The original is always read from the top level, the one place every record has it; ``files``
+repeats it so record.json describes the whole set by itself, and ``set_problems`` holds the two
+equal for every record taken in.
 
 Bagging, verify, ingest, ``show`` and the TUI ask ``files_of`` for the set; none reads
 ``filename`` or ``text_filename`` to find the files. A new role is one more name in ``ROLES`` and
@@ -71,15 +74,13 @@ def _from_entry(entry: dict[str, Any]) -> SourceFile:
 def files_of(record: dict[str, Any]) -> list[SourceFile]:
     """Every file of the record's source with its role, the original first; [] with no source."""
     source = record.get("source")
-    if not isinstance(source, dict):
-        return []
-    entries = source.get("files")
-    if isinstance(entries, list):
-        files = [_from_entry(e) for e in entries if isinstance(e, dict)]
-        return sorted(files, key=lambda f: ROLES.index(f.role) if f.role in ROLES else len(ROLES))
-    if not source.get("filename"):
+    if not isinstance(source, dict) or not source.get("filename"):
         return []
     files = [original_from_top(source)]
+    entries = source.get("files")
+    if isinstance(entries, list):
+        others = [_from_entry(e) for e in entries if isinstance(e, dict) and e.get("role") != ORIGINAL]
+        return files + sorted(others, key=lambda f: ROLES.index(f.role) if f.role in ROLES else len(ROLES))
     if source.get("text_filename"):
         files.append(SourceFile(TEXT, str(source["text_filename"]), "text/plain", encoding="utf-8"))
     return files

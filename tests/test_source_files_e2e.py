@@ -141,6 +141,9 @@ def test_add_source_set_refuses_clashing_names_and_leaves_the_archive_as_it_was(
                        [SourcePart("warc", path=warc, filename="PAGE.HTML")], filename="page.html")
     with pytest.raises(ArchiveError, match="role 'original'"):
         add_source_set(open_archive(archive_root), HTML, [SourcePart("original", path=warc)])
+    with pytest.raises(ArchiveError, match="one extracted text, not several"):
+        add_source_set(open_archive(archive_root), HTML, [SourcePart("text", data=b"a", filename="a.txt"),
+                                                          SourcePart("text", data=b"b", filename="b.txt")])
     empty = tmp_path / "empty.warc.gz"
     empty.write_bytes(b"")
     with pytest.raises(ArchiveError, match="empty"):
