@@ -18,6 +18,7 @@ from test_trust_ingest import assert_refused, fresh, read_record, write_record
 
 from archive.catalog import SourcePart, add_source_set
 from archive.errors import ArchiveError
+from archive.ids import format_id
 from archive.layout import open_archive
 
 HTML = Path(__file__).parent / "fixtures" / "html" / "jsonld-newsarticle.html"
@@ -205,3 +206,21 @@ def test_old_single_file_records_and_their_bags_keep_verifying_and_rebag_the_sam
     taken = cli("--root", dest, "ingest", v1)
     assert taken.code == 0, taken
     assert cli("--root", dest, "verify").code == 0
+
+
+def test_what_a_killed_multi_file_add_left_is_reported_then_cleared_by_the_next_add(
+        archive_root, cli, tmp_path):
+    """A run killed while copying leaves sources/<next id>/ with no record (whole files and a
+    ``.partial``): verify reports it, and the next add, which reserves the same id, clears it."""
+    next_id = format_id(open_archive(archive_root).settings.id_prefix, 1)
+    stale = archive_root / "sources" / next_id
+    stale.mkdir(parents=True)
+    (stale / "page.html").write_bytes(HTML.read_bytes())
+    (stale / "page.warc.gz.partial").write_bytes(WARC_BYTES[:100])
+    (stale / "stale-other.png").write_bytes(PNG_BYTES)
+    found = cli("--root", archive_root, "verify")
+    assert f"sources/{next_id}" in found.out + found.err, found
+    record = capture_like(archive_root, tmp_path)
+    assert record["id"] == next_id
+    assert sorted(p.name for p in stale.iterdir()) == sorted(e["filename"] for e in record["source"]["files"])
+    assert cli("--root", archive_root, "verify").code == 0
