@@ -256,13 +256,14 @@ def _store_source(arc: Archive, record: dict, article: NewArticle, parts: list[S
             continue
         assert part.path is not None
         label = f"{part.path} ({part.role})"
+        encoding = ""
         if part.role in TEXT_ROLES:
             info = take_in(part.path, target, label=label)
-            facts = CopiedFile(info.size, info.sha256, info.sha512)
+            facts, encoding = CopiedFile(info.size, info.sha256, info.sha512), info.encoding
         else:
             facts = copy_in(part.path, target, label=label)
         entry = SourceFile(part.role, part.name(), part.media_type or _guessed_type(part), facts.size,
-                           facts.sha256, facts.sha512, "utf-8" if part.role == TEXT else "").as_field()
+                           facts.sha256, facts.sha512, encoding).as_field()
         source["files"].append(entry)
         if part.role == TEXT:
             source["text_filename"] = entry["filename"]
@@ -330,6 +331,9 @@ def add_source_set(arc: Archive, original: Path, others: list[SourcePart],
     or the charset an HTML page declares) and ``others`` (a ``warc`` and ``requisite`` files of
     any bytes, or a ``text`` the caller extracted itself; for HTML without one, the extracted text
     is written as add does).
+
+    The original's own name (``original``'s suffix, not ``filename``) decides how its metadata
+    and text are extracted, as for add: a page should be spooled as ``*.html``.
 
     Web capture calls this. Everything is checked before an id is reserved; under the catalogue
     lock each file is copied in under a ``.partial`` name, hashed in the same read, and renamed
