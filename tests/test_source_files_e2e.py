@@ -224,3 +224,16 @@ def test_what_a_killed_multi_file_add_left_is_reported_then_cleared_by_the_next_
     assert record["id"] == next_id
     assert sorted(p.name for p in stale.iterdir()) == sorted(e["filename"] for e in record["source"]["files"])
     assert cli("--root", archive_root, "verify").code == 0
+
+
+def test_a_text_the_caller_extracted_is_the_records_text(archive_root, cli, tmp_path):
+    text = tmp_path / "own.txt"
+    text.write_text("The caller's own extraction of the page, in UTF-8: é.\n", encoding="utf-8")
+    record = add_source_set(open_archive(archive_root), HTML, [SourcePart("text", path=text)])
+    [entry] = [e for e in record["source"]["files"] if e["role"] == "text"]
+    assert entry["filename"] == "own.txt" and entry["encoding"] == "utf-8"
+    assert entry["sha256"] == hashlib.sha256(text.read_bytes()).hexdigest()
+    assert record["source"]["text_filename"] == "own.txt"
+    assert not (archive_root / "sources" / record["id"] / "jsonld-newsarticle.extracted.txt").exists()
+    shown = cli("--root", archive_root, "search", "caller's own extraction", "--text")
+    assert record["id"] in shown.out, shown
