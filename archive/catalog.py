@@ -7,7 +7,9 @@ the TUI and the tests share one path to disk and one set of checks.
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
+import mimetypes
 import os
 import re
 import uuid
@@ -19,6 +21,7 @@ from typing import Any
 import orjson
 
 from archive import schema
+from archive.bagit_format.paths import payload_name
 from archive.clock import now_utc
 from archive.errors import (
     ArchiveError,
@@ -33,7 +36,18 @@ from archive.layout import Archive
 from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
 from archive.progress import Cancel, Progress, Step, cancelled
 from archive.record_type import DEFAULT_TYPE, settle_type
-from archive.sources import take_in
+from archive.source_files import (
+    ORIGINAL,
+    REQUISITE,
+    TEXT,
+    TEXT_ROLES,
+    WARC,
+    SourceFile,
+    original_of,
+    reading_file,
+    set_problems,
+)
+from archive.sources import CopiedFile, check_file, copy_in, safe_filename, take_in
 from archive.store.atomic import fsync_dir
 from archive.untrusted import (
     PROTECTED_FIELDS,
@@ -47,6 +61,7 @@ READ_ONLY_FIELDS = tuple(sorted(PROTECTED_FIELDS))
 """Fields only the archive's own commands set (``archive.untrusted`` is where they are decided)."""
 IMPORT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 IMPORT_BATCH = 256
+_MEDIA_TYPE_RE = re.compile(r"[a-z]+/[a-z0-9.+-]+")
 
 
 # ----- building records ----------------------------------------------------------------------
@@ -69,6 +84,25 @@ def title_from_filename(path: Path) -> str:
     return (stem[:1].upper() + stem[1:]) if stem else "Untitled"
 
 
+DEFAULT_MEDIA_TYPES = {TEXT: "text/plain", WARC: "application/warc", REQUISITE: "application/octet-stream"}
+
+
+@dataclass
+class SourcePart:
+    """One more file of a source beside the original: a ``text`` (a file, or ``data`` in memory),
+    a ``warc`` or a ``requisite`` (any bytes). ``filename`` is its name in sources/<id>/ and the
+    bag (default: the file's own), made a safe basename."""
+
+    role: str
+    path: Path | None = None
+    data: bytes | None = None
+    filename: str = ""
+    media_type: str = ""
+
+    def name(self) -> str:
+        return safe_filename(self.filename or (self.path.name if self.path else f"{self.role}.bin"))
+
+
 @dataclass
 class NewArticle:
     """What an archivist supplies for one article: the file, and fields typed or from a sidecar."""
@@ -81,6 +115,10 @@ class NewArticle:
     """Where ``fields`` came from (a sidecar's name), for messages; empty for typed options."""
     warnings: list[str] = field(default_factory=list)
     """Filled by ``add_articles``: what the extractor read but did not use (front-matter keys)."""
+    filename: str = ""
+    """The original's name in the archive (default: ``path``'s own); it decides the media type."""
+    extra: list[SourcePart] = field(default_factory=list)
+    """The source's other files (a WARC, requisites, a text the caller extracted itself)."""
 
 
 def _protect(fields: Any, origin: str = "") -> dict[str, Any]:
@@ -96,7 +134,7 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
     metadata) all pass ``fields_from_outside``: none can set the status, ids, bags or the
     provenance stamps, which are set here and nowhere else.
     """
-    info = take_in(article.path, None)
+    info = take_in(article.path, None, filename=article.filename or None)
     given = _protect(article.fields, article.origin)
     extraction = extract(article.path)
     unless_typed = {k: v for k, v in extraction.fields.items() if k not in given or k == "provenance"}
@@ -132,28 +170,119 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
     record["id"] = format_id(arc.settings.id_prefix, sequence)
     record["uuid"] = str(uuid.uuid4())
     record["status"] = "catalogued"
-    record["source"] = info.as_field()
     record["revision"] = 1
     record["created_at"] = record["updated_at"] = now_utc()
-    if extraction.derived_text is not None:
-        record["source"]["text_filename"] = Path(info.filename).stem + ".extracted.txt"
+    parts = _planned_parts(info, article, extraction)
+    record["source"] = _source_field(info, parts)
     schema.validate(record)
-    return record, (info, extraction)
+    return record, (info, extraction, parts)
 
 
-def _store_source(arc: Archive, record: dict, article: NewArticle, extraction: Any) -> None:
-    """Copy the source (checked again while copying) into sources/<id>/.
+def _text_part(info: Any, article: NewArticle, extraction: Any) -> SourcePart | None:
+    """The text a reader sees: the caller's, else what the extractor derived from HTML."""
+    given = [part for part in article.extra if part.role == TEXT]
+    if given:
+        return given[0]
+    if extraction.derived_text is None:
+        return None
+    return SourcePart(TEXT, data=extraction.derived_text.encode("utf-8"),
+                      filename=Path(info.filename).stem + ".extracted.txt")
+
+
+def _planned_parts(info: Any, article: NewArticle, extraction: Any) -> list[SourcePart]:
+    """The files beside the original, in role order, each checked before any id is reserved."""
+    text = _text_part(info, article, extraction)
+    parts = ([text] if text else []) + [p for p in article.extra if p.role not in (ORIGINAL, TEXT)]
+    for part in article.extra:
+        if part.role not in (TEXT, WARC, REQUISITE):
+            raise SourceFileError(f"{article.path}: a source file beside the original has role "
+                                  f"{part.role!r}; expected text, warc or requisite")
+    if sum(part.role == TEXT for part in article.extra) > 1:
+        raise SourceFileError(f"{article.path}: a source has one extracted text, not several")
+    for part in parts:
+        if (part.path is None) == (part.data is None):
+            raise SourceFileError(f"{article.path}: the {part.role} file needs a path or data, not both")
+        if part.path is not None:
+            label = f"{part.path} ({part.role})"
+            if part.role in TEXT_ROLES:
+                take_in(part.path, None, label=label)
+            else:
+                check_file(part.path, label)
+    names = [info.filename, *(part.name() for part in parts)]
+    taken: dict[str, str] = {}
+    for name in names:
+        key = payload_name(name).casefold()
+        if key in taken:
+            raise SourceFileError(f"{article.path}: two files of the source would be named {name!r} "
+                                  f"(and {taken[key]!r}); give them distinct names")
+        taken[key] = name
+    return parts
+
+
+def _source_field(info: Any, parts: list[SourcePart]) -> dict[str, Any]:
+    """``source``: the original at the top level and every file of the set in ``files``. The
+    files whose digests are known now are listed; a WARC's or requisite's are added as they are
+    copied in (``_store_source``), in the one read that copies them."""
+    source = info.as_field()
+    original = SourceFile(ORIGINAL, info.filename, info.media_type, info.size, info.sha256, info.sha512,
+                          info.encoding)
+    files = [original.as_field()]
+    for part in parts:
+        if part.data is not None:
+            entry = _in_memory_entry(part)
+            files.append(entry)
+            if part.role == TEXT:
+                source["text_filename"] = entry["filename"]  # for readers that predate files
+    source["files"] = files
+    return source
+
+
+def _in_memory_entry(part: SourcePart) -> dict[str, Any]:
+    data = part.data or b""
+    return SourceFile(part.role, part.name(), part.media_type or DEFAULT_MEDIA_TYPES[part.role], len(data),
+                      hashlib.sha256(data).hexdigest(), hashlib.sha512(data).hexdigest(),
+                      "utf-8" if part.role == TEXT else "").as_field()
+
+
+def _store_source(arc: Archive, record: dict, article: NewArticle, parts: list[SourcePart]) -> None:
+    """Copy every file of the source into sources/<id>/, the text ones checked again on the way.
 
     Called under the catalogue lock after ``clear_unclaimed_source``, so the folder holds nothing
-    a killed run left. Both files become visible under their final names only when whole.
+    a killed run left. Each file becomes visible under its final name only when whole; a file
+    copied from disk is hashed in the same read and its entry completed in ``source.files``.
     """
     folder = arc.source_dir(record["id"])
-    copied = take_in(article.path, path_inside(folder, record["source"]["filename"]))
-    if copied.sha256 != record["source"]["sha256"]:
+    source = record["source"]
+    copied = take_in(article.path, path_inside(folder, source["filename"]), filename=source["filename"])
+    if copied.sha256 != source["sha256"]:
         raise SourceFileError(f"{article.path}: the file changed while it was being added")
-    if extraction.derived_text is not None:
-        _write_whole(path_inside(folder, record["source"]["text_filename"]),
-                     extraction.derived_text.encode("utf-8"), label=str(article.path))
+    for part in parts:
+        target = path_inside(folder, part.name())
+        if part.data is not None:
+            _write_whole(target, part.data, label=str(article.path))
+            continue
+        assert part.path is not None
+        label = f"{part.path} ({part.role})"
+        encoding = ""
+        if part.role in TEXT_ROLES:
+            info = take_in(part.path, target, label=label)
+            facts, encoding = CopiedFile(info.size, info.sha256, info.sha512), info.encoding
+        else:
+            facts = copy_in(part.path, target, label=label)
+        entry = SourceFile(part.role, part.name(), part.media_type or _guessed_type(part), facts.size,
+                           facts.sha256, facts.sha512, encoding).as_field()
+        source["files"].append(entry)
+        if part.role == TEXT:
+            source["text_filename"] = entry["filename"]
+    problems = set_problems(source)
+    if problems:
+        raise ValidationError(problems)
+
+
+def _guessed_type(part: SourcePart) -> str:
+    """A requisite's media type from its name (an image, a stylesheet), else the role's default."""
+    guessed = mimetypes.guess_type(part.name())[0] if part.role == REQUISITE else None
+    return guessed if guessed and _MEDIA_TYPE_RE.fullmatch(guessed) else DEFAULT_MEDIA_TYPES[part.role]
 
 
 def _write_whole(path: Path, data: bytes, *, label: str) -> None:
@@ -202,6 +331,29 @@ def add_article(arc: Archive, article: NewArticle) -> dict:
     return add_articles(arc, [article])[0]
 
 
+def add_source_set(arc: Archive, original: Path, others: list[SourcePart],
+                   fields: dict[str, Any] | None = None, *, filename: str = "", origin: str = "",
+                   allow_duplicate: bool = False, detect_references: bool = False) -> dict:
+    """Catalogue one source made of several files: ``original`` as received (text rules: UTF-8
+    or the charset an HTML page declares) and ``others`` (a ``warc`` and ``requisite`` files of
+    any bytes, or a ``text`` the caller extracted itself; for HTML without one, the extracted text
+    is written as add does).
+
+    The original's own name (``original``'s suffix, not ``filename``) decides how its metadata
+    and text are extracted, as for add: a page should be spooled as ``*.html``.
+
+    Web capture calls this. Everything is checked before an id is reserved; under the catalogue
+    lock each file is copied in under a ``.partial`` name, hashed in the same read, and renamed
+    whole; the record (every file in ``source.files`` with its size and digests) and its event
+    are one transaction. Any failure, a killed process included, leaves the archive as it was
+    (a killed run's folder is cleared by the next writer and reported by verify until then).
+    """
+    article = NewArticle(path=Path(original), fields=dict(fields or {}), allow_duplicate=allow_duplicate,
+                         detect_references=detect_references, origin=origin, filename=filename,
+                         extra=list(others))
+    return add_article(arc, article)
+
+
 def add_articles(arc: Archive, articles: list[NewArticle]) -> list[dict]:
     """Catalogue several files in one transaction; the first failure aborts them all."""
     # Everything is checked before an id is reserved, so a refused file changes nothing.
@@ -217,7 +369,7 @@ def add_articles(arc: Archive, articles: list[NewArticle]) -> list[dict]:
         try:
             with arc.store.transaction() as tx:
                 sequences = tx.reserve_sequences(len(articles))
-                for (record, (info, extraction)), article, sequence in zip(
+                for (record, (info, _, parts)), article, sequence in zip(
                     built, articles, sequences, strict=True
                 ):
                     record["id"] = format_id(arc.settings.id_prefix, sequence)
@@ -225,7 +377,7 @@ def add_articles(arc: Archive, articles: list[NewArticle]) -> list[dict]:
                     # this id (its copy, its .partial files) may be waiting here.
                     clear_unclaimed_source(arc, record["id"])
                     copied.append(record["id"])
-                    _store_source(arc, record, article, extraction)
+                    _store_source(arc, record, article, parts)
                     tx.insert(record)
                     tx.log(
                         make_event(
@@ -239,7 +391,7 @@ def add_articles(arc: Archive, articles: list[NewArticle]) -> list[dict]:
             for record_id in copied:
                 clear_unclaimed_source(arc, record_id)
             raise
-    for (_, (_, extraction)), article in zip(built, articles, strict=True):
+    for (_, (_, extraction, _)), article in zip(built, articles, strict=True):
         article.warnings = list(extraction.warnings)
     return [arc.store.get(record["id"]) for record, _ in built]
 
@@ -620,7 +772,11 @@ def search_records(arc: Archive, query: str, *, field: str | None = None, text: 
 
 
 def source_path(arc: Archive, record: dict) -> Path:
-    return arc.source_dir(record["id"]) / record["source"]["filename"]
+    """The working copy of the record's original in sources/<id>/."""
+    original = original_of(record)
+    if original is None:
+        raise ArchiveError(f"{record['id']}: the record names no source file")
+    return arc.source_dir(record["id"]) / original.filename
 
 
 def read_text(arc: Archive, record_id: str, limit: int | None = None, *, force: bool = False) -> str:
@@ -645,14 +801,16 @@ def read_text(arc: Archive, record_id: str, limit: int | None = None, *, force: 
 def text_contains(arc: Archive, record_id: str, query: str) -> bool:
     """Case-insensitive search of the text a reader sees, streamed so large texts are not read whole.
 
-    For HTML that is the extracted text beside the original (``source.text_filename``), so a word
+    For HTML that is the extracted text beside the original (the file of role text), so a word
     found only in the markup (a class name, an attribute) is not a hit.
     """
     words = query.casefold().split()
     try:
         record = arc.store.get(record_id)
-        source = record["source"]
-        path = arc.source_dir(record_id) / (source.get("text_filename") or source["filename"])
+        shown = reading_file(record)
+        if shown is None:
+            return False
+        path = arc.source_dir(record_id) / shown.filename
         found: set[str] = set()
         tail = ""
         with open(path, encoding="utf-8-sig", errors="replace") as handle:

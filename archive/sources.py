@@ -11,6 +11,7 @@ import codecs
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,12 +204,8 @@ class _Scanner:
         return "us-ascii" if self.ascii else "utf-8"
 
 
-def take_in(path: Path, destination: Path | None, *, label: str | None = None) -> SourceInfo:
-    """Check ``path`` is acceptable text and, if ``destination`` is given, copy it there.
-
-    Nothing is left at ``destination`` unless the whole file passed.
-    """
-    label = label or str(path)
+def check_file(path: Path, label: str) -> int:
+    """The size of ``path`` once it is proved a regular, non-empty file within the limit."""
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -221,15 +218,46 @@ def take_in(path: Path, destination: Path | None, *, label: str | None = None) -
         raise SourceFileError(
             f"{label}: {st.st_size:,} bytes is over the {MAX_SOURCE_BYTES:,}-byte limit for one article"
         )
-    sha256, sha512 = hashlib.sha256(), hashlib.sha512()
-    charset = None
-    if media_type_for(path.name) in HTML_TYPES:
-        with open(path, "rb") as head:
-            charset = declared_charset(head.read(4096), label)
-    scanner = _Scanner(label, charset)
+    return st.st_size
+
+
+@dataclass
+class CopiedFile:
+    """What one read of a file beside the text gave: its size and digests."""
+
+    size: int
+    sha256: str
+    sha512: str
+
+
+def copy_in(path: Path, destination: Path, *, label: str | None = None) -> CopiedFile:
+    """Copy any file (a WARC, an image: bytes, no text rules) to ``destination``, hashing it in
+    the same read; visible under its final name only when whole (a kill leaves ``.partial``)."""
+    label = label or str(path)
+    check_file(path, label)
+    scanner = _Digests()
+    _copy(path, destination, label, scanner.feed)
+    if scanner.size == 0:
+        raise SourceFileError(f"{label}: the file is empty (0 bytes); nothing to preserve")
+    return CopiedFile(scanner.size, scanner.sha256.hexdigest(), scanner.sha512.hexdigest())
+
+
+class _Digests:
+    def __init__(self) -> None:
+        self.sha256, self.sha512, self.size = hashlib.sha256(), hashlib.sha512(), 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        self.sha256.update(chunk)
+        self.sha512.update(chunk)
+
+
+def _copy(path: Path, destination: Path | None, label: str, feed: Callable[[bytes], None],
+          finish: Callable[[], None] = lambda: None) -> None:
+    """Stream ``path`` through ``feed`` and, if ``destination`` is given, into it atomically;
+    ``finish`` may still refuse the file (raising) before it becomes visible."""
     tmp = None
     out = None
-    size = 0
     try:
         if destination is not None:
             destination.parent.mkdir(parents=True, exist_ok=True)
@@ -237,13 +265,10 @@ def take_in(path: Path, destination: Path | None, *, label: str | None = None) -
             out = open(tmp, "wb")  # noqa: SIM115 - closed in finally, renamed on success
         with open(path, "rb") as src:
             while chunk := src.read(CHUNK):
-                size += len(chunk)
-                sha256.update(chunk)
-                sha512.update(chunk)
-                scanner.feed(chunk)
+                feed(chunk)
                 if out:
                     out.write(chunk)
-        scanner.feed(b"", final=True)
+        finish()
         if out:
             out.flush()
             os.fsync(out.fileno())
@@ -258,14 +283,38 @@ def take_in(path: Path, destination: Path | None, *, label: str | None = None) -
             out.close()
         if tmp is not None and tmp.exists():
             tmp.unlink()
-    if size == 0:
+
+
+def take_in(path: Path, destination: Path | None, *, label: str | None = None,
+            filename: str | None = None) -> SourceInfo:
+    """Check ``path`` is acceptable text and, if ``destination`` is given, copy it there.
+
+    Nothing is left at ``destination`` unless the whole file passed. ``filename`` is the name the
+    file is catalogued under (default: its own), which also decides its media type.
+    """
+    label = label or str(path)
+    name = filename or path.name
+    check_file(path, label)
+    digests = _Digests()
+    charset = None
+    if media_type_for(name) in HTML_TYPES:
+        with open(path, "rb") as head:
+            charset = declared_charset(head.read(4096), label)
+    scanner = _Scanner(label, charset)
+
+    def feed(chunk: bytes) -> None:
+        digests.feed(chunk)
+        scanner.feed(chunk)
+
+    _copy(path, destination, label, feed, lambda: scanner.feed(b"", final=True))
+    if digests.size == 0:
         raise SourceFileError(f"{label}: the file is empty (0 bytes); nothing to preserve")
     return SourceInfo(
-        filename=safe_filename(path.name),
-        media_type=media_type_for(path.name),
+        filename=safe_filename(name),
+        media_type=media_type_for(name),
         encoding=scanner.encoding,
-        size=size,
-        sha256=sha256.hexdigest(),
-        sha512=sha512.hexdigest(),
+        size=digests.size,
+        sha256=digests.sha256.hexdigest(),
+        sha512=digests.sha512.hexdigest(),
         word_count=scanner.words,
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError, ValidationError
+from archive.source_files import set_problems
 
 MAX_NAME_BYTES = 200
 MAX_DEPTH = 32
@@ -186,6 +187,22 @@ def fields_from_outside(data: Any, origin: str) -> dict[str, Any]:
     return fields
 
 
+def source_name_problems(source: Any) -> list[str]:
+    """Every file name of a source set that is not a safe basename, and what the schema cannot say
+    about the set (``source_files.set_problems``: one original, unique names), as lines."""
+    if not isinstance(source, dict):
+        return []
+    problems = [f"source.{key}: {source[key]!r} is not a plain file name"
+                for key in ("filename", "text_filename")
+                if key in source and not is_safe_basename(source[key])]
+    entries = source.get("files")
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        name = entry.get("filename") if isinstance(entry, dict) else None
+        if name is not None and not is_safe_basename(name):
+            problems.append(f"source.files[{i}].filename: {name!r} is not a plain file name")
+    return problems + set_problems(source)
+
+
 def record_from_outside(data: Any, origin: str) -> dict[str, Any]:
     """A whole record made elsewhere (a bag's record.json), checked and made safe to take in.
 
@@ -202,12 +219,7 @@ def record_from_outside(data: Any, origin: str) -> dict[str, Any]:
         raise ValidationError([f"{origin}: nested more than {MAX_DEPTH} levels deep"])
     record = copy.deepcopy(data)
     problems = [f"{origin}: {line}" for line in schema.problems(record)]
-    source = record.get("source")
-    if isinstance(source, dict):
-        for key in ("filename", "text_filename"):
-            name = source.get(key)
-            if name is not None and not is_safe_basename(name):
-                problems.append(f"{origin}: source.{key}: {name!r} is not a plain file name")
+    problems += [f"{origin}: {line}" for line in source_name_problems(record.get("source"))]
     if problems:
         raise ValidationError(problems)
     for name in ("bags", "status", "deaccession", "last_fixity"):

@@ -16,7 +16,6 @@ import hashlib
 
 import orjson
 
-from archive.bagging.contents import source_files
 from archive.bagit_format import taginfo
 from archive.bagit_format.entry import BagEntry
 from archive.bagit_format.paths import payload_name
@@ -27,6 +26,7 @@ from archive.fixity import validate_bag
 from archive.hashing import hash_file
 from archive.layout import Archive
 from archive.records import metadata_fingerprint
+from archive.source_files import files_of
 from archive.storage import LocalStorage, total_size
 
 DIGESTS = ("sha256", "sha512")
@@ -45,13 +45,12 @@ def unrecorded_versions(arc: Archive, record: dict) -> list[int]:
 
 def expected_digests(arc: Archive, record: dict) -> dict[str, dict[str, str]]:
     """Payload path -> digests for the source files this archive puts in a bag of ``record``:
-    the catalogued digests of the source, and those of the extracted text as sources/ holds it."""
-    source = record["source"]
-    expected = {source_path(payload_name(source["filename"])):
-                {a: source[a] for a in DIGESTS if source.get(a)}}
-    for name in source_files(record)[1:]:
-        digests, _ = hash_file(arc.source_dir(record["id"]) / name, DIGESTS)
-        expected[source_path(payload_name(name))] = digests
+    the catalogued digests of each file of the set, and for a file the record holds none for (an
+    old record's extracted text) those of its copy in sources/."""
+    expected = {}
+    for item in files_of(record):
+        digests = item.digests or hash_file(arc.source_dir(record["id"]) / item.filename, DIGESTS)[0]
+        expected[source_path(payload_name(item.filename))] = digests
     return expected
 
 

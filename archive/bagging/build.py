@@ -24,6 +24,7 @@ from archive.bagit_format.payload import SOURCE_FOLDER
 from archive.clock import now_utc
 from archive.errors import PayloadError
 from archive.processes import die_with_parent
+from archive.source_files import ORIGINAL, files_of
 
 
 @dataclass
@@ -64,13 +65,14 @@ def make_bag(folder: Path, labels: list[tuple[str, object]], algorithms: tuple[s
 
 
 def _check_source(record: dict, summary: BagSummary) -> str:
-    """The copy in the bag must be the bytes catalogued; a damaged source is never bagged."""
-    source = record["source"]
-    got = summary.digests.get(f"{SOURCE_FOLDER}/{payload_name(source['filename'])}", {})
-    for algorithm in ("sha256", "sha512"):
-        if algorithm in got and got[algorithm] != source.get(algorithm):
-            return (f"{record['id']}: the source file no longer matches its recorded {algorithm} "
-                    "(the copy in sources/ is damaged); not bagged")
+    """Each copy in the bag must be the bytes catalogued; a damaged source is never bagged."""
+    for item in files_of(record):
+        got = summary.digests.get(f"{SOURCE_FOLDER}/{payload_name(item.filename)}", {})
+        for algorithm, want in item.digests.items():
+            if algorithm in got and got[algorithm] != want:
+                what = "the source file" if item.role == ORIGINAL else f"its {item.role} file {item.filename}"
+                return (f"{record['id']}: {what} no longer matches its recorded {algorithm} "
+                        "(the copy in sources/ is damaged); not bagged")
     return ""
 
 

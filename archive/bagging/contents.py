@@ -10,6 +10,7 @@ import orjson
 from archive import __version__
 from archive.bagit_format.payload import METADATA_FILES
 from archive.creators import format_creator
+from archive.source_files import files_of
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
 
@@ -79,12 +80,9 @@ def metadata_files(job: BagJob) -> dict[str, bytes]:
 
 
 def source_files(record: dict) -> list[str]:
-    """The file names under sources/<id>/ that go into data/source/ as received."""
-    source = record["source"]
-    names = [source["filename"]]
-    if source.get("text_filename"):
-        names.append(source["text_filename"])
-    return names
+    """The file names under sources/<id>/ that go into data/source/ as received: every file of
+    the source set, whatever its role (``archive.source_files``), the original first."""
+    return [f.filename for f in files_of(record)]
 
 
 def citation_label(record: dict, organization: str) -> str:

@@ -18,6 +18,7 @@ from archive.cli.common import (
     printable,
     progress_bar,
 )
+from archive.source_files import files_of
 from archive.store.index import SEARCH_FIELDS
 
 if TYPE_CHECKING:
@@ -232,6 +233,8 @@ def format_record(record: dict) -> list[str]:
     lines: list[str] = []
 
     def walk(prefix: str, value: object) -> None:
+        if prefix == "source.files":
+            return  # listed below, from the one reading of the set (old records have none stored)
         if isinstance(value, dict):
             for key, item in value.items():
                 walk(f"{prefix}.{key}" if prefix else key, item)
@@ -242,6 +245,19 @@ def format_record(record: dict) -> list[str]:
             lines.append(f"{prefix}: {printable(value)}")
 
     walk("", record)
+    files = source_file_lines(record)
+    at = max((i + 1 for i, line in enumerate(lines) if line.startswith("source.")), default=len(lines))
+    return lines[:at] + files + lines[at:]
+
+
+def source_file_lines(record: dict) -> list[str]:
+    """One line per file of the source with its role, size and media type."""
+    lines = []
+    for i, item in enumerate(files_of(record)):
+        facts = ", ".join(x for x in (item.media_type, f"{item.size} bytes" if item.size is not None else "")
+                          if x)
+        lines.append(f"source.files[{i}]: {item.role} {printable(item.filename)}"
+                     + (f" ({facts})" if facts else ""))
     return lines
 
 

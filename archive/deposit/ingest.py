@@ -41,6 +41,7 @@ from archive.ids import ID_RE, format_id, is_id, sequence_of
 from archive.layout import Archive
 from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
 from archive.records import metadata_fingerprint
+from archive.source_files import ORIGINAL, SourceFile, files_of
 from archive.sources import SourceFileError, take_in
 from archive.untrusted import UnsafePathError, path_inside, record_from_outside, safe_basename
 
@@ -129,37 +130,56 @@ def _source_files(bag: Path, record: dict, digests: dict[str, dict[str, str]]
                   ) -> tuple[list[tuple[Path, str]], list[str]]:
     """Payload files to copy into sources/<id>/ as (bag file, name); checked against the record.
 
-    The source is ``data/source/<name>`` (or, for a bag from another tool, its one payload file)
-    and its manifest digests must be the record's. An extracted text named by ``text_filename``
-    must be another file in ``data/source/`` that the manifests cover; it has no digest of its own
-    in the record, so only a file the bag's fixity vouches for is taken.
+    Every file of the source set (``archive.source_files``: the original, an extracted text, a
+    WARC, requisites) must be a plain file at ``data/source/<name>`` that the manifests cover, a
+    different file for each name, with the record's size and digests when the record holds them.
+    A file an old record holds no digests for (its ``text_filename``) is taken because the bag's
+    fixity vouches for it. A bag from another tool without record.json has one payload file.
     """
-    source = record.get("source") or {}
-    name = source.get("filename")
-    if not name:
+    files = files_of(record)
+    if not files or files[0].role != ORIGINAL:
         return [], ["the record has no source file"]
-    found = next((p for rel in (source_path(payload_name(name)), source_path(name))
-                  if (p := _payload_file(bag, rel, digests)) is not None), None)
-    if found is None:
-        others = [rel for rel in digests if not rel.startswith(f"{METADATA_DIR}/")]
-        found = _payload_file(bag, others[0], digests) if len(others) == 1 else None
-    if found is None:
-        return [], [f"source.filename: {name} is not in the bag's payload"]
+    taken: list[tuple[Path, str]] = []
+    reasons: list[str] = []
+    for item in files:
+        found = _payload_file(bag, source_path(payload_name(item.filename)), digests) or \
+            _payload_file(bag, source_path(item.filename), digests)
+        if found is None and item.role == ORIGINAL and len(files) == 1:
+            others = [rel for rel in digests if not rel.startswith(f"{METADATA_DIR}/")]
+            found = _payload_file(bag, others[0], digests) if len(others) == 1 else None
+        field = _field_name(record, item)
+        if found is None:
+            reasons.append(f"{field}: {item.filename} is not a file in the bag's data/source/")
+            continue
+        if any(found == path for path, _ in taken):
+            reasons.append(f"{field}: {item.filename} names the same bag file as another file of the source")
+            continue
+        reasons += _differences(bag, found, item)
+        taken.append((found, item.filename))
+    return taken, reasons
+
+
+def _field_name(record: dict, item: SourceFile) -> str:
+    """Where the record names ``item``, for a reason line."""
+    if item.role == ORIGINAL:
+        return "source.filename"
+    if "files" not in (record.get("source") or {}):
+        return "source.text_filename"
+    return f"source.files ({item.role} file)"
+
+
+def _differences(bag: Path, found: Path, item: SourceFile) -> list[str]:
+    """Why the bag's copy is not the file the record describes (size, digests); [] when it is."""
+    if not item.digests and item.size is None:
+        return []
     rel = found.relative_to(bag).as_posix()
-    held = hash_file(found, ["sha256", "sha512"])[0]
-    reasons = [f"{rel}: its {algorithm} differs from the record's source.{algorithm}"
-               for algorithm in ("sha256", "sha512") if held[algorithm] != source.get(algorithm)]
-    files = [(found, name)]
-    text = source.get("text_filename")
-    if text:
-        extracted = _payload_file(bag, source_path(payload_name(text)), digests)
-        if text == name or extracted == found:
-            reasons.append(f"source.text_filename: {text} names the source file itself")
-        elif extracted is None:
-            reasons.append(f"source.text_filename: {text} is not a file in the bag's data/source/")
-        else:
-            files.append((extracted, text))
-    return files, reasons
+    where = "source" if item.role == ORIGINAL else f"source's {item.role} file"
+    held, size = hash_file(found, ["sha256", "sha512"])
+    reasons = [f"{rel}: its {algorithm} differs from the record's {where}.{algorithm}"
+               for algorithm, want in sorted(item.digests.items()) if held[algorithm] != want]
+    if item.size is not None and size != item.size:
+        reasons.append(f"{rel}: {size} bytes; the record's {where} has {item.size}")
+    return reasons
 
 
 def _held_reasons(arc: Archive, record: dict) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from archive.bagit_format.paths import source_payload
 from archive.bagit_format.payload import RECORD_JSON
 from archive.fixity.bagcheck import check_bag_folder
 from archive.fixity.inventory import Inventory
@@ -23,6 +24,7 @@ from archive.fixity.report import BagReport, SourceReport
 from archive.fixity.tagfiles import read_whole
 from archive.fixity.workingcopy import SourceTask, check_working_copy
 from archive.records import metadata_fingerprint
+from archive.source_files import files_of
 
 
 @dataclass(slots=True)
@@ -36,8 +38,10 @@ class BagTask:
     fast: bool
     expect: dict = field(default_factory=dict)
     source: dict = field(default_factory=dict)
+    """The record's ``source``: every file of the set is looked for in the bag's manifests."""
     source_payload: str = ""
-    """Payload path of the source file, e.g. data/source/article.txt."""
+    """Payload path of the original, e.g. data/source/article.txt (the others are found from
+    ``source`` the same way, ``bagit_format.paths.source_payload``)."""
     standing: str = ""
     """For a fast check: when the failure it cannot clear was found (see fixity.state)."""
     standing_fast: bool = False
@@ -69,7 +73,8 @@ def check_archive_bag(task: BagTask) -> BagReport:
                                      "the bag path is a link or a file, not a folder; not followed"))
         return report
     result, inv = check_bag_folder(folder, fast=task.fast)
-    report.problems += result.problems
+    roles = _payload_roles(task, folder)
+    report.problems += [_named(p, roles) for p in result.problems]
     report.payload_bytes, report.hashed_bytes = result.payload_bytes, result.hashed_bytes
     report.problems += _against_catalogue(task, result.digests, inv, result.payload_files,
                                           result.payload_bytes, result.tag_digests)
@@ -94,19 +99,36 @@ def _against_catalogue(task: BagTask, digests: dict[str, dict[str, str]], inv: I
         if not pin_problems:
             problems += _check_other_tagmanifests(inv, tag_digests)
     problems += _check_record_json(task, inv)
-    if task.source_payload:
-        listed = digests.get(task.source_payload)
+    folder = os.path.join(task.root, task.rel)
+    for item in files_of({"source": task.source}):
+        payload = source_payload(folder, item.filename)
+        listed = digests.get(payload)
         if listed is None:
-            problems.append(error(MISMATCH, "source-not-in-manifest", task.source_payload,
-                                  "the catalogued source file is not in the bag's manifests"))
-        else:
-            for algorithm, digest in sorted(listed.items()):
-                want = task.source.get(algorithm)
-                if want and want != digest:
-                    problems.append(error(MISMATCH, "source-digest-differs", f"manifest-{algorithm}.txt",
-                                          f"its {algorithm} for {task.source_payload} differs from the "
-                                          "catalogued digest of the source"))
+            problems.append(error(MISMATCH, "source-not-in-manifest", payload,
+                                  f"the catalogued {item.role} file of the source is not in the bag's "
+                                  "manifests"))
+            continue
+        for algorithm, digest in sorted(listed.items()):
+            want = item.digests.get(algorithm)
+            if want and want != digest:
+                problems.append(error(MISMATCH, "source-digest-differs", f"manifest-{algorithm}.txt",
+                                      f"its {algorithm} for {payload} differs from the catalogued digest "
+                                      f"of the source's {item.role} file"))
     return problems
+
+
+def _payload_roles(task: BagTask, folder: str) -> dict[str, str]:
+    """Payload path -> role, for every file of the catalogued source set."""
+    return {source_payload(folder, item.filename): item.role for item in files_of({"source": task.source})}
+
+
+def _named(problem: Problem, roles: dict[str, str]) -> Problem:
+    """A bag problem about a file of the source, with the file's role before its message."""
+    role = roles.get(problem.path)
+    if role is None:
+        return problem
+    return Problem(problem.severity, problem.kind, problem.code, problem.path,
+                   f"the source's {role} file: {problem.message}")
 
 
 def _check_tagmanifest(inv: Inventory, pinned: str) -> list[Problem]:

@@ -2,8 +2,10 @@
 
 ``show --text``, the TUI and citation detection read these copies, not the bags, so a copy that was
 appended to or replaced would be shown as the preserved text while every bag still verifies. A full
-check re-hashes the source against ``record.source`` (size, sha256, sha512) and the extracted text
-of an HTML source against the newest bag's manifest entry for it; a fast check compares sizes.
+check re-hashes every file of the source set (``archive.source_files``: the original, the extracted
+text, a WARC, requisites) against its size and digests in the record; a file an old record holds no
+digests for (its extracted text) against the newest bag's manifest entry for it. A fast check
+compares sizes. Each problem names the file and its role.
 Runs in worker processes beside the bag checks, so it takes and returns plain values.
 """
 
@@ -21,6 +23,7 @@ from archive.errors import ArchiveError
 from archive.fixity.problems import CHANGED, MISSING, UNREADABLE, UNSAFE, Problem, error
 from archive.fixity.report import SourceReport
 from archive.hashing import hash_fd
+from archive.source_files import ORIGINAL, TEXT, files_of
 
 MAX_MANIFEST_READ = 16 << 20
 
@@ -35,6 +38,7 @@ class WorkingFile:
     bag_manifest: str = ""
     """For the extracted text: the newest bag's manifest and the payload path to look up."""
     bag_payload: str = ""
+    role: str = ORIGINAL
 
 
 @dataclass(slots=True)
@@ -51,17 +55,15 @@ class SourceTask:
 
 def source_task(root: str, record: dict, fast: bool) -> SourceTask | None:
     """The check of one record's working copy, or None when the record names no source file."""
-    source = record.get("source") or {}
-    if not source.get("filename"):
+    items = files_of(record)
+    if not items:
         return None
-    files = [WorkingFile(source["filename"], source.get("size"),
-                         {a: source[a] for a in ("sha256", "sha512") if source.get(a)})]
-    text_name = source.get("text_filename")
-    if text_name:
-        bags = record.get("bags") or []
-        newest = bags[-1]["path"] if bags else ""
-        files.append(WorkingFile(text_name, bag_manifest=f"{newest}/manifest-sha256.txt" if newest else "",
-                                 bag_payload=source_path(payload_name(text_name))))
+    bags = record.get("bags") or []
+    manifest = f"{bags[-1]['path']}/manifest-sha256.txt" if bags else ""
+    files = [WorkingFile(item.filename, item.size, item.digests, role=item.role) if item.digests else
+             WorkingFile(item.filename, item.size, role=item.role, bag_manifest=manifest,
+                         bag_payload=source_path(payload_name(item.filename)))
+             for item in items]
     return SourceTask(root=root, record_id=record["id"], fast=fast, files=files)
 
 
@@ -71,13 +73,19 @@ def check_working_copy(task: SourceTask) -> SourceReport:
     for item in task.files:
         rel = f"{task.folder}/{item.name}"
         if "/" in item.name or item.name in ("", ".", ".."):
-            report.problems.append(error(UNSAFE, "unsafe-name", rel, "the catalogued file name is not "
-                                         "a plain file name; not opened"))
+            report.problems.append(error(UNSAFE, "unsafe-name", rel, f"the {item.role} file: the catalogued "
+                                         "file name is not a plain file name; not opened"))
             continue
         if item.bag_manifest and not item.digests and not task.fast:
             item.digests = _from_bag_manifest(task.root, item)
-        report.problems += _check_file(task, item, rel, report)
+        report.problems += [_with_role(p, item.role) for p in _check_file(task, item, rel, report)]
     return report
+
+
+def _with_role(problem: Problem, role: str) -> Problem:
+    """The problem with the file's role before its message ("the warc file: ..."), so an archivist
+    knows which part of the source was hit."""
+    return error(problem.kind, problem.code, problem.path, f"the {role} file: {problem.message}")
 
 
 def _check_file(task: SourceTask, item: WorkingFile, rel: str, report: SourceReport) -> list[Problem]:
@@ -150,7 +158,8 @@ def checked_working_copy(root: str | os.PathLike[str], record: dict, *, text: bo
     task = source_task(os.fspath(root), record, fast=False)
     if task is None:
         raise WorkingCopyError(f"{record.get('id')}: the record names no source file")
-    task.files = [task.files[-1] if text else task.files[0]]
+    wanted = [f for f in task.files if f.role == TEXT] if text else []
+    task.files = wanted[:1] or [f for f in task.files if f.role == ORIGINAL][:1] or task.files[:1]
     rel = f"{task.folder}/{task.files[0].name}"
     problems = check_working_copy(task).problems
     if not problems:

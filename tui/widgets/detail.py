@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 from archive import schema
 from archive.errors import ArchiveError
 from archive.fixity.state import full_check_at
+from archive.source_files import files_of
 from tui import library
 from tui.formatting import FIXITY_MARKS, creator_name, human_size
 
@@ -55,6 +56,18 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
+def show_source(record: dict) -> str:
+    """The source as one line per file with its role (the original, extracted text, WARC,
+    requisites), then the original's encoding and word count; old records' sets are derived."""
+    lines = []
+    for item in files_of(record):
+        size = f", {human_size(item.size)}" if item.size is not None else ""
+        lines.append(f"{item.role}: {item.filename} ({item.media_type}{size})")
+    source = record.get("source") or {}
+    lines += [f"{key}: {source[key]}" for key in ("encoding", "word_count", "sha256") if key in source]
+    return "\n".join(lines)
+
+
 def metadata_table(record: dict) -> Table:
     """Every field with a mark for its validation state; problems are named beside the field."""
     found = schema.field_problems(record)
@@ -69,7 +82,7 @@ def metadata_table(record: dict) -> Table:
     for name, title in titles.items():
         if name not in record:
             continue
-        value = Text(show_value(record[name]))
+        value = Text(show_source(record) if name == "source" else show_value(record[name]))
         mine = [f"{path}: {why}" for path, reasons in found.items()
                 if path == name or path.startswith((f"{name}.", f"{name}[")) for why in reasons]
         for line in mine:
