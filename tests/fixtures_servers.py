@@ -23,24 +23,24 @@ def _unavailable(what: str) -> None:
     pytest.skip(f"{what} is not installed here (CI installs it; see .ci/run)")
 
 
-@pytest.fixture(scope="session")
-def moto_server() -> Iterator[MotoServer]:
-    """One moto S3 server for the session; tests use their own buckets."""
+def _moto() -> Iterator[MotoServer]:
     if not moto_available():
         _unavailable("moto[server]")
     server = MotoServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    """One moto S3 server for the session; tests use their own buckets."""
+    yield from _moto()
 
 
 @pytest.fixture
 def moto_private() -> Iterator[MotoServer]:
     """A moto server of this test's own, which the test may stop and restart."""
-    if not moto_available():
-        _unavailable("moto[server]")
-    server = MotoServer().start()
-    yield server
-    server.stop()
+    yield from _moto()
 
 
 @pytest.fixture

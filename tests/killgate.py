@@ -93,36 +93,8 @@ def instrument_atomic_writes() -> None:
     """
     from archive.store import atomic
 
-    real = atomic.os
-    names: dict[int, str] = {}
-
-    def open_(path, flags, *args, **kwargs):
-        fd = real.open(path, flags, *args, **kwargs)
-        if str(path).endswith(atomic.TMP_SUFFIX):
-            names[fd] = str(path)
-            gate("tmp", "created", path)
-        return fd
-
-    def write(fd, data):
-        if fd in names and len(data) > 1:
-            written = real.write(fd, data[: len(data) // 2])
-            gate("tmp", "half-written", names[fd])
-            return written
-        return real.write(fd, data)
-
-    def fsync(fd):
-        if fd in names:
-            gate("tmp", "before-fsync", names[fd])
-        return real.fsync(fd)
-
-    def close(fd):
-        names.pop(fd, None)
-        return real.close(fd)
-
-    proxy = types.SimpleNamespace(**{name: getattr(real, name) for name in dir(real)
-                                     if not name.startswith("__")})
-    proxy.open, proxy.write, proxy.fsync, proxy.close = open_, write, fsync, close
-    atomic.os = proxy  # type: ignore[assignment]
+    _gate_file_steps(atomic, "tmp", lambda path, flags: str(path).endswith(atomic.TMP_SUFFIX),
+                     on_open="created")
 
 
 # ----- the test's side --------------------------------------------------------------------
@@ -237,26 +209,37 @@ def instrument_history_appends() -> None:
     leaves a torn last line) and before its fsync. Only that module sees the wrapped ``os``."""
     from archive.store import history
 
-    real = history.os
+    _gate_file_steps(history, "log", lambda path, flags: str(path).endswith(history.LOG_SUFFIX)
+                     and bool(flags & history.os.O_APPEND), before_write="before-write")
+
+
+def _gate_file_steps(module, kind: str, tracks, *, on_open: str = "", before_write: str = "") -> None:
+    """Give ``module`` an ``os`` whose open, write and fsync of the files ``tracks(path, flags)``
+    picks stop at gates: optionally at open and before the first byte, then after half of a
+    write (a short write the caller's loop must complete) and before the fsync."""
+    real = module.os
     names: dict[int, str] = {}
 
     def open_(path, flags, *args, **kwargs):
         fd = real.open(path, flags, *args, **kwargs)
-        if str(path).endswith(history.LOG_SUFFIX) and flags & real.O_APPEND:
+        if tracks(path, flags):
             names[fd] = str(path)
+            if on_open:
+                gate(kind, on_open, path)
         return fd
 
     def write(fd, data):
         if fd in names and len(data) > 1:
-            gate("log", "before-write", names[fd])
+            if before_write:
+                gate(kind, before_write, names[fd])
             written = real.write(fd, data[: len(data) // 2])
-            gate("log", "half-written", names[fd])
+            gate(kind, "half-written", names[fd])
             return written
         return real.write(fd, data)
 
     def fsync(fd):
         if fd in names:
-            gate("log", "before-fsync", names[fd])
+            gate(kind, "before-fsync", names[fd])
         return real.fsync(fd)
 
     def close(fd):
@@ -266,4 +249,4 @@ def instrument_history_appends() -> None:
     proxy = types.SimpleNamespace(**{name: getattr(real, name) for name in dir(real)
                                      if not name.startswith("__")})
     proxy.open, proxy.write, proxy.fsync, proxy.close = open_, write, fsync, close
-    history.os = proxy  # type: ignore[assignment]
+    module.os = proxy

@@ -39,9 +39,6 @@ class BagTask:
     expect: dict = field(default_factory=dict)
     source: dict = field(default_factory=dict)
     """The record's ``source``: every file of the set is looked for in the bag's manifests."""
-    source_payload: str = ""
-    """Payload path of the original, e.g. data/source/article.txt (the others are found from
-    ``source`` the same way, ``bagit_format.paths.source_payload``)."""
     standing: str = ""
     """For a fast check: when the failure it cannot clear was found (see fixity.state)."""
     standing_fast: bool = False

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-from archive.bagit_format.paths import source_payload
 from archive.clock import now_utc
 from archive.errors import StoreError
 from archive.events import make_event
@@ -37,11 +36,6 @@ INLINE_BELOW = 8
 """Fewer bags than this are checked in the calling process; a pool would only add start-up time."""
 
 
-def _source_payload(record: dict, bag: str) -> str:
-    source = record.get("source") or {}
-    return source_payload(bag, source["filename"]) if source.get("filename") else ""
-
-
 def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
               versions: dict[str, set[int]] | None = None) -> list[BagTask]:
     """One task per bag version the records claim (or only the ``versions`` asked for)."""
@@ -54,7 +48,6 @@ def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
             tasks.append(BagTask(root=root, rel=entry["path"], record_id=record["id"],
                                  version=entry["version"], fast=fast, expect=dict(entry),
                                  source=dict(record.get("source") or {}),
-                                 source_payload=_source_payload(record, os.path.join(root, entry["path"])),
                                  standing=standing_failure(entry.get("last_fixity")) if fast else "",
                                  standing_fast=bool((entry.get("last_fixity") or {}).get("fast"))))
     return tasks
