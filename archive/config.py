@@ -17,7 +17,33 @@ from archive.errors import ArchiveError, NotAnArchiveError
 CONFIG_NAME = "archive.toml"
 ROOT_ENV = "ARCHIVE_ROOT"
 PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
+REPLICA_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+REPLICA_KEYS = ("url", "endpoint_url", "region")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class ReplicaSettings:
+    """One ``[replicas.NAME]`` table: where a copy lives. Never a credential: those come from the
+    standard places (AWS environment/config/profiles, ssh-agent and ~/.ssh), and a URL holding a
+    password is refused before it is saved (archive.storage.urls)."""
+
+    name: str
+    url: str
+    endpoint_url: str = ""
+    region: str = ""
+
+    def problem(self) -> str | None:
+        if not REPLICA_NAME_RE.match(self.name):
+            return (f"replica name {self.name!r} must be 1-32 lower-case letters, digits, '-' or '_', "
+                    "starting with a letter or digit")
+        for key in REPLICA_KEYS:
+            value = getattr(self, key)
+            if any(ord(c) < 32 or ord(c) == 127 for c in value):
+                return f"{key} must be one line without control characters"
+        if not self.url:
+            return "url is required"
+        return None
 
 
 @dataclass
@@ -30,6 +56,9 @@ class Settings:
     id_prefix: str = "ART"
     algorithms: list[str] = field(default_factory=lambda: ["sha256", "sha512"])
     profile: str = "article-archive"
+    min_copies: int = 2
+    """Good copies (this archive's own plus replicas) a record should have; fewer stands out."""
+    replicas: dict[str, ReplicaSettings] = field(default_factory=dict)
 
     def problem(self) -> tuple[str, str] | None:
         """The first setting that would make invalid ids or bag-info values later, with why."""
@@ -42,6 +71,12 @@ class Settings:
             value = getattr(self, name)
             if any(ord(c) < 32 or ord(c) == 127 for c in value):
                 return name, f"{name.replace('_', ' ')} must be one line without control characters"
+        if not 1 <= self.min_copies <= 100:
+            return "min_copies", "min_copies must be a whole number from 1 to 100"
+        for replica in self.replicas.values():
+            found = replica.problem()
+            if found:
+                return f"replicas.{replica.name}", found
         unknown = set(self.algorithms) - {"sha256", "sha512"}
         if unknown or not self.algorithms:
             return "algorithms", "algorithms must be sha256 and/or sha512"
@@ -55,6 +90,10 @@ class Settings:
 
 
 def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
@@ -62,9 +101,14 @@ def _toml_value(value: object) -> str:
 
 
 def dump_settings(settings: Settings) -> str:
-    """Render archive.toml by hand: the file is flat, and a writer dependency would be overkill."""
+    """Render archive.toml by hand: two flat kinds of table, so a writer dependency would be overkill."""
     lines = ["# article-archive settings", "[archive]"]
-    lines += [f"{key} = {_toml_value(value)}" for key, value in asdict(settings).items()]
+    lines += [f"{key} = {_toml_value(value)}" for key, value in asdict(settings).items() if key != "replicas"]
+    for name in sorted(settings.replicas):
+        replica = settings.replicas[name]
+        lines += ["", f"[replicas.{name}]"]
+        lines += [f"{key} = {_toml_value(getattr(replica, key))}" for key in REPLICA_KEYS
+                  if getattr(replica, key)]
     return "\n".join(lines) + "\n"
 
 
@@ -73,6 +117,9 @@ def _expected(value: object, default: object) -> str | None:
     if isinstance(default, list):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "expected a list of strings, such as [\"sha256\", \"sha512\"]"
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "expected a whole number, such as 2"
     elif not isinstance(value, str):
         return "expected a string (in double quotes)"
     return None
@@ -82,12 +129,14 @@ def settings_from(data: dict, where: str) -> Settings:
     """Settings from parsed TOML, every key and value checked: one line naming ``where`` and
     the key for the first fault, so a hand-edited file never fails later as a type error."""
     for section, value in data.items():
-        if section != "archive":
-            raise ArchiveError(f"{where}: {section}: unknown section (only [archive] is read)")
+        if section not in ("archive", "replicas"):
+            raise ArchiveError(f"{where}: {section}: unknown section "
+                               "(only [archive] and [replicas.NAME] are read)")
         if not isinstance(value, dict):
-            raise ArchiveError(f"{where}: archive: expected a table ([archive] followed by settings)")
-    section = data.get("archive", {})
+            raise ArchiveError(f"{where}: {section}: expected a table ([{section}] followed by settings)")
+    section = dict(data.get("archive", {}))
     defaults = asdict(Settings())
+    del defaults["replicas"]
     for key, value in section.items():
         if key not in defaults:
             known = ", ".join(defaults)
@@ -95,11 +144,29 @@ def settings_from(data: dict, where: str) -> Settings:
         problem = _expected(value, defaults[key])
         if problem:
             raise ArchiveError(f"{where}: archive.{key}: {problem}")
-    settings = Settings(**section)
+    settings = Settings(**section, replicas=_replicas_from(data.get("replicas", {}), where))
     found = settings.problem()
     if found:
-        raise ArchiveError(f"{where}: archive.{found[0]}: {found[1]}")
+        key = found[0] if found[0].startswith("replicas.") else f"archive.{found[0]}"
+        raise ArchiveError(f"{where}: {key}: {found[1]}")
     return settings
+
+
+def _replicas_from(tables: dict, where: str) -> dict[str, ReplicaSettings]:
+    """``[replicas.NAME]`` tables, each key checked: url (required), endpoint_url, region."""
+    replicas = {}
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            raise ArchiveError(f"{where}: replicas.{name}: expected a table "
+                               f"([replicas.{name}] with url = ...)")
+        for key, value in table.items():
+            if key not in REPLICA_KEYS:
+                raise ArchiveError(f"{where}: replicas.{name}.{key}: unknown setting "
+                                   f"(known: {', '.join(REPLICA_KEYS)})")
+            if not isinstance(value, str):
+                raise ArchiveError(f"{where}: replicas.{name}.{key}: expected a string (in double quotes)")
+        replicas[name] = ReplicaSettings(name=name, **{"url": "", **table})
+    return replicas
 
 
 def load_settings(root: Path) -> Settings:

@@ -26,6 +26,8 @@ EVENT_TYPES = {
     "tra": "transfer",
     "dea": "deaccession",
     "del": "deletion",
+    "rep": "replication",
+    "rec": "recovery",
 }
 OUTCOMES = {"suc": "success", "fai": "failure", "war": "warning"}
 OUTCOME_CODES = {label: code for code, label in OUTCOMES.items()}

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from archive.fixity.bagcheck import check_bag, validate_bag
 from archive.hashing import SMALL, hash_fd, hash_reader
 from archive.storage import Entry, LocalStorage, NotTheSameFile, Storage, StorageError, check_relpath
+from archive.storage.prefixed import PrefixedStorage
 
 
 @dataclass
@@ -68,7 +69,20 @@ def _local(tmp_path: Path) -> tuple[Storage, Hands]:
     return LocalStorage(root), Hands(put, swap, link, fifo, outside)
 
 
-IMPLEMENTATIONS: dict[str, Callable[[Path], tuple[Storage, Hands]]] = {"local": _local}
+def _prefixed(tmp_path: Path) -> tuple[Storage, Hands]:
+    """One bag inside a replica's tree, seen as a storage of its own (what remote fixity checks)."""
+    inner, hands = _local(tmp_path)
+    prefix = "bags/ART-2016-000001/v1"
+
+    def under(fn: Callable) -> Callable:
+        return lambda rel, *rest: fn(f"{prefix}/{rel}", *rest)
+
+    outside = hands.outside
+    return PrefixedStorage(inner, prefix), Hands(under(hands.put), under(hands.swap), under(hands.link),
+                                                 under(hands.fifo), outside)
+
+
+IMPLEMENTATIONS: dict[str, Callable[[Path], tuple[Storage, Hands]]] = {"local": _local, "prefixed": _prefixed}
 
 
 @pytest.fixture(params=sorted(IMPLEMENTATIONS))
