@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fixtures_servers import aws_env, moto_private, moto_server, sshd_private, sshd_server  # noqa: F401
 from helpers import RECORDS, SEED, Result, run_cli
+from replica_targets import replica_target  # noqa: F401
 
 
 @pytest.fixture
