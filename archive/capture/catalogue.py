@@ -51,7 +51,7 @@ class CaptureOptions:
     """How captures are made: the fetch limits, requisites, private addresses (tests on
     127.0.0.1), a local CA for HTTPS tests, and a resolver for tests of name checks."""
 
-    limits: Limits = Limits()
+    limits: Limits = Limits()  # noqa: RUF009 - frozen, shared safely
     requisites: bool = False
     allow_private: bool = False
     allow_duplicate: bool = False
@@ -72,8 +72,8 @@ def contact_of(arc: Archive) -> str:
     """The contact e-mail a capture's User-Agent names; refused when archive.toml has none."""
     contact = arc.settings.contact_email
     if not contact:
-        raise UsageError("archive.toml sets no contact_email, which web capture names in its "
-                         "User-Agent; set it (archive init --contact-email, or contact_email in archive.toml)")
+        raise UsageError("archive.toml sets no contact_email, which web capture names in its User-Agent; "
+                         "set it (archive init --contact-email, or contact_email in archive.toml)")
     return contact
 
 
@@ -177,12 +177,13 @@ def catalogue_page(arc: Archive, summary: CaptureSummary, body: Path, work: Path
     return add_source_set(
         arc, page, [SourcePart(WARC, path=summary.warc, filename=warc_name, media_type="application/warc")],
         given, filename=page.name, origin=summary.final_url, allow_duplicate=options.allow_duplicate,
-        charset=encoding, event_detail=f"web capture of {summary.requested} ({summary.status}, WARC {warc_name})",
+        charset=encoding,
+        event_detail=f"web capture of {summary.requested} ({summary.status}, WARC {warc_name})",
         event_facts=all_facts,
     )
 
 
-def capture_url(arc: Archive, url: str, options: CaptureOptions = CaptureOptions(),  # noqa: B008 - frozen
+def capture_url(arc: Archive, url: str, options: CaptureOptions = CaptureOptions(),
                 *, facts: dict[str, Any] | None = None,
                 catalogue_lock: AbstractContextManager[Any] | None = None) -> Captured:
     """Capture ``url`` and catalogue it; raises a one-line ``ArchiveError`` and changes nothing

@@ -96,7 +96,8 @@ def page_charset(path: Path, header_charset: str | None) -> tuple[str, list[str]
         else:
             notes.append(f"The page's <meta> tag declares charset {meta!r}, which such a tag cannot "
                          "truly declare or is not a text encoding; it was passed over.")
-    candidates += [("utf-8", "the default (UTF-8)"), ("cp1252", "the HTML standard's fallback (windows-1252)")]
+    candidates += [("utf-8", "the default (UTF-8)"),
+                   ("cp1252", "the HTML standard's fallback (windows-1252)")]
     tried: set[str] = set()
     for encoding, why in candidates:
         if encoding in tried:

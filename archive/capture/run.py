@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archive.capture.batch import Outcome, run_batch
-from archive.capture.catalogue import CaptureOptions, Captured, capture_url
+from archive.capture.catalogue import Captured, CaptureOptions, capture_url
 from archive.capture.journal import Journal
 from archive.errors import DuplicateSourceError
 from archive.layout import Archive
@@ -109,7 +109,8 @@ def _line(outcome: Outcome[Captured | str]) -> Line:
         return Line(outcome.url, id=value, state="already")
     if outcome.ok and value is not None and value.record is not None:
         return Line(outcome.url, id=value.record["id"])
-    return Line(outcome.url, error=outcome.error or "nothing was added", status=outcome.status, state="failed")
+    return Line(outcome.url, error=outcome.error or "nothing was added", status=outcome.status,
+                state="failed")
 
 
 __all__ = ["BatchReport", "Line", "capture_many"]

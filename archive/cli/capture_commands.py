@@ -29,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="allow loopback and private addresses (tests on 127.0.0.1)")
     p.add_argument("--allow-duplicate", action="store_true",
                    help="catalogue a page even if the same HTML is already catalogued")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="give up on a server silent this long (default 30; 120 s per page in all)")
+    p.add_argument("--max-mb", type=_positive, default=256, metavar="MB",
+                   help="largest body accepted, as received and decoded (default 256)")
     p.add_argument("--workers", type=_positive, default=4, help="hosts fetched at once (default 4)")
     p.add_argument("--delay", type=float, default=1.0,
                    help="seconds between two requests to one host (default 1)")
@@ -67,9 +71,17 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     import os
 
     from archive.capture.catalogue import CaptureOptions
+    from archive.capture.fetch import Limits
+    from archive.errors import UsageError
 
-    # A local certificate authority for HTTPS tests; never read unless set.
-    return CaptureOptions(requisites=getattr(args, "requisites", False), allow_private=args.allow_private,
+    timeout = getattr(args, "timeout", 30.0)
+    if not 0 < timeout <= 3600:
+        raise UsageError("--timeout must be more than 0 and at most 3600 seconds")
+    limits = Limits(read_seconds=timeout, total_seconds=max(120.0, timeout),
+                    max_bytes=getattr(args, "max_mb", 256) * 1024 * 1024)
+    # ARCHIVE_CAPTURE_CA_FILE: a local certificate authority for HTTPS tests; never set otherwise.
+    return CaptureOptions(limits=limits, requisites=getattr(args, "requisites", False),
+                          allow_private=args.allow_private,
                           allow_duplicate=getattr(args, "allow_duplicate", False),
                           ca_file=os.environ.get("ARCHIVE_CAPTURE_CA_FILE") or None)
 
@@ -102,7 +114,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
     if args.json:
         print_json({
             "captured": [vars(line) for line in report.lines if line.state != "failed"],
-            "failed": [{"url": line.url, "status": line.status, "error": line.error} for line in report.failed],
+            "failed": [{"url": line.url, "status": line.status, "error": line.error}
+                       for line in report.failed],
             "summary": report.summary(),
             "resumed": report.resumed,
         })
