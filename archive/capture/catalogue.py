@@ -150,17 +150,24 @@ def acquisition(summary: CaptureSummary, warc_name: str, extra: str = "") -> str
 
 def catalogue_page(arc: Archive, summary: CaptureSummary, body: Path, work: Path, options: CaptureOptions,
                    *, fields: dict[str, Any] | None = None, facts: dict[str, Any] | None = None,
-                   note: str = "", extra_acquisition: str = "") -> dict[str, Any]:
-    """Hand the captured page and its WARC to ``add_source_set``; returns the new record."""
+                   note: str = "", extra_acquisition: str = "", suffix: str = ".html",
+                   allow_duplicate: bool | None = None) -> dict[str, Any]:
+    """Hand the captured page and its WARC to ``add_source_set``; returns the new record.
+
+    ``suffix`` ``.txt`` catalogues a body that is not HTML as plain UTF-8 text (a takedown's
+    answer, on recapture)."""
     from archive.catalog import SourcePart, add_source_set
 
     stem = file_stem(summary.final_url)
-    page = work / f"{stem}.html"
+    page = work / f"{stem}{suffix}"
     body.rename(page)
-    encoding, notes = page_charset(page, summary.charset)
-    mismatch = mismatch_note(encoding, page)
-    if mismatch and mismatch not in notes:
-        notes.append(mismatch)
+    encoding: str | None = None
+    notes: list[str] = []
+    if suffix == ".html":
+        encoding, notes = page_charset(page, summary.charset)
+        mismatch = mismatch_note(encoding, page)
+        if mismatch and mismatch not in notes:
+            notes.append(mismatch)
     warc_name = f"{stem}.warc.gz"
     given: dict[str, Any] = {
         "url": summary.final_url,
@@ -173,10 +180,12 @@ def catalogue_page(arc: Archive, summary: CaptureSummary, body: Path, work: Path
     if capture_notes:
         provenance["notes"] = " ".join(capture_notes)[:2000]
     given["provenance"] = provenance
-    all_facts = {**capture_facts(summary, warc_name, summary.warc), "encoding": encoding, **(facts or {})}
+    all_facts = {**capture_facts(summary, warc_name, summary.warc), "encoding": encoding or "utf-8",
+                 **(facts or {})}
     return add_source_set(
         arc, page, [SourcePart(WARC, path=summary.warc, filename=warc_name, media_type="application/warc")],
-        given, filename=page.name, origin=summary.final_url, allow_duplicate=options.allow_duplicate,
+        given, filename=page.name, origin=summary.final_url,
+        allow_duplicate=options.allow_duplicate if allow_duplicate is None else allow_duplicate,
         charset=encoding,
         event_detail=f"web capture of {summary.requested} ({summary.status}, WARC {warc_name})",
         event_facts=all_facts,

@@ -39,6 +39,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(p)
     p.set_defaults(handler=cmd_capture)
 
+    p = sub.add_parser("recapture", help="fetch captured pages again; record what changed")
+    add_root(p)
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--all", action="store_true", help="every captured page (the newest of each)")
+    p.add_argument("--older-than", type=_duration, metavar="AGE",
+                   help="with --all: only pages last fetched longer ago than AGE (30d, 12h, 1w)")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow loopback and private addresses (tests on 127.0.0.1)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
+    p.add_argument("--max-mb", type=_positive, default=256, metavar="MB")
+    add_json(p)
+    p.set_defaults(handler=cmd_recapture)
+
+    p = sub.add_parser("diff", help="the words that changed between a capture and its recapture")
+    add_root(p)
+    p.add_argument("id")
+    add_json(p)
+    p.set_defaults(handler=cmd_diff)
+
 
 def _positive(text: str) -> int:
     try:
@@ -48,6 +67,19 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+def _duration(text: str) -> float:
+    from archive.errors import ArchiveError
+    from archive.fixity.audit import parse_duration
+
+    try:
+        seconds = parse_duration(text)
+    except ArchiveError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds > 36600 * 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than a century; give at most 36600d")
+    return seconds
 
 
 def _cli_words(message: str) -> str:
@@ -128,4 +160,57 @@ def cmd_capture(args: argparse.Namespace) -> int:
         print(report.summary())
     if report.failed:
         raise CommandFailed
+    return 0
+
+
+def cmd_recapture(args: argparse.Namespace) -> int:
+    from archive.capture.recapture import due_for_recapture, recapture
+    from archive.errors import ArchiveError, UsageError
+
+    if bool(args.ids) == bool(args.all):
+        raise UsageError("give record ids, or --all")
+    if args.older_than is not None and not args.all:
+        raise UsageError("--older-than goes with --all")
+    arc = open_from(args)
+    ids = due_for_recapture(arc, args.older_than or 0.0) if args.all else list(dict.fromkeys(args.ids))
+    options = _options(args)
+    results, failed = [], []
+    for record_id in ids:
+        try:
+            done = recapture(arc, record_id, options)
+        except ArchiveError as exc:
+            failed.append({"id": record_id, "error": str(exc), "status": getattr(exc, "status", None)})
+            if not args.json:
+                fail(printable(_cli_words(str(exc))))
+            continue
+        results.append(vars(done))
+        if not args.json:
+            against = f" (compared with {done.compared})" if done.compared != record_id else ""
+            made = f" -> {done.new_id}" if done.new_id else ""
+            gone = f" {done.status}" if done.outcome == "gone" else ""
+            print(printable(f"{record_id}  {done.outcome}{gone}{made}{against}"), flush=True)
+    summary = (f"recaptured {len(results)}: {sum(r['outcome'] == 'unchanged' for r in results)} unchanged, "
+               f"{sum(r['outcome'] == 'changed' for r in results)} changed, "
+               f"{sum(r['outcome'] == 'gone' for r in results)} gone; {len(failed)} failed")
+    if args.json:
+        print_json({"recaptured": results, "failed": failed, "summary": summary})
+    else:
+        print(summary)
+    if failed:
+        raise CommandFailed
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from archive.capture.recapture import diff_captures, render_diff
+
+    arc = open_from(args)
+    diff = diff_captures(arc, args.id)
+    if args.json:
+        print_json({"old": {"id": diff.old_id, "captured": diff.old_captured},
+                    "new": {"id": diff.new_id, "captured": diff.new_captured},
+                    "changed": diff.changed, "ops": [list(op) for op in diff.ops]})
+    else:
+        for line in render_diff(diff).splitlines():
+            print(printable(line))
     return 0
