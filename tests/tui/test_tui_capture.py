@@ -5,6 +5,7 @@ of what failed; the diff view shows a recapture's changed words. Pages from a re
 from __future__ import annotations
 
 from servers.http_pages import ARTICLE, serve_pages
+from test_tui_main import open_palette_and_run
 from textual.widgets import Checkbox, Input
 from tui_helpers import (
     make_app,
@@ -36,7 +37,7 @@ async def test_capture_url_runs_as_a_job_and_names_what_failed(archive_root):
             await settle(pilot, app)
             titles = [command.title for command in app.get_system_commands(app.main_screen)]
             assert CAPTURE_NAME in titles and DIFF_NAME in titles
-            start_capture(app.main_screen)
+            await open_palette_and_run(pilot, app, CAPTURE_NAME)  # as an archivist would
             dialog = await wait_for_screen(pilot, CaptureURLScreen)
             urls = f"{server.url('/article')} {server.url('/status/410')}"
             dialog.query_one("#capture-urls", Input).value = urls
