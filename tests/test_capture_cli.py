@@ -223,3 +223,19 @@ def test_a_batch_lists_failures_with_their_status_and_a_summary(cli, archive_roo
         assert text.out.strip().splitlines()[-1] == "captured 0, already in the archive 3, failed 4"
         assert f"{urls[2]}  HTTP 404" in text.err and f"{urls[5]}  error" in text.err
         assert not (archive_root / "staging" / "captures").exists()  # a finished batch forgets
+
+
+def test_an_archive_without_a_contact_email_cannot_capture(cli, tmp_path, pages):
+    root = tmp_path / "nocontact"
+    assert cli("init", root, "--org", "Test Archive").code == 0
+    before = snapshot_tree(root)
+    result = capture(cli, root, pages.url("/article"))
+    assert result.code == 2 and "contact_email" in result.err and "User-Agent" in result.err, result
+    assert snapshot_tree(root) == before
+
+
+def test_the_user_agent_names_the_archive_and_its_contact(cli, archive_root, pages):
+    result = capture(cli, archive_root, pages.url("/page/agent"))
+    assert result.code == 0, result
+    agents = {agent for path, agent in pages.hits if path == "/page/agent"}
+    assert len(agents) == 1 and agents.pop().endswith("(+mailto:ada@example.org)")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archive.capture.batch import Outcome, run_batch
-from archive.capture.catalogue import Captured, CaptureOptions, capture_url
+from archive.capture.catalogue import Captured, CaptureOptions, capture_url, contact_of
 from archive.capture.journal import Journal
 from archive.errors import DuplicateSourceError
 from archive.layout import Archive
@@ -58,6 +58,7 @@ def capture_many(arc: Archive, urls: list[str], options: CaptureOptions = Captur
                  *, workers: int = 4, delay: float = 1.0, progress: Progress | None = None,
                  on_line: Callable[[Line], None] | None = None) -> BatchReport:
     """Capture every URL (each once); one failing never stops the others."""
+    contact_of(arc)  # no contact e-mail: a usage error before anything starts
     urls = unique(urls)
     report = BatchReport()
     journal = Journal(arc, urls) if len(urls) > 1 else None

@@ -164,6 +164,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
 
 def cmd_recapture(args: argparse.Namespace) -> int:
+    from archive.capture.catalogue import contact_of
     from archive.capture.recapture import due_for_recapture, recapture
     from archive.errors import ArchiveError, UsageError
 
@@ -172,6 +173,7 @@ def cmd_recapture(args: argparse.Namespace) -> int:
     if args.older_than is not None and not args.all:
         raise UsageError("--older-than goes with --all")
     arc = open_from(args)
+    contact_of(arc)
     ids = due_for_recapture(arc, args.older_than or 0.0) if args.all else list(dict.fromkeys(args.ids))
     options = _options(args)
     results, failed = [], []
