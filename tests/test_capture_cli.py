@@ -239,3 +239,28 @@ def test_the_user_agent_names_the_archive_and_its_contact(cli, archive_root, pag
     assert result.code == 0, result
     agents = {agent for path, agent in pages.hits if path == "/page/agent"}
     assert len(agents) == 1 and agents.pop().endswith("(+mailto:ada@example.org)")
+
+
+def test_https_capture_checks_the_certificate(cli, archive_root, tmp_path):
+    """ARCHIVE_CAPTURE_CA_FILE names a local certificate authority (for tests); without it the
+    system's authorities do not know the test server's certificate and the capture is refused."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with serve_pages(tls=server_context, client_tls=client_context) as server:
+        assert server.url("/article").startswith("https://")
+        before = snapshot_tree(archive_root)
+        refused = capture(cli, archive_root, server.url("/article"))
+        assert refused.code == 1 and "TLS failed" in refused.err, refused
+        assert snapshot_tree(archive_root) == before
+        result = capture(cli, archive_root, server.url("/article"), env={"ARCHIVE_CAPTURE_CA_FILE": str(ca_file)})
+        assert result.code == 0, result
+        assert record(cli, archive_root, only_id(result))["url"] == server.url("/article")

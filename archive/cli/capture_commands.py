@@ -165,8 +165,10 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
 def cmd_recapture(args: argparse.Namespace) -> int:
     from archive.capture.catalogue import contact_of
-    from archive.capture.recapture import due_for_recapture, recapture
-    from archive.errors import ArchiveError, UsageError
+    from archive.capture.recapture import due_for_recapture
+    from archive.cli.common import progress_bar
+    from archive.errors import UsageError
+    from archive.progress import Step
 
     if bool(args.ids) == bool(args.all):
         raise UsageError("give record ids, or --all")
@@ -176,21 +178,12 @@ def cmd_recapture(args: argparse.Namespace) -> int:
     contact_of(arc)
     ids = due_for_recapture(arc, args.older_than or 0.0) if args.all else list(dict.fromkeys(args.ids))
     options = _options(args)
-    results, failed = [], []
-    for record_id in ids:
-        try:
-            done = recapture(arc, record_id, options)
-        except ArchiveError as exc:
-            failed.append({"id": record_id, "error": str(exc), "status": getattr(exc, "status", None)})
-            if not args.json:
-                fail(printable(_cli_words(str(exc))))
-            continue
-        results.append(vars(done))
-        if not args.json:
-            against = f" (compared with {done.compared})" if done.compared != record_id else ""
-            made = f" -> {done.new_id}" if done.new_id else ""
-            gone = f" {done.status}" if done.outcome == "gone" else ""
-            print(printable(f"{record_id}  {done.outcome}{gone}{made}{against}"), flush=True)
+    results: list[dict] = []
+    failed: list[dict] = []
+    with progress_bar("recapturing", len(ids), "pages") as progress:
+        for number, record_id in enumerate(ids, 1):
+            _recapture_one(arc, record_id, options, args, results, failed)
+            progress(Step(number, len(ids)))
     summary = (f"recaptured {len(results)}: {sum(r['outcome'] == 'unchanged' for r in results)} unchanged, "
                f"{sum(r['outcome'] == 'changed' for r in results)} changed, "
                f"{sum(r['outcome'] == 'gone' for r in results)} gone; {len(failed)} failed")
@@ -201,6 +194,26 @@ def cmd_recapture(args: argparse.Namespace) -> int:
     if failed:
         raise CommandFailed
     return 0
+
+
+def _recapture_one(arc, record_id: str, options, args: argparse.Namespace,  # type: ignore[no-untyped-def]
+                   results: list[dict], failed: list[dict]) -> None:
+    from archive.capture.recapture import recapture
+    from archive.errors import ArchiveError
+
+    try:
+        done = recapture(arc, record_id, options)
+    except ArchiveError as exc:
+        failed.append({"id": record_id, "error": str(exc), "status": getattr(exc, "status", None)})
+        if not args.json:
+            fail(printable(_cli_words(str(exc))))
+        return
+    results.append(vars(done))
+    if not args.json:
+        against = f" (compared with {done.compared})" if done.compared != record_id else ""
+        made = f" -> {done.new_id}" if done.new_id else ""
+        gone = f" {done.status}" if done.outcome == "gone" else ""
+        print(printable(f"{record_id}  {done.outcome}{gone}{made}{against}"), flush=True)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
