@@ -174,7 +174,7 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
     found_notes = (found.get("provenance") or {}).get("notes")
     if found_notes and typed_provenance.get("notes") and found_notes not in typed_provenance["notes"]:
         # both kept: what the caller says (a capture's notes) and what the extractor noticed
-        provenance["notes"] = f"{typed_provenance['notes']} {found_notes}"[:2000]
+        provenance["notes"] = f"{typed_provenance['notes']} {found_notes}"[:100000]
     if extracted:
         provenance["extracted_fields"] = sorted(set(extracted))
     record["provenance"] = provenance

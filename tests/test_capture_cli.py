@@ -61,7 +61,6 @@ def test_a_capture_is_catalogued_bagged_and_verified(cli, archive_root, pages):
     record_id = only_id(result)
     rec = record(cli, archive_root, record_id)
     assert rec["url"] == pages.url("/article")  # the final URL after the redirects
-    assert rec["accessed"] == rec["provenance"]["catalogued_at"][:10]
     acquisition = rec["provenance"]["acquisition"]
     assert pages.url("/redirect/2") in acquisition and "answered 200" in acquisition
     assert "WARC 127.0.0.1-article.warc.gz" in acquisition and "urn:uuid:" in acquisition
@@ -86,6 +85,7 @@ def test_a_capture_is_catalogued_bagged_and_verified(cli, archive_root, pages):
     assert event["type"]["label"] == "capture" and pages.url("/redirect/2") in event["detail"]
     facts = event["outcome_detail"]
     assert facts["final_url"] == pages.url("/article") and facts["http_status"] == 200
+    assert rec["accessed"] == facts["captured_at"][:10]  # the capture's own date (UTC)
     assert facts["redirects"] == [f"302 {pages.url('/redirect/2')}", f"302 {pages.url('/redirect/1')}"]
 
     assert cli("--root", archive_root, "bag", record_id).code == 0
@@ -261,6 +261,7 @@ def test_https_capture_checks_the_certificate(cli, archive_root, tmp_path):
         refused = capture(cli, archive_root, server.url("/article"))
         assert refused.code == 1 and "TLS failed" in refused.err, refused
         assert snapshot_tree(archive_root) == before
-        result = capture(cli, archive_root, server.url("/article"), env={"ARCHIVE_CAPTURE_CA_FILE": str(ca_file)})
+        trusted = {"ARCHIVE_CAPTURE_CA_FILE": str(ca_file)}
+        result = capture(cli, archive_root, server.url("/article"), env=trusted)
         assert result.code == 0, result
         assert record(cli, archive_root, only_id(result))["url"] == server.url("/article")

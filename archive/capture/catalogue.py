@@ -178,7 +178,7 @@ def catalogue_page(arc: Archive, summary: CaptureSummary, body: Path, work: Path
     provenance["acquisition"] = acquisition(summary, warc_name, extra_acquisition)
     capture_notes = [*filter(None, [note]), *notes, *(f"Capture: {n}." for n in summary.notes)]
     if capture_notes:
-        provenance["notes"] = " ".join(capture_notes)[:2000]
+        provenance["notes"] = " ".join(capture_notes)[:20000]
     given["provenance"] = provenance
     all_facts = {**capture_facts(summary, warc_name, summary.warc), "encoding": encoding or "utf-8",
                  **(facts or {})}
