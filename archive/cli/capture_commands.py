@@ -47,8 +47,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --all: only pages last fetched longer ago than AGE (30d, 12h, 1w)")
     p.add_argument("--allow-private", action="store_true",
                    help="allow loopback and private addresses (tests on 127.0.0.1)")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS")
-    p.add_argument("--max-mb", type=_positive, default=256, metavar="MB")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="give up on a server silent this long (default 30)")
+    p.add_argument("--max-mb", type=_positive, default=256, metavar="MB",
+                   help="largest body accepted (default 256)")
     add_json(p)
     p.set_defaults(handler=cmd_recapture)
 
