@@ -61,6 +61,11 @@ class ArchiveApp(App):
             if entry.action == "quit":
                 continue
             yield SystemCommand(entry.name, entry.help, partial(screen.run_action, entry.action))
+        from tui.screens import capture
+
+        yield SystemCommand(capture.CAPTURE_NAME, capture.CAPTURE_HELP,
+                            partial(capture.start_capture, screen))
+        yield SystemCommand(capture.DIFF_NAME, capture.DIFF_HELP, partial(capture.show_diff, screen))
 
     async def action_quit(self) -> None:
         """Quit, unless a form holds unsaved changes: then the form asks first."""
