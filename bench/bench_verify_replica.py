@@ -112,7 +112,8 @@ def main() -> None:
         print(f"verify --replica folder: {replica:7.2f} s  {replica_rate:8.1f} bags/s  "
               f"{replica_bytes / 1e6 / replica:6.1f} MB/s")
         ratio = replica_rate / local_rate
-        print(f"replica / local rate:    {ratio:.0%} (goal: at least 80%) -> {'met' if ratio >= 0.8 else 'NOT met'}")
+        verdict = "met" if ratio >= 0.8 else "NOT met"
+        print(f"replica / local rate:    {ratio:.0%} (goal: at least 80%) -> {verdict}")
 
 
 if __name__ == "__main__":

@@ -189,3 +189,21 @@ def test_repair_replica_never_copies_a_bad_local_file(cli, bagged_root, tmp_path
     assert result.code == 1
     assert f"NO GOOD COPY of {key} on replica copy: local: its SHA-256 differs" in result.out
     assert target.read_raw(key) is None
+
+
+@pytest.mark.parametrize("name", ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
+                                  "tagmanifest-sha256.txt", "tagmanifest-sha512.txt",
+                                  "data/metadata/record.json"])
+def test_any_damaged_file_of_a_bag_is_repaired(cli, bagged_root, tmp_path, name):
+    """Tag files and manifests too: what each must be follows from the catalogue's pin of
+    tagmanifest-sha256.txt, never from the damaged local copy itself."""
+    seed_replica(bagged_root, "copy", folder_target(tmp_path / "replica"))
+    bag = only_bag(bagged_root)
+    good = (bag / name).read_bytes()
+    (bag / name).write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
+    assert cli("--root", bagged_root, "verify").code == 1
+    result = cli("--root", bagged_root, "repair")
+    assert result.code == 0, result
+    assert (bag / name).read_bytes() == good
+    assert result.out.count("repaired ") == 1, result.out
+    assert cli("--root", bagged_root, "verify").code == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -181,21 +182,63 @@ def test_s3_fast_sees_a_same_size_change_only_through_the_stored_checksum(cli, b
     assert code == 1 and ("changed", "changed", PAYLOAD) in failing(report)
 
 
-def test_a_bag_folder_gone_from_the_replica_and_one_never_sent(cli, bagged_root, tmp_path):
+def test_a_bag_folder_gone_from_the_replica(cli, bagged_root, tmp_path):
     from replica_targets import folder_target
 
-    target = folder_target(tmp_path / "replica")
-    seed_replica(bagged_root, "copy", target)
-    import shutil
-
+    seed_replica(bagged_root, "copy", folder_target(tmp_path / "replica"))
     shutil.rmtree(tmp_path / "replica" / bag_key(bagged_root))
     code, report = verify_replica(cli, bagged_root)
     assert code == 1 and ("missing", "missing-bag", bag_key(bagged_root)) in failing(report)
 
-    other = folder_target(tmp_path / "empty")
-    seed_replica(bagged_root, "copy", other, record=False)
-    fresh = cli("--root", bagged_root, "verify", "--replica", "copy")
-    assert "NOT REPLICATED" not in fresh.out  # recorded on the first seeding, so checked
+
+def _second_version(cli, root: Path) -> str:
+    record_id = only_bag(root).parent.name
+    assert cli("--root", root, "edit", record_id, "--set", "section=World").code == 0
+    assert cli("--root", root, "bag", "--all").code == 0
+    return record_id
+
+
+def test_a_version_never_replicated_is_listed_not_checked(cli, bagged_root, tmp_path):
+    from replica_targets import folder_target
+
+    seed_replica(bagged_root, "copy", folder_target(tmp_path / "replica"))
+    record_id = _second_version(cli, bagged_root)
+    result = cli("--root", bagged_root, "verify", "--replica", "copy")
+    assert result.code == 0, result
+    assert f"NOT REPLICATED {record_id} v2: no confirmed copy on copy yet" in result.out
+    assert "1 of 1 bags checked, 1 ok" in result.out and "1 not on this replica yet" in result.out
+
+
+def test_verify_replica_from_a_thread_with_progress_and_cancel(cli, seeded_root, tmp_path):
+    """The TUI's worker: progress per bag, and a cancel between bags keeps what was checked."""
+    import threading
+
+    from replica_targets import folder_target
+
+    from archive.layout import open_archive
+    from archive.replicas.check import verify_replica as run
+
+    assert cli("--root", seeded_root, "bag", "--all").code == 0
+    _second_version(cli, seeded_root)
+    seed_replica(seeded_root, "copy", folder_target(tmp_path / "replica"))
+    arc = open_archive(seeded_root)
+    steps, results = [], []
+    stop = threading.Event()
+
+    def progress(step) -> None:
+        steps.append(step)
+        if step.done == 1:
+            stop.set()
+
+    worker = threading.Thread(target=lambda: results.append(
+        run(arc, "copy", progress=progress, cancel=stop.is_set)))
+    worker.start()
+    worker.join(timeout=120)
+    (result,) = results
+    assert result.cancelled and len(result.bags) == 1 and result.planned == 2
+    assert [s.done for s in steps] == [0, 1] and steps[0].total == 2
+    complete = run(arc, "copy")
+    assert complete.ok and len(complete.bags) == 2 and not complete.cancelled
 
 
 def test_unknown_replica_is_a_usage_error(cli, bagged_root):
