@@ -207,3 +207,17 @@ def test_any_damaged_file_of_a_bag_is_repaired(cli, bagged_root, tmp_path, name)
     assert (bag / name).read_bytes() == good
     assert result.out.count("repaired ") == 1, result.out
     assert cli("--root", bagged_root, "verify").code == 0
+
+
+def test_repair_replica_puts_a_damaged_source_file_right(cli, bagged_root, tmp_path):
+    target = folder_target(tmp_path / "replica")
+    seed_replica(bagged_root, "copy", target)
+    record_id = record_id_of(bagged_root)
+    (source,) = (bagged_root / "sources" / record_id).iterdir()
+    key = f"sources/{record_id}/{source.name}"
+    target.put_raw(key, b"rotten")
+    result = cli("--root", bagged_root, "repair", "--replica", "copy")
+    assert result.code == 0, result
+    assert f"repaired {key} on replica copy from the local copy" in result.out
+    assert target.read_raw(key) == source.read_bytes()
+    assert cli("--root", bagged_root, "verify", "--replica", "copy").code == 0

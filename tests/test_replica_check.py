@@ -62,10 +62,13 @@ def test_a_whole_copy_verifies_and_is_recorded(cli, bagged_root, replica_target)
     assert "replica copy" in result.out and "all well: 1 of 1 bags checked, 1 ok" in result.out
     copy = shown(cli, bagged_root)["bags"][0]["replicas"]["copy"]
     assert copy["last_fixity"]["outcome"] == "success" and copy["last_fixity"]["fast"] is False
-    (event,) = replica_events(cli, bagged_root)
-    assert event["type"]["label"] == "fixity check" and event["outcome"]["label"] == "success"
-    assert event["outcome_detail"]["storage"] == replica_target.storage().label
-    assert "on replica copy" in event["detail"]
+    bag_event, source_event = replica_events(cli, bagged_root)  # the bag, then the source files
+    for event in (bag_event, source_event):
+        assert event["type"]["label"] == "fixity check" and event["outcome"]["label"] == "success"
+        assert event["outcome_detail"]["storage"] == replica_target.storage().label
+        assert "on replica copy" in event["detail"]
+    assert bag_event["bag_version"] == 1 and bag_event["outcome_detail"]["bag"] == bag_key(bagged_root)
+    assert source_event["outcome_detail"]["sources"].startswith("sources/")
 
 
 @pytest.mark.parametrize("damage", ["altered", "truncated", "deleted"])
@@ -91,7 +94,7 @@ def test_a_damaged_remote_object_is_named(cli, bagged_root, replica_target, dama
     assert PAYLOAD in text.out
     copy = shown(cli, bagged_root)["bags"][0]["replicas"]["copy"]
     assert copy["last_fixity"]["outcome"] == "failure"
-    events = replica_events(cli, bagged_root)
+    events = [e for e in replica_events(cli, bagged_root) if "bag" in e["outcome_detail"]]
     assert events[-1]["outcome"]["label"] == "failure"
     assert any(PAYLOAD in p for p in events[-1]["outcome_detail"]["problems"])
     assert snapshot_local(bagged_root) == before  # the local bags were never touched
@@ -245,3 +248,22 @@ def test_unknown_replica_is_a_usage_error(cli, bagged_root):
     result = cli("--root", bagged_root, "verify", "--replica", "nowhere")
     assert result.code == 2 and "no replica named 'nowhere'" in result.err
     assert result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("damage", ["altered", "deleted"])
+def test_a_damaged_source_file_on_the_replica_is_named(cli, bagged_root, replica_target, damage):
+    seed_replica(bagged_root, "copy", replica_target)
+    record_id = only_bag(bagged_root).parent.name
+    (source,) = (bagged_root / "sources" / record_id).iterdir()
+    key = f"sources/{record_id}/{source.name}"
+    if damage == "altered":
+        replica_target.put_raw(key, source.read_bytes().replace(b"a", b"e", 1))
+    else:
+        replica_target.delete_raw(key)
+    code, report = verify_replica(cli, bagged_root)
+    assert code == 1
+    (failed,) = [s for s in report["sources"] if s["outcome"] == "failure"]
+    assert [f["path"] for f in failed["failures"]] == [key]
+    assert report["bags"][0]["outcome"] == "success"
+    text = cli("--root", bagged_root, "verify", "--replica", "copy")
+    assert f"FAILED {record_id} source files on copy" in text.out and key in text.out

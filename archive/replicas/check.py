@@ -39,13 +39,15 @@ from archive.fixity.problems import (
     error,
     warning,
 )
-from archive.fixity.report import BagReport
+from archive.fixity.report import BagReport, SourceReport
 from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.tagfiles import read_whole
+from archive.hashing import hash_reader
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, Step, cancelled
 from archive.replicas.manifests import TAG_MANIFEST, parse_manifest, sha256_of
-from archive.replicas.remote import bag_on, bag_prefix, replica_settings, replica_storage
+from archive.replicas.remote import SOURCES, bag_on, bag_prefix, replica_settings, replica_storage
+from archive.source_files import files_of
 from archive.storage.base import Storage, StorageError
 
 RECORD_BATCH = 250
@@ -70,6 +72,17 @@ class CopyTask:
 
 
 @dataclass(slots=True)
+class SourceCopyTask:
+    """A record's source files on the replica (sources/<id>/), to check against the catalogue."""
+
+    record: dict
+    fast: bool
+
+
+Task = CopyTask | SourceCopyTask
+
+
+@dataclass(slots=True)
 class ReplicaCheckResult:
     """Everything one ``verify --replica`` found; ``ok`` is what the exit code says."""
 
@@ -79,6 +92,8 @@ class ReplicaCheckResult:
     started_at: str = ""
     finished_at: str = ""
     bags: list[BagReport] = field(default_factory=list)
+    sources: list[SourceReport] = field(default_factory=list)
+    """The records' source files on the replica (sources/<id>/), for records with a copy there."""
     not_replicated: list[str] = field(default_factory=list)
     """``ID vN`` of the bags with no confirmed copy on this replica (not checked)."""
     planned: int = 0
@@ -88,12 +103,14 @@ class ReplicaCheckResult:
 
     @property
     def ok(self) -> bool:
-        return all(b.state != FAILURE for b in self.bags) and not (self.cancelled and not self.bags)
+        return (all(b.state != FAILURE for b in self.bags) and all(s.outcome != FAILURE for s in self.sources)
+                and not (self.cancelled and not self.bags))
 
     def totals(self) -> dict[str, int]:
         totals = {"planned": self.planned, "checked": len(self.bags), "success": 0, "warning": 0,
                   "failure": 0, "not_replicated": len(self.not_replicated), "payload_bytes": 0,
-                  "hashed_bytes": 0, "standing_failures": 0}
+                  "hashed_bytes": 0, "standing_failures": 0, "sources_checked": len(self.sources),
+                  "sources_failed": sum(s.outcome == FAILURE for s in self.sources)}
         totals.update(dict.fromkeys((*FILE_KINDS, MISMATCH), 0))
         for bag in self.bags:
             totals[bag.state] += 1
@@ -102,6 +119,8 @@ class ReplicaCheckResult:
             totals["hashed_bytes"] += bag.hashed_bytes
             for kind, count in bag.counts().items():
                 totals[kind] += count
+        for source in self.sources:
+            totals["hashed_bytes"] += source.hashed_bytes
         return totals
 
     def summary(self) -> str:
@@ -116,6 +135,8 @@ class ReplicaCheckResult:
                 + (f" ({t['standing_failures']} by an earlier check only a full check can clear)"
                    if t["standing_failures"] else "")
                 + (f" ({files})" if files else "")
+                + (f"; {t['sources_checked']} records' source files checked, {t['sources_failed']} failed"
+                   if self.sources else "")
                 + (f"; {t['not_replicated']} not on this replica yet" if t["not_replicated"] else "")
                 + f"; {t['hashed_bytes'] / 1e6:.1f} MB read in {self.seconds:.1f} s "
                 f"({rate:.1f} MB/s); {mode}")
@@ -131,6 +152,12 @@ class ReplicaCheckResult:
             if bag.standing_note():
                 out.append(f"  {bag.standing_note()}")
             out += [f"  {problem.line()}" for problem in bag.problems]
+        for source in self.sources:
+            if source.outcome == "success":
+                continue
+            label = "FAILED" if source.outcome == FAILURE else "warning"
+            out.append(f"{label} {source.record_id} source files on {self.name} ({source.path})")
+            out += [f"  {problem.line()}" for problem in source.problems]
         out += [f"NOT REPLICATED {item}: no confirmed copy on {self.name} yet (archive replicate {self.name})"
                 for item in self.not_replicated]
         out.append(self.summary())
@@ -142,7 +169,8 @@ class ReplicaCheckResult:
                 "seconds": round(self.seconds, 3), "cancelled": self.cancelled,
                 "recorded": not self.unrecorded, "unrecorded": self.unrecorded or None,
                 "totals": self.totals(), "not_replicated": list(self.not_replicated),
-                "bags": [b.to_dict() for b in self.bags]}
+                "bags": [b.to_dict() for b in self.bags],
+                "sources": [s.to_dict() for s in self.sources]}
 
 
 # ----- one copy ---------------------------------------------------------------------------------
@@ -232,6 +260,60 @@ def _stored_digests(bag: Storage, inv: Inventory, payload: dict[str, dict[str, s
     return problems
 
 
+def check_source_copy(storage: Storage, task: SourceCopyTask, *,
+                      stored_checksums: bool = False) -> SourceReport:
+    """A record's source files on the replica against the sizes and digests the catalogue holds
+    (a file whose digests it does not hold, an old record's text, by size only). Fast: sizes, and
+    on a storage that keeps them the stored SHA-256s."""
+    record_id = task.record["id"]
+    report = SourceReport(path=f"{SOURCES}/{record_id}", record_id=record_id, fast=task.fast)
+    mode = ("stored" if stored_checksums else "size") if task.fast else "hash"
+    for item in files_of(task.record):
+        rel = f"{SOURCES}/{record_id}/{item.filename}"
+        if "/" in item.filename or item.filename in ("", ".", ".."):
+            report.problems.append(error(UNSAFE, "unsafe-name", rel, f"the {item.role} file: the catalogued "
+                                         "name is not a plain file name; not read"))
+            continue
+        problem = _check_source_file(storage, rel, item.size, item.digests, mode, report)
+        if problem is not None:
+            report.problems.append(Problem(problem.severity, problem.kind, problem.code, problem.path,
+                                           f"the {item.role} file: {problem.message}"))
+    return report
+
+
+def _check_source_file(storage: Storage, rel: str, size: int | None, digests: dict[str, str], mode: str,
+                       report: SourceReport) -> Problem | None:
+    """One source file; ``mode`` is "size", "stored" (the storage's SHA-256) or "hash"."""
+    try:
+        entry = storage.stat(rel)
+        if entry is None:
+            return error(MISSING, "missing", rel, "not on the replica")
+        if entry.kind != "file":
+            return error(UNSAFE, "not-a-file", rel, f"a {entry.kind}, not a file; not read")
+        if size is not None and entry.size != size:
+            return error(CHANGED, "changed", rel, f"{entry.size} bytes; the catalogue recorded {size}")
+        if mode == "size" or not digests:
+            return None
+        if mode == "stored":
+            kept = entry.checksums.get("sha256")
+            if not kept:
+                return warning(CHANGED, "no-stored-checksum", rel,
+                               "the replica keeps no SHA-256 for this object")
+            if "sha256" in digests and kept != digests["sha256"]:
+                return error(CHANGED, "changed", rel,
+                             "the SHA-256 the replica stored differs from the catalogue's")
+            return None
+        with storage.open_read(rel, entry) as reader:
+            found, read = hash_reader(reader, list(digests), size_hint=entry.size)
+        report.hashed_bytes += read
+    except StorageError as exc:
+        return error(UNREADABLE, "unreadable", rel, exc.reason)
+    bad = sorted(a for a, want in digests.items() if found[a] != want)
+    if bad:
+        return error(CHANGED, "changed", rel, f"its {', '.join(bad)} differs from the catalogue")
+    return None
+
+
 # ----- the run ----------------------------------------------------------------------------------
 def copy_tasks(records: list[dict], name: str, fast: bool) -> tuple[list[CopyTask], list[str]]:
     """A task per bag version with a confirmed copy on ``name``, and ``ID vN`` of the others."""
@@ -250,6 +332,24 @@ def copy_tasks(records: list[dict], name: str, fast: bool) -> tuple[list[CopyTas
     return tasks, absent
 
 
+def source_copy_tasks(records: list[dict], name: str, fast: bool) -> list[SourceCopyTask]:
+    """A task per record with a source and at least one confirmed bag copy on ``name``."""
+    return [SourceCopyTask(record, fast) for record in records if files_of(record) and any(
+        ((e.get("replicas") or {}).get(name) or {}).get("replicated_at") for e in record.get("bags") or [])]
+
+
+def _source_event(report: SourceReport, name: str, label: str) -> dict:
+    mode = "fast check" if report.fast else "full fixity check"
+    failures = [f"{p.kind} {p.path}: {p.code}" for p in report.problems if p.severity == "error"]
+    said = f"{len(failures)} files failed" if failures else ("warnings only" if report.problems
+                                                             else "all files intact")
+    return make_event("fix", report.record_id, outcome=report.outcome,
+                      detail=f"{mode} of {report.path} on replica {name} ({label}): {said}",
+                      outcome_detail={"replica": name, "storage": label, "fast": report.fast,
+                                      "problems": failures[:100], "sources": report.path,
+                                      "hashed_bytes": report.hashed_bytes})
+
+
 def _fix_event(report: BagReport, name: str, label: str) -> dict:
     counts = report.counts()
     found = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
@@ -265,12 +365,16 @@ def _fix_event(report: BagReport, name: str, label: str) -> dict:
                       bag_version=report.version)
 
 
-def record_copy_checks(arc: Archive, name: str, label: str, reports: list[BagReport]) -> None:
-    """One transaction: a fix event per copy and its ``replicas[NAME].last_fixity``."""
+def record_copy_checks(arc: Archive, name: str, label: str, reports: list[BagReport | SourceReport]) -> None:
+    """One transaction: a fix event per copy and its ``replicas[NAME].last_fixity`` (source files
+    have no fixity state of their own: their event is the record)."""
     at = now_utc()
     with arc.store.transaction() as tx:
         touched: dict[str, dict] = {}
         for report in reports:
+            if isinstance(report, SourceReport):
+                tx.log(_source_event(report, name, label))
+                continue
             if report.record_id is None:
                 continue
             record = touched.get(report.record_id) or tx.get(report.record_id)
@@ -285,7 +389,7 @@ def record_copy_checks(arc: Archive, name: str, label: str, reports: list[BagRep
             tx.update(record, bookkeeping=True)
 
 
-def _record(arc: Archive, result: ReplicaCheckResult, reports: list[BagReport]) -> None:
+def _record(arc: Archive, result: ReplicaCheckResult, reports: list[BagReport | SourceReport]) -> None:
     """Record a batch unless the catalogue cannot be written; then checking goes on read-only."""
     if result.unrecorded or not reports:
         return
@@ -296,22 +400,28 @@ def _record(arc: Archive, result: ReplicaCheckResult, reports: list[BagReport]) 
         result.unrecorded = f"the results could not be recorded in the catalogue ({reason})"
 
 
-def checked_in_order(storage: Storage, tasks: list[CopyTask], jobs: int,
-                     stored: bool) -> Iterator[BagReport]:
-    """Reports in task order, at most ``jobs`` bags in flight; closing the iterator stops it."""
+def _check(storage: Storage, task: Task, stored: bool) -> BagReport | SourceReport:
+    if isinstance(task, SourceCopyTask):
+        return check_source_copy(storage, task, stored_checksums=stored)
+    return check_copy(storage, task, stored_checksums=stored)
+
+
+def checked_in_order(storage: Storage, tasks: list[Task], jobs: int,
+                     stored: bool) -> Iterator[BagReport | SourceReport]:
+    """Reports in task order, at most ``jobs`` tasks in flight; closing the iterator stops it."""
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="replica-check")
-    window: list[Future[BagReport]] = []
+    window: list[Future[BagReport | SourceReport]] = []
     pending = iter(tasks)
     try:
         for task in pending:
-            window.append(pool.submit(check_copy, storage, task, stored_checksums=stored))
+            window.append(pool.submit(_check, storage, task, stored))
             if len(window) >= jobs * 2:
                 break
         while window:
             report = window.pop(0).result()
             task = next(pending, None)
             if task is not None:
-                window.append(pool.submit(check_copy, storage, task, stored_checksums=stored))
+                window.append(pool.submit(_check, storage, task, stored))
             yield report
     finally:
         for future in window:
@@ -340,27 +450,32 @@ def verify_replica(arc: Archive, name: str, *, fast: bool = False, ids: list[str
     result = ReplicaCheckResult(name=name, storage=storage.label, fast=fast, started_at=now_utc())
     records = ([arc.store.get(row["id"]) for row in arc.store.summaries()] if ids is None
                else [arc.store.get(i) for i in dict.fromkeys(ids)])
-    tasks, result.not_replicated = copy_tasks(records, name, fast)
-    result.planned = len(tasks)
-    total_bytes = sum(int(t.entry.get("size") or 0) for t in tasks)
+    bag_tasks, result.not_replicated = copy_tasks(records, name, fast)
+    tasks: list[Task] = [*bag_tasks, *source_copy_tasks(records, name, fast)]
+    result.planned = len(bag_tasks)
+    total_bytes = sum(int(t.entry.get("size") or 0) for t in bag_tasks)
     started = time.monotonic()
     done_bytes = 0
     if progress:
-        progress(Step(0, len(tasks), 0, total_bytes))
-    pending: list[BagReport] = []
+        progress(Step(0, len(bag_tasks), 0, total_bytes))
+    pending: list[BagReport | SourceReport] = []
     reports = checked_in_order(storage, tasks, jobs or JOBS, fast and keeps_checksums(storage))
     try:
-        for task, report in zip(tasks, reports, strict=False):
-            result.bags.append(report)
+        for done, (task, report) in enumerate(zip(tasks, reports, strict=False), 1):
+            if isinstance(report, SourceReport):
+                result.sources.append(report)
+            else:
+                result.bags.append(report)
             pending.append(report)
-            done_bytes += int(task.entry.get("size") or 0)
+            if isinstance(task, CopyTask):
+                done_bytes += int(task.entry.get("size") or 0)
             if len(pending) >= RECORD_BATCH:
                 _record(arc, result, pending)
                 pending = []
             if progress:
-                progress(Step(len(result.bags), len(tasks), done_bytes, total_bytes))
+                progress(Step(len(result.bags), len(bag_tasks), done_bytes, total_bytes))
             if cancelled(cancel):
-                result.cancelled = len(result.bags) < len(tasks)
+                result.cancelled = done < len(tasks)
                 break
     finally:
         reports.close()  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ Nothing is written, and nothing recorded, when there is nothing a good copy can 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from archive.bagit_format.paths import payload_name
@@ -31,7 +32,16 @@ from archive.fixity.report import BagReport, SourceReport
 from archive.fixity.verify import record_checks, source_tasks_for, tasks_for
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, Step, cancelled
-from archive.replicas.check import CopyTask, check_copy, copy_tasks, open_replica, record_copy_checks
+from archive.replicas.check import (
+    CopyTask,
+    SourceCopyTask,
+    check_copy,
+    check_source_copy,
+    copy_tasks,
+    open_replica,
+    record_copy_checks,
+    source_copy_tasks,
+)
 from archive.replicas.copying import Copy, copy_if_good, derived_digest, digest_of, trusted_digests
 from archive.replicas.remote import SOURCES, bag_on, bag_prefix, replica_settings
 from archive.source_files import files_of
@@ -217,36 +227,58 @@ def _open_replicas(arc: Archive, names: list[str], result: RepairResult) -> dict
     return opened
 
 
-def _source_repairs(arc: Archive, record: dict, replicas: dict[str, Storage]) -> list[FileRepair]:
-    """The record's working copies in sources/<id>/ that fail, from a replica's sources/ or from
-    the bag's data/source/ copy there, whichever hashes to what the catalogue recorded."""
+Candidate = tuple[str, Storage, str, str]
+"""(copy NAME, storage, path of the file on it, which of its copies that is) for a source file."""
+
+
+def _source_candidates(name: str, sources: Storage, bags: Storage, record: dict, filename: str,
+                       sources_prefix: str = "") -> list[Candidate]:
+    """A source file's copies on one side: its sources/<id>/ copy, then each bag's data/source/
+    copy, newest bag first."""
     record_id = record["id"]
-    local = LocalStorage(arc.sources_dir)
-    bags = record.get("bags") or []
+    in_bag = source_path(payload_name(filename))
+    found: list[Candidate] = [(name, sources, f"{sources_prefix}{record_id}/{filename}", "sources/")]
+    found += [(name, bags, f"{record_id}/v{e['version']}/{in_bag}", f"bag v{e['version']}")
+              for e in reversed(record.get("bags") or [])]
+    return found
+
+
+def _on_replicas(replicas: dict[str, Storage], record: dict, filename: str) -> list[Candidate]:
+    """A source file's copies on every replica, replica by replica."""
+    return [c for name, storage in replicas.items()
+            for c in _source_candidates(name, storage, PrefixedStorage(storage, "bags"), record, filename,
+                                        sources_prefix=f"{SOURCES}/")]
+
+
+def _fix_source_file(target: Storage, path: str, want: str, candidates: list[Candidate], shown: str,
+                     record_id: str) -> FileRepair:
+    """``path`` on ``target`` from the first candidate whose bytes hash to ``want``."""
+    fix = FileRepair(path=shown, record_id=record_id)
+    for name, storage, real, which in candidates:
+        why = copy_if_good(_Renamed(storage, real, path), target, path, want)
+        if not why:
+            fix.source = name
+            return fix
+        fix.passed_over.append(f"{name} ({which}): {why}")
+    return fix
+
+
+def _source_repairs(arc: Archive, record: dict, target: Storage, candidates_of, *,
+                    prefix: str = "") -> list[FileRepair]:
+    """The record's source files on ``target`` (sources/<id>/ locally, or on a replica when
+    ``prefix`` is "sources/") that do not hash to what the catalogue recorded, each from the first
+    candidate (``candidates_of(filename)``) that does."""
+    record_id = record["id"]
     fixes = []
     for item in files_of(record):
         if "/" in item.filename or item.filename in ("", ".", ".."):
             continue
         want = item.sha256 or _from_newest_bag(arc, record, item.filename)
-        path = f"{record_id}/{item.filename}"
-        if not want or digest_of(local, path)[0] == want:
+        path = f"{prefix}{record_id}/{item.filename}"
+        if not want or digest_of(target, path)[0] == want:
             continue
-        fix = FileRepair(path=f"{SOURCES}/{path}", record_id=record_id)
-        for name, storage in replicas.items():
-            in_bag = source_path(payload_name(item.filename))
-            candidates = [(f"{SOURCES}/{path}", "sources/")]
-            candidates += [(f"{bag_prefix(record_id, int(e['version']))}/{in_bag}", f"bag v{e['version']}")
-                           for e in reversed(bags)]
-            for remote_path, which in candidates:
-                reader = _Renamed(storage, remote_path, path)
-                why = copy_if_good(reader, local, path, want)
-                if not why:
-                    fix.source = name
-                    break
-                fix.passed_over.append(f"{name} ({which}): {why}")
-            if fix.repaired:
-                break
-        fixes.append(fix)
+        fixes.append(_fix_source_file(target, path, want, candidates_of(item.filename),
+                                      f"{SOURCES}/{record_id}/{item.filename}", record_id))
     return fixes
 
 
@@ -329,7 +361,9 @@ def repair(arc: Archive, ids: list[str] | None = None, *, from_name: str | None 
         if replicas is None:
             replicas = _open_replicas(arc, names, result)
             labels = {n: s.label for n, s in replicas.items()}
-        fixes = _source_repairs(arc, by_id[source_task.record_id], replicas)
+        record = by_id[source_task.record_id]
+        fixes = _source_repairs(arc, record, LocalStorage(arc.sources_dir),
+                                partial(_on_replicas, replicas, record))
         result.files += fixes
         if any(f.repaired for f in fixes):
             _log(arc, _recovery_events(fixes, source_task.record_id, None, labels=labels))
@@ -348,7 +382,8 @@ def repair_replica(arc: Archive, name: str, ids: list[str] | None = None, *,
     bytes that hash to the manifest's value; then check each repaired copy again."""
     storage = open_replica(arc, name)
     result = RepairResult(target=name)
-    tasks, _ = copy_tasks(_records(arc, ids), name, False)
+    records = _records(arc, ids)
+    tasks, _ = copy_tasks(records, name, False)
     result.checked = len(tasks)
     if progress:
         progress(Step(0, len(tasks)))
@@ -360,8 +395,27 @@ def repair_replica(arc: Archive, name: str, ids: list[str] | None = None, *,
             progress(Step(done, len(tasks)))
         if cancelled(cancel):
             result.cancelled = done < len(tasks)
-            break
+            return result
+    for source_task in source_copy_tasks(records, name, False):
+        first_source = check_source_copy(storage, source_task)
+        if first_source.outcome == FAILURE:
+            _repair_sources_copy(arc, storage, name, source_task.record, result, first_source)
     return result
+
+
+def _repair_sources_copy(arc: Archive, storage: Storage, name: str, record: dict, result: RepairResult,
+                         first: SourceReport) -> None:
+    """A record's source files on the replica, from the local sources/ or a local bag's copy."""
+    local = partial(_source_candidates, "local", LocalStorage(arc.sources_dir), arc.bags_storage(), record)
+    fixes = _source_repairs(arc, record, storage, local, prefix=f"{SOURCES}/")
+    result.files += fixes
+    if any(f.repaired for f in fixes):
+        _log(arc, _recovery_events(fixes, record["id"], None, replica=name, labels={name: storage.label}))
+        again = check_source_copy(storage, SourceCopyTask(record, False))
+        record_copy_checks(arc, name, storage.label, [again])
+        result.sources_rechecked.append(again)
+    elif not fixes:
+        result.sources_rechecked.append(first)
 
 
 def _repair_copy(arc: Archive, storage: Storage, name: str, task: CopyTask, result: RepairResult,
