@@ -221,3 +221,16 @@ def test_repair_replica_puts_a_damaged_source_file_right(cli, bagged_root, tmp_p
     assert f"repaired {key} on replica copy from the local copy" in result.out
     assert target.read_raw(key) == source.read_bytes()
     assert cli("--root", bagged_root, "verify", "--replica", "copy").code == 0
+
+
+def test_a_replica_that_does_not_answer_is_passed_over(cli, bagged_root, tmp_path):
+    gone, good_target = folder_target(tmp_path / "a-gone"), folder_target(tmp_path / "b-good")
+    seed_replica(bagged_root, "agone", gone)
+    seed_replica(bagged_root, "bgood", good_target)
+    shutil.rmtree(tmp_path / "a-gone")
+    bag = only_bag(bagged_root)
+    good = damage(bag / PAYLOAD)
+    result = cli("--root", bagged_root, "repair")
+    assert result.code == 0, result
+    assert result.out.startswith("warning: passed over replica agone (")
+    assert "from replica bgood" in result.out and (bag / PAYLOAD).read_bytes() == good

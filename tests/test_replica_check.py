@@ -267,3 +267,21 @@ def test_a_damaged_source_file_on_the_replica_is_named(cli, bagged_root, replica
     assert report["bags"][0]["outcome"] == "success"
     text = cli("--root", bagged_root, "verify", "--replica", "copy")
     assert f"FAILED {record_id} source files on copy" in text.out and key in text.out
+
+
+def test_a_replica_that_is_not_there_is_one_clear_line(cli, bagged_root, tmp_path):
+    from replica_targets import folder_target
+
+    seed_replica(bagged_root, "copy", folder_target(tmp_path / "replica"))
+    shutil.rmtree(tmp_path / "replica")
+    before = snapshot_tree_of(bagged_root)
+    result = cli("--root", bagged_root, "verify", "--replica", "copy")
+    assert result.code == 1 and result.out == ""
+    assert result.err.startswith("archive: error: replica copy (") and result.err.count("\n") == 1, result
+    assert snapshot_tree_of(bagged_root) == before  # nothing recorded that did not happen
+
+
+def snapshot_tree_of(root: Path) -> dict[str, bytes]:
+    from helpers import snapshot_tree
+
+    return snapshot_tree(root)

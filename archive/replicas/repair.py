@@ -24,7 +24,7 @@ from typing import Any
 
 from archive.bagit_format.paths import payload_name
 from archive.bagit_format.payload import source_path
-from archive.errors import UsageError
+from archive.errors import ArchiveError, UsageError
 from archive.events import make_event
 from archive.fixity.crosscheck import check_task
 from archive.fixity.problems import FAILURE
@@ -88,6 +88,8 @@ class RepairResult:
     files: list[FileRepair] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """Bags that cannot be repaired at all (no trusted manifest), one line each."""
+    unreachable: list[str] = field(default_factory=list)
+    """Replicas that did not answer and were passed over, one line each (a warning)."""
     rechecked: list[BagReport] = field(default_factory=list)
     sources_rechecked: list[SourceReport] = field(default_factory=list)
     cancelled: bool = False
@@ -111,7 +113,8 @@ class RepairResult:
 
     def lines(self) -> list[str]:
         target = "" if self.target == "local" else f" on replica {self.target}"
-        out = [f.line(target) for f in self.files]
+        out = [f"warning: passed over {line}" for line in self.unreachable]
+        out += [f.line(target) for f in self.files]
         out += [f"CANNOT REPAIR {p}" for p in self.problems]
         for report in self.rechecked:
             if report.state == FAILURE:
@@ -127,7 +130,8 @@ class RepairResult:
     def as_json(self) -> dict[str, Any]:
         return {"target": self.target, "ok": self.ok, "checked": self.checked,
                 "cancelled": self.cancelled, "files": [f.as_json() for f in self.files],
-                "problems": list(self.problems), "rechecked": [r.to_dict() for r in self.rechecked],
+                "problems": list(self.problems), "unreachable": list(self.unreachable),
+                "rechecked": [r.to_dict() for r in self.rechecked],
                 "sources_rechecked": [s.to_dict() for s in self.sources_rechecked]}
 
 
@@ -222,8 +226,8 @@ def _open_replicas(arc: Archive, names: list[str], result: RepairResult) -> dict
             opened[name] = open_replica(arc, name)
         except UsageError:
             raise
-        except Exception as exc:
-            result.problems.append(f"replica {name}: {exc}")
+        except ArchiveError as exc:  # an unreachable replica is passed over, and named
+            result.unreachable.append(str(exc))
     return opened
 
 
