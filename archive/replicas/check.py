@@ -100,6 +100,8 @@ class ReplicaCheckResult:
     seconds: float = 0.0
     cancelled: bool = False
     unrecorded: str = ""
+    stored_checksums: bool = False
+    """True when --fast compared each object's stored SHA-256 (S3)."""
 
     @property
     def ok(self) -> bool:
@@ -125,7 +127,8 @@ class ReplicaCheckResult:
 
     def summary(self) -> str:
         t = self.totals()
-        mode = ("fast check (completeness, sizes and stored checksums)" if self.fast
+        stored = " and the SHA-256 the replica stored" if self.stored_checksums else ""
+        mode = (f"fast check (completeness and sizes{stored}, contents not read)" if self.fast
                 else "full check (every remote byte hashed)")
         head = "verify stopped early" if self.cancelled else ("all well" if self.ok else "PROBLEMS FOUND")
         files = ", ".join(f"{t[k]} {k}" for k in (*FILE_KINDS, MISMATCH) if t[k])
@@ -135,8 +138,8 @@ class ReplicaCheckResult:
                 + (f" ({t['standing_failures']} by an earlier check only a full check can clear)"
                    if t["standing_failures"] else "")
                 + (f" ({files})" if files else "")
-                + (f"; {t['sources_checked']} records' source files checked, {t['sources_failed']} failed"
-                   if self.sources else "")
+                + (f"; source files of {t['sources_checked']} {_records(t['sources_checked'])} checked, "
+                   f"{t['sources_failed']} failed" if self.sources else "")
                 + (f"; {t['not_replicated']} not on this replica yet" if t["not_replicated"] else "")
                 + f"; {t['hashed_bytes'] / 1e6:.1f} MB read in {self.seconds:.1f} s "
                 f"({rate:.1f} MB/s); {mode}")
@@ -165,12 +168,17 @@ class ReplicaCheckResult:
 
     def as_json(self) -> dict[str, Any]:
         return {"replica": self.name, "storage": self.storage, "fast": self.fast, "ok": self.ok,
+                "stored_checksums": self.stored_checksums,
                 "started_at": self.started_at, "finished_at": self.finished_at,
                 "seconds": round(self.seconds, 3), "cancelled": self.cancelled,
                 "recorded": not self.unrecorded, "unrecorded": self.unrecorded or None,
                 "totals": self.totals(), "not_replicated": list(self.not_replicated),
                 "bags": [b.to_dict() for b in self.bags],
                 "sources": [s.to_dict() for s in self.sources]}
+
+
+def _records(count: int) -> str:
+    return "record" if count == 1 else "records"
 
 
 # ----- one copy ---------------------------------------------------------------------------------
@@ -459,7 +467,8 @@ def verify_replica(arc: Archive, name: str, *, fast: bool = False, ids: list[str
     if progress:
         progress(Step(0, len(bag_tasks), 0, total_bytes))
     pending: list[BagReport | SourceReport] = []
-    reports = checked_in_order(storage, tasks, jobs or JOBS, fast and keeps_checksums(storage))
+    result.stored_checksums = fast and keeps_checksums(storage)
+    reports = checked_in_order(storage, tasks, jobs or JOBS, result.stored_checksums)
     try:
         for done, (task, report) in enumerate(zip(tasks, reports, strict=False), 1):
             if isinstance(report, SourceReport):
