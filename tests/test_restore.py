@@ -239,3 +239,24 @@ def test_killed_restore_leaves_no_archive_and_reruns(busy_root: Path, cli, tmp_p
         result = cli("restore", "--from", replica, dest)
         assert result.code == 0, f"{where}: {result}"
         assert_same_archive(cli, busy_root, dest)
+
+
+def test_cancelled_restore_is_not_an_archive_until_run_again(busy_root: Path, cli, tmp_path: Path):
+    from archive.replicas.restore import restore
+    from archive.storage.local import LocalStorage
+
+    replica = LocalStorage(tmp_path / "replica")
+    (tmp_path / "replica").mkdir()
+    fill_replica(busy_root, replica)
+    dest = tmp_path / "restored"
+    # stop once the first bag's manifest is in: before its payload, whatever the threads' timing
+    result = restore(replica, dest, jobs=1, cancel=lambda: any((dest / "bags").rglob("manifest-sha256.txt")))
+    assert result.cancelled and not result.finished and not result.ok
+    assert not (dest / "archive.toml").exists() and result.verify is None
+    assert any("run the same restore again" in line for line in result.lines())
+    steps = []
+    again = restore(replica, dest, progress=steps.append)
+    assert again.ok and again.bags == 4 and steps[-1].done == steps[-1].total == 4, again.lines()
+    # what the stopped run confirmed was kept (all but a bag's tagmanifest-sha512.txt, which no digest covers)
+    assert result.fetched.files > 0 and again.fetched.kept >= result.fetched.files - result.bags > 0
+    assert_same_archive(cli, busy_root, dest)

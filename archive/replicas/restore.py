@@ -17,6 +17,7 @@ a fixity event per bag, and the restored catalogue is meant to equal the origina
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -212,23 +213,49 @@ def _from_bag(dest: Path, bag: str, filename: str) -> str | None:
     return None
 
 
-def _restore_files(storage: Storage, dest: Path, snap: Snapshot, result: RestoreResult,
+def _restore_record(storage: Storage, dest: Path, record: dict,
+                    cancel: Cancel | None) -> tuple[Fetched, int, int]:
+    """One record's bag versions, then its working copy (an old record's text is confirmed by the
+    newest restored bag); (what was fetched, bags, source files)."""
+    fetched = Fetched()
+    bags = 0
+    for entry in record.get("bags") or []:
+        if cancelled(cancel):
+            return fetched, bags, 0
+        local = path_inside(dest / "bags", record["id"], f"v{entry['version']}")
+        fetched.add(fetch_bag(bag_on(storage, record["id"], entry["version"]), local,
+                              entry.get("tagmanifest_sha256"), cancel))
+        bags += 1
+    return fetched, bags, _restore_sources(storage, dest, record, fetched)
+
+
+def _restore_files(storage: Storage, dest: Path, snap: Snapshot, result: RestoreResult, jobs: int,
                    progress: Progress | None, cancel: Cancel | None) -> None:
+    """Every record's files, ``jobs`` records at a time (the storages are thread-safe; a remote
+    one spends most of each file waiting on the network). Records are streamed from the snapshot
+    with a bounded window of them in flight, never all held."""
     total = sum(len(r.get("bags") or []) for r in snap.records())  # streamed twice, never held
-    done = 0
-    for record in snap.records():
-        for entry in record.get("bags") or []:
+    pending: set[Future] = set()
+
+    def take(done: set[Future]) -> None:
+        for future in done:
+            fetched, bags, sources = future.result()
+            result.fetched.add(fetched)
+            result.bags += bags
+            result.source_files += sources
+        if progress:
+            progress(Step(result.bags, total, result.fetched.bytes, None))
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="restore") as pool:
+        for record in snap.records():
             if cancelled(cancel):
-                result.cancelled = True
-                return
-            local = path_inside(dest / "bags", record["id"], f"v{entry['version']}")
-            result.fetched.add(fetch_bag(bag_on(storage, record["id"], entry["version"]), local,
-                                         entry.get("tagmanifest_sha256"), cancel))
-            done += 1
-            result.bags = done
-            if progress:
-                progress(Step(done, total, result.fetched.bytes, None))
-        result.source_files += _restore_sources(storage, dest, record, result.fetched)
+                break
+            pending.add(pool.submit(_restore_record, storage, dest, record, cancel))
+            if len(pending) >= 4 * jobs:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                take(done)
+        take(pending)
+    result.cancelled = cancelled(cancel)
 
 
 def _verify(dest: Path, progress: Progress | None, cancel: Cancel | None) -> VerifyReport:
@@ -247,7 +274,7 @@ def _verify(dest: Path, progress: Progress | None, cancel: Cancel | None) -> Ver
     return run_checks(arc, tasks, report, progress=progress, cancel=cancel)
 
 
-def restore(storage: Storage, dest: Path, *, progress: Progress | None = None,
+def restore(storage: Storage, dest: Path, *, jobs: int = 8, progress: Progress | None = None,
             cancel: Cancel | None = None) -> RestoreResult:
     """Rebuild the archive a replica holds into ``dest`` (new, empty, or a killed restore's)."""
     dest = Path(dest).expanduser().absolute()
@@ -258,7 +285,7 @@ def restore(storage: Storage, dest: Path, *, progress: Progress | None = None,
         result.snapshot, result.snapshot_at = snap.path, snap.at
         _write_catalogue(dest, snap)
         result.records, result.events = snap.record_count, snap.event_count
-        _restore_files(storage, dest, snap, result, progress, cancel)
+        _restore_files(storage, dest, snap, result, jobs, progress, cancel)
         if result.cancelled or result.problems:
             return result
         # Last, as init_archive does: until it is there, the folder is not taken for an archive.
