@@ -260,3 +260,22 @@ def test_cancelled_restore_is_not_an_archive_until_run_again(busy_root: Path, cl
     # what the stopped run confirmed was kept (all but a bag's tagmanifest-sha512.txt, which no digest covers)
     assert result.fetched.files > 0 and again.fetched.kept >= result.fetched.files - result.bags > 0
     assert_same_archive(cli, busy_root, dest)
+
+
+def test_replica_missing_a_whole_bag_names_it(busy_root: Path, cli, tmp_path: Path):
+    import shutil
+
+    from archive.storage.local import LocalStorage
+
+    replica = tmp_path / "replica"
+    replica.mkdir()
+    fill_replica(busy_root, LocalStorage(replica))
+    record_id = json.loads(cli("--root", busy_root, "list", "--json").out)[2]["id"]
+    shutil.rmtree(replica / "bags" / record_id)
+    result = cli("restore", "--from", replica, tmp_path / "restored")
+    assert result.code == 1, result
+    errors = [line for line in result.err.splitlines() if line.startswith("archive: error:")]
+    assert errors == [f"archive: error: {replica}/bags/{record_id}/v1: the whole bag is missing on the "
+                      "replica (the catalogue snapshot lists it)"], result
+    assert "not everything could be restored (1 problem)" in result.out
+    assert not (tmp_path / "restored" / "archive.toml").exists()

@@ -141,6 +141,10 @@ def fetch_bag(remote: Storage, local_root: Path, pinned: str | None, cancel: Can
     into = Fetched()
     local_root.mkdir(parents=True, exist_ok=True)
     local = LocalStorage(local_root)
+    if remote.stat(PINNED) is None and not _any_file(remote):
+        into.problems.append(f"{remote.label}: the whole bag is missing on the replica (the catalogue "
+                             "snapshot lists it)")
+        return into
     if not fetch_file(remote, local, PINNED, pinned, into,
                       what="the tag manifest the catalogue pinned when the bag was made"):
         return into
@@ -159,6 +163,13 @@ def fetch_bag(remote: Storage, local_root: Path, pinned: str | None, cancel: Can
         fetch_file(remote, local, path, digest, into, what="the digest manifest-sha256.txt gives")
     _other_tagmanifests(remote, local, tags, payload, into)
     return into
+
+
+def _any_file(remote: Storage) -> bool:
+    try:
+        return any(entry.kind == "file" for entry in remote.walk())
+    except StorageError:
+        return False
 
 
 def _other_tagmanifests(remote: Storage, local: LocalStorage, tags: dict[str, str], payload: dict[str, str],

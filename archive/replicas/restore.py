@@ -91,10 +91,16 @@ class RestoreResult:
             lines.append(f"stopped before the end; {self.dest} is not an archive yet: run the same "
                          "restore again to finish it")
         elif not self.finished:
-            lines.append(f"{len(self.problems)} files could not be restored; {self.dest} is not an archive "
-                         "yet: run the same restore again (from another replica, if this one lacks them)")
+            count = len(self.problems)
+            lines.append(f"not everything could be restored ({count} problem{'s' if count > 1 else ''}); "
+                         f"{self.dest} is not an archive yet: run the same restore again (from another "
+                         "replica, if this one lacks them)")
         if self.verify is not None:
             lines.append(f"verify: {self.verify.summary()}")
+            lines += [f"verify: {report.path}: {problem.line()}" for report in self.verify.bags
+                      for problem in report.problems if problem.severity == "error"]
+            lines += [f"verify: {problem.line()}" for report in self.verify.sources
+                      for problem in report.problems if problem.severity == "error"]
         return lines
 
     def as_json(self) -> dict[str, Any]:
