@@ -279,3 +279,10 @@ def test_replica_missing_a_whole_bag_names_it(busy_root: Path, cli, tmp_path: Pa
                       "replica (the catalogue snapshot lists it)"], result
     assert "not everything could be restored (1 problem)" in result.out
     assert not (tmp_path / "restored" / "archive.toml").exists()
+
+
+def test_destination_inside_the_current_archive_is_refused(busy_root: Path, cli, tmp_path: Path):
+    before = snapshot_tree(busy_root)
+    result = cli("--root", busy_root, "restore", "--from", tmp_path, busy_root / "bags" / "restored")
+    assert result.code == 1 and "inside the archive's bags/" in result.err, result
+    assert snapshot_tree(busy_root) == before

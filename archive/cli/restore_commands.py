@@ -38,9 +38,14 @@ def replica_from(args: argparse.Namespace) -> Storage:
     from archive.storage.urls import storage_from_url
 
     try:
-        settings = load_settings(find_root(getattr(args, "root", None)))
+        root = find_root(getattr(args, "root", None))
+        settings = load_settings(root)
     except NotAnArchiveError:
         settings = None
+    else:
+        from archive.outputs import check_output_path
+
+        check_output_path(root, args.dest, what="restored archive")
     if settings is not None and args.source in settings.replicas:
         if args.endpoint_url or args.region:
             raise UsageError(f"replica {args.source!r} takes its endpoint and region from archive.toml; "
