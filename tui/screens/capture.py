@@ -1,9 +1,11 @@
 """Web capture in the app: the "Capture URL" dialog (run as a job with progress) and the diff view.
 
-Both are reached from the command palette (``tui/app.py`` registers them), so the main screen and
-its key list stay as they are. The capture runs the library's ``capture_many`` in the main
-screen's job worker, exactly as ``archive capture`` does: concurrent across hosts, polite within
-one, a progress bar and count, and a notice listing what failed and why.
+Both are reached from the command palette (``tui/app.py`` registers them); "Capture URL" is also
+in the add flow (``a``: the file picker's "Capture URL…" button, or a web address typed as the
+path; ``tui/screens/pick_file.py``). Either way the capture runs the library's ``capture_many`` in
+the main screen's job worker, exactly as ``archive capture`` does: concurrent across hosts, polite
+within one, a progress bar and count, a notice listing what failed and why, and then the new
+record selected in the table, as after adding a file.
 """
 
 from __future__ import annotations
@@ -23,8 +25,16 @@ DIFF_NAME = "Show what changed on recapture"
 DIFF_HELP = "The words that changed between the selected capture and its recapture"
 
 
+def looks_like_url(text: str) -> bool:
+    """A web address rather than a path: what the add flow's path field hands to capture."""
+    return text.strip().lower().startswith(("http://", "https://"))
+
+
 class CaptureURLScreen(ModalScreen[tuple[list[str], bool] | None]):
-    """Asks for URLs; dismisses with (urls, allow_private), or None when cancelled."""
+    """Asks for URLs; dismisses with (urls, allow_private), or None when cancelled.
+
+    ``urls`` fills the field in advance: the address typed into the add flow's file picker.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
@@ -34,10 +44,14 @@ class CaptureURLScreen(ModalScreen[tuple[list[str], bool] | None]):
     CaptureURLScreen Horizontal { height: auto; }
     """
 
+    def __init__(self, urls: str = "") -> None:
+        super().__init__()
+        self.urls = urls
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Capture web pages", classes="dialog-title")
-            yield Input(placeholder="https://example.org/news/story", id="capture-urls")
+            yield Input(self.urls, placeholder="https://example.org/news/story", id="capture-urls")
             yield Checkbox("Allow private and loopback addresses", id="capture-private")
             yield Static("", id="capture-problem")
             with Horizontal():
@@ -114,26 +128,44 @@ def start_capture(main: Any) -> None:
     """The palette's "Capture URL": ask, then capture in the main screen's job worker."""
 
     def chosen(answer: tuple[list[str], bool] | None) -> None:
-        if not answer:
-            return
-        urls, allow_private = answer
-
-        def job(progress: Any, cancel: threading.Event) -> Any:
-            from archive.capture.catalogue import CaptureOptions
-            from archive.capture.run import capture_many
-
-            options = CaptureOptions(allow_private=allow_private)
-            return capture_many(main.arc, urls, options, progress=progress)
-
-        def done(report: Any, cancelled: bool) -> None:
-            failed = report.failed
-            lines = [report.summary(), *(line.error or "" for line in failed[:5])]
-            main.notify("\n".join(lines), title="Capture", severity="warning" if failed else "information",
-                        timeout=10)
-
-        main.run_job("Capturing", job, done)
+        if answer:
+            run_capture(main, *answer)
 
     main.app.push_screen(CaptureURLScreen(), chosen)
+
+
+def run_capture(main: Any, urls: list[str], allow_private: bool) -> None:
+    """Capture ``urls`` in the main screen's job worker (the palette's and the add flow's)."""
+
+    def job(progress: Any, cancel: threading.Event) -> Any:
+        from archive.capture.catalogue import CaptureOptions
+        from archive.capture.run import capture_many
+
+        options = CaptureOptions(allow_private=allow_private)
+        return capture_many(main.arc, urls, options, progress=progress)
+
+    def done(report: Any, cancelled: bool) -> None:
+        failed = report.failed
+        lines = [report.summary(), *(line.error or "" for line in failed[:5])]
+        main.notify("\n".join(lines), title="Capture", severity="warning" if failed else "information",
+                    timeout=10)
+        select_captured(main, report)
+
+    main.run_job("Capturing", job, done)
+
+
+def select_captured(main: Any, report: Any) -> None:
+    """Put the cursor on the first page captured (else the first already held), as after an add.
+
+    The job's end has reloaded the rows already; a search or status filter that hides the record
+    leaves the cursor where it was (the notice still names what was captured).
+    """
+    lines = [line for line in report.lines if line.id]
+    lines.sort(key=lambda line: line.state != "captured")
+    for line in lines:
+        if main.table.select_id(line.id):
+            main.show_detail()
+            return
 
 
 def show_diff(main: Any) -> None:

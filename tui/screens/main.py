@@ -346,13 +346,16 @@ class MainScreen(Screen):
 
     # ----- add and edit ----------------------------------------------------------------------
     def action_add(self) -> None:
+        from functools import partial
+
+        from tui.screens.capture import run_capture
         from tui.screens.pick_file import PickFileScreen
 
         def picked(path: Path | None) -> None:
             if path is not None:
                 self.open_form(None, source=path)
 
-        self.app.push_screen(PickFileScreen(), picked)
+        self.app.push_screen(PickFileScreen(capture=partial(run_capture, self)), picked)
 
     def action_edit(self) -> None:
         record = self.selected_record()
