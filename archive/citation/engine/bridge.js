@@ -119,10 +119,24 @@ var archiveCite = (function () {
         return JSON.stringify(out);
     }
 
+    // items: JSON array of CSL-JSON items. Returns JSON [text, ...]: each item formatted alone, as
+    // bibliography() formats a list of that one item ("" when the style leaves it out), so many
+    // single citations (a bag run's bag-info labels) cost one crossing instead of one each.
+    function each(key, lang, force, itemsJson) {
+        var items = JSON.parse(itemsJson);
+        var out = [];
+        for (var i = 0; i < items.length; i += 1) {
+            var entries = JSON.parse(bibliography(key, lang, force, JSON.stringify([items[i]])));
+            out.push(entries.length ? entries[0][1] : "");
+        }
+        return JSON.stringify(out);
+    }
+
     return {
         addLocale: addLocale,
         addStyle: addStyle,
         bibliography: bibliography,
+        each: each,
         version: function () {
             return CSL.PROCESSOR_VERSION;
         }
