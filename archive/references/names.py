@@ -66,6 +66,16 @@ PORTFOLIO_WORDS = frozenset({
 })  # fmt: skip
 """Words a body's generic name is made of with its type word ("Defence Ministry", "Air Force");
 after an owner's possessive such a name keeps its owner ("Russia's Defence Ministry")."""
+ORG_DESCRIPTORS = frozenset({
+    "firm", "company", "group", "airline", "carrier", "lender", "insurer", "retailer", "charity",
+    "operator", "manufacturer", "maker", "developer", "startup", "start-up", "giant",
+    "conglomerate", "broker", "brokerage", "pollster", "watchdog", "regulator", "utility",
+    "consultancy", "tank", "think-tank", "organisation", "organization", "nonprofit",
+    "non-profit", "publisher", "supermarket", "chain", "automaker", "carmaker", "miner",
+    "producer", "supplier", "exporter", "importer", "bank", "provider",
+})  # fmt: skip
+"""Nouns that say the name after them is a body's: "the campaign group Just Stop Oil", "Airline
+Ryanair said", "cyber security firm Check Point Research"."""
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
@@ -79,9 +89,15 @@ def plain(word: str) -> str:
     return _POSSESSIVE.sub("", word).strip(".,").lower()
 
 
+_PROFESSION = re.compile(r"(?:ologist|ician|ist)$")
+"""Endings of the professions wire copy puts before a name ("Paediatrician Lena Horvath",
+"Epidemiologist Ana Reyes"); no given name ends so."""
+
+
 def is_title(word: str, position: int) -> bool:
     key = plain(word)
-    return key in TITLE_WORDS or (position > 0 and key in _LATE_TITLES)
+    return (key in TITLE_WORDS or (position > 0 and key in _LATE_TITLES)
+            or (word[:1].isupper() and len(key) > 5 and _PROFESSION.search(key) is not None))
 
 
 def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> tuple[list[str], bool]:
@@ -115,6 +131,28 @@ def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> t
 def only_titles(words: list[str]) -> bool:
     """ "Prime Minister", "Chief Executive": a role without a name, which no one can confirm."""
     return all(is_title(w, i) or plain(w) in _CONNECTORS for i, w in enumerate(words))
+
+
+def strip_descriptor(words: list[str]) -> tuple[list[str], bool]:
+    """A name without the body noun that opens its run ("Airline Ryanair", capitalised only because
+    it opens the sentence), and whether there was one."""
+    if len(words) > 1 and plain(words[0]) in ORG_DESCRIPTORS and words[1][:1].isupper():
+        return words[1:], True
+    return words, False
+
+
+def person_of_body(words: list[str], looks_like_person) -> list[str] | None:
+    """ "Tom Ashdown of Redfield Strategies": a person named with the body they speak for is the
+    person, when the words before "of"/"at" look like a person's name (``looks_like_person``) and
+    no body's word is among them ("Bank of England", "Royal Bank of Scotland" stay whole)."""
+    for position in (2, 3):
+        if len(words) > position + 1 and words[position] in ("of", "at", "from"):
+            before = words[:position]
+            if all(w[:1].isupper() and plain(w) not in _CONNECTORS for w in before) and looks_like_person(
+                " ".join(before)
+            ):
+                return before
+    return None
 
 
 def trim_place(words: list[str]) -> list[str]:
