@@ -36,7 +36,9 @@ _DOTTED = rf"(?<![\w’'&.-])(?:(?:[{_UPPER}]\.)++|(?:{_ABBREVIATIONS})\.)(?!{_S
 """An initial or abbreviation keeps its full stop (and the run goes on) unless a sentence opens;
 only as a word of its own (the "T." of "NYT." is no initial), so a run is the same whichever of
 its capitals it is read from."""
-_CAP = rf"(?:{_DOTTED}|[{_UPPER}][\w’'&/-]*)"
+_CAP = rf"(?:[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|[{_UPPER}][\w’'&/-]*)"
+"""A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
+S.Paulo")."""
 _CONNECT = (
     rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
     r"and|&|de|del|della|der|des|di|du|la|le|al|van|von|da|das|do|dos|y|bin)"

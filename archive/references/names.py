@@ -51,6 +51,14 @@ COMMON_WORDS = frozenset({
 })  # fmt: skip
 """Capitalised words that are not names: pronouns, plural role nouns, days, months, and the words
 that open sentences."""
+TIME_WORDS = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "today", "yesterday", "tonight", "tomorrow", "spring", "summer",
+    "autumn", "winter",
+})  # fmt: skip
+"""Days, months and seasons: joined on by a connector ("Ruiz on Friday") they are not the name's
+("Competition and Markets Authority" keeps its "Markets")."""
 _CONNECTORS = frozenset({
     "of", "and", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
     "da", "dos", "y", "bin", "della", "des", "di", "das", "do",
@@ -167,7 +175,7 @@ def trim_time(words: list[str]) -> list[str]:
     """ "Ruiz on Friday", "Reuters on Tuesday": a day or month joined on by a connector is not name."""
     for position in range(1, len(words) - 1):
         after = words[position + 1]
-        if words[position] in _CONNECTORS and after[:1].isupper() and plain(after) in COMMON_WORDS:
+        if words[position] in _CONNECTORS and after[:1].isupper() and plain(after) in TIME_WORDS:
             return words[:position]
     return words
 
