@@ -57,6 +57,34 @@
     CSL.toLocaleUpperCase = caser(UPPER_PROBE, String.prototype.toUpperCase, String.prototype.toLocaleUpperCase);
 }());
 
+// Building a style, citeproc-js finds each macro it expands with getNodesByName(root, "macro",
+// name), a walk over the whole style tree per expansion: for APA, a third of the build. An index of
+// the macro nodes by name, made by the same walk and rebuilt if the style's top level changes,
+// returns the same nodes in the same order (a fresh array each time, as the walk does).
+(function () {
+    var walk = CSL.XmlJSON.prototype.getNodesByName;
+    CSL.XmlJSON.prototype.getNodesByName = function (myjson, name, nameattrval, ret) {
+        if (name !== "macro" || typeof nameattrval !== "string" || ret || !myjson
+                || myjson !== this.dataObj || !myjson.children) {
+            return walk.call(this, myjson, name, nameattrval, ret);
+        }
+        var index = this.archiveMacroIndex;
+        if (!index || index.root !== myjson || index.count !== myjson.children.length) {
+            var byName = Object.create(null);
+            var all = walk.call(this, myjson, "macro");
+            for (var i = 0; i < all.length; i += 1) {
+                var key = all[i].attrs.name;
+                if (typeof key === "string") {
+                    (byName[key] = byName[key] || []).push(all[i]);
+                }
+            }
+            index = this.archiveMacroIndex = {root: myjson, count: myjson.children.length, byName: byName};
+        }
+        var found = index.byName[nameattrval];
+        return found ? found.slice() : [];
+    };
+}());
+
 var archiveCite = (function () {
     var locales = {};   // "en-US" -> locale XML, filled by the caller before an engine needs it
     var styles = {};    // style key -> style XML
