@@ -222,3 +222,17 @@ def test_editing_the_type_re_renders_the_next_bag_and_the_export(cli, archive_ro
            for v in ("v1", "v2")}
     assert (csl["v1"][0]["type"], csl["v2"][0]["type"]) == ("article-newspaper", "webpage")
     assert csl["v2"][0]["archive_location"] == f"{record_id}, bag v2"
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+def test_many_single_citations_in_one_call_are_each_records_own(style):
+    """``format_each`` (bag-info's Citation for a whole batch) gives ``format_citation`` of every
+    record, whatever came before it in the call, a record repeated under its id with new content too."""
+    from archive.citation.formatted import format_each
+
+    records = list(RECORDS.values())
+    edited = {**records[0], "title": "A different headline"}
+    texts = format_each([*records, edited], style, archive_name="Test Archive")
+    assert texts[:-1] == [format_citation(r, style, archive_name="Test Archive") for r in records]
+    assert texts[-1] == format_citation(edited, style, archive_name="Test Archive")
+    assert "a different headline" in texts[-1].casefold() or not texts[-1]
