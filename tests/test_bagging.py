@@ -134,57 +134,6 @@ def test_bag_info_labels_and_catalogue_update(cli, seeded_root):
     assert mes["outcome_detail"]["payload"][source_key]["sha256"] == SEED_SHA256
 
 
-def _citation_label(bag: Path) -> str:
-    pairs = taginfo.parse_lenient((bag / "bag-info.txt").read_text(encoding="utf-8"))
-    [citation] = [value for label, value in pairs if label == "Citation"]
-    return citation
-
-
-def test_bag_info_citation_is_the_formatted_citation_in_the_default_style(cli, seeded_root):
-    """bag-info's Citation is citeproc-js's APA entry, the very string export and the TUI give."""
-    record_id = only_id(cli, seeded_root)
-    bag = Path(bag_one(cli, seeded_root)[0]["path"])
-    exported = cli("--root", seeded_root, "export", record_id, "--format", "text", "--style", "apa")
-    assert exported.code == 0, exported
-    assert exported.out.count("\n") == 1
-    assert _citation_label(bag) == exported.out.rstrip("\n")
-    assert _citation_label(bag) == ("Russia’s ambassador to Turkey shot dead at an Ankara art gallery. "
-                                    f"(2016, December 19). Test Archive ({record_id}, bag v1).")
-
-
-def _engine_loaded() -> bool:
-    import sys
-
-    return "py_mini_racer" in sys.modules
-
-
-def test_a_bag_run_formats_every_citation_without_an_engine_in_the_workers(archive_root, tmp_path):
-    """Many bags: each Citation is the record's formatted citation, and no worker built an engine
-    (they are formatted a batch at a time in the process that runs the bagging)."""
-    from archive import catalog
-    from archive.bagging import service
-    from archive.citation import format_citation
-    from archive.layout import open_archive
-
-    arc = open_archive(archive_root)
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for n in range(service.BATCH + 5):
-        (folder / f"a{n:03d}.md").write_text(
-            f"---\ntitle: Harbour report {n}\ncreators: ['Ahn, Min-jun', 'O\u2019Brien, Siobhán']\n"
-            f"publication: The Coastal Courier\nissued: 20{10 + n % 10}-0{1 + n % 9}\n---\nText {n}.\n",
-            encoding="utf-8")
-    catalog.import_folder(arc, folder)
-    results = service.bag_records(arc, arc.store.ids(), workers=2)
-    assert {r.outcome for r in results} == {"bagged"}
-    arc = open_archive(archive_root)
-    for result in results:
-        record = arc.store.get(result.record_id)
-        assert _citation_label(result.path) == format_citation(record, archive_name="Test Archive")
-    pool = service.worker_pool(2)
-    assert not any(pool.submit(_engine_loaded).result() for _ in range(4))
-
-
 def test_bag_is_immutable_and_an_edit_makes_v2(cli, seeded_root):
     record_id = only_id(cli, seeded_root)
     bag_one(cli, seeded_root)

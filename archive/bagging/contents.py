@@ -28,9 +28,6 @@ class BagJob:
     contact_email: str = ""
     algorithms: tuple[str, ...] = ("sha256", "sha512")
     durable: bool = True
-    citation: str | None = None
-    """bag-info's Citation, formatted by the caller for a whole batch at once (``bag_citations``);
-    None makes the worker format it itself."""
 
 
 def cited_record(record: dict, version: int) -> dict:
@@ -88,25 +85,9 @@ def source_files(record: dict) -> list[str]:
     return [f.filename for f in files_of(record)]
 
 
-def bag_citations(jobs: list[BagJob]) -> list[str]:
-    """bag-info's Citation for each job: the record as it will be cited once this bag exists,
-    formatted by citeproc-js in the archive's default style and locale, exactly the string
-    ``format_citation`` gives (the TUI's citation tab, ``archive export --format text``).
-
-    One engine call for all the jobs: building a style takes citeproc-js a second or more, so a
-    bag run formats its citations in one process, a batch at a time, never one engine per bag.
-    A style that leaves an item out of its bibliography (none of the defaults does) gets the
-    plain one-line label instead, since every bag carries a Citation."""
-    from archive.citation.formatted import format_each
+def citation_label(record: dict, organization: str) -> str:
+    """The one-line Citation label (``archive.citation.plain``): a CSL engine would cost more per
+    bag than ``bagit.make_bag`` itself, and data/metadata/citation.json serves every style."""
     from archive.citation.plain import plain_citation
 
-    labels: list[str] = [""] * len(jobs)
-    by_org: dict[str, list[int]] = {}
-    for index, job in enumerate(jobs):
-        by_org.setdefault(job.organization, []).append(index)
-    for organization, indexes in by_org.items():
-        cited = [cited_record(jobs[i].record, jobs[i].version) for i in indexes]
-        texts = format_each(cited, archive_name=organization or None)
-        for i, record, text in zip(indexes, cited, texts, strict=True):
-            labels[i] = text or plain_citation(record, archive_name=organization or None)
-    return labels
+    return plain_citation(record, archive_name=organization or None)

@@ -26,7 +26,7 @@ from filelock import FileLock, Timeout
 
 from archive.bagging.adopt import adopt_interrupted, versions_on_disk
 from archive.bagging.build import BagOutcome, build_bag, worker_init
-from archive.bagging.contents import BagJob, bag_citations
+from archive.bagging.contents import BagJob
 from archive.bagging.staging import flush_filesystem, work_folder
 from archive.bagit_format.entry import BagEntry
 from archive.errors import ArchiveError
@@ -132,28 +132,13 @@ def worker_pool(count: int) -> ProcessPoolExecutor:
         return _pool
 
 
-def _with_citations(batch: list[BagJob]) -> list[BagJob]:
-    """The batch with bag-info's Citation of every job formatted here, in one citeproc-js call
-    (``bag_citations``), so no worker builds an engine of its own."""
-    for job, text in zip(batch, bag_citations(batch), strict=True):
-        job.citation = text
-    return batch
-
-
-def _start_workers(pool: ProcessPoolExecutor) -> None:
-    """Have the pool's workers running before this process starts citeproc-js's V8, so a forked
-    worker never holds a copy of an engine it would not use (a warm pool costs nothing here)."""
-    pool.submit(os.getpid).result()
-
-
 def _slices(jobs: list[BagJob], workers: int | None,
             cancel: Cancel | None) -> Iterator[list[BagOutcome]]:
     """Outcomes a batch at a time, in job order, from the warm pool of worker processes.
 
-    The next batch's citations are formatted here and the batch handed to the workers before
-    this one is yielded, so formatting and recording a batch overlap bagging the next; when
-    ``cancel()`` turns true no further batch is started, and every bag already made is still
-    yielded whole.
+    The next batch is handed to the workers before this one is yielded, so recording a batch
+    overlaps bagging the next; when ``cancel()`` turns true no further batch is started, and
+    every bag already made is still yielded whole.
     """
     if not jobs:
         return
@@ -162,16 +147,12 @@ def _slices(jobs: list[BagJob], workers: int | None,
     chunk = max(1, min(16, min(BATCH, len(jobs)) // (count * 4)))
     batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
     try:
-        _start_workers(pool)
-        running = pool.map(build_bag, _with_citations(batches[0]), chunksize=chunk)
+        running = pool.map(build_bag, batches[0], chunksize=chunk)
         for number in range(len(batches)):
-            following = None
-            if number + 1 < len(batches) and not cancelled(cancel):
-                following = _with_citations(batches[number + 1])  # while the workers bag this batch
             outcomes = list(running)
-            more = following is not None and not cancelled(cancel)
+            more = number + 1 < len(batches) and not cancelled(cancel)
             if more:
-                running = pool.map(build_bag, following, chunksize=chunk)
+                running = pool.map(build_bag, batches[number + 1], chunksize=chunk)
             yield outcomes
             if not more:
                 return

@@ -29,9 +29,7 @@ from archive.errors import BagInfoError
 MAX_LINE = 79
 INDENT = "  "
 _LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
-_SPACE_RE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
-"""Whitespace runs, except no-break spaces: they break no line, and citeproc-js's citations hold
-them ("p.\u00a012"), so bag-info's Citation keeps the engine's string exactly."""
+_SPACE_RE = re.compile(r"\s+")
 _LINES = re.compile(r"\r\n|\r|\n")
 
 

@@ -128,18 +128,3 @@ async def test_an_edit_of_the_type_from_the_cli_re_renders_the_open_citation_tab
         assert after != before  # IEEE cites the seed differently as a web page
         await pilot.press("f5")
         await shown_citation(pilot, app, after)
-
-
-async def test_the_citation_tab_shows_the_bags_citation_label(seeded_root, cli):
-    """bag-info's Citation is the string the tab shows first (the default style and locale)."""
-    from archive.bagit_format import taginfo
-
-    assert cli("--root", seeded_root, "bag", "--all").code == 0
-    [info] = list(seeded_root.glob("bags/*/v1/bag-info.txt"))
-    label = dict(taginfo.parse_lenient(info.read_text(encoding="utf-8")))["Citation"]
-    app = make_app(seeded_root)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
-        app.screen.query_one(TabbedContent).active = "tab-citation"
-        shown = await shown_citation(pilot, app, label)
-        assert label in shown.splitlines()  # the whole line, not a part of a longer one
