@@ -37,9 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="replica_action", metavar="ACTION")
     p.set_defaults(handler=lambda args: _usage(p))
 
-    a = actions.add_parser("add", help="add a replica: a folder (path or file://), sftp://user@host[:port]/path "
-                                       "or s3://bucket/prefix; credentials come from ssh-agent, ~/.ssh or "
-                                       "the AWS environment, never from the URL")
+    a = actions.add_parser("add", help="add a replica: a folder (path or file://), "
+                                       "sftp://user@host[:port]/path or s3://bucket/prefix; credentials "
+                                       "come from ssh-agent, ~/.ssh or the AWS environment, never the URL")
     add_root(a)
     a.add_argument("name", metavar="NAME", help="1-32 lower-case letters, digits, '-' or '_'")
     a.add_argument("url", metavar="URL")

@@ -272,7 +272,8 @@ def _send(ctx: _Context, local: Storage, rel: str, entry: Entry, remote: str, sh
             if stream.exhausted and _local_sha256(local, rel, entry) != sha256:
                 raise LocalProblem(f"{rel} here does not match its sha256 {sha256} (run archive verify "
                                    "and repair); not sent") from None
-            last = exc if isinstance(exc, StorageError) else StorageError(f"{ctx.storage.label}: {remote}: {exc}")
+            last = exc if isinstance(exc, StorageError) else \
+                StorageError(f"{ctx.storage.label}: {remote}: {exc}")
         if attempt + 1 < ATTEMPTS and ctx.stop.wait(BACKOFF_S * 2 ** attempt):
             raise Stopped("stopped")
     assert last is not None
@@ -427,7 +428,7 @@ class _Run:
             return
         if isinstance(exc, Stopped):
             return
-        if isinstance(exc, LocalProblem) or (isinstance(exc, ArchiveError) and not isinstance(exc, StorageError)):
+        if isinstance(exc, ArchiveError) and not isinstance(exc, StorageError):  # LocalProblem among them
             self.fail(what, exc)
             return
         if not isinstance(exc, (StorageError, OSError)):
@@ -442,7 +443,8 @@ class _Run:
     def run(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
         assert self.ctx is not None
         running: dict[Future, str] = {}
-        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=f"replicate-{self.replica.name}") as pool:
+        prefix = f"replicate-{self.replica.name}"
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=prefix) as pool:
             try:
                 while tasks or running:
                     while tasks and len(running) < 2 * self.jobs and not self.ctx.stop.is_set():
@@ -469,8 +471,8 @@ class _Run:
         if self.outcome.stopped:
             not_sent = sum(1 for what, _ in tasks if what.startswith("bag "))
             self.outcome.failures.append(
-                f"replica {self.replica.name} ({self.outcome.storage}): stopped after {self.outcome.stopped}; "
-                f"{not_sent} more bags were not tried; last error: {self.last_error}")
+                f"replica {self.replica.name} ({self.outcome.storage}): stopped after "
+                f"{self.outcome.stopped}; {not_sent} more bags were not tried; last error: {self.last_error}")
 
 
 def _lock(arc: Archive, name: str) -> Any:
@@ -540,7 +542,8 @@ def replicate(arc: Archive, names: list[str] | None = None, *, jobs: int = 8,
             raise UsageError("no replicas yet; add one with: archive replica add NAME URL")
     replicas = [replica_settings(arc.settings, name) for name in dict.fromkeys(names)]
     records = _records(arc)
-    total = sum(1 for r in replicas for rec in records for e in rec.get("bags") or [] if not _copied(e, r.name))
+    total = sum(1 for r in replicas for rec in records for e in rec.get("bags") or []
+                if not _copied(e, r.name))
     result = ReplicationResult()
     finished_before = 0
     if progress:

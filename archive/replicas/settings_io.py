@@ -14,6 +14,7 @@ PREMIS replication events stay as history.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,7 +166,8 @@ def add_replica(arc: Archive, name: str, url: str, endpoint_url: str = "", regio
         _save(arc, settings)
     arc.settings = settings
     what = "an empty replica, marked with replica.json" if state == "new" else "an existing replica"
-    return f"added replica {name}: {storage.label} ({what}); run 'archive replicate {name}' to copy the archive"
+    return (f"added replica {name}: {storage.label} ({what}); "
+            f"run 'archive replicate {name}' to copy the archive")
 
 
 def remove_replica(arc: Archive, name: str) -> str:
@@ -188,7 +190,8 @@ def _save(arc: Archive, settings) -> None:
     try:
         atomic_write(arc.root / CONFIG_NAME, dump_settings(settings).encode("utf-8"))
     except OSError as exc:
-        raise ArchiveError(f"{arc.root / CONFIG_NAME}: cannot write settings ({exc.strerror or exc})") from None
+        path = arc.root / CONFIG_NAME
+        raise ArchiveError(f"{path}: cannot write settings ({exc.strerror or exc})") from None
 
 
 def _forget_copies(arc: Archive, name: str) -> int:
@@ -216,7 +219,5 @@ def _forget_copies(arc: Archive, name: str) -> int:
 def _close(storage: Storage) -> None:
     close = getattr(storage, "close", None)
     if callable(close):
-        try:
+        with contextlib.suppress(StorageError):
             close()
-        except StorageError:
-            pass
