@@ -21,8 +21,9 @@ NAME = "offsite"
 def make_archive(cli, root: Path, tmp_path: Path, count: int = 3) -> list[str]:
     """``count`` records (copies of the seed text), each bagged once; their ids."""
     folder = tmp_path / "texts"
-    folder.mkdir(exist_ok=True)
-    for i in range(count):
+    folder.mkdir(parents=True, exist_ok=True)
+    start = len(open_archive(root).store.ids())
+    for i in range(start, start + count):
         (folder / f"article-{i:03d}.txt").write_bytes(SEED.read_bytes() + f"\n[copy {i}]\n".encode())
     assert cli("--root", root, "import", folder).code == 0
     bagged = cli("--root", root, "bag", "--all")

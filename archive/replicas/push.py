@@ -263,7 +263,7 @@ def _send(ctx: _Context, local: Storage, rel: str, entry: Entry, remote: str, sh
             return
         except Stopped:
             raise
-        except (StorageError, OSError) as exc:
+        except Exception as exc:  # a backend's own error type (paramiko's) is a failed write too
             if stream.stopped:
                 raise Stopped("stopped") from None
             if stream.local_error is not None:
@@ -273,7 +273,7 @@ def _send(ctx: _Context, local: Storage, rel: str, entry: Entry, remote: str, sh
                 raise LocalProblem(f"{rel} here does not match its sha256 {sha256} (run archive verify "
                                    "and repair); not sent") from None
             last = exc if isinstance(exc, StorageError) else \
-                StorageError(f"{ctx.storage.label}: {remote}: {exc}")
+                StorageError(f"{ctx.storage.label}: {remote}: write failed: {type(exc).__name__}: {exc}")
         if attempt + 1 < ATTEMPTS and ctx.stop.wait(BACKOFF_S * 2 ** attempt):
             raise Stopped("stopped")
     assert last is not None
