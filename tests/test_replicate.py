@@ -97,10 +97,18 @@ def test_replicate_to_each_kind_then_nothing_new(cli, archive_root, tmp_path, re
         assert detail["replica"] == NAME and detail["storage"] == storage_label
         assert detail["sent"] == detail["files"] > 0 and detail["bytes"] > 0
 
+    latest = json.loads(replica_target.read_raw("catalog/latest.json"))  # the catalogue, last
+    assert report["snapshot"] == latest["snapshot"] and report["snapshot_sent"]
+    header, *lines = replica_target.read_raw(latest["snapshot"]).decode().splitlines()
+    assert json.loads(header)["records"] == len(ids)
+    snapshot_copies = [json.loads(line)["record"]["bags"][0]["replicas"][NAME] for line in lines[:len(ids)]]
+    assert all(copy["replicated_at"] for copy in snapshot_copies)
+
     second = cli("--root", archive_root, "replicate", NAME, "--json")
     assert second.code == 0, second
     again = json.loads(second.out)["replicas"][0]
     assert again["files_sent"] == 0 and again["bags_copied"] == 0 and again["bags_already"] == len(ids)
+    assert again["snapshot"] == latest["snapshot"] and not again["snapshot_sent"]
     assert copies(archive_root) == recorded and len(replication_events(archive_root)) == len(ids)
 
     text = cli("--root", archive_root, "replicate")

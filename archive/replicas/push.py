@@ -18,6 +18,10 @@ multipart parts, so memory stays bounded whatever a file's size. A file that fai
 mode; SFTP reconnecting); ``DOWN_AFTER`` failures in a row with no success between stop the
 replica with one line saying why, instead of a line per remaining bag.
 
+Last, when the replica was not given up on, the catalogue goes as a snapshot
+(``archive.replicas.snapshot.push_snapshot``), after the copies were recorded, so a replica alone
+knows what it holds; an unchanged catalogue is not sent again.
+
 A per-replica lock (``catalog/.replicate-NAME.lock``) keeps two runs off the same replica. Nothing
 is ever deleted on a replica.
 """
@@ -45,6 +49,7 @@ from archive.layout import Archive
 from archive.progress import Cancel, Progress, Step, cancelled
 from archive.replicas.remote import bag_prefix, replica_settings, replica_storage, source_path
 from archive.replicas.settings_io import check_target
+from archive.replicas.snapshot import push_snapshot
 from archive.source_files import files_of
 from archive.storage.base import Entry, Storage, StorageError
 from archive.storage.local import LocalStorage
@@ -101,6 +106,9 @@ class ReplicaOutcome:
     failures: list[str] = field(default_factory=list)
     stopped: str = ""
     snapshot: str = ""
+    """The catalogue snapshot latest.json names on the replica after this run."""
+    snapshot_sent: bool = False
+    """False when the replica already held a snapshot of the same catalogue."""
     cancelled: bool = False
 
     def line(self) -> str:
@@ -111,7 +119,7 @@ class ReplicaOutcome:
         if self.failures:
             text += f"; {len(self.failures)} FAILED"
         if self.snapshot:
-            text += f"; catalogue snapshot {self.snapshot}"
+            text += f"; catalogue snapshot {'sent' if self.snapshot_sent else 'unchanged'}: {self.snapshot}"
         if self.cancelled:
             text += "; cancelled"
         return text
@@ -121,7 +129,8 @@ class ReplicaOutcome:
                 "bags_copied": self.bags_copied, "bags_already": self.bags_already,
                 "files_sent": self.files_sent, "bytes_sent": self.bytes_sent,
                 "sources_sent": self.sources_sent, "failures": list(self.failures),
-                "stopped": self.stopped, "snapshot": self.snapshot, "cancelled": self.cancelled,
+                "stopped": self.stopped, "snapshot": self.snapshot,
+                "snapshot_sent": self.snapshot_sent, "cancelled": self.cancelled,
                 "ok": not self.failures and not self.cancelled}
 
 
@@ -522,6 +531,8 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
             tasks.append((f"bag {record_id} v{entry['version']}",
                           lambda rid=record_id, e=entry: push_bag(ctx, rid, e)))
         run.run(tasks)
+        if not outcome.stopped and not outcome.cancelled:
+            _push_snapshot(arc, storage, outcome)
     except (StorageError, ArchiveError) as exc:
         outcome.failures.append(f"replica {name}: {exc}")
     finally:
@@ -530,6 +541,24 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
         if callable(close):
             close()
     return run.finished
+
+
+def _push_snapshot(arc: Archive, storage: Storage, outcome: ReplicaOutcome) -> None:
+    """The catalogue, last, so it names the copies just recorded; retried like a file."""
+    for attempt in range(ATTEMPTS):
+        try:
+            info = push_snapshot(arc, storage)
+        except StorageError as exc:
+            if attempt + 1 == ATTEMPTS:
+                outcome.failures.append(f"replica {outcome.name}: catalogue snapshot not sent: {exc}")
+                return
+            time.sleep(BACKOFF_S * 2 ** attempt)
+            continue
+        except (ArchiveError, OSError) as exc:
+            outcome.failures.append(f"replica {outcome.name}: catalogue snapshot not sent: {exc}")
+            return
+        outcome.snapshot, outcome.snapshot_sent = info.snapshot, info.sent
+        return
 
 
 def replicate(arc: Archive, names: list[str] | None = None, *, jobs: int = 8,
