@@ -33,7 +33,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from archive.bagit_format.manifest import ManifestLine
@@ -178,6 +178,19 @@ class _Context:
     sent: _Counter
     stop: threading.Event
     """Set on cancel or when the replica is given up on: tasks not yet sending stop at once."""
+    deferred: bool = False
+    """A folder replica whose bag files are made durable by one sync per batch (see
+    LocalStorage.defer_sync): a file found there for a bag not yet recorded is re-hashed."""
+
+
+def _bag_context(ctx: _Context) -> _Context:
+    """The context bags are sent in: on a folder replica, a second view of it whose fsyncs wait
+    for ``sync`` before each batch is recorded (sources and the snapshot keep an fsync each)."""
+    if not isinstance(ctx.storage, LocalStorage):
+        return ctx
+    deferred = LocalStorage(ctx.storage.root)
+    deferred.defer_sync()
+    return replace(ctx, storage=deferred, deferred=True)
 
 
 # ----- planning ------------------------------------------------------------------------------
@@ -212,12 +225,21 @@ def _listing(storage: Storage, prefix: str) -> dict[str, Entry]:
         raise
 
 
-def _confirmed(there: Entry | None, size: int, sha256: str) -> bool:
-    """A file under its final name was confirmed when written: right size (and stored digest)."""
+def _confirmed(ctx: _Context, there: Entry | None, size: int, sha256: str) -> bool:
+    """A file under its final name was confirmed when written: right size (and stored digest);
+    on a deferred folder replica its bytes are hashed again, as a crash may have lost them."""
     if there is None or there.kind != "file" or there.size != size:
         return False
     stored = there.checksums.get("sha256")
-    return stored is None or stored == sha256
+    if stored is not None:
+        return stored == sha256
+    if ctx.deferred:
+        inv = Inventory(root=ctx.storage.label, storage=ctx.storage, files={there.path: there})
+        try:
+            return hash_checked(inv, there.path, ["sha256"])[0]["sha256"] == sha256
+        except (OSError, StorageError):
+            return False
+    return True
 
 
 class _Stream:
@@ -327,7 +349,7 @@ def push_bag(ctx: _Context, record_id: str, entry: dict[str, Any]) -> BagDone:
         total += file.size
         sha256 = digests.get(rel) or _local_sha256(local, rel, file)
         target = f"{prefix}/{rel}"
-        if _confirmed(remote.get(target), file.size, sha256):
+        if _confirmed(ctx, remote.get(target), file.size, sha256):
             continue
         _send(ctx, local, rel, file, target, sha256)
         sent += 1
@@ -347,7 +369,7 @@ def push_sources(ctx: _Context, record: dict[str, Any], remote: dict[str, Entry]
             raise LocalProblem(f"source file sources/{rel} is missing here (or not a regular file); not sent")
         sha256 = item.sha256 or _local_sha256(local, rel, file)
         target = source_path(record_id, item.filename)
-        if _confirmed(remote.get(target), file.size, sha256):
+        if _confirmed(ctx, remote.get(target), file.size, sha256):
             continue
         _send(ctx, local, rel, file, target, sha256)
         sent += 1
@@ -399,6 +421,7 @@ class _Run:
     steps: Callable[[int], Step]
     outcome: ReplicaOutcome
     ctx: _Context | None = None
+    bag_ctx: _Context | None = None
     batch: list[BagDone] = field(default_factory=list)
     flushed_at: float = field(default_factory=time.monotonic)
     failures_in_a_row: int = 0
@@ -412,13 +435,15 @@ class _Run:
         if not self.batch:
             return
         try:
+            if self.bag_ctx is not None and isinstance(self.bag_ctx.storage, LocalStorage):
+                self.bag_ctx.storage.sync()  # every file of the batch durable before it counts
             record_copies(self.arc, self.replica.name, self.outcome.storage, self.batch)
             self.outcome.bags_copied += len(self.batch)
         except (ArchiveError, OSError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.outcome.failures.append(
-                f"replica {self.replica.name}: {len(self.batch)} bags were sent but could not be recorded "
-                f"in the catalogue ({reason}); the next run records them without sending them again")
+                f"replica {self.replica.name}: {len(self.batch)} bags were sent but could not be made "
+                f"durable or recorded ({reason}); the next run checks them and records them")
         self.batch = []
         self.flushed_at = time.monotonic()
 
@@ -520,8 +545,9 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
     try:
         check_target(storage, create=False)
         run.ctx = _Context(arc, storage, _Counter(), threading.Event())
+        run.bag_ctx = _bag_context(run.ctx)
         remote_sources = _listing(storage, "sources")
-        ctx = run.ctx
+        ctx, bag_ctx = run.ctx, run.bag_ctx
         tasks: deque[tuple[str, Callable[[], Any]]] = deque()
         for record in records:
             if files_of(record):
@@ -529,10 +555,11 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
                               lambda r=record: push_sources(ctx, r, remote_sources)))
         for record_id, entry in pending:
             tasks.append((f"bag {record_id} v{entry['version']}",
-                          lambda rid=record_id, e=entry: push_bag(ctx, rid, e)))
+                          lambda rid=record_id, e=entry: push_bag(bag_ctx, rid, e)))
         run.run(tasks)
         if not outcome.stopped and not outcome.cancelled:
             _push_snapshot(arc, storage, outcome)
+
     except (StorageError, ArchiveError) as exc:
         outcome.failures.append(f"replica {name}: {exc}")
     finally:
