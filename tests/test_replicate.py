@@ -230,3 +230,26 @@ def test_an_unmounted_folder_replica_is_refused_not_filled(cli, archive_root, tm
     assert result.code == 1 and "no replica.json" in result.err
     assert list(mount.iterdir()) == []
     assert copies(archive_root) == {}
+
+
+def test_cancel_stops_between_bags_and_counts_only_whole_copies(cli, archive_root, tmp_path):
+    """The TUI's worker: progress per bag, and cancel stops the run with the archive whole."""
+    from archive.replicas.push import replicate
+
+    ids = make_archive(cli, archive_root, tmp_path, count=6)
+    replica = tmp_path / "rep"
+    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
+    steps = []
+    result = replicate(open_archive(archive_root), jobs=1, progress=steps.append,
+                       cancel=lambda: any(step.done >= 1 for step in steps))
+    assert result.cancelled and not result.ok
+    assert steps[0].done == 0 and steps[0].total == len(ids)
+    recorded = copies(archive_root)
+    assert 1 <= len(recorded) < len(ids)
+    expected = local_files(archive_root)
+    for record_id, _ in recorded:
+        for path in (p for p in expected if p.startswith(f"bags/{record_id}/")):
+            assert (replica / path).read_bytes() == expected[path]
+    assert not (replica / "catalog").exists()  # no snapshot from a cancelled run
+    finished = replicate(open_archive(archive_root))
+    assert finished.ok and len(copies(archive_root)) == len(ids)

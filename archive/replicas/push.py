@@ -202,13 +202,15 @@ def _copied(entry: dict[str, Any], name: str) -> bool:
 
 
 def _records(arc: Archive) -> list[dict[str, Any]]:
-    """Every record, deaccessioned ones too: deaccession is not deletion, their bags stay."""
+    """Every record, deaccessioned ones too: deaccession is not deletion, their bags stay. Only
+    what replication reads is kept (a catalogue of 100,000 records stays small in memory)."""
     records = []
     for record_id in arc.store.ids():
         try:
-            records.append(arc.store.get(record_id))
+            record = arc.store.get(record_id)
         except RecordNotFoundError:
             continue
+        records.append({key: record[key] for key in ("id", "bags", "source") if key in record})
     return records
 
 
@@ -427,6 +429,7 @@ class _Run:
     failures_in_a_row: int = 0
     last_error: str = ""
     finished: int = 0
+    skipped: int = 0
 
     def fail(self, what: str, exc: BaseException) -> None:
         self.outcome.failures.append(f"replica {self.replica.name}: {what}: {exc}")
@@ -461,6 +464,7 @@ class _Run:
                 self.outcome.sources_sent += result.sent
             return
         if isinstance(exc, Stopped):
+            self.skipped += what.startswith("bag ")
             return
         if isinstance(exc, ArchiveError) and not isinstance(exc, StorageError):  # LocalProblem among them
             self.fail(what, exc)
@@ -503,7 +507,7 @@ class _Run:
                 self.ctx.stop.set()  # an exception here (a bug): let the workers stop at once
                 self.flush()
         if self.outcome.stopped:
-            not_sent = sum(1 for what, _ in tasks if what.startswith("bag "))
+            not_sent = self.skipped + sum(1 for what, _ in tasks if what.startswith("bag "))
             self.outcome.failures.append(
                 f"replica {self.replica.name} ({self.outcome.storage}): stopped after "
                 f"{self.outcome.stopped}; {not_sent} more bags were not tried; last error: {self.last_error}")
