@@ -142,7 +142,7 @@ def bench_folder(root: Path, tmp: Path, count: int) -> None:
     base_seconds, _, _ = timed(command)
     name = "rsync -a" if baseline else "cp -a"
     print(f"folder replica, {count} bags ({report['files_sent']} files, {report['bytes_sent'] / 1e6:.1f} MB, "
-          "sources and PREMIS events included, every file fsynced and confirmed):")
+          "sources and PREMIS events included, every file confirmed, made durable (syncfs) before it counts):")
     print(f"  archive replicate   {seconds:7.2f} s   {count / seconds:8.1f} bags/s")
     print(f"  {name:<18}  {base_seconds:7.2f} s   {count / base_seconds:8.1f} bags/s   "
           "(bags/ only, no fsync)")
