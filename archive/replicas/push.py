@@ -592,32 +592,10 @@ def _push_snapshot(arc: Archive, storage: Storage, outcome: ReplicaOutcome) -> N
         return
 
 
-def _keep_big_buffers_out_of_the_heap() -> None:
-    """Ask glibc to mmap every allocation of 1 MiB or more (and so return it when freed).
-
-    glibc raises its mmap threshold after the first large buffer is freed, so the S3 multipart
-    parts (8 MiB each) then come from the heap, which the catalogue snapshot's many small objects
-    fragment: a 1 GiB bag then peaked near 210 MB instead of 115. A fixed threshold keeps a
-    replicate run's memory bounded by one part per transfer. Nothing happens off glibc."""
-    import ctypes
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return
-    m_mmap_threshold = -3
-    mallopt(m_mmap_threshold, 1 << 20)
-
-
 def replicate(arc: Archive, names: list[str] | None = None, *, jobs: int = 8,
               progress: Progress | None = None, cancel: Cancel | None = None) -> ReplicationResult:
     """Copy to each replica named (None: every replica in archive.toml) what it lacks."""
     started = time.monotonic()
-    _keep_big_buffers_out_of_the_heap()
     if names is None:
         names = sorted(arc.settings.replicas)
         if not names:
