@@ -1,8 +1,9 @@
-"""Fill a replica as ``archive replicate`` does, for the restore tests until replicate is on main.
+"""Fill a replica as ``archive replicate`` does, without its bookkeeping, for restore's fault tests.
 
 Every file under the archive's bags/ and sources/ goes onto the storage at the same path through
-``write_atomic`` confirmed by its own sha256, then the catalogue snapshot. (Once ``archive
-replicate`` is merged, the restore tests call it instead and this module goes.)
+``write_atomic`` confirmed by its own sha256, then the catalogue snapshot. The real ``archive
+replicate`` fills the replica in test_restore_from_each_kind_of_replica; this is the quick way to
+a replica that the fault tests then damage.
 """
 
 from __future__ import annotations
