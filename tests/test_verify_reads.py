@@ -79,3 +79,25 @@ def test_verifying_an_archive_bag_opens_each_of_its_files_once(bagged_root, monk
     assert not report.problems, report.problems
     (bag,) = sorted((bagged_root / "bags").glob("*/v*"))
     assert opened == Counter(dict.fromkeys(files_of_bag(bag), 1))
+
+
+def test_results_are_recorded_a_shard_at_a_time():
+    """A batch of results grows to the end of its last record's shard, so each catalogue shard is
+    rewritten once per verify, not once per 250 bags (a batch of 250 straddles two shards of 256)."""
+    from archive.fixity.report import BagReport
+    from archive.fixity.verify import MAX_BATCH, RECORD_BATCH, BagTask, _batch_full
+    from archive.store.shard import SHARD_SIZE
+
+    def task(sequence: int) -> BagTask:
+        return BagTask(root="/", rel=f"bags/ART-2026-{sequence:06d}/v1", record_id=f"ART-2026-{sequence:06d}",
+                       version=1, fast=False)
+
+    tasks = [task(n) for n in range(1, 3 * SHARD_SIZE + 1)]
+    batches, pending = [], []
+    for done, t in enumerate(tasks, 1):
+        pending.append(BagReport(path=t.rel, record_id=t.record_id, version=1, fast=False))
+        if _batch_full(pending, tasks, done):
+            batches.append(len(pending))
+            pending = []
+    assert pending == [] and batches == [SHARD_SIZE] * 3
+    assert RECORD_BATCH <= SHARD_SIZE <= MAX_BATCH
