@@ -12,11 +12,12 @@ Goals (issue 13), as ratios of wall clock measured side by side in the same run:
 
 Each archive is built once through the CLI (``init``, ``import`` of N generated articles, ``bag
 --all``: five payload files, sha256 + sha512 manifests and tag manifests per bag) and cached under
-/tmp. Every timed run works on a copy whose bags and sources are hard links to the cache (verify
-never writes them) and whose catalogue is copied (verify records a fixity event per bag), so each
-run starts from the same catalogue. Contenders run round-robin, so load that comes and goes hits
-them all; the CPU time (user + system of the command and the children it reaped) is printed too,
-because on a shared machine it moves far less than the wall clock.
+/tmp. Every timed run works on a copy (kept beside the cache) whose bags and sources are hard links
+to the cache (verify never writes them) and whose catalogue is copied afresh before each run
+(verify records a fixity event per bag), so each run starts from the same catalogue. Contenders
+run round-robin, so load that comes and goes hits them all; the CPU time (user + system of the
+command and the children it reaped) is printed too, because on a shared machine it moves far less
+than the wall clock.
 
 Peak memory: the rusage ``wait4`` returns for the audit command (``getrusage`` of that child: its
 ``ru_maxrss`` is the largest of the CLI and the processes it reaped), and the peak summed RSS of
@@ -71,15 +72,21 @@ def cached_archive(count: int) -> Path:
     return root
 
 
-def working_copy(source: Path, dest: Path) -> Path:
-    """Bags and sources hard-linked (never written by verify), the catalogue copied (it is)."""
-    shutil.rmtree(dest, ignore_errors=True)
-    subprocess.run(["cp", "-al", str(source), str(dest)], check=True)
-    shutil.rmtree(dest / "catalog")
-    shutil.copytree(source / "catalog", dest / "catalog")
-    for folder in ("logs",):
-        if (dest / folder).exists():
-            shutil.rmtree(dest / folder)
+def working_copy(source: Path) -> Path:
+    """Bags and sources hard-linked (verify never writes them), the catalogue copied (it does).
+    Kept beside the cache and reused, since removing a hundred thousand links takes minutes."""
+    dest = source.with_name(source.name + ".work")
+    if not (dest / "archive.toml").exists():
+        shutil.rmtree(dest, ignore_errors=True)
+        subprocess.run(["cp", "-al", str(source), str(dest)], check=True)
+    return reset_catalogue(source, dest)
+
+
+def reset_catalogue(source: Path, dest: Path) -> Path:
+    """The catalogue (and logs) of ``dest`` made a fresh copy of ``source``'s, as before any run."""
+    for folder in ("catalog", "logs"):
+        shutil.rmtree(dest / folder, ignore_errors=True)
+        if (source / folder).exists():
             shutil.copytree(source / folder, dest / folder)
     return dest
 
@@ -150,15 +157,14 @@ def bag_folders(root: Path) -> list[str]:
     return sorted(str(v) for d in (root / "bags").iterdir() for v in d.iterdir())
 
 
-def bench_verify(count: int, rounds: int, work: Path) -> None:
+def bench_verify(count: int, rounds: int) -> None:
     cache = cached_archive(count)
     bags = bag_folders(cache)
-    copy = work / "verify"
     results: dict[str, list[tuple[float, float]]] = {"ours": [], "jobs1": [], "bagit": []}
     for _ in range(rounds):
-        working_copy(cache, copy)
+        copy = working_copy(cache)
         results["ours"].append(run([ARCHIVE, "--root", str(copy), "verify"])[:2])
-        working_copy(cache, copy)
+        working_copy(cache)
         results["jobs1"].append(run([ARCHIVE, "--root", str(copy), "verify", "--jobs", "1"])[:2])
         results["bagit"].append(bagit_serial(bags))
     wall = {k: statistics.median(w for w, _ in v) for k, v in results.items()}
@@ -176,9 +182,9 @@ def bench_verify(count: int, rounds: int, work: Path) -> None:
           "not of the command)")
 
 
-def bench_audit(count: int, work: Path) -> None:
+def bench_audit(count: int) -> None:
     cache = cached_archive(count)
-    copy = working_copy(cache, work / "audit")
+    copy = working_copy(cache)
     seconds, _, reaped_kb, tree_kb = run([ARCHIVE, "--root", str(copy), "audit"])
     print(f"archive audit of {count:,} bags (full check, every core): {seconds:.1f} s = "
           f"{count / seconds:,.0f} bags/s")
@@ -197,11 +203,10 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} (a shared machine skews "
           "the wall clock; compare within one run)")
-    with tempfile.TemporaryDirectory(prefix="bench-verify-own-") as tmp:
-        if not args.skip_verify:
-            bench_verify(args.records, args.rounds, Path(tmp))
-        if not args.skip_audit:
-            bench_audit(args.audit_records, Path(tmp))
+    if not args.skip_verify:
+        bench_verify(args.records, args.rounds)
+    if not args.skip_audit:
+        bench_audit(args.audit_records)
 
 
 if __name__ == "__main__":
