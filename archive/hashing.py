@@ -66,6 +66,14 @@ def hash_fd(fd: int, algorithms: Iterable[str] = ("sha256", "sha512"),
     return _hash_stream(fd, names, digests, first=b"")
 
 
+def hash_bytes(data: bytes, algorithms: Iterable[str] = ("sha256", "sha512")) -> dict[str, str]:
+    """Hex digests of bytes already in memory (a small file read once for parsing and hashing)."""
+    found = {}
+    for name in algorithms:
+        found[name] = hashlib.new(name, data).hexdigest()
+    return found
+
+
 def hash_reader(reader: BinaryIO, algorithms: Iterable[str] = ("sha256", "sha512"),
                 size_hint: int | None = None) -> tuple[dict[str, str], int]:
     """Hex digests of everything ``reader`` yields and the bytes read; the caller closes it.

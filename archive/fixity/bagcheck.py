@@ -119,9 +119,9 @@ class _Manifest:
 class _BagCheck:
     """One pass over one bag; the steps share the inventory and the problem list."""
 
-    def __init__(self, storage: Storage, fast: bool):
+    def __init__(self, storage: Storage, fast: bool, keep: frozenset[str] = frozenset()):
         self.fast = fast
-        self.inv: Inventory = walk(storage)
+        self.inv: Inventory = walk(storage, keep)
         self.root = self.inv.root
         self.problems: list[Problem] = list(self.inv.problems)
         self.version: tuple[int, int] = (1, 0)  # the strictest rules when bagit.txt is unreadable
@@ -454,20 +454,23 @@ def _one_per_file(problems: list[Problem]) -> list[Problem]:
     return kept
 
 
-def check_bag(storage: Storage, *, fast: bool = False) -> tuple[BagCheckResult, Inventory]:
+def check_bag(storage: Storage, *, fast: bool = False,
+              keep: frozenset[str] = frozenset()) -> tuple[BagCheckResult, Inventory]:
     """Check the bag whose root is ``storage``'s root, reading every file through it: the same
     checker for a bag on the local disk and for its copy on a replica. Also returns the inventory
-    it walked, for callers that read more from the bag afterwards."""
-    check = _BagCheck(storage, fast)
+    it walked, for callers that read more from the bag afterwards; its small tag files, and the
+    payload files named in ``keep``, are kept in it as read, so reading them again costs nothing."""
+    check = _BagCheck(storage, fast, keep)
     return check.run(), check.inv
 
 
-def check_bag_folder(path: str | os.PathLike[str], *, fast: bool = False) -> tuple[BagCheckResult, Inventory]:
+def check_bag_folder(path: str | os.PathLike[str], *, fast: bool = False,
+                     keep: frozenset[str] = frozenset()) -> tuple[BagCheckResult, Inventory]:
     """The check of a bag folder on the local disk, and the inventory it walked."""
     root = os.path.abspath(os.fspath(path))
     if not os.path.isdir(root):
         raise ArchiveError(f"{path}: no bag folder there")
-    return check_bag(LocalStorage(root), fast=fast)
+    return check_bag(LocalStorage(root), fast=fast, keep=keep)
 
 
 def validate_bag(path: str | os.PathLike[str], *, fast: bool = False) -> BagCheckResult:

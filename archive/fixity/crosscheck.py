@@ -17,14 +17,18 @@ import orjson
 
 from archive.bagit_format.paths import source_payload
 from archive.bagit_format.payload import RECORD_JSON
-from archive.fixity.bagcheck import check_bag_folder
+from archive.fixity.bagcheck import check_bag
 from archive.fixity.inventory import Inventory
 from archive.fixity.problems import MISMATCH, MISSING, UNSAFE, Problem, error
 from archive.fixity.report import BagReport, SourceReport
 from archive.fixity.tagfiles import read_whole
 from archive.fixity.workingcopy import SourceTask, check_working_copy
 from archive.records import metadata_fingerprint
-from archive.source_files import files_of
+from archive.source_files import SourceFile, files_of
+from archive.storage.local import LocalStorage
+
+_KEEP = frozenset({RECORD_JSON})
+"""The payload file the cross-check reads after the bag check: kept from the one read that hashed it."""
 
 
 @dataclass(slots=True)
@@ -69,17 +73,20 @@ def check_archive_bag(task: BagTask) -> BagReport:
         report.problems.append(error(UNSAFE, "not-a-folder", task.rel,
                                      "the bag path is a link or a file, not a folder; not followed"))
         return report
-    result, inv = check_bag_folder(folder, fast=task.fast)
-    roles = _payload_roles(task, folder)
+    # The folder was just found to be one (lstat, no link): checked as it is, not looked up again.
+    result, inv = check_bag(LocalStorage(folder), fast=task.fast, keep=_KEEP)
+    sources = _source_payloads(task, folder)
+    roles = {payload: item.role for payload, item in sources}
     report.problems += [_named(p, roles) for p in result.problems]
     report.payload_bytes, report.hashed_bytes = result.payload_bytes, result.hashed_bytes
     report.problems += _against_catalogue(task, result.digests, inv, result.payload_files,
-                                          result.payload_bytes, result.tag_digests)
+                                          result.payload_bytes, result.tag_digests, sources)
     return report
 
 
 def _against_catalogue(task: BagTask, digests: dict[str, dict[str, str]], inv: Inventory,
-                       files: int, octets: int, tag_digests: dict[str, dict[str, str]]) -> list[Problem]:
+                       files: int, octets: int, tag_digests: dict[str, dict[str, str]],
+                       sources: list[tuple[str, SourceFile]]) -> list[Problem]:
     problems: list[Problem] = []
     expect = task.expect
     oxum = f"{octets}.{files}"
@@ -96,9 +103,7 @@ def _against_catalogue(task: BagTask, digests: dict[str, dict[str, str]], inv: I
         if not pin_problems:
             problems += _check_other_tagmanifests(inv, tag_digests)
     problems += _check_record_json(task, inv)
-    folder = os.path.join(task.root, task.rel)
-    for item in files_of({"source": task.source}):
-        payload = source_payload(folder, item.filename)
+    for payload, item in sources:
         listed = digests.get(payload)
         if listed is None:
             problems.append(error(MISMATCH, "source-not-in-manifest", payload,
@@ -114,9 +119,9 @@ def _against_catalogue(task: BagTask, digests: dict[str, dict[str, str]], inv: I
     return problems
 
 
-def _payload_roles(task: BagTask, folder: str) -> dict[str, str]:
-    """Payload path -> role, for every file of the catalogued source set."""
-    return {source_payload(folder, item.filename): item.role for item in files_of({"source": task.source})}
+def _source_payloads(task: BagTask, folder: str) -> list[tuple[str, SourceFile]]:
+    """Every file of the catalogued source set, with the payload path the bag holds it under."""
+    return [(source_payload(folder, item.filename), item) for item in files_of({"source": task.source})]
 
 
 def _named(problem: Problem, roles: dict[str, str]) -> Problem:
@@ -147,13 +152,14 @@ def _check_tagmanifest(inv: Inventory, pinned: str) -> list[Problem]:
 def _check_other_tagmanifests(inv: Inventory, tag_digests: dict[str, dict[str, str]]) -> list[Problem]:
     """Only tagmanifest-sha256.txt is pinned by the catalogue. The other tag manifests must be
     exactly what this archive writes for the tag files it lists (sorted 'digest  name' lines), so
-    even a flip that leaves their meaning intact (hex case, a tab for a space) is found."""
+    even a flip that leaves their meaning intact (hex case, a tab for a space) is found. The
+    digests the bag check computed for the tag files are used; one it did not compute (an
+    algorithm no manifest used) is computed here."""
     pinned = read_whole(inv, "tagmanifest-sha256.txt", 64 << 20)[0] or b""
     names = sorted(line.split(b"  ", 1)[1].decode("utf-8", "replace") for line in pinned.splitlines()
                    if b"  " in line)
     if any(name not in tag_digests for name in names):
         return []  # a tag file failed or is missing: already named, so not blamed on a manifest
-    contents = {name: read_whole(inv, name, 256 << 20)[0] or b"" for name in names}
     problems: list[Problem] = []
     for rel in sorted(inv.files):
         if not (rel.startswith("tagmanifest-") and rel.endswith(".txt")) or rel == "tagmanifest-sha256.txt":
@@ -161,13 +167,20 @@ def _check_other_tagmanifests(inv: Inventory, tag_digests: dict[str, dict[str, s
         algorithm = rel[len("tagmanifest-"):-len(".txt")]
         if algorithm not in hashlib.algorithms_available:
             continue
-        expected = "".join(f"{hashlib.new(algorithm, contents[name]).hexdigest()}  {name}\n"
+        expected = "".join(f"{_tag_digest(inv, tag_digests, name, algorithm)}  {name}\n"
                            for name in names).encode()
         actual, problem = read_whole(inv, rel, 64 << 20)
         if problem is None and actual != expected:
             problems.append(error(MISMATCH, "tagmanifest-differs", rel,
                                   "is not the tag manifest this archive wrote for these tag files"))
     return problems
+
+
+def _tag_digest(inv: Inventory, tag_digests: dict[str, dict[str, str]], name: str, algorithm: str) -> str:
+    known = tag_digests[name].get(algorithm)
+    if known is not None:
+        return known
+    return hashlib.new(algorithm, read_whole(inv, name, 256 << 20)[0] or b"").hexdigest()
 
 
 def _check_record_json(task: BagTask, inv: Inventory) -> list[Problem]:

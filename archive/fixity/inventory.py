@@ -6,6 +6,11 @@ recorded as unsafe and never opened, so a hostile bag can neither leak data from
 the check on a FIFO. The bag may be on the local disk or on any other Storage (a replica): the
 storage keeps the protections (see archive.storage.local for the local disk's), this module turns
 what it lists into the inventory and the problems a bag check reports.
+
+Each file is opened once per check: a small file read whole (a tag file, or a payload file the
+caller asked to keep, such as record.json) is kept in the inventory, so parsing it, hashing it and
+the catalogue's cross-checks all see the same bytes from one read. What is kept is bounded per file
+and per bag, so a hostile bag of many tag files costs no more memory than the bound.
 """
 
 from __future__ import annotations
@@ -17,10 +22,15 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from archive.fixity.problems import UNREADABLE, UNSAFE, Problem, error
-from archive.hashing import hash_fd, hash_reader
+from archive.hashing import hash_bytes, hash_fd, hash_reader
 from archive.storage import base
 from archive.storage.base import Entry, Storage, StorageError
 from archive.storage.local import LocalStorage
+
+KEEP_FILE = 1 << 20
+"""A file read whole up to this size is kept for the rest of the check, not read again."""
+KEEP_TOTAL = 32 << 20
+"""At most this many bytes are kept per bag; beyond it files are read again when needed."""
 
 _ELSEWHERE = "/\x00bag"
 """Where a link's target is resolved on a storage without a local root: no real path starts here."""
@@ -37,6 +47,11 @@ class Inventory:
     folders: set[str] = field(default_factory=set)
     refused: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    keep: frozenset[str] = frozenset()
+    """Payload files whose bytes the caller reads after the check (tag files are always kept)."""
+    kept: dict[str, bytes] = field(default_factory=dict)
+    """Whole contents of the small files read so far, each as it was read once."""
+    kept_bytes: int = 0
 
     def payload(self) -> dict[str, Entry]:
         return {p: s for p, s in self.files.items() if p.startswith("data/")}
@@ -51,13 +66,14 @@ def _link_problem(root: str, rel: str, target: str) -> Problem:
     return error(UNSAFE, code, rel, f"symbolic link to {where} ({target}); not followed")
 
 
-def walk(root: str | os.PathLike[str] | Storage) -> Inventory:
-    """Every entry under ``root`` (a local folder, or a Storage whose root is the bag's)."""
+def walk(root: str | os.PathLike[str] | Storage, keep: frozenset[str] = frozenset()) -> Inventory:
+    """Every entry under ``root`` (a local folder, or a Storage whose root is the bag's); the
+    payload files in ``keep`` are kept in memory once read, like the tag files."""
     storage = LocalStorage(root) if isinstance(root, (str, os.PathLike)) else root
     if isinstance(storage, LocalStorage):
-        inv, base_path = Inventory(root=storage.root, storage=storage), storage.root
+        inv, base_path = Inventory(root=storage.root, storage=storage, keep=keep), storage.root
     else:
-        inv, base_path = Inventory(root=storage.label, storage=storage), _ELSEWHERE
+        inv, base_path = Inventory(root=storage.label, storage=storage, keep=keep), _ELSEWHERE
     try:
         files = inv.files
         for entry in storage.walk():
@@ -110,37 +126,74 @@ def open_checked(inv: Inventory, rel: str) -> BinaryIO:
 
 def read_checked(inv: Inventory, rel: str, limit: int) -> bytes:
     """The bytes of ``rel``, at most ``limit + 1`` of them (more than ``limit`` means too large),
-    refused as :func:`open_checked` refuses; on the local disk read from the bare descriptor."""
+    refused as :func:`open_checked` refuses; a file already read whole is not read again."""
+    kept = inv.kept.get(rel)
+    if kept is not None:
+        return kept[:limit + 1]
+    data = _read_from_storage(inv, rel, limit + 1)
+    if len(data) <= limit:
+        _keep(inv, rel, data)
+    return data
+
+
+def _keepable(inv: Inventory, rel: str, size: int) -> bool:
+    return (size <= KEEP_FILE and inv.kept_bytes + size <= KEEP_TOTAL
+            and (not rel.startswith("data/") or rel in inv.keep))
+
+
+def _keep(inv: Inventory, rel: str, data: bytes) -> None:
+    """Keep the whole contents of ``rel`` (read to its end) when the bounds allow."""
+    if _keepable(inv, rel, len(data)):
+        inv.kept[rel] = data
+        inv.kept_bytes += len(data)
+
+
+def _read_from_storage(inv: Inventory, rel: str, most: int) -> bytes:
+    """Up to ``most`` bytes of ``rel``; on the local disk from the bare descriptor. The first read
+    asks for the size the walk saw and one byte more, so a small file costs two small reads."""
+    first = min(inv.files[rel].size + 1, most)
     storage = inv.storage
     if not isinstance(storage, LocalStorage):
         with open_checked(inv, rel) as reader:
-            return _read_up_to(reader.read, limit + 1)
+            return _read_up_to(reader.read, most, first)
     try:
         fd = storage.open_fd(rel, inv.files[rel])
     except base.NotTheSameFile as exc:
         raise NotTheSameFile(str(exc)) from None
     try:
-        return _read_up_to(lambda n: os.read(fd, n), limit + 1)
+        return _read_up_to(lambda n: os.read(fd, n), most, first)
     finally:
         os.close(fd)
 
 
-def _read_up_to(read: Callable[[int], bytes], most: int) -> bytes:
+def _read_up_to(read: Callable[[int], bytes], most: int, first: int | None = None) -> bytes:
     chunks = []
     total = 0
-    while total < most and (block := read(most - total)):
+    want = first or most
+    while total < most and (block := read(min(want, most - total))):
         chunks.append(block)
         total += len(block)
+        want = most
     return b"".join(chunks)
 
 
 def hash_checked(inv: Inventory, rel: str, algorithms: list[str]) -> tuple[dict[str, str], int]:
     """Digests of ``rel`` and the bytes read, refused as :func:`open_checked` refuses.
 
-    On the local disk the file is hashed straight from its descriptor (no file object per file:
+    A small file that is kept (a tag file) is read whole once and hashed from memory. Otherwise,
+    on the local disk the file is hashed straight from its descriptor (no file object per file:
     a bag check opens thousands of small files); any other storage is hashed as a stream.
     """
+    kept = inv.kept.get(rel)
+    if kept is not None:
+        return hash_bytes(kept, algorithms), len(kept)
     size = inv.files[rel].size
+    if _keepable(inv, rel, size):
+        data = _read_from_storage(inv, rel, KEEP_FILE + 1)
+        if len(data) <= KEEP_FILE:
+            _keep(inv, rel, data)
+            return hash_bytes(data, algorithms), len(data)
+        # It grew past the bound since the walk: hashed whole as a stream below.
     storage = inv.storage
     if isinstance(storage, LocalStorage):
         try:

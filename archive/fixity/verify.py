@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -23,15 +25,21 @@ from archive.fixity.crosscheck import BagTask, check_task
 from archive.fixity.report import BagReport, SourceReport, VerifyReport
 from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.workingcopy import SourceTask, source_task
+from archive.ids import is_id, sequence_of
 from archive.layout import Archive
 from archive.leftovers import unclaimed_sources
 from archive.processes import die_with_parent
 from archive.progress import Cancel, Progress, Step, cancelled
+from archive.store.shard import shard_of
 
 Task = BagTask | SourceTask
 
 RECORD_BATCH = 250
-"""Bags recorded per catalogue transaction: each touched shard is written once per batch."""
+"""Bags recorded per catalogue transaction, at least: each touched shard is written once per batch,
+so a batch grows to the end of the shard its last record is in (bags come in accession order, and
+a shard holds SHARD_SIZE neighbouring records), and each shard is written once per verify."""
+MAX_BATCH = 4 * RECORD_BATCH
+"""...but never more than this, so a killed run loses at most this many recorded results."""
 INLINE_BELOW = 8
 """Fewer bags than this are checked in the calling process; a pool would only add start-up time."""
 
@@ -162,6 +170,53 @@ def _record(arc: Archive, reports: list[BagReport], report: VerifyReport) -> Non
         report.unrecorded = f"the results could not be recorded in the catalogue ({reason})"
 
 
+class _Recorder:
+    """Records batches of results in order on a thread of its own, so the catalogue's writes
+    (every shard fsync'ed) overlap the checking instead of pausing it; ``close`` waits for the
+    last batch and raises what recording raised, as recording in the loop itself would."""
+
+    def __init__(self, arc: Archive, report: VerifyReport):
+        self._arc, self._report = arc, report
+        self._queue: queue.SimpleQueue[list[BagReport] | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="verify-recorder", daemon=True)
+        self._thread.start()
+
+    def add(self, reports: list[BagReport]) -> None:
+        if reports:
+            self._queue.put(reports)
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is not None:
+                continue
+            try:
+                _record(self._arc, batch, self._report)
+            except BaseException as exc:  # handed to the caller's thread by close()
+                self._error = exc
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def _shard(record_id: str | None) -> int:
+    return -1 if record_id is None or not is_id(record_id) else shard_of(sequence_of(record_id))
+
+
+def _batch_full(pending: list[BagReport], tasks: list[Task], done: int) -> bool:
+    """Record now: the batch is large enough and the next bag is in another shard (or is the
+    last one), or the batch reached its bound."""
+    if len(pending) < RECORD_BATCH:
+        return False
+    if len(pending) >= MAX_BATCH:
+        return True
+    following = tasks[done] if done < len(tasks) else None  # bags come before working copies
+    return not isinstance(following, BagTask) or _shard(following.record_id) != _shard(pending[-1].record_id)
+
+
 def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: int | None = None,
                progress: Progress | None = None, cancel: Cancel | None = None) -> VerifyReport:
     """Check ``tasks`` (bags, then working copies), recording each batch of bag results as it
@@ -175,6 +230,7 @@ def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: i
     if progress:
         progress(Step(0, bag_count, 0, total_bytes))
     pending: list[BagReport] = []
+    recorder = _Recorder(arc, report)
     results, stop = _results(tasks, jobs)
     try:
         for done, (task, result) in enumerate(zip(tasks, results, strict=False), 1):
@@ -184,8 +240,8 @@ def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: i
                 report.bags.append(result)
                 pending.append(result)
             done_bytes += _expected_bytes(task)
-            if len(pending) >= RECORD_BATCH:
-                _record(arc, pending, report)
+            if _batch_full(pending, tasks, done):
+                recorder.add(pending)
                 pending = []
             if progress:
                 progress(Step(len(report.bags), bag_count, done_bytes, total_bytes))
@@ -194,7 +250,8 @@ def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: i
                 break
     finally:
         stop()
-        _record(arc, pending, report)
+        recorder.add(pending)
+        recorder.close()
     report.seconds = time.monotonic() - started
     report.finished_at = now_utc()
     return report

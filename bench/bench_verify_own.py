@@ -1,0 +1,213 @@
+"""``archive verify`` on the bags the archive itself writes, beside bagit-python, in one run.
+
+    .venv/bin/python bench/bench_verify_own.py                      # 10,000 records, audit of 100,000
+    .venv/bin/python bench/bench_verify_own.py --records 2000 --audit-records 2000 --rounds 1
+
+Goals (issue 13), as ratios of wall clock measured side by side in the same run:
+- ``archive verify`` (every core) of N imported and bagged records: >= 4x bagit-python's serial
+  ``Bag(path).validate()`` over the same bag folders;
+- ``archive verify --jobs 1``: >= 1.5x the same baseline;
+- ``archive audit`` (a full check of every bag, oldest first, as cron runs it) of the 100,000-bag
+  archive: its rate and peak memory.
+
+Each archive is built once through the CLI (``init``, ``import`` of N generated articles, ``bag
+--all``: five payload files, sha256 + sha512 manifests and tag manifests per bag) and cached under
+/tmp. Every timed run works on a copy (kept beside the cache) whose bags and sources are hard links
+to the cache (verify never writes them) and whose catalogue is copied afresh before each run
+(verify records a fixity event per bag), so each run starts from the same catalogue. Contenders
+run round-robin, so load that comes and goes hits them all; the CPU time (user + system of the
+command and the children it reaped) is printed too, because on a shared machine it moves far less
+than the wall clock.
+
+Peak memory: the rusage ``wait4`` returns for the audit command (``getrusage`` of that child: its
+``ru_maxrss`` is the largest of the CLI and the processes it reaped), and the peak summed RSS of
+the whole process tree (the CLI and its worker processes, which are children of
+multiprocessing's fork server and so never reaped by the bench), sampled from /proc every 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ARCHIVE = str(BIN / "archive")
+CACHE = Path(tempfile.gettempdir()) / "article-archive-bench"
+SEED = (ROOT / "records" / "ankara-ambassador-shooting.txt").read_text(encoding="utf-8")
+
+
+def _cli(*argv: str) -> None:
+    subprocess.run([ARCHIVE, *argv], check=True, stdout=subprocess.DEVNULL)
+
+
+def cached_archive(count: int) -> Path:
+    """An archive of ``count`` imported and bagged records, built once through the CLI."""
+    root = CACHE / f"verify-own-{count}"
+    if (root / "archive.toml").exists():
+        return root
+    building = root.with_name(root.name + ".building")
+    shutil.rmtree(building, ignore_errors=True)
+    texts = building.with_name(building.name + ".texts")
+    shutil.rmtree(texts, ignore_errors=True)
+    texts.mkdir(parents=True)
+    started = time.perf_counter()
+    for i in range(count):
+        (texts / f"article-{i:06d}.txt").write_text(f"Article {i}\n\n{SEED}\nCopy {i}\n", encoding="utf-8")
+    _cli("init", str(building))
+    _cli("--root", str(building), "import", str(texts))
+    _cli("--root", str(building), "bag", "--all")
+    shutil.rmtree(texts)
+    building.rename(root)  # a killed build is never taken for a whole one
+    print(f"built {count:,} imported and bagged records in {time.perf_counter() - started:.0f} s "
+          f"(cached in {root})")
+    return root
+
+
+def working_copy(source: Path) -> Path:
+    """Bags and sources hard-linked (verify never writes them), the catalogue copied (it does).
+    Kept beside the cache and reused, since removing a hundred thousand links takes minutes."""
+    dest = source.with_name(source.name + ".work")
+    if not (dest / "archive.toml").exists():
+        shutil.rmtree(dest, ignore_errors=True)
+        subprocess.run(["cp", "-al", str(source), str(dest)], check=True)
+    return reset_catalogue(source, dest)
+
+
+def reset_catalogue(source: Path, dest: Path) -> Path:
+    """The catalogue (and logs) of ``dest`` made a fresh copy of ``source``'s, as before any run."""
+    for folder in ("catalog", "logs"):
+        shutil.rmtree(dest / folder, ignore_errors=True)
+        if (source / folder).exists():
+            shutil.copytree(source / folder, dest / folder)
+    return dest
+
+
+def _tree_rss(pid: int) -> int:
+    """Summed VmRSS (kB) of ``pid`` and its descendants, from /proc."""
+    total, stack, seen = 0, [pid], set()
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            with open(f"/proc/{current}/status") as status:
+                total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS")), 0)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    stack += [int(c) for c in children.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run(argv: list[str], expect_ok: bool = True) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds (the command and the children it reaped), peak RSS (kB) of the
+    largest of those processes (``wait4``'s rusage: getrusage of that child), peak tree RSS (kB)."""
+    peak = [0]
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    code = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if expect_ok and code != 0:
+        raise SystemExit(f"{' '.join(argv)} failed with exit code {code}: {err[-2000:]}")
+    return took, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, peak[0]
+
+
+BAGIT_SERIAL = ("import bagit, sys\n"
+                "for path in sys.stdin.read().split():\n"
+                "    bagit.Bag(path).validate()\n")
+
+
+def bagit_serial(bags: list[str]) -> tuple[float, float]:
+    """bagit-python's serial ``Bag(path).validate()`` over ``bags``, in a child process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", BAGIT_SERIAL], stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    proc.stdin.write("\n".join(bags).encode())
+    proc.stdin.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("bagit-python found a bag invalid")
+    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
+
+
+def bag_folders(root: Path) -> list[str]:
+    return sorted(str(v) for d in (root / "bags").iterdir() for v in d.iterdir())
+
+
+def bench_verify(count: int, rounds: int) -> None:
+    cache = cached_archive(count)
+    bags = bag_folders(cache)
+    results: dict[str, list[tuple[float, float]]] = {"ours": [], "jobs1": [], "bagit": []}
+    for _ in range(rounds):
+        copy = working_copy(cache)
+        results["ours"].append(run([ARCHIVE, "--root", str(copy), "verify"])[:2])
+        working_copy(cache)
+        results["jobs1"].append(run([ARCHIVE, "--root", str(copy), "verify", "--jobs", "1"])[:2])
+        results["bagit"].append(bagit_serial(bags))
+    wall = {k: statistics.median(w for w, _ in v) for k, v in results.items()}
+    cpu = {k: statistics.median(c for _, c in v) for k, v in results.items()}
+    spread = {k: f"{min(w for w, _ in v):.1f}-{max(w for w, _ in v):.1f}" for k, v in results.items()}
+    print(f"{count:,} records, {len(bags):,} bags, {rounds} rounds (median wall, range, CPU of the command):")
+    print(f"  bagit-python serial validate   {wall['bagit']:7.2f} s  ({spread['bagit']})  "
+          f"cpu {cpu['bagit']:6.2f} s")
+    print(f"  archive verify ({os.cpu_count()} cores)       {wall['ours']:7.2f} s  ({spread['ours']})  "
+          f"{wall['bagit'] / wall['ours']:.2f}x (goal 4x)")
+    print(f"  archive verify --jobs 1        {wall['jobs1']:7.2f} s  ({spread['jobs1']})  "
+          f"cpu {cpu['jobs1']:6.2f} s  {wall['bagit'] / wall['jobs1']:.2f}x (goal 1.5x; "
+          f"CPU {cpu['bagit'] / cpu['jobs1']:.2f}x)")
+    print("  (the CPU of a run with workers is not shown: they are children of the fork server, "
+          "not of the command)")
+
+
+def bench_audit(count: int) -> None:
+    cache = cached_archive(count)
+    copy = working_copy(cache)
+    seconds, _, reaped_kb, tree_kb = run([ARCHIVE, "--root", str(copy), "audit"])
+    print(f"archive audit of {count:,} bags (full check, every core): {seconds:.1f} s = "
+          f"{count / seconds:,.0f} bags/s")
+    print(f"  peak RSS: largest process reaped {reaped_kb / 1024:.0f} MB (getrusage of children); "
+          f"whole process tree {tree_kb / 1024:.0f} MB (sampled)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=10_000, help="records for verify (default 10000)")
+    parser.add_argument("--audit-records", type=int, default=100_000, help="bags audited (default 100000)")
+    parser.add_argument("--rounds", type=int, default=3, help="round-robin rounds (default 3)")
+    parser.add_argument("--skip-verify", action="store_true")
+    parser.add_argument("--skip-audit", action="store_true")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} (a shared machine skews "
+          "the wall clock; compare within one run)")
+    if not args.skip_verify:
+        bench_verify(args.records, args.rounds)
+    if not args.skip_audit:
+        bench_audit(args.audit_records)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""A bag check reads each file of a bag once: parsing a tag file, hashing it and the catalogue's
+cross-checks (record.json, the other tag manifests) share one read. Issue 13 found verify's cost
+on the archive's own bags in per-bag file opens (23 for 11 files), not in hashing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import pytest
+
+from archive.fixity.bagcheck import check_bag
+from archive.fixity.crosscheck import check_task
+from archive.fixity.verify import tasks_for
+from archive.layout import open_archive
+from archive.storage import Entry, LocalStorage
+
+
+@pytest.fixture
+def bagged_root(seeded_root: Path, cli) -> Path:
+    result = cli("--root", seeded_root, "bag", "--all")
+    assert result.code == 0, result
+    return seeded_root
+
+
+def files_of_bag(bag: Path) -> set[str]:
+    return {p.relative_to(bag).as_posix() for p in bag.rglob("*") if p.is_file()}
+
+
+class CountingStorage:
+    """A folder read through the generic Storage path (not LocalStorage's), counting opens."""
+
+    def __init__(self, root: Path):
+        self.inner = LocalStorage(root)
+        self.opened: Counter[str] = Counter()
+
+    @property
+    def label(self) -> str:
+        return f"counting:{self.inner.label}"
+
+    def walk(self, prefix: str = "") -> Iterator[Entry]:
+        return self.inner.walk(prefix)
+
+    def stat(self, path: str) -> Entry | None:
+        return self.inner.stat(path)
+
+    def open_read(self, path: str, expect: Entry | None = None) -> BinaryIO:
+        self.opened[path] += 1
+        return self.inner.open_read(path, expect)
+
+    def write_atomic(self, path: str, chunks: Iterable[bytes], *, sha256: str | None = None) -> Entry:
+        raise AssertionError("a check never writes")
+
+
+def test_a_bag_check_on_any_storage_opens_each_file_once(bagged_root):
+    (bag,) = sorted((bagged_root / "bags").glob("*/v*"))
+    storage = CountingStorage(bag)
+    result, _ = check_bag(storage)
+    assert result.valid and not result.problems, result.problems
+    assert storage.opened == Counter(dict.fromkeys(files_of_bag(bag), 1))
+
+
+def test_verifying_an_archive_bag_opens_each_of_its_files_once(bagged_root, monkeypatch):
+    """The whole check verify runs on one bag (RFC 8493 rules, then the catalogue's pins)."""
+    opened: Counter[str] = Counter()
+    real_open_fd = LocalStorage.open_fd
+
+    def counting_open_fd(self: LocalStorage, path: str, expect: Entry | None = None) -> int:
+        opened[path] += 1
+        return real_open_fd(self, path, expect)
+
+    monkeypatch.setattr(LocalStorage, "open_fd", counting_open_fd)
+    arc = open_archive(bagged_root)
+    (record_id,) = arc.store.ids()
+    (task,) = tasks_for(arc, [arc.store.get(record_id)], fast=False)
+    report = check_task(task)
+    assert not report.problems, report.problems
+    (bag,) = sorted((bagged_root / "bags").glob("*/v*"))
+    assert opened == Counter(dict.fromkeys(files_of_bag(bag), 1))
+
+
+def test_results_are_recorded_a_shard_at_a_time():
+    """A batch of results grows to the end of its last record's shard, so each catalogue shard is
+    rewritten once per verify, not once per 250 bags (a batch of 250 straddles two shards of 256)."""
+    from archive.fixity.report import BagReport
+    from archive.fixity.verify import MAX_BATCH, RECORD_BATCH, BagTask, _batch_full
+    from archive.store.shard import SHARD_SIZE
+
+    def task(sequence: int) -> BagTask:
+        return BagTask(root="/", rel=f"bags/ART-2026-{sequence:06d}/v1", record_id=f"ART-2026-{sequence:06d}",
+                       version=1, fast=False)
+
+    tasks = [task(n) for n in range(1, 3 * SHARD_SIZE + 1)]
+    batches, pending = [], []
+    for done, t in enumerate(tasks, 1):
+        pending.append(BagReport(path=t.rel, record_id=t.record_id, version=1, fast=False))
+        if _batch_full(pending, tasks, done):
+            batches.append(len(pending))
+            pending = []
+    assert pending == [] and batches == [SHARD_SIZE] * 3
+    assert RECORD_BATCH <= SHARD_SIZE <= MAX_BATCH
