@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.formatting import fixity_kind, fixity_label
+from tui.formatting import copies_cell, fixity_kind, fixity_label
 
 
 @dataclass(frozen=True)
@@ -38,14 +38,19 @@ COLUMNS = (
     Column("Publication", "publication", flex=2),
     Column("Issued", "issued", width=10),
     Column("Status", "status", width=13),
+    Column("Copies", "copies", width=7),  # good copies of min_copies: '! 1/2' when short
     Column("Last fixity", "fixity", width=17),  # room for '✓ fast 2026-11-29'
 )
 
+COPIES = next(i for i, c in enumerate(COLUMNS) if c.key == "copies")
+
 
 def cell_text(row: dict[str, Any], key: str) -> str:
-    """The text of one cell; fixity is composed from outcome and date."""
+    """The text of one cell; fixity is composed from outcome and date (copies: see render_line)."""
     if key == "fixity":
         return fixity_label(row)
+    if key == "copies":
+        return ""
     return str(row.get(key) or "")
 
 
@@ -76,6 +81,7 @@ class RecordTable(ScrollView, can_focus=True):
         "record-table--fail",
         "record-table--warn",
         "record-table--empty",
+        "record-table--short",
     }
 
     DEFAULT_CSS = """
@@ -89,9 +95,13 @@ class RecordTable(ScrollView, can_focus=True):
     RecordTable > .record-table--fail { color: $error; text-style: bold; }
     RecordTable > .record-table--warn { color: $warning; }
     RecordTable > .record-table--empty { color: $text-muted; }
+    RecordTable > .record-table--short { color: $warning; text-style: bold; }
     """
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
+
+    copy_settings: Any = None
+    """The archive's settings (min_copies, replicas), set by the screen; None shows no copies."""
 
     class Highlighted(Message):
         """The cursor moved to a record (or to none, when the list is empty)."""
@@ -233,4 +243,9 @@ class RecordTable(ScrollView, can_focus=True):
         kind = fixity_kind(row)
         if kind != "plain":
             styles[-1] = style + self.get_component_rich_style(f"record-table--{kind}", partial=True)
-        return self._line([cell_text(row, c.key) for c in COLUMNS], styles)
+        cells = [cell_text(row, c.key) for c in COLUMNS]
+        if self.copy_settings is not None:
+            cells[COPIES], copies_kind = copies_cell(row, self.copy_settings)
+            if copies_kind == "short":
+                styles[COPIES] = style + self.get_component_rich_style("record-table--short", partial=True)
+        return self._line(cells, styles)
