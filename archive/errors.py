@@ -106,3 +106,8 @@ class HTTPStatusError(FetchError):
     def __init__(self, message: str, status: int):
         self.status = status
         super().__init__(message)
+
+
+class SnapshotError(ArchiveError):
+    """A catalogue snapshot cannot be written to or taken from a replica (missing, tampered with,
+    of an unknown format, or holding a record or event that fails its checks); names the path."""

@@ -225,3 +225,33 @@ def record_from_outside(data: Any, origin: str) -> dict[str, Any]:
     for name in ("bags", "status", "deaccession", "last_fixity"):
         record.pop(name, None)
     return record
+
+
+def stored_record_problems(data: Any) -> list[str]:
+    """What makes ``data`` unfit to be written into a catalogue exactly as it is (a record of a
+    catalogue snapshot read from a replica, for a restore), as ``path: reason`` lines.
+
+    Unlike ``record_from_outside`` nothing is dropped: the archive's own fields (bags, status,
+    fixity) are the point of a restore. So they are checked too: the id must be an accession
+    number, and each bag's path exactly ``bags/<id>/v<version>`` (the schema's pattern alone lets
+    ``bags/../v1`` through), one entry per version; file names must be safe basenames.
+    """
+    from archive import schema
+    from archive.ids import is_id
+
+    if not isinstance(data, dict):
+        return ["(record): not a JSON object"]
+    if depth(data) > MAX_DEPTH:
+        return [f"(record): nested more than {MAX_DEPTH} levels deep"]
+    problems = schema.problems(data) + source_name_problems(data.get("source"))
+    if problems:
+        return problems
+    if not is_id(data["id"]):
+        return [f"id: {str(data['id'])[:40]!r} is not an accession number"]
+    seen: set[int] = set()
+    for i, bag in enumerate(data.get("bags") or []):
+        if bag["path"] != f"bags/{data['id']}/v{bag['version']}" or bag["version"] in seen:
+            problems.append(f"bags[{i}].path: {bag['path'][:60]!r} is not "
+                            f"bags/{data['id']}/v{bag['version']} or repeats a version")
+        seen.add(bag["version"])
+    return problems

@@ -248,6 +248,9 @@ def test_a_record_whose_fields_have_the_wrong_shape_is_named(seeded_root, cli):
     ("contact_email = 3.5", "archive.toml: archive.contact_email: expected a string"),
     ("organization = [", "archive.toml: not valid TOML"),
     ("organization = { name = \"x\" }", "archive.toml: archive.organization: expected a string"),
+    ("min_copies = 0", "archive.toml: archive.min_copies: min_copies must be a whole number from 1 to 100"),
+    ('min_copies = "2"', "archive.toml: archive.min_copies: expected a whole number"),
+    ("min_copies = true", "archive.toml: archive.min_copies: expected a whole number"),
 ])
 def test_every_setting_is_checked_with_one_line_naming_it(archive_root, cli, line, says):
     config = archive_root / "archive.toml"
@@ -262,6 +265,13 @@ def test_every_setting_is_checked_with_one_line_naming_it(archive_root, cli, lin
     (b"archive = 5\n", "archive.toml: archive: expected a table"),
     (b"[other]\nx = 1\n[archive]\n", "archive.toml: other: unknown section"),
     (b"\xff\n", "archive.toml: not UTF-8"),
+    (b"[archive]\n[replicas.NAS]\nurl = \"/mnt/nas\"\n", "archive.toml: replicas.NAS: replica name 'NAS'"),
+    (b"[archive]\n[replicas.nas]\npath = \"/mnt/nas\"\n", "archive.toml: replicas.nas.path: unknown setting"),
+    (b"[archive]\n[replicas.nas]\nurl = 5\n", "archive.toml: replicas.nas.url: expected a string"),
+    (b"[archive]\n[replicas.nas]\nregion = \"eu\"\n", "archive.toml: replicas.nas: url is required"),
+    (b"[archive]\nreplicas = 5\n", "archive.toml: archive.replicas: unknown setting"),
+    (b"replicas = 5\n", "archive.toml: replicas: expected a table"),
+    (b"[archive]\n[replicas]\nnas = 5\n", "archive.toml: replicas.nas: expected a table"),
 ])
 def test_a_settings_file_of_the_wrong_shape_is_one_line(archive_root, cli, content, says):
     (archive_root / "archive.toml").write_bytes(content)

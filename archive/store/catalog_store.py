@@ -277,6 +277,21 @@ class Store:
     def ids(self) -> list[str]:
         return [r["id"] for r in self.summaries()]
 
+    def last_sequence(self) -> int:
+        """The highest accession number ever handed out (the counter, healed as ``_last_sequence``
+        does): what a catalogue snapshot carries so a restored archive never reuses an id."""
+        return self._last_sequence()
+
+    def event_count(self) -> int:
+        """How many committed events the catalogue holds, from the shards' heads alone (no log is
+        read): a snapshot's header states it before its event lines are streamed."""
+        total = 0
+        for shard in self._shards_on_disk():
+            data = read_shard(self._shard_path(shard), self.cache)
+            total += len(data.get(EVENTS) or {})
+            total += sum(head["count"] for head in (data.get(HISTORY) or {}).values())
+        return total
+
     # ----- writing -------------------------------------------------------------------------
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -415,6 +430,26 @@ class Transaction:
         schema.validate(record)
         self._puts[record["id"]] = record
         return record
+
+    def put_restored(self, record: dict) -> dict:
+        """Stage a record exactly as another copy of this archive holds it (a restore from a
+        replica): id, revision, serial and timestamps kept, so the restored catalogue equals the
+        original record for record. Validated like every write; refused when the id is taken."""
+        from archive import schema
+
+        schema.validate(record)
+        if record["id"] in self._puts or self._exists(record["id"]):
+            raise StoreError(f"{record['id']} is already in this catalogue; "
+                             "a restore only fills an empty one")
+        self._puts[record["id"]] = _copy(record)
+        return record
+
+    def _exists(self, record_id: str) -> bool:
+        try:
+            self.store.get(record_id)
+        except RecordNotFoundError:
+            return False
+        return True
 
     def update(self, record: dict, *, expected_revision: int | None = None,
                bookkeeping: bool = False) -> dict:
