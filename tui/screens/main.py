@@ -400,6 +400,7 @@ class MainScreen(Screen):
         from tui.screens.replicas import ReplicasScreen
 
         def closed(_: object) -> None:
+            self.table.copy_settings = self.arc.settings  # the view read archive.toml afresh
             self.arc.store.refresh()
             self._index = None
             self.reload_rows()

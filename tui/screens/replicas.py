@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable, Footer, Label, Static
 
 from archive import catalog
+from archive.config import load_settings
 from archive.errors import ArchiveError
 from archive.progress import Cancel, Progress, Step
 from archive.replicas.status import LOCAL, Copy, copies_of, row_copies
@@ -167,6 +168,11 @@ class ReplicasScreen(Screen[None]):
         self.arc = arc
         self.job_name: str | None = None
         self.cancel_event: threading.Event | None = None
+        self.settings_problem = ""
+        try:  # archive.toml as it is now: ``archive replica add`` may have run since the app opened
+            arc.settings = load_settings(arc.root)
+        except ArchiveError as exc:
+            self.settings_problem = str(exc)
 
     @property
     def names(self) -> list[str]:
@@ -184,6 +190,9 @@ class ReplicasScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.settings_problem:
+            self.notify(f"{self.settings_problem}; showing the settings read earlier", severity="error",
+                        timeout=10)
         if self.names:
             table = self.query_one("#replicas", DataTable)
             table.add_columns("Replica", "Where", "Good copies", "Not good")
