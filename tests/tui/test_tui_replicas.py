@@ -218,3 +218,30 @@ async def test_the_copies_table_reads_only_the_records_on_screen(seeded_root, ar
         table = view.query_one(CopiesTable)
         await wait_until(lambda: len(table._copies) == len(ids), pilot, "both rows painted")
         assert {key[0] for key in table._copies} == set(ids)
+
+
+def test_snapshot_of_the_replicas_view(snap_compare, snap_root):
+    """Two replicas (URLs fixed, so the picture is too), the seed record copied to one and checked
+    there, failing on the other after a fast check: 2 good copies of 2."""
+    [record_id] = bag_records_of(snap_root)
+    text = (snap_root / "archive.toml").read_text(encoding="utf-8")
+    text += ('\n[replicas.nas]\nurl = "sftp://backup@nas.example/srv/archive"\n'
+             '\n[replicas.offsite]\nurl = "s3://archive-copies/main"\n')
+    (snap_root / "archive.toml").write_text(text, encoding="utf-8")
+    mark_copies(snap_root, record_id,
+                nas={"replicated_at": T1, "last_fixity": {"at": T2, "outcome": "success"}},
+                offsite={"replicated_at": T1, "last_fixity": {"at": T2, "outcome": "failure", "fast": True}})
+
+    async def view(pilot) -> None:
+        await open_replicas(pilot)
+        await wait_for_text(pilot, "✗ fast 2026-11-30")
+        await pilot.wait_for_scheduled_animations()
+
+    assert snap_compare(make_app(snap_root), terminal_size=(120, 30), run_before=view)
+
+
+def bag_records_of(root: Path) -> list[str]:
+    arc = open_archive(root)
+    ids = arc.store.ids()
+    bag_records(arc, ids)
+    return ids
