@@ -49,6 +49,18 @@ def copies_cell(row: dict[str, Any], settings: Any) -> tuple[str, str]:
     return (f"! {text}", "short") if short else (text, "plain")
 
 
+def copy_cell(copy: Any) -> tuple[str, str]:
+    """One copy as a cell and its style kind: the check's mark and date (``fast`` when it read no
+    contents), ``· not checked``, or what is missing; a mark on each, so none relies on colour."""
+    if copy.versions < copy.of:
+        return ("– not copied" if not copy.versions else f"– {copy.versions}/{copy.of} versions"), "warn"
+    if copy.outcome:
+        fast = " fast" if copy.fast else ""
+        kind = {"success": "ok", "failure": "fail"}.get(copy.outcome, "warn")
+        return f"{FIXITY_MARKS.get(copy.outcome, '?')}{fast} {copy.last_checked[:10]}", kind
+    return "· not checked", "plain"
+
+
 def creator_name(creator: dict[str, Any]) -> str:
     """'Family, Given' for people, the literal for organisations, as the catalogue prints them."""
     return str(format_creator(creator))

@@ -15,7 +15,7 @@ import types
 from pathlib import Path
 from types import SimpleNamespace
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TabbedContent
 from tui_helpers import (
     HANG,
     make_app,
@@ -218,6 +218,22 @@ async def test_the_copies_table_reads_only_the_records_on_screen(seeded_root, ar
         table = view.query_one(CopiesTable)
         await wait_until(lambda: len(table._copies) == len(ids), pilot, "both rows painted")
         assert {key[0] for key in table._copies} == set(ids)
+
+
+async def test_the_bags_tab_lists_each_copy_under_the_bags(seeded_root):
+    [record_id] = bag_records_of(seeded_root)
+    with_replicas(seeded_root, "nas", "offsite")
+    mark_copies(seeded_root, record_id,
+                nas={"replicated_at": T1, "last_fixity": {"at": T2, "outcome": "failure"}})
+    app = make_app(seeded_root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one(TabbedContent).active = "tab-bags"
+        await wait_for_text(pilot, "Copies: 1 good of min_copies 2")
+        nas, offsite = [line for line in screen_text(app).splitlines()
+                        if line.strip().startswith(("nas", "offsite"))]
+        assert "✗ no" in nas and "2026-11-29" in nas and "✗ 2026-11-30" in nas, nas
+        assert "– not copied" in offsite, offsite
 
 
 def test_snapshot_of_the_replicas_view(snap_compare, snap_root):

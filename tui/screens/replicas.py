@@ -32,7 +32,7 @@ from archive.errors import ArchiveError
 from archive.progress import Cancel, Progress, Step
 from archive.replicas.status import LOCAL, Copy, copies_of, row_copies
 from tui import library
-from tui.formatting import FIXITY_MARKS, copies_cell
+from tui.formatting import copies_cell, copy_cell
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.record_table import fit
 
@@ -42,18 +42,6 @@ log = logging.getLogger(__name__)
 Job = Callable[[Progress, Cancel], Any]
 PLACE_WIDTH = 17  # room for '✓ fast 2026-11-29'
 NO_REPLICAS = "No replicas yet. Add one with: archive replica add NAME URL (a folder, sftp:// or s3://)"
-
-
-def copy_cell(copy: Copy) -> tuple[str, str]:
-    """One copy as a cell and its style kind: the check's mark and date (``fast`` when it read no
-    contents), ``· not checked``, or what is missing; a mark on each, so none relies on colour."""
-    if copy.versions < copy.of:
-        return ("– not copied" if not copy.versions else f"– {copy.versions}/{copy.of} versions"), "warn"
-    if copy.outcome:
-        fast = " fast" if copy.fast else ""
-        kind = {"success": "ok", "failure": "fail"}.get(copy.outcome, "warn")
-        return f"{FIXITY_MARKS.get(copy.outcome, '?')}{fast} {copy.last_checked[:10]}", kind
-    return "· not checked", "plain"
 
 
 class CopiesTable(ScrollView, can_focus=True):
