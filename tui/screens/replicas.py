@@ -20,6 +20,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
@@ -148,7 +149,8 @@ class ReplicasScreen(Screen[None]):
     ReplicasScreen #replicas-head { height: 1; background: $primary-background; padding: 0 1; width: 1fr; }
     ReplicasScreen #replicas { height: auto; max-height: 8; }
     ReplicasScreen #no-replicas { padding: 0 1; color: $text-muted; }
-    ReplicasScreen #replica-results { height: auto; max-height: 8; padding: 0 1; }
+    ReplicasScreen #replica-results-scroll { height: auto; max-height: 8; }
+    ReplicasScreen #replica-results { height: auto; padding: 0 1; }
     """
 
     def __init__(self, arc: Any) -> None:
@@ -156,6 +158,8 @@ class ReplicasScreen(Screen[None]):
         self.arc = arc
         self.job_name: str | None = None
         self.cancel_event: threading.Event | None = None
+        self.jobs_ended = 0
+        """Jobs finished (or failed) since the view opened: what a caller waits on."""
         self.settings_problem = ""
         try:  # archive.toml as it is now: ``archive replica add`` may have run since the app opened
             arc.settings = load_settings(arc.root)
@@ -173,7 +177,8 @@ class ReplicasScreen(Screen[None]):
         else:
             yield Static(NO_REPLICAS, id="no-replicas")
         yield CopiesTable(self.arc, id="copies")
-        yield Static("", id="replica-results")
+        with VerticalScroll(id="replica-results-scroll"):
+            yield Static("", id="replica-results")
         yield ProgressPanel(id="replica-progress")
         yield Footer()
 
@@ -276,6 +281,7 @@ class ReplicasScreen(Screen[None]):
     def _job_ended(self, what: str, result: Any, error: str | None, cancel: threading.Event) -> None:
         self.job_name = None
         self.cancel_event = None
+        self.jobs_ended += 1
         self.query_one(ProgressPanel).stop()
         self.arc.store.refresh()
         self.reload()
@@ -285,10 +291,12 @@ class ReplicasScreen(Screen[None]):
             self.notify(error, title=f"{what} failed", severity="error", timeout=10)
             return
         ok = bool(getattr(result, "ok", True))
-        lines = [str(line) for line in result.lines()] if hasattr(result, "lines") else []
+        text = Text("\n".join(str(line) for line in result.lines()), style="" if ok else "bold red")
+        for line in getattr(result, "failures", list)():  # replicate names each failure apart
+            text.append(f"\n{line}", style="bold red")
         if cancel.is_set():
-            lines.append("Cancelled: what was confirmed before Escape stays recorded.")
-        results.update(Text("\n".join(lines), style="" if ok else "bold red"))
+            text.append("\nCancelled: what was confirmed before Escape stays recorded.", style="yellow")
+        results.update(text)
         outcome = "cancelled" if cancel.is_set() else ("done" if ok else "problems found")
         self.notify(f"{what}: {outcome}", severity="information" if ok else "error")
 
