@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from test_tui_main import open_palette_and_run
 from textual.widgets import DataTable, TabbedContent
 from tui_helpers import (
     HANG,
@@ -117,7 +118,9 @@ async def test_the_view_lists_each_replica_and_each_copys_last_check(seeded_root
 async def test_the_view_says_how_to_add_a_replica_when_there_is_none(seeded_root):
     app = make_app(seeded_root)
     async with app.run_test(size=(120, 30)) as pilot:
-        await open_replicas(pilot)
+        await settle(pilot, app)
+        await open_palette_and_run(pilot, app, "Show the replicas")  # the palette, as well as R
+        await wait_for_screen(pilot, ReplicasScreen, "the replicas view")
         await wait_for_text(pilot, "No replicas yet")
         await pilot.press("p")
         await wait_for_notice(pilot, "archive replica add NAME URL")
