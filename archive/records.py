@@ -7,8 +7,11 @@ from typing import Any
 
 import orjson
 
-BOOKKEEPING_FIELDS = frozenset({"revision", "serial", "updated_at", "bags", "status", "deaccession"})
-"""Fields the archive itself maintains; changing them does not change what a bag describes."""
+BOOKKEEPING_FIELDS = frozenset({"revision", "serial", "updated_at", "bags", "status", "deaccession",
+                                "copies"})
+"""Fields the archive itself maintains; changing them does not change what a bag describes.
+(``copies`` is never stored: ``show --json`` adds it, counted from ``bags`` and archive.toml, and a
+record read back from that output must fingerprint as the stored one.)"""
 
 BOOKKEEPING_WRITES = frozenset({"bags", "status", "last_fixity"})
 """What a bookkeeping write (bag, fixity check, deposit) may change without a new revision; a new
