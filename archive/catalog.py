@@ -119,6 +119,13 @@ class NewArticle:
     """The original's name in the archive (default: ``path``'s own); it decides the media type."""
     extra: list[SourcePart] = field(default_factory=list)
     """The source's other files (a WARC, requisites, a text the caller extracted itself)."""
+    charset: str | None = None
+    """An HTML original's encoding as its transport determined it (web capture), used instead
+    of its ``<meta>`` tag by the text check and the extractor."""
+    event_detail: str = ""
+    """The capture event's detail (default: the file it was taken from)."""
+    event_facts: dict[str, Any] = field(default_factory=dict)
+    """More facts for the capture event's outcome detail (a web capture's URL, time, WARC)."""
 
 
 def _protect(fields: Any, origin: str = "") -> dict[str, Any]:
@@ -134,9 +141,9 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
     metadata) all pass ``fields_from_outside``: none can set the status, ids, bags or the
     provenance stamps, which are set here and nowhere else.
     """
-    info = take_in(article.path, None, filename=article.filename or None)
+    info = take_in(article.path, None, filename=article.filename or None, charset=article.charset)
     given = _protect(article.fields, article.origin)
-    extraction = extract(article.path)
+    extraction = extract(article.path, charset=article.charset)
     unless_typed = {k: v for k, v in extraction.fields.items() if k not in given or k == "provenance"}
     found = _protect(unless_typed, article.path.name)  # what is typed replaces what was found
     record: dict[str, Any] = {}
@@ -164,6 +171,10 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
         **(found.get("provenance") or {}),
         **typed_provenance,
     }
+    found_notes = (found.get("provenance") or {}).get("notes")
+    if found_notes and typed_provenance.get("notes") and found_notes not in typed_provenance["notes"]:
+        # both kept: what the caller says (a capture's notes) and what the extractor noticed
+        provenance["notes"] = f"{typed_provenance['notes']} {found_notes}"[:100000]
     if extracted:
         provenance["extracted_fields"] = sorted(set(extracted))
     record["provenance"] = provenance
@@ -253,7 +264,8 @@ def _store_source(arc: Archive, record: dict, article: NewArticle, parts: list[S
     """
     folder = arc.source_dir(record["id"])
     source = record["source"]
-    copied = take_in(article.path, path_inside(folder, source["filename"]), filename=source["filename"])
+    copied = take_in(article.path, path_inside(folder, source["filename"]), filename=source["filename"],
+                     charset=article.charset)
     if copied.sha256 != source["sha256"]:
         raise SourceFileError(f"{article.path}: the file changed while it was being added")
     for part in parts:
@@ -333,7 +345,9 @@ def add_article(arc: Archive, article: NewArticle) -> dict:
 
 def add_source_set(arc: Archive, original: Path, others: list[SourcePart],
                    fields: dict[str, Any] | None = None, *, filename: str = "", origin: str = "",
-                   allow_duplicate: bool = False, detect_references: bool = False) -> dict:
+                   allow_duplicate: bool = False, detect_references: bool = False,
+                   charset: str | None = None, event_detail: str = "",
+                   event_facts: dict[str, Any] | None = None) -> dict:
     """Catalogue one source made of several files: ``original`` as received (text rules: UTF-8
     or the charset an HTML page declares) and ``others`` (a ``warc`` and ``requisite`` files of
     any bytes, or a ``text`` the caller extracted itself; for HTML without one, the extracted text
@@ -347,10 +361,13 @@ def add_source_set(arc: Archive, original: Path, others: list[SourcePart],
     whole; the record (every file in ``source.files`` with its size and digests) and its event
     are one transaction. Any failure, a killed process included, leaves the archive as it was
     (a killed run's folder is cleared by the next writer and reported by verify until then).
+    ``charset`` is the page's encoding as its HTTP response determined it; ``event_detail`` and
+    ``event_facts`` make the capture event name the capture (URL, time, WARC).
     """
     article = NewArticle(path=Path(original), fields=dict(fields or {}), allow_duplicate=allow_duplicate,
                          detect_references=detect_references, origin=origin, filename=filename,
-                         extra=list(others))
+                         extra=list(others), charset=charset, event_detail=event_detail,
+                         event_facts=dict(event_facts or {}))
     return add_article(arc, article)
 
 
@@ -382,9 +399,10 @@ def add_articles(arc: Archive, articles: list[NewArticle]) -> list[dict]:
                     tx.log(
                         make_event(
                             "cap", record["id"],
-                            detail=f"source {info.filename} captured from {article.path.name}",
+                            detail=article.event_detail
+                            or f"source {info.filename} captured from {article.path.name}",
                             outcome_detail={"sha256": info.sha256, "sha512": info.sha512,
-                                            "size": info.size},
+                                            "size": info.size, **article.event_facts},
                         )
                     )
         except BaseException:

@@ -286,20 +286,26 @@ def _copy(path: Path, destination: Path | None, label: str, feed: Callable[[byte
 
 
 def take_in(path: Path, destination: Path | None, *, label: str | None = None,
-            filename: str | None = None) -> SourceInfo:
+            filename: str | None = None, charset: str | None = None) -> SourceInfo:
     """Check ``path`` is acceptable text and, if ``destination`` is given, copy it there.
 
     Nothing is left at ``destination`` unless the whole file passed. ``filename`` is the name the
-    file is catalogued under (default: its own), which also decides its media type.
+    file is catalogued under (default: its own), which also decides its media type. ``charset``
+    is an HTML page's encoding as its transport determined it (a web capture: byte order mark,
+    then the HTTP Content-Type, then ``<meta>``, the HTML standard's order; see
+    ``archive.capture.charset``); given, it replaces what the page's ``<meta>`` tag says.
     """
     label = label or str(path)
     name = filename or path.name
     check_file(path, label)
     digests = _Digests()
-    charset = None
-    if media_type_for(name) in HTML_TYPES:
+    if charset is not None and media_type_for(name) in HTML_TYPES:
+        charset = None if codecs.lookup(charset).name == "utf-8" else charset
+    elif media_type_for(name) in HTML_TYPES:
         with open(path, "rb") as head:
             charset = declared_charset(head.read(4096), label)
+    else:
+        charset = None
     scanner = _Scanner(label, charset)
 
     def feed(chunk: bytes) -> None:

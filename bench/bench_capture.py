@@ -6,6 +6,11 @@
    politeness pause, to show what concurrency across hosts gives on this machine.
 3. One 50 MiB response streamed to a WARC and read back, in a child process: time and peak
    memory. Goal (issue #14): at most 100 MB.
+4. The real capture path, as ``archive capture`` runs it, in a child process with a fresh archive:
+   200 pages through ``capture_many`` (fetch, WARC, the page read back from the WARC, charset,
+   the HTML import pipeline, the catalogue), pages per second and peak memory; then one 50 MiB
+   response through ``capture_url`` (its body is not text, so it is refused after the WARC was
+   written and read back and its charset looked for: every streaming step, none of extraction's).
 
 The page servers run in their own processes, so their work is not counted in our memory and
 competes with us for the two cores only as a real server on the same machine would. Peak memory
@@ -58,6 +63,42 @@ peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text
 print(json.dumps({"seconds": captured, "peak_kib": peak, "bytes": summary.payload_length,
                   "warc_bytes": dest.stat().st_size, "same": digest.hexdigest() == summary.payload_sha256}))
 """
+
+
+REAL = """
+import json, re, sys, time
+from pathlib import Path
+from archive.capture.catalogue import CaptureOptions, capture_url
+from archive.capture.fetch import Limits
+from archive.capture.run import capture_many
+from archive.errors import ArchiveError
+from archive.layout import init_archive
+mode, bases, pages, root = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+arc = init_archive(root, organization="Bench", contact_name="Bench", contact_email="bench@example.org")
+options = CaptureOptions(allow_private=True, limits=Limits(read_seconds=60, total_seconds=600))
+started = time.perf_counter()
+if mode == "pages":
+    urls = [f"{bases[n % len(bases)]}/page/real-{n}" for n in range(pages)]
+    report = capture_many(arc, urls, options, workers=2, delay=0)
+    outcome = f"{len(report.failed)} failed, {len(arc.store.ids())} records"
+else:
+    try:
+        capture_url(arc, bases[0], options)
+        outcome = "catalogued"
+    except ArchiveError as exc:
+        outcome = str(exc)[:100]
+seconds = time.perf_counter() - started
+peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1))
+print(json.dumps({"seconds": seconds, "peak_kib": peak, "outcome": outcome}))
+"""
+
+
+def real_path(mode: str, bases: list[str], pages: int, root: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", REAL, mode, json.dumps(bases), str(pages), str(root)],
+                          capture_output=True, text=True, timeout=1800, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return json.loads(done.stdout)
 
 
 def peak_mib() -> float:
@@ -140,6 +181,16 @@ def main() -> int:
               f"read back {'identical' if large['same'] else 'DIFFERENT'}, peak memory {peak:.0f} MiB "
               f"(goal ≤ 100 MB: {'met' if peak * 1.048576 <= 100 else 'MISSED'}); "
               f"warcio check: {'pass' if warcio_check(dest) else 'FAIL'}")
+
+        real = real_path("pages", [first, second], args.pages, folder / "archive")
+        print(f"real capture path (capture_many into an archive, 2 hosts, 2 workers, no pause): "
+              f"{args.pages} pages in {real['seconds']:.2f} s, {args.pages / real['seconds']:.1f} pages/s, "
+              f"{real['outcome']}; peak memory {real['peak_kib'] / 1024:.0f} MiB")
+        big = real_path("big", [f"{first}/big/{args.mib}"], 1, folder / "archive-big")
+        big_peak = big["peak_kib"] / 1024
+        print(f"real capture path, one {args.mib} MiB response (capture_url): {big['seconds']:.2f} s, "
+              f"peak memory {big_peak:.0f} MiB (goal ≤ 100 MB: "
+              f"{'met' if big_peak * 1.048576 <= 100 else 'MISSED'}); outcome: {big['outcome']}")
     return 0
 
 

@@ -81,3 +81,28 @@ def replay_seed(what: str) -> int:
     seed = int(text) if text else random.SystemRandom().randrange(1 << 32)
     print(f"{what}: {SEED_ENV}={seed} (set it to replay this run)")
     return seed
+
+
+def fill_catalogue(root: Path, count: int) -> list[str]:
+    """``count`` catalogued records written straight through the store (no source files), for
+    tests that need more than one shard of 256; titles ``Report N on harbours`` (N even) or ``strikes``.
+    Returns their ids in accession order."""
+    import uuid
+
+    from archive.layout import open_archive
+
+    arc = open_archive(root)
+    subjects = ("harbours", "strikes")
+    ids = []
+    with arc.store.transaction() as tx:
+        for sequence in tx.reserve_sequences(count):
+            record_id = f"{arc.settings.id_prefix}-2024-{sequence:06d}"
+            tx.insert({
+                "id": record_id, "uuid": str(uuid.UUID(int=sequence, version=4)), "type": "article-newspaper",
+                "title": f"Report {sequence} on {subjects[sequence % 2]}", "issued": "2024-05-01",
+                "creators": [{"family": "Writer", "given": "Sam"}], "container_title": "The Daily Beast",
+                "status": "catalogued", "revision": 1,
+                "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
+            })
+            ids.append(record_id)
+    return ids

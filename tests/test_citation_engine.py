@@ -11,10 +11,10 @@ import re
 import shutil
 from pathlib import Path
 
-import bagit
 import pytest
 from test_citation_golden import EXPECTED, RECORDS
 
+from archive.bagit_format import taginfo
 from archive.citation import LOCALES, STYLES, format_citation
 from archive.citation.formatted import load_style
 
@@ -212,9 +212,27 @@ def test_editing_the_type_re_renders_the_next_bag_and_the_export(cli, archive_ro
     assert edited.code == 0 and "The Daily Planet. [Online]" in edited.out  # a web page now
     assert cli("--root", archive_root, "bag", record_id).code == 0
     bags = archive_root / "bags" / record_id
-    v1, v2 = (bagit.Bag(str(bags / v)) for v in ("v1", "v2"))
-    assert "bag v1" in v1.info["Citation"] and "bag v2" in v2.info["Citation"]
+    v1, v2 = (dict(taginfo.parse_lenient((bags / v / "bag-info.txt").read_text(encoding="utf-8")))
+              for v in ("v1", "v2"))
+    assert v1["Citation"].endswith(f"The Daily Planet. Test Archive ({record_id}, bag v1). "
+                                   "https://planet.example.org/2016/12/19/ankara")  # a newspaper article
+    assert v2["Citation"].endswith(f"Test Archive ({record_id}, bag v2). The Daily Planet. "
+                                   "https://planet.example.org/2016/12/19/ankara")  # a web page
     csl = {v: json.loads((bags / v / "data" / "metadata" / "citation.json").read_text(encoding="utf-8"))
            for v in ("v1", "v2")}
     assert (csl["v1"][0]["type"], csl["v2"][0]["type"]) == ("article-newspaper", "webpage")
     assert csl["v2"][0]["archive_location"] == f"{record_id}, bag v2"
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+def test_many_single_citations_in_one_call_are_each_records_own(style):
+    """``format_each`` (bag-info's Citation for a whole batch) gives ``format_citation`` of every
+    record, whatever came before it in the call, a record repeated under its id with new content too."""
+    from archive.citation.formatted import format_each
+
+    records = list(RECORDS.values())
+    edited = {**records[0], "title": "A different headline"}
+    texts = format_each([*records, edited], style, archive_name="Test Archive")
+    assert texts[:-1] == [format_citation(r, style, archive_name="Test Archive") for r in records]
+    assert texts[-1] == format_citation(edited, style, archive_name="Test Archive")
+    assert "a different headline" in texts[-1].casefold() or not texts[-1]

@@ -107,3 +107,29 @@ def test_references_of_an_unknown_record_is_one_line_error(archive_root, cli):
     result = cli("--root", archive_root, "references", "ART-2016-000009")
     assert result.code == 1
     assert result.err.strip() == "archive: error: no record ART-2016-000009"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Cancer Research UK said the findings were encouraging.", {("Cancer Research UK", "organisation")}),
+    ("Nordbank AG said on Thursday that profit doubled.", {("Nordbank AG", "organisation")}),
+    ("Airline Ryanair said it had cancelled 200 flights.", {("Ryanair", "organisation")}),
+    ("Lawyers said the campaign group Just Stop Oil said it would appeal.",
+     {("Just Stop Oil", "organisation")}),
+    ("Pollster Tom Ashdown of Redfield Strategies said turnout would decide it.",
+     {("Tom Ashdown", "person")}),
+    ("Credit analyst Paul Hennessy of Morningstar DBRS said the buyback was affordable.",
+     {("Paul Hennessy", "person")}),
+    ("Paediatrician Lena Horvath told Der Spiegel that parents had become complacent.",
+     {("Lena Horvath", "person"), ("Der Spiegel", "publication")}),
+    ("Alarm Phone, a hotline for migrants in distress, said it had raised the alarm.",
+     {("Alarm Phone", "organisation")}),
+    ("The World Health Organization and UNICEF said in a joint statement that cases rose.",
+     {("World Health Organization", "organisation"), ("UNICEF", "organisation")}),
+    ("The Globe and Mail reported the fire.", {("The Globe and Mail", "publication")}),
+    ("Downdetector logged more than 10,000 reports.", {("Downdetector", "organisation")}),
+    ("El Mercurio reported that the mine had been fined twice.", {("El Mercurio", "publication")}),
+])  # fmt: skip
+def test_bodies_named_like_people_and_people_named_with_their_bodies(text, expected):
+    """A two- or three-word body is no person when a word says so (an acronym, a company's ending
+    or trade, a foreign article, the noun before it); a person named "of" a body is the person."""
+    assert {(r["name"], r["kind"]) for r in detect_references(text)} == expected

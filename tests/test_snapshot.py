@@ -166,3 +166,24 @@ def test_empty_replica_says_so(tmp_path: Path):
     with pytest.raises(SnapshotError, match="no catalogue snapshot"):
         load_snapshot(_replica(tmp_path))
 
+
+
+def test_store_bulk_path_keeps_records_exactly_and_refuses_a_taken_id(busy_root: Path, tmp_path: Path):
+    from archive.errors import StoreError
+    from archive.store import Store
+
+    source = open_archive(busy_root).store
+    fresh = Store.create(tmp_path / "catalog")
+    records = [source.get(i) for i in source.ids()]
+    with fresh.transaction() as tx:
+        for record in records:
+            tx.put_restored(record)
+        for event in source.iter_events():
+            tx.log(event)
+        tx.reserve_through(source.last_sequence())
+    assert [fresh.get(i) for i in fresh.ids()] == records  # revision, serial, stamps kept
+    assert all(fresh.events(i) == source.events(i) for i in source.ids())
+    assert fresh.event_count() == source.event_count() == len(list(source.iter_events()))
+    assert fresh.last_sequence() == source.last_sequence()
+    with pytest.raises(StoreError, match="already in this catalogue"), fresh.transaction() as tx:
+        tx.put_restored(records[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -30,6 +31,15 @@ def start_resource_tracker() -> None:
         multiprocessing.resource_tracker.ensure_running()
 
 
+SWITCH_INTERVAL_S = 0.0005
+"""How long the UI thread may wait for the interpreter while a worker thread computes.
+
+Listing and search run in worker threads; every time the UI thread waits for input (each turn
+of the event loop) it lets go of the GIL, and taking it back from a busy thread waits for the
+switch interval, 5 ms by default. A keystroke takes a few dozen turns, so 5 ms each would cost
+the 50 ms it is allowed; half a millisecond costs little, and the workers barely notice."""
+
+
 class ArchiveApp(App):
     """article-archive in the terminal; every action also sits in the command palette."""
 
@@ -46,7 +56,12 @@ class ArchiveApp(App):
         self.main_screen = MainScreen(arc)
 
     def on_mount(self) -> None:
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.push_screen(self.main_screen)
+
+    def on_unmount(self) -> None:
+        sys.setswitchinterval(self._switch_interval)  # the process (a test run) may go on
 
     def on_app_focus(self, _: AppFocus) -> None:
         """Coming back to the terminal is when an archivist expects to see the CLI's changes."""
@@ -61,6 +76,11 @@ class ArchiveApp(App):
             if entry.action == "quit":
                 continue
             yield SystemCommand(entry.name, entry.help, partial(screen.run_action, entry.action))
+        from tui.screens import capture
+
+        yield SystemCommand(capture.CAPTURE_NAME, capture.CAPTURE_HELP,
+                            partial(capture.start_capture, screen))
+        yield SystemCommand(capture.DIFF_NAME, capture.DIFF_HELP, partial(capture.show_diff, screen))
 
     async def action_quit(self) -> None:
         """Quit, unless a form holds unsaved changes: then the form asks first."""

@@ -21,7 +21,7 @@ class KeyAction:
 
 
 KEY_ACTIONS = (
-    KeyAction("a", "add", "Add", "Add an article", "Pick a file, then fill in its record"),
+    KeyAction("a", "add", "Add", "Add an article", "Pick a file or capture a URL"),
     KeyAction("e", "edit", "Edit", "Edit the selected record", "Open the record form", True),
     KeyAction("b", "bag", "Bag", "Bag the selected record", "Write a new BagIt bag version", True),
     KeyAction("v", "verify", "Verify", "Verify the selected record", "Check the fixity of its bags", True),

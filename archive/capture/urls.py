@@ -13,6 +13,7 @@ rebinding) cannot steer it elsewhere; it also checks the peer address of the con
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -59,9 +60,15 @@ class CheckedURL:
         return (self.scheme, self.host, self.port)
 
 
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:/*)([^/?#@]*@)")
+
+
 def refuse(url: str, reason: str) -> URLRefusedError:
-    """The one-line error for a URL; ``url`` is shown shortened and with controls escaped."""
-    shown = url if len(url) <= 200 else url[:200] + "…"
+    """The one-line error for a URL; ``url`` is shown shortened, with controls escaped and any
+    password replaced by ``***`` (errors end up in cron mail and logs)."""
+    shown = _USERINFO.sub(lambda m: m.group(1) + (m.group(2).split(":", 1)[0] + ":***@"
+                                                  if ":" in m.group(2) else m.group(2)), url)
+    shown = shown if len(shown) <= 200 else shown[:200] + "…"
     return URLRefusedError(f"refused URL {shown!r}: {reason}")
 
 

@@ -286,6 +286,14 @@ def open_final_payload(warc: Path, *, decoded: bool = True) -> Iterator[BinaryIO
         yield io.BufferedReader(stream, READ_SIZE)  # type: ignore[misc]
 
 
+def read_response_head(warc: Path) -> str:
+    """The final response's status line and headers as recorded (for an answer with no usable body)."""
+    wanted = _final_response_id(warc)
+    with warc.open("rb") as handle:
+        record = _find_record(warc, handle, wanted)
+        return record.http_headers.to_str() if record.http_headers else ""
+
+
 def read_final_payload(warc: Path, *, decoded: bool = True) -> bytes:
     """The whole final body as bytes: for small pages and tests; use ``open_final_payload`` else."""
     with open_final_payload(warc, decoded=decoded) as stream:

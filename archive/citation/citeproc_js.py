@@ -78,6 +78,14 @@ class CiteprocJS:
             result = self._ctx.call("archiveCite.bibliography", key, lang, force, payload)
         return [(entry_id, text) for entry_id, text in json.loads(result)]
 
+    def each(self, key: str, lang: str, force: bool, items: list[dict]) -> list[str]:
+        """Each item's entry alone, as ``bibliography`` of that one item gives it ("" when the style
+        leaves it out), for many items in one call."""
+        payload = json.dumps(items, ensure_ascii=False)
+        with self._lock:
+            result = self._ctx.call("archiveCite.each", key, lang, force, payload)
+        return [str(text) for text in json.loads(result)]
+
 
 _ENGINE: CiteprocJS | None = None
 _ENGINE_LOCK = threading.Lock()

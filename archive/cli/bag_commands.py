@@ -41,7 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--all", action="store_true", help="every bagged record")
     p.add_argument("--format", dest="fmt", choices=("tar", "tar.gz", "zip"), default="tar")
-    p.add_argument("--to", type=Path, required=True, help="folder to write the files into")
+    p.add_argument("--to", required=True, metavar="DIR|URL",
+                   help="folder to write the files into, or a remote target to send them to "
+                        "(s3://bucket/prefix, sftp://user@host/path)")
+    p.add_argument("--endpoint-url", default="", help="S3 endpoint of an s3:// target (MinIO, Ceph...)")
+    p.add_argument("--region", default="", help="S3 region of an s3:// target")
     p.add_argument("--profile", type=Path, help="BagIt profile (JSON) to check against "
                    "(default: the shipped article-archive profile)")
     add_json(p)
@@ -96,12 +100,21 @@ def cmd_bag(args: argparse.Namespace) -> int:
 
 def cmd_deposit(args: argparse.Namespace) -> int:
     from archive.deposit import deposit_records
+    from archive.deposit.remote import deposit_remote, is_remote_target
 
+    remote = is_remote_target(args.to)
+    if not remote and (args.endpoint_url or args.region):
+        raise UsageError("--endpoint-url and --region go with an s3:// target")
     arc = open_from(args)
     ids = selected_ids(arc, args)
     with progress_bar("depositing", len(ids), "bags") as update:
-        report = deposit_records(arc, ids, fmt=args.fmt, to=args.to, profile=args.profile,
-                                 progress=update)
+        if remote:
+            report = deposit_remote(arc, ids, to=args.to, fmt=args.fmt,
+                                    endpoint_url=args.endpoint_url or None, region=args.region or None,
+                                    profile=args.profile, progress=update)
+        else:
+            report = deposit_records(arc, ids, fmt=args.fmt, to=Path(args.to), profile=args.profile,
+                                     progress=update)
     for _, message in report.warnings:  # also in --json, under "warnings"
         warn(printable(message))
     if args.json:

@@ -74,6 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="check the fixity of the archive's bags (all, or of the IDs given)")
     add_root(p)
     p.add_argument("ids", nargs="*", metavar="ID", type=_record_id, help="records to verify (default: all)")
+    p.add_argument("--replica", metavar="NAME",
+                   help="check the copies on replica NAME instead, hashing the remote bytes (with --fast: "
+                        "completeness, sizes and, on S3, the stored SHA-256 of each object)")
     _add_check_options(p)
     p.set_defaults(handler=cmd_verify)
 
@@ -189,18 +192,22 @@ def _print_details(report: VerifyReport, verbose: bool) -> None:
         print(f"LEFTOVER {printable(leftover)}: {what}")
 
 
-def _finish(report: VerifyReport, args: argparse.Namespace, verbose: bool) -> int:
+def _write_report(path: Path, data: dict) -> None:
     from archive.store.atomic import atomic_write
 
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        import orjson
+
+        atomic_write(path, orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    except OSError as exc:
+        raise ArchiveError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+
+
+def _finish(report: VerifyReport, args: argparse.Namespace, verbose: bool) -> int:
     data = report.to_dict()
     if args.report:
-        try:
-            args.report.parent.mkdir(parents=True, exist_ok=True)
-            import orjson
-
-            atomic_write(args.report, orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
-        except OSError as exc:
-            raise ArchiveError(f"cannot write the report to {args.report}: {exc.strerror or exc}") from None
+        _write_report(args.report, data)
     if args.json:
         print_json(data)
     else:
@@ -218,10 +225,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     arc = open_from(args)
     _report_path(arc, args)
+    if args.replica is not None:
+        return _verify_replica(arc, args)
     with progress_bar("verifying bags", 0) as update:
         report = verify_archive(arc, args.ids or None, fast=args.fast, jobs=args.jobs,
                                 progress=update)
     return _finish(report, args, verbose=True)
+
+
+def _verify_replica(arc: Archive, args: argparse.Namespace) -> int:
+    """verify --replica NAME: the replica's copies, reported and recorded as local verify does."""
+    from archive.replicas.check import verify_replica
+
+    with progress_bar(f"verifying replica {args.replica}", 0) as update:
+        result = verify_replica(arc, args.replica, fast=args.fast, ids=args.ids or None, jobs=args.jobs,
+                                progress=update)
+    data = result.as_json()
+    if args.report:
+        _write_report(args.report, data)
+    if args.json:
+        print_json(data)
+    else:
+        for line in result.lines():
+            print(printable(line))
+    if result.unrecorded:
+        _warn(f"{result.unrecorded}; the checks ran read-only and their outcome is in this report only")
+    if result.cancelled and not result.bags:
+        fail("nothing was checked")
+    return 0 if result.ok else 1
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ deposited as bagged, with a warning that says how to bag the change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -109,6 +109,16 @@ def changed_warning(record: dict) -> str:
             f"the later changes: run `archive bag {record['id']}` to preserve them, then deposit again")
 
 
+Writer = Callable[[Path, str, int], tuple[Deposited, str, dict]]
+"""Sends one checked bag (its folder, record id, version) where a deposit goes: returns what was
+written, the event's detail and what the event's outcome_detail adds (the target); raises
+DepositFailed, with nothing recorded, when it cannot."""
+
+
+class DepositFailed(ArchiveError):
+    """One bag could not be written where it was to go; the record is refused with this reason."""
+
+
 def deposit_records(
     arc: Archive,
     ids: Iterable[str],
@@ -128,6 +138,26 @@ def deposit_records(
     if fmt not in SUFFIXES:
         raise ArchiveError(f"unknown format {fmt!r}; choose tar, tar.gz or zip")
     to = check_output_path(arc.root, Path(to), what="deposit")
+
+    def write_local(bag: Path, record_id: str, version: int) -> tuple[Deposited, str, dict]:
+        try:
+            to.mkdir(parents=True, exist_ok=True)  # only once a bag has passed: a refusal writes nothing
+            path, digest = serialise(bag, f"{record_id}_v{version}", fmt, to)
+        except OSError as exc:
+            raise DepositFailed(f"cannot write into {to}: {exc.strerror or exc}") from None
+        return (Deposited(record_id, version, str(path), digest),
+                f"bag v{version} serialised as {path.name} into {to}", {})
+
+    return deposit_each(arc, ids, fmt=fmt, profile=profile, write=write_local, progress=progress,
+                        cancel=cancel)
+
+
+def deposit_each(arc: Archive, ids: Iterable[str], *, fmt: str, profile: Path | None, write: Writer,
+                 progress: Progress | None = None, cancel: Cancel | None = None) -> DepositReport:
+    """Check each record's newest bag, hand the passing ones to ``write``, then record a ``tra``
+    event (and the status ``deposited``) for each bag written, in one transaction."""
+    if fmt not in SUFFIXES:
+        raise ArchiveError(f"unknown format {fmt!r}; choose tar, tar.gz or zip")
     rules = load_profile(profile)
     report = DepositReport()
     ids = list(dict.fromkeys(ids))
@@ -146,16 +176,16 @@ def deposit_records(
         if warning:
             report.warnings.append((record_id, warning))
         try:
-            to.mkdir(parents=True, exist_ok=True)  # only once a bag has passed: a refusal writes nothing
-            path, digest = serialise(bag, f"{record_id}_v{version}", fmt, to)
-        except OSError as exc:
-            report.refused.append((record_id, [f"cannot write into {to}: {exc.strerror or exc}"]))
+            written, detail, extra = write(bag, record_id, version)
+        except DepositFailed as exc:
+            report.refused.append((record_id, [str(exc)]))
             continue
-        report.written.append(Deposited(record_id, version, str(path), digest))
+        report.written.append(written)
         events.append((record_id, make_event(
-            "tra", record_id, detail=f"bag v{version} serialised as {path.name} into {to}",
-            outcome_detail={"file": path.name, "sha256": digest, "format": fmt,
-                            "profile": rules["BagIt-Profile-Info"].get("BagIt-Profile-Identifier", "")},
+            "tra", record_id, detail=detail,
+            outcome_detail={"file": Path(written.path).name, "sha256": written.sha256, "format": fmt,
+                            "profile": rules["BagIt-Profile-Info"].get("BagIt-Profile-Identifier", ""),
+                            **extra},
             bag_version=version)))
         if progress:
             progress(Step(done, len(ids)))

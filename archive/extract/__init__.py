@@ -16,7 +16,7 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
-def _reader(path: Path) -> Callable[[Path], Extraction] | None:
+def _reader(path: Path) -> Callable[..., Extraction] | None:
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
         from archive.extract.html import extract_html
@@ -29,10 +29,13 @@ def _reader(path: Path) -> Callable[[Path], Extraction] | None:
     return None
 
 
-def extract(path: Path) -> Extraction:
-    """The fields a file's own metadata gives; plain text gives none."""
+def extract(path: Path, *, charset: str | None = None) -> Extraction:
+    """The fields a file's own metadata gives; plain text gives none. ``charset``: an HTML page's
+    encoding as its transport determined it (a web capture), instead of its ``<meta>`` tag's."""
     reader = _reader(path)
-    return reader(path) if reader else Extraction()
+    if reader is None:
+        return Extraction()
+    return reader(path, charset=charset) if charset else reader(path)
 
 
 __all__ = ["Extraction", "extract"]

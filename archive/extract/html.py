@@ -33,9 +33,9 @@ def _quiet() -> None:
     logging.getLogger("htmldate").setLevel(logging.CRITICAL)
 
 
-def extract_html(path: Path) -> Extraction:
+def extract_html(path: Path, *, charset: str | None = None) -> Extraction:
     """Record fields and the main text of an HTML file (already checked to be text in UTF-8 or
-    the charset it declares)."""
+    the charset it declares, or in ``charset`` when its transport determined one)."""
     import lxml.html
     import trafilatura
     from trafilatura.metadata import extract_metadata
@@ -43,9 +43,13 @@ def extract_html(path: Path) -> Extraction:
 
     _quiet()
     raw = path.read_bytes()
-    html = raw.decode(declared_charset(raw[:4096], path.name) or "utf-8-sig")
+    if charset:
+        html = raw.decode(charset)
+        html = html.removeprefix("\ufeff")
+    else:
+        html = raw.decode(declared_charset(raw[:4096], path.name) or "utf-8-sig")
     tree = load_html(html)
-    notes = _charset_notes(raw[:4096]) + drop_hostile_jsonld(tree)
+    notes = ([] if charset else _charset_notes(raw[:4096])) + drop_hostile_jsonld(tree)
     if notes and tree is not None:  # what trafilatura reads must not hold what was dropped
         html = lxml.html.tostring(tree, encoding="unicode")
     page = read_page_meta(tree)

@@ -28,11 +28,26 @@ ORGANISATION_WORDS = {
     "alliance", "board", "secretariat", "directorate", "command", "cabinet", "presidency",
     "trust", "fund", "society", "charity", "institution", "museum", "hospital", "school", "college",
     "club", "network", "church", "watch", "international", "observatory", "airlines", "airways",
-    "airport", "motors", "builders", "industries", "holdings", "partners", "capital", "securities",
+    "airport", "motor", "motors", "builders", "industries", "holdings", "partners", "capital", "securities",
     "economics", "technologies", "labs", "pharmaceuticals", "energy", "water", "power", "electric",
     "rail", "railways", "resources", "unit", "tribunal", "regulator", "inquiry", "programme",
     "program", "initiative", "project", "campaign", "movement", "front", "forum",
+    # companies and charities named by their trade, not by a person
+    "pharma", "pharmaceutical", "research", "consult", "consulting", "consultancy", "consultants",
+    "strategies", "analytics", "insights", "interactive", "associates", "advisers", "advisors",
+    "systems", "solutions", "software", "ventures", "investors", "investments", "insurance",
+    "assurance", "oil", "gas", "petroleum", "mining", "steel", "chemicals", "foods", "brands",
+    "logistics", "shipping", "telecom", "telecoms", "grid", "utilities", "airline", "laboratory",
+    "laboratories", "clinic", "academy", "exchange", "cross", "crescent", "league", "chamber",
+    "guard", "coastguard", "corps", "hotline", "helpline", "plc", "llc", "llp", "gmbh", "ag", "sa",
+    "nv",
 }  # fmt: skip
+_TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "air", "net", "com", "works")
+"""Endings of one-word company names ("Nordbank", "Northern Powergrid", "Ryanair"); a name with no
+other word to go by that has such a word is a company's, not a person's."""
+_FOREIGN_ARTICLES = frozenset({"el", "la", "le", "les", "il", "die", "der", "los", "las"})
+"""A run of names opened by a foreign article ("El Mercurio", "Die Zeit") is a paper's title: a
+person's name puts a given name first ("Marine Le Pen")."""
 SURVEY_AGENCIES = {"geological survey", "ordnance survey"}
 """Survey is a document's word ("the Labour Force Survey") except in these agencies' names."""
 DOCUMENT_WORDS = {
@@ -64,6 +79,22 @@ def classify(name: str) -> str:
         return "publication"
     if _ACRONYM_RE.match(name):
         return "organisation"
-    if 2 <= len(name.split()) <= 4 and not any(w in CONNECTORS for w in words):
+    parts = name.split()
+    if len(parts) > 1 and parts[0].lower() in _FOREIGN_ARTICLES:
+        return "publication"
+    if 2 <= len(parts) <= 4 and not any(w in CONNECTORS for w in words) and _could_be_person(parts):
         return "person"
     return "organisation"
+
+
+def _could_be_person(parts: list[str]) -> bool:
+    """No word of the name is an acronym ("Cancer Research UK", "Morningstar DBRS") and none ends
+    like a company's ("Nordbank", "Powergrid"): people's names have neither."""
+    for word in parts:
+        bare = word.strip(".,'’")
+        if len(bare) >= 2 and bare.isalpha() and bare.isupper():
+            return False
+        lower = bare.lower()
+        if any(lower.endswith(end) and len(lower) > len(end) + 2 for end in _TRADE_SUFFIXES):
+            return False
+    return True

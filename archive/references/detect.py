@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archive.references import names
-from archive.references.classify import ORGANISATION_WORDS, classify
+from archive.references.classify import ORGANISATION_WORDS, PUBLICATION_WORDS, classify
 from archive.references.known import KnownSource, lookup
 
 _SP = r"[^\S\r\n]"
@@ -36,7 +36,9 @@ _DOTTED = rf"(?<![\w’'&.-])(?:(?:[{_UPPER}]\.)++|(?:{_ABBREVIATIONS})\.)(?!{_S
 """An initial or abbreviation keeps its full stop (and the run goes on) unless a sentence opens;
 only as a word of its own (the "T." of "NYT." is no initial), so a run is the same whichever of
 its capitals it is read from."""
-_CAP = rf"(?:{_DOTTED}|[{_UPPER}][\w’'&/-]*)"
+_CAP = rf"(?:[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|[{_UPPER}][\w’'&/-]*)"
+"""A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
+S.Paulo")."""
 _CONNECT = (
     rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
     r"and|&|de|del|della|der|des|di|du|la|le|al|van|von|da|das|do|dos|y|bin)"
@@ -51,7 +53,9 @@ _VERBS = (
     "revealed|reveals|told|tells|warned|warns|found|finds|showed|shows|estimated|estimates|"
     "predicted|predicts|argued|argues|insisted|concluded|acknowledged|admitted|disclosed|"
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
-    "calculated|projected|forecast|forecasts|"
+    "calculated|projected|forecast|forecasts|logged|recorded|counted|measured|detected|tallied|"
+    "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
+    "remarked|replied|responded|countered|conceded|alleged|testified|declared|reiterated|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
 )
 _ADVERBS = (
@@ -110,6 +114,13 @@ the speaker after "said" ends the clause ("said Reuters.", "said Anna Kowalski, 
 _MEDIUM_AFTER = re.compile(rf"{_SP}+(?:{_MEDIA_NOUNS})\b")
 _MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b")
 """``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium."""
+_BODY_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | ORGANISATION_WORDS))
+_BODY_IN = re.compile(
+    rf"^,{_SP}*(?:an?|the){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w-]+{_SP}+){{0,2}}?"
+    rf"(?:{_BODY_NOUNS})\b"
+)
+"""``Alarm Phone, a hotline for migrants in distress, said``: an appositive that opens by naming a
+kind of body makes the name a body's."""
 _AND_MORE = re.compile(rf"{_SP}+and{_SP}+(?:the{_SP}+)?(?P<name>{NAME})")
 """``told Reuters and the BBC``: more sources after one named after a phrase."""
 _LIST_BEFORE = re.compile(rf"(?P<name>{NAME})(?:,{_SP}*(?:and{_SP}+)?|{_SP}+and{_SP}+)(?:the{_SP}+)?$")
@@ -161,6 +172,7 @@ class _Raw:
     end: int
     phrase: str = ""
     medium: bool = False
+    body: bool = False
 
 
 def _source_first(text: str, runs: list[str] | None = None) -> Iterator[_Raw]:
@@ -186,7 +198,8 @@ def _source_first(text: str, runs: list[str] | None = None) -> Iterator[_Raw]:
         medium = attribution.group("medium") is not None or (
             appositive is not None and _MEDIUM_IN.search(appositive) is not None
         )
-        yield _Raw(name.group(), name.start(), name.end(), medium=medium)
+        body = appositive is not None and not medium and _BODY_IN.search(appositive) is not None
+        yield _Raw(name.group(), name.start(), name.end(), medium=medium, body=body)
         position = attribution.end()
 
 
@@ -224,6 +237,32 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
         start, first = offset + found.start("name"), False
 
 
+def _pair(raw: _Raw) -> list[_Raw]:
+    """ "the World Health Organization and UNICEF said": two bodies in one run of names, when each
+    side stands as a name of its own (a known source, an acronym, or ending in a body's or a
+    paper's word); "Procter and Gamble" and "National Geology and Mining Service" stay whole."""
+    left, sep, right = raw.name.rpartition(" and ")
+    if not sep or not _stands_alone(left) or not _stands_alone(right):
+        return [raw]
+    return [
+        _Raw(left, raw.start, raw.start + len(left), raw.phrase, raw.medium, raw.body),
+        _Raw(right, raw.end - len(right), raw.end, raw.phrase, raw.medium, raw.body),
+    ]
+
+
+def _stands_alone(part: str) -> bool:
+    words = names.drop_article(part.split())
+    if not words or lookup(part):
+        return bool(words)
+    if len(words) == 1:
+        return _ACRONYM.match(words[0]) is not None
+    last = names.plain(words[-1])
+    return last in ORGANISATION_WORDS or last in PUBLICATION_WORDS
+
+
+_ACRONYM = re.compile(r"^[A-Z]{2,8}$")
+
+
 def _raw_hits(text: str, runs: list[str] | None = None) -> list[_Raw]:
     """Every attribution, once per place in the text even when two patterns see it.
 
@@ -231,7 +270,7 @@ def _raw_hits(text: str, runs: list[str] | None = None) -> list[_Raw]:
     overlaps one of them. Both lists run left to right without overlaps of their own, so one
     pointer into the first list replaces a scan of every earlier hit.
     """
-    found = list(_phrase_first(text))
+    found = [part for raw in _phrase_first(text) for part in _pair(raw)]
     phrase_spans = [(r.start, r.end) for r in found]
     at = 0
     for raw in _source_first(text, runs):
@@ -239,7 +278,7 @@ def _raw_hits(text: str, runs: list[str] | None = None) -> list[_Raw]:
             at += 1
         if at < len(phrase_spans) and phrase_spans[at][0] < raw.end:
             continue
-        found.append(raw)
+        found.extend(_pair(raw))
         found.extend(_listed_before(text, raw))
     return sorted(found, key=lambda r: r.start)
 
@@ -298,12 +337,22 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
             return _clean(owner_name), None
         if not _generic_body(rest):
             words = rest
+    words, described = names.strip_descriptor(words)
     words, titled = names.strip_title(words, _BODY_WORDS)
     if titled:
         return _clean(" ".join(names.trim_place(words))), "person"
+    person = names.person_of_body(words, _is_person)
+    if person is not None:
+        return _clean(" ".join(person)), "person"
+    if described:
+        return _clean(" ".join(words)), "organisation"
     if names.only_titles(words):
         return "", None
     return _clean(" ".join(words)), None
+
+
+def _is_person(name: str) -> bool:
+    return not lookup(name) and classify(name) == "person"
 
 
 _BODY_WORDS = frozenset(ORGANISATION_WORDS)
@@ -352,6 +401,8 @@ def _context_kind(raw: _Raw, name: str, before: list[str]) -> str:
         return "publication"
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
+    if raw.body or (before[-1:] and before[-1] in names.ORG_DESCRIPTORS):
+        return "organisation"
     kind = _PHRASE_KINDS.get(raw.phrase)
     if kind:
         return kind

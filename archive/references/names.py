@@ -51,6 +51,14 @@ COMMON_WORDS = frozenset({
 })  # fmt: skip
 """Capitalised words that are not names: pronouns, plural role nouns, days, months, and the words
 that open sentences."""
+TIME_WORDS = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "today", "yesterday", "tonight", "tomorrow", "spring", "summer",
+    "autumn", "winter",
+})  # fmt: skip
+"""Days, months and seasons: joined on by a connector ("Ruiz on Friday") they are not the name's
+("Competition and Markets Authority" keeps its "Markets")."""
 _CONNECTORS = frozenset({
     "of", "and", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
     "da", "dos", "y", "bin", "della", "des", "di", "das", "do",
@@ -66,6 +74,16 @@ PORTFOLIO_WORDS = frozenset({
 })  # fmt: skip
 """Words a body's generic name is made of with its type word ("Defence Ministry", "Air Force");
 after an owner's possessive such a name keeps its owner ("Russia's Defence Ministry")."""
+ORG_DESCRIPTORS = frozenset({
+    "firm", "company", "group", "airline", "carrier", "lender", "insurer", "retailer", "charity",
+    "operator", "manufacturer", "maker", "developer", "startup", "start-up", "giant",
+    "conglomerate", "broker", "brokerage", "pollster", "watchdog", "regulator", "utility",
+    "consultancy", "tank", "think-tank", "organisation", "organization", "nonprofit",
+    "non-profit", "publisher", "supermarket", "chain", "automaker", "carmaker", "miner",
+    "producer", "supplier", "exporter", "importer", "bank", "provider",
+})  # fmt: skip
+"""Nouns that say the name after them is a body's: "the campaign group Just Stop Oil", "Airline
+Ryanair said", "cyber security firm Check Point Research"."""
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
@@ -79,9 +97,15 @@ def plain(word: str) -> str:
     return _POSSESSIVE.sub("", word).strip(".,").lower()
 
 
+_PROFESSION = re.compile(r"(?:ologist|ician|ist)$")
+"""Endings of the professions wire copy puts before a name ("Paediatrician Lena Horvath",
+"Epidemiologist Ana Reyes"); no given name ends so."""
+
+
 def is_title(word: str, position: int) -> bool:
     key = plain(word)
-    return key in TITLE_WORDS or (position > 0 and key in _LATE_TITLES)
+    return (key in TITLE_WORDS or (position > 0 and key in _LATE_TITLES)
+            or (word[:1].isupper() and len(key) > 5 and _PROFESSION.search(key) is not None))
 
 
 def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> tuple[list[str], bool]:
@@ -117,6 +141,28 @@ def only_titles(words: list[str]) -> bool:
     return all(is_title(w, i) or plain(w) in _CONNECTORS for i, w in enumerate(words))
 
 
+def strip_descriptor(words: list[str]) -> tuple[list[str], bool]:
+    """A name without the body noun that opens its run ("Airline Ryanair", capitalised only because
+    it opens the sentence), and whether there was one."""
+    if len(words) > 1 and plain(words[0]) in ORG_DESCRIPTORS and words[1][:1].isupper():
+        return words[1:], True
+    return words, False
+
+
+def person_of_body(words: list[str], looks_like_person) -> list[str] | None:
+    """ "Tom Ashdown of Redfield Strategies": a person named with the body they speak for is the
+    person, when the words before "of"/"at" look like a person's name (``looks_like_person``) and
+    no body's word is among them ("Bank of England", "Royal Bank of Scotland" stay whole)."""
+    for position in (2, 3):
+        if len(words) > position + 1 and words[position] in ("of", "at", "from"):
+            before = words[:position]
+            if all(w[:1].isupper() and plain(w) not in _CONNECTORS for w in before) and looks_like_person(
+                " ".join(before)
+            ):
+                return before
+    return None
+
+
 def trim_place(words: list[str]) -> list[str]:
     """A person's name without the place after it: "Colette Brun of Lyon" is Colette Brun."""
     for position, word in enumerate(words):
@@ -129,7 +175,7 @@ def trim_time(words: list[str]) -> list[str]:
     """ "Ruiz on Friday", "Reuters on Tuesday": a day or month joined on by a connector is not name."""
     for position in range(1, len(words) - 1):
         after = words[position + 1]
-        if words[position] in _CONNECTORS and after[:1].isupper() and plain(after) in COMMON_WORDS:
+        if words[position] in _CONNECTORS and after[:1].isupper() and plain(after) in TIME_WORDS:
             return words[:position]
     return words
 

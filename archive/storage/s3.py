@@ -120,16 +120,29 @@ class S3Storage:
     # -- the Storage contract ---------------------------------------------------------------------
 
     def walk(self, prefix: str = "") -> Iterator[Entry]:
-        """Every object under ``prefix``; sizes and ETags from the listing (checksums: use stat)."""
+        """Every object under ``prefix``; sizes and ETags from the listing (checksums: use stat).
+
+        S3 has no folders, only keys: each folder a key implies below ``prefix`` is listed once,
+        before the first object in it, as the contract asks (a bag check looks for data/)."""
         base = self._key(prefix)
         list_prefix = f"{base}/" if base else ""
         strip = f"{self.prefix}/" if self.prefix else ""
+        depth = len(prefix.split("/")) if prefix else 0
+        seen: set[str] = set()
         try:
             pages = self._s3().get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
                                                                          Prefix=list_prefix)
             for page in pages:
                 for obj in page.get("Contents", []):
-                    yield self._listed(obj, strip)
+                    entry = self._listed(obj, strip)
+                    parts = entry.path.split("/")[:-1] if entry.kind == "file" else entry.path.split("/")
+                    for end in range(depth + 1, len(parts) + 1):
+                        folder = "/".join(parts[:end])
+                        if folder not in seen:
+                            seen.add(folder)
+                            yield Entry(path=folder, kind="folder")
+                    if entry.kind == "file":
+                        yield entry
         except StorageError:
             raise
         except Exception as exc:

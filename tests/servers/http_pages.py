@@ -71,6 +71,7 @@ class PageServer(ThreadingHTTPServer):
         self.sent_sha256: dict[str, str] = {}
         self.counter = 0
         self.hits: list[tuple[str, str]] = []  # (path, User-Agent)
+        self.mutable: dict[str, tuple[int, bytes, str]] = {}  # /mutable/<name>: what it serves now
         self.lock = threading.Lock()
 
     def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
@@ -146,6 +147,18 @@ def _wrong_charset(h: PageHandler) -> None:
     # declares UTF-8, sends windows-1252 (the "é" is one byte 0xE9)
     body = ARTICLE.replace("—", "-").replace('<meta charset="utf-8">', "").encode("cp1252")
     h.reply(200, body, "text/html; charset=utf-8")
+
+
+def _header_charset(h: PageHandler) -> None:
+    # no <meta>: only the response header says windows-1252 (and the "é" is one byte 0xE9)
+    body = ARTICLE.replace("—", "-").replace('<meta charset="utf-8">', "").encode("cp1252")
+    h.reply(200, body, "text/html; charset=windows-1252")
+
+
+def _meta_overruled(h: PageHandler) -> None:
+    # <meta> says utf-8 but the bytes are windows-1252; the header says so and outranks <meta>
+    body = ARTICLE.replace("—", "-").encode("cp1252")
+    h.reply(200, body, "text/html; charset=windows-1252")
 
 
 def _unknown_charset(h: PageHandler) -> None:
@@ -333,6 +346,25 @@ def _rendezvous(h: PageHandler, rest: str, query: dict) -> None:
     h.reply(200 if met else 504, b"met" if met else b"alone", "text/plain")
 
 
+def _mutable(h: PageHandler, rest: str, query: dict) -> None:
+    """/mutable/<name>: the article until a test sets ``server.mutable[name]`` to (status, body,
+    content type): a page edited, or taken down, between capture and recapture."""
+    default = (200, ARTICLE.encode("utf-8"), "text/html; charset=utf-8")
+    status, body, kind = h.server.mutable.get(rest, default)
+    h.reply(status, body, kind)
+
+
+def _fresh(h: PageHandler, rest: str, query: dict) -> None:
+    """/fresh/<n>: article n, different on every visit (as pages with a clock or ads are): only a
+    journal, not the duplicate check, keeps a resumed batch from capturing it twice."""
+    with h.server.lock:
+        h.server.counter += 1
+        visit = h.server.counter
+    body = ARTICLE.replace("North Sea", f"North Sea, part {rest}").replace(
+        "inland", f"inland (visit {visit})").encode("utf-8")
+    h.reply(200, body, "text/html; charset=utf-8")
+
+
 def _page(h: PageHandler, rest: str, query: dict) -> None:
     """/page/<n>: a small distinct article, for benchmarks and batches."""
     body = ARTICLE.replace("North Sea", f"North Sea, part {rest}").encode("utf-8")
@@ -345,6 +377,8 @@ ROUTES = {
     "/no-charset": _no_charset,
     "/wrong-charset": _wrong_charset,
     "/unknown-charset": _unknown_charset,
+    "/header-charset": _header_charset,
+    "/meta-overruled": _meta_overruled,
     "/gzip": _gzip,
     "/deflate": _deflate,
     "/br": _brotli,
@@ -370,6 +404,8 @@ PREFIXES = [
     ("/redirect-to", _redirect_to),
     ("/big/", _big),
     ("/page/", _page),
+    ("/mutable/", _mutable),
+    ("/fresh/", _fresh),
     ("/rendezvous/", _rendezvous),
 ]
 

@@ -15,7 +15,6 @@ import types
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
 from test_tui_main import open_palette_and_run
 from textual.widgets import DataTable, TabbedContent
 from tui_helpers import (
@@ -272,8 +271,6 @@ async def test_replicate_check_and_repair_a_folder_replica_for_real(seeded_root,
     2 good copies each), c checks the copies, a damaged file on the replica fails the next check,
     R puts it right from the local copy and the check after passes; r puts a damaged local bag
     right from nas."""
-    for module in ("archive.replicas.push", "archive.replicas.check", "archive.replicas.repair"):
-        pytest.importorskip(module)  # until replicate, check and repair are merged (helpers R1, R2)
     first, second = two_bagged(seeded_root, article)
     app = make_app(seeded_root)
     async with app.run_test(size=(140, 30)) as pilot:

@@ -2,12 +2,18 @@
 
 Actions that take long (bag, verify, deposit, import) run in a thread worker with a progress bar;
 the table and the search stay usable meanwhile, and Escape cancels where the library allows it.
+
+Listing and searching run in a thread worker too (``_find_rows``): it walks the catalogue a shard
+at a time and streams the rows to the table, so the first screen and each search show their first
+page in milliseconds at 100,000 records, every keystroke is handled at once, and a newer keystroke
+cancels the search of the older one (bench/bench_tui.py measures all three).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,9 +22,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, TabbedContent
+from textual.worker import get_current_worker
 
 from archive import catalog
 from archive.errors import ArchiveError
@@ -37,8 +45,25 @@ log = logging.getLogger(__name__)
 AUTO_REFRESH_S = 3.0
 DETAIL_DELAY_S = 0.15
 """The detail pane waits this long after the cursor stops, so holding ↓ stays smooth."""
+FIRST_PAGE = 100
+"""Rows found before the table is first filled: more than a screenful, less than one shard."""
+STREAM_EVERY_S = 0.05
+"""How often, at most, the rows found since are handed to the table while a search goes on."""
+FIRST_PAINT_WAIT_S = 0.5
+"""The longest a worker waits for the table to draw its first page before it reads on."""
 
 Job = Callable[[Progress, threading.Event], Any]
+
+
+class RowsFound(Message):
+    """A page of rows for listing or search ``generation``; ``done`` on its last page.
+    ``painted`` is set once the table has drawn them (the worker waits for the first page's)."""
+
+    def __init__(self, generation: int, rows: list[dict], done: bool, error: str | None = None,
+                 painted: threading.Event | None = None) -> None:
+        super().__init__()
+        self.generation, self.rows, self.done, self.error = generation, rows, done, error
+        self.painted = painted
 
 
 class MainScreen(Screen):
@@ -64,8 +89,15 @@ class MainScreen(Screen):
         self.cancel_event: threading.Event | None = None
         self.job_name: str | None = None
         self._detail_timer: Timer | None = None
-        self._index: SearchIndex | None = None
         self._had_record = False
+        self._index: SearchIndex | None = None
+        self.generation = 0
+        """Counts listings and searches; pages of an older one are dropped when they arrive."""
+        self.finding = False
+        """True while the latest listing or search still streams rows to the table."""
+        self.shown_pages = 0
+        """Pages of the latest listing or search the table has shown so far."""
+        self._keep_id: str | None = None
 
     # ----- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -83,7 +115,6 @@ class MainScreen(Screen):
         self.reload_rows()
         self.query_one(RecordTable).focus()
         self.set_interval(AUTO_REFRESH_S, self.auto_refresh)
-        self.set_timer(0.2, self.build_index)
 
     @property
     def table(self) -> RecordTable:
@@ -98,40 +129,97 @@ class MainScreen(Screen):
         return self.query_one("#search", Input).value
 
     # ----- rows ------------------------------------------------------------------------------
-    def matching_rows(self) -> list[dict]:
-        """Search hits (or every record) of the chosen status, in accession order."""
-        query = self.query_text.strip()
-        try:
-            if query:
-                if self._index is None:
-                    self._index = SearchIndex(catalog.list_records(self.arc))
-                rows = self._index.search(query)
-                if self.status_filter:
-                    rows = [r for r in rows if r["status"] == self.status_filter]
-                return rows
-            return catalog.list_records(self.arc, self.status_filter)
-        except ArchiveError as exc:
-            self.notify(str(exc), severity="error")
-            return []
-
-    def build_index(self) -> None:
-        """Ready the search index once the first screen is up, so the first keystroke is quick."""
-        if self._index is None:
-            self._index = SearchIndex(catalog.list_records(self.arc))
-
     def reload_rows(self, keep_id: str | None = None) -> None:
-        rows = self.matching_rows()
+        """List the search hits (or every record) of the chosen status, streamed in by a worker.
+
+        The table keeps the rows it shows until the first page of the new ones arrives, so a
+        keystroke never blanks it; the cursor stays on ``keep_id`` (by default the record under
+        it) when the new rows list it.
+        """
         table = self.table
         table.empty_message = "No records match." if self.query_text or self.status_filter else (
             "No records yet. Press a to add an article.")
-        table.set_rows(rows, keep_id if keep_id is not None else table.current_id)
-        self._update_title(len(rows))
+        self.generation += 1
+        self.finding = True
+        self.shown_pages = 0
+        self._keep_id = keep_id if keep_id is not None else table.current_id
+        self._find_rows(self.generation, self.search_index, self.query_text.strip(), self.status_filter)
+        self._update_title(len(table.rows))
+
+    @property
+    def search_index(self) -> SearchIndex:
+        """The rows and their search texts, read once by the first listing (see SearchIndex)."""
+        if self._index is None:
+            self._index = SearchIndex(self.arc.store.search_text_pages)
+        return self._index
+
+    def forget_rows(self) -> None:
+        """The catalogue changed: the next listing reads it again (unchanged shards from memory)."""
+        self._index = None
+
+    @work(thread=True, exclusive=True, group="rows", exit_on_error=False)
+    def _find_rows(self, generation: int, index: SearchIndex, query: str, status: str | None) -> None:
+        """Walk the rows a chunk at a time, handing what matches to the table as it is found;
+        stop when cancelled (``exclusive``: the next keystroke's search cancels this one).
+
+        After the first page the worker waits (briefly) until the table has shown it, so the
+        first screen and the first hits are drawn without this thread competing for the
+        interpreter (see also ``SWITCH_INTERVAL_S`` in tui/app.py).
+        """
+        worker = get_current_worker()
+        found: list[dict] = []
+        shown = 0
+        last = time.monotonic()
+        try:
+            for chunk in index.search(query):
+                if worker.is_cancelled:
+                    return
+                found.extend([r for r in chunk if r["status"] == status] if status else chunk)
+                due = len(found) >= FIRST_PAGE if not shown else time.monotonic() - last >= STREAM_EVERY_S
+                if found and due:
+                    painted = threading.Event()
+                    self.post_message(RowsFound(generation, found, done=False, painted=painted))
+                    if not shown:
+                        painted.wait(FIRST_PAINT_WAIT_S)
+                    shown += len(found)
+                    found, last = [], time.monotonic()
+        except ArchiveError as exc:
+            self.post_message(RowsFound(generation, found, done=True, error=str(exc)))
+            return
+        except Exception as exc:
+            log.exception("listing the catalogue stopped on an unexpected problem")
+            message = f"listing the catalogue stopped on an unexpected problem: {exc}"
+            self.post_message(RowsFound(generation, found, done=True, error=message))
+            return
+        if not worker.is_cancelled:
+            self.post_message(RowsFound(generation, found, done=True))
+
+    @on(RowsFound)
+    def _rows_found(self, event: RowsFound) -> None:
+        if event.generation != self.generation:
+            if event.painted is not None:
+                event.painted.set()
+            return  # a page of a search the archivist has typed past
+        table = self.table
+        if self.shown_pages == 0:
+            table.set_rows(event.rows, self._keep_id)
+        else:
+            table.add_rows(event.rows)
+        self.shown_pages += 1
+        if event.painted is not None:
+            self.call_after_refresh(event.painted.set)
+        if event.done:
+            self.finding = False
+        if event.error is not None:
+            self.notify(event.error, severity="error")
+        self._update_title(len(table.rows))
 
     def _update_title(self, shown: int) -> None:
         total = len(self.arc.store)
         name = self.arc.settings.organization or "article-archive"
         where = f" · status {self.status_filter}" if self.status_filter else ""
-        title = f"{name} — {shown} of {total} records{where}"
+        busy = " …" if self.finding else ""
+        title = f"{name} — {shown} of {total} records{where}{busy}"
         self.query_one("#title-bar", Label).update(title, layout=False)
 
     @on(Input.Changed, "#search")
@@ -193,7 +281,7 @@ class MainScreen(Screen):
             self.notify(str(exc), severity="error")
             return False
         if changed:
-            self._index = None
+            self.forget_rows()
             self.reload_rows()
             self.show_detail()
         if not quiet:
@@ -218,12 +306,6 @@ class MainScreen(Screen):
         if entry.needs_record and self.is_mounted and self.table.current_id is None:
             return None
         return True
-
-    def on_descendant_focus(self) -> None:
-        self.refresh_bindings()
-
-    def on_descendant_blur(self) -> None:
-        self.refresh_bindings()
 
     # ----- simple actions --------------------------------------------------------------------
     def action_focus_search(self) -> None:
@@ -265,13 +347,16 @@ class MainScreen(Screen):
 
     # ----- add and edit ----------------------------------------------------------------------
     def action_add(self) -> None:
+        from functools import partial
+
+        from tui.screens.capture import run_capture
         from tui.screens.pick_file import PickFileScreen
 
         def picked(path: Path | None) -> None:
             if path is not None:
                 self.open_form(None, source=path)
 
-        self.app.push_screen(PickFileScreen(), picked)
+        self.app.push_screen(PickFileScreen(capture=partial(run_capture, self)), picked)
 
     def action_edit(self) -> None:
         record = self.selected_record()
@@ -283,7 +368,7 @@ class MainScreen(Screen):
 
         def saved(result: dict | None) -> None:
             if result is not None:
-                self._index = None
+                self.forget_rows()
                 self.reload_rows(keep_id=result["id"])
                 self.table.select_id(result["id"])
                 self.show_detail()
@@ -329,7 +414,7 @@ class MainScreen(Screen):
         self.cancel_event = None
         self.query_one(ProgressPanel).stop()
         self.arc.store.refresh()
-        self._index = None
+        self.forget_rows()
         self.reload_rows()
         self.show_detail()
         if error is not None:
@@ -389,8 +474,8 @@ class MainScreen(Screen):
 
         def closed(report: Any) -> None:
             if report is not None:
-                self._index = None
                 self.arc.store.refresh()
+                self.forget_rows()
                 self.reload_rows()
                 self.show_detail()
 

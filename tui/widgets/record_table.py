@@ -1,12 +1,23 @@
 """A virtual records table: it paints only the rows on screen, so 100,000 records cost nothing.
 
 Textual's DataTable builds every row up front (12 s for 100,000, see design.md); here the rows stay
-the catalogue's summary dicts and a line is rendered only when it scrolls into view.
+the catalogue's summary dicts and a line is rendered only when it scrolls into view. Rows arrive
+in pages (``set_rows`` then ``add_rows``) while the main screen's worker reads or searches the
+catalogue, so the first screen and each search show their first page at once.
+
+What a row shows is data, not code in the widget: ``COLUMNS`` says what each cell holds (a summary
+key or a ``text`` function) and ``ROW_STYLES`` how a row is coloured (functions giving {column key,
+or ``ROW`` for the whole line: component class}). Both functions get the row and the table, so one
+may read what the screen set on the table (settings, say). A new column or highlight is one entry
+in each, plus its class in ``RecordTable.COMPONENT_CLASSES`` and ``DEFAULT_CSS``; they run only for
+the lines on screen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -21,15 +32,22 @@ from textual.strip import Strip
 
 from tui.formatting import copies_cell, fixity_kind, fixity_label
 
+Row = dict[str, Any]
+"""One record's summary, as the catalogue's index holds it (``archive list --json`` shows one)."""
+_ID = itemgetter("id")
+
 
 @dataclass(frozen=True)
 class Column:
-    """One column: a heading, the summary key or formatter, and a fixed or flexible width."""
+    """One column: a heading, the summary key (or a function of the row) and a fixed or flexible width."""
 
     heading: str
     key: str
     width: int = 0
     flex: int = 0
+    text: Callable[[Row, RecordTable], str] | None = None
+    """The cell's text when it is composed (from several fields, or with the table's settings);
+    else the value at ``key``."""
 
 
 COLUMNS = (
@@ -38,20 +56,40 @@ COLUMNS = (
     Column("Publication", "publication", flex=2),
     Column("Issued", "issued", width=10),
     Column("Status", "status", width=13),
-    Column("Copies", "copies", width=7),  # good copies of min_copies: '! 1/2' when short
-    Column("Last fixity", "fixity", width=17),  # room for '✓ fast 2026-11-29'
+    Column("Copies", "copies", width=7, text=lambda row, table: copies_text(row, table)),  # '! 1/2'
+    Column("Last fixity", "fixity", width=17, text=lambda row, _: fixity_label(row)),  # '✓ fast 2026-11-29'
 )
 
-COPIES = next(i for i, c in enumerate(COLUMNS) if c.key == "copies")
+ROW = ""
+"""The key of a ``ROW_STYLES`` entry that styles the whole line rather than one column."""
 
 
-def cell_text(row: dict[str, Any], key: str) -> str:
-    """The text of one cell; fixity is composed from outcome and date (copies: see render_line)."""
-    if key == "fixity":
-        return fixity_label(row)
-    if key == "copies":
-        return ""
-    return str(row.get(key) or "")
+def copies_text(row: Row, table: RecordTable) -> str:
+    """Good copies of min_copies ('! 1/2' when short); blank until the screen sets the settings."""
+    return copies_cell(row, table.copy_settings)[0] if table.copy_settings is not None else ""
+
+
+def fixity_styles(row: Row, _: RecordTable) -> dict[str, str]:
+    """The last check's outcome colours the fixity cell (its mark also says it without colour)."""
+    kind = fixity_kind(row)
+    return {} if kind == "plain" else {"fixity": f"record-table--{kind}"}
+
+
+def copies_styles(row: Row, table: RecordTable) -> dict[str, str]:
+    """A record short of min_copies stands out (its '!' also says it without colour)."""
+    short = table.copy_settings is not None and copies_cell(row, table.copy_settings)[1] == "short"
+    return {"copies": "record-table--short"} if short else {}
+
+
+ROW_STYLES: list[Callable[[Row, RecordTable], dict[str, str]]] = [fixity_styles, copies_styles]
+"""Each gives {column key or ROW: component class} for a row; later entries are laid over earlier ones."""
+
+
+def cell_text(row: Row, column: Column, table: RecordTable) -> str:
+    """The text of one cell."""
+    if column.text is not None:
+        return column.text(row, table)
+    return str(row.get(column.key) or "")
 
 
 def fit(text: str, width: int) -> str:
@@ -119,20 +157,57 @@ class RecordTable(ScrollView, can_focus=True):
 
     def __init__(self, *, empty_message: str = "No records.", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[Row] = []
         self.empty_message = empty_message
         self._widths: tuple[int, ...] = ()
+        self._keep_id: str | None = None
+        """A record the cursor should land on when a later page lists it (see ``set_rows``)."""
 
     # ----- data ------------------------------------------------------------------------------
-    def set_rows(self, rows: list[dict[str, Any]], keep_id: str | None = None) -> None:
-        """Show new rows, keeping the cursor on ``keep_id`` when it is still listed."""
-        self.rows = rows
-        index = 0
-        if keep_id is not None:
-            index = next((i for i, r in enumerate(rows) if r["id"] == keep_id), 0)
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
-        self.cursor_row = index
+    def set_rows(self, rows: list[Row], keep_id: str | None = None) -> None:
+        """Show new rows, keeping the cursor on ``keep_id`` when it is listed.
+
+        When it is not (yet), the cursor starts on the first row and moves to ``keep_id`` if a
+        later ``add_rows`` brings it, unless the archivist has moved the cursor meanwhile.
+        """
+        self.rows = list(rows)
+        index = self._position(keep_id, self.rows)
+        self._keep_id = keep_id if index is None else None
+        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self.cursor_row = index or 0
         self.refresh()
+
+    def add_rows(self, rows: list[Row]) -> None:
+        """Append the next page of rows (the cursor stays where it is, unless it was waiting for them)."""
+        if not rows:
+            return
+        start = len(self.rows)
+        self.rows.extend(rows)
+        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        found = self._position(self._keep_id, rows)
+        if found is not None:
+            self._keep_id = None
+            self.cursor_row = start + found
+        elif start == 0:
+            self.cursor_row = 0  # the first row of an empty list: say which record is under the cursor
+        self.refresh()
+
+    @staticmethod
+    def _position(record_id: str | None, rows: list[Row]) -> int | None:
+        """Where ``record_id`` is in ``rows`` (a C-speed scan: pages of a search hold up to 100,000)."""
+        if record_id is None:
+            return None
+        try:
+            return list(map(_ID, rows)).index(record_id)
+        except ValueError:
+            return None
+
+    def row_styles(self, row: Row) -> dict[str, str]:
+        """{column key or ROW: component class} for this row, from every ``ROW_STYLES`` entry."""
+        styles: dict[str, str] = {}
+        for styler in ROW_STYLES:
+            styles.update(styler(row, self))
+        return styles
 
     @property
     def current_id(self) -> str | None:
@@ -142,11 +217,12 @@ class RecordTable(ScrollView, can_focus=True):
 
     def select_id(self, record_id: str) -> bool:
         """Move the cursor to a record by id; False when it is not listed."""
-        for i, row in enumerate(self.rows):
-            if row["id"] == record_id:
-                self.cursor_row = i
-                return True
-        return False
+        index = self._position(record_id, self.rows)
+        if index is None:
+            return False
+        self._keep_id = None
+        self.cursor_row = index
+        return True
 
     # ----- cursor ----------------------------------------------------------------------------
     def validate_cursor_row(self, value: int) -> int:
@@ -166,12 +242,15 @@ class RecordTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row - visible + 1, animate=False, immediate=True)
 
     def action_cursor(self, step: int) -> None:
+        self._keep_id = None
         self.cursor_row += step
 
     def action_page(self, direction: int) -> None:
+        self._keep_id = None
         self.cursor_row += direction * max(self.scrollable_content_region.height - 2, 1)
 
     def action_jump(self, where: int) -> None:
+        self._keep_id = None
         self.cursor_row = where if where >= 0 else len(self.rows) - 1
 
     def action_select(self) -> None:
@@ -181,6 +260,7 @@ class RecordTable(ScrollView, can_focus=True):
     def on_click(self, event: Click) -> None:
         row = round(self.scroll_y) + event.y - 1
         if event.y >= 1 and 0 <= row < len(self.rows):
+            self._keep_id = None
             self.cursor_row = row
 
     # ----- painting --------------------------------------------------------------------------
@@ -240,12 +320,9 @@ class RecordTable(ScrollView, can_focus=True):
         if index == self.cursor_row:
             style = base + self.get_component_rich_style("record-table--cursor")
         styles = [style] * len(COLUMNS)
-        kind = fixity_kind(row)
-        if kind != "plain":
-            styles[-1] = style + self.get_component_rich_style(f"record-table--{kind}", partial=True)
-        cells = [cell_text(row, c.key) for c in COLUMNS]
-        if self.copy_settings is not None:
-            cells[COPIES], copies_kind = copies_cell(row, self.copy_settings)
-            if copies_kind == "short":
-                styles[COPIES] = style + self.get_component_rich_style("record-table--short", partial=True)
-        return self._line(cells, styles)
+        for key, component in self.row_styles(row).items():
+            extra = self.get_component_rich_style(component, partial=True)
+            for i, column in enumerate(COLUMNS):
+                if key == ROW or key == column.key:
+                    styles[i] = styles[i] + extra
+        return self._line([cell_text(row, c, self) for c in COLUMNS], styles)

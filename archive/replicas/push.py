@@ -1,0 +1,622 @@
+"""``archive replicate``: copy every bag version, source file and a catalogue snapshot a replica lacks.
+
+What a replica lacks is read from the catalogue: a bag version whose ``bags[]`` entry has no
+``replicas[NAME].replicated_at``. For each such bag, the replica's copy is listed and only the
+files missing there, of the wrong size, or (where the storage keeps one) of the wrong stored
+SHA-256 are sent, so a killed run resumes where it stopped. Every file goes through
+``write_atomic(..., sha256=...)`` with the digest the bag's own manifest gives (the record's
+``source.files`` digest for a source file): a local file that rotted is refused there, never
+copied as good. A bag counts as a copy only when every one of its files is confirmed; then its
+``replicated_at`` and a PREMIS replication event are written in one transaction, batched
+(``RECORD_BATCH`` bags, or every ``FLUSH_SECONDS``), so a thousand bags are a handful of writes.
+
+Transfers run on a thread pool, one bag per task (bags are written elsewhere, so no os.chdir
+here): the boto3 client is shared (it is thread-safe), SFTP gives each thread its own channel
+over one SSH connection, a folder needs nothing. A file is read in ``CHUNK`` pieces and S3 sends
+multipart parts, so memory stays bounded whatever a file's size. A file that fails is sent again
+(``ATTEMPTS``, with backoff) on top of the storages' own request retries (botocore's standard
+mode; SFTP reconnecting); ``DOWN_AFTER`` failures in a row with no success between stop the
+replica with one line saying why, instead of a line per remaining bag.
+
+Last, when the replica was not given up on, the catalogue goes as a snapshot
+(``archive.replicas.snapshot.push_snapshot``), after the copies were recorded, so a replica alone
+knows what it holds; an unchanged catalogue is not sent again.
+
+A per-replica lock (``catalog/.replicate-NAME.lock``) keeps two runs off the same replica. Nothing
+is ever deleted on a replica.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from archive.bagit_format.manifest import ManifestLine
+from archive.bagit_format.paths import decode_path
+from archive.clock import now_utc
+from archive.config import ReplicaSettings
+from archive.errors import ArchiveError, RecordNotFoundError, UsageError
+from archive.events import make_event
+from archive.fixity.inventory import Inventory, hash_checked
+from archive.fixity.inventory import walk as walk_bag
+from archive.fixity.tagfiles import iter_manifest, read_declaration
+from archive.layout import Archive
+from archive.progress import Cancel, Progress, Step, cancelled
+from archive.replicas.remote import bag_prefix, replica_settings, replica_storage, source_path
+from archive.replicas.settings_io import check_target
+from archive.replicas.snapshot import push_snapshot
+from archive.source_files import files_of
+from archive.storage.base import Entry, Storage, StorageError
+from archive.storage.local import LocalStorage
+
+CHUNK = 1 << 20
+RECORD_BATCH = 250
+FLUSH_SECONDS = 5.0
+ATTEMPTS = 3
+BACKOFF_S = 0.5
+DOWN_AFTER = 3
+MANIFESTS = ("manifest-sha256.txt", "tagmanifest-sha256.txt")
+
+
+class LocalProblem(ArchiveError):
+    """The local file or bag is what is wrong (missing, unsafe, not matching its digest): not
+    retried, and not a sign that the replica is down."""
+
+
+class Stopped(Exception):
+    """The run was cancelled, or the replica was given up on, while this task waited or sent."""
+
+
+@dataclass
+class BagDone:
+    record_id: str
+    version: int
+    files: int
+    bytes: int
+    sent: int
+    sent_bytes: int
+
+
+@dataclass
+class SourceDone:
+    record_id: str
+    sent: int
+    sent_bytes: int
+
+
+@dataclass
+class ReplicaOutcome:
+    """What one replica got in this run."""
+
+    name: str
+    storage: str = ""
+    bags_planned: int = 0
+    bags_copied: int = 0
+    """Bags recorded as copies in this run (some perhaps sent whole by an earlier, killed run)."""
+    bags_already: int = 0
+    """Bags the catalogue already counted as copies there: not looked at again."""
+    files_sent: int = 0
+    bytes_sent: int = 0
+    sources_sent: int = 0
+    failures: list[str] = field(default_factory=list)
+    stopped: str = ""
+    snapshot: str = ""
+    """The catalogue snapshot latest.json names on the replica after this run."""
+    snapshot_sent: bool = False
+    """False when the replica already held a snapshot of the same catalogue."""
+    cancelled: bool = False
+
+    def line(self) -> str:
+        mb = self.bytes_sent / 1e6
+        text = (f"replica {self.name} ({self.storage}): {self.bags_copied} of {self.bags_planned} bags "
+                f"copied ({self.files_sent} files, {mb:,.1f} MB sent; {self.sources_sent} source files), "
+                f"{self.bags_already} already there")
+        if self.failures:
+            text += f"; {len(self.failures)} FAILED"
+        if self.snapshot:
+            text += f"; catalogue snapshot {'sent' if self.snapshot_sent else 'unchanged'}: {self.snapshot}"
+        if self.cancelled:
+            text += "; cancelled"
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "storage": self.storage, "bags_planned": self.bags_planned,
+                "bags_copied": self.bags_copied, "bags_already": self.bags_already,
+                "files_sent": self.files_sent, "bytes_sent": self.bytes_sent,
+                "sources_sent": self.sources_sent, "failures": list(self.failures),
+                "stopped": self.stopped, "snapshot": self.snapshot,
+                "snapshot_sent": self.snapshot_sent, "cancelled": self.cancelled,
+                "ok": not self.failures and not self.cancelled}
+
+
+@dataclass
+class ReplicationResult:
+    replicas: list[ReplicaOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(not r.failures and not r.cancelled for r in self.replicas)
+
+    @property
+    def cancelled(self) -> bool:
+        return any(r.cancelled for r in self.replicas)
+
+    def lines(self) -> list[str]:
+        return [r.line() for r in self.replicas]
+
+    def failures(self) -> list[str]:
+        """One line per failure, naming the replica and the bag or file."""
+        return [line for r in self.replicas for line in r.failures]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "cancelled": self.cancelled, "seconds": round(self.seconds, 3),
+                "replicas": [r.as_json() for r in self.replicas]}
+
+
+@dataclass
+class _Counter:
+    """Bytes sent so far, shared by the workers and read by the progress loop."""
+
+    value: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, n: int) -> None:
+        with self.lock:
+            self.value += n
+
+
+@dataclass
+class _Context:
+    arc: Archive
+    storage: Storage
+    sent: _Counter
+    stop: threading.Event
+    """Set on cancel or when the replica is given up on: tasks not yet sending stop at once."""
+    deferred: bool = False
+    """A folder replica whose bag files are made durable by one sync per batch (see
+    LocalStorage.defer_sync): a file found there for a bag not yet recorded is re-hashed."""
+
+
+def _bag_context(ctx: _Context) -> _Context:
+    """The context bags are sent in: on a folder replica, a second view of it whose fsyncs wait
+    for ``sync`` before each batch is recorded (sources and the snapshot keep an fsync each)."""
+    if not isinstance(ctx.storage, LocalStorage):
+        return ctx
+    deferred = LocalStorage(ctx.storage.root)
+    deferred.defer_sync()
+    return replace(ctx, storage=deferred, deferred=True)
+
+
+# ----- planning ------------------------------------------------------------------------------
+
+
+def _copied(entry: dict[str, Any], name: str) -> bool:
+    copy = (entry.get("replicas") or {}).get(name)
+    return isinstance(copy, dict) and bool(copy.get("replicated_at"))
+
+
+def _records(arc: Archive) -> list[dict[str, Any]]:
+    """Every record, deaccessioned ones too: deaccession is not deletion, their bags stay. Only
+    what replication reads is kept (a catalogue of 100,000 records stays small in memory)."""
+    records = []
+    for record_id in arc.store.ids():
+        try:
+            record = arc.store.get(record_id)
+        except RecordNotFoundError:
+            continue
+        records.append({key: record[key] for key in ("id", "bags", "source") if key in record})
+    return records
+
+
+# ----- the workers ---------------------------------------------------------------------------
+
+
+def _listing(storage: Storage, prefix: str) -> dict[str, Entry]:
+    """The replica's files under ``prefix``, by path; {} when nothing is there yet."""
+    try:
+        return {e.path: e for e in storage.walk(prefix) if e.kind == "file"}
+    except StorageError:
+        if storage.stat(prefix) is None:
+            return {}
+        raise
+
+
+def _confirmed(ctx: _Context, there: Entry | None, size: int, sha256: str) -> bool:
+    """A file under its final name was confirmed when written: right size (and stored digest);
+    on a deferred folder replica its bytes are hashed again, as a crash may have lost them."""
+    if there is None or there.kind != "file" or there.size != size:
+        return False
+    stored = there.checksums.get("sha256")
+    if stored is not None:
+        return stored == sha256
+    if ctx.deferred:
+        inv = Inventory(root=ctx.storage.label, storage=ctx.storage, files={there.path: there})
+        try:
+            return hash_checked(inv, there.path, ["sha256"])[0]["sha256"] == sha256
+        except (OSError, StorageError):
+            return False
+    return True
+
+
+class _Stream:
+    """A local file's bytes in CHUNK pieces, remembering whether a failure was local or a stop."""
+
+    def __init__(self, ctx: _Context, local: Storage, rel: str, entry: Entry) -> None:
+        self.ctx, self.local, self.rel, self.entry = ctx, local, rel, entry
+        self.local_error: BaseException | None = None
+        self.stopped = False
+        self.exhausted = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            reader = self.local.open_read(self.rel, self.entry)
+        except (OSError, StorageError) as exc:
+            self.local_error = exc
+            raise
+        with reader:
+            while True:
+                if self.ctx.stop.is_set():
+                    self.stopped = True
+                    raise Stopped("stopped")
+                try:
+                    chunk = reader.read(CHUNK)
+                except (OSError, StorageError) as exc:
+                    self.local_error = exc
+                    raise
+                if not chunk:
+                    break
+                self.ctx.sent.add(len(chunk))
+                yield chunk
+        self.exhausted = True
+
+
+def _local_sha256(local: Storage, rel: str, entry: Entry) -> str:
+    inv = Inventory(root=local.label, storage=local, files={rel: entry})
+    try:
+        return hash_checked(inv, rel, ["sha256"])[0]["sha256"]
+    except (OSError, StorageError) as exc:
+        raise LocalProblem(f"cannot read {rel} here: {getattr(exc, 'reason', None) or exc}") from None
+
+
+def _send(ctx: _Context, local: Storage, rel: str, entry: Entry, remote: str, sha256: str) -> None:
+    """One file to the replica, confirmed against ``sha256``; retried when the replica failed."""
+    last: StorageError | None = None
+    for attempt in range(ATTEMPTS):
+        if ctx.stop.is_set():
+            raise Stopped("stopped")
+        stream = _Stream(ctx, local, rel, entry)
+        try:
+            ctx.storage.write_atomic(remote, stream, sha256=sha256)
+            return
+        except Stopped:
+            raise
+        except Exception as exc:  # a backend's own error type (paramiko's) is a failed write too
+            if stream.stopped:
+                raise Stopped("stopped") from None
+            if stream.local_error is not None:
+                reason = getattr(stream.local_error, "reason", None) or stream.local_error
+                raise LocalProblem(f"cannot read {rel} here: {reason}") from None
+            if stream.exhausted and _local_sha256(local, rel, entry) != sha256:
+                raise LocalProblem(f"{rel} here does not match its sha256 {sha256} (run archive verify "
+                                   "and repair); not sent") from None
+            last = exc if isinstance(exc, StorageError) else \
+                StorageError(f"{ctx.storage.label}: {remote}: write failed: {type(exc).__name__}: {exc}")
+        if attempt + 1 < ATTEMPTS and ctx.stop.wait(BACKOFF_S * 2 ** attempt):
+            raise Stopped("stopped")
+    assert last is not None
+    raise last
+
+
+def _bag_digests(inv: Inventory, entry: dict[str, Any]) -> dict[str, str]:
+    """sha256 of each file the bag's sha256 manifests list, and of the tag manifest as pinned by
+    the catalogue; read through the inventory, so a link planted in the bag is never followed."""
+    decl = read_declaration(inv)
+    version = decl.version or (1, 0)
+    digests: dict[str, str] = {}
+    for manifest in MANIFESTS:
+        if manifest not in inv.files:
+            continue
+        for line in iter_manifest(inv, manifest, decl.encoding):
+            if isinstance(line, ManifestLine) and len(line.digest) == 64:
+                digests[decode_path(line.path, version)] = line.digest
+    pinned = entry.get("tagmanifest_sha256")
+    if isinstance(pinned, str) and len(pinned) == 64:
+        digests["tagmanifest-sha256.txt"] = pinned
+    return digests
+
+
+def push_bag(ctx: _Context, record_id: str, entry: dict[str, Any]) -> BagDone:
+    """Every file of one local bag version that the replica lacks; raises on the first failure."""
+    version = int(entry["version"])
+    local = ctx.arc.bag_storage(record_id, version)
+    inv = walk_bag(local)
+    if inv.problems:
+        raise LocalProblem(f"the bag here cannot be copied: {inv.problems[0].line()}")
+    if "bagit.txt" not in inv.files:
+        raise LocalProblem(f"the bag here is missing or incomplete ({entry.get('path')}); not copied")
+    digests = _bag_digests(inv, entry)
+    prefix = bag_prefix(record_id, version)
+    remote = _listing(ctx.storage, prefix)
+    sent = sent_bytes = total = 0
+    for rel in sorted(inv.files):
+        if ctx.stop.is_set():
+            raise Stopped("stopped")
+        file = inv.files[rel]
+        total += file.size
+        sha256 = digests.get(rel) or _local_sha256(local, rel, file)
+        target = f"{prefix}/{rel}"
+        if _confirmed(ctx, remote.get(target), file.size, sha256):
+            continue
+        _send(ctx, local, rel, file, target, sha256)
+        sent += 1
+        sent_bytes += file.size
+    return BagDone(record_id, version, len(inv.files), total, sent, sent_bytes)
+
+
+def push_sources(ctx: _Context, record: dict[str, Any], remote: dict[str, Entry]) -> SourceDone:
+    """The record's source files (sources/<id>/), each confirmed against the catalogue's digest."""
+    record_id = record["id"]
+    local = LocalStorage(ctx.arc.sources_dir)
+    sent = sent_bytes = 0
+    for item in files_of(record):
+        rel = f"{record_id}/{item.filename}"
+        file = local.stat(rel)
+        if file is None or file.kind != "file":
+            raise LocalProblem(f"source file sources/{rel} is missing here (or not a regular file); not sent")
+        sha256 = item.sha256 or _local_sha256(local, rel, file)
+        target = source_path(record_id, item.filename)
+        if _confirmed(ctx, remote.get(target), file.size, sha256):
+            continue
+        _send(ctx, local, rel, file, target, sha256)
+        sent += 1
+        sent_bytes += file.size
+    return SourceDone(record_id, sent, sent_bytes)
+
+
+# ----- recording -----------------------------------------------------------------------------
+
+
+def record_copies(arc: Archive, name: str, label: str, done: list[BagDone]) -> None:
+    """One transaction for a batch of confirmed bags: replicated_at and a replication event each."""
+    at = now_utc()
+    with arc.store.transaction() as tx:
+        touched: dict[str, dict[str, Any]] = {}
+        for bag in done:
+            try:
+                record = touched.get(bag.record_id) or tx.get(bag.record_id)
+            except RecordNotFoundError:
+                continue
+            for entry in record.get("bags") or []:
+                if entry.get("version") == bag.version:
+                    copies = entry.setdefault("replicas", {})
+                    copies[name] = {**(copies.get(name) or {}), "replicated_at": at}
+            touched[bag.record_id] = record
+            tx.log(make_event(
+                "rep", bag.record_id, bag_version=bag.version,
+                detail=f"bag v{bag.version} copied to replica {name} ({label}); every file's "
+                       f"sha256 confirmed there",
+                outcome_detail={"replica": name, "storage": label, "files": bag.files,
+                                "bytes": bag.bytes, "sent": bag.sent},
+            ))
+        for record in touched.values():
+            tx.update(record, bookkeeping=True)
+
+
+# ----- one replica ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    """The state of one replica's run, driven from the calling thread."""
+
+    arc: Archive
+    replica: ReplicaSettings
+    jobs: int
+    progress: Progress | None
+    cancel: Cancel | None
+    steps: Callable[[int], Step]
+    outcome: ReplicaOutcome
+    ctx: _Context | None = None
+    bag_ctx: _Context | None = None
+    batch: list[BagDone] = field(default_factory=list)
+    flushed_at: float = field(default_factory=time.monotonic)
+    failures_in_a_row: int = 0
+    last_error: str = ""
+    finished: int = 0
+    skipped: int = 0
+
+    def fail(self, what: str, exc: BaseException) -> None:
+        self.outcome.failures.append(f"replica {self.replica.name}: {what}: {exc}")
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        try:
+            if self.bag_ctx is not None and isinstance(self.bag_ctx.storage, LocalStorage):
+                self.bag_ctx.storage.sync()  # every file of the batch durable before it counts
+            record_copies(self.arc, self.replica.name, self.outcome.storage, self.batch)
+            self.outcome.bags_copied += len(self.batch)
+        except (ArchiveError, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.outcome.failures.append(
+                f"replica {self.replica.name}: {len(self.batch)} bags were sent but could not be made "
+                f"durable or recorded ({reason}); the next run checks them and records them")
+        self.batch = []
+        self.flushed_at = time.monotonic()
+
+    def took(self, what: str, future: Future) -> None:
+        """A finished task: its result recorded or its failure named."""
+        exc = future.exception()
+        if exc is None:
+            result = future.result()
+            self.failures_in_a_row = 0
+            self.outcome.files_sent += result.sent
+            self.outcome.bytes_sent += result.sent_bytes
+            if isinstance(result, BagDone):
+                self.batch.append(result)
+            else:
+                self.outcome.sources_sent += result.sent
+            return
+        if isinstance(exc, Stopped):
+            self.skipped += what.startswith("bag ")
+            return
+        if isinstance(exc, ArchiveError) and not isinstance(exc, StorageError):  # LocalProblem among them
+            self.fail(what, exc)
+            return
+        if not isinstance(exc, (StorageError, OSError)):
+            raise exc
+        self.fail(what, exc)
+        self.failures_in_a_row += 1
+        self.last_error = str(exc)
+        if self.failures_in_a_row >= DOWN_AFTER and self.ctx is not None and not self.ctx.stop.is_set():
+            self.ctx.stop.set()
+            self.outcome.stopped = f"{self.failures_in_a_row} failures in a row"
+
+    def run(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
+        assert self.ctx is not None
+        running: dict[Future, str] = {}
+        prefix = f"replicate-{self.replica.name}"
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=prefix) as pool:
+            try:
+                while tasks or running:
+                    while tasks and len(running) < 2 * self.jobs and not self.ctx.stop.is_set():
+                        what, call = tasks.popleft()
+                        running[pool.submit(call)] = what
+                    if not running:
+                        break
+                    done, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        what = running.pop(future)
+                        self.took(what, future)
+                        if what.startswith("bag "):
+                            self.finished += 1
+                    if self.progress:
+                        self.progress(self.steps(self.finished))
+                    if cancelled(self.cancel) and not self.ctx.stop.is_set():
+                        self.outcome.cancelled = True
+                        self.ctx.stop.set()
+                    if len(self.batch) >= RECORD_BATCH or time.monotonic() - self.flushed_at > FLUSH_SECONDS:
+                        self.flush()
+            finally:
+                self.ctx.stop.set()  # an exception here (a bug): let the workers stop at once
+                self.flush()
+        if self.outcome.stopped:
+            not_sent = self.skipped + sum(1 for what, _ in tasks if what.startswith("bag "))
+            self.outcome.failures.append(
+                f"replica {self.replica.name} ({self.outcome.storage}): stopped after "
+                f"{self.outcome.stopped}; {not_sent} more bags were not tried; last error: {self.last_error}")
+
+
+def _lock(arc: Archive, name: str) -> Any:
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(arc.catalog_dir / f".replicate-{name}.lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ArchiveError(f"replica {name}: another 'archive replicate' is copying to it now; "
+                           "try again when it has finished") from None
+    return lock
+
+
+def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str, Any]], *, jobs: int,
+                  progress: Progress | None, cancel: Cancel | None, steps: Callable[[int], Step],
+                  outcome: ReplicaOutcome) -> int:
+    """Replicate to one replica; returns how many of its bags were finished (for progress)."""
+    name = replica.name
+    bags = [(r["id"], e) for r in records for e in r.get("bags") or []]
+    pending = [(rid, e) for rid, e in bags if not _copied(e, name)]
+    outcome.bags_planned = len(pending)
+    outcome.bags_already = len(bags) - len(pending)
+    try:
+        storage = replica_storage(replica)
+    except UsageError as exc:
+        outcome.failures.append(f"replica {name}: {exc}")
+        return 0
+    outcome.storage = storage.label
+    try:
+        lock = _lock(arc, name)
+    except ArchiveError as exc:
+        outcome.failures.append(str(exc))
+        return 0
+    run = _Run(arc, replica, jobs, progress, cancel, steps, outcome)
+    try:
+        check_target(storage, create=False)
+        run.ctx = _Context(arc, storage, _Counter(), threading.Event())
+        run.bag_ctx = _bag_context(run.ctx)
+        remote_sources = _listing(storage, "sources")
+        ctx, bag_ctx = run.ctx, run.bag_ctx
+        tasks: deque[tuple[str, Callable[[], Any]]] = deque()
+        for record in records:
+            if files_of(record):
+                tasks.append((f"{record['id']} sources",
+                              lambda r=record: push_sources(ctx, r, remote_sources)))
+        for record_id, entry in pending:
+            tasks.append((f"bag {record_id} v{entry['version']}",
+                          lambda rid=record_id, e=entry: push_bag(bag_ctx, rid, e)))
+        run.run(tasks)
+        if not outcome.stopped and not outcome.cancelled:
+            _push_snapshot(arc, storage, outcome)
+
+    except (StorageError, ArchiveError) as exc:
+        outcome.failures.append(f"replica {name}: {exc}")
+    finally:
+        lock.release()
+        close = getattr(storage, "close", None)
+        if callable(close):
+            close()
+    return run.finished
+
+
+def _push_snapshot(arc: Archive, storage: Storage, outcome: ReplicaOutcome) -> None:
+    """The catalogue, last, so it names the copies just recorded; retried like a file."""
+    for attempt in range(ATTEMPTS):
+        try:
+            info = push_snapshot(arc, storage)
+        except StorageError as exc:
+            if attempt + 1 == ATTEMPTS:
+                outcome.failures.append(f"replica {outcome.name}: catalogue snapshot not sent: {exc}")
+                return
+            time.sleep(BACKOFF_S * 2 ** attempt)
+            continue
+        except (ArchiveError, OSError) as exc:
+            outcome.failures.append(f"replica {outcome.name}: catalogue snapshot not sent: {exc}")
+            return
+        outcome.snapshot, outcome.snapshot_sent = info.snapshot, info.sent
+        return
+
+
+def replicate(arc: Archive, names: list[str] | None = None, *, jobs: int = 8,
+              progress: Progress | None = None, cancel: Cancel | None = None) -> ReplicationResult:
+    """Copy to each replica named (None: every replica in archive.toml) what it lacks."""
+    started = time.monotonic()
+    if names is None:
+        names = sorted(arc.settings.replicas)
+        if not names:
+            raise UsageError("no replicas yet; add one with: archive replica add NAME URL")
+    replicas = [replica_settings(arc.settings, name) for name in dict.fromkeys(names)]
+    records = _records(arc)
+    total = sum(1 for r in replicas for rec in records for e in rec.get("bags") or []
+                if not _copied(e, r.name))
+    result = ReplicationResult()
+    finished_before = 0
+    if progress:
+        progress(Step(0, total))
+    for replica in replicas:
+        outcome = ReplicaOutcome(replica.name)
+        result.replicas.append(outcome)
+        if cancelled(cancel):
+            outcome.cancelled = True
+            continue
+        base = finished_before
+        finished_before += _push_replica(
+            arc, replica, records, jobs=max(1, jobs), progress=progress, cancel=cancel,
+            steps=lambda n, base=base: Step(base + n, total), outcome=outcome)
+    result.seconds = time.monotonic() - started
+    return result

@@ -1,0 +1,201 @@
+"""archive replicate under faults: SIGKILL at random moments, and the server stopping mid-transfer.
+
+The moments are defined by progress, never by the clock (tests/killgate.py): besides killgate's
+rename gates (a folder replica's commits, the catalogue's writes), a sitecustomize of this test's
+own gates every chunk a replicate run reads from a local file (before it is handed to the storage,
+and after the storage took it: mid-transfer on every kind) and every file confirmed on the replica.
+After each kill: no bag counts as a copy unless all of its files are on the replica byte for byte,
+one replication event per recorded copy, nothing ever removed from the replica; the last, unkilled
+run finishes the job. A server stopped while a file is being sent gives one clear line per failure,
+exit 1, and an archive unchanged; restarted, the next run completes.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from fixtures_servers import use_ssh_home
+from helpers import ARCHIVE_BIN, replay_seed, snapshot_tree
+from killgate import Event, KillGate
+from remote_servers import DUMMY_AWS
+from replica_targets import folder_target, s3_target
+from test_replicate import NAME, copies, local_files, make_archive, replication_events
+
+from archive.storage.local import TMP_SUFFIX
+from archive.storage.sftp import TEMP_MARK
+
+SITE = textwrap.dedent('''
+    import os
+    if os.environ.get("ARCHIVE_KILLGATE"):
+        import killgate
+        killgate.install()
+        from archive.replicas import push
+
+        real_iter, real_send = push._Stream.__iter__, push._send
+
+        def gated_iter(self):
+            for chunk in real_iter(self):
+                killgate.gate("send", "chunk", self.rel)
+                yield chunk
+                killgate.gate("send", "chunk-taken", self.rel)
+
+        def gated_send(ctx, local, rel, entry, remote, sha256):
+            real_send(ctx, local, rel, entry, remote, sha256)
+            killgate.gate("send", "confirmed", remote)
+
+        push._Stream.__iter__ = gated_iter
+        push._send = gated_send
+''')
+
+MOMENTS = [("send", "chunk"), ("send", "chunk-taken"), ("send", "confirmed"),
+           ("catalogue", "before"), ("catalogue", "after")]
+ROUNDS = 5
+NEW_PER_ROUND = 2
+
+
+def gated_env(gate: KillGate, site: Path) -> dict[str, str]:
+    env = gate.env({**os.environ, "ARCHIVE_NO_PROGRESS": "1"})
+    env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
+    env.pop("ARCHIVE_ROOT", None)
+    return env
+
+
+def start_replicate(root: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("wb") as err:
+        return subprocess.Popen([str(ARCHIVE_BIN), "--root", str(root), "replicate", "--jobs", "4"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+
+
+def moment_of(event: Event) -> tuple[str, str] | None:
+    if event.op == "send":
+        return event.op, event.phase
+    if event.op == "replace" and "/catalog/" in event.paths[-1]:
+        return "catalogue", event.phase
+    return None
+
+
+def remote_files(target) -> dict[str, int]:
+    """The replica's committed files (temporaries of killed writes left out), with their sizes."""
+    return {e.path: e.size for e in target.storage().walk() if e.kind == "file"
+            and not e.path.endswith(TMP_SUFFIX) and TEMP_MARK not in e.path}
+
+
+def check_invariants(root: Path, target, before: dict[str, int], where: str) -> dict[str, int]:
+    """Every recorded copy is whole on the replica; one event per copy; nothing was removed."""
+    recorded = copies(root)
+    expected = local_files(root)
+    for record_id, version in recorded:
+        prefix = f"bags/{record_id}/v{version}/"
+        for path in (p for p in expected if p.startswith(prefix)):
+            assert target.read_raw(path) == expected[path], f"{where}: {path} of a recorded copy"
+    events = replication_events(root)
+    assert sorted((e["record_id"], e["bag_version"]) for e in events) == sorted(recorded), where
+    now = remote_files(target)
+    assert set(before) <= set(now), f"{where}: removed from the replica: {set(before) - set(now)}"
+    return now
+
+
+def test_sigkill_at_random_moments_then_resume(cli, archive_root, tmp_path, replica_target):
+    seed = replay_seed("replicate SIGKILL test")
+    rng = random.Random(seed)
+    plan = (MOMENTS * 2)[:ROUNDS]
+    rng.shuffle(plan)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITE)
+    make_archive(cli, archive_root, tmp_path, count=NEW_PER_ROUND)
+    added = cli("--root", archive_root, "replica", "add", NAME, replica_target.url, *replica_target.options)
+    assert added.code == 0, added
+    seen_remote: dict[str, int] = {}
+    with KillGate() as gate:
+        for round_, moment in enumerate(plan):
+            if round_:
+                make_archive(cli, archive_root, tmp_path / f"more-{round_}", count=NEW_PER_ROUND)
+            nth = rng.randint(1, 2) if moment[0] == "catalogue" else rng.randint(1, 12)
+            where = f"seed {seed}, {replica_target.kind}, round {round_} (at {moment}, occurrence {nth})"
+            process = start_replicate(archive_root, gated_env(gate, site), tmp_path / f"err-{round_}")
+            seen = 0
+
+            def kill_here(event: Event, moment=moment, nth=nth) -> bool:
+                nonlocal seen
+                if moment_of(event) == moment:
+                    seen += 1
+                return seen == nth
+
+            event = gate.run(process, kill_here, timeout=300)
+            err = (tmp_path / f"err-{round_}").read_text()
+            assert event is not None, f"{where}: the run ended (exit {process.returncode}) first: {err}"
+            seen_remote = check_invariants(archive_root, replica_target, seen_remote, f"{where}, at {event}")
+
+    final = cli("--root", archive_root, "replicate")
+    where = f"seed {seed}, {replica_target.kind}, the run after the kills"
+    assert final.code == 0, f"{where}: {final}"
+    expected = local_files(archive_root)
+    for path, data in expected.items():
+        assert replica_target.read_raw(path) == data, f"{where}: {path}"
+    check_invariants(archive_root, replica_target, seen_remote, where)
+    bags = {(p.split("/")[1], int(p.split("/")[2][1:])) for p in expected if p.startswith("bags/")}
+    assert set(copies(archive_root)) == bags, where
+
+
+def private_target(kind: str, request, monkeypatch, tmp_path):
+    if kind == "s3":
+        server = request.getfixturevalue("moto_private")
+        request.getfixturevalue("aws_env")
+        return server, s3_target(server.endpoint)
+    server = request.getfixturevalue("sshd_private")
+    use_ssh_home(monkeypatch, server)
+    root = tmp_path / "sftp-replica"
+    target = folder_target(root, "sftp")
+    target.url = f"sftp://{server.user}@127.0.0.1:{server.port}{root}"
+    return server, target
+
+
+def archive_files(root: Path) -> dict[str, bytes]:
+    return {k: v for k, v in snapshot_tree(root).items() if not Path(k).name.startswith(".replicate-")}
+
+
+@pytest.mark.parametrize("kind", ["s3", "sftp"])
+def test_server_stops_mid_transfer(cli, archive_root, tmp_path, kind, request, monkeypatch):
+    server, target = private_target(kind, request, monkeypatch, tmp_path)
+    make_archive(cli, archive_root, tmp_path, count=3)
+    assert cli("--root", archive_root, "replica", "add", NAME, target.url, *target.options).code == 0
+    before = archive_files(archive_root)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITE)
+    log = tmp_path / "err"
+    stopped = []
+    with KillGate() as gate:
+        process = start_replicate(archive_root, gated_env(gate, site), log)
+
+        def stop_server_at_first_chunk(event: Event) -> bool:
+            if event.op == "send" and event.phase == "chunk" and not stopped:
+                server.stop()  # held here: not one byte of any file has been sent
+                stopped.append(event)
+            return False
+
+        assert gate.run(process, stop_server_at_first_chunk, timeout=300) is None
+    err = log.read_text()
+    assert stopped and process.returncode == 1, err
+    lines = err.splitlines()
+    assert lines and all(line.startswith("archive: error: replica offsite") for line in lines), err
+    assert "Traceback" not in err and "unexpected" not in err
+    assert any("stopped after" in line for line in lines), err
+    for secret in DUMMY_AWS.values():
+        assert secret not in err
+    assert archive_files(archive_root) == before  # nothing recorded that did not happen
+    assert copies(archive_root) == {}
+
+    server.start()
+    assert set(remote_files(target)) == {"replica.json"}
+    resumed = cli("--root", archive_root, "replicate")
+    assert resumed.code == 0, resumed
+    for path, data in local_files(archive_root).items():
+        assert target.read_raw(path) == data, path
+    assert len(copies(archive_root)) == 3

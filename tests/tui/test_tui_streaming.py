@@ -1,0 +1,93 @@
+"""Listing and search run in a worker thread and stream their rows in: the first page shows while
+the rest is still being read, keys are handled meanwhile, and a newer search cancels the older.
+
+The catalogue's pages are held back by a gate (the store's own pages, one shard let through, the
+rest waiting until the test opens it), so "still running" is a state the test controls, not a race.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from helpers import fill_catalogue
+from textual.widgets import Input
+from textual.worker import WorkerState
+from tui_helpers import HANG, make_app, settle, wait_until
+
+from archive.catalog import search_records
+from archive.layout import open_archive
+
+
+def gate_pages(app) -> threading.Event:
+    """Let the first shard's page through; hold every later one until the returned event is set."""
+    store = app.arc.store
+    pages = store.search_text_pages
+    gate = threading.Event()
+
+    def gated():
+        for n, page in enumerate(pages()):
+            if n and not gate.wait(HANG):
+                raise AssertionError("the test never opened the gate")
+            yield page
+
+    store.search_text_pages = gated
+    return gate
+
+
+def ids_of(rows) -> list[str]:
+    return [row["id"] for row in rows]
+
+
+async def test_the_first_page_shows_and_keys_work_while_the_rest_is_read(archive_root: Path):
+    ids = fill_catalogue(archive_root, 600)  # three shards: 256, 256, 88 records
+    app = make_app(archive_root)
+    gate = gate_pages(app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.main_screen
+        table = screen.table
+        await wait_until(lambda: len(table.rows) == 256, pilot, "the first shard's rows listed")
+        assert screen.finding and ids_of(table.rows) == ids[:256]  # shown while the listing waits
+
+        # Typing is handled at once: the listing worker is stuck behind the gate, the UI is not.
+        await pilot.press("slash")
+        search = screen.query_one("#search", Input)
+        await wait_until(lambda: app.focused is search, pilot, "focus on the search box")
+        await pilot.press(*"harbours")
+        await wait_until(lambda: search.value == "harbours", pilot, "the keys in the search box")
+        # ...and the search shows its hits among the rows read so far, before the rest arrive.
+        expected = ids_of(search_records(open_archive(archive_root), "harbours"))  # the library's hits
+        first_shard = [i for i in expected if i in ids[:256]]
+        await wait_until(lambda: ids_of(table.rows) == first_shard, pilot, "the hits of the first shard")
+        assert screen.finding and 0 < len(first_shard) < len(expected) < len(ids)
+
+        gate.set()
+        await settle(pilot, app)
+        assert ids_of(table.rows) == expected and not screen.finding
+        assert "of 600 records" in str(screen.query_one("#title-bar").render())
+
+
+async def test_a_newer_keystroke_cancels_the_older_search(archive_root: Path):
+    fill_catalogue(archive_root, 600)
+    app = make_app(archive_root)
+    gate = gate_pages(app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.main_screen
+        await wait_until(lambda: len(screen.table.rows) == 256, pilot, "the first shard's rows listed")
+        await pilot.press("slash")
+        search = screen.query_one("#search", Input)
+        await wait_until(lambda: app.focused is search, pilot, "focus on the search box")
+        await pilot.press(*"strikes")
+        await wait_until(lambda: search.value == "strikes", pilot, "the first search typed")
+        older = [w for w in app.workers if w.group == "rows"]  # the listing's and each key's search
+        await pilot.press(*" harbours")
+        await wait_until(lambda: search.value == "strikes harbours", pilot, "the longer search typed")
+        assert older and all(w.is_cancelled for w in older)
+
+        gate.set()
+        await settle(pilot, app)
+        assert screen.table.rows == []  # no record is about both: no page of an older search shows
+        assert not screen.finding
+        assert all(w.state == WorkerState.CANCELLED for w in older)
+        # each stopped where it was: none ran to its end, which would have kept its hits to narrow
+        assert screen.search_index.finished_queries() == {"strikes harbours"}
