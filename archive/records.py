@@ -7,8 +7,11 @@ from typing import Any
 
 import orjson
 
-BOOKKEEPING_FIELDS = frozenset({"revision", "serial", "updated_at", "bags", "status", "deaccession"})
-"""Fields the archive itself maintains; changing them does not change what a bag describes."""
+BOOKKEEPING_FIELDS = frozenset({"revision", "serial", "updated_at", "bags", "status", "deaccession",
+                                "copies"})
+"""Fields the archive itself maintains; changing them does not change what a bag describes.
+(``copies`` is never stored: ``show --json`` adds it, counted from ``bags`` and archive.toml, and a
+record read back from that output must fingerprint as the stored one.)"""
 
 BOOKKEEPING_WRITES = frozenset({"bags", "status", "last_fixity"})
 """What a bookkeeping write (bag, fixity check, deposit) may change without a new revision; a new
@@ -55,3 +58,39 @@ def check_mode(fixity: dict[str, Any] | None) -> str:
     if not fixity:
         return ""
     return "fast" if fixity.get("fast") else "full"
+
+
+FAILURE = "failure"
+LOCAL = "local"
+"""Where the archive's own copy is, among the places a record's copies are named by."""
+
+
+def standing_failure(fixity: dict[str, Any] | None) -> str:
+    """The time of a failure a fast check cannot clear ('' when there is none). Here, not in
+    ``archive.fixity.state`` (which re-exports it), because the summary index counts good copies
+    by it and the store sits below fixity."""
+    if fixity and fixity.get("outcome") == FAILURE:
+        return str(fixity.get("at", ""))
+    return ""
+
+
+def replica_copy_good(bags: list[dict[str, Any]], name: str) -> bool:
+    """Replica ``name`` holds a good copy: every bag version confirmed there (``replicated_at``)
+    and none with a standing failure there."""
+    for bag in bags:
+        held = (bag.get("replicas") or {}).get(name)
+        if not held or not held.get("replicated_at") or standing_failure(held.get("last_fixity")):
+            return False
+    return bool(bags)
+
+
+def good_places(record: dict[str, Any]) -> list[str]:
+    """Where a record has a good copy, judged from the record alone: ``local`` when it has bags
+    and none has a standing failure, then each replica (sorted) holding a good copy of every
+    version. Which replicas still count is archive.toml's business (archive.replicas.status)."""
+    bags = record.get("bags") or []
+    if not bags:
+        return []
+    places = [LOCAL] if not any(standing_failure(b.get("last_fixity")) for b in bags) else []
+    names = sorted({name for bag in bags for name in bag.get("replicas") or {}})
+    return places + [name for name in names if replica_copy_good(bags, name)]

@@ -28,7 +28,7 @@ def test_an_index_of_an_older_format_is_rebuilt_with_every_field(seeded_root: Pa
         assert index is not None, path
         rows = {rid: dict(row) for rid, row in index.rows.items()}
         for row in rows.values():
-            for name in ("fixity_mode", "fixity_full_at", "serial"):
+            for name in ("fixity_mode", "fixity_full_at", "serial", "good_on"):
                 row.pop(name, None)
         path.write_text(json.dumps({"shard_stamp": list(index.stamp), "rows": rows, "hay": index.hay}))
 
@@ -36,6 +36,7 @@ def test_an_index_of_an_older_format_is_rebuilt_with_every_field(seeded_root: Pa
     assert listed.code == 0, listed
     [row] = json.loads(listed.out)
     assert row["fixity_mode"] == "fast", row
+    assert row["good_on"] == ["local"] and row["good_copies"] == 1, row
     assert "fast" in cli("--root", seeded_root, "list").out
     assert all(_header(p)["format"] == INDEX_FORMAT for p in _index_files(seeded_root))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from archive.creators import format_creator
+from archive.replicas.status import row_copies
 
 FIXITY_MARKS = {"success": "✓", "failure": "✗", "warning": "!"}
 """Marks, so a failing check reads without colour; the failing one is also bold in the error colour."""
@@ -36,6 +37,28 @@ def fixity_kind(row: dict[str, Any]) -> str:
     """The style name for a row's fixity cell: ok, fail, warn or plain."""
     kinds = {"success": "ok", "failure": "fail", "warning": "warn"}
     return kinds.get(row.get("fixity_outcome") or "", "plain")
+
+
+def copies_cell(row: dict[str, Any], settings: Any) -> tuple[str, str]:
+    """A row's good copies against min_copies (``2/2``) and its style kind: ``short`` with a
+    ``!`` mark when fewer than min_copies (so it reads without colour), '' for a record never bagged."""
+    if not row.get("bag_version"):
+        return "", "plain"
+    good, short = row_copies(row, settings)
+    text = f"{good}/{settings.min_copies}"
+    return (f"! {text}", "short") if short else (text, "plain")
+
+
+def copy_cell(copy: Any) -> tuple[str, str]:
+    """One copy as a cell and its style kind: the check's mark and date (``fast`` when it read no
+    contents), ``· not checked``, or what is missing; a mark on each, so none relies on colour."""
+    if copy.versions < copy.of:
+        return ("– not copied" if not copy.versions else f"– {copy.versions}/{copy.of} versions"), "warn"
+    if copy.outcome:
+        fast = " fast" if copy.fast else ""
+        kind = {"success": "ok", "failure": "fail"}.get(copy.outcome, "warn")
+        return f"{FIXITY_MARKS.get(copy.outcome, '?')}{fast} {copy.last_checked[:10]}", kind
+    return "· not checked", "plain"
 
 
 def creator_name(creator: dict[str, Any]) -> str:

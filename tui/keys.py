@@ -33,6 +33,8 @@ KEY_ACTIONS = (
               "subjects, id"),
     KeyAction("f", "filter", "Filter", "Filter by status", "Show only records of one status"),
     KeyAction("h", "history", "History", "Show the history", "The PREMIS events of the record", True),
+    KeyAction("R", "replicas", "Replicas", "Show the replicas", "Copies per record and each replica's "
+              "last check; replicate, check and repair"),
     KeyAction("i", "import_folder", "Import", "Import a folder", "Catalogue every article in a folder"),
     KeyAction("ctrl+r", "refresh", "Refresh", "Refresh", "Show changes made elsewhere (also F5)"),
     KeyAction("question_mark", "help", "Help", "Help: every key", "This list"),

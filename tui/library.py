@@ -6,12 +6,15 @@ without patching the library itself. Each is the library's own public function.
 
 from __future__ import annotations
 
+from typing import Any
+
 from archive.bagging import bag_records
 from archive.citation import DEFAULT_LOCALE, FORMATS, LOCALES, STYLES, SUFFIXES, render
 from archive.citation import format_citation as _format_citation
 from archive.citation.citeproc_js import ATTRIBUTION
 from archive.deposit import deposit_records
 from archive.fixity.verify import verify_archive
+from archive.progress import Cancel, Progress
 
 __all__ = [
     "bag_records",
@@ -23,7 +26,11 @@ __all__ = [
     "deposit_records",
     "format_citation",
     "render_citation",
+    "repair",
+    "repair_replica",
+    "replicate",
     "verify_archive",
+    "verify_replica",
 ]
 
 
@@ -57,3 +64,36 @@ def format_citation(
 
 def render_citation(record: dict, fmt: str, archive_name: str | None = None) -> str:
     return render(record, fmt, archive_name=archive_name)
+
+
+# ----- replicas: imported when first used, so opening the app loads no replica code ----------------
+def replicate(arc: Any, names: list[str] | None = None, *, progress: Progress | None = None,
+              cancel: Cancel | None = None) -> Any:
+    """Push every bag version (and a catalogue snapshot) each named replica lacks; None: all."""
+    from archive.replicas.push import replicate as _replicate
+
+    return _replicate(arc, names, progress=progress, cancel=cancel)
+
+
+def verify_replica(arc: Any, name: str, *, fast: bool = False, progress: Progress | None = None,
+                   cancel: Cancel | None = None) -> Any:
+    """Check replica ``name``'s copy of every bag against its manifests (``fast``: sizes only)."""
+    from archive.replicas.check import verify_replica as _verify_replica
+
+    return _verify_replica(arc, name, fast=fast, progress=progress, cancel=cancel)
+
+
+def repair(arc: Any, ids: list[str] | None = None, *, progress: Progress | None = None,
+           cancel: Cancel | None = None) -> Any:
+    """Put damaged local bags and sources right from a replica whose bytes match."""
+    from archive.replicas.repair import repair as _repair
+
+    return _repair(arc, ids, progress=progress, cancel=cancel)
+
+
+def repair_replica(arc: Any, name: str, *, progress: Progress | None = None,
+                   cancel: Cancel | None = None) -> Any:
+    """Put replica ``name``'s damaged copy right from the good local copy."""
+    from archive.replicas.repair import repair_replica as _repair_replica
+
+    return _repair_replica(arc, name, progress=progress, cancel=cancel)

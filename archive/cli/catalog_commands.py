@@ -222,7 +222,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         rows = catalog.list_records(arc, args.status)
     if args.json:
-        print_json(rows)
+        from archive.replicas.status import with_copies
+
+        print_json(with_copies(rows, arc.settings))
     else:
         print_rows(rows)
     return 0
@@ -287,11 +289,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     arc = open_from(args)
     if args.text:
         return _show_text(arc, args)
+    from archive.replicas.status import copies_json, copies_lines
+
     record = catalog.get_record(arc, args.id)
     if args.json:
-        print_json(record)
+        print_json({**record, "copies": copies_json(record, arc.settings)})
     else:
-        print("\n".join(format_record(record)))
+        print("\n".join(format_record(record) + copies_lines(record, arc.settings)))
     return 0
 
 

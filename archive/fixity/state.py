@@ -15,18 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.records import check_mode, full_check_at
+from archive.records import FAILURE, check_mode, full_check_at, standing_failure
 
 __all__ = ["FAILURE", "check_mode", "full_check_at", "next_fixity", "standing_failure", "standing_note"]
-
-FAILURE = "failure"
-
-
-def standing_failure(fixity: dict[str, Any] | None) -> str:
-    """The time of a failure a fast check cannot clear ('' when there is none)."""
-    if fixity and fixity.get("outcome") == FAILURE:
-        return str(fixity.get("at", ""))
-    return ""
 
 
 def standing_note(fixity_at: str, found_by_fast: bool) -> str:

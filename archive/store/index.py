@@ -17,13 +17,13 @@ from typing import Any
 import orjson
 
 from archive.creators import format_creator
-from archive.records import changed_since_bag, check_mode, full_check_at, serial_of
+from archive.records import changed_since_bag, check_mode, full_check_at, good_places, serial_of
 from archive.store.shard import FileStamp
 
 SEARCH_FIELDS = ("id", "title", "creators", "publication", "subjects", "references")
-INDEX_FORMAT = 3
-"""Bumped whenever ``summarize`` gains or changes a field (2: fixity mode, last full check, serial)
-or the file's layout changes (3: header, hay and rows read separately), so an index written by an
+INDEX_FORMAT = 4
+"""Bumped whenever ``summarize`` gains or changes a field (2: fixity mode, last full check, serial;
+4: good_on) or the file's layout changes (3: header, hay and rows read separately), so an index written by an
 older version is rebuilt from its shard instead of lacking them."""
 
 
@@ -47,6 +47,7 @@ def summarize(record: dict) -> dict[str, Any]:
         "fixity_outcome": fixity["outcome"] if fixity else "",
         "fixity_mode": check_mode(fixity),
         "fixity_full_at": full_check_at(fixity),
+        "good_on": good_places(record),
         "sha256": (record.get("source") or {}).get("sha256", ""),
         "revision": record["revision"],
         "serial": serial_of(record),

@@ -111,6 +111,7 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.table.copy_settings = self.arc.settings
         self.reload_rows()
         self.query_one(RecordTable).focus()
         self.set_interval(AUTO_REFRESH_S, self.auto_refresh)
@@ -479,6 +480,18 @@ class MainScreen(Screen):
                 self.show_detail()
 
         self.app.push_screen(DepositScreen(self.arc, [record["id"]]), closed)
+
+    def action_replicas(self) -> None:
+        from tui.screens.replicas import ReplicasScreen
+
+        def closed(_: object) -> None:
+            self.table.copy_settings = self.arc.settings  # the view read archive.toml afresh
+            self.arc.store.refresh()
+            self._index = None
+            self.reload_rows()
+            self.show_detail()
+
+        self.app.push_screen(ReplicasScreen(self.arc), closed)
 
     def action_export(self) -> None:
         from tui.screens.export import ExportScreen

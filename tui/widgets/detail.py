@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -20,9 +21,10 @@ from textual.worker import Worker, WorkerState
 from archive import schema
 from archive.errors import ArchiveError
 from archive.fixity.state import full_check_at
+from archive.replicas.status import copies_of
 from archive.source_files import files_of
 from tui import library
-from tui.formatting import FIXITY_MARKS, creator_name, human_size
+from tui.formatting import FIXITY_MARKS, copy_cell, creator_name, human_size
 
 TEXT_LIMIT = 512 * 1024
 """Bytes of preserved text shown; a longer text says so at the end rather than stalling the pane."""
@@ -115,6 +117,24 @@ def bags_table(record: dict) -> Table | Text:
     return table
 
 
+def copies_table(record: dict, settings: Any) -> Table:
+    """Under the bags: good copies against min_copies, and each place's copy (archive.toml's
+    replicas), when made and last checked."""
+    copies = copies_of(record, settings)
+    good = sum(c.good for c in copies)
+    table = Table(expand=True, box=None, padding=(0, 1),
+                  title=f"Copies: {good} good of min_copies {settings.min_copies}", title_justify="left",
+                  title_style="bold yellow" if good < settings.min_copies else "bold")
+    for heading in ("Copy", "Good", "Made", "Last check"):
+        table.add_column(heading)
+    for copy in copies:
+        text, kind = copy_cell(copy)
+        style = {"ok": "green", "fail": "bold red", "warn": "yellow"}.get(kind, "")
+        table.add_row(copy.where, "✓ yes" if copy.good else "✗ no", copy.replicated_at[:10] or "–",
+                      Text(text, style=style))
+    return table
+
+
 def history_table(events: list[dict]) -> Table | Text:
     if not events:
         return Text("No events.")
@@ -197,7 +217,9 @@ class DetailPane(Vertical):
                 self.query_one(f"#{name}", Static).update("No record selected.")
             return
         self.query_one("#metadata", Static).update(metadata_table(record))
-        self.query_one("#bags", Static).update(bags_table(record))
+        bags = bags_table(record)
+        self.query_one("#bags", Static).update(
+            Group(bags, Text(""), copies_table(record, self.arc.settings)) if record.get("bags") else bags)
         self._show_text()
         self._show_history()
         self._citation_for = None

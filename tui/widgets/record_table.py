@@ -30,7 +30,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.formatting import fixity_kind, fixity_label
+from tui.formatting import copies_cell, fixity_kind, fixity_label
 
 Row = dict[str, Any]
 """One record's summary, as the catalogue's index holds it (``archive list --json`` shows one)."""
@@ -56,11 +56,17 @@ COLUMNS = (
     Column("Publication", "publication", flex=2),
     Column("Issued", "issued", width=10),
     Column("Status", "status", width=13),
+    Column("Copies", "copies", width=7, text=lambda row, table: copies_text(row, table)),  # '! 1/2'
     Column("Last fixity", "fixity", width=17, text=lambda row, _: fixity_label(row)),  # '✓ fast 2026-11-29'
 )
 
 ROW = ""
 """The key of a ``ROW_STYLES`` entry that styles the whole line rather than one column."""
+
+
+def copies_text(row: Row, table: RecordTable) -> str:
+    """Good copies of min_copies ('! 1/2' when short); blank until the screen sets the settings."""
+    return copies_cell(row, table.copy_settings)[0] if table.copy_settings is not None else ""
 
 
 def fixity_styles(row: Row, _: RecordTable) -> dict[str, str]:
@@ -69,7 +75,13 @@ def fixity_styles(row: Row, _: RecordTable) -> dict[str, str]:
     return {} if kind == "plain" else {"fixity": f"record-table--{kind}"}
 
 
-ROW_STYLES: list[Callable[[Row, RecordTable], dict[str, str]]] = [fixity_styles]
+def copies_styles(row: Row, table: RecordTable) -> dict[str, str]:
+    """A record short of min_copies stands out (its '!' also says it without colour)."""
+    short = table.copy_settings is not None and copies_cell(row, table.copy_settings)[1] == "short"
+    return {"copies": "record-table--short"} if short else {}
+
+
+ROW_STYLES: list[Callable[[Row, RecordTable], dict[str, str]]] = [fixity_styles, copies_styles]
 """Each gives {column key or ROW: component class} for a row; later entries are laid over earlier ones."""
 
 
@@ -107,6 +119,7 @@ class RecordTable(ScrollView, can_focus=True):
         "record-table--fail",
         "record-table--warn",
         "record-table--empty",
+        "record-table--short",
     }
 
     DEFAULT_CSS = """
@@ -120,9 +133,13 @@ class RecordTable(ScrollView, can_focus=True):
     RecordTable > .record-table--fail { color: $error; text-style: bold; }
     RecordTable > .record-table--warn { color: $warning; }
     RecordTable > .record-table--empty { color: $text-muted; }
+    RecordTable > .record-table--short { color: $warning; text-style: bold; }
     """
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
+
+    copy_settings: Any = None
+    """The archive's settings (min_copies, replicas), set by the screen; None shows no copies."""
 
     class Highlighted(Message):
         """The cursor moved to a record (or to none, when the list is empty)."""
