@@ -91,7 +91,7 @@ def test_an_import_sidecar_cannot_set_the_status(archive_root, cli, tmp_path):
 ])
 def test_extracted_fields_cannot_set_fields_the_archive_owns(archive_root, article, monkeypatch, extracted):
     """Front matter and HTML metadata come from the file's author: the same door applies."""
-    monkeypatch.setattr(catalog, "extract", lambda path: Extraction(fields=dict(extracted)))
+    monkeypatch.setattr(catalog, "extract", lambda path, **_: Extraction(fields=dict(extracted)))
     arc = open_archive(archive_root)
     before = snapshot_tree(archive_root)
     with pytest.raises(ValidationError, match="is set by the archive"):
@@ -101,7 +101,7 @@ def test_extracted_fields_cannot_set_fields_the_archive_owns(archive_root, artic
 
 def test_a_typed_field_replaces_a_bad_extracted_one(archive_root, article, monkeypatch):
     """The extractor's guesses are checked, but what the archivist typed wins over them."""
-    monkeypatch.setattr(catalog, "extract", lambda path: Extraction(fields={"language": "english!"}))
+    monkeypatch.setattr(catalog, "extract", lambda path, **_: Extraction(fields={"language": "english!"}))
     arc = open_archive(archive_root)
     with pytest.raises(ValidationError, match="language"):
         catalog.add_article(arc, NewArticle(path=article))
