@@ -157,15 +157,19 @@ def run_capture(main: Any, urls: list[str], allow_private: bool) -> None:
 def select_captured(main: Any, report: Any) -> None:
     """Put the cursor on the first page captured (else the first already held), as after an add.
 
-    The job's end has reloaded the rows already; a search or status filter that hides the record
-    leaves the cursor where it was (the notice still names what was captured).
+    A search or status filter that hides the record leaves the cursor where it was (the notice
+    still names what was captured).
     """
     lines = [line for line in report.lines if line.id]
     lines.sort(key=lambda line: line.state != "captured")
-    for line in lines:
-        if main.table.select_id(line.id):
-            main.show_detail()
-            return
+    if not lines:
+        return
+    # The rows are read again in the background: the cursor lands on the record when its row
+    # arrives (reload_rows' keep_id), or at once if it is already listed.
+    main.forget_rows()
+    main.reload_rows(keep_id=lines[0].id)
+    if main.table.select_id(lines[0].id):
+        main.show_detail()
 
 
 def show_diff(main: Any) -> None:
