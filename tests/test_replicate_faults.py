@@ -199,3 +199,102 @@ def test_server_stops_mid_transfer(cli, archive_root, tmp_path, kind, request, m
     for path, data in local_files(archive_root).items():
         assert target.read_raw(path) == data, path
     assert len(copies(archive_root)) == 3
+
+
+class _Refusing:
+    """An S3 endpoint on 127.0.0.1 in front of moto: reads (GET, HEAD) go through, every write (PUT,
+    POST) is answered 503 SlowDown, so a run gets past its checks and fails while sending."""
+
+    BODY = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+            b"<Message>Please reduce your request rate.</Message></Error>")
+
+    def __init__(self, upstream: str) -> None:
+        import http.client
+        import http.server
+        import threading
+        from urllib.parse import urlsplit
+
+        self.refused = 0
+        outer = self
+        up = urlsplit(upstream)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _body(self) -> bytes:
+                length = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(length) if length else b""
+
+            def _refuse(self) -> None:
+                self._body()
+                outer.refused += 1
+                self.send_response(503)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(outer.BODY)))
+                self.end_headers()
+                self.wfile.write(outer.BODY)
+
+            def _forward(self) -> None:
+                body = self._body()
+                connection = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                connection.request(self.command, self.path, body=body or None, headers=headers)
+                answer = connection.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for key, value in answer.getheaders():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                connection.close()
+
+            do_GET = do_HEAD = _forward
+            do_PUT = do_POST = do_DELETE = _refuse
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_server_answering_with_errors_is_retried_a_bounded_number_of_times(cli, archive_root, tmp_path,
+                                                                            moto_server, aws_env):
+    """503 on every write: bounded retries with backoff, one clear line per failure, nothing
+    recorded; the same replica answering again, the next run completes."""
+    target = s3_target(moto_server.endpoint)
+    make_archive(cli, archive_root, tmp_path, count=2)
+    assert cli("--root", archive_root, "replica", "add", NAME, target.url, *target.options).code == 0
+    config = archive_root / "archive.toml"
+    good = config.read_text(encoding="utf-8")
+    refusing = _Refusing(moto_server.endpoint)
+    try:
+        config.write_text(good.replace(moto_server.endpoint, refusing.endpoint), encoding="utf-8")
+        before = archive_files(archive_root)
+        result = cli("--root", archive_root, "replicate")
+    finally:
+        refusing.stop()
+    assert result.code == 1, result
+    lines = result.err.splitlines()
+    assert lines and all(line.startswith("archive: error: replica offsite") for line in lines), result
+    assert "Traceback" not in result.err and "unexpected" not in result.err
+    for secret in DUMMY_AWS.values():
+        assert secret not in result.out + result.err
+    assert any("SlowDown" in line or "503" in line for line in lines), result
+    assert 1 < refusing.refused <= 100, refusing.refused  # retried, and then given up on
+    assert archive_files(archive_root) == before  # nothing recorded that did not happen
+    assert copies(archive_root) == {}
+
+    config.write_text(good, encoding="utf-8")
+    resumed = cli("--root", archive_root, "replicate")
+    assert resumed.code == 0, resumed
+    assert len(copies(archive_root)) == 2
