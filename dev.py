@@ -36,7 +36,7 @@ def ensure_venv() -> None:
     wanted = hashlib.sha256((HERE / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted and PY.exists():
         return
-    if not PY.exists():
+    if not _usable():
         say(f"creating {VENV}")
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     say("installing article-archive and its test tools (first run only)")
@@ -44,6 +44,15 @@ def ensure_venv() -> None:
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, "-e", f"{HERE}[test]"], check=True)
     stamp.write_text(wanted)
+
+
+def _usable() -> bool:
+    """Whether the venv has a python with pip: a set-up killed while the venv was being made
+    leaves one without, and installing into it would fail on every later run until removed."""
+    if not PY.exists():
+        return False
+    check = subprocess.run([str(PY), "-m", "pip", "--version"], capture_output=True)
+    return check.returncode == 0
 
 
 def run(*cmd: str) -> int:

@@ -74,3 +74,22 @@ def test_the_installed_wheel_validates_with_its_own_schemas(installed: Path, tmp
 def test_the_installed_wheel_carries_the_sample_collection(installed: Path):
     sample = installed / "archive" / "sample_records" / SEED.name
     assert sample.read_bytes() == SEED.read_bytes()
+
+
+def test_a_venv_left_without_pip_by_a_killed_setup_is_made_again(tmp_path: Path):
+    """dev.py's set-up killed while the venv was being made leaves a python without pip; the next
+    run must make the venv again rather than fail on every run until someone removes it."""
+    broken = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(broken)], check=True)
+    probe = ("import importlib.util, sys; "
+             "spec = importlib.util.spec_from_file_location('dev', sys.argv[1]); "
+             "dev = importlib.util.module_from_spec(spec); spec.loader.exec_module(dev); "
+             "print(dev._usable())")
+    env = {**os.environ, "ARCHIVE_VENV": str(broken)}
+    found = subprocess.run([sys.executable, "-c", probe, str(REPO / "dev.py")], env=env,
+                           capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"
+    env["ARCHIVE_VENV"] = sys.prefix  # the venv running these tests, which has pip
+    found = subprocess.run([sys.executable, "-c", probe, str(REPO / "dev.py")], env=env,
+                           capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "True"
