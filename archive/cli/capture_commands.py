@@ -12,7 +12,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from archive.cli.common import CommandFailed, add_json, add_root, fail, open_from, print_json, printable
+from archive.cli.common import (
+    CommandFailed,
+    add_json,
+    add_root,
+    duration,
+    fail,
+    open_from,
+    positive_int,
+    print_json,
+    printable,
+)
 
 ORDER = 15
 
@@ -31,9 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="catalogue a page even if the same HTML is already catalogued")
     p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                    help="give up on a server silent this long (default 30; 120 s per page in all)")
-    p.add_argument("--max-mb", type=_positive, default=256, metavar="MB",
+    p.add_argument("--max-mb", type=positive_int, default=256, metavar="MB",
                    help="largest body accepted, as received and decoded (default 256)")
-    p.add_argument("--workers", type=_positive, default=4, help="hosts fetched at once (default 4)")
+    p.add_argument("--workers", type=positive_int, default=4, help="hosts fetched at once (default 4)")
     p.add_argument("--delay", type=float, default=1.0,
                    help="seconds between two requests to one host (default 1)")
     add_json(p)
@@ -43,13 +53,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_root(p)
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--all", action="store_true", help="every captured page (the newest of each)")
-    p.add_argument("--older-than", type=_duration, metavar="AGE",
+    p.add_argument("--older-than", type=duration, metavar="AGE",
                    help="with --all: only pages last fetched longer ago than AGE (30d, 12h, 1w)")
     p.add_argument("--allow-private", action="store_true",
                    help="allow loopback and private addresses (tests on 127.0.0.1)")
     p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                    help="give up on a server silent this long (default 30)")
-    p.add_argument("--max-mb", type=_positive, default=256, metavar="MB",
+    p.add_argument("--max-mb", type=positive_int, default=256, metavar="MB",
                    help="largest body accepted (default 256)")
     add_json(p)
     p.set_defaults(handler=cmd_recapture)
@@ -59,29 +69,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     add_json(p)
     p.set_defaults(handler=cmd_diff)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _duration(text: str) -> float:
-    from archive.errors import ArchiveError
-    from archive.fixity.audit import parse_duration
-
-    try:
-        seconds = parse_duration(text)
-    except ArchiveError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if seconds > 36600 * 86400:
-        raise argparse.ArgumentTypeError(f"{text!r} is more than a century; give at most 36600d")
-    return seconds
 
 
 def _cli_words(message: str) -> str:

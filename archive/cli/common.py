@@ -28,6 +28,33 @@ EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
 EXIT_SOFTWARE = 70
+MAX_DURATION_S = 100 * 366 * 86400
+
+
+def positive_int(text: str) -> int:
+    """A count option (``--jobs``, ``--limit``, ``--workers``): a whole number, 1 or more; a usage
+    error (exit 2) naming the value otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def duration(text: str) -> float:
+    """An AGE or TIME option: '90d', '10m', '2h', '45s', '1w', at most a century; a usage error
+    (exit 2) otherwise."""
+    from archive.fixity.audit import parse_duration
+
+    try:
+        seconds = parse_duration(text)
+    except ArchiveError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds > MAX_DURATION_S:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than a century; give at most 36600d")
+    return seconds
 """A bug (an exception that is not an ArchiveError), as sysexits.h's EX_SOFTWARE."""
 
 

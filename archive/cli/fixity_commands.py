@@ -12,8 +12,10 @@ from archive.cli.common import (
     CommandFailed,
     add_json,
     add_root,
+    duration,
     fail,
     open_from,
+    positive_int,
     print_json,
     printable,
     progress_bar,
@@ -32,28 +34,7 @@ if TYPE_CHECKING:
 ORDER = 30
 
 
-MAX_DURATION_S = 100 * 366 * 86400
 """A century: longer than any archive has kept a bag, short enough for date arithmetic."""
-
-
-def _jobs(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _duration(text: str) -> float:
-    """An AGE or TIME option: '90d', '10m', '2h', '45s', '1w'; a usage error (exit 2) otherwise."""
-    from archive.fixity.audit import parse_duration
-
-    try:
-        seconds = parse_duration(text)
-    except ArchiveError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if seconds > MAX_DURATION_S:
-        raise argparse.ArgumentTypeError(f"{text!r} is more than a century; give at most 36600d")
-    return seconds
 
 
 def _record_id(text: str) -> str:
@@ -65,7 +46,8 @@ def _record_id(text: str) -> str:
 def _add_check_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fast", action="store_true",
                    help="check completeness and Payload-Oxum only, without reading file contents")
-    p.add_argument("--jobs", type=_jobs, metavar="N", help="bags checked at once (default: every core)")
+    p.add_argument("--jobs", type=positive_int, metavar="N",
+                   help="bags checked at once (default: every core)")
     add_json(p)
     p.add_argument("--report", type=Path, metavar="FILE", help="also write the JSON report to FILE")
 
@@ -82,10 +64,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("audit", help="verify the bags whose last full check is oldest first (for cron)")
     add_root(p)
-    p.add_argument("--older-than", metavar="AGE", type=_duration,
+    p.add_argument("--older-than", metavar="AGE", type=duration,
                    help="only bags whose last full check was more than AGE ago (e.g. 90d)")
-    p.add_argument("--limit", type=_jobs, metavar="N", help="check at most N bags")
-    p.add_argument("--budget", metavar="TIME", type=_duration, help="start no new bag after TIME (e.g. 10m)")
+    p.add_argument("--limit", type=positive_int, metavar="N", help="check at most N bags")
+    p.add_argument("--budget", metavar="TIME", type=duration, help="start no new bag after TIME (e.g. 10m)")
     _add_check_options(p)
     p.set_defaults(handler=cmd_audit)
 
