@@ -65,3 +65,11 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def bagged_root(seeded_root: Path, cli) -> Path:
+    """The seeded archive with its record bagged (v1)."""
+    result = cli("--root", seeded_root, "bag", "--all")
+    assert result.code == 0, result
+    return seeded_root

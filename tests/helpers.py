@@ -106,3 +106,9 @@ def fill_catalogue(root: Path, count: int) -> list[str]:
             })
             ids.append(record_id)
     return ids
+
+
+def only_bag(root: Path) -> Path:
+    """The one bag folder of an archive holding one bagged record."""
+    (bag,) = sorted((root / "bags").glob("*/v*"))
+    return bag

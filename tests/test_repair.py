@@ -9,23 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import snapshot_tree
+from helpers import only_bag, snapshot_tree
 from replica_seed import seed_replica
 from replica_targets import folder_target
 
 PAYLOAD = "data/metadata/citation.bib"
-
-
-@pytest.fixture
-def bagged_root(seeded_root: Path, cli) -> Path:
-    result = cli("--root", seeded_root, "bag", "--all")
-    assert result.code == 0, result
-    return seeded_root
-
-
-def only_bag(root: Path) -> Path:
-    (bag,) = sorted((root / "bags").glob("*/v*"))
-    return bag
 
 
 def record_id_of(root: Path) -> str:

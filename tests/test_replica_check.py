@@ -11,21 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import only_bag
 from replica_seed import seed_replica
 
 PAYLOAD = "data/metadata/citation.bib"
-
-
-@pytest.fixture
-def bagged_root(seeded_root: Path, cli) -> Path:
-    result = cli("--root", seeded_root, "bag", "--all")
-    assert result.code == 0, result
-    return seeded_root
-
-
-def only_bag(root: Path) -> Path:
-    (bag,) = sorted((root / "bags").glob("*/v*"))
-    return bag
 
 
 def bag_key(root: Path) -> str:

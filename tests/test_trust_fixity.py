@@ -16,27 +16,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import ARCHIVE_BIN, REPO, snapshot_tree
+from helpers import ARCHIVE_BIN, REPO, only_bag, snapshot_tree
 
 HTML = REPO / "tests" / "fixtures" / "html" / "opengraph.html"
 DAY = 86400
 T0 = 1_800_000_000
 
 
-@pytest.fixture
-def bagged_root(seeded_root: Path, cli) -> Path:
-    result = cli("--root", seeded_root, "bag", "--all")
-    assert result.code == 0, result
-    return seeded_root
-
-
 def at(epoch: int) -> dict[str, str]:
     return {"SOURCE_DATE_EPOCH": str(epoch)}
-
-
-def only_bag(root: Path) -> Path:
-    (bag,) = sorted((root / "bags").glob("*/v*"))
-    return bag
 
 
 def record_of(cli, root: Path, record_id: str) -> dict:

@@ -8,19 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-
-@pytest.fixture
-def bagged_root(seeded_root: Path, cli) -> Path:
-    result = cli("--root", seeded_root, "bag", "--all")
-    assert result.code == 0, result
-    return seeded_root
-
-
-def only_bag(root: Path) -> Path:
-    (bag,) = sorted((root / "bags").glob("*/v*"))
-    return bag
+from helpers import only_bag
 
 
 def verify_json(cli, root: Path, *args) -> tuple[int, dict]:

@@ -9,20 +9,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-import pytest
-
 from archive.fixity.bagcheck import check_bag
 from archive.fixity.crosscheck import check_task
 from archive.fixity.verify import tasks_for
 from archive.layout import open_archive
 from archive.storage import Entry, LocalStorage
-
-
-@pytest.fixture
-def bagged_root(seeded_root: Path, cli) -> Path:
-    result = cli("--root", seeded_root, "bag", "--all")
-    assert result.code == 0, result
-    return seeded_root
 
 
 def files_of_bag(bag: Path) -> set[str]:
