@@ -54,6 +54,8 @@ CHANGES = [
     ("references", [{"name": "X", "kind": "rumour"}]), ("references", [{"kind": "person"}]),
     ("source", {"filename": "a.txt"}),
 ]
+BAG_PATHS = ["bags/ART-2016-000001/v1", "bags/ART-2016-000001/v12", "bags/../v1", "bags/./v1",
+             "bags/ART-2016-000001/v0", "bags/x/v1", "bags/ART-2016-000001/../v1", "/bags/ART-2016-000001/v1"]
 
 
 @pytest.mark.parametrize(("field", "value"), CHANGES)
@@ -63,6 +65,18 @@ def test_both_validators_give_the_same_verdict(field, value):
     fast = schema._fast_validator("record").is_valid(document)
     explained = schema.problems(document)
     assert fast == (explained == []), explained
+
+
+@pytest.mark.parametrize("path", BAG_PATHS)
+def test_a_bag_path_is_bags_id_version_and_nothing_else(path):
+    """A bags[] path is joined to the archive root by restore and repair: '..' or any name that is
+    not an accession number must never validate, whichever validator judges it."""
+    document = copy.deepcopy(GOOD)
+    document["bags"] = [{**document["bags"][0], "path": path}]
+    fast = schema._fast_validator("record").is_valid(document)
+    explained = schema.problems(document)
+    assert fast == (explained == [])
+    assert fast == (path in ("bags/ART-2016-000001/v1", "bags/ART-2016-000001/v12")), explained
 
 
 def test_the_good_record_and_real_events_are_valid_for_both():

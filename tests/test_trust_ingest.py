@@ -519,7 +519,7 @@ def test_validate_bag_on_a_hostile_tar_refuses_and_writes_nothing(cli, tmp_path,
 
 def test_record_from_outside_accepts_a_bagged_record_and_drops_bookkeeping(good_bag):
     raw = read_record(good_bag)
-    raw["bags"] = [{"version": 1, "path": "bags/X/v1", "bagged_at": "2026-01-01T00:00:00Z",
+    raw["bags"] = [{"version": 1, "path": "bags/ART-2016-000001/v1", "bagged_at": "2026-01-01T00:00:00Z",
                     "payload_oxum": "1.1"}]
     record = record_from_outside(raw, "record.json")
     assert "bags" not in record and "status" not in record
