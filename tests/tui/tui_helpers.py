@@ -18,6 +18,15 @@ HANG = 120.0
 """Seconds without the awaited event before a test calls it a hang (a guard, not a wait)."""
 
 
+def block_until_cancelled(cancel: Callable[[], bool], what: str) -> None:
+    """Hold a worker thread until the app cancels it: the app's cancel predicate is a
+    ``threading.Event``'s ``is_set``, so this waits on that event (woken the moment Escape sets
+    it), with HANG only as a guard against a hang."""
+    event = getattr(cancel, "__self__", None)
+    assert event is not None and hasattr(event, "wait"), "cancel is not an Event's is_set"
+    assert event.wait(HANG), f"the app never cancelled {what}"
+
+
 def make_app(root: Path) -> ArchiveApp:
     """The app as ``archive tui`` starts it, minus the terminal."""
     return ArchiveApp(open_archive(root))
