@@ -35,14 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="one URL a line (blank lines and lines starting with # are skipped)")
     p.add_argument("--requisites", action="store_true",
                    help="also capture the page's same-origin images and stylesheets into the WARC")
-    p.add_argument("--allow-private", action="store_true",
-                   help="allow loopback and private addresses (tests on 127.0.0.1)")
     p.add_argument("--allow-duplicate", action="store_true",
                    help="catalogue a page even if the same HTML is already catalogued")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                   help="give up on a server silent this long (default 30; 120 s per page in all)")
-    p.add_argument("--max-mb", type=positive_int, default=256, metavar="MB",
-                   help="largest body accepted, as received and decoded (default 256)")
+    _add_fetch_options(p)
     p.add_argument("--workers", type=positive_int, default=4, help="hosts fetched at once (default 4)")
     p.add_argument("--delay", type=float, default=1.0,
                    help="seconds between two requests to one host (default 1)")
@@ -55,12 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="every captured page (the newest of each)")
     p.add_argument("--older-than", type=duration, metavar="AGE",
                    help="with --all: only pages last fetched longer ago than AGE (30d, 12h, 1w)")
-    p.add_argument("--allow-private", action="store_true",
-                   help="allow loopback and private addresses (tests on 127.0.0.1)")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                   help="give up on a server silent this long (default 30)")
-    p.add_argument("--max-mb", type=positive_int, default=256, metavar="MB",
-                   help="largest body accepted (default 256)")
+    _add_fetch_options(p)
     add_json(p)
     p.set_defaults(handler=cmd_recapture)
 
@@ -69,6 +59,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id")
     add_json(p)
     p.set_defaults(handler=cmd_diff)
+
+
+def _add_fetch_options(p: argparse.ArgumentParser) -> None:
+    """What capture and recapture both fetch with: the same limits, the same address rule."""
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow loopback and private addresses (tests on 127.0.0.1)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="give up on a server silent this long (default 30; 120 s per page in all)")
+    p.add_argument("--max-mb", type=positive_int, default=256, metavar="MB",
+                   help="largest body accepted, as received and decoded (default 256)")
 
 
 def _cli_words(message: str) -> str:
