@@ -59,6 +59,15 @@ def run(*cmd: str) -> int:
     return subprocess.run(cmd, cwd=HERE).returncode
 
 
+def compile_sources() -> None:
+    """Write the package's .pyc files, as a wheel install does: an editable install leaves none,
+    and where PYTHONDONTWRITEBYTECODE is set (.ci/run sets it) every ``archive`` process would
+    compile archive/ afresh, about 90 ms of each command and of each CLI call in the tests.
+    Up-to-date files are skipped, so this costs nothing after the first run."""
+    subprocess.run([str(PY), "-m", "compileall", "-q", "archive", "tui"], cwd=HERE,
+                   check=True, stdout=subprocess.DEVNULL)
+
+
 def test(extra: list[str]) -> int:
     for step in (
         [str(BIN / "ruff"), "check", "."],
@@ -78,6 +87,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 0 if task in ("help", "-h", "--help") else 2
     ensure_venv()
+    compile_sources()
     if task == "install":
         return 0
     if task == "demo":
