@@ -40,7 +40,7 @@ ORGANISATION_WORDS = {
     "logistics", "shipping", "telecom", "telecoms", "grid", "utilities", "airline", "laboratory",
     "laboratories", "clinic", "academy", "exchange", "cross", "crescent", "league", "chamber",
     "guard", "coastguard", "corps", "hotline", "helpline", "plc", "llc", "llp", "gmbh", "ag", "sa",
-    "nv",
+    "nv", "palace", "homes", "management", "ombudsman",
 }  # fmt: skip
 _TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "air", "net", "com", "works")
 """Endings of one-word company names ("Nordbank", "Northern Powergrid", "Ryanair"); a name with no
@@ -85,6 +85,15 @@ def classify(name: str) -> str:
     if 2 <= len(parts) <= 4 and not any(w in CONNECTORS for w in words) and _could_be_person(parts):
         return "person"
     return "organisation"
+
+
+def said_by_words(name: str) -> bool:
+    """Whether the name's own words give its kind (a body's, a paper's or a document's word), not
+    only its shape: "Mundo Deportivo" says nothing, "Deutsche Bank" says bank."""
+    words = _words(name)
+    return (" ".join(name.lower().split()[-2:]) in SURVEY_AGENCIES
+            or (bool(words) and name.split()[-1].lower() in DOCUMENT_WORDS)
+            or any(w in ORGANISATION_WORDS or w in PUBLICATION_WORDS for w in words))
 
 
 def _could_be_person(parts: list[str]) -> bool:

@@ -12,13 +12,14 @@ and even those end it before a word that opens sentences ("... in the U.S. The .
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from archive.references import names
-from archive.references.classify import ORGANISATION_WORDS, PUBLICATION_WORDS, classify
+from archive.references.classify import ORGANISATION_WORDS, PUBLICATION_WORDS, classify, said_by_words
 from archive.references.known import KnownSource, lookup
 
 _SP = r"[^\S\r\n]"
@@ -55,7 +56,7 @@ _VERBS = (
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
     "calculated|projected|forecast|forecasts|logged|recorded|counted|measured|detected|tallied|"
     "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
-    "remarked|replied|responded|countered|conceded|alleged|testified|declared|reiterated|"
+    "remarked|replied|responded|countered|conceded|alleged|testified|declared|reiterated|denied|denies|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
 )
 _ADVERBS = (
@@ -72,11 +73,17 @@ _FINDINGS = (
     "reporting|report|reports|analysis|investigation|tally|poll|polls|survey|data|figures|index|"
     "estimate|estimates|study|count|calculations|editorial|coverage|review"
 )
+_BODY_AFTER = (
+    "union|trade union|labour union|party|federation|confederation|alliance|coalition|movement|"
+    "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority"
+)
+"""A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
 _ATTRIBUTION = re.compile(
-    rf"(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|{_SPOKESPEOPLE}))?(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
-    rf"(?:{_VERBS})\b"
+    rf"(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?P<body_noun>{_BODY_AFTER})|{_SPOKESPEOPLE}))?"
+    rf"(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
+    rf"(?P<verb>{_VERBS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_FINDINGS})\b"
-    rf"|{_SP}+(?:poll|survey|data|figures|tally)\b"
+    rf"|{_SP}+(?P<finding>poll|survey|data|figures|tally)\b"
 )
 """What follows a source named first: a verb (``Reuters reported``, ``Xinhua news agency
 reported``, ``Ruiz, the governor, said``), or a finding it owns (``Reuters' tally``, ``a YouGov
@@ -92,6 +99,9 @@ _MEDIUM_BEFORE = (
     rf"(?:{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper)"
     rf"{_SP}+"
 )
+_LOWER_TITLES = "|".join(sorted((w for w in names.TITLE_WORDS if len(w) > 3), key=len, reverse=True))
+"""The job words a reporter puts, in lower case, between "said" and a name: "said lead investigator
+Dr. Halima Abdulkadir", "said senior economist Ana Reyes"."""
 _PHRASES = (
     "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
     "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
@@ -100,7 +110,9 @@ _PHRASES = (
     "[Aa]n? (?:report|study|survey|poll|analysis|review|investigation|audit|statement|tally) "
     "(?:by|from|for|in)|(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
-    rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])"
+    rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
+    rf"(?:said|says|added){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
+    rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+[{_UPPER}])"
 )
 PHRASE_FIRST = re.compile(
     rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:the{_SP}+)?(?P<name>{NAME})"
@@ -152,7 +164,7 @@ Commission". After "told", any other name is the medium that carried the words."
 _PHRASE_KINDS = {
     "published in": "publication", "reported in": "publication", "wrote in": "publication",
     "writing in": "publication", "polled by": None, "lawyers for": "organisation",
-    "analysts at": "organisation",
+    "analysts at": "organisation", "broadcast by": "publication", "aired by": "publication",
 }  # fmt: skip
 
 
@@ -172,10 +184,14 @@ class _Raw:
     end: int
     phrase: str = ""
     medium: bool = False
-    body: bool = False
+    body: bool = field(default=False, compare=False)
+    verb: str = field(default="", compare=False)
+    finding: bool = field(default=False, compare=False)
+    """``body``, ``verb``, ``finding``: what the attribution says of the name's kind. Hits are the
+    same hits (tests/test_trust_references.py) when their names, spans, phrase and medium are."""
 
 
-def _source_first(text: str, runs: list[str] | None = None) -> Iterator[_Raw]:
+def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Raw]:
     """Every match of ``SOURCE_FIRST``, found in linear time.
 
     A name is a maximal run of capitalised words (with connectors); starting at any capital
@@ -189,7 +205,7 @@ def _source_first(text: str, runs: list[str] | None = None) -> Iterator[_Raw]:
     position = 0
     while (name := _NAME.search(text, position)) is not None:
         if runs is not None:
-            runs.append(name.group())
+            runs.append(name)
         attribution = _ATTRIBUTION.match(text, name.end())
         if attribution is None:
             position = name.end()
@@ -198,17 +214,38 @@ def _source_first(text: str, runs: list[str] | None = None) -> Iterator[_Raw]:
         medium = attribution.group("medium") is not None or (
             appositive is not None and _MEDIUM_IN.search(appositive) is not None
         )
-        body = appositive is not None and not medium and _BODY_IN.search(appositive) is not None
-        yield _Raw(name.group(), name.start(), name.end(), medium=medium, body=body)
+        body = attribution.group("body_noun") is not None or (
+            appositive is not None and not medium and _BODY_IN.search(appositive) is not None
+        )
+        yield _Raw(name.group(), name.start(), name.end(), medium=medium, body=body,
+                   verb=_verb_key(text, attribution), finding=attribution.group("finding") is not None)
         position = attribution.end()
+
+
+def _verb_key(text: str, attribution: re.Match) -> str:
+    """ "reported" when a name "reported" something a paper reports: "X reported that", "X reported
+    on Tuesday", "X first reported the findings", "..., X reported."; else the verb itself. A body
+    that "reported a loss" is not a paper."""
+    verb = attribution.group("verb")
+    if verb not in ("reported", "reports"):
+        return verb or ""
+    return "reported" if _REPORTED_NEWS.match(text, attribution.end()) else "reported-other"
+
+
+_REPORTED_NEWS = re.compile(
+    rf"(?:[.,;:)\]\n]|$|{_SP}+(?:that|on|in|last|earlier|this|late|overnight|citing|,|"
+    rf"the{_SP}+(?:findings|news|plan|move|deal|decision|talks|arrests?|death|story)))"
+)
 
 
 def _phrase_first(text: str) -> Iterator[_Raw]:
     """Every match of ``PHRASE_FIRST`` (anchored by its phrases, so already linear: the name after
     a phrase is read once and the search goes on after it), and the names listed after it."""
     for match in PHRASE_FIRST.finditer(text):
-        phrase = " ".join(match.group("phrase").lower().split())
-        if phrase in _SAID and _CLAUSE_GOES_ON.match(text, match.end("name")):
+        phrase = _phrase_key(match.group("phrase"))
+        if phrase in _SAID and _CLAUSE_GOES_ON.match(text, match.end("name")) and not _person_of_body(
+            match.group("name")
+        ):
             continue
         medium = bool(match.group("medium")) or bool(_MEDIUM_AFTER.match(text, match.end("name")))
         yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium)
@@ -216,6 +253,23 @@ def _phrase_first(text: str) -> Iterator[_Raw]:
         while (more := _AND_MORE.match(text, end)) is not None:
             yield _Raw(more.group("name"), *more.span("name"), phrase=phrase, medium=medium)
             end = more.end()
+
+
+def _phrase_key(phrase: str) -> str:
+    """The phrase as ``_PHRASE_KINDS`` and ``_SAID`` know it: "said senior economist" is a "said",
+    "published on Monday in" a "published in"."""
+    words = phrase.lower().split()
+    if words[0] in _SAID:
+        return words[0]
+    if words[0] == "published" and words[-1] == "in":
+        return "published in"
+    return " ".join(words)
+
+
+def _person_of_body(name: str) -> bool:
+    """ "said Marta Quiroga of the CGT labour federation": the name goes on after the speaker, but
+    the speaker is named first, so the clause is who said it, not what."""
+    return names.person_of_body(name.split(), _is_person) is not None
 
 
 def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
@@ -263,7 +317,7 @@ def _stands_alone(part: str) -> bool:
 _ACRONYM = re.compile(r"^[A-Z]{2,8}$")
 
 
-def _raw_hits(text: str, runs: list[str] | None = None) -> list[_Raw]:
+def _raw_hits(text: str, runs: list[re.Match] | None = None) -> list[_Raw]:
     """Every attribution, once per place in the text even when two patterns see it.
 
     Names found after a phrase come first; a name found before a verb is skipped when it
@@ -283,7 +337,7 @@ def _raw_hits(text: str, runs: list[str] | None = None) -> list[_Raw]:
     return sorted(found, key=lambda r: r.start)
 
 
-def _hits(text: str, runs: list[str] | None = None) -> list[_Hit]:
+def _hits(text: str, runs: list[re.Match] | None = None) -> list[_Hit]:
     """The cleaned hits, in text order, each place once."""
     hits, seen = [], set()
     for raw in _raw_hits(text, runs):
@@ -309,7 +363,7 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     before = _words_before(text, raw.start)
     if _misplaced(name, kind, raw, start, text, before):
         return None
-    kind = kind or _context_kind(raw, name, before)
+    kind = kind or _context_kind(raw, name, before, text)
     return _Hit(name, start, kind)
 
 
@@ -395,23 +449,83 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
     return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
 
 
-def _context_kind(raw: _Raw, name: str, before: list[str]) -> str:
+def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
     """The kind the words around a name give it, else the kind its own words give it."""
-    if lookup(name):
+    if lookup(name) or _edition_of_known(name):
         return "publication"
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
-    if raw.body or (before[-1:] and before[-1] in names.ORG_DESCRIPTORS):
+    if raw.body or (before[-1:] and before[-1] in names.ORG_DESCRIPTORS) or _DESCRIBED_BEFORE.search(
+        text, max(0, raw.start - 40), raw.start
+    ):
         return "organisation"
     kind = _PHRASE_KINDS.get(raw.phrase)
     if kind:
         return kind
     if raw.phrase == "told" and classify(name) != "person":
         return "publication"
-    return classify(name)
+    kind = classify(name)
+    if raw.verb == "reported" and not said_by_words(name) and not _titled_before(before):
+        return "publication"
+    if raw.finding and kind == "person":
+        return "organisation"
+    return kind
 
 
-def _full_names(runs: list[str], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+def _titled_before(before: list[str]) -> bool:
+    """ "The BBC's political editor, Laura Finch, reported": a role just before makes a person."""
+    return bool(before) and names.is_title(before[-1].rstrip(","), 1)
+
+
+def _edition_of_known(name: str) -> bool:
+    """ "Politico Europe", "Bloomberg Businessweek", "CNN International": a known publication's name
+    and more capitalised words is one of its editions or titles."""
+    words = name.split()
+    return any(lookup(" ".join(words[:n])) for n in range(len(words) - 1, 0, -1))
+
+
+_DESCRIBED_BEFORE = re.compile(
+    rf"\b(?:[Tt]he|[Ii]ts|[Tt]heir|[Hh]is|[Hh]er){_SP}+(?:[\w-]+{_SP}+)?(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))}),{_SP}*$"
+)
+"""``The operator, Autostrade Liguri, said``: a body's noun in apposition before the name."""
+
+
+_THE_COMPANY = re.compile(
+    rf"\b[Tt]he{_SP}+(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
+    rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
+    rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
+)
+"""``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``."""
+_SUBJECT_BEFORE = re.compile(rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+)$""")
+_COMPANY_REACH = 600
+
+
+def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
+    """The body that "the company said" stands for: the nearest name before it (within a few
+    sentences) that opens a sentence, or follows "Shares in", and that a body's word names
+    ("Halden Pharma", "Siemens Energy"); wire copy names the company a story is about as a
+    sentence's subject before it calls it "the company". Each lookup walks back over a few runs
+    only, so the whole costs one pass."""
+    starts = [m.start() for m in runs]
+    for said in _THE_COMPANY.finditer(text):
+        if said.group().endswith(","):
+            continue  # "The company, Halvorsen Builders, denied": the name itself is found
+        at = bisect.bisect_left(starts, said.start()) - 1
+        while at >= 0 and runs[at].start() > said.start() - _COMPANY_REACH:
+            run = runs[at]
+            at -= 1
+            opens = _SUBJECT_BEFORE.search(text, max(0, run.start() - 12), run.start())
+            if run.start() in taken or not opens:
+                continue
+            skipped, name, kind = _parsed(run.group())
+            if name and kind is None and not lookup(name) and said_by_words(name) and (
+                classify(name) == "organisation"
+            ):
+                yield _Hit(name, run.start() + skipped, "organisation")
+                break
+
+
+def _full_names(runs: list[re.Match], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:
     """Full names the ``wanted`` single words may stand for: a person's by surname, a body's by
     its first word.
 
@@ -421,8 +535,8 @@ def _full_names(runs: list[str], wanted: set[str]) -> tuple[dict[str, str], dict
     """
     people: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for text in runs:
-        run = text.split()
+    for match in runs:
+        run = match.group().split()
         if len(run) < 2 or wanted.isdisjoint(_clean(w) for w in run):
             continue
         run = names.trim_time(run)
@@ -496,8 +610,9 @@ def _short_forms(entries: dict[str, dict]) -> None:
 
 def detect_references(text: str) -> list[dict]:
     """Proposed ``references`` entries, most-mentioned first, all ``confirmed: false``."""
-    runs: list[str] = []
+    runs: list[re.Match] = []
     hits = _hits(text, runs)
+    hits = sorted(hits + list(_company_hits(text, runs, {h.start for h in hits})), key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     entries: dict[str, dict] = {}

@@ -26,6 +26,11 @@ TITLE_WORDS = frozenset({
     "campaigner", "analyst", "economist", "lawyer", "activist", "coach", "manager", "official",
     "founder", "editor", "correspondent", "columnist", "researcher", "scientist", "author", "head",
     "chief", "executive", "strategist", "historian", "expert", "diplomat", "negotiator", "advocate",
+    "administrator", "engineer", "investigator", "adviser", "advisor", "consultant", "deputy",
+    "aide", "architect", "surgeon", "nurse", "teacher", "pilot", "fisherman", "farmer", "trader",
+    "banker", "broker", "prosecutor", "magistrate", "ombudsman", "governor-general", "sheikh",
+    "emir", "chef", "curator", "organiser", "organizer", "coordinator", "vice",
+    "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother",
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
 copy puts before a name ("Campaigner Rob Findlay", "Economist Liam O'Connor")."""
@@ -123,10 +128,10 @@ def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> t
     if last is None:
         return words, False
     rest = words[last + 1 :]
-    if rest and rest[0] == "of":
-        if len(rest) < 4:
+    if rest and rest[0] in ("of", "for"):
+        rest = _name_after_portfolio(rest)
+        if rest is None:
             return words, False
-        rest = rest[2:]
     while rest and is_title(rest[0], 1):
         rest = rest[1:]
     if not rest or plain(rest[0]) in _CONNECTORS or not rest[0][:1].isupper():
@@ -134,6 +139,20 @@ def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> t
     if all(plain(w) in body_words for w in rest):
         return words, False
     return rest, True
+
+
+def _name_after_portfolio(rest: list[str]) -> list[str] | None:
+    """ "Secretary of State Mark Delaney", "Minister for Climate Change Ayesha Qureshi": after a
+    title's "of" or "for" comes its portfolio, then the name. Where one ends and the other begins no
+    word says, so the name is taken to be the last two words, with the particles before its last
+    word ("Mariana de la Fuente"); at least one word of portfolio must be left before it."""
+    start = len(rest) - 1
+    while start > 1 and rest[start - 1] in _CONNECTORS and rest[start - 1][:1].islower():
+        start -= 1
+    start -= 1
+    if start < 2 or not rest[start][:1].isupper():
+        return None
+    return rest[start:]
 
 
 def only_titles(words: list[str]) -> bool:
