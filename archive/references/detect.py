@@ -37,7 +37,9 @@ _DOTTED = rf"(?<![\w’'&.-])(?:(?:[{_UPPER}]\.)++|(?:{_ABBREVIATIONS})\.)(?!{_S
 """An initial or abbreviation keeps its full stop (and the run goes on) unless a sentence opens;
 only as a word of its own (the "T." of "NYT." is no initial), so a run is the same whichever of
 its capitals it is read from."""
-_CAP = rf"(?:[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|[{_UPPER}][\w’'&/-]*)"
+_PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu|ben)-[{_UPPER}][\w’'&/-]*"
+"""A surname joined to its particle by a hyphen, in lower case: "Karim al-Rubaie"."""
+_CAP = rf"(?:[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED})"
 """A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
 S.Paulo")."""
 _CONNECT = (
@@ -56,7 +58,9 @@ _VERBS = (
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
     "calculated|projected|forecast|forecasts|logged|recorded|counted|measured|detected|tallied|"
     "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
-    "remarked|replied|responded|countered|conceded|alleged|testified|declared|reiterated|denied|denies|"
+    rf"remarked|replied|responded|countered|alleged|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
+    rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
+    "testified|declared|reiterated|denied|denies|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
 )
 _ADVERBS = (
@@ -78,8 +82,10 @@ _BODY_AFTER = (
     "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
+_ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
+"""``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
-    rf"(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?P<body_noun>{_BODY_AFTER})|{_SPOKESPEOPLE}))?"
+    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?P<body_noun>{_BODY_AFTER})|{_SPOKESPEOPLE}))?"
     rf"(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
     rf"(?P<verb>{_VERBS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_FINDINGS})\b"
@@ -123,7 +129,10 @@ _SAID = frozenset({"said", "says", "explained", "added", "wrote"})
 _CLAUSE_GOES_ON = re.compile(rf"{_SP}+[a-z]")
 """``said Moscow was studying``: a name the sentence goes on from is what was said, not who said it;
 the speaker after "said" ends the clause ("said Reuters.", "said Anna Kowalski, who ...")."""
-_MEDIUM_AFTER = re.compile(rf"{_SP}+(?:{_MEDIA_NOUNS})\b")
+_MEDIUM_AFTER = re.compile(
+    rf"(?:,{_SP}+(?:the|an?){_SP}+(?:[\w-]+{_SP}+){{0,2}}?)?{_SP}*(?<=\s)(?:{_MEDIA_NOUNS})\b"
+)
+"""``told France Info radio``, ``told Sud Ouest, the regional daily``."""
 _MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b")
 """``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium."""
 _BODY_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | ORGANISATION_WORDS))
@@ -143,7 +152,7 @@ _PLURAL_ROLE = re.compile(r"(?:ers|ors|ists|ians|ants|ents)$")
 _PLACES_BEFORE = frozenset({"in", "near", "outside", "inside", "across", "around", "into", "to"})
 _MEDIA_BEFORE = frozenset({
     "newspaper", "broadcaster", "television", "radio", "daily", "weekly", "magazine", "website",
-    "tabloid", "channel", "journal", "station", "programme",
+    "tabloid", "channel", "journal", "station", "programme", "publication", "outlet",
 })  # fmt: skip
 """The word before a name that makes it a medium ("Local radio station Radio Bío-Bío reported")."""
 
@@ -361,7 +370,7 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     if not name or _refused(name, kind, raw.phrase, raw.medium):
         return None
     before = _words_before(text, raw.start)
-    if _misplaced(name, kind, raw, start, text, before):
+    if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
         return None
     kind = kind or _context_kind(raw, name, before, text)
     return _Hit(name, start, kind)
@@ -447,6 +456,18 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
     if " " in name or kind or name.isupper() or lookup(name) or not _PLURAL_ROLE.search(name):
         return False
     return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
+
+
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|ese|ish|i|ic|an|ch)$")
+_LOWER_NEXT = re.compile(rf"{_SP}+[a-z]")
+
+
+def _modifies_a_noun(name: str, raw: _Raw, text: str) -> bool:
+    """ "a spokesman for the Israeli military", "according to Chinese state media": a people's
+    adjective before a lower-case noun is no one's name (a known source is: "told Reuters police
+    had ..."), whatever phrase came before it."""
+    return (raw.phrase != "" and " " not in name and _DEMONYM.match(name) is not None
+            and not lookup(name) and _LOWER_NEXT.match(text, raw.end) is not None)
 
 
 def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
