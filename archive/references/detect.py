@@ -24,7 +24,8 @@ from archive.references.known import KnownSource, lookup
 
 _SP = r"[^\S\r\n]"
 """Spaces within a line, the no-break space included (news texts use it between names)."""
-_UPPER = "A-ZÀ-ÖØ-Þ"
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+"""Capitals, those of central and eastern European names too ("Łukasz", "Šimečka", "ČTK")."""
 _ABBREVIATIONS = (
     "Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Cmdr|Adm|Maj|Brig|Insp|Det|Supt|Rev|St|Jr|Sr|"
     "Co|Corp|Inc|Ltd|Mt|Ft|Pres|Atty|Hon|Cllr|Messrs"
@@ -44,7 +45,7 @@ _CAP = rf"(?:[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|[{_UPPER}][\w’'&/-]*
 S.Paulo")."""
 _CONNECT = (
     rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
-    r"and|&|de|del|della|der|des|di|du|la|le|al|van|von|da|das|do|dos|y|bin)"
+    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|da|das|do|dos|y|bin)"
 )
 NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
 """A run of capitalised words, with connectors ("Institute for the Study of War") and numbers

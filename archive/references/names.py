@@ -66,7 +66,7 @@ TIME_WORDS = frozenset({
 ("Competition and Markets Authority" keeps its "Markets")."""
 _CONNECTORS = frozenset({
     "of", "and", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
-    "da", "dos", "y", "bin", "della", "des", "di", "das", "do",
+    "da", "dos", "y", "bin", "della", "dello", "delle", "degli", "dei", "des", "di", "das", "do",
 })  # fmt: skip
 _ARTICLES = ("The", "A", "An")
 PORTFOLIO_WORDS = frozenset({
