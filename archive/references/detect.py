@@ -61,7 +61,7 @@ _VERBS = (
     "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
     rf"remarked|replied|responded|countered|alleged|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
-    "testified|declared|reiterated|denied|denies|"
+    "testified|declared|reiterated|denied|denies|advised|advises|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
 )
 _ADVERBS = (
@@ -103,7 +103,8 @@ _NAME = re.compile(NAME)
 
 _MEDIUM_BEFORE = (
     rf"(?:(?:the|a|an){_SP}+)?(?:[\w-]+{_SP}+){{0,2}}?"
-    rf"(?:{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper)"
+    rf"(?:{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper|"
+    rf"news{_SP}+site|site|publication)"
     rf"{_SP}+"
 )
 _LOWER_TITLES = "|".join(sorted((w for w in names.TITLE_WORDS if len(w) > 3), key=len, reverse=True))
@@ -114,12 +115,14 @@ _PHRASES = (
     "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
     "an? (?:article|editorial|op-ed|column) (?:in|for)|polled by|surveyed by|conducted by|"
     "compiled by|first reported by|seen by|obtained by|reviewed by|broadcast by|aired by|"
-    "[Aa]n? (?:report|study|survey|poll|analysis|review|investigation|audit|statement|tally) "
+    "[Aa]n? (?:report|study|survey|poll|analysis|review|investigation|audit|statement|tally|estimate|"
+    "forecast|assessment|projection|calculation|count) "
     "(?:by|from|for|in)|(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
     rf"(?:said|says|added){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
-    rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+[{_UPPER}])"
+    rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+(?:the{_SP}+)?[{_UPPER}a-z])|"
+    rf"(?:polls?|surveys?){_SP}+(?:for|commissioned{_SP}+by)"
 )
 PHRASE_FIRST = re.compile(
     rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:the{_SP}+)?(?P<name>{NAME})"
@@ -399,6 +402,8 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
         owner_name = names.without_possessive(" ".join(owner))
         if lookup(owner_name) or classify(owner_name) == "publication":
             return _clean(owner_name), None
+        if said_by_words(owner_name) and not _generic_body(rest) and len(owner) > 1:
+            return _clean(owner_name), None  # "CME Group's FedWatch tool": the body owns the tool
         if not _generic_body(rest):
             words = rest
     words, described = names.strip_descriptor(words)
@@ -454,12 +459,15 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
     ``before`` holds the two words before the name."""
     if not raw.phrase and before[-1:] and before[-1] in _PLACES_BEFORE:
         return True
+    if not raw.phrase and before[-1:] and before[-1] in _OWNERS_BEFORE:
+        return True  # "cut its EU forecast": a name after "its" qualifies a noun, it says nothing
     if " " in name or kind or name.isupper() or lookup(name) or not _PLURAL_ROLE.search(name):
         return False
     return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
 
 
-_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|ese|ish|i|ic|an|ch)$")
+_OWNERS_BEFORE = frozenset({"its", "their", "his", "her", "our", "my", "your"})
+_DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ian|ean|ese|ish|i|ic|an|ch)|U\.S\.?|U\.K\.?|U\.N\.?|E\.U\.?)$")
 _LOWER_NEXT = re.compile(rf"{_SP}+[a-z]")
 
 
@@ -519,6 +527,8 @@ _THE_COMPANY = re.compile(
 )
 """``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``."""
 _SUBJECT_BEFORE = re.compile(rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+)$""")
+_DESCRIPTOR_BEFORE = re.compile(rf"\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))}){_SP}+$")
+"""``startup Lumen Labs has raised ...``: a body's noun just before the name."""
 _COMPANY_REACH = 600
 
 
@@ -537,11 +547,12 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             run = runs[at]
             at -= 1
             opens = _SUBJECT_BEFORE.search(text, max(0, run.start() - 12), run.start())
-            if run.start() in taken or not opens:
+            described = _DESCRIPTOR_BEFORE.search(text, max(0, run.start() - 30), run.start())
+            if run.start() in taken or not (opens or described):
                 continue
             skipped, name, kind = _parsed(run.group())
-            if name and kind is None and not lookup(name) and said_by_words(name) and (
-                classify(name) == "organisation"
+            if name and kind is None and not lookup(name) and (described or said_by_words(name)) and (
+                described or classify(name) == "organisation"
             ):
                 yield _Hit(name, run.start() + skipped, "organisation")
                 break
@@ -593,6 +604,8 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
     kind = kind or classify(full)
     if kind == "person" and names.plain(words[0]) not in names.COMMON_WORDS:
         people.setdefault(_clean(words[-1]), full)
+        if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
+            people.setdefault(_clean(" ".join(words[-2:])), full)
     elif kind == "organisation":
         bodies.setdefault(_clean(words[0]), full)
 
@@ -605,6 +618,8 @@ def _resolve(
     known = lookup(hit.name)
     if known:
         return known.name, "publication", known
+    if hit.kind == "person" and hit.name.count(" ") == 1 and hit.name in people:
+        return people[hit.name], "person", None
     if " " not in hit.name and hit.kind != "publication":
         if hit.name in people:
             return people[hit.name], "person", None
@@ -636,6 +651,7 @@ def detect_references(text: str) -> list[dict]:
     hits = _hits(text, runs)
     hits = sorted(hits + list(_company_hits(text, runs, {h.start for h in hits})), key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
+    wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     entries: dict[str, dict] = {}
     for hit in hits:

@@ -30,6 +30,7 @@ TITLE_WORDS = frozenset({
     "aide", "architect", "surgeon", "nurse", "teacher", "pilot", "fisherman", "farmer", "trader",
     "banker", "broker", "prosecutor", "magistrate", "ombudsman", "governor-general", "sheikh",
     "emir", "chef", "curator", "organiser", "organizer", "coordinator", "vice",
+    "treasurer", "comptroller", "auditor", "registrar", "solicitor", "barrister", "secretary-general",
     "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother",
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
@@ -172,7 +173,7 @@ def person_of_body(words: list[str], looks_like_person) -> list[str] | None:
     """ "Tom Ashdown of Redfield Strategies": a person named with the body they speak for is the
     person, when the words before "of"/"at" look like a person's name (``looks_like_person``) and
     no body's word is among them ("Bank of England", "Royal Bank of Scotland" stay whole)."""
-    for position in (2, 3):
+    for position in (2, 3, 4):
         if len(words) > position + 1 and words[position] in ("of", "at", "from"):
             before = words[:position]
             if all(w[:1].isupper() and plain(w) not in _CONNECTORS for w in before) and looks_like_person(
