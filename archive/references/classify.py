@@ -67,6 +67,7 @@ SURVEY_AGENCIES = {"geological survey", "ordnance survey"}
 DOCUMENT_WORDS = {
     "report", "study", "survey", "memo", "memorandum", "paper", "act", "treaty", "agreement",
     "declaration", "bill", "constitution", "census", "index", "statement", "letter", "dossier",
+    "outlook", "yearbook",
 }  # fmt: skip
 CONNECTORS = {"of", "and", "&", "for", "the", "on", "at", "in"}
 """Words a person's name does not hold (particles such as "de" and "van" it may)."""

@@ -62,6 +62,7 @@ _VERBS = (
     rf"remarked|replied|responded|countered|alleged|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
     "testified|declared|reiterated|denied|denies|advised|advises|"
+    rf"puts?(?={_SP}+(?:the|its|their){_SP}+(?:[\w-]+{_SP}+){{1,3}}?at\b)|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
 )
 _ADVERBS = (
@@ -122,7 +123,8 @@ _PHRASES = (
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
     rf"(?:said|says|added){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
     rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+(?:the{_SP}+)?[{_UPPER}a-z])|"
-    rf"(?:polls?|surveys?){_SP}+(?:for|commissioned{_SP}+by)"
+    rf"(?:polls?|surveys?){_SP}+(?:for|commissioned{_SP}+by)|"
+    rf"in{_SP}+(?:its|their)(?:{_SP}+[a-z]+){{0,2}}?(?={_SP}+[{_UPPER}])"
 )
 PHRASE_FIRST = re.compile(
     rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:the{_SP}+)?(?P<name>{NAME})"
@@ -260,6 +262,8 @@ def _phrase_first(text: str) -> Iterator[_Raw]:
             match.group("name")
         ):
             continue
+        if phrase == "in its" and classify(" ".join(names.trim_time(match.group("name").split()))) != "document":
+            continue  # "said in its annual Emissions Gap Report", not "in its Paris office"
         medium = bool(match.group("medium")) or bool(_MEDIUM_AFTER.match(text, match.end("name")))
         yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium)
         end = match.end("name")
@@ -276,6 +280,8 @@ def _phrase_key(phrase: str) -> str:
         return words[0]
     if words[0] == "published" and words[-1] == "in":
         return "published in"
+    if words[0] == "in" and words[1] in ("its", "their"):
+        return "in its"
     return " ".join(words)
 
 
