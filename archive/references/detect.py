@@ -262,7 +262,7 @@ def _phrase_first(text: str) -> Iterator[_Raw]:
             match.group("name")
         ):
             continue
-        if phrase == "in its" and classify(" ".join(names.trim_time(match.group("name").split()))) != "document":
+        if phrase == "in its" and not _names_a_document(match.group("name")):
             continue  # "said in its annual Emissions Gap Report", not "in its Paris office"
         medium = bool(match.group("medium")) or bool(_MEDIUM_AFTER.match(text, match.end("name")))
         yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium)
@@ -270,6 +270,10 @@ def _phrase_first(text: str) -> Iterator[_Raw]:
         while (more := _AND_MORE.match(text, end)) is not None:
             yield _Raw(more.group("name"), *more.span("name"), phrase=phrase, medium=medium)
             end = more.end()
+
+
+def _names_a_document(name: str) -> bool:
+    return classify(" ".join(names.trim_time(name.split()))) == "document"
 
 
 def _phrase_key(phrase: str) -> str:
