@@ -40,7 +40,10 @@ only as a word of its own (the "T." of "NYT." is no initial), so a run is the sa
 its capitals it is read from."""
 _PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu|ben)-[{_UPPER}][\w’'&/-]*"
 """A surname joined to its particle by a hyphen, in lower case: "Karim al-Rubaie"."""
-_CAP = rf"(?:[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED})"
+_CAP = (
+    rf"(?:(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
+    rf"(?<![\w’'&.-])[a-z]{{1,4}}[{_UPPER}][\w’'&/-]*)"
+)
 """A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
 S.Paulo")."""
 _CONNECT = (
@@ -87,7 +90,8 @@ _BODY_AFTER = (
 _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 """``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
-    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?P<body_noun>{_BODY_AFTER})|{_SPOKESPEOPLE}))?"
+    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
+    rf"{_SPOKESPEOPLE}))?"
     rf"(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
     rf"(?P<verb>{_VERBS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_FINDINGS})\b"
@@ -116,15 +120,15 @@ _PHRASES = (
     "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
     "an? (?:article|editorial|op-ed|column) (?:in|for)|polled by|surveyed by|conducted by|"
     "compiled by|first reported by|seen by|obtained by|reviewed by|broadcast by|aired by|"
-    "[Aa]n? (?:report|study|survey|poll|analysis|review|investigation|audit|statement|tally|estimate|"
-    "forecast|assessment|projection|calculation|count) "
+    "[Aa]n? (?:[a-z]+ )?(?:report|study|survey|poll|analysis|review|investigation|audit|statement|"
+    "tally|estimate|forecast|assessment|projection|calculation|count) "
     "(?:by|from|for|in)|(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
     rf"(?:said|says|added){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
     rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+(?:the{_SP}+)?[{_UPPER}a-z])|"
     rf"(?:polls?|surveys?){_SP}+(?:for|commissioned{_SP}+by)|"
-    rf"in{_SP}+(?:its|their)(?:{_SP}+[a-z]+){{0,2}}?(?={_SP}+[{_UPPER}])"
+    rf"[Ii]n{_SP}+(?:its|their)(?:{_SP}+[a-z]+){{0,2}}?(?={_SP}+[{_UPPER}])"
 )
 PHRASE_FIRST = re.compile(
     rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:the{_SP}+)?(?P<name>{NAME})"
@@ -155,7 +159,13 @@ _LIST_BEFORE = re.compile(rf"(?P<name>{NAME})(?:,{_SP}*(?:and{_SP}+)?|{_SP}+and{
 _LIST_WINDOW = 80
 _SENTENCE_START = re.compile(r"""(?:^|[.!?]['"’”]?\s+|\n\s*|[“"(]\s*)$""")
 _PLURAL_ROLE = re.compile(r"(?:ers|ors|ists|ians|ants|ents)$")
-_PLACES_BEFORE = frozenset({"in", "near", "outside", "inside", "across", "around", "into", "to"})
+_PLACES_BEFORE = frozenset({"in", "near", "outside", "inside", "across", "around", "into", "to", "of"})
+"""Before a name found first, a word that makes it a place or what a noun is "of" ("a resident of
+Kassala told", "the head of Nato said": neither is the source)."""
+_PLACE_ADJECTIVES = frozenset({
+    "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west",
+    "rural", "coastal", "downtown", "neighbouring", "neighboring", "occupied", "war-torn",
+})  # fmt: skip
 _MEDIA_BEFORE = frozenset({
     "newspaper", "broadcaster", "television", "radio", "daily", "weekly", "magazine", "website",
     "tabloid", "channel", "journal", "station", "programme", "publication", "outlet",
@@ -225,6 +235,9 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         if attribution is None:
             position = name.end()
             continue
+        if attribution.group("body_noun") is not None and name.group().endswith(("'s", "’s")):
+            position = attribution.end()  # "France's farm ministry said": the owner is not the body
+            continue
         appositive = attribution.group("appositive")
         medium = attribution.group("medium") is not None or (
             appositive is not None and _MEDIUM_IN.search(appositive) is not None
@@ -261,6 +274,9 @@ def _phrase_first(text: str) -> Iterator[_Raw]:
         if phrase in _SAID and _CLAUSE_GOES_ON.match(text, match.end("name")) and not _person_of_body(
             match.group("name")
         ):
+            titled = _TITLE_THEN_NAME.match(text, match.end("name"))
+            if titled is not None:  # "said Jefferies analyst Clara Vestergaard"
+                yield _Raw(titled.group("name"), *titled.span("name"), phrase=phrase)
             continue
         if phrase == "in its" and not _names_a_document(match.group("name")):
             continue  # "said in its annual Emissions Gap Report", not "in its Paris office"
@@ -270,6 +286,11 @@ def _phrase_first(text: str) -> Iterator[_Raw]:
         while (more := _AND_MORE.match(text, end)) is not None:
             yield _Raw(more.group("name"), *more.span("name"), phrase=phrase, medium=medium)
             end = more.end()
+
+
+_TITLE_THEN_NAME = re.compile(
+    rf"{_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}){_SP}+(?P<name>{NAME})"
+)
 
 
 def _names_a_document(name: str) -> bool:
@@ -302,7 +323,9 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
     reads a window of fixed size, and a list holds at most a few names.
     """
     start, first = raw.start, True
-    if not text[start - 9 if start > 9 else 0 : start].rstrip().endswith(("and", "and the")):
+    if " and " in raw.name and len(_pair(raw)) > 1:
+        first = False  # "A, the B and C warned": the run "B and C" holds the list's "and" itself
+    elif not text[start - 9 if start > 9 else 0 : start].rstrip().endswith(("and", "and the")):
         return
     for _ in range(6):
         window = text[max(0, start - _LIST_WINDOW) : start]
@@ -448,7 +471,14 @@ def _generic_body(words: list[str]) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _clean(name: str) -> str:
     """Trim what is not part of a source's name: possessive, trailing dots and commas."""
-    return names.without_possessive(" ".join(name.split()).rstrip(".,"))
+    name = " ".join(name.split()).rstrip(",")
+    if not _ENDS_ABBREVIATED.search(name):
+        name = name.rstrip(".")
+    return names.without_possessive(name)
+
+
+_ENDS_ABBREVIATED = re.compile(r"\s(?:Co|Corp|Inc|Ltd|Jr|Sr|Bros)\.$")
+"""``Harbor & Bean Co.``, ``Martin Luther King Jr.``: the full stop is the name's."""
 
 
 @functools.lru_cache(maxsize=16384)
@@ -457,17 +487,28 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
     nothing ("told Parliament")."""
     words = name.split()
     known = lookup(name)
-    if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS):
+    if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS and not _role_named(words)):
         return True
     return phrase == "told" and not known and not medium and any(
         names.plain(w) in _TOLD_NOT_MEDIA for w in words
     )
 
 
+def _role_named(words: list[str]) -> bool:
+    """ "Workers United", "Doctors Without Borders", "Police Scotland": a plural role opening a run
+    that goes on with a capitalised word is a body's name, not "Officials" or "Police" alone."""
+    first = names.plain(words[0])
+    return len(words) > 1 and (first == "police" or _PLURAL_ROLE.search(first) is not None) and (
+        names.plain(words[1]) not in names.COMMON_WORDS
+    )
+
+
 def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, before: list[str]) -> bool:
     """A place ("officials in Nairobi told"), or a plural noun opening a sentence ("Rescuers said");
     ``before`` holds the two words before the name."""
-    if not raw.phrase and before[-1:] and before[-1] in _PLACES_BEFORE:
+    if not raw.phrase and before[-1:] and (before[-1] in _PLACES_BEFORE or (
+        before[-1] in _PLACE_ADJECTIVES and before[:1] and before[0] in _PLACES_BEFORE
+    )):
         return True
     if not raw.phrase and before[-1:] and before[-1] in _OWNERS_BEFORE:
         return True  # "cut its EU forecast": a name after "its" qualifies a noun, it says nothing
@@ -505,11 +546,16 @@ def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
     if raw.phrase == "told" and classify(name) != "person":
         return "publication"
     kind = classify(name)
+    if kind == "document" and raw.verb in _SPEECH:
+        return "organisation"  # "the British Antarctic Survey said": a survey that speaks is a body
     if raw.verb == "reported" and not said_by_words(name) and not _titled_before(before):
         return "publication"
     if raw.finding and kind == "person":
         return "organisation"
     return kind
+
+
+_SPEECH = frozenset({"said", "says", "told", "tells", "added", "adds", "warned", "warns", "stated"})
 
 
 def _titled_before(before: list[str]) -> bool:
@@ -521,7 +567,13 @@ def _edition_of_known(name: str) -> bool:
     """ "Politico Europe", "Bloomberg Businessweek", "CNN International": a known publication's name
     and more capitalised words is one of its editions or titles."""
     words = name.split()
-    return any(lookup(" ".join(words[:n])) for n in range(len(words) - 1, 0, -1))
+    for n in range(len(words) - 1, 0, -1):
+        rest = words[n:]
+        if lookup(" ".join(words[:n])):
+            return len(rest) <= 2 and not said_by_words(" ".join(rest)) and all(
+                w[:1].isupper() and names.plain(w) not in names.COMMON_WORDS for w in rest
+            )
+    return False
 
 
 _DESCRIBED_BEFORE = re.compile(
@@ -536,7 +588,9 @@ _THE_COMPANY = re.compile(
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
 )
 """``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``."""
-_SUBJECT_BEFORE = re.compile(rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+)$""")
+_SUBJECT_BEFORE = re.compile(
+    rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–-]{_SP}+|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+)$"""
+)
 _DESCRIPTOR_BEFORE = re.compile(rf"\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))}){_SP}+$")
 """``startup Lumen Labs has raised ...``: a body's noun just before the name."""
 _COMPANY_REACH = 600
@@ -614,10 +668,18 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
     kind = kind or classify(full)
     if kind == "person" and names.plain(words[0]) not in names.COMMON_WORDS:
         people.setdefault(_clean(words[-1]), full)
+        if len(words) == 2 and all(w.isalpha() for w in words):  # "Liu Wenhao", later "Liu"
+            people.setdefault(_FIRST + _clean(words[0]), full)
         if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
             people.setdefault(_clean(" ".join(words[-2:])), full)
     elif kind == "organisation":
         bodies.setdefault(_clean(words[0]), full)
+
+
+_SHORT_FORMS = {"Fed": "Federal Reserve"}
+"""A body wire copy names by a short form no rule can expand ("the Fed said")."""
+_FIRST = "\x00"
+"""The key prefix under which a two-word person's name is indexed by its first word."""
 
 
 def _resolve(
@@ -628,6 +690,8 @@ def _resolve(
     known = lookup(hit.name)
     if known:
         return known.name, "publication", known
+    if hit.name in _SHORT_FORMS:
+        return _SHORT_FORMS[hit.name], "organisation", None
     if hit.kind == "person" and hit.name.count(" ") == 1 and hit.name in people:
         return people[hit.name], "person", None
     if " " not in hit.name and hit.kind != "publication":
@@ -635,6 +699,8 @@ def _resolve(
             return people[hit.name], "person", None
         if hit.name in bodies:
             return bodies[hit.name], "organisation", None
+        if _FIRST + hit.name in people and not said_by_words(hit.name):
+            return people[_FIRST + hit.name], "person", None
         if hit.kind == "person":
             return hit.name, "person", None
         return hit.name, classify(hit.name) if hit.kind is None else hit.kind, None

@@ -86,7 +86,8 @@ ORG_DESCRIPTORS = frozenset({
     "conglomerate", "broker", "brokerage", "pollster", "watchdog", "regulator", "utility",
     "consultancy", "tank", "think-tank", "organisation", "organization", "nonprofit",
     "non-profit", "publisher", "supermarket", "chain", "automaker", "carmaker", "miner",
-    "producer", "supplier", "exporter", "importer", "bank", "provider",
+    "producer", "supplier", "exporter", "importer", "bank", "provider", "drugmaker", "chipmaker",
+    "steelmaker", "planemaker", "shipbuilder", "lobby", "rival",
 })  # fmt: skip
 """Nouns that say the name after them is a body's: "the campaign group Just Stop Oil", "Airline
 Ryanair said", "cyber security firm Check Point Research"."""
@@ -110,7 +111,7 @@ _PROFESSION = re.compile(r"(?:ologist|ician|ist)$")
 
 def is_title(word: str, position: int) -> bool:
     key = plain(word)
-    return (key in TITLE_WORDS or (position > 0 and key in _LATE_TITLES)
+    return (key in TITLE_WORDS or key.endswith("-year-old") or (position > 0 and key in _LATE_TITLES)
             or (word[:1].isupper() and len(key) > 5 and _PROFESSION.search(key) is not None))
 
 
@@ -164,7 +165,7 @@ def only_titles(words: list[str]) -> bool:
 def strip_descriptor(words: list[str]) -> tuple[list[str], bool]:
     """A name without the body noun that opens its run ("Airline Ryanair", capitalised only because
     it opens the sentence), and whether there was one."""
-    if len(words) > 1 and plain(words[0]) in ORG_DESCRIPTORS and words[1][:1].isupper():
+    if len(words) > 1 and plain(words[0]) in ORG_DESCRIPTORS and any(c.isupper() for c in words[1][:5]):
         return words[1:], True
     return words, False
 
