@@ -102,6 +102,7 @@ def classify(name: str) -> str:
     return "organisation"
 
 
+@functools.lru_cache(maxsize=16384)
 def said_by_words(name: str) -> bool:
     """Whether the name's own words give its kind (a body's, a paper's or a document's word), not
     only its shape: "Mundo Deportivo" says nothing, "Deutsche Bank" says bank."""

@@ -297,6 +297,7 @@ def _names_a_document(name: str) -> bool:
     return classify(" ".join(names.trim_time(name.split()))) == "document"
 
 
+@functools.lru_cache(maxsize=1024)
 def _phrase_key(phrase: str) -> str:
     """The phrase as ``_PHRASE_KINDS`` and ``_SAID`` know it: "said senior economist" is a "said",
     "published on Monday in" a "published in"."""
@@ -536,8 +537,8 @@ def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
         return "publication"
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
-    if raw.body or (before[-1:] and before[-1] in names.ORG_DESCRIPTORS) or _DESCRIBED_BEFORE.search(
-        text, max(0, raw.start - 40), raw.start
+    if raw.body or (before[-1:] and before[-1] in names.ORG_DESCRIPTORS) or (
+        text.endswith(",", 0, raw.start - 1) and _DESCRIBED_BEFORE.search(text, max(0, raw.start - 40), raw.start)
     ):
         return "organisation"
     kind = _PHRASE_KINDS.get(raw.phrase)
@@ -563,6 +564,7 @@ def _titled_before(before: list[str]) -> bool:
     return bool(before) and names.is_title(before[-1].rstrip(","), 1)
 
 
+@functools.lru_cache(maxsize=16384)
 def _edition_of_known(name: str) -> bool:
     """ "Politico Europe", "Bloomberg Businessweek", "CNN International": a known publication's name
     and more capitalised words is one of its editions or titles."""
@@ -633,18 +635,34 @@ def _full_names(runs: list[re.Match], wanted: set[str]) -> tuple[dict[str, str],
     people: dict[str, str] = {}
     bodies: dict[str, str] = {}
     for match in runs:
-        run = match.group().split()
-        if len(run) < 2 or wanted.isdisjoint(_clean(w) for w in run):
+        text = match.group()
+        if " " not in text:
             continue
-        run = names.trim_time(run)
-        while run and (run[0] in ("The", "A", "An") or names.plain(run[0]) in names.COMMON_WORDS
-                       or names.plain(run[0]) in ("of", "for", "on")):
-            run = run[1:]
-        if len(run) > 12:
+        words, entries = _run_entries(text)
+        if wanted.isdisjoint(words):
             continue
-        for words in _split_on(run, ("and", "&")):
-            _index_full_name(words, people, bodies)
+        for is_person, key, full in entries:
+            (people if is_person else bodies).setdefault(key, full)
     return people, bodies
+
+
+@functools.lru_cache(maxsize=16384)
+def _run_entries(text: str) -> tuple[frozenset[str], tuple[tuple[bool, str, str], ...]]:
+    """A run's words, and the full names it lets shorter mentions stand for, worked out once per
+    distinct run (``(is a person, the short form, the full name)``)."""
+    run = text.split()
+    words = frozenset(_clean(w) for w in run)
+    run = names.trim_time(run)
+    while run and (run[0] in ("The", "A", "An") or names.plain(run[0]) in names.COMMON_WORDS
+                   or names.plain(run[0]) in ("of", "for", "on")):
+        run = run[1:]
+    if len(run) > 12:
+        return words, ()
+    people: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for part in _split_on(run, ("and", "&")):
+        _index_full_name(part, people, bodies)
+    return words, tuple([(True, k, v) for k, v in people.items()] + [(False, k, v) for k, v in bodies.items()])
 
 
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
@@ -661,11 +679,10 @@ def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[st
 def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str, str]) -> None:
     if len(words) < 2:
         return
-    full, kind = _name_and_kind(words)
+    full, kind = _full_name_and_kind(tuple(words))
     words = full.split()
     if len(words) < 2 or lookup(full):
         return
-    kind = kind or classify(full)
     if kind == "person" and names.plain(words[0]) not in names.COMMON_WORDS:
         people.setdefault(_clean(words[-1]), full)
         if len(words) == 2 and all(w.isalpha() for w in words):  # "Liu Wenhao", later "Liu"
@@ -680,6 +697,14 @@ _SHORT_FORMS = {"Fed": "Federal Reserve"}
 """A body wire copy names by a short form no rule can expand ("the Fed said")."""
 _FIRST = "\x00"
 """The key prefix under which a two-word person's name is indexed by its first word."""
+
+
+@functools.lru_cache(maxsize=16384)
+def _full_name_and_kind(words: tuple[str, ...]) -> tuple[str, str]:
+    """``_name_and_kind`` of a run's words, with the kind its own words give when no title did:
+    worked out once per distinct run, however often a long text repeats it."""
+    full, kind = _name_and_kind(list(words))
+    return full, kind or classify(full)
 
 
 def _resolve(
