@@ -538,7 +538,8 @@ def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
     if raw.body or (before[-1:] and before[-1] in names.ORG_DESCRIPTORS) or (
-        text.endswith(",", 0, raw.start - 1) and _DESCRIBED_BEFORE.search(text, max(0, raw.start - 40), raw.start)
+        text.endswith(",", 0, raw.start - 1)
+        and _DESCRIBED_BEFORE.search(text, max(0, raw.start - 40), raw.start)
     ):
         return "organisation"
     kind = _PHRASE_KINDS.get(raw.phrase)
@@ -662,7 +663,8 @@ def _run_entries(text: str) -> tuple[frozenset[str], tuple[tuple[bool, str, str]
     bodies: dict[str, str] = {}
     for part in _split_on(run, ("and", "&")):
         _index_full_name(part, people, bodies)
-    return words, tuple([(True, k, v) for k, v in people.items()] + [(False, k, v) for k, v in bodies.items()])
+    entries = [(True, k, v) for k, v in people.items()] + [(False, k, v) for k, v in bodies.items()]
+    return words, tuple(entries)
 
 
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
