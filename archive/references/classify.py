@@ -44,7 +44,7 @@ ORGANISATION_WORDS = {
     "aviation", "automotive", "dynamics", "robotics", "biotech", "therapeutics", "biosciences",
     "semiconductor", "semiconductors", "electronics", "networks", "media", "entertainment",
     "studios", "construction", "engineering", "properties", "hotels", "rugby", "athletics",
-    "division", "directorate-general", "mint",
+    "division", "directorate-general", "mint", "frontières", "frontieres",
     # the same words in the languages wire copy most often leaves untranslated
     "comité", "comite", "consejo", "conseil", "ministerio", "ministère", "ministero", "ministerium",
     "instituto", "institut", "istituto", "universidad", "université", "università", "universität",

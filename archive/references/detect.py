@@ -64,7 +64,7 @@ _VERBS = (
     "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
     rf"remarked|replied|responded|countered|alleged|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
-    "testified|declared|reiterated|denied|denies|advised|advises|"
+    rf"testified|declared(?={_SP}+that|,|{_SP}*[“\"])|reiterated|denied|denies|advised|advises|"
     rf"puts?(?={_SP}+(?:the|its|their){_SP}+(?:[\w-]+{_SP}+){{1,3}}?at\b)|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
 )
@@ -343,11 +343,16 @@ def _pair(raw: _Raw) -> list[_Raw]:
     side stands as a name of its own (a known source, an acronym, or ending in a body's or a
     paper's word); "Procter and Gamble" and "National Geology and Mining Service" stay whole."""
     left, sep, right = raw.name.rpartition(" and ")
-    if not sep or not _stands_alone(left) or not _stands_alone(right):
+    if not sep or not _stands_alone(right):
         return [raw]
+    body = raw.body
+    if not _stands_alone(left):
+        if _BRAND.match(right) is None or len(left.split()) < 2:
+            return [raw]
+        body = body or not raw.medium  # two of a kind: beside a brand's name, a body's
     return [
-        _Raw(left, raw.start, raw.start + len(left), raw.phrase, raw.medium, raw.body),
-        _Raw(right, raw.end - len(right), raw.end, raw.phrase, raw.medium, raw.body),
+        _Raw(left, raw.start, raw.start + len(left), raw.phrase, raw.medium, body),
+        _Raw(right, raw.end - len(right), raw.end, raw.phrase, raw.medium, body),
     ]
 
 
@@ -361,7 +366,10 @@ def _stands_alone(part: str) -> bool:
     return last in ORGANISATION_WORDS or last in PUBLICATION_WORDS
 
 
-_ACRONYM = re.compile(r"^[A-Z]{2,8}$")
+_ACRONYM = re.compile(r"^(?:[A-Z]{2,8}|(?!Ma?c)[A-Za-z][a-z]*[A-Z][a-z]\w*)$")
+"""One word that is a name by its own shape: "UNICEF", "YouGov", "CVoter", "easyJet"."""
+_BRAND = re.compile(r"^(?!Ma?c)[A-Za-z][a-z]*[A-Z][a-z]\w*$")
+"""``Axis My India and CVoter``: a one-word brand after "and" ends a list of two bodies."""
 
 
 def _raw_hits(text: str, runs: list[re.Match] | None = None) -> list[_Raw]:
@@ -441,9 +449,10 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
         if not _generic_body(rest):
             words = rest
     words, described = names.strip_descriptor(words)
-    words, titled = names.strip_title(words, _BODY_WORDS)
-    if titled:
-        return _clean(" ".join(names.trim_place(words))), "person"
+    stripped, titled = names.strip_title(words, _BODY_WORDS)
+    if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"):
+        return _clean(" ".join(names.trim_place(stripped))), "person"
+    # else a title's word inside a body's name: "Court of Justice of the European Union"
     person = names.person_of_body(words, _is_person)
     if person is not None:
         return _clean(" ".join(person)), "person"
@@ -594,7 +603,7 @@ _THE_COMPANY = re.compile(
 _SUBJECT_BEFORE = re.compile(
     rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–-]{_SP}+|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+)$"""
 )
-_DESCRIPTOR_BEFORE = re.compile(rf"\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))}){_SP}+$")
+_DESCRIPTOR_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))})|\w-based){_SP}+$")
 """``startup Lumen Labs has raised ...``: a body's noun just before the name."""
 _COMPANY_REACH = 600
 
@@ -614,13 +623,14 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             run = runs[at]
             at -= 1
             opens = _SUBJECT_BEFORE.search(text, max(0, run.start() - 12), run.start())
-            described = _DESCRIPTOR_BEFORE.search(text, max(0, run.start() - 30), run.start())
+            described = _DESCRIPTOR_BEFORE.search(text, max(0, run.start() - 30), run.start()) or (
+                run.group().split(None, 1)[0].endswith("-based")
+            )
             if run.start() in taken or not (opens or described):
                 continue
             skipped, name, kind = _parsed(run.group())
-            if name and kind is None and not lookup(name) and (described or said_by_words(name)) and (
-                described or classify(name) == "organisation"
-            ):
+            body = described or (said_by_words(name) and classify(name) == "organisation")
+            if name and kind in (None, "organisation") and not lookup(name) and body:
                 yield _Hit(name, run.start() + skipped, "organisation")
                 break
 

@@ -202,6 +202,7 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     KnownSource("France Télévisions", "https://www.france.tv/", ("France Televisions",)),
     KnownSource("France Inter", "https://www.radiofrance.fr/franceinter"),
     KnownSource("Radio France", "https://www.radiofrance.fr/"),
+    KnownSource("France Bleu", "https://www.francebleu.fr/"),
     KnownSource("BFMTV", "https://www.bfmtv.com/", ("BFM TV",)),
     KnownSource("Europe 1", "https://www.europe1.fr/"),
     KnownSource("LCI", "https://www.tf1info.fr/"),

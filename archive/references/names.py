@@ -30,7 +30,8 @@ TITLE_WORDS = frozenset({
     "aide", "architect", "surgeon", "nurse", "teacher", "pilot", "fisherman", "farmer", "trader",
     "banker", "broker", "prosecutor", "magistrate", "ombudsman", "governor-general", "sheikh",
     "emir", "chef", "curator", "organiser", "organizer", "coordinator", "vice",
-    "treasurer", "comptroller", "auditor", "registrar", "solicitor", "barrister", "secretary-general",
+    "lawmaker", "legislator", "politician", "treasurer", "comptroller", "auditor", "registrar",
+    "solicitor", "barrister", "secretary-general",
     "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother",
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
@@ -165,7 +166,9 @@ def only_titles(words: list[str]) -> bool:
 def strip_descriptor(words: list[str]) -> tuple[list[str], bool]:
     """A name without the body noun that opens its run ("Airline Ryanair", capitalised only because
     it opens the sentence), and whether there was one."""
-    if len(words) > 1 and plain(words[0]) in ORG_DESCRIPTORS and any(c.isupper() for c in words[1][:5]):
+    if len(words) > 1 and (plain(words[0]) in ORG_DESCRIPTORS or words[0].endswith("-based")) and any(
+        c.isupper() for c in words[1][:5]
+    ):
         return words[1:], True
     return words, False
 
