@@ -4,7 +4,9 @@
     .venv/bin/python bench/bench_reference_quality.py --mistakes # and each mistake on the dev texts
 
 The texts and their labels are in tests/fixtures/references/ (README.md there says what counts).
-The ten held-out texts were labelled first and never tuned on, so their line is the honest one.
+The held-out texts ("heldout": ten labelled first; "heldout2": twenty-five written and labelled later,
+before the rules were changed again) are never tuned on, so their lines are the honest ones; the
+goal line is over all texts, the dev ones included, so it is met more easily than on new text.
 Goals (issue 12): precision >= 0.95, recall >= 0.90, and 1 MiB of news text in <= 2 s.
 """
 
@@ -52,7 +54,7 @@ def main(argv: list[str]) -> int:
     cases = load_cases()
     print(f"{'':<22} {'precision':>9} {'recall':>7} {'right':>5} {'wrong':>5} {'miss':>5}")
     met = True
-    for split in ("dev", "heldout", None):
+    for split in ("dev", "heldout", "heldout2", None):
         chosen = [c for c in cases if split is None or c.split == split]
         result = score(chosen, detect_references)
         print(_line(f"{split or 'all'} ({len(chosen)} texts)", result))

@@ -64,7 +64,7 @@ def normalise(name: str) -> str:
 
 
 def load_cases(split: str | None = None) -> list[Case]:
-    """The labelled texts, all of them or one split ("dev" or "heldout")."""
+    """The labelled texts, all of them or one split ("dev", "heldout" or "heldout2")."""
     labels = tomllib.loads(LABELS.read_text(encoding="utf-8"))
     cases = []
     for file, entry in sorted(labels.items()):

@@ -11,8 +11,10 @@ from reference_eval import GOAL_PRECISION, GOAL_RECALL, load_cases, score
 
 from archive.references import detect_references
 
-HELD_OUT_FLOOR_PRECISION = 0.85
-HELD_OUT_FLOOR_RECALL = 0.75
+HELD_OUT_FLOOR_PRECISION = 0.90
+HELD_OUT_FLOOR_RECALL = 0.82
+HELD_OUT_2_FLOOR_PRECISION = 0.90
+HELD_OUT_2_FLOOR_RECALL = 0.85
 
 
 def _found(text: str) -> set[tuple[str, str]]:
@@ -68,20 +70,30 @@ def test_ordinary_capitalised_words_are_not_sources():
 @pytest.mark.parametrize("split", ["dev", None])
 def test_the_labelled_set_meets_the_goals(split):
     """The quality gate: micro precision and recall over the labelled texts (name and kind right),
-    over the whole set and over the dev texts detection was tuned on."""
+    over the whole set and over the dev texts detection was tuned on. Only the dev texts' mistakes
+    are printed (and the figures are taken out of the result first, so that pytest's report of a
+    failed assertion cannot show the held-out ones either)."""
     result = score(load_cases(split), detect_references)
-    mistakes = "\n".join(" ".join(m) for m in result.mistakes)
-    assert result.precision() >= GOAL_PRECISION, mistakes
-    assert result.recall() >= GOAL_RECALL, mistakes
+    precision, recall = result.precision(), result.recall()
+    mistakes = "\n".join(" ".join(m) for m in result.mistakes if m[0].startswith("dev-"))
+    assert precision >= GOAL_PRECISION, mistakes
+    assert recall >= GOAL_RECALL, mistakes
 
 
-def test_the_held_out_texts_do_not_fall_back():
-    """The ten held-out texts were never tuned on, so they are the honest figure (0.91 precision,
-    0.80 recall when issue 12 closed: below the goal for recall). This floor only catches a change
-    that makes them worse; their mistakes are not printed, so that no one tunes on them."""
-    result = score(load_cases("heldout"), detect_references)
-    assert result.precision() >= HELD_OUT_FLOOR_PRECISION, f"{result.precision():.3f}"
-    assert result.recall() >= HELD_OUT_FLOOR_RECALL, f"{result.recall():.3f}"
+@pytest.mark.parametrize(("split", "floor_precision", "floor_recall"), [
+    ("heldout", HELD_OUT_FLOOR_PRECISION, HELD_OUT_FLOOR_RECALL),
+    ("heldout2", HELD_OUT_2_FLOOR_PRECISION, HELD_OUT_2_FLOOR_RECALL),
+])  # fmt: skip
+def test_the_held_out_texts_do_not_fall_back(split, floor_precision, floor_recall):
+    """The held-out texts were never tuned on, so they are the honest figure (the first ten: 0.93
+    precision, 0.82 recall before 2026-11-30, 0.933 and 0.857 after; the second batch of
+    twenty-five: 0.871 and 0.812 before, 0.929 and 0.880 after). The floors, a little below those,
+    only catch a change that makes them worse; their mistakes are not printed, so that no one tunes
+    on them."""
+    result = score(load_cases(split), detect_references)
+    precision, recall = result.precision(), result.recall()
+    assert precision >= floor_precision, f"{precision:.3f}"
+    assert recall >= floor_recall, f"{recall:.3f}"
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -40,7 +40,21 @@ ORGANISATION_WORDS = {
     "logistics", "shipping", "telecom", "telecoms", "grid", "utilities", "airline", "laboratory",
     "laboratories", "clinic", "academy", "exchange", "cross", "crescent", "league", "chamber",
     "guard", "coastguard", "corps", "hotline", "helpline", "plc", "llc", "llp", "gmbh", "ag", "sa",
-    "nv",
+    "nv", "palace", "homes", "management", "ombudsman", "metro", "transit", "railway", "aerospace",
+    "aviation", "automotive", "dynamics", "robotics", "biotech", "therapeutics", "biosciences",
+    "semiconductor", "semiconductors", "electronics", "networks", "media", "entertainment",
+    "studios", "construction", "engineering", "properties", "hotels", "rugby", "athletics",
+    "division", "directorate-general", "mint", "frontières", "frontieres",
+    # the same words in the languages wire copy most often leaves untranslated
+    "comité", "comite", "consejo", "conseil", "ministerio", "ministère", "ministero", "ministerium",
+    "instituto", "institut", "istituto", "universidad", "université", "università", "universität",
+    "banco", "banque", "banca", "compagnie", "sociedad", "société", "società", "gruppo", "groupe",
+    "grupo", "partido", "parti", "partito", "federación", "fédération", "federazione",
+    "asociación", "associazione", "agencia", "agence", "agenzia", "fundación", "fondation",
+    "fondazione", "stiftung", "stichting", "corte", "cour", "policía", "polizei", "polizia",
+    "gendarmerie", "sindicato", "syndicat", "sindacato", "cámara", "chambre", "verband", "amt",
+    "bundesamt", "ministerie", "gemeente", "kommission", "commissione", "comisión", "autorité",
+    "autoridad", "autorità", "tribunale", "consiglio", "sénat", "senado", "assemblée", "asamblea",
 }  # fmt: skip
 _TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "air", "net", "com", "works")
 """Endings of one-word company names ("Nordbank", "Northern Powergrid", "Ryanair"); a name with no
@@ -53,6 +67,7 @@ SURVEY_AGENCIES = {"geological survey", "ordnance survey"}
 DOCUMENT_WORDS = {
     "report", "study", "survey", "memo", "memorandum", "paper", "act", "treaty", "agreement",
     "declaration", "bill", "constitution", "census", "index", "statement", "letter", "dossier",
+    "outlook", "yearbook",
 }  # fmt: skip
 CONNECTORS = {"of", "and", "&", "for", "the", "on", "at", "in"}
 """Words a person's name does not hold (particles such as "de" and "van" it may)."""
@@ -87,9 +102,33 @@ def classify(name: str) -> str:
     return "organisation"
 
 
+@functools.lru_cache(maxsize=16384)
+def said_by_words(name: str) -> bool:
+    """Whether the name's own words give its kind (a body's, a paper's or a document's word), not
+    only its shape: "Mundo Deportivo" says nothing, "Deutsche Bank" says bank."""
+    words = _words(name)
+    return (" ".join(name.lower().split()[-2:]) in SURVEY_AGENCIES
+            or (bool(words) and name.split()[-1].lower() in DOCUMENT_WORDS)
+            or any(w in ORGANISATION_WORDS or w in PUBLICATION_WORDS for w in words))
+
+
+_NEVER_GIVEN_NAMES = frozenset({
+    "world", "national", "international", "european", "global", "united", "royal", "federal",
+    "central", "american", "british", "african", "asian", "arab", "islamic", "catholic",
+    "democratic", "republican", "socialist", "liberal", "conservative", "green", "people's",
+    "popular", "public", "independent", "northern", "southern", "eastern", "western", "north",
+    "south", "east", "west", "greater", "metropolitan", "regional", "municipal", "city", "state",
+})  # fmt: skip
+"""Words a body's name opens with ("World Rugby", "National Grid", "United Utilities") and no one
+is given at birth."""
+
+
 def _could_be_person(parts: list[str]) -> bool:
-    """No word of the name is an acronym ("Cancer Research UK", "Morningstar DBRS") and none ends
-    like a company's ("Nordbank", "Powergrid"): people's names have neither."""
+    """No word of the name is an acronym ("Cancer Research UK", "Morningstar DBRS"), none ends like
+    a company's ("Nordbank", "Powergrid") and it does not open with a body's word ("World Rugby"):
+    people's names have none of these."""
+    if parts[0].lower() in _NEVER_GIVEN_NAMES:
+        return False
     for word in parts:
         bare = word.strip(".,'’")
         if len(bare) >= 2 and bare.isalpha() and bare.isupper():

@@ -12,18 +12,20 @@ and even those end it before a word that opens sentences ("... in the U.S. The .
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from archive.references import names
-from archive.references.classify import ORGANISATION_WORDS, PUBLICATION_WORDS, classify
+from archive.references.classify import ORGANISATION_WORDS, PUBLICATION_WORDS, classify, said_by_words
 from archive.references.known import KnownSource, lookup
 
 _SP = r"[^\S\r\n]"
 """Spaces within a line, the no-break space included (news texts use it between names)."""
-_UPPER = "A-ZÀ-ÖØ-Þ"
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+"""Capitals, those of central and eastern European names too ("Łukasz", "Šimečka", "ČTK")."""
 _ABBREVIATIONS = (
     "Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Cmdr|Adm|Maj|Brig|Insp|Det|Supt|Rev|St|Jr|Sr|"
     "Co|Corp|Inc|Ltd|Mt|Ft|Pres|Atty|Hon|Cllr|Messrs"
@@ -36,12 +38,17 @@ _DOTTED = rf"(?<![\w’'&.-])(?:(?:[{_UPPER}]\.)++|(?:{_ABBREVIATIONS})\.)(?!{_S
 """An initial or abbreviation keeps its full stop (and the run goes on) unless a sentence opens;
 only as a word of its own (the "T." of "NYT." is no initial), so a run is the same whichever of
 its capitals it is read from."""
-_CAP = rf"(?:[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|[{_UPPER}][\w’'&/-]*)"
+_PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu|ben)-[{_UPPER}][\w’'&/-]*"
+"""A surname joined to its particle by a hyphen, in lower case: "Karim al-Rubaie"."""
+_CAP = (
+    rf"(?:(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
+    rf"(?<![\w’'&.-])[a-z]{{1,4}}[{_UPPER}][\w’'&/-]*)"
+)
 """A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
 S.Paulo")."""
 _CONNECT = (
     rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
-    r"and|&|de|del|della|der|des|di|du|la|le|al|van|von|da|das|do|dos|y|bin)"
+    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|da|das|do|dos|y|bin)"
 )
 NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
 """A run of capitalised words, with connectors ("Institute for the Study of War") and numbers
@@ -55,7 +62,10 @@ _VERBS = (
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
     "calculated|projected|forecast|forecasts|logged|recorded|counted|measured|detected|tallied|"
     "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
-    "remarked|replied|responded|countered|conceded|alleged|testified|declared|reiterated|"
+    rf"remarked|replied|responded|countered|alleged|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
+    rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
+    rf"testified|declared(?={_SP}+that|,|{_SP}*[“\"])|reiterated|denied|denies|advised|advises|"
+    rf"puts?(?={_SP}+(?:the|its|their){_SP}+(?:[\w-]+{_SP}+){{1,3}}?at\b)|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
 )
 _ADVERBS = (
@@ -72,11 +82,20 @@ _FINDINGS = (
     "reporting|report|reports|analysis|investigation|tally|poll|polls|survey|data|figures|index|"
     "estimate|estimates|study|count|calculations|editorial|coverage|review"
 )
+_BODY_AFTER = (
+    "union|trade union|labour union|party|federation|confederation|alliance|coalition|movement|"
+    "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority"
+)
+"""A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
+_ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
+"""``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
-    rf"(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|{_SPOKESPEOPLE}))?(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
-    rf"(?:{_VERBS})\b"
+    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
+    rf"{_SPOKESPEOPLE}))?"
+    rf"(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
+    rf"(?P<verb>{_VERBS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_FINDINGS})\b"
-    rf"|{_SP}+(?:poll|survey|data|figures|tally)\b"
+    rf"|{_SP}+(?P<finding>poll|survey|data|figures|tally)\b"
 )
 """What follows a source named first: a verb (``Reuters reported``, ``Xinhua news agency
 reported``, ``Ruiz, the governor, said``), or a finding it owns (``Reuters' tally``, ``a YouGov
@@ -89,18 +108,27 @@ _NAME = re.compile(NAME)
 
 _MEDIUM_BEFORE = (
     rf"(?:(?:the|a|an){_SP}+)?(?:[\w-]+{_SP}+){{0,2}}?"
-    rf"(?:{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper)"
+    rf"(?:{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper|"
+    rf"news{_SP}+site|site|publication)"
     rf"{_SP}+"
 )
+_LOWER_TITLES = "|".join(sorted((w for w in names.TITLE_WORDS if len(w) > 3), key=len, reverse=True))
+"""The job words a reporter puts, in lower case, between "said" and a name: "said lead investigator
+Dr. Halima Abdulkadir", "said senior economist Ana Reyes"."""
 _PHRASES = (
     "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
     "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
     "an? (?:article|editorial|op-ed|column) (?:in|for)|polled by|surveyed by|conducted by|"
     "compiled by|first reported by|seen by|obtained by|reviewed by|broadcast by|aired by|"
-    "[Aa]n? (?:report|study|survey|poll|analysis|review|investigation|audit|statement|tally) "
+    "[Aa]n? (?:[a-z]+ )?(?:report|study|survey|poll|analysis|review|investigation|audit|statement|"
+    "tally|estimate|forecast|assessment|projection|calculation|count) "
     "(?:by|from|for|in)|(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
-    rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])"
+    rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
+    rf"(?:said|says|added){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
+    rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+(?:the{_SP}+)?[{_UPPER}a-z])|"
+    rf"(?:polls?|surveys?){_SP}+(?:for|commissioned{_SP}+by)|"
+    rf"[Ii]n{_SP}+(?:its|their)(?:{_SP}+[a-z]+){{0,2}}?(?={_SP}+[{_UPPER}])"
 )
 PHRASE_FIRST = re.compile(
     rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:the{_SP}+)?(?P<name>{NAME})"
@@ -111,7 +139,10 @@ _SAID = frozenset({"said", "says", "explained", "added", "wrote"})
 _CLAUSE_GOES_ON = re.compile(rf"{_SP}+[a-z]")
 """``said Moscow was studying``: a name the sentence goes on from is what was said, not who said it;
 the speaker after "said" ends the clause ("said Reuters.", "said Anna Kowalski, who ...")."""
-_MEDIUM_AFTER = re.compile(rf"{_SP}+(?:{_MEDIA_NOUNS})\b")
+_MEDIUM_AFTER = re.compile(
+    rf"(?:,{_SP}+(?:the|an?){_SP}+(?:[\w-]+{_SP}+){{0,2}}?)?{_SP}*(?<=\s)(?:{_MEDIA_NOUNS})\b"
+)
+"""``told France Info radio``, ``told Sud Ouest, the regional daily``."""
 _MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b")
 """``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium."""
 _BODY_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | ORGANISATION_WORDS))
@@ -128,10 +159,16 @@ _LIST_BEFORE = re.compile(rf"(?P<name>{NAME})(?:,{_SP}*(?:and{_SP}+)?|{_SP}+and{
 _LIST_WINDOW = 80
 _SENTENCE_START = re.compile(r"""(?:^|[.!?]['"’”]?\s+|\n\s*|[“"(]\s*)$""")
 _PLURAL_ROLE = re.compile(r"(?:ers|ors|ists|ians|ants|ents)$")
-_PLACES_BEFORE = frozenset({"in", "near", "outside", "inside", "across", "around", "into", "to"})
+_PLACES_BEFORE = frozenset({"in", "near", "outside", "inside", "across", "around", "into", "to", "of"})
+"""Before a name found first, a word that makes it a place or what a noun is "of" ("a resident of
+Kassala told", "the head of Nato said": neither is the source)."""
+_PLACE_ADJECTIVES = frozenset({
+    "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west",
+    "rural", "coastal", "downtown", "neighbouring", "neighboring", "occupied", "war-torn",
+})  # fmt: skip
 _MEDIA_BEFORE = frozenset({
     "newspaper", "broadcaster", "television", "radio", "daily", "weekly", "magazine", "website",
-    "tabloid", "channel", "journal", "station", "programme",
+    "tabloid", "channel", "journal", "station", "programme", "publication", "outlet",
 })  # fmt: skip
 """The word before a name that makes it a medium ("Local radio station Radio Bío-Bío reported")."""
 
@@ -152,7 +189,7 @@ Commission". After "told", any other name is the medium that carried the words."
 _PHRASE_KINDS = {
     "published in": "publication", "reported in": "publication", "wrote in": "publication",
     "writing in": "publication", "polled by": None, "lawyers for": "organisation",
-    "analysts at": "organisation",
+    "analysts at": "organisation", "broadcast by": "publication", "aired by": "publication",
 }  # fmt: skip
 
 
@@ -172,10 +209,14 @@ class _Raw:
     end: int
     phrase: str = ""
     medium: bool = False
-    body: bool = False
+    body: bool = field(default=False, compare=False)
+    verb: str = field(default="", compare=False)
+    finding: bool = field(default=False, compare=False)
+    """``body``, ``verb``, ``finding``: what the attribution says of the name's kind. Hits are the
+    same hits (tests/test_trust_references.py) when their names, spans, phrase and medium are."""
 
 
-def _source_first(text: str, runs: list[str] | None = None) -> Iterator[_Raw]:
+def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Raw]:
     """Every match of ``SOURCE_FIRST``, found in linear time.
 
     A name is a maximal run of capitalised words (with connectors); starting at any capital
@@ -189,33 +230,91 @@ def _source_first(text: str, runs: list[str] | None = None) -> Iterator[_Raw]:
     position = 0
     while (name := _NAME.search(text, position)) is not None:
         if runs is not None:
-            runs.append(name.group())
+            runs.append(name)
         attribution = _ATTRIBUTION.match(text, name.end())
         if attribution is None:
             position = name.end()
+            continue
+        if attribution.group("body_noun") is not None and name.group().endswith(("'s", "’s")):
+            position = attribution.end()  # "France's farm ministry said": the owner is not the body
             continue
         appositive = attribution.group("appositive")
         medium = attribution.group("medium") is not None or (
             appositive is not None and _MEDIUM_IN.search(appositive) is not None
         )
-        body = appositive is not None and not medium and _BODY_IN.search(appositive) is not None
-        yield _Raw(name.group(), name.start(), name.end(), medium=medium, body=body)
+        body = attribution.group("body_noun") is not None or (
+            appositive is not None and not medium and _BODY_IN.search(appositive) is not None
+        )
+        yield _Raw(name.group(), name.start(), name.end(), medium=medium, body=body,
+                   verb=_verb_key(text, attribution), finding=attribution.group("finding") is not None)
         position = attribution.end()
+
+
+def _verb_key(text: str, attribution: re.Match) -> str:
+    """ "reported" when a name "reported" something a paper reports: "X reported that", "X reported
+    on Tuesday", "X first reported the findings", "..., X reported."; else the verb itself. A body
+    that "reported a loss" is not a paper."""
+    verb = attribution.group("verb")
+    if verb not in ("reported", "reports"):
+        return verb or ""
+    return "reported" if _REPORTED_NEWS.match(text, attribution.end()) else "reported-other"
+
+
+_REPORTED_NEWS = re.compile(
+    rf"(?:[.,;:)\]\n]|$|{_SP}+(?:that|on|in|last|earlier|this|late|overnight|citing|,|"
+    rf"the{_SP}+(?:findings|news|plan|move|deal|decision|talks|arrests?|death|story)))"
+)
 
 
 def _phrase_first(text: str) -> Iterator[_Raw]:
     """Every match of ``PHRASE_FIRST`` (anchored by its phrases, so already linear: the name after
     a phrase is read once and the search goes on after it), and the names listed after it."""
     for match in PHRASE_FIRST.finditer(text):
-        phrase = " ".join(match.group("phrase").lower().split())
-        if phrase in _SAID and _CLAUSE_GOES_ON.match(text, match.end("name")):
+        phrase = _phrase_key(match.group("phrase"))
+        if phrase in _SAID and _CLAUSE_GOES_ON.match(text, match.end("name")) and not _person_of_body(
+            match.group("name")
+        ):
+            titled = _TITLE_THEN_NAME.match(text, match.end("name"))
+            if titled is not None:  # "said Jefferies analyst Clara Vestergaard"
+                yield _Raw(titled.group("name"), *titled.span("name"), phrase=phrase)
             continue
+        if phrase == "in its" and not _names_a_document(match.group("name")):
+            continue  # "said in its annual Emissions Gap Report", not "in its Paris office"
         medium = bool(match.group("medium")) or bool(_MEDIUM_AFTER.match(text, match.end("name")))
         yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium)
         end = match.end("name")
         while (more := _AND_MORE.match(text, end)) is not None:
             yield _Raw(more.group("name"), *more.span("name"), phrase=phrase, medium=medium)
             end = more.end()
+
+
+_TITLE_THEN_NAME = re.compile(
+    rf"{_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}){_SP}+(?P<name>{NAME})"
+)
+
+
+def _names_a_document(name: str) -> bool:
+    return classify(" ".join(names.trim_time(name.split()))) == "document"
+
+
+@functools.lru_cache(maxsize=1024)
+def _phrase_key(phrase: str) -> str:
+    """The phrase as ``_PHRASE_KINDS`` and ``_SAID`` know it: "said senior economist" is a "said",
+    "published on Monday in" a "published in"."""
+    words = phrase.lower().split()
+    if words[0] in _SAID:
+        return words[0]
+    if words[0] == "published" and words[-1] == "in":
+        return "published in"
+    if words[0] == "in" and words[1] in ("its", "their"):
+        return "in its"
+    return " ".join(words)
+
+
+def _person_of_body(name: str) -> bool:
+    """ "said Marta Quiroga of the CGT labour federation": the name goes on after the speaker, but
+    the speaker is named first, so the clause is who said it, not what."""
+    return names.person_of_body(name.split(), _is_person) is not None
 
 
 def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
@@ -225,7 +324,9 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
     reads a window of fixed size, and a list holds at most a few names.
     """
     start, first = raw.start, True
-    if not text[start - 9 if start > 9 else 0 : start].rstrip().endswith(("and", "and the")):
+    if " and " in raw.name and len(_pair(raw)) > 1:
+        first = False  # "A, the B and C warned": the run "B and C" holds the list's "and" itself
+    elif not text[start - 9 if start > 9 else 0 : start].rstrip().endswith(("and", "and the")):
         return
     for _ in range(6):
         window = text[max(0, start - _LIST_WINDOW) : start]
@@ -242,11 +343,16 @@ def _pair(raw: _Raw) -> list[_Raw]:
     side stands as a name of its own (a known source, an acronym, or ending in a body's or a
     paper's word); "Procter and Gamble" and "National Geology and Mining Service" stay whole."""
     left, sep, right = raw.name.rpartition(" and ")
-    if not sep or not _stands_alone(left) or not _stands_alone(right):
+    if not sep or not _stands_alone(right):
         return [raw]
+    body = raw.body
+    if not _stands_alone(left):
+        if _BRAND.match(right) is None or len(left.split()) < 2:
+            return [raw]
+        body = body or not raw.medium  # two of a kind: beside a brand's name, a body's
     return [
-        _Raw(left, raw.start, raw.start + len(left), raw.phrase, raw.medium, raw.body),
-        _Raw(right, raw.end - len(right), raw.end, raw.phrase, raw.medium, raw.body),
+        _Raw(left, raw.start, raw.start + len(left), raw.phrase, raw.medium, body),
+        _Raw(right, raw.end - len(right), raw.end, raw.phrase, raw.medium, body),
     ]
 
 
@@ -260,10 +366,13 @@ def _stands_alone(part: str) -> bool:
     return last in ORGANISATION_WORDS or last in PUBLICATION_WORDS
 
 
-_ACRONYM = re.compile(r"^[A-Z]{2,8}$")
+_ACRONYM = re.compile(r"^(?:[A-Z]{2,8}|(?!Ma?c)[A-Za-z][a-z]*[A-Z][a-z]\w*)$")
+"""One word that is a name by its own shape: "UNICEF", "YouGov", "CVoter", "easyJet"."""
+_BRAND = re.compile(r"^(?!Ma?c)[A-Za-z][a-z]*[A-Z][a-z]\w*$")
+"""``Axis My India and CVoter``: a one-word brand after "and" ends a list of two bodies."""
 
 
-def _raw_hits(text: str, runs: list[str] | None = None) -> list[_Raw]:
+def _raw_hits(text: str, runs: list[re.Match] | None = None) -> list[_Raw]:
     """Every attribution, once per place in the text even when two patterns see it.
 
     Names found after a phrase come first; a name found before a verb is skipped when it
@@ -283,7 +392,7 @@ def _raw_hits(text: str, runs: list[str] | None = None) -> list[_Raw]:
     return sorted(found, key=lambda r: r.start)
 
 
-def _hits(text: str, runs: list[str] | None = None) -> list[_Hit]:
+def _hits(text: str, runs: list[re.Match] | None = None) -> list[_Hit]:
     """The cleaned hits, in text order, each place once."""
     hits, seen = [], set()
     for raw in _raw_hits(text, runs):
@@ -307,9 +416,9 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     if not name or _refused(name, kind, raw.phrase, raw.medium):
         return None
     before = _words_before(text, raw.start)
-    if _misplaced(name, kind, raw, start, text, before):
+    if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
         return None
-    kind = kind or _context_kind(raw, name, before)
+    kind = kind or _context_kind(raw, name, before, text)
     return _Hit(name, start, kind)
 
 
@@ -335,12 +444,15 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
         owner_name = names.without_possessive(" ".join(owner))
         if lookup(owner_name) or classify(owner_name) == "publication":
             return _clean(owner_name), None
+        if said_by_words(owner_name) and not _generic_body(rest) and len(owner) > 1:
+            return _clean(owner_name), None  # "CME Group's FedWatch tool": the body owns the tool
         if not _generic_body(rest):
             words = rest
     words, described = names.strip_descriptor(words)
-    words, titled = names.strip_title(words, _BODY_WORDS)
-    if titled:
-        return _clean(" ".join(names.trim_place(words))), "person"
+    stripped, titled = names.strip_title(words, _BODY_WORDS)
+    if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"):
+        return _clean(" ".join(names.trim_place(stripped))), "person"
+    # else a title's word inside a body's name: "Court of Justice of the European Union"
     person = names.person_of_body(words, _is_person)
     if person is not None:
         return _clean(" ".join(person)), "person"
@@ -369,7 +481,14 @@ def _generic_body(words: list[str]) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _clean(name: str) -> str:
     """Trim what is not part of a source's name: possessive, trailing dots and commas."""
-    return names.without_possessive(" ".join(name.split()).rstrip(".,"))
+    name = " ".join(name.split()).rstrip(",")
+    if not _ENDS_ABBREVIATED.search(name):
+        name = name.rstrip(".")
+    return names.without_possessive(name)
+
+
+_ENDS_ABBREVIATED = re.compile(r"\s(?:Co|Corp|Inc|Ltd|Jr|Sr|Bros)\.$")
+"""``Harbor & Bean Co.``, ``Martin Luther King Jr.``: the full stop is the name's."""
 
 
 @functools.lru_cache(maxsize=16384)
@@ -378,40 +497,145 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
     nothing ("told Parliament")."""
     words = name.split()
     known = lookup(name)
-    if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS):
+    if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS and not _role_named(words)):
         return True
     return phrase == "told" and not known and not medium and any(
         names.plain(w) in _TOLD_NOT_MEDIA for w in words
     )
 
 
+def _role_named(words: list[str]) -> bool:
+    """ "Workers United", "Doctors Without Borders", "Police Scotland": a plural role opening a run
+    that goes on with a capitalised word is a body's name, not "Officials" or "Police" alone."""
+    first = names.plain(words[0])
+    return len(words) > 1 and (first == "police" or _PLURAL_ROLE.search(first) is not None) and (
+        names.plain(words[1]) not in names.COMMON_WORDS
+    )
+
+
 def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, before: list[str]) -> bool:
     """A place ("officials in Nairobi told"), or a plural noun opening a sentence ("Rescuers said");
     ``before`` holds the two words before the name."""
-    if not raw.phrase and before[-1:] and before[-1] in _PLACES_BEFORE:
+    if not raw.phrase and before[-1:] and (before[-1] in _PLACES_BEFORE or (
+        before[-1] in _PLACE_ADJECTIVES and before[:1] and before[0] in _PLACES_BEFORE
+    )):
         return True
+    if not raw.phrase and before[-1:] and before[-1] in _OWNERS_BEFORE:
+        return True  # "cut its EU forecast": a name after "its" qualifies a noun, it says nothing
     if " " in name or kind or name.isupper() or lookup(name) or not _PLURAL_ROLE.search(name):
         return False
     return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
 
 
-def _context_kind(raw: _Raw, name: str, before: list[str]) -> str:
+_OWNERS_BEFORE = frozenset({"its", "their", "his", "her", "our", "my", "your"})
+_DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ian|ean|ese|ish|i|ic|an|ch)|U\.S\.?|U\.K\.?|U\.N\.?|E\.U\.?)$")
+_LOWER_NEXT = re.compile(rf"{_SP}+[a-z]")
+
+
+def _modifies_a_noun(name: str, raw: _Raw, text: str) -> bool:
+    """ "a spokesman for the Israeli military", "according to Chinese state media": a people's
+    adjective before a lower-case noun is no one's name (a known source is: "told Reuters police
+    had ..."), whatever phrase came before it."""
+    return (raw.phrase != "" and " " not in name and _DEMONYM.match(name) is not None
+            and not lookup(name) and _LOWER_NEXT.match(text, raw.end) is not None)
+
+
+def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
     """The kind the words around a name give it, else the kind its own words give it."""
-    if lookup(name):
+    if lookup(name) or _edition_of_known(name):
         return "publication"
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
-    if raw.body or (before[-1:] and before[-1] in names.ORG_DESCRIPTORS):
+    if raw.body or (before[-1:] and before[-1] in names.ORG_DESCRIPTORS) or (
+        text.endswith(",", 0, raw.start - 1)
+        and _DESCRIBED_BEFORE.search(text, max(0, raw.start - 40), raw.start)
+    ):
         return "organisation"
     kind = _PHRASE_KINDS.get(raw.phrase)
     if kind:
         return kind
     if raw.phrase == "told" and classify(name) != "person":
         return "publication"
-    return classify(name)
+    kind = classify(name)
+    if kind == "document" and raw.verb in _SPEECH:
+        return "organisation"  # "the British Antarctic Survey said": a survey that speaks is a body
+    if raw.verb == "reported" and not said_by_words(name) and not _titled_before(before):
+        return "publication"
+    if raw.finding and kind == "person":
+        return "organisation"
+    return kind
 
 
-def _full_names(runs: list[str], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+_SPEECH = frozenset({"said", "says", "told", "tells", "added", "adds", "warned", "warns", "stated"})
+
+
+def _titled_before(before: list[str]) -> bool:
+    """ "The BBC's political editor, Laura Finch, reported": a role just before makes a person."""
+    return bool(before) and names.is_title(before[-1].rstrip(","), 1)
+
+
+@functools.lru_cache(maxsize=16384)
+def _edition_of_known(name: str) -> bool:
+    """ "Politico Europe", "Bloomberg Businessweek", "CNN International": a known publication's name
+    and more capitalised words is one of its editions or titles."""
+    words = name.split()
+    for n in range(len(words) - 1, 0, -1):
+        rest = words[n:]
+        if lookup(" ".join(words[:n])):
+            return len(rest) <= 2 and not said_by_words(" ".join(rest)) and all(
+                w[:1].isupper() and names.plain(w) not in names.COMMON_WORDS for w in rest
+            )
+    return False
+
+
+_DESCRIBED_BEFORE = re.compile(
+    rf"\b(?:[Tt]he|[Ii]ts|[Tt]heir|[Hh]is|[Hh]er){_SP}+(?:[\w-]+{_SP}+)?(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))}),{_SP}*$"
+)
+"""``The operator, Autostrade Liguri, said``: a body's noun in apposition before the name."""
+
+
+_THE_COMPANY = re.compile(
+    rf"\b[Tt]he{_SP}+(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
+    rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
+    rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
+)
+"""``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``."""
+_SUBJECT_BEFORE = re.compile(
+    rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–-]{_SP}+|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+)$"""
+)
+_DESCRIPTOR_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))})|\w-based){_SP}+$")
+"""``startup Lumen Labs has raised ...``: a body's noun just before the name."""
+_COMPANY_REACH = 600
+
+
+def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
+    """The body that "the company said" stands for: the nearest name before it (within a few
+    sentences) that opens a sentence, or follows "Shares in", and that a body's word names
+    ("Halden Pharma", "Siemens Energy"); wire copy names the company a story is about as a
+    sentence's subject before it calls it "the company". Each lookup walks back over a few runs
+    only, so the whole costs one pass."""
+    starts = [m.start() for m in runs]
+    for said in _THE_COMPANY.finditer(text):
+        if said.group().endswith(","):
+            continue  # "The company, Halvorsen Builders, denied": the name itself is found
+        at = bisect.bisect_left(starts, said.start()) - 1
+        while at >= 0 and runs[at].start() > said.start() - _COMPANY_REACH:
+            run = runs[at]
+            at -= 1
+            opens = _SUBJECT_BEFORE.search(text, max(0, run.start() - 12), run.start())
+            described = _DESCRIPTOR_BEFORE.search(text, max(0, run.start() - 30), run.start()) or (
+                run.group().split(None, 1)[0].endswith("-based")
+            )
+            if run.start() in taken or not (opens or described):
+                continue
+            skipped, name, kind = _parsed(run.group())
+            body = described or (said_by_words(name) and classify(name) == "organisation")
+            if name and kind in (None, "organisation") and not lookup(name) and body:
+                yield _Hit(name, run.start() + skipped, "organisation")
+                break
+
+
+def _full_names(runs: list[re.Match], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:
     """Full names the ``wanted`` single words may stand for: a person's by surname, a body's by
     its first word.
 
@@ -421,19 +645,36 @@ def _full_names(runs: list[str], wanted: set[str]) -> tuple[dict[str, str], dict
     """
     people: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for text in runs:
-        run = text.split()
-        if len(run) < 2 or wanted.isdisjoint(_clean(w) for w in run):
+    for match in runs:
+        text = match.group()
+        if " " not in text:
             continue
-        run = names.trim_time(run)
-        while run and (run[0] in ("The", "A", "An") or names.plain(run[0]) in names.COMMON_WORDS
-                       or names.plain(run[0]) in ("of", "for", "on")):
-            run = run[1:]
-        if len(run) > 12:
+        words, entries = _run_entries(text)
+        if wanted.isdisjoint(words):
             continue
-        for words in _split_on(run, ("and", "&")):
-            _index_full_name(words, people, bodies)
+        for is_person, key, full in entries:
+            (people if is_person else bodies).setdefault(key, full)
     return people, bodies
+
+
+@functools.lru_cache(maxsize=16384)
+def _run_entries(text: str) -> tuple[frozenset[str], tuple[tuple[bool, str, str], ...]]:
+    """A run's words, and the full names it lets shorter mentions stand for, worked out once per
+    distinct run (``(is a person, the short form, the full name)``)."""
+    run = text.split()
+    words = frozenset(_clean(w) for w in run)
+    run = names.trim_time(run)
+    while run and (run[0] in ("The", "A", "An") or names.plain(run[0]) in names.COMMON_WORDS
+                   or names.plain(run[0]) in ("of", "for", "on")):
+        run = run[1:]
+    if len(run) > 12:
+        return words, ()
+    people: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for part in _split_on(run, ("and", "&")):
+        _index_full_name(part, people, bodies)
+    entries = [(True, k, v) for k, v in people.items()] + [(False, k, v) for k, v in bodies.items()]
+    return words, tuple(entries)
 
 
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
@@ -450,15 +691,32 @@ def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[st
 def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str, str]) -> None:
     if len(words) < 2:
         return
-    full, kind = _name_and_kind(words)
+    full, kind = _full_name_and_kind(tuple(words))
     words = full.split()
     if len(words) < 2 or lookup(full):
         return
-    kind = kind or classify(full)
     if kind == "person" and names.plain(words[0]) not in names.COMMON_WORDS:
         people.setdefault(_clean(words[-1]), full)
+        if len(words) == 2 and all(w.isalpha() for w in words):  # "Liu Wenhao", later "Liu"
+            people.setdefault(_FIRST + _clean(words[0]), full)
+        if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
+            people.setdefault(_clean(" ".join(words[-2:])), full)
     elif kind == "organisation":
         bodies.setdefault(_clean(words[0]), full)
+
+
+_SHORT_FORMS = {"Fed": "Federal Reserve"}
+"""A body wire copy names by a short form no rule can expand ("the Fed said")."""
+_FIRST = "\x00"
+"""The key prefix under which a two-word person's name is indexed by its first word."""
+
+
+@functools.lru_cache(maxsize=16384)
+def _full_name_and_kind(words: tuple[str, ...]) -> tuple[str, str]:
+    """``_name_and_kind`` of a run's words, with the kind its own words give when no title did:
+    worked out once per distinct run, however often a long text repeats it."""
+    full, kind = _name_and_kind(list(words))
+    return full, kind or classify(full)
 
 
 def _resolve(
@@ -469,11 +727,17 @@ def _resolve(
     known = lookup(hit.name)
     if known:
         return known.name, "publication", known
+    if hit.name in _SHORT_FORMS:
+        return _SHORT_FORMS[hit.name], "organisation", None
+    if hit.kind == "person" and hit.name.count(" ") == 1 and hit.name in people:
+        return people[hit.name], "person", None
     if " " not in hit.name and hit.kind != "publication":
         if hit.name in people:
             return people[hit.name], "person", None
         if hit.name in bodies:
             return bodies[hit.name], "organisation", None
+        if _FIRST + hit.name in people and not said_by_words(hit.name):
+            return people[_FIRST + hit.name], "person", None
         if hit.kind == "person":
             return hit.name, "person", None
         return hit.name, classify(hit.name) if hit.kind is None else hit.kind, None
@@ -496,9 +760,11 @@ def _short_forms(entries: dict[str, dict]) -> None:
 
 def detect_references(text: str) -> list[dict]:
     """Proposed ``references`` entries, most-mentioned first, all ``confirmed: false``."""
-    runs: list[str] = []
+    runs: list[re.Match] = []
     hits = _hits(text, runs)
+    hits = sorted(hits + list(_company_hits(text, runs, {h.start for h in hits})), key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
+    wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     entries: dict[str, dict] = {}
     for hit in hits:

@@ -26,6 +26,13 @@ TITLE_WORDS = frozenset({
     "campaigner", "analyst", "economist", "lawyer", "activist", "coach", "manager", "official",
     "founder", "editor", "correspondent", "columnist", "researcher", "scientist", "author", "head",
     "chief", "executive", "strategist", "historian", "expert", "diplomat", "negotiator", "advocate",
+    "administrator", "engineer", "investigator", "adviser", "advisor", "consultant", "deputy",
+    "aide", "architect", "surgeon", "nurse", "teacher", "pilot", "fisherman", "farmer", "trader",
+    "banker", "broker", "prosecutor", "magistrate", "ombudsman", "governor-general", "sheikh",
+    "emir", "chef", "curator", "organiser", "organizer", "coordinator", "vice",
+    "lawmaker", "legislator", "politician", "treasurer", "comptroller", "auditor", "registrar",
+    "solicitor", "barrister", "secretary-general",
+    "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother",
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
 copy puts before a name ("Campaigner Rob Findlay", "Economist Liam O'Connor")."""
@@ -61,7 +68,7 @@ TIME_WORDS = frozenset({
 ("Competition and Markets Authority" keeps its "Markets")."""
 _CONNECTORS = frozenset({
     "of", "and", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
-    "da", "dos", "y", "bin", "della", "des", "di", "das", "do",
+    "da", "dos", "y", "bin", "della", "dello", "delle", "degli", "dei", "des", "di", "das", "do",
 })  # fmt: skip
 _ARTICLES = ("The", "A", "An")
 PORTFOLIO_WORDS = frozenset({
@@ -80,7 +87,8 @@ ORG_DESCRIPTORS = frozenset({
     "conglomerate", "broker", "brokerage", "pollster", "watchdog", "regulator", "utility",
     "consultancy", "tank", "think-tank", "organisation", "organization", "nonprofit",
     "non-profit", "publisher", "supermarket", "chain", "automaker", "carmaker", "miner",
-    "producer", "supplier", "exporter", "importer", "bank", "provider",
+    "producer", "supplier", "exporter", "importer", "bank", "provider", "drugmaker", "chipmaker",
+    "steelmaker", "planemaker", "shipbuilder", "lobby", "rival",
 })  # fmt: skip
 """Nouns that say the name after them is a body's: "the campaign group Just Stop Oil", "Airline
 Ryanair said", "cyber security firm Check Point Research"."""
@@ -104,7 +112,7 @@ _PROFESSION = re.compile(r"(?:ologist|ician|ist)$")
 
 def is_title(word: str, position: int) -> bool:
     key = plain(word)
-    return (key in TITLE_WORDS or (position > 0 and key in _LATE_TITLES)
+    return (key in TITLE_WORDS or key.endswith("-year-old") or (position > 0 and key in _LATE_TITLES)
             or (word[:1].isupper() and len(key) > 5 and _PROFESSION.search(key) is not None))
 
 
@@ -123,10 +131,10 @@ def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> t
     if last is None:
         return words, False
     rest = words[last + 1 :]
-    if rest and rest[0] == "of":
-        if len(rest) < 4:
+    if rest and rest[0] in ("of", "for"):
+        rest = _name_after_portfolio(rest)
+        if rest is None:
             return words, False
-        rest = rest[2:]
     while rest and is_title(rest[0], 1):
         rest = rest[1:]
     if not rest or plain(rest[0]) in _CONNECTORS or not rest[0][:1].isupper():
@@ -134,6 +142,20 @@ def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> t
     if all(plain(w) in body_words for w in rest):
         return words, False
     return rest, True
+
+
+def _name_after_portfolio(rest: list[str]) -> list[str] | None:
+    """ "Secretary of State Mark Delaney", "Minister for Climate Change Ayesha Qureshi": after a
+    title's "of" or "for" comes its portfolio, then the name. Where one ends and the other begins no
+    word says, so the name is taken to be the last two words, with the particles before its last
+    word ("Mariana de la Fuente"); at least one word of portfolio must be left before it."""
+    start = len(rest) - 1
+    while start > 1 and rest[start - 1] in _CONNECTORS and rest[start - 1][:1].islower():
+        start -= 1
+    start -= 1
+    if start < 2 or not rest[start][:1].isupper():
+        return None
+    return rest[start:]
 
 
 def only_titles(words: list[str]) -> bool:
@@ -144,7 +166,9 @@ def only_titles(words: list[str]) -> bool:
 def strip_descriptor(words: list[str]) -> tuple[list[str], bool]:
     """A name without the body noun that opens its run ("Airline Ryanair", capitalised only because
     it opens the sentence), and whether there was one."""
-    if len(words) > 1 and plain(words[0]) in ORG_DESCRIPTORS and words[1][:1].isupper():
+    if len(words) > 1 and (plain(words[0]) in ORG_DESCRIPTORS or words[0].endswith("-based")) and any(
+        c.isupper() for c in words[1][:5]
+    ):
         return words[1:], True
     return words, False
 
@@ -153,7 +177,7 @@ def person_of_body(words: list[str], looks_like_person) -> list[str] | None:
     """ "Tom Ashdown of Redfield Strategies": a person named with the body they speak for is the
     person, when the words before "of"/"at" look like a person's name (``looks_like_person``) and
     no body's word is among them ("Bank of England", "Royal Bank of Scotland" stay whole)."""
-    for position in (2, 3):
+    for position in (2, 3, 4):
         if len(words) > position + 1 and words[position] in ("of", "at", "from"):
             before = words[:position]
             if all(w[:1].isupper() and plain(w) not in _CONNECTORS for w in before) and looks_like_person(
