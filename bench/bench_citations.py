@@ -11,6 +11,15 @@
 
     .venv/bin/python bench/bench_citations.py
     .venv/bin/python bench/bench_citations.py --records 200 --styles apa mla   # a quicker look
+    .venv/bin/python bench/bench_citations.py --runtimes --styles apa mla      # node vs mini-racer
+    .venv/bin/python bench/bench_citations.py --command --styles apa           # the whole command
+
+3. ``--runtimes``: where the time goes. The same calls (build an engine; updateItems, which fills the
+   registry with each item's ambiguity cite, sort keys and disambiguation; makeBibliography, the
+   entries), on the same items, after the same citeproc.js and bridge.js, timed phase by phase in
+   CPU seconds in a fresh mini-racer process and a fresh node process (node: development machines).
+4. ``--command``: ``archive export --all --format text`` of a fresh N-record archive, each run a new
+   process as a user's is, beside the same export as csv (the command without an engine).
 
 Measured 2026-11-29 on the 2-core machine (other sessions were running: load 2-3 for speed):
 agreement 444/444 ours, 70/444 citeproc-py (15.8 %; 38/176 = 21.6 % for the four original styles
