@@ -52,6 +52,30 @@ change nothing measurable; a closure-free tokenExec did not either. So the time 
 own rendering of each entry (about 4-5 ms of CPU for APA), not V8's start, the boundary, JSON or
 style parsing, and one export still makes one engine call for the whole batch. The 2 s goal for
 1,000 APA entries is not met with the reference processor's exact output (ieee meets it warm).
+
+Measured 2026-11-30, third session (load 10-20 on 2 cores: wall times are swamped, CPU is the
+figure), 1,000 records, CPU seconds:
+- ``--runtimes``, apa, 3 fresh runs each, build / first round (update + bib) / best warm round:
+  mini-racer 0.95 0.81 0.96 / 6.34 4.99 5.63 / 4.60 4.55 3.47 (ms per entry first 5.0-6.3, warm
+  3.5-4.6); node 1.73 1.21 1.57 / 7.17 6.76 6.37 / 4.04 4.10 2.67 (first 6.4-7.2, warm 2.7-4.1;
+  node's figure counts its compiler and GC threads). mla mini-racer: build 0.14-0.17, first 6.2-7.0
+  ms per entry, warm 4.8-5.0. node is no faster, so the time is not how mini-racer runs V8
+  (V8 flags: single-threaded or not, sparkplug, maglev, larger semi-space, lazy feedback off, all
+  within the noise); the first round in a fresh runtime costs about 1.5 s more than a warm one (JIT).
+- node --cpu-prof of a warm apa round (bridge.js's bibliography()): updateItems 48 % (each item's
+  ambiguity cite as it is inserted 12 %, sort keys 21 %, the disambiguation pass 13 %, which
+  renders every item's ambiguity cite again, a lone one too), makeBibliography 49 %, GC 3 %;
+  JSON across the boundary and the bridge's per-call reset well under 1 %. Every part is
+  citeproc-js rendering through the style's tokens (tokenExec 78 % inclusive, flat below it). The
+  bridge already makes one updateItems and one makeBibliography for the whole export. Skipping the
+  repeated pass for lone items is not provably output-neutral: the pass refreshes the item's given-
+  name settings, which citeproc-js copies into the bibliography's sort keys ("weird and delicate").
+- ``--command``, apa (bench/catalog_fixture.py's archive: 8 family names over 35 years, so many
+  year-suffix groups): 7.29 / 7.23 / 8.37 s CPU (wall 58-78 s at load 18-20); csv of the same
+  archive 0.41 / 0.38 / 0.44 s CPU. So even with the style built and the JIT warm, 1,000 APA entries
+  cost 2.7-4.6 s of citeproc-js's own CPU: the 2 s goal is out of reach on this machine with the
+  reference processor's exact output, cold or warm; caching strings would serve a repeated export
+  only, never the cold run of a fresh archive.
 """
 
 from __future__ import annotations
