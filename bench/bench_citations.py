@@ -68,8 +68,9 @@ figure), 1,000 records, CPU seconds:
   JSON across the boundary and the bridge's per-call reset well under 1 %. Every part is
   citeproc-js rendering through the style's tokens (tokenExec 78 % inclusive, flat below it). The
   bridge already makes one updateItems and one makeBibliography for the whole export. Skipping the
-  repeated pass for lone items is not provably output-neutral: the pass refreshes the item's given-
-  name settings, which citeproc-js copies into the bibliography's sort keys ("weird and delicate").
+  repeated pass for lone items is not provably output-neutral: it refreshes the item's given-name
+  settings after every name is registered, and citeStart hands those settings to each later
+  rendering of the item (citeproc.js itself calls that code "weird and delicate").
 - ``--command``, apa (bench/catalog_fixture.py's archive: 8 family names over 35 years, so many
   year-suffix groups): 7.29 / 7.23 / 8.37 s CPU (wall 58-78 s at load 18-20); csv of the same
   archive 0.41 / 0.38 / 0.44 s CPU. So even with the style built and the JIT warm, 1,000 APA entries
