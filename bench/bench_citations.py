@@ -59,7 +59,8 @@ figure), 1,000 records, CPU seconds:
   mini-racer 0.95 0.81 0.96 / 6.34 4.99 5.63 / 4.60 4.55 3.47 (ms per entry first 5.0-6.3, warm
   3.5-4.6); node 1.73 1.21 1.57 / 7.17 6.76 6.37 / 4.04 4.10 2.67 (first 6.4-7.2, warm 2.7-4.1;
   node's figure counts its compiler and GC threads). mla mini-racer: build 0.14-0.17, first 6.2-7.0
-  ms per entry, warm 4.8-5.0. node is no faster, so the time is not how mini-racer runs V8
+  ms per entry, warm 4.8-5.0; with 500 records, mini-racer first 4.6 / 5.0, warm 4.0 / 4.5, node
+  first 8.7, warm 5.9 (load 16-18). node is no faster, so the time is not how mini-racer runs V8
   (V8 flags: single-threaded or not, sparkplug, maglev, larger semi-space, lazy feedback off, all
   within the noise); the first round in a fresh runtime costs about 1.5 s more than a warm one (JIT).
 - node --cpu-prof of a warm apa round (bridge.js's bibliography()): updateItems 48 % (each item's
