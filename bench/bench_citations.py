@@ -11,6 +11,15 @@
 
     .venv/bin/python bench/bench_citations.py
     .venv/bin/python bench/bench_citations.py --records 200 --styles apa mla   # a quicker look
+    .venv/bin/python bench/bench_citations.py --runtimes --styles apa mla      # node vs mini-racer
+    .venv/bin/python bench/bench_citations.py --command --styles apa           # the whole command
+
+3. ``--runtimes``: where the time goes. The same calls (build an engine; updateItems, which fills the
+   registry with each item's ambiguity cite, sort keys and disambiguation; makeBibliography, the
+   entries), on the same items, after the same citeproc.js and bridge.js, timed phase by phase in
+   CPU seconds in a fresh mini-racer process and a fresh node process (node: development machines).
+4. ``--command``: ``archive export --all --format text`` of a fresh N-record archive, each run a new
+   process as a user's is, beside the same export as csv (the command without an engine).
 
 Measured 2026-11-29 on the 2-core machine (other sessions were running: load 2-3 for speed):
 agreement 444/444 ours, 70/444 citeproc-py (15.8 %; 38/176 = 21.6 % for the four original styles
@@ -43,6 +52,32 @@ change nothing measurable; a closure-free tokenExec did not either. So the time 
 own rendering of each entry (about 4-5 ms of CPU for APA), not V8's start, the boundary, JSON or
 style parsing, and one export still makes one engine call for the whole batch. The 2 s goal for
 1,000 APA entries is not met with the reference processor's exact output (ieee meets it warm).
+
+Measured 2026-11-30, third session (load 10-20 on 2 cores: wall times are swamped, CPU is the
+figure), 1,000 records, CPU seconds:
+- ``--runtimes``, apa, 3 fresh runs each, build / first round (update + bib) / best warm round:
+  mini-racer 0.95 0.81 0.96 / 6.34 4.99 5.63 / 4.60 4.55 3.47 (ms per entry first 5.0-6.3, warm
+  3.5-4.6); node 1.73 1.21 1.57 / 7.17 6.76 6.37 / 4.04 4.10 2.67 (first 6.4-7.2, warm 2.7-4.1;
+  node's figure counts its compiler and GC threads). mla mini-racer: build 0.14-0.17, first 6.2-7.0
+  ms per entry, warm 4.8-5.0; with 500 records, mini-racer first 4.6 / 5.0, warm 4.0 / 4.5, node
+  first 8.7, warm 5.9 (load 16-18). node is no faster, so the time is not how mini-racer runs V8
+  (V8 flags: single-threaded or not, sparkplug, maglev, larger semi-space, lazy feedback off, all
+  within the noise); the first round in a fresh runtime costs about 1.5 s more than a warm one (JIT).
+- node --cpu-prof of a warm apa round (bridge.js's bibliography()): updateItems 48 % (each item's
+  ambiguity cite as it is inserted 12 %, sort keys 21 %, the disambiguation pass 13 %, which
+  renders every item's ambiguity cite again, a lone one too), makeBibliography 49 %, GC 3 %;
+  JSON across the boundary and the bridge's per-call reset well under 1 %. Every part is
+  citeproc-js rendering through the style's tokens (tokenExec 78 % inclusive, flat below it). The
+  bridge already makes one updateItems and one makeBibliography for the whole export. Skipping the
+  repeated pass for lone items is not provably output-neutral: it refreshes the item's given-name
+  settings after every name is registered, and citeStart hands those settings to each later
+  rendering of the item (citeproc.js itself calls that code "weird and delicate").
+- ``--command``, apa (bench/catalog_fixture.py's archive: 8 family names over 35 years, so many
+  year-suffix groups): 7.29 / 7.23 / 8.37 s CPU (wall 58-78 s at load 18-20); csv of the same
+  archive 0.41 / 0.38 / 0.44 s CPU. So even with the style built and the JIT warm, 1,000 APA entries
+  cost 2.7-4.6 s of citeproc-js's own CPU: the 2 s goal is out of reach on this machine with the
+  reference processor's exact output, cold or warm; caching strings would serve a repeated export
+  only, never the cold run of a fresh archive.
 """
 
 from __future__ import annotations
@@ -218,6 +253,191 @@ def speed(styles: list[str], count: int, folder: Path) -> None:
         )
 
 
+PHASES_JS = """
+// The bench's own driver of citeproc-js (after citeproc.js and bridge.js), identical in node and in
+// mini-racer, so each runtime is timed on the same calls: build an engine, then updateItems (the
+// registry: ambiguity cites, sort keys, disambiguation) and makeBibliography (the entries).
+var archiveBench = (function () {
+    var state = {};
+    return {
+        build: function (styleXml, localeXml, lang) {
+            state.items = {};
+            state.engine = new CSL.Engine({
+                retrieveLocale: function () { return localeXml; },
+                retrieveItem: function (id) { return state.items[id]; }
+            }, styleXml, lang, true);
+            state.engine.setOutputFormat("text");
+            return true;
+        },
+        update: function (itemsJson) {
+            var items = JSON.parse(itemsJson), ids = [];
+            state.items = {};
+            for (var i = 0; i < items.length; i += 1) {
+                state.items[items[i].id] = items[i];
+                ids.push(items[i].id);
+            }
+            state.engine.updateItems([]);
+            state.engine.updateItems(ids);
+            return ids.length;
+        },
+        bibliography: function () {
+            var result = state.engine.makeBibliography();
+            return result ? result[1].length : 0;
+        }
+    };
+}());
+"""
+
+NODE_DRIVER = """
+const fs = require("fs"), vm = require("vm");
+const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+globalThis.module = {exports: {}};
+for (const file of job.scripts) vm.runInThisContext(fs.readFileSync(file, "utf8"), {filename: file});
+vm.runInThisContext(job.phases);
+let mark = process.cpuUsage();
+const lap = () => {
+    const u = process.cpuUsage(mark);
+    mark = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+};
+const out = [];
+archiveBench.build(job.style, job.locale, "en-US"); out.push(lap());
+for (let r = 0; r < job.rounds; r += 1) {
+    archiveBench.update(job.items); out.push(lap());
+    archiveBench.bibliography(); out.push(lap());
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def _phase_laps_mini_racer(style_xml: str, locale_xml: str, items_json: str, rounds: int) -> list[float]:
+    """CPU seconds of each phase in mini-racer (a fresh process, so V8 and its JIT start cold)."""
+    code = f"""
+import json, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from archive.citation.citeproc_js import CiteprocJS
+job = json.loads(open(sys.argv[1], encoding="utf-8").read())
+cite = CiteprocJS()
+cite._ctx.eval(job["phases"])
+mark = time.process_time()
+def lap():
+    global mark
+    now = time.process_time(); spent, mark = now - mark, now
+    return spent
+out = []
+cite._ctx.call("archiveBench.build", job["style"], job["locale"], "en-US"); out.append(lap())
+for _ in range(job["rounds"]):
+    cite._ctx.call("archiveBench.update", job["items"]); out.append(lap())
+    cite._ctx.call("archiveBench.bibliography"); out.append(lap())
+cite.close()
+print(json.dumps(out))
+"""
+    return _run_laps([sys.executable, "-c", code], style_xml, locale_xml, items_json, rounds)
+
+
+def _phase_laps_node(node: str, style_xml: str, locale_xml: str, items_json: str, rounds: int) -> list[float]:
+    """CPU seconds of each phase under node, the same citeproc.js and bridge.js loaded first."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "phases.js"
+        script.write_text(NODE_DRIVER, encoding="utf-8")
+        return _run_laps([node, str(script)], style_xml, locale_xml, items_json, rounds)
+
+
+def _run_laps(
+    command: list[str], style_xml: str, locale_xml: str, items_json: str, rounds: int
+) -> list[float]:
+    import tempfile
+
+    from archive.citation.citeproc_js import ENGINE_DIR
+
+    job = {
+        "scripts": [str(ENGINE_DIR / "citeproc.js"), str(ENGINE_DIR / "bridge.js")],
+        "phases": PHASES_JS,
+        "style": style_xml,
+        "locale": locale_xml,
+        "items": items_json,
+        "rounds": rounds,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as handle:
+        json.dump(job, handle)
+    try:
+        done = subprocess.run([*command, handle.name], capture_output=True, text=True, check=True)
+    finally:
+        Path(handle.name).unlink()
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def runtimes(styles: list[str], count: int, rounds: int, runs: int) -> None:
+    """Where the time goes: the same calls to citeproc-js, node against mini-racer, each phase's CPU.
+
+    If node were much faster, the difference would be how mini-racer runs V8 (flags, isolate,
+    marshalling); if it is as slow, the time is citeproc-js's own work per entry."""
+    import os
+    import shutil
+
+    from archive.citation.citeproc_js import locale_files
+
+    node = shutil.which("node")
+    items_json = json.dumps([to_csl_json(r, archive_name="Test Archive") for r in many_records(count)])
+    locale_xml = locale_files()["en-US"].read_text(encoding="utf-8")
+    print(f"\nthe same citeproc-js calls in node and in mini-racer, {count} entries, CPU seconds; first = "
+          f"a fresh runtime's first round, warm = best later round of {rounds - 1}; {runs} runs each")
+    print(f"{'style':22} {'runtime':11} {'build':>6} {'update':>7} {'bib':>6} {'first ms/entry':>15}"
+          f" {'warm update':>11} {'warm bib':>9} {'warm ms/entry':>14}  load")
+    for style in styles:
+        xml = load_style(style).xml
+        for name in ("mini-racer", "node"):
+            if name == "node" and node is None:
+                print(f"{style:22} {name:11} (node not on PATH: a development machine's tool)")
+                continue
+            for _ in range(runs):
+                if name == "node":
+                    laps = _phase_laps_node(node, xml, locale_xml, items_json, rounds)
+                else:
+                    laps = _phase_laps_mini_racer(xml, locale_xml, items_json, rounds)
+                build, first_update, first_bib = laps[0], laps[1], laps[2]
+                warm = [(laps[i], laps[i + 1]) for i in range(3, len(laps), 2)]
+                warm_update, warm_bib = min(warm, key=sum) if warm else (float("nan"), float("nan"))
+                load = os.getloadavg()[0]
+                first_ms = 1000 * (first_update + first_bib) / count
+                warm_ms = 1000 * (warm_update + warm_bib) / count
+                print(f"{style:22} {name:11} {build:6.2f} {first_update:7.2f} {first_bib:6.2f}"
+                      f" {first_ms:15.2f} {warm_update:11.2f} {warm_bib:9.2f} {warm_ms:14.2f}  {load:.1f}")
+
+
+def command(styles: list[str], count: int, runs: int, folder: Path) -> None:
+    """The whole command the goal names, ``archive export --all --format text --style S`` of a fresh
+    archive of ``count`` records (bench/catalog_fixture.py), each run a new process as a user's is;
+    beside it the same export as csv, the command's cost without any citation engine."""
+    import os
+    import resource
+
+    from catalog_fixture import build_catalogue
+
+    root = folder / "archive"
+    build_catalogue(root, count)
+    archive_cli = Path(sys.executable).with_name("archive")
+    print(f"\n`archive export --all` of {count} records, each run a fresh process (seconds: wall, CPU in "
+          f"brackets, 1-minute load average after the run)")
+    jobs = [("csv (no engine)", ["--format", "csv"])]
+    jobs += [(f"text --style {style}", ["--format", "text", "--style", style]) for style in styles]
+    for label, options in jobs:
+        figures = []
+        for n in range(runs):
+            out = folder / f"export-{n}.out"
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            argv = [str(archive_cli), "--root", str(root), "export", "--all", *options, "--out", str(out)]
+            subprocess.run(argv, check=True, capture_output=True)
+            wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            figures.append(f"{wall:6.2f} ({cpu:5.2f}) {os.getloadavg()[0]:4.1f}")
+        print(f"  {label:28} " + "   ".join(figures))
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -226,7 +446,21 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--styles", nargs="+", default=list(STYLES), choices=list(STYLES))
     parser.add_argument("--skip-agreement", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--runtimes", action="store_true",
+                        help="only the node-against-mini-racer phase comparison (node: dev machines)")
+    parser.add_argument("--command", action="store_true",
+                        help="only the whole `archive export` command on a fresh archive, beside csv")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each in --runtimes and --command")
     args = parser.parse_args(argv)
+    if args.runtimes:
+        runtimes(args.styles, args.records, 3, args.runs)
+        return 0
+    if args.command:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            command(args.styles, args.records, args.runs, Path(tmp))
+        return 0
     if not args.skip_agreement:
         agreement(args.styles)
     if not args.skip_speed:
