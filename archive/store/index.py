@@ -244,9 +244,18 @@ class _Layout:
         digests_at = hay_at + hay_bytes + 1
         self.digests = (digests_at, digest_bytes)
         self.rows_at = digests_at + digest_bytes + 1
-        self.row_ends = list(accumulate(row_bytes))  # row i ends at row_ends[i] + i (i newlines before)
-        self.all_rows = (self.rows_at, self.row_ends[-1] + len(row_bytes) - 1 if row_bytes else 0)
+        self.row_bytes = row_bytes
+        self._row_ends: list[int] | None = None
+        self.all_rows = (self.rows_at, sum(row_bytes) + len(row_bytes) - 1 if row_bytes else 0)
         self.end = self.rows_at + self.all_rows[1] if row_bytes else digests_at + digest_bytes
+
+    @property
+    def row_ends(self) -> list[int]:
+        """Row i ends at ``row_ends[i] + i`` (i newlines before it); summed when a row is first
+        read, since opening the catalogue reads every index file's header and most rows never."""
+        if self._row_ends is None:
+            self._row_ends = list(accumulate(self.row_bytes))
+        return self._row_ends
 
     def row(self, i: int) -> tuple[int, int]:
         start = self.row_ends[i - 1] + i if i else 0
