@@ -7,7 +7,6 @@ the TUI and the tests share one path to disk and one set of checks.
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
 import os
 import re
@@ -258,6 +257,8 @@ def _source_field(info: Any, parts: list[SourcePart]) -> dict[str, Any]:
 
 
 def _in_memory_entry(part: SourcePart) -> dict[str, Any]:
+    import hashlib
+
     data = part.data or b""
     return SourceFile(part.role, part.name(), part.media_type or DEFAULT_MEDIA_TYPES[part.role], len(data),
                       hashlib.sha256(data).hexdigest(), hashlib.sha512(data).hexdigest(),

@@ -120,8 +120,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             module.register(sub)
         return parser
     for name, (module_name, help_line) in COMMANDS.items():
-        if name == command:
-            importlib.import_module(f"{__name__}.{module_name}").register(_OneCommand(sub, name))
+        if name == command:  # __import__, unlike importlib.import_module, shows in -X importtime
+            module = __import__(f"{__name__}.{module_name}", fromlist=["register"])
+            module.register(_OneCommand(sub, name))
         else:
             sub.add_parser(name, help=help_line, add_help=False)
     return parser

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from itertools import accumulate
+from itertools import accumulate, compress, repeat
+from operator import contains
 from pathlib import Path
 from typing import Any
 
@@ -217,21 +218,16 @@ class IndexShard:
         text = self.hay
         if any(w not in text for w in words):  # most shards are ruled out by one C-speed scan
             return []
-        first = max(words, key=len)  # the longest word is usually the rarest: walk its hits
-        rest = [w for w in words if w != first]
-        found: list[int] = []
-        row, counted = 0, 0  # the row holding ``pos``: newlines counted so far, up to ``counted``
-        pos = text.find(first)
-        while pos != -1:
-            row += text.count("\n", counted, pos)
-            counted = pos
-            row_start = text.rfind("\n", 0, pos) + 1
-            row_end = text.find("\n", pos)
-            row_end = len(text) if row_end == -1 else row_end
-            if all(text.find(w, row_start, row_end) != -1 for w in rest):
-                found.append(row)
-            pos = text.find(first, row_end + 1)
-        return self.rows_at(found)
+        # Each word tested against every remaining line by map/compress, which loop in C: a common
+        # word (a name in every row) costs no Python step per hit. Longest first: usually rarest.
+        lines = text.split("\n")
+        found: range | list[int] = range(len(lines))
+        for word in sorted(words, key=len, reverse=True):
+            candidates = lines if len(found) == len(lines) else [lines[i] for i in found]
+            found = list(compress(found, map(contains, candidates, repeat(word))))
+            if not found:
+                return []
+        return self.rows_at(list(found))
 
 
 class _Layout:

@@ -13,6 +13,8 @@ import errno
 import os
 import time
 
+from archive.errors import StoreError
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -24,8 +26,8 @@ _POLL_FIRST_S, _POLL_MAX_S = 0.001, 0.05
 50 ms, filelock's own interval."""
 
 
-class LockTimeout(Exception):
-    """The lock was not free within the timeout."""
+class LockTimeout(StoreError):
+    """The lock was not free within the timeout (the store says which catalogue was busy)."""
 
 
 class InterProcessLock:
