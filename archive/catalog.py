@@ -25,6 +25,7 @@ from archive.errors import (
     SourceFileError,
     ValidationError,
 )
+from archive.extract import extract  # light (the HTML extractor loads on first use); tests replace it here
 from archive.ids import format_id
 from archive.source_files import (
     ORIGINAL,
@@ -51,8 +52,8 @@ if TYPE_CHECKING:
     from archive.progress import Cancel, Progress
 
 # Start-up: list, show and search use only the reading functions at the end of this module, so
-# what adding, importing and editing need (the schema, extraction, source checks, events, the
-# bag path rules) is imported inside the functions that use it (tests/test_startup_imports.py).
+# what adding, importing and editing need (the schema, source checks, events, the bag path rules)
+# is imported inside the functions that use it (tests/test_startup_imports.py).
 
 READ_ONLY_FIELDS = tuple(sorted(PROTECTED_FIELDS))
 """Fields only the archive's own commands set (``archive.untrusted`` is where they are decided)."""
@@ -142,7 +143,6 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
     """
     from archive import schema
     from archive.events import current_user
-    from archive.extract import extract
     from archive.record_type import DEFAULT_TYPE, settle_type
     from archive.sources import take_in
 

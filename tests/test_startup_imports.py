@@ -30,11 +30,11 @@ HEAVY = (
 
 HEAVY_OWN = (
     "archive.references", "archive.citation", "archive.fixity", "archive.bagging",
-    "archive.deposit", "archive.capture", "archive.extract", "archive.storage", "archive.demo",
+    "archive.deposit", "archive.capture", "archive.extract.html", "archive.storage", "archive.demo",
     "archive.schema", "archive.sources", "archive.events", "archive.bagit_format",
 )
 """Parts of the library itself that only other commands use (writing a record: the schema, the
-source checks, extraction, events, the bag path rules)."""
+source checks, events, the bag path rules; the HTML extractor)."""
 
 
 def imported_modules(*args: object, cwd: Path | None = None) -> tuple[set[str], subprocess.CompletedProcess]:

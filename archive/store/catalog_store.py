@@ -131,12 +131,14 @@ class Store:
         for shard in set(self._index) - set(on_disk):
             self._forget_shard(shard)
             changed = True
+        records, index = os.fspath(self.records_dir), os.fspath(self.index_dir)
         for shard in on_disk:
-            stamp = file_stamp(self._shard_path(shard))
+            name = f"{shard:06d}.json"  # joined as text: 391 Path objects cost more than the stats
+            stamp = file_stamp(os.path.join(records, name))
             known = self._index.get(shard)
             if known is not None and known.stamp == stamp:
                 continue
-            loaded = IndexShard.load(self._index_path(shard))
+            loaded = IndexShard.load(os.path.join(index, name))
             if loaded is None or loaded.stamp != stamp:
                 loaded = self._rebuild_index(shard)
             else:  # its rows are read on first use: a damaged one is rebuilt then

@@ -97,7 +97,7 @@ class IndexShard:
         return b"\n".join((header, hay, digests, *lines))
 
     @classmethod
-    def load(cls, path: Path) -> IndexShard | None:
+    def load(cls, path: str | Path) -> IndexShard | None:
         """None when the file is missing, unreadable, of another format or of the wrong shape:
         the caller rebuilds it from the shard. Only the header and the hay are read here; the
         digests and rows are read (and checked) when first needed, from this same file."""
@@ -233,7 +233,7 @@ class IndexShard:
 class _Layout:
     """The byte ranges of an index file's digests line and rows, and the file's identity."""
 
-    def __init__(self, path: Path, identity: tuple[int, int, int], hay_at: int, hay_bytes: int,
+    def __init__(self, path: str | Path, identity: tuple[int, int, int], hay_at: int, hay_bytes: int,
                  digest_bytes: int, row_bytes: list[int]) -> None:
         self.path, self.identity = path, identity
         self.hay = (hay_at, hay_bytes + 1)  # with the newline that ends it
