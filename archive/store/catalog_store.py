@@ -160,7 +160,7 @@ class Store:
     def _forget_shard(self, shard: int) -> None:
         old = self._index.pop(shard, None)
         if old:
-            self._count -= len(old.ids)
+            self._count -= old.count
             if self._by_sha256 is not None:
                 for record_id, digest in zip(old.ids, old.sha256s, strict=True):
                     if self._by_sha256.get(digest) == record_id:
@@ -169,7 +169,7 @@ class Store:
     def _set_index(self, shard: int, index: IndexShard) -> None:
         self._forget_shard(shard)
         self._index[shard] = index
-        self._count += len(index.ids)
+        self._count += index.count
         if self._by_sha256 is not None:
             self._add_digests(self._by_sha256, index)
 
