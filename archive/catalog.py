@@ -7,21 +7,17 @@ the TUI and the tests share one path to disk and one set of checks.
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
-import mimetypes
 import os
 import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from archive import schema
-from archive.bagit_format.paths import payload_name
 from archive.clock import now_utc
 from archive.errors import (
     ArchiveError,
@@ -29,13 +25,8 @@ from archive.errors import (
     SourceFileError,
     ValidationError,
 )
-from archive.events import current_user, make_event
-from archive.extract import extract
+from archive.extract import extract  # light (the HTML extractor loads on first use); tests replace it here
 from archive.ids import format_id
-from archive.layout import Archive
-from archive.leftovers import PARTIAL_SUFFIX, clear_unclaimed_source
-from archive.progress import Cancel, Progress, Step, cancelled
-from archive.record_type import DEFAULT_TYPE, settle_type
 from archive.source_files import (
     ORIGINAL,
     REQUISITE,
@@ -47,7 +38,6 @@ from archive.source_files import (
     reading_file,
     set_problems,
 )
-from archive.sources import CopiedFile, check_file, copy_in, safe_filename, take_in
 from archive.store.atomic import fsync_dir
 from archive.untrusted import (
     PROTECTED_FIELDS,
@@ -56,6 +46,14 @@ from archive.untrusted import (
     path_inside,
     protected_problems,
 )
+
+if TYPE_CHECKING:
+    from archive.layout import Archive
+    from archive.progress import Cancel, Progress
+
+# Start-up: list, show and search use only the reading functions at the end of this module, so
+# what adding, importing and editing need (the schema, source checks, events, the bag path rules)
+# is imported inside the functions that use it (tests/test_startup_imports.py).
 
 READ_ONLY_FIELDS = tuple(sorted(PROTECTED_FIELDS))
 """Fields only the archive's own commands set (``archive.untrusted`` is where they are decided)."""
@@ -100,6 +98,8 @@ class SourcePart:
     media_type: str = ""
 
     def name(self) -> str:
+        from archive.sources import safe_filename
+
         return safe_filename(self.filename or (self.path.name if self.path else f"{self.role}.bin"))
 
 
@@ -141,6 +141,11 @@ def _build_record(arc: Archive, article: NewArticle, sequence: int) -> tuple[dic
     metadata) all pass ``fields_from_outside``: none can set the status, ids, bags or the
     provenance stamps, which are set here and nowhere else.
     """
+    from archive import schema
+    from archive.events import current_user
+    from archive.record_type import DEFAULT_TYPE, settle_type
+    from archive.sources import take_in
+
     info = take_in(article.path, None, filename=article.filename or None, charset=article.charset)
     given = _protect(article.fields, article.origin)
     extraction = extract(article.path, charset=article.charset)
@@ -202,6 +207,9 @@ def _text_part(info: Any, article: NewArticle, extraction: Any) -> SourcePart | 
 
 def _planned_parts(info: Any, article: NewArticle, extraction: Any) -> list[SourcePart]:
     """The files beside the original, in role order, each checked before any id is reserved."""
+    from archive.bagit_format.paths import payload_name
+    from archive.sources import check_file, take_in
+
     text = _text_part(info, article, extraction)
     parts = ([text] if text else []) + [p for p in article.extra if p.role not in (ORIGINAL, TEXT)]
     for part in article.extra:
@@ -249,6 +257,8 @@ def _source_field(info: Any, parts: list[SourcePart]) -> dict[str, Any]:
 
 
 def _in_memory_entry(part: SourcePart) -> dict[str, Any]:
+    import hashlib
+
     data = part.data or b""
     return SourceFile(part.role, part.name(), part.media_type or DEFAULT_MEDIA_TYPES[part.role], len(data),
                       hashlib.sha256(data).hexdigest(), hashlib.sha512(data).hexdigest(),
@@ -262,6 +272,8 @@ def _store_source(arc: Archive, record: dict, article: NewArticle, parts: list[S
     a killed run left. Each file becomes visible under its final name only when whole; a file
     copied from disk is hashed in the same read and its entry completed in ``source.files``.
     """
+    from archive.sources import CopiedFile, copy_in, take_in
+
     folder = arc.source_dir(record["id"])
     source = record["source"]
     copied = take_in(article.path, path_inside(folder, source["filename"]), filename=source["filename"],
@@ -293,6 +305,8 @@ def _store_source(arc: Archive, record: dict, article: NewArticle, parts: list[S
 
 def _guessed_type(part: SourcePart) -> str:
     """A requisite's media type from its name (an image, a stylesheet), else the role's default."""
+    import mimetypes
+
     guessed = mimetypes.guess_type(part.name())[0] if part.role == REQUISITE else None
     return guessed if guessed and _MEDIA_TYPE_RE.fullmatch(guessed) else DEFAULT_MEDIA_TYPES[part.role]
 
@@ -303,6 +317,8 @@ def _write_whole(path: Path, data: bytes, *, label: str) -> None:
     A kill leaves at most a ``.partial`` file (found by ``leftovers``), never a torn file under
     the final name.
     """
+    from archive.leftovers import PARTIAL_SUFFIX
+
     tmp = path.with_name(path.name + PARTIAL_SUFFIX)
     try:
         with open(tmp, "wb") as out:
@@ -373,6 +389,9 @@ def add_source_set(arc: Archive, original: Path, others: list[SourcePart],
 
 def add_articles(arc: Archive, articles: list[NewArticle]) -> list[dict]:
     """Catalogue several files in one transaction; the first failure aborts them all."""
+    from archive.events import make_event
+    from archive.leftovers import clear_unclaimed_source
+
     # Everything is checked before an id is reserved, so a refused file changes nothing.
     built = [_build_record(arc, a, 0) for a in articles]
     seen: dict[str, str] = {}
@@ -468,6 +487,8 @@ def import_folder(
     ``cancel`` is polled between batches: each batch is committed whole or not at all, so a
     cancelled import leaves every article either fully catalogued or untouched.
     """
+    from archive.progress import Step, cancelled
+
     report = ImportReport()
     paths = import_candidates(folder)
     done = 0
@@ -538,6 +559,8 @@ def split_path(text: str) -> list[PathPart]:
 
 
 def _field_type(path: list[PathPart]) -> Any:
+    from archive import schema
+
     node: Any = schema.schema_document()
     for part in path:
         if isinstance(part, int):
@@ -580,6 +603,8 @@ def _not_an_object(node: Any, where: str) -> ValidationError:
 
 
 def _refuse_protected_path(path: list[PathPart]) -> None:
+    from archive import schema
+
     where = schema.field_path(path[:2])
     if path[0] in PROTECTED_FIELDS:
         raise ValidationError([f"{path[0]}: is set by the archive and cannot be edited"])
@@ -594,6 +619,8 @@ def apply_assignment(record: dict, path: list[PathPart], value: Any) -> None:
     can miss the record (no such item, a name inside a list, an index into text) is one
     ``ValidationError`` line naming the part of the path that missed.
     """
+    from archive import schema
+
     if not path or not isinstance(path[0], str):
         raise ValidationError([f"{schema.field_path(path)}: is not a field path"])
     _refuse_protected_path(path)
@@ -709,6 +736,8 @@ def edit_record(
     ``fields`` replaces whole top-level fields (``None`` removes one); ``assignments`` are
     ``--set`` texts. A deaccessioned record is refused unless ``force``.
     """
+    from archive.events import make_event
+
     changes = _planned_changes(assignments, fields)
     with arc.store.transaction() as tx:
         before = tx.get(record_id)
@@ -739,6 +768,8 @@ def replace_record(arc: Archive, record: dict, *, force: bool = False) -> dict:
     owns (ids, status, bags, serial, the provenance stamps) is taken from the stored record, so
     a form can neither set it nor undo a bag or check recorded while it was open.
     """
+    from archive.events import make_event
+
     with arc.store.transaction() as tx:
         before = tx.get(record["id"])
         _refuse_if_withdrawn(before, force)
@@ -759,6 +790,8 @@ def replace_record(arc: Archive, record: dict, *, force: bool = False) -> dict:
 
 def deaccession(arc: Archive, record_id: str, reason: str) -> dict:
     """Withdraw a record: status and an event; its files and bags stay until an explicit purge."""
+    from archive.events import make_event
+
     if not reason.strip():
         raise ArchiveError("a deaccession needs a reason")
     with arc.store.transaction() as tx:

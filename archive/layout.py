@@ -16,12 +16,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.config import CONFIG_NAME, Settings, dump_settings, find_root, load_settings
 from archive.errors import ArchiveError
-from archive.storage.local import LocalStorage
 from archive.store import Store
 from archive.store.atomic import atomic_write
+
+if TYPE_CHECKING:
+    from archive.storage.local import LocalStorage  # imported where used: few commands need it
 
 
 @dataclass
@@ -60,10 +63,14 @@ class Archive:
 
     def bags_storage(self) -> LocalStorage:
         """bags/ as a Storage: what replication copies and what a replica's layout mirrors."""
+        from archive.storage.local import LocalStorage
+
         return LocalStorage(self.bags_dir)
 
     def bag_storage(self, record_id: str, version: int) -> LocalStorage:
         """One bag version's root as a Storage, for the bag check and repairs."""
+        from archive.storage.local import LocalStorage
+
         return LocalStorage(self.bag_dir(record_id, version))
 
     def bag_versions(self, record_id: str) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import orjson
@@ -32,6 +31,8 @@ def descriptive(record: dict) -> dict:
 
 def metadata_fingerprint(record: dict) -> str:
     """sha256 of the descriptive fields in canonical JSON; a bag stores it to detect later edits."""
+    import hashlib  # here: list, show and search import this module and never hash (OpenSSL's start-up)
+
     canonical = orjson.dumps(descriptive(record), option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()
 

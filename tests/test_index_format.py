@@ -41,24 +41,56 @@ def test_an_index_of_an_older_format_is_rebuilt_with_every_field(seeded_root: Pa
     assert all(_header(p)["format"] == INDEX_FORMAT for p in _index_files(seeded_root))
 
 
+def test_an_index_of_the_previous_layout_is_rebuilt_when_opened(seeded_root: Path, cli):
+    """Format 4 (a header carrying every id and row length) is read by no later version: the
+    store rebuilds it from the shard on the first command, which then answers from the new file."""
+    [path] = _index_files(seeded_root)
+    index = IndexShard.load(path)
+    assert index is not None and index.count == 1 and index._ids is None  # opening read no id
+    rows, hay = index.rows, index.hay
+    lines = [orjson.dumps(rows[i]) for i in index.ids]
+    digests = orjson.dumps(index.sha256s)
+    header = orjson.dumps({"format": 4, "shard_stamp": index.stamp, "ids": index.ids,
+                           "hay_bytes": len(hay.encode()), "digest_bytes": len(digests),
+                           "row_bytes": [len(line) for line in lines]})
+    path.write_bytes(b"\n".join((header, hay.encode(), digests, *lines)))
+    assert IndexShard.load(path) is None
+
+    found = cli("--root", seeded_root, "search", "ankara")
+    assert found.code == 0 and index.ids[0] in found.out, found
+    assert _header(path)["format"] == INDEX_FORMAT == 5
+    assert IndexShard.load(path).rows == rows  # type: ignore[union-attr]
+
+
+def _parts(path: Path) -> list[bytes]:
+    """The lines of a one-record index file: header, digests, ids, row lengths, hay, row."""
+    parts = path.read_bytes().split(b"\n")
+    assert len(parts) == 6, parts
+    return parts
+
+
 def _damage_rows(path: Path) -> None:
     """Keep the header and the hay, spoil the row (same length, so only parsing it tells)."""
-    data = path.read_bytes()
-    head, hay, digests, row = data.split(b"\n")  # one record: one hay line, one row line
-    path.write_bytes(b"\n".join([head, hay, digests, b"{" + b" " * (len(row) - 2) + b"}"]))
+    *head, row = _parts(path)
+    path.write_bytes(b"\n".join([*head, b"{" + b" " * (len(row) - 2) + b"}"]))
 
 
 def _damage_digests(path: Path) -> None:
-    head, hay, digests, row = path.read_bytes().split(b"\n")
-    path.write_bytes(b"\n".join([head, hay, b"[" + b" " * (len(digests) - 2) + b"]", row]))
+    head, digests, *rest = _parts(path)
+    path.write_bytes(b"\n".join([head, b"[" + b" " * (len(digests) - 2) + b"]", *rest]))
+
+
+def _damage_ids(path: Path) -> None:
+    head, digests, ids, *rest = _parts(path)
+    path.write_bytes(b"\n".join([head, digests, b"[" + b" " * (len(ids) - 2) + b"]", *rest]))
 
 
 def _damage_hay(path: Path) -> None:
-    head, hay, digests, row = path.read_bytes().split(b"\n")
-    path.write_bytes(b"\n".join([head, b"\xff" * len(hay), digests, row]))  # not UTF-8
+    *head, hay, row = _parts(path)
+    path.write_bytes(b"\n".join([*head, b"\xff" * len(hay), row]))  # not UTF-8
 
 
-@pytest.mark.parametrize("damage", [_damage_rows, _damage_digests, _damage_hay])
+@pytest.mark.parametrize("damage", [_damage_rows, _damage_digests, _damage_ids, _damage_hay])
 @pytest.mark.parametrize("command", [["list"], ["search", "ankara"], ["show", "{id}"], ["add", "{copy}"]])
 def test_a_damaged_part_is_rebuilt_from_the_shard_when_first_read(seeded_root: Path, cli, command, damage,
                                                                   seed_copy: Path):
@@ -116,6 +148,7 @@ def test_a_duplicate_is_found_in_the_raw_digests_and_in_the_map_alike(tmp_path: 
         raw = IndexShard.load(path)
         assert raw is not None and raw.holding(digest) == expected, digest
         assert raw._sha256s is None  # answered without parsing the digests
+        assert (raw._ids is None) == (expected is None)  # the ids are read only where it is found
         parsed = IndexShard.load(path)
         assert parsed is not None and parsed.sha256s and parsed.holding(digest) == expected
 

@@ -2,6 +2,12 @@
 
 Each ``*_commands.py`` module in this package registers one group of subcommands, so a feature's
 commands live beside nothing else. Exit codes: 0 ok, 1 the operation found a problem, 2 usage.
+
+Start-up matters (a shell loop runs ``archive`` once per file): a run builds the argument parser
+of the one command it was given, from its module alone; every other command is a bare name with
+its one-line help from ``COMMANDS``, which is all ``archive --help`` shows. Only when the command
+cannot be told from the arguments (an abbreviated or unknown option before it) is every module
+imported and every parser built, exactly as argparse would see them.
 """
 
 from __future__ import annotations
@@ -11,45 +17,129 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from archive import __version__
-from archive.cli.common import EXIT_PROBLEM, fail, run_handler
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (the module of archive.cli that registers it, the help line ``archive --help`` shows)
+    "init": ("catalog_commands", "create an archive"),
+    "add": ("catalog_commands", "catalogue one article file"),
+    "import": ("catalog_commands", "catalogue every .txt/.md/.html file in a folder"),
+    "list": ("catalog_commands", "list records"),
+    "show": ("catalog_commands", "show one record"),
+    "search": ("catalog_commands", "search metadata (and with --text, the texts)"),
+    "edit": ("catalog_commands", "change a record's metadata"),
+    "deaccession": ("catalog_commands", "withdraw a record (nothing is deleted)"),
+    "history": ("catalog_commands", "a record's preservation events"),
+    "capture": ("capture_commands", "capture web pages (WARC) and catalogue them"),
+    "recapture": ("capture_commands", "fetch captured pages again; record what changed"),
+    "diff": ("capture_commands", "the words that changed between a capture and its recapture"),
+    "bag": ("bag_commands", "write a BagIt bag of each record that is new or changed"),
+    "deposit": ("bag_commands", "serialise the newest bag of records for deposit"),
+    "ingest": ("bag_commands", "accept a bag made elsewhere (folder, .tar, .tar.gz or .zip)"),
+    "restore": ("restore_commands", "rebuild a whole archive in DIR from one replica"),
+    "verify": ("fixity_commands", "check the fixity of the archive's bags (all, or of the IDs given)"),
+    "audit": ("fixity_commands", "verify the bags whose last full check is oldest first (for cron)"),
+    "validate-bag": ("fixity_commands", "check any BagIt bag on disk against RFC 8493"),
+    "repair": ("repair_commands", "repair failing bags and working copies from a replica (or, with "
+               "--replica, a replica from the local archive)"),
+    "replica": ("replica_commands", "add, list or remove replicas (copies on a folder, SFTP or S3)"),
+    "replicate": ("replica_commands", "copy every bag version (and sources, and a catalogue snapshot) "
+                  "that a replica lacks; only adds, never deletes"),
+    "export": ("citation_commands", "citations (csl-json, bibtex, biblatex, ris, text) or the catalogue "
+               "(csv, jsonl)"),
+    "references": ("citation_commands", "the sources an article cites (detected or confirmed)"),
+    "tui": ("app_commands", "open the terminal UI (the default with no command)"),
+    "demo": ("demo_commands", "build a demo archive from records/ (bagged, verified) and open it"),
+}
+"""Every command in the order ``archive --help`` lists them (the modules' ORDER, then the order
+each module registers them). tests/test_startup_imports.py checks it against the modules."""
+
+DESCRIPTION = ("Catalogue articles, preserve them as BagIt bags, verify and deposit them. "
+               "With no command, opens the terminal UI.")
+DEFAULT_COMMAND = "tui"
+"""What ``archive`` with no command runs, as archivists expect."""
 
 
 def _command_modules() -> list:
-    """Every ``*_commands`` module here, found by name (pkgutil costs start-up time). They are
-    light: each imports the library its commands run on inside the handlers."""
+    """Every ``*_commands`` module here, found by name (pkgutil costs start-up time), in ORDER."""
     names = sorted({n.partition(".")[0] for folder in __path__ for n in os.listdir(folder)
                     if n.partition(".")[0].endswith("_commands") and n.endswith((".py", ".pyc"))})
     modules = [importlib.import_module(f"{__name__}.{name}") for name in names]
     return sorted(modules, key=lambda m: getattr(m, "ORDER", 50))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="archive",
-        description="Catalogue articles, preserve them as BagIt bags, verify and deposit them. "
-        "With no command, opens the terminal UI.",
-    )
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command these arguments run, as argparse will read them, or None when that cannot be
+    told without parsing (an option the top level does not spell out in full, such as ``--ro``
+    for ``--root``, or ``--`` before the command). With no command at all: ``DEFAULT_COMMAND``;
+    with ``-h`` or ``--version`` before any command: '' (no command's parser is needed)."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-h", "--help", "--version"):
+            return ""
+        if arg == "--root":
+            next(args, None)
+        elif arg.startswith("--root="):
+            continue
+        elif arg.startswith("-"):
+            return None
+        else:
+            return arg if arg in COMMANDS else None
+    return DEFAULT_COMMAND
+
+
+class _Unused:
+    """Takes every call a module's ``register`` makes on a command that is not being run."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: self
+
+
+class _OneCommand:
+    """The subparsers action as a module's ``register`` sees it when only ``name`` is built."""
+
+    def __init__(self, sub: argparse._SubParsersAction, name: str) -> None:
+        self.sub, self.name = sub, name
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        return self.sub.add_parser(name, **kwargs) if name == self.name else _Unused()
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser. ``command`` (a name in COMMANDS): only that command's parser is built
+    in full, the others are named with their help; '' none is; None (the default): every one."""
+    parser = argparse.ArgumentParser(prog="archive", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"article-archive {__version__}")
     parser.add_argument("--root", help="the archive folder (default: $ARCHIVE_ROOT, else the "
                         "nearest parent folder holding archive.toml)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _command_modules():
-        module.register(sub)
+    if command is None:
+        for module in _command_modules():
+            module.register(sub)
+        return parser
+    for name, (module_name, help_line) in COMMANDS.items():
+        if name == command:  # __import__, unlike importlib.import_module, shows in -X importtime
+            module = __import__(f"{__name__}.{module_name}", fromlist=["register"])
+            module.register(_OneCommand(sub, name))
+        else:
+            sub.add_parser(name, help=help_line, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(command_named(argv))
     args = parser.parse_args(argv)
     if args.command is None:  # no command: the terminal UI, as archivists expect
-        args = parser.parse_args([*argv, "tui"])
+        args = parser.parse_args([*argv, DEFAULT_COMMAND])
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 2
+    from archive.cli.common import EXIT_PROBLEM, run_handler
+
     try:
         code = run_handler(handler, args)
     except BrokenPipeError:
@@ -63,4 +153,4 @@ def entry() -> None:
     sys.exit(main())
 
 
-__all__ = ["build_parser", "entry", "fail", "main"]
+__all__ = ["COMMANDS", "build_parser", "command_named", "entry", "main"]

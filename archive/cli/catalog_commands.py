@@ -206,11 +206,10 @@ def print_rows(rows: list[dict]) -> None:
     if not rows:
         print("no records")
         return
-    for row in rows:
-        print("  ".join([
-            row["id"], f"{shown_status(row):<13}", f"{row['issued'] or '-':<10}",
-            f"{_fixity_mark(row):<15}", printable(row["title"])[:80],
-        ]))
+    print("\n".join("  ".join([  # one write, not one per row: a search may list thousands
+        row["id"], f"{shown_status(row):<13}", f"{row['issued'] or '-':<10}",
+        f"{_fixity_mark(row):<15}", printable(row["title"])[:80],
+    ]) for row in rows))
 
 
 def cmd_list(args: argparse.Namespace) -> int:

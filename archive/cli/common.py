@@ -10,13 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import orjson
 
 from archive.errors import ArchiveError, UsageError, ValidationError
 
@@ -85,12 +82,17 @@ def open_from(args: argparse.Namespace) -> Archive:
 
 
 def print_json(value: Any) -> None:
+    import orjson
+
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n")
 
 
 def printable(text: Any) -> str:
     """A value made safe for one terminal line: control characters shown, not obeyed."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    text = str(text)
+    if text.isprintable():  # nearly every value: one C-speed check instead of a loop per character
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def run_handler(handler: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
@@ -136,6 +138,8 @@ def report_unexpected(exc: BaseException, args: argparse.Namespace) -> int:
     from archive.crashlog import write_crash_log
 
     if os.environ.get("ARCHIVE_DEBUG"):
+        import traceback
+
         traceback.print_exception(type(exc), exc, exc.__traceback__)
     log = write_crash_log(exc, _archive_root(args))
     where = f"details in {printable(log)}" if log else "no log could be written; set ARCHIVE_DEBUG=1"

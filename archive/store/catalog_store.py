@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
@@ -25,21 +25,19 @@ from archive.records import BOOKKEEPING_WRITES, serial_of
 from archive.store.atomic import atomic_write, remove_stale_temporaries
 from archive.store.history import HISTORY, LOG_SUFFIX, HistoryLog, committed_end, damaged_log
 from archive.store.index import SEARCH_FIELDS, IndexShard, haystack, summarize
+from archive.store.lockfile import InterProcessLock, LockTimeout
 from archive.store.shard import (
     EVENTS,
     RECORDS,
     ParsedCache,
+    ShardStorage,
     damaged,
     file_stamp,
-    open_shard,
     read_shard,
     shard_of,
 )
 
-if TYPE_CHECKING:
-    from filelock import FileLock
-
-# Start-up: filelock, tinydb and the schema validators (jsonschema, langcodes) are imported where
+# Start-up: the schema validators (jsonschema, langcodes) are imported where
 # a write or a query first needs them, so read-only commands (list, show, search) never load them.
 
 LOCK_TIMEOUT_S = 60.0
@@ -75,7 +73,7 @@ class Store:
         self.index_dir = folder / "index"
         self.history_dir = folder / "history"
         self.cache = ParsedCache()
-        self._file_lock: FileLock | None = None
+        self._file_lock: InterProcessLock | None = None
         self._thread_lock = threading.RLock()
         self._index: dict[int, IndexShard] = {}
         self._index_stamps: dict[int, Any] = {}
@@ -107,13 +105,10 @@ class Store:
         return store
 
     @property
-    def _lock(self) -> FileLock:
-        """The inter-process write lock, made on first use (readers never import filelock)."""
+    def _lock(self) -> InterProcessLock:
+        """The inter-process write lock, made on first use (flock on ``.lock``, see lockfile.py)."""
         if self._file_lock is None:
-            from filelock import FileLock
-
-            self._file_lock = FileLock(str(self.folder / ".lock"), timeout=LOCK_TIMEOUT_S,
-                                       thread_local=False)
+            self._file_lock = InterProcessLock(str(self.folder / ".lock"), timeout=LOCK_TIMEOUT_S)
         return self._file_lock
 
     def _shard_path(self, shard: int) -> Path:
@@ -136,12 +131,14 @@ class Store:
         for shard in set(self._index) - set(on_disk):
             self._forget_shard(shard)
             changed = True
+        records, index = os.fspath(self.records_dir), os.fspath(self.index_dir)
         for shard in on_disk:
-            stamp = file_stamp(self._shard_path(shard))
+            name = f"{shard:06d}.json"  # joined as text: 391 Path objects cost more than the stats
+            stamp = file_stamp(os.path.join(records, name))
             known = self._index.get(shard)
             if known is not None and known.stamp == stamp:
                 continue
-            loaded = IndexShard.load(self._index_path(shard))
+            loaded = IndexShard.load(os.path.join(index, name))
             if loaded is None or loaded.stamp != stamp:
                 loaded = self._rebuild_index(shard)
             else:  # its rows are read on first use: a damaged one is rebuilt then
@@ -163,7 +160,7 @@ class Store:
     def _forget_shard(self, shard: int) -> None:
         old = self._index.pop(shard, None)
         if old:
-            self._count -= len(old.ids)
+            self._count -= old.count
             if self._by_sha256 is not None:
                 for record_id, digest in zip(old.ids, old.sha256s, strict=True):
                     if self._by_sha256.get(digest) == record_id:
@@ -172,7 +169,7 @@ class Store:
     def _set_index(self, shard: int, index: IndexShard) -> None:
         self._forget_shard(shard)
         self._index[shard] = index
-        self._count += len(index.ids)
+        self._count += index.count
         if self._by_sha256 is not None:
             self._add_digests(self._by_sha256, index)
 
@@ -312,12 +309,10 @@ class Store:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the inter-process write lock (re-entrant within this process)."""
-        from filelock import Timeout
-
         with self._thread_lock:
             try:
                 self._lock.acquire()
-            except Timeout:
+            except LockTimeout:
                 raise StoreError(
                     f"the catalogue is busy: another process has held its lock for "
                     f"{LOCK_TIMEOUT_S:.0f} s; try again"
@@ -366,9 +361,11 @@ class Store:
 
     def _write_shard(self, shard: int, puts: list[dict], events: list[dict]) -> None:
         path = self._shard_path(shard)
-        db = open_shard(path, self.cache)
+        # The shard's TinyDB storage, used directly: a TinyDB around it added nothing but the
+        # import of tinydb to every add and edit (issue 13).
+        storage = ShardStorage(str(path), self.cache)
         stamp_before = file_stamp(path)
-        data = db.storage.read() or {}
+        data = storage.read() or {}
         records = dict(data.get(RECORDS) or {})
         for record in puts:
             records[str(sequence_of(record["id"]))] = record
@@ -382,7 +379,7 @@ class Store:
         # One TinyDB write per shard per transaction, and the commit of the appended events:
         # insert_multiple/upsert would rewrite the file once per document.
         try:
-            db.storage.write({RECORDS: records, HISTORY: new_heads})
+            storage.write({RECORDS: records, HISTORY: new_heads})
         except BaseException:
             if pending:
                 log.roll_back(heads)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from itertools import accumulate
+from itertools import accumulate, compress, repeat
+from operator import contains
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from archive.records import changed_since_bag, check_mode, full_check_at, good_p
 from archive.store.shard import FileStamp
 
 SEARCH_FIELDS = ("id", "title", "creators", "publication", "subjects", "references")
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 """Bumped whenever ``summarize`` gains or changes a field (2: fixity mode, last full check, serial;
-4: good_on) or the file's layout changes (3: header, hay and rows read separately), so an index written by an
-older version is rebuilt from its shard instead of lacking them."""
+4: good_on) or the file's layout changes (3: header, hay and rows read separately; 5: a short header,
+the ids and row lengths read only when needed), so an index written by an older version is rebuilt
+from its shard instead of lacking them."""
 
 
 def summarize(record: dict) -> dict[str, Any]:
@@ -61,45 +63,48 @@ class IndexShard:
     ``hay`` joins every row's search text with newlines (which no field may contain), so a search
     scans one string per shard with ``str.find`` instead of looping over 100,000 small strings.
 
-    The file (format 3) is laid out so that a command reads only what it uses: a JSON header line
-    (the shard stamp, the ids in row order, the byte lengths of the hay, the digests and each
-    row), the hay as plain UTF-8, a line listing the rows' source digests, then one JSON row per
-    line. Opening reads the header lines alone; ``search`` reads the hay and only the rows it
-    returns; ``add`` scans the raw digests; ``rows`` are read on first use. Every later read
-    checks that the file is still the one the header came from. At 100,000 records this turns
-    ``archive search`` and ``archive add`` from parsing 74 MB of JSON into reading a few MB
-    (bench/bench_startup.py).
+    The file (format 5) is laid out so that a command reads only what it uses: a short JSON
+    header line (the shard stamp, the row count and the byte length of every later part), a line
+    listing the rows' source digests, the ids in row order, the byte length of each row, the hay
+    as plain UTF-8, then one JSON row per line. Opening reads the short header alone (391 of them
+    at 100,000 records); ``add`` scans the raw digests and reads the ids only of a shard where the
+    digest is found; ``search`` reads the hay, and the ids and rows only of the shards it returns
+    rows from; ``rows`` are read on first use. Every later read checks that the file is still the
+    one the header came from (bench/bench_startup.py).
     """
 
     def __init__(self, stamp: FileStamp | None, rows: dict[str, dict[str, Any]] | None = None,
                  hay: str = "") -> None:
         self.stamp = stamp
         self._rows: dict[str, dict[str, Any]] | None = dict(rows or {})
-        self.ids: list[str] = list(self._rows)
+        self._ids: list[str] | None = list(self._rows)
+        self._count = len(self._ids)
         self._sha256s: list[str] | None = [str(r.get("sha256") or "") for r in self._rows.values()]
         self._hay: str | None = hay or "\n".join(haystack(row) for row in self._rows.values())
         self._file: _Layout | None = None
         self._digests_raw: bytes | None = None
-        """Where ``load`` found the digests and rows, so they are read later (and only the parts
-        needed) from the very file the header came from."""
+        """Where ``load`` found the digests, ids and rows, so they are read later (and only the
+        parts needed) from the very file the header came from."""
         self.heal: Callable[[], IndexShard] | None = None
         """Set by the store: rebuilds this shard's index from its shard when a lazily read part
         of the file turns out to be damaged or replaced (the index is a cache; the shard is the truth)."""
 
     def dumps(self) -> bytes:
-        rows = self.rows
-        lines = [orjson.dumps(rows[i]) for i in self.ids]
-        hay, digests = self.hay.encode("utf-8"), orjson.dumps(self.sha256s)
-        header = orjson.dumps({"format": INDEX_FORMAT, "shard_stamp": self.stamp, "ids": self.ids,
-                               "hay_bytes": len(hay), "digest_bytes": len(digests),
-                               "row_bytes": [len(line) for line in lines]})
-        return b"\n".join((header, hay, digests, *lines))
+        rows, ids = self.rows, self.ids
+        lines = [orjson.dumps(rows[i]) for i in ids]
+        row_bytes = [len(line) for line in lines]
+        parts = (orjson.dumps(self.sha256s), orjson.dumps(ids), orjson.dumps(row_bytes),
+                 self.hay.encode("utf-8"))
+        header = orjson.dumps({"format": INDEX_FORMAT, "shard_stamp": self.stamp, "count": len(ids),
+                               "part_bytes": [len(part) for part in parts],
+                               "rows_bytes": sum(row_bytes) + len(lines) - 1 if lines else 0})
+        return b"\n".join((header, *parts, *lines))
 
     @classmethod
-    def load(cls, path: Path) -> IndexShard | None:
+    def load(cls, path: str | Path) -> IndexShard | None:
         """None when the file is missing, unreadable, of another format or of the wrong shape:
-        the caller rebuilds it from the shard. Only the header and the hay are read here; the
-        digests and rows are read (and checked) when first needed, from this same file."""
+        the caller rebuilds it from the shard. Only the short header is read here; the other
+        parts are read (and checked) when first needed, from this same file."""
         try:
             with open(path, "rb") as handle:
                 header_line = handle.readline()
@@ -107,36 +112,61 @@ class IndexShard:
                 if header.get("format") != INDEX_FORMAT:
                     return None  # written by another version: its rows may lack fields
                 stamp = tuple(header["shard_stamp"]) if header["shard_stamp"] else None
-                ids, hay_bytes, row_bytes = header["ids"], header["hay_bytes"], header["row_bytes"]
-                digest_bytes = header["digest_bytes"]
-                if not (type(ids) is list and type(row_bytes) is list and len(ids) == len(row_bytes)
-                        and type(hay_bytes) is int and type(digest_bytes) is int
-                        and set(map(type, ids)) <= {str} and set(map(type, row_bytes)) <= {int}
-                        and hay_bytes >= 0 and digest_bytes >= 2 and min(row_bytes, default=1) >= 1):
-                    return None  # (type checks by map and set: C speed for 100,000 ids)
+                count, part_bytes, rows_bytes = header["count"], header["part_bytes"], header["rows_bytes"]
+                if not (type(count) is int and type(rows_bytes) is int and type(part_bytes) is list
+                        and len(part_bytes) == 4 and all(type(n) is int and n >= 0 for n in part_bytes)
+                        and count >= 0 and min(part_bytes[:3]) >= 2
+                        and (rows_bytes >= 2 * count - 1 if count else rows_bytes == 0)):
+                    return None
                 st = os.fstat(handle.fileno())
             layout = _Layout(path, (st.st_ino, st.st_size, st.st_mtime_ns), len(header_line),
-                             hay_bytes, digest_bytes, row_bytes)
+                             part_bytes, count, rows_bytes)
             if layout.end != st.st_size:
                 return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             return None  # a cache of the wrong shape is rebuilt, never trusted (JSONDecodeError too)
         index = cls(stamp=stamp)  # type: ignore[arg-type]
-        index._rows, index._sha256s = None, None
-        index.ids, index._hay, index._file = ids, None, layout
+        index._rows, index._sha256s, index._ids, index._count = None, None, None, count
+        index._hay, index._file = None, layout
         return index
+
+    @property
+    def count(self) -> int:
+        """How many rows the shard has (from the header: no id need be read to count them)."""
+        return self._count
+
+    @property
+    def ids(self) -> list[str]:
+        """The ids in row order; read, with the rows' byte lengths, when first needed."""
+        if self._ids is None:
+            assert self._file is not None
+            layout = self._file
+            got = layout.read([layout.ids, layout.row_bytes_part])
+            try:
+                ids, row_bytes = map(orjson.loads, got) if got is not None else (None, None)
+            except orjson.JSONDecodeError:
+                ids = row_bytes = None
+            if not (type(ids) is list and type(row_bytes) is list
+                    and len(ids) == len(row_bytes) == self._count
+                    and set(map(type, ids)) <= {str} and set(map(type, row_bytes)) <= {int}
+                    and min(row_bytes, default=1) >= 1
+                    and (sum(row_bytes) + self._count - 1 if self._count else 0) == layout.all_rows[1]):
+                return self._healed().ids  # (type checks by map and set: C speed)
+            layout.row_bytes = row_bytes
+            self._ids = ids
+        return self._ids
 
     @property
     def hay(self) -> str:
         """Every row's search text, one line per row; read when the first search needs it."""
         if self._hay is None:
             assert self._file is not None
-            [raw] = self._file.read([self._file.hay]) or [b""]
+            [raw] = self._file.read([self._file.hay]) or [b"\xff"]
             try:
-                hay = raw[:-1].decode("utf-8")
+                hay = raw.decode("utf-8")
             except UnicodeDecodeError:
                 hay = None
-            if hay is None or raw[-1:] != b"\n" or (hay.count("\n") + 1 if self.ids else 0) != len(self.ids):
+            if hay is None or (hay.count("\n") + 1 if self._count else 0) != self._count:
                 return self._healed().hay
             self._hay = hay
         return self._hay
@@ -151,7 +181,7 @@ class IndexShard:
                 digests = orjson.loads(blob)
             except orjson.JSONDecodeError:
                 digests = None
-            if (type(digests) is not list or len(digests) != len(self.ids)
+            if (type(digests) is not list or len(digests) != self._count
                     or not set(map(type, digests)) <= {str}):
                 return self._healed().sha256s
             self._sha256s = digests
@@ -159,18 +189,26 @@ class IndexShard:
 
     def holding(self, digest: str) -> str | None:
         """The first id here whose source has this digest, found in the raw digests line without
-        parsing it (one C-speed scan), for a single duplicate check at start-up."""
+        parsing it (one C-speed scan), for a single duplicate check at start-up; the ids are read
+        only when it is found."""
         if self._sha256s is not None or self._file is None:
             return next((i for i, d in zip(self.ids, self.sha256s, strict=True) if d == digest), None)
         if self._digests_raw is None:
             [raw] = self._file.read([self._file.digests]) or [b""]
-            count = len(self.ids)  # a list of ``count`` strings of hex digits: no comma, no quote inside
-            if not (raw[:1] == b"[" and raw[-1:] == b"]" and raw.count(b'"') == 2 * count
-                    and raw.count(b",") == max(count - 1, 0)):
+            if not (raw[:1] == b"[" and raw[-1:] == b"]"
+                    and (raw == b"[]" if not self._count else raw[1:2] == b'"' == raw[-2:-1])):
                 return self._healed().holding(digest)  # healed: the digests are parsed now
             self._digests_raw = raw
-        at = self._digests_raw.find(b'"' + digest.encode("ascii", "replace") + b'"')
-        return None if at == -1 else self.ids[self._digests_raw.count(b",", 0, at)]
+        raw = self._digests_raw
+        at = raw.find(b'"' + digest.encode("ascii", "replace") + b'"')
+        if at == -1:
+            return None
+        # Checked in full only where the digest is found: a list of ``count`` strings of hex digits
+        # has no comma and no quote inside them.
+        if raw.count(b'"') != 2 * self._count or raw.count(b",") != self._count - 1:
+            return self._healed().holding(digest)
+        position = raw.count(b",", 0, at)
+        return self.ids[position]  # (reading the ids may heal the index: the position stands)
 
     # ----- rows, read when first needed ----------------------------------------------------------
     @property
@@ -178,11 +216,14 @@ class IndexShard:
         """Every summary of the shard by id, in accession order."""
         if self._rows is None:
             assert self._file is not None
+            ids = self.ids
+            if self._rows is not None:  # reading the ids healed the whole index
+                return self._rows
             [blob] = self._file.read([self._file.all_rows]) or [b""]
-            parsed = _parsed_rows(b"[" + blob.replace(b"\n", b",") + b"]", self.ids)
+            parsed = _parsed_rows(b"[" + blob.replace(b"\n", b",") + b"]", ids)
             if parsed is None:
                 return self._healed().rows
-            self._rows = dict(zip(self.ids, parsed, strict=True))
+            self._rows = dict(zip(ids, parsed, strict=True))
         return self._rows
 
     def rows_at(self, positions: list[int]) -> list[dict[str, Any]]:
@@ -190,10 +231,12 @@ class IndexShard:
         rest of the shard's rows are not needed (a search returns a few rows of many shards)."""
         if self._rows is not None or not positions:
             return [self.rows[self.ids[i]] for i in positions]
-        assert self._file is not None
+        ids = self.ids
+        if self._file is None:  # reading the ids healed the whole index
+            return [self.rows[ids[i]] for i in positions]
         blobs = self._file.read([self._file.row(i) for i in positions])
         parsed = None if blobs is None else _parsed_rows(b"[" + b",".join(blobs) + b"]",
-                                                        [self.ids[i] for i in positions])
+                                                        [ids[i] for i in positions])
         if parsed is None:
             return self._healed().rows_at(positions)
         return parsed
@@ -206,54 +249,63 @@ class IndexShard:
 
             raise StoreError("a summary index file is damaged or changed; run the command again")
         fresh = self.heal()
-        self.stamp, self._rows, self.ids, self._sha256s = fresh.stamp, fresh.rows, fresh.ids, fresh.sha256s
+        self.stamp, self._rows, self._ids, self._sha256s = fresh.stamp, fresh.rows, fresh.ids, fresh.sha256s
+        self._count = len(fresh.ids)
         self._hay, self._file, self._digests_raw = fresh.hay, None, None
         return self
 
     def matching(self, words: list[str]) -> list[dict[str, Any]]:
         """Rows whose search text holds every word, in accession order."""
-        if not words or not self.ids:
+        if not words or not self._count:
             return list(self.rows.values()) if not words else []
         text = self.hay
         if any(w not in text for w in words):  # most shards are ruled out by one C-speed scan
             return []
-        first = max(words, key=len)  # the longest word is usually the rarest: walk its hits
-        rest = [w for w in words if w != first]
-        found: list[int] = []
-        row, counted = 0, 0  # the row holding ``pos``: newlines counted so far, up to ``counted``
-        pos = text.find(first)
-        while pos != -1:
-            row += text.count("\n", counted, pos)
-            counted = pos
-            row_start = text.rfind("\n", 0, pos) + 1
-            row_end = text.find("\n", pos)
-            row_end = len(text) if row_end == -1 else row_end
-            if all(text.find(w, row_start, row_end) != -1 for w in rest):
-                found.append(row)
-            pos = text.find(first, row_end + 1)
-        return self.rows_at(found)
+        # Each word tested against every remaining line by map/compress, which loop in C: a common
+        # word (a name in every row) costs no Python step per hit. Longest first: usually rarest.
+        lines = text.split("\n")
+        found: range | list[int] = range(len(lines))
+        for word in sorted(words, key=len, reverse=True):
+            candidates = lines if len(found) == len(lines) else [lines[i] for i in found]
+            found = list(compress(found, map(contains, candidates, repeat(word))))
+            if not found:
+                return []
+        return self.rows_at(list(found))
 
 
 class _Layout:
-    """The byte ranges of an index file's digests line and rows, and the file's identity."""
+    """The byte ranges of an index file's parts, and the file's identity."""
 
-    def __init__(self, path: Path, identity: tuple[int, int, int], hay_at: int, hay_bytes: int,
-                 digest_bytes: int, row_bytes: list[int]) -> None:
+    def __init__(self, path: str | Path, identity: tuple[int, int, int], at: int, part_bytes: list[int],
+                 count: int, rows_bytes: int) -> None:
         self.path, self.identity = path, identity
-        self.hay = (hay_at, hay_bytes + 1)  # with the newline that ends it
-        digests_at = hay_at + hay_bytes + 1
-        self.digests = (digests_at, digest_bytes)
-        self.rows_at = digests_at + digest_bytes + 1
-        self.row_ends = list(accumulate(row_bytes))  # row i ends at row_ends[i] + i (i newlines before)
-        self.all_rows = (self.rows_at, self.row_ends[-1] + len(row_bytes) - 1 if row_bytes else 0)
-        self.end = self.rows_at + self.all_rows[1] if row_bytes else digests_at + digest_bytes
+        ranges = []
+        for size in part_bytes:  # digests, ids, row lengths, hay: each after its newline
+            ranges.append((at, size))
+            at += size + 1
+        self.digests, self.ids, self.row_bytes_part, self.hay = ranges
+        self.rows_at = at
+        self.all_rows = (at, rows_bytes)
+        self.end = at + rows_bytes if count else at - 1
+        self.row_bytes: list[int] | None = None
+        """Each row's length, set when the ids are read (they are read together)."""
+        self._row_ends: list[int] | None = None
+
+    @property
+    def row_ends(self) -> list[int]:
+        """Row i ends at ``row_ends[i] + i`` (i newlines before it); summed when a row is first read."""
+        if self._row_ends is None:
+            assert self.row_bytes is not None, "the ids (and row lengths) are read before any row"
+            self._row_ends = list(accumulate(self.row_bytes))
+        return self._row_ends
 
     def row(self, i: int) -> tuple[int, int]:
         start = self.row_ends[i - 1] + i if i else 0
         return self.rows_at + start, self.row_ends[i] + i - start
 
     def read(self, ranges: list[tuple[int, int]]) -> list[bytes] | None:
-        """These (offset, length) ranges of the file, or None if it is no longer the same file."""
+        """These (offset, length) ranges of the file, or None if it is no longer the same file
+        (or shorter than the header said)."""
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except OSError:
@@ -262,11 +314,12 @@ class _Layout:
             st = os.fstat(fd)
             if (st.st_ino, st.st_size, st.st_mtime_ns) != self.identity:
                 return None
-            return [os.pread(fd, length, offset) for offset, length in ranges]
+            got = [os.pread(fd, length, offset) for offset, length in ranges]
         except OSError:
             return None
         finally:
             os.close(fd)
+        return got if all(len(g) == n for g, (_, n) in zip(got, ranges, strict=True)) else None
 
 
 def _parsed_rows(blob: bytes, ids: list[str]) -> list[dict[str, Any]] | None:

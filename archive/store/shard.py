@@ -29,7 +29,7 @@ EVENTS = "events"
 FileStamp = tuple[int, int, int]
 
 
-def file_stamp(path: Path) -> FileStamp | None:
+def file_stamp(path: str | Path) -> FileStamp | None:
     """Size, mtime and inode: enough to notice that another process replaced the file."""
     try:
         st = os.stat(path)
