@@ -39,7 +39,7 @@ from archive.fixity.problems import (
     error,
     warning,
 )
-from archive.fixity.report import BagReport, SourceReport
+from archive.fixity.report import BagReport, SourceReport, tally
 from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.tagfiles import read_whole
 from archive.hashing import hash_reader
@@ -109,21 +109,7 @@ class ReplicaCheckResult:
                 and not (self.cancelled and not self.bags))
 
     def totals(self) -> dict[str, int]:
-        totals = {"planned": self.planned, "checked": len(self.bags), "success": 0, "warning": 0,
-                  "failure": 0, "not_replicated": len(self.not_replicated), "payload_bytes": 0,
-                  "hashed_bytes": 0, "standing_failures": 0, "sources_checked": len(self.sources),
-                  "sources_failed": sum(s.outcome == FAILURE for s in self.sources)}
-        totals.update(dict.fromkeys((*FILE_KINDS, MISMATCH), 0))
-        for bag in self.bags:
-            totals[bag.state] += 1
-            totals["standing_failures"] += bool(bag.standing_note())
-            totals["payload_bytes"] += bag.payload_bytes
-            totals["hashed_bytes"] += bag.hashed_bytes
-            for kind, count in bag.counts().items():
-                totals[kind] += count
-        for source in self.sources:
-            totals["hashed_bytes"] += source.hashed_bytes
-        return totals
+        return {**tally(self.planned, self.bags, self.sources), "not_replicated": len(self.not_replicated)}
 
     def summary(self) -> str:
         t = self.totals()
