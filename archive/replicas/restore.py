@@ -229,8 +229,10 @@ def _restore_record(storage: Storage, dest: Path, record: dict,
         if cancelled(cancel):
             return fetched, bags, 0
         local = path_inside(dest / "bags", record["id"], f"v{entry['version']}")
+        size = entry.get("size")
         fetched.add(fetch_bag(bag_on(storage, record["id"], entry["version"]), local,
-                              entry.get("tagmanifest_sha256"), cancel))
+                              entry.get("tagmanifest_sha256"), cancel,
+                              size=size if isinstance(size, int) and not isinstance(size, bool) else None))
         bags += 1
     return fetched, bags, _restore_sources(storage, dest, record, fetched)
 
