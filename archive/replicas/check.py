@@ -47,7 +47,14 @@ from archive.hashing import hash_reader
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, Step, cancelled
 from archive.replicas.manifests import TAG_MANIFEST, other_tag_manifest, parse_manifest, sha256_of
-from archive.replicas.remote import SOURCES, bag_on, bag_prefix, replica_settings, replica_storage
+from archive.replicas.remote import (
+    SOURCES,
+    bag_on,
+    bag_prefix,
+    check_belongs,
+    replica_settings,
+    replica_storage,
+)
 from archive.source_files import files_of
 from archive.storage.base import Storage, StorageError
 
@@ -453,13 +460,18 @@ def checked_in_order(storage: Storage, tasks: list[Task], jobs: int,
 
 
 def open_replica(arc: Archive, name: str) -> Storage:
-    """The replica's storage, after one round trip proves it answers (a clear error otherwise)."""
+    """The replica's storage, after a round trip proves it answers and its replica.json does not
+    name another archive (a clear error otherwise)."""
     storage = replica_storage(replica_settings(arc.settings, name))
     try:
         if storage.stat("") is None:
             raise ArchiveError(f"replica {name} ({storage.label}): nothing there; "
                                f"run: archive replicate {name}")
     except StorageError as exc:
+        raise ArchiveError(f"replica {name}: {exc}") from None
+    try:
+        check_belongs(storage, arc.settings.archive_id)
+    except ArchiveError as exc:
         raise ArchiveError(f"replica {name}: {exc}") from None
     return storage
 
