@@ -122,3 +122,11 @@ def test_an_old_replica_without_an_archive_id_is_read_and_claimed(cli, bagged_ro
     assert cli("--root", bagged_root, "replicate", "again").code == 0  # nothing re-sent but the record
     assert cli("--root", bagged_root, "verify", "--replica", "again").code == 0
     assert only_bag(bagged_root).is_dir()
+
+
+def test_an_archive_id_that_is_not_a_uuid_is_refused_naming_the_key(cli, archive_root: Path):
+    config = archive_root / "archive.toml"
+    config.write_text(config.read_text().replace("[archive]\n", '[archive]\narchive_id = "mine"\n'))
+    result = cli("--root", archive_root, "list")
+    assert result.code == 1, result
+    assert "archive.toml: archive.archive_id: archive id 'mine' is not a UUID" in result.err, result
