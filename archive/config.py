@@ -19,6 +19,7 @@ ROOT_ENV = "ARCHIVE_ROOT"
 PREFIX_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}$")
 REPLICA_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 REPLICA_KEYS = ("url", "endpoint_url", "region")
+ARCHIVE_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -58,6 +59,10 @@ class Settings:
     profile: str = "article-archive"
     min_copies: int = 2
     """Good copies (this archive's own plus replicas) a record should have; fewer stands out."""
+    archive_id: str = ""
+    """A UUID naming this archive, minted by the first ``replica add`` and written into each
+    replica's replica.json, so a replica of another archive is never taken for one of this one.
+    Empty until then (and in archives made before it existed); a restored archive keeps it."""
     replicas: dict[str, ReplicaSettings] = field(default_factory=dict)
 
     def problem(self) -> tuple[str, str] | None:
@@ -71,6 +76,9 @@ class Settings:
             value = getattr(self, name)
             if any(ord(c) < 32 or ord(c) == 127 for c in value):
                 return name, f"{name.replace('_', ' ')} must be one line without control characters"
+        if self.archive_id and not ARCHIVE_ID_RE.match(self.archive_id):
+            return "archive_id", (f"archive id {self.archive_id!r} is not a UUID (replica add writes it; "
+                                  "do not edit it)")
         if not 1 <= self.min_copies <= 100:
             return "min_copies", "min_copies must be a whole number from 1 to 100"
         for replica in self.replicas.values():
@@ -103,7 +111,8 @@ def _toml_value(value: object) -> str:
 def dump_settings(settings: Settings) -> str:
     """Render archive.toml by hand: two flat kinds of table, so a writer dependency would be overkill."""
     lines = ["# article-archive settings", "[archive]"]
-    lines += [f"{key} = {_toml_value(value)}" for key, value in asdict(settings).items() if key != "replicas"]
+    lines += [f"{key} = {_toml_value(value)}" for key, value in asdict(settings).items()
+              if key != "replicas" and not (key == "archive_id" and not value)]
     for name in sorted(settings.replicas):
         replica = settings.replicas[name]
         lines += ["", f"[replicas.{name}]"]

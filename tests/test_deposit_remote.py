@@ -91,7 +91,8 @@ def test_options_of_a_remote_target_refused_for_a_folder(cli, seeded_root: Path,
 
 def test_server_stopping_mid_transfer(cli, seeded_root: Path, moto_private, aws_env, monkeypatch):
     """The server goes away after the first piece of the bag was handed over: a clear error, no
-    event, the status unchanged, nothing under the bag's name on the server once it is back."""
+    event, the status unchanged, nothing under the bag's name on the server once it is back (only
+    the sidecar, sent first, and the refusal says so)."""
     record_id = bagged(cli, seeded_root)
     make_bucket(moto_private.endpoint, "stops")
     real_chunks = remote_deposit._chunks
@@ -104,6 +105,7 @@ def test_server_stopping_mid_transfer(cli, seeded_root: Path, moto_private, aws_
 
     monkeypatch.setattr(remote_deposit, "CHUNK", 4096)
     monkeypatch.setattr(remote_deposit, "_chunks", stopping)
+    monkeypatch.setattr(remote_deposit, "BACKOFF_S", 0.0)
     arc = open_archive(seeded_root)
     report = remote_deposit.deposit_remote(arc, [record_id], to="s3://stops/in",
                                            endpoint_url=moto_private.endpoint, region="us-east-1")
@@ -116,5 +118,95 @@ def test_server_stopping_mid_transfer(cli, seeded_root: Path, moto_private, aws_
     import boto3
 
     client = boto3.client("s3", endpoint_url=moto_private.endpoint, region_name="us-east-1")
-    assert client.list_objects_v2(Bucket="stops").get("KeyCount", 0) == 0
+    # the sidecar went first; no bag object, the one a receiving bucket acts on
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket="stops").get("Contents", [])]
+    assert keys == [f"in/{record_id}_v1.tar.sha256"]
+    assert "left there without its bag" in reason, reason
     assert not list((seeded_root / "staging").glob("deposit-*"))
+
+
+class Flaky:
+    """The real storage, except that the first ``fails`` writes of names ending in ``suffix`` raise
+    (a server answering with errors); every write tried is counted."""
+
+    def __init__(self, storage, suffix: str, fails: int):
+        self.storage, self.suffix, self.fails = storage, suffix, fails
+        self.tried: list[str] = []
+
+    @property
+    def label(self) -> str:
+        return self.storage.label
+
+    def write_atomic(self, path, chunks, *, sha256=None):
+        from archive.storage.base import StorageError
+
+        self.tried.append(path)
+        if path.endswith(self.suffix) and self.fails > 0:
+            self.fails -= 1
+            raise StorageError(f"{self.label}: {path}: write failed: InternalError: try again")
+        return self.storage.write_atomic(path, chunks, sha256=sha256)
+
+    def __getattr__(self, name):
+        return getattr(self.storage, name)
+
+
+def _flaky_deposit(seeded_root: Path, cli, moto_server, monkeypatch, bucket: str, suffix: str, fails: int):
+    record_id = bagged(cli, seeded_root)
+    make_bucket(moto_server.endpoint, bucket)
+    made: list[Flaky] = []
+
+    def flaky_from_url(url, **kwargs):
+        from archive.storage.urls import storage_from_url
+
+        made.append(Flaky(storage_from_url(url, **kwargs), suffix, fails))
+        return made[-1]
+
+    monkeypatch.setattr(remote_deposit, "storage_from_url", flaky_from_url)
+    monkeypatch.setattr(remote_deposit, "BACKOFF_S", 0.0)
+    report = remote_deposit.deposit_remote(open_archive(seeded_root), [record_id], to=f"s3://{bucket}/in",
+                                           endpoint_url=moto_server.endpoint, region="us-east-1")
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=moto_server.endpoint, region_name="us-east-1")
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", []))
+    return record_id, report, made[0].tried, keys
+
+
+def test_a_sidecar_that_fails_once_is_sent_again(cli, seeded_root: Path, moto_server, aws_env, monkeypatch):
+    record_id, report, tried, keys = _flaky_deposit(seeded_root, cli, moto_server, monkeypatch,
+                                                    "sidecar-once", ".sha256", 1)
+    name = f"{record_id}_v1.tar"
+    assert report.refused == [] and [w.record_id for w in report.written] == [record_id], report
+    assert tried == [f"{name}.sha256", f"{name}.sha256", name]  # retried; the bag's name committed last
+    assert keys == [f"in/{name}", f"in/{name}.sha256"]
+    assert [e["outcome"]["label"] for e in transfers(cli, seeded_root, record_id)] == ["success"]
+
+
+def test_a_sidecar_that_never_goes_leaves_no_bag_and_no_event(cli, seeded_root: Path, moto_server, aws_env,
+                                                              monkeypatch):
+    record_id, report, tried, keys = _flaky_deposit(seeded_root, cli, moto_server, monkeypatch,
+                                                    "sidecar-never", ".sha256", 99)
+    name = f"{record_id}_v1.tar"
+    assert report.written == [] and [r for r, _ in report.refused] == [record_id], report
+    (reason,) = report.refused[0][1]
+    assert "\n" not in reason and f"{name}.sha256" in reason and "after 3 attempts" in reason, reason
+    assert f"nothing was sent under {name}" in reason, reason
+    assert tried == [f"{name}.sha256"] * 3  # bounded, and the bag itself never sent
+    assert keys == []  # nothing a receiving bucket would take for a deposit
+    assert transfers(cli, seeded_root, record_id) == []
+    assert open_archive(seeded_root).store.get(record_id)["status"] == "bagged"
+
+
+def test_a_bag_that_never_goes_after_its_sidecar_is_reported_so(cli, seeded_root: Path, moto_server, aws_env,
+                                                                monkeypatch):
+    record_id, report, tried, keys = _flaky_deposit(seeded_root, cli, moto_server, monkeypatch,
+                                                    "bag-never", ".tar", 99)
+    name = f"{record_id}_v1.tar"
+    assert report.written == [] and [r for r, _ in report.refused] == [record_id], report
+    (reason,) = report.refused[0][1]
+    assert "\n" not in reason and "after 3 attempts" in reason, reason
+    assert f"{name}.sha256 was sent first and is left there without its bag" in reason, reason
+    assert tried == [f"{name}.sha256", name, name, name]
+    assert keys == [f"in/{name}.sha256"]  # the receiver acts on the bag object: there is none
+    assert transfers(cli, seeded_root, record_id) == []
+    assert open_archive(seeded_root).store.get(record_id)["status"] == "bagged"

@@ -1,4 +1,4 @@
-"""Commands for copies of the archive elsewhere: replica add | list | remove, and replicate.
+"""Commands for copies of the archive elsewhere: replica add | list | remove | clean, and replicate.
 
 The replica machinery (and boto3 or paramiko behind it) is imported inside the handlers only.
 """
@@ -11,6 +11,7 @@ from archive.cli.common import (
     CommandFailed,
     add_json,
     add_root,
+    duration,
     fail,
     open_from,
     print_json,
@@ -32,7 +33,7 @@ def _jobs(text: str) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("replica", help="add, list or remove replicas (copies on a folder, SFTP or S3)")
+    p = sub.add_parser("replica", help="add, list, remove or clean replicas (copies on a folder, SFTP or S3)")
     add_root(p)
     actions = p.add_subparsers(dest="replica_action", metavar="ACTION")
     p.set_defaults(handler=lambda args: _usage(p))
@@ -58,6 +59,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("name", metavar="NAME")
     a.set_defaults(handler=cmd_replica_remove)
 
+    a = actions.add_parser("clean", help="remove what killed writes left on a replica (temporaries, "
+                                         "unfinished uploads); never a committed file")
+    add_root(a)
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("--older-than", type=duration, default=None, metavar="AGE",
+                   help="only leftovers last written at least AGE ago (default 1h: a write elsewhere "
+                        "may still be going on); e.g. 10m, 0s")
+    add_json(a)
+    a.set_defaults(handler=cmd_replica_clean)
+
     p = sub.add_parser("replicate", help="copy every bag version (and sources, and a catalogue snapshot) "
                                          "that a replica lacks; only adds, never deletes")
     add_root(p)
@@ -70,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _usage(parser: argparse.ArgumentParser) -> int:
     from archive.errors import UsageError
 
-    raise UsageError("replica needs an action: add, list or remove (see archive replica --help)")
+    raise UsageError("replica needs an action: add, list, remove or clean (see archive replica --help)")
 
 
 def cmd_replica_add(args: argparse.Namespace) -> int:
@@ -101,6 +112,24 @@ def cmd_replica_remove(args: argparse.Namespace) -> int:
 
     arc = open_from(args)
     print(printable(remove_replica(arc, args.name)))
+    return 0
+
+
+def cmd_replica_clean(args: argparse.Namespace) -> int:
+    from archive.replicas.clean import OLDER_THAN_S, clean_replica
+
+    arc = open_from(args)
+    older_than = OLDER_THAN_S if args.older_than is None else args.older_than
+    result = clean_replica(arc, args.name, older_than=older_than)
+    if args.json:
+        print_json(result.as_json())
+    else:
+        for line in result.lines():
+            print(printable(line))
+    for line in result.problems:
+        fail(printable(line))
+    if not result.ok:
+        raise CommandFailed
     return 0
 
 

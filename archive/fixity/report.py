@@ -107,6 +107,32 @@ class SourceReport:
         }
 
 
+def tally(planned: int, bags: list[BagReport], sources: list[SourceReport]) -> dict[str, int]:
+    """The counts every fixity report gives (a local verify, a replica's): bags by state, files by
+    kind of problem (a working copy's included), bytes read. One tally, so ``verify`` and ``verify
+    --replica`` count the same damage the same way."""
+    totals = {"planned": planned, "checked": len(bags), "success": 0, "warning": 0, "failure": 0,
+              "missing_bags": 0, "payload_bytes": 0, "hashed_bytes": 0, "standing_failures": 0,
+              "sources_checked": len(sources), "sources_failed": 0}
+    totals.update(dict.fromkeys((*FILE_KINDS, MISMATCH), 0))
+    for bag in bags:
+        totals[bag.state] += 1
+        totals["standing_failures"] += bool(bag.standing_note())
+        totals["payload_bytes"] += bag.payload_bytes
+        totals["hashed_bytes"] += bag.hashed_bytes
+        if any(p.code == "missing-bag" for p in bag.problems):
+            totals["missing_bags"] += 1
+        for kind, count in bag.counts().items():
+            totals[kind] += count
+    for source in sources:
+        totals["hashed_bytes"] += source.hashed_bytes
+        totals["sources_failed"] += source.outcome == FAILURE
+        for problem in source.problems:
+            if problem.severity == ERROR and problem.kind in totals:
+                totals[problem.kind] += 1
+    return totals
+
+
 @dataclass(slots=True)
 class VerifyReport:
     """Everything one verify run found; ``ok`` is what the exit code says."""
@@ -133,28 +159,8 @@ class VerifyReport:
                 and all(s.outcome != FAILURE for s in self.sources))
 
     def totals(self) -> dict[str, int]:
-        totals = {"planned": self.planned, "checked": len(self.bags), "success": 0, "warning": 0,
-                  "failure": 0, "orphans": len(self.orphans), "missing_bags": 0,
-                  "payload_bytes": 0, "hashed_bytes": 0, "standing_failures": 0,
-                  "sources_checked": len(self.sources), "sources_failed": 0,
-                  "leftovers": len(self.leftovers)}
-        totals.update(dict.fromkeys((*FILE_KINDS, MISMATCH), 0))
-        for bag in self.bags:
-            totals[bag.state] += 1
-            totals["standing_failures"] += bool(bag.standing_note())
-            totals["payload_bytes"] += bag.payload_bytes
-            totals["hashed_bytes"] += bag.hashed_bytes
-            if any(p.code == "missing-bag" for p in bag.problems):
-                totals["missing_bags"] += 1
-            for kind, count in bag.counts().items():
-                totals[kind] += count
-        for source in self.sources:
-            totals["hashed_bytes"] += source.hashed_bytes
-            totals["sources_failed"] += source.outcome == FAILURE
-            for problem in source.problems:
-                if problem.severity == ERROR and problem.kind in totals:
-                    totals[problem.kind] += 1
-        return totals
+        return {**tally(self.planned, self.bags, self.sources), "orphans": len(self.orphans),
+                "leftovers": len(self.leftovers)}
 
     def summary(self) -> str:
         """One line for people and cron mail."""

@@ -16,6 +16,7 @@ reads release the GIL.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,14 +40,21 @@ from archive.fixity.problems import (
     error,
     warning,
 )
-from archive.fixity.report import BagReport, SourceReport
+from archive.fixity.report import BagReport, SourceReport, tally
 from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.tagfiles import read_whole
 from archive.hashing import hash_reader
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, Step, cancelled
-from archive.replicas.manifests import TAG_MANIFEST, parse_manifest, sha256_of
-from archive.replicas.remote import SOURCES, bag_on, bag_prefix, replica_settings, replica_storage
+from archive.replicas.manifests import TAG_MANIFEST, other_tag_manifest, parse_manifest, sha256_of
+from archive.replicas.remote import (
+    SOURCES,
+    bag_on,
+    bag_prefix,
+    check_belongs,
+    replica_settings,
+    replica_storage,
+)
 from archive.source_files import files_of
 from archive.storage.base import Storage, StorageError
 
@@ -54,6 +62,7 @@ RECORD_BATCH = 250
 """Bags recorded per catalogue transaction."""
 JOBS = 8
 """Bags checked at once by default: enough to keep a remote store busy."""
+MAX_TAG = 64 << 20
 
 
 @dataclass(slots=True)
@@ -109,21 +118,7 @@ class ReplicaCheckResult:
                 and not (self.cancelled and not self.bags))
 
     def totals(self) -> dict[str, int]:
-        totals = {"planned": self.planned, "checked": len(self.bags), "success": 0, "warning": 0,
-                  "failure": 0, "not_replicated": len(self.not_replicated), "payload_bytes": 0,
-                  "hashed_bytes": 0, "standing_failures": 0, "sources_checked": len(self.sources),
-                  "sources_failed": sum(s.outcome == FAILURE for s in self.sources)}
-        totals.update(dict.fromkeys((*FILE_KINDS, MISMATCH), 0))
-        for bag in self.bags:
-            totals[bag.state] += 1
-            totals["standing_failures"] += bool(bag.standing_note())
-            totals["payload_bytes"] += bag.payload_bytes
-            totals["hashed_bytes"] += bag.hashed_bytes
-            for kind, count in bag.counts().items():
-                totals[kind] += count
-        for source in self.sources:
-            totals["hashed_bytes"] += source.hashed_bytes
-        return totals
+        return {**tally(self.planned, self.bags, self.sources), "not_replicated": len(self.not_replicated)}
 
     def summary(self) -> str:
         t = self.totals()
@@ -238,6 +233,33 @@ def against_catalogue(task: CopyTask, inv: Inventory, oxum: str) -> list[Problem
     elif sha256_of(data or b"") != pinned:
         problems.append(error(MISMATCH, "tagmanifest-differs", TAG_MANIFEST,
                               "differs from the digest recorded when the bag was made"))
+    else:
+        problems += other_tagmanifests(inv, data or b"")
+    return problems
+
+
+def other_tagmanifests(inv: Inventory, pinned: bytes) -> list[Problem]:
+    """The tag manifests no manifest lists (tagmanifest-sha512.txt) held to what confirms them: the
+    bytes this archive writes for the tag files the pinned tag manifest confirms, as the local full
+    verify holds them (archive.fixity.crosscheck). Catches a change BagIt itself accepts (hex in
+    capitals), so a copy that restore would refuse never passes its check."""
+    contents: dict[str, bytes] = {}
+    for name, digest in parse_manifest(pinned).items():
+        data, problem = read_whole(inv, name, MAX_TAG)
+        if problem is not None or sha256_of(data or b"") != digest:
+            return []  # that tag file is named already; no manifest is blamed for it
+        contents[name] = data or b""
+    problems: list[Problem] = []
+    for rel in sorted(inv.files):
+        if not (rel.startswith("tagmanifest-") and rel.endswith(".txt")) or rel == TAG_MANIFEST:
+            continue
+        algorithm = rel[len("tagmanifest-"):-len(".txt")]
+        if algorithm not in hashlib.algorithms_available:
+            continue
+        actual, problem = read_whole(inv, rel, MAX_TAG)
+        if problem is None and actual != other_tag_manifest(algorithm, contents):
+            problems.append(error(MISMATCH, "tagmanifest-differs", rel,
+                                  "is not the tag manifest this archive wrote for these tag files"))
     return problems
 
 
@@ -438,13 +460,18 @@ def checked_in_order(storage: Storage, tasks: list[Task], jobs: int,
 
 
 def open_replica(arc: Archive, name: str) -> Storage:
-    """The replica's storage, after one round trip proves it answers (a clear error otherwise)."""
+    """The replica's storage, after a round trip proves it answers and its replica.json does not
+    name another archive (a clear error otherwise)."""
     storage = replica_storage(replica_settings(arc.settings, name))
     try:
         if storage.stat("") is None:
             raise ArchiveError(f"replica {name} ({storage.label}): nothing there; "
                                f"run: archive replicate {name}")
     except StorageError as exc:
+        raise ArchiveError(f"replica {name}: {exc}") from None
+    try:
+        check_belongs(storage, arc.settings.archive_id)
+    except ArchiveError as exc:
         raise ArchiveError(f"replica {name}: {exc}") from None
     return storage
 

@@ -3,7 +3,9 @@
 Nothing on a replica is trusted, its listing included. A bag's files are fetched in the order that
 carries trust down from the catalogue: ``tagmanifest-sha256.txt`` against the digest the record
 pinned when the bag was made, the tag files (manifests, bagit.txt, bag-info.txt) against it, then the
-payload against the manifests. Each file goes through ``write_atomic(sha256=...)``, so a file that
+payload against the manifests, then the other tag manifests (``tagmanifest-sha512.txt``) against the
+bytes the archive writes for the confirmed tag files: no manifest lists them, so that is what
+confirms them. Each file goes through ``write_atomic(sha256=...)``, so a file that
 does not hash right never lands under its name. A path read from a manifest must be a safe
 relative path (``check_relpath``) of its kind (payload under ``data/``, tag files outside it), and
 the local side is a storage rooted at the bag's own folder, so nothing can be written beside it.
@@ -23,7 +25,8 @@ from archive.bagit_format.paths import decode_path
 from archive.bagit_format.taginfo import split_lines
 from archive.hashing import hash_file
 from archive.progress import Cancel, cancelled
-from archive.storage.base import Entry, Storage, StorageError, check_relpath
+from archive.replicas.manifests import other_tag_manifest
+from archive.storage.base import Entry, Storage, StorageError, check_relpath, total_size
 from archive.storage.local import LocalStorage
 
 CHUNK = 1 << 20
@@ -135,9 +138,12 @@ def _manifest_digests(local: LocalStorage, name: str, payload: bool, into: Fetch
     return found
 
 
-def fetch_bag(remote: Storage, local_root: Path, pinned: str | None, cancel: Cancel | None = None) -> Fetched:
+def fetch_bag(remote: Storage, local_root: Path, pinned: str | None, cancel: Cancel | None = None,
+              *, size: int | None = None) -> Fetched:
     """Every file of one bag version from ``remote`` (a storage rooted at the bag on the replica)
-    into ``local_root`` (made here), each confirmed; see the module docstring for the order."""
+    into ``local_root`` (made here), each confirmed; see the module docstring for the order.
+    ``size`` (the catalogue's bytes of the bag) catches a file no manifest lists (a tag manifest)
+    missing on the replica."""
     into = Fetched()
     local_root.mkdir(parents=True, exist_ok=True)
     local = LocalStorage(local_root)
@@ -162,7 +168,22 @@ def fetch_bag(remote: Storage, local_root: Path, pinned: str | None, cancel: Can
             return into
         fetch_file(remote, local, path, digest, into, what="the digest manifest-sha256.txt gives")
     _other_tagmanifests(remote, local, tags, payload, into)
+    if size is not None and not into.problems and not cancelled(cancel):
+        _check_size(remote, local, tags, size, into)
     return into
+
+
+def _check_size(remote: Storage, local: LocalStorage, tags: dict[str, str], size: int, into: Fetched) -> None:
+    """No manifest lists a tag manifest, so one missing on the replica is found by the catalogue's
+    size of the bag: when the bag restored falls short of it and a tag manifest its manifests imply
+    is absent, that file is named. (Every other file copied was listed or confirmed, so a size
+    that differs for no such file is not the replica's fault and is left to the full verify.)"""
+    held = total_size(local)
+    if held == size:
+        return
+    for name in sorted(name for name in _tag_manifests_of(tags) if local.stat(name) is None):
+        into.problems.append(f"{remote.label.rstrip('/')}/{name}: missing on the replica: the bag restored "
+                             f"holds {held} bytes, the catalogue recorded {size} when it was made")
 
 
 def _any_file(remote: Storage) -> bool:
@@ -174,9 +195,11 @@ def _any_file(remote: Storage) -> bool:
 
 def _other_tagmanifests(remote: Storage, local: LocalStorage, tags: dict[str, str], payload: dict[str, str],
                         into: Fetched) -> None:
-    """tagmanifest-<alg>.txt files besides the pinned one: no digest covers them (the full verify
-    holds them to what the archive writes), so they are copied as they are; anything else on the
-    replica that no manifest names is left there and listed."""
+    """tagmanifest-<alg>.txt files besides the pinned one. No manifest lists them, but their bytes
+    follow from the tag files the pinned one confirmed (the archive writes them so, and the full
+    verify holds them to it: archive.fixity.crosscheck), so each is fetched confirmed by that
+    digest, and one altered on the replica is named and not copied. Anything else on the replica
+    that no manifest names is left there and listed."""
     known = {PINNED, *tags, *payload}
     try:
         listing = [e for e in remote.walk() if e.kind == "file" and e.path not in known]
@@ -185,8 +208,40 @@ def _other_tagmanifests(remote: Storage, local: LocalStorage, tags: dict[str, st
         return
     for entry in listing:
         name = entry.path
-        if "/" not in name and name.startswith("tagmanifest-") and name.endswith(".txt"):
-            fetch_file(remote, local, name, None, into, what="a tag manifest")
+        if name in _tag_manifests_of(tags):
+            digest, why = _derived_digest(local, tags, name)
+            if digest is None:
+                if why:
+                    into.problems.append(f"{remote.label.rstrip('/')}/{name}: {why}; not copied")
+                continue
+            fetch_file(remote, local, name, digest, into,
+                       what=f"the tag manifest this archive wrote for the tag files {PINNED} confirms")
         else:
             into.skipped.append(f"{remote.label.rstrip('/')}/{name}")
 
+
+def _tag_manifests_of(tags: dict[str, str]) -> set[str]:
+    """The tag manifests a bag with these tag files holds: one per payload manifest's algorithm
+    (the archive writes both for each algorithm it uses), the pinned sha256 one aside. Another
+    found on a replica belongs to no manifest the catalogue's chain confirms."""
+    return {f"tag{name}" for name in tags
+            if name.startswith("manifest-") and name.endswith(".txt") and name != "manifest-sha256.txt"}
+
+
+def _derived_digest(local: LocalStorage, tags: dict[str, str], name: str) -> tuple[str | None, str]:
+    """The SHA-256 ``name`` (tagmanifest-<alg>.txt) must have, from the tag files already fetched
+    and confirmed; (None, why) when it cannot be known ('' when a tag file's own problem is named)."""
+    algorithm = name[len("tagmanifest-"):-len(".txt")]
+    if algorithm not in hashlib.algorithms_available:
+        return None, f"no digest can confirm a tag manifest of algorithm {algorithm!r}"
+    contents: dict[str, bytes] = {}
+    for tag, digest in tags.items():
+        try:
+            with open(local.full_path(tag), "rb") as handle:
+                data = handle.read(MAX_MANIFEST)
+        except OSError:
+            return None, ""
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None, ""
+        contents[tag] = data
+    return hashlib.sha256(other_tag_manifest(algorithm, contents)).hexdigest(), ""

@@ -33,7 +33,8 @@ from archive.errors import ArchiveError
 from archive.ids import sequence_of
 from archive.progress import Cancel, Progress, Step, cancelled
 from archive.replicas.fetch import Fetched, fetch_bag, fetch_file
-from archive.replicas.remote import SOURCES, bag_on
+from archive.replicas.remote import MARKER as MARKER_NAME
+from archive.replicas.remote import SOURCES, bag_on, read_marker
 from archive.replicas.snapshot import Snapshot, load_snapshot
 from archive.source_files import files_of
 from archive.storage.base import Storage
@@ -60,6 +61,9 @@ class RestoreResult:
 
     dest: Path
     source: str
+    archive_id: str = ""
+    """The archive restored (its archive.toml's archive_id; '' for one made before archives had one)."""
+    organization: str = ""
     snapshot: str = ""
     snapshot_at: str = ""
     records: int = 0
@@ -82,7 +86,8 @@ class RestoreResult:
 
     def lines(self) -> list[str]:
         f = self.fetched
-        lines = [f"restored from {self.source} (snapshot {self.snapshot}, taken {self.snapshot_at}) "
+        lines = [f"restored {self.which()} from {self.source} (snapshot {self.snapshot}, "
+                 f"taken {self.snapshot_at}) "
                  f"into {self.dest}: {self.records} records, {self.events} events, {self.bags} bag versions, "
                  f"{self.source_files} source files; {f.files} files copied ({f.bytes / 1e6:.1f} MB), "
                  f"{f.kept} already there"]
@@ -103,9 +108,18 @@ class RestoreResult:
                       for problem in report.problems if problem.severity == "error"]
         return lines
 
+    def which(self) -> str:
+        """The archive restored, as a line names it."""
+        org = f" of {self.organization}" if self.organization else ""
+        if self.archive_id:
+            return f"archive {self.archive_id}{org}"
+        return f"an archive{org} (made before archives had an id)"
+
     def as_json(self) -> dict[str, Any]:
         f = self.fetched
-        return {"ok": self.ok, "dest": str(self.dest), "from": self.source, "snapshot": self.snapshot,
+        return {"ok": self.ok, "dest": str(self.dest), "from": self.source,
+                "archive_id": self.archive_id or None, "organization": self.organization,
+                "snapshot": self.snapshot,
                 "snapshot_at": self.snapshot_at, "records": self.records, "events": self.events,
                 "bags": self.bags, "source_files": self.source_files, "files_copied": f.files,
                 "bytes_copied": f.bytes, "files_kept": f.kept, "problems": list(f.problems),
@@ -145,6 +159,17 @@ def _clear_partials(dest: Path) -> None:
                 leftover.unlink()
     for leftover in (dest / "staging").glob("snapshot-in-*.jsonl"):
         leftover.unlink()
+
+
+def _check_marker(storage: Storage, snap: Snapshot) -> None:
+    """The replica's replica.json and its catalogue snapshot must name the same archive: a replica
+    mixing two archives' files is refused before anything is written. A replica without a marker
+    (or with one from before markers named their archive) is read as before."""
+    marker = read_marker(storage)
+    ours = snap.settings.archive_id
+    if marker is not None and marker.archive_id and ours and marker.archive_id != ours:
+        raise ArchiveError(f"{storage.label}: its {MARKER_NAME} names archive {marker.archive_id} but its "
+                           f"catalogue snapshot {snap.path} is archive {ours}'s; refused, nothing restored")
 
 
 def _write_catalogue(dest: Path, snap: Snapshot) -> Store:
@@ -229,8 +254,10 @@ def _restore_record(storage: Storage, dest: Path, record: dict,
         if cancelled(cancel):
             return fetched, bags, 0
         local = path_inside(dest / "bags", record["id"], f"v{entry['version']}")
+        size = entry.get("size")
         fetched.add(fetch_bag(bag_on(storage, record["id"], entry["version"]), local,
-                              entry.get("tagmanifest_sha256"), cancel))
+                              entry.get("tagmanifest_sha256"), cancel,
+                              size=size if isinstance(size, int) and not isinstance(size, bool) else None))
         bags += 1
     return fetched, bags, _restore_sources(storage, dest, record, fetched)
 
@@ -289,6 +316,8 @@ def restore(storage: Storage, dest: Path, *, jobs: int = 8, progress: Progress |
     result = RestoreResult(dest=dest, source=storage.label)
     with load_snapshot(storage, staging=dest / "staging") as snap:
         result.snapshot, result.snapshot_at = snap.path, snap.at
+        result.archive_id, result.organization = snap.settings.archive_id, snap.settings.organization
+        _check_marker(storage, snap)
         _write_catalogue(dest, snap)
         result.records, result.events = snap.record_count, snap.event_count
         _restore_files(storage, dest, snap, result, jobs, progress, cancel)

@@ -6,6 +6,12 @@ when the target is new and empty, read back when it already is a replica. A targ
 anything else is refused, so a typo can never make the archive write into someone's bucket or
 home folder. archive.toml is rewritten atomically under the catalogue lock.
 
+replica.json names the archive it belongs to (``archive_id``, a UUID minted in archive.toml by the
+first ``replica add``), so a replica of another archive is refused, in one line naming both,
+before this one writes a byte there: replicate would otherwise overwrite that archive's bags of
+the same ids and its catalogue pointer. A replica made before markers named their archive is
+still read, and is marked as this archive's when it is added.
+
 Removing a replica forgets it and never deletes a byte on it. The catalogue's memory of copies
 there (``bags[].replicas[NAME]``) is cleared too, before the table goes, so a replica added later
 under the same name (perhaps another bucket) is never taken to hold what the old one held; its
@@ -15,18 +21,24 @@ PREMIS replication events stay as history.
 from __future__ import annotations
 
 import contextlib
-import json
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive.config import CONFIG_NAME, ReplicaSettings, dump_settings, load_settings
 from archive.errors import ArchiveError, UsageError
 from archive.layout import Archive
-from archive.replicas.remote import MARKER, MARKER_FORMAT, replica_settings, replica_storage
+from archive.replicas.remote import (
+    MARKER,
+    check_belongs,
+    marker_bytes,
+    read_marker,
+    replica_settings,
+    replica_storage,
+)
 from archive.storage.base import Storage, StorageError
 from archive.store.atomic import atomic_write
 
-MARKER_BYTES = (json.dumps({"format": MARKER_FORMAT}) + "\n").encode("utf-8")
 FORGET_BATCH = 250
 """Records rewritten per transaction when a replica's copies are forgotten."""
 
@@ -83,27 +95,24 @@ def _refuse_inside_archive(arc: Archive, url: str) -> None:
                          "(and not hold it): another disk, a NAS, SFTP or S3")
 
 
-def check_target(storage: Storage, *, create: bool) -> str:
-    """Prove the target is (or, with ``create``, becomes) a replica: "new" or "existing".
+def check_target(storage: Storage, *, create: bool, archive_id: str = "", minted: bool = False) -> str:
+    """Prove the target is (or, with ``create``, becomes) a replica of this archive: "new",
+    "existing", or "claimed" (an old replica whose replica.json named no archive, now marked with
+    ``archive_id``: ``replica add`` of it, or ``replicate`` to a replica archive.toml names).
 
-    An existing replica.json must name this format; a target without one must be empty. Writing
-    the marker (or the same bytes again over an existing one) proves the target writable.
+    An existing replica.json must name this format and, when it names an archive, this one (an
+    archive without an id yet, ``archive_id`` '', accepts any; ``minted``: the id is new, not yet
+    saved); a target without one must be empty.
+    Writing the marker (or the same bytes again over an existing one) proves the target writable.
     """
-    found = storage.stat(MARKER)
-    if found is not None:
-        if found.kind != "file" or found.size > 64 << 10:
-            raise ArchiveError(f"{storage.label}: {MARKER} is not a replica marker; refused")
-        with storage.open_read(MARKER, found) as reader:
-            data = reader.read(64 << 10)
-        try:
-            fmt = json.loads(data.decode("utf-8")).get("format")
-        except (ValueError, UnicodeDecodeError, AttributeError):
-            fmt = None
-        if fmt != MARKER_FORMAT:
-            raise ArchiveError(f"{storage.label}: {MARKER} does not name {MARKER_FORMAT!r}; "
-                               "it belongs to something else, refused")
-        if create and data == MARKER_BYTES:
-            storage.write_atomic(MARKER, [MARKER_BYTES])  # the same bytes: proves we may write
+    marker = read_marker(storage)
+    if marker is not None:
+        check_belongs(storage, archive_id, marker, minted=minted)
+        if archive_id and not marker.archive_id:  # a replica of this archive's settings, marked so
+            storage.write_atomic(MARKER, [marker_bytes(archive_id)])
+            return "claimed"
+        if create and marker.data == marker_bytes(marker.archive_id):
+            storage.write_atomic(MARKER, [marker.data])  # the same bytes: proves we may write
         return "existing"
     if not create:
         raise ArchiveError(f"{storage.label}: no {MARKER} there: not a replica made by "
@@ -114,7 +123,7 @@ def check_target(storage: Storage, *, create: bool) -> str:
         if entry.kind != "folder":
             raise ArchiveError(f"{storage.label}: holds files that are not an article-archive "
                                f"replica (e.g. {entry.path!r}); choose an empty folder, prefix or bucket")
-    storage.write_atomic(MARKER, [MARKER_BYTES])
+    storage.write_atomic(MARKER, [marker_bytes(archive_id)])
     return "new"
 
 
@@ -152,20 +161,28 @@ def add_replica(arc: Archive, name: str, url: str, endpoint_url: str = "", regio
         if same and other.endpoint_url == endpoint_url:
             raise UsageError(f"{storage.label} is replica {other.name!r} already")
     _make_folder(url)
-    try:
-        state = check_target(storage, create=True)
-    finally:
-        _close(storage)
+    # Under the lock from the first read of archive.toml to its save: an archive's id is minted
+    # once, and the replica.json written names the id that is saved.
     with arc.store.locked():
         settings = load_settings(arc.root)
         if name in settings.replicas:
             raise UsageError(f"a replica named {name!r} exists already; remove it first to change it")
+        archive_id = settings.archive_id or str(uuid.uuid4())
+        try:
+            state = check_target(storage, create=True, archive_id=archive_id,
+                                 minted=not settings.archive_id)
+        finally:
+            _close(storage)
         _forget_copies(arc, name)  # anything recorded under this name is from an older replica
+        settings.archive_id = archive_id
         settings.replicas[name] = replica
         settings.validate()
         _save(arc, settings)
     arc.settings = settings
-    what = "an empty replica, marked with replica.json" if state == "new" else "an existing replica"
+    what = {"new": f"an empty replica, marked with replica.json as archive {archive_id}'s",
+            "existing": f"an existing replica of archive {archive_id}",
+            "claimed": f"an existing replica made before replicas named their archive; "
+                       f"replica.json now names archive {archive_id}"}[state]
     return (f"added replica {name}: {storage.label} ({what}); "
             f"run 'archive replicate {name}' to copy the archive")
 
