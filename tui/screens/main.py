@@ -38,6 +38,7 @@ from tui.search_index import SearchIndex
 from tui.widgets.detail import DetailPane
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.record_table import RecordTable
+from tui.widgets.search_box import SearchBox
 
 log = logging.getLogger(__name__)
 """Worker failures, logged besides the notice the user sees (a bug with its traceback)."""
@@ -102,8 +103,8 @@ class MainScreen(Screen):
     # ----- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Label("", id="title-bar")
-        yield Input(placeholder="Search title, creators, publication, subjects, id   ( / )",
-                    id="search", compact=True)
+        yield SearchBox(placeholder="Search title, creators, publication, subjects, id   ( / )",
+                        id="search", compact=True)
         with Vertical(id="browser"):
             yield RecordTable(id="records")
             yield DetailPane(self.arc)
