@@ -91,3 +91,35 @@ async def test_a_newer_keystroke_cancels_the_older_search(archive_root: Path):
         assert all(w.state == WorkerState.CANCELLED for w in older)
         # each stopped where it was: none ran to its end, which would have kept its hits to narrow
         assert screen.search_index.finished_queries() == {"strikes harbours"}
+
+
+async def test_typing_a_search_repaints_without_reflowing_the_screen(archive_root: Path, monkeypatch):
+    """Each key and each streamed page repaints the search line, the title and the table only: no
+    layout pass of the whole screen (detail pane and all), which cost most of a key's UI-thread
+    time at 100,000 records. The detail pane, filled once typing pauses, is held off here."""
+    from tui.screens import main
+
+    fill_catalogue(archive_root, 600)
+    monkeypatch.setattr(main, "TYPING_DETAIL_DELAY_S", HANG)
+    app = make_app(archive_root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        await pilot.press("slash")
+        search = screen.query_one("#search", Input)
+        await wait_until(lambda: app.focused is search, pilot, "focus on the search box")
+        await settle(pilot, app)
+        layouts = []
+        reflow = screen._refresh_layout
+
+        def counted(*args, **kwargs):
+            layouts.append(search.value)
+            return reflow(*args, **kwargs)
+
+        screen._refresh_layout = counted
+        await pilot.press(*"harbours")
+        expected = ids_of(search_records(open_archive(archive_root), "harbours"))
+        await wait_until(lambda: search.value == "harbours" and not screen.finding
+                         and ids_of(screen.table.rows) == expected, pilot, "the hits of 'harbours'")
+        await pilot.pause()
+        assert len(expected) == 300 and layouts == []

@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 AUTO_REFRESH_S = 3.0
 DETAIL_DELAY_S = 0.15
 """The detail pane waits this long after the cursor stops, so holding ↓ stays smooth."""
+TYPING_DETAIL_DELAY_S = 0.5
+"""...and this long while a search is typed: each key moves the cursor to a new first hit, and
+filling the pane for it (a record read, five tabs, a layout pass: tens of milliseconds on the UI
+thread) between two keys would delay the next one. It is filled once typing pauses."""
 FIRST_PAGE = 100
 """Rows found before the table is first filled: more than a screenful, less than one shard."""
 STREAM_EVERY_S = 0.05
@@ -235,7 +239,8 @@ class MainScreen(Screen):
     def _highlighted(self, event: RecordTable.Highlighted) -> None:
         if self._detail_timer is not None:
             self._detail_timer.stop()
-        self._detail_timer = self.set_timer(DETAIL_DELAY_S, self.show_detail)
+        delay = TYPING_DETAIL_DELAY_S if isinstance(self.focused, Input) else DETAIL_DELAY_S
+        self._detail_timer = self.set_timer(delay, self.show_detail)
         has_record = event.record_id is not None
         if has_record != self._had_record:  # the footer is rebuilt only when its keys change
             self._had_record = has_record
