@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -313,6 +314,7 @@ def main() -> int:
                 print(f"building {count} records in {root}", file=sys.stderr)
                 build(root, count)
         runs, base = [], []
+        load_before = os.getloadavg()
         for n in range(args.runs):
             print(f"  run {n + 1}/{args.runs}", file=sys.stderr, flush=True)
             base.append(run_child(small, args))  # the same round, the same load
@@ -320,7 +322,10 @@ def main() -> int:
     finally:
         if temporary and not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
-    return 1 if report(runs, base, args) else 0
+    failed = report(runs, base, args)
+    before, after = (" ".join(f"{n:.1f}" for n in load) for load in (load_before, os.getloadavg()))
+    print(f"  load average (1, 5, 15 min) before the runs: {before}; after: {after}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
