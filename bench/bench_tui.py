@@ -137,13 +137,15 @@ async def type_query(app: Any, watch: Watch, query: str, *, patient: bool) -> li
         prefix, before = query[:n], screen.generation
         # handled: the box shows the key and its search has started (a new generation of rows)
         handled = watch.update_where(lambda p=prefix, b=before: search.value == p and screen.generation > b)
+        # waited for from before the key is sent: a search may end in the very update that shows
+        # the key or its first page, and nothing else may repaint after it
+        first = watch.update_where(lambda b=before: screen.generation > b and screen.shown_pages)
+        done = watch.update_where(lambda b=before: screen.generation > b and not screen.finding)
         sent, ui_cpu = time.perf_counter(), time.thread_time()
         send_key(app, query[n - 1])
         at, ui_cpu_at = await handled
         figures = {"key": at - sent, "key ui cpu": ui_cpu_at - ui_cpu}
         if patient:
-            first = watch.update_where(lambda b=before: screen.generation > b and screen.shown_pages)
-            done = watch.update_where(lambda b=before: screen.generation > b and not screen.finding)
             figures["first page"] = (await first)[0] - sent
             figures["all hits"] = (await done)[0] - sent
             figures["hits"] = len(screen.table.rows)
