@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -46,6 +47,10 @@ PUBLICATIONS = ("The Daily Beast", "Los Angeles Times", "The New York Times", "H
 SUBJECTS = ("Assassination", "Terrorism", "Foreign relations", "Elections", "Harbours", "Strikes")
 GOALS = {"first screen": 1.0, "keystroke, fast typist (worst)": 0.050,
          "keystroke, patient typist (worst)": 0.050, "scroll to end": 0.200}
+RUN_TIMEOUT_S = 180.0
+"""A measuring run taking longer has hung on an update that never came; it names the wait."""
+STAGE = ["starting"]
+"""What a measuring run waits for now, named in its error if it hangs."""
 KEY_NAMES = {" ": "space"}
 """Keys whose name is not the character they type."""
 
@@ -136,13 +141,17 @@ async def type_query(app: Any, watch: Watch, query: str, *, patient: bool) -> li
         prefix, before = query[:n], screen.generation
         # handled: the box shows the key and its search has started (a new generation of rows)
         handled = watch.update_where(lambda p=prefix, b=before: search.value == p and screen.generation > b)
+        # waited for from before the key is sent: a search may end in the very update that shows
+        # the key or its first page, and nothing else may repaint after it
+        first = watch.update_where(lambda b=before: screen.generation > b and screen.shown_pages)
+        done = watch.update_where(lambda b=before: screen.generation > b and not screen.finding)
         sent, ui_cpu = time.perf_counter(), time.thread_time()
         send_key(app, query[n - 1])
+        STAGE[0] = f"key {n} ({query[n - 1]!r}) shown, {'patient' if patient else 'fast'} typist"
         at, ui_cpu_at = await handled
         figures = {"key": at - sent, "key ui cpu": ui_cpu_at - ui_cpu}
         if patient:
-            first = watch.update_where(lambda b=before: screen.generation > b and screen.shown_pages)
-            done = watch.update_where(lambda b=before: screen.generation > b and not screen.finding)
+            STAGE[0] = f"key {n}: first page and all hits"
             figures["first page"] = (await first)[0] - sent
             figures["all hits"] = (await done)[0] - sent
             figures["hits"] = len(screen.table.rows)
@@ -154,6 +163,7 @@ async def clear_search(app: Any, watch: Watch) -> None:
     screen = app.main_screen
     listed = watch.update_where(lambda: not screen.query_text and not screen.finding)
     send_key(app, "escape")  # clears the search and returns to the table
+    STAGE[0] = "the search cleared and every row listed"
     await listed
 
 
@@ -180,8 +190,10 @@ async def measure(root: Path, query: str, width: int, height: int) -> dict[str, 
         table.render_line = render_line  # the table has drawn rows, not only its heading
         first = watch.update_where(lambda: table.painted_rows)
         listed = watch.update_where(lambda: table.rows and not screen.finding)
+        STAGE[0] = "the first screen"
         figures["first screen"] = (await first)[0] - started
         figures["first screen cpu"] = watch.cpu_at_update - cpu_started
+        STAGE[0] = "every row listed"
         figures["all rows listed"] = (await listed)[0] - started
         figures["rows"] = len(table.rows)
 
@@ -196,26 +208,38 @@ async def measure(root: Path, query: str, width: int, height: int) -> dict[str, 
         at_end = watch.update_where(lambda: table.cursor_row == last and round(table.scroll_y) > 0)
         sent = time.perf_counter()
         send_key(app, "end")
+        STAGE[0] = "scroll to end"
         figures["scroll to end"] = (await at_end)[0] - sent
         at_start = watch.update_where(lambda: table.cursor_row == 0 and round(table.scroll_y) == 0)
         sent = time.perf_counter()
         send_key(app, "home")
+        STAGE[0] = "scroll to start"
         figures["scroll to start"] = (await at_start)[0] - sent
     return figures
 
 
 def one_run(args: argparse.Namespace) -> int:
     width, height = (int(n) for n in args.size.lower().split("x"))
-    figures = asyncio.run(measure(args.measure, args.query, width, height))
+    try:
+        run = measure(args.measure, args.query, width, height)
+        figures = asyncio.run(asyncio.wait_for(run, RUN_TIMEOUT_S))
+    except TimeoutError:
+        print(f"hung: no screen update showed {STAGE[0]} within {RUN_TIMEOUT_S:.0f} s", file=sys.stderr)
+        return 3
     print(json.dumps(figures))
     return 0
 
 
 # ----- five runs and the report ------------------------------------------------------------------
-def run_child(root: Path, args: argparse.Namespace) -> dict[str, Any]:
+def run_child(root: Path, args: argparse.Namespace) -> dict[str, Any] | None:
+    """One measuring run's figures; None (and its reason on stderr) when it hung."""
     command = [sys.executable, __file__, "--measure", str(root), "--query", args.query, "--size", args.size]
     spawned = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode == 3:
+        why = done.stderr.strip().splitlines()[-1]
+        print(f"  {root.name}: {why}; the round is run again", file=sys.stderr)
+        return None
     if done.returncode != 0:
         raise SystemExit(f"a measuring run failed:\n{done.stderr}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
@@ -253,9 +277,11 @@ def report(runs: list[dict[str, Any]], base: list[dict[str, Any]], args: argpars
         ("keystroke, fast typist (worst)", worst("fast typist")),
         ("keystroke, fast typist (median)", median("fast typist")),
         ("  UI thread CPU per key (worst)", worst("fast typist", "key ui cpu")),
+        ("  UI thread CPU per key (median)", median("fast typist", "key ui cpu")),
         ("keystroke, patient typist (worst)", worst("patient typist")),
         ("keystroke, patient typist (median)", median("patient typist")),
         ("  UI thread CPU per key (worst)", worst("patient typist", "key ui cpu")),
+        ("  UI thread CPU per key (median)", median("patient typist", "key ui cpu")),
         ("first page of hits (worst key)", worst("patient typist", "first page")),
         ("all hits listed (worst key)", worst("patient typist", "all hits")),
         ("scroll to end", lambda r: r["scroll to end"]),
@@ -272,8 +298,9 @@ def report(runs: list[dict[str, Any]], base: list[dict[str, Any]], args: argpars
             verdict = f"  ≤ {goal * 1000:.0f} ms: {outcome} ({slowest * 1000:.0f})"
             failed |= slowest > goal
         print(f"  {name:<34} {spread(values)}   {spread(baseline)}{verdict}")
-    for name, get in (("first screen", figures[0][1]), ("keystroke, patient typist (worst)", figures[7][1]),
-                      ("keystroke, fast typist (worst)", figures[4][1])):
+    named = dict(figures)
+    for name in ("first screen", "keystroke, patient typist (worst)", "keystroke, fast typist (worst)"):
+        get = named[name]
         ratios = [get(r) / get(b) for r, b in zip(runs, base, strict=True)]
         print(f"  {name} ÷ same-round baseline: {statistics.median(ratios):.2f}× "
               f"({min(ratios):.2f}–{max(ratios):.2f})")
@@ -313,14 +340,26 @@ def main() -> int:
                 print(f"building {count} records in {root}", file=sys.stderr)
                 build(root, count)
         runs, base = [], []
-        for n in range(args.runs):
-            print(f"  run {n + 1}/{args.runs}", file=sys.stderr, flush=True)
-            base.append(run_child(small, args))  # the same round, the same load
-            runs.append(run_child(large, args))
+        load_before = os.getloadavg()
+        hung = 0
+        while len(runs) < args.runs and hung < args.runs:
+            print(f"  run {len(runs) + 1}/{args.runs}", file=sys.stderr, flush=True)
+            baseline = run_child(small, args)  # the same round, the same load
+            measured = run_child(large, args) if baseline is not None else None
+            if baseline is None or measured is None:
+                hung += 1
+                continue
+            base.append(baseline)
+            runs.append(measured)
+        if not runs:
+            raise SystemExit("every measuring run hung")
     finally:
         if temporary and not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
-    return 1 if report(runs, base, args) else 0
+    failed = report(runs, base, args)
+    before, after = (" ".join(f"{n:.1f}" for n in load) for load in (load_before, os.getloadavg()))
+    print(f"  load average (1, 5, 15 min) before the runs: {before}; after: {after}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

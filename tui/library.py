@@ -18,6 +18,7 @@ from archive.progress import Cancel, Progress
 
 __all__ = [
     "bag_records",
+    "capture_many",
     "citation_attribution",
     "citation_formats",
     "citation_locales",
@@ -64,6 +65,14 @@ def format_citation(
 
 def render_citation(record: dict, fmt: str, archive_name: str | None = None) -> str:
     return render(record, fmt, archive_name=archive_name)
+
+
+def capture_many(arc: Any, urls: list[str], options: Any, *, progress: Progress | None = None,
+                 cancel: Cancel | None = None) -> Any:
+    """Capture web pages into the catalogue (``archive capture``); imported when first used."""
+    from archive.capture.run import capture_many as _capture_many
+
+    return _capture_many(arc, urls, options, progress=progress, cancel=cancel)
 
 
 # ----- replicas: imported when first used, so opening the app loads no replica code ----------------

@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from archive.capture.urls import parse_url
 from archive.errors import ArchiveError, URLRefusedError, UsageError
+from archive.progress import Cancel, cancelled
 
 T = TypeVar("T")
 
@@ -60,17 +61,20 @@ def run_batch(
     workers: int = 4,
     delay: float = 1.0,
     on_done: Callable[[Outcome[T]], None] | None = None,
+    cancel: Cancel | None = None,
 ) -> list[Outcome[T]]:
     """Run ``work(url)`` for every URL under the scheduling above; outcomes in input order.
 
     ``on_done`` is called (from a worker thread, one call at a time) as each job ends: a progress
     bar or a resumable log hangs there. Exceptions that are not ``ArchiveError`` are recorded as
-    ``unexpected: ...`` and do not stop the batch either.
+    ``unexpected: ...`` and do not stop the batch either. Once ``cancel()`` is true no job is
+    started (the ones running finish, so no capture is left half-catalogued); the outcomes are
+    then those of the jobs that ran.
     """
     if workers < 1 or delay < 0:
         raise UsageError(f"batch capture needs at least 1 worker and a pause of at least 0 s "
                          f"(got {workers} workers, {delay:g} s)")
-    scheduler = _Scheduler(list(urls), delay)
+    scheduler = _Scheduler(list(urls), delay, cancel)
     outcomes: list[Outcome[T] | None] = [None] * len(scheduler.jobs)
     report = threading.Lock()
 
@@ -103,10 +107,11 @@ def run_batch(
 class _Scheduler:
     """Which job may run now: hosts not busy and past their pause, the least recently served
     first. Workers with nothing ready wait on a condition until the earliest pause ends or a job
-    finishes (never a fixed sleep)."""
+    finishes (never a fixed sleep). Cancelled, it hands out nothing more."""
 
-    def __init__(self, jobs: list[str], delay: float):
+    def __init__(self, jobs: list[str], delay: float, cancel: Cancel | None = None):
         self.jobs = jobs
+        self.cancel = cancel
         self.delay = delay
         self.queues: dict[str, deque[int]] = {}
         for index, url in enumerate(jobs):
@@ -119,6 +124,8 @@ class _Scheduler:
     def take(self) -> tuple[int, str] | None:
         with self.condition:
             while True:
+                if cancelled(self.cancel):
+                    return None
                 waiting = [key for key, queue in self.queues.items() if queue and key not in self.busy]
                 if not waiting and not any(self.queues.values()):
                     return None

@@ -19,7 +19,7 @@ from archive.capture.catalogue import Captured, CaptureOptions, capture_url, con
 from archive.capture.journal import Journal
 from archive.errors import DuplicateSourceError
 from archive.layout import Archive
-from archive.progress import Progress, Step
+from archive.progress import Cancel, Progress, Step, cancelled
 
 
 @dataclass
@@ -38,6 +38,8 @@ class Line:
 class BatchReport:
     lines: list[Line] = field(default_factory=list)
     resumed: bool = False
+    not_started: int = 0
+    """URLs left alone because the batch was cancelled (its journal is kept: a rerun resumes)."""
 
     @property
     def failed(self) -> list[Line]:
@@ -47,6 +49,8 @@ class BatchReport:
         captured = sum(line.state == "captured" for line in self.lines)
         already = sum(line.state == "already" for line in self.lines)
         text = f"captured {captured}, already in the archive {already}, failed {len(self.failed)}"
+        if self.not_started:
+            text += f", cancelled before {self.not_started}"
         return text + (" (resumed an interrupted batch)" if self.resumed else "")
 
 
@@ -56,8 +60,9 @@ def unique(urls: list[str]) -> list[str]:
 
 def capture_many(arc: Archive, urls: list[str], options: CaptureOptions = CaptureOptions(),  # noqa: B008
                  *, workers: int = 4, delay: float = 1.0, progress: Progress | None = None,
-                 on_line: Callable[[Line], None] | None = None) -> BatchReport:
-    """Capture every URL (each once); one failing never stops the others."""
+                 on_line: Callable[[Line], None] | None = None, cancel: Cancel | None = None) -> BatchReport:
+    """Capture every URL (each once); one failing never stops the others. ``cancel``: start no
+    more URLs (those under way finish); the report lists the URLs done and counts the rest."""
     contact_of(arc)  # no contact e-mail: a usage error before anything starts
     urls = unique(urls)
     report = BatchReport()
@@ -97,10 +102,11 @@ def capture_many(arc: Archive, urls: list[str], options: CaptureOptions = Captur
         if progress:
             progress(Step(done, len(urls)))
 
-    run_batch(todo, work, workers=workers, delay=delay, on_done=one_done)
-    report.lines = [finished[url] for url in urls]
-    if journal is not None:
-        journal.finish()
+    run_batch(todo, work, workers=workers, delay=delay, on_done=one_done, cancel=cancel)
+    report.lines = [finished[url] for url in urls if url in finished]
+    report.not_started = len(urls) - len(report.lines)
+    if journal is not None and not (report.not_started and cancelled(cancel)):
+        journal.finish()  # a cancelled batch keeps its journal, so running it again resumes
     return report
 
 

@@ -4,10 +4,13 @@ of what failed; the diff view shows a recapture's changed words. Pages from a re
 
 from __future__ import annotations
 
+import threading
+
 from servers.http_pages import ARTICLE, serve_pages
 from test_tui_main import open_palette_and_run
 from textual.widgets import Checkbox, Input
 from tui_helpers import (
+    block_until_cancelled,
     make_app,
     screen_text,
     settle,
@@ -19,12 +22,15 @@ from tui_helpers import (
 
 from archive.capture.catalogue import CaptureOptions, capture_url
 from archive.capture.recapture import recapture
+from archive.capture.run import capture_many
 from archive.layout import open_archive
+from tui import library
 from tui.screens.capture import (
     CAPTURE_NAME,
     DIFF_NAME,
     CaptureURLScreen,
     DiffScreen,
+    run_capture,
     show_diff,
     start_capture,
 )
@@ -83,3 +89,47 @@ async def test_the_diff_view_shows_the_changed_words_and_both_times(archive_root
         assert f"{first}  captured 20" in text and f"{done.new_id}  captured 20" in text
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, DiffScreen), pilot, "the diff view to close")
+
+
+async def test_escape_cancels_a_capture_and_a_rerun_resumes(archive_root, monkeypatch):
+    """A batch of three pages on one host, held after the first is catalogued until the app
+    cancels it: Escape stops the batch there (the two others are never fetched), the notice says
+    so, and the journal is kept, so the same batch run again captures only the rest."""
+    real = library.capture_many
+    first_done = threading.Event()
+    held = []
+
+    def held_capture(arc, urls, options, **kwargs):
+        progress, cancel = kwargs["progress"], kwargs["cancel"]
+
+        def gated(step):
+            progress(step)
+            if step.done >= 1 and not held:
+                held.append(step)
+                first_done.set()
+                block_until_cancelled(cancel, "the capture")
+
+        return real(arc, urls, options, **{**kwargs, "progress": gated})
+
+    monkeypatch.setattr(library, "capture_many", held_capture)
+    with serve_pages() as server:
+        urls = [server.url(f"/page/{n}") for n in (1, 2, 3)]
+        app = make_app(archive_root)
+        async with app.run_test(size=(110, 32)) as pilot:
+            await settle(pilot, app)
+            main = app.main_screen
+            run_capture(main, urls, allow_private=True)
+            await wait_until(first_done.is_set, pilot, "the first page to be captured")
+            await wait_for_text(pilot, "Esc cancels")
+            await pilot.press("escape")
+            await wait_until(lambda: main.job_name is None, pilot, "the capture job to end")
+            await wait_for_notice(pilot, "Capture cancelled")
+            await wait_for_notice(pilot, "captured 1, already in the archive 0, failed 0, cancelled before 2")
+        fetched = [path for path in server.sent if path.startswith("/page/")]
+        assert fetched == ["/page/1"]
+        assert len(open_archive(archive_root).store) == 1
+
+        resumed = capture_many(open_archive(archive_root), urls, CaptureOptions(allow_private=True), delay=0)
+        assert resumed.resumed and not resumed.not_started
+        assert [line.state for line in resumed.lines] == ["already", "captured", "captured"]
+        assert len(open_archive(archive_root).store) == 3

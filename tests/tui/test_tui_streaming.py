@@ -13,7 +13,7 @@ from pathlib import Path
 from helpers import fill_catalogue
 from textual.widgets import Input
 from textual.worker import WorkerState
-from tui_helpers import HANG, make_app, settle, wait_until
+from tui_helpers import HANG, make_app, screen_text, settle, wait_until
 
 from archive.catalog import search_records
 from archive.layout import open_archive
@@ -91,3 +91,53 @@ async def test_a_newer_keystroke_cancels_the_older_search(archive_root: Path):
         assert all(w.state == WorkerState.CANCELLED for w in older)
         # each stopped where it was: none ran to its end, which would have kept its hits to narrow
         assert screen.search_index.finished_queries() == {"strikes harbours"}
+
+
+async def test_typing_a_search_repaints_without_reflowing_the_screen(archive_root: Path, monkeypatch):
+    """Each key and each streamed page repaints the search line, the title and the table only: no
+    layout pass of the whole screen (detail pane and all), which cost most of a key's UI-thread
+    time at 100,000 records. The detail pane, filled once typing pauses, is held off here."""
+    from tui.screens import main
+
+    fill_catalogue(archive_root, 600)
+    monkeypatch.setattr(main, "TYPING_DETAIL_DELAY_S", HANG)
+    app = make_app(archive_root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        screen = app.main_screen
+        await pilot.press("slash")
+        search = screen.query_one("#search", Input)
+        await wait_until(lambda: app.focused is search, pilot, "focus on the search box")
+        await settle(pilot, app)
+        layouts = []
+        reflow = screen._refresh_layout
+
+        def counted(*args, **kwargs):
+            layouts.append(search.value)
+            return reflow(*args, **kwargs)
+
+        screen._refresh_layout = counted
+        await pilot.press(*"harbours")
+        expected = ids_of(search_records(open_archive(archive_root), "harbours"))
+        await wait_until(lambda: search.value == "harbours" and not screen.finding
+                         and ids_of(screen.table.rows) == expected, pilot, "the hits of 'harbours'")
+        await pilot.pause()
+        assert len(expected) == 300 and layouts == []
+
+
+async def test_end_and_home_scroll_the_streamed_table(archive_root: Path):
+    """The table's scrollable height follows the rows streamed in (set without a layout pass):
+    End reaches the last record and shows it, Home the first."""
+    ids = fill_catalogue(archive_root, 600)
+    app = make_app(archive_root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        table = app.main_screen.table
+        assert ids_of(table.rows) == ids and table.max_scroll_y > 0
+        await pilot.press("end")
+        await wait_until(lambda: table.cursor_row == 599 and round(table.scroll_y) == table.max_scroll_y > 0,
+                         pilot, "the table scrolled to its last row")
+        await wait_until(lambda: ids[-1] in screen_text(app), pilot, "the last record on screen")
+        await pilot.press("home")
+        await wait_until(lambda: table.cursor_row == 0 and table.scroll_y == 0, pilot, "back at the top")
+        await wait_until(lambda: ids[0] in screen_text(app), pilot, "the first record on screen")

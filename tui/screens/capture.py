@@ -19,6 +19,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
+from tui import library
+
 CAPTURE_NAME = "Capture URL"
 CAPTURE_HELP = "Fetch web pages into WARCs and catalogue them (also a list of URLs, space-separated)"
 DIFF_NAME = "Show what changed on recapture"
@@ -139,19 +141,20 @@ def run_capture(main: Any, urls: list[str], allow_private: bool) -> None:
 
     def job(progress: Any, cancel: threading.Event) -> Any:
         from archive.capture.catalogue import CaptureOptions
-        from archive.capture.run import capture_many
 
         options = CaptureOptions(allow_private=allow_private)
-        return capture_many(main.arc, urls, options, progress=progress)
+        return library.capture_many(main.arc, urls, options, progress=progress, cancel=cancel.is_set)
 
     def done(report: Any, cancelled: bool) -> None:
         failed = report.failed
         lines = [report.summary(), *(line.error or "" for line in failed[:5])]
-        main.notify("\n".join(lines), title="Capture", severity="warning" if failed else "information",
-                    timeout=10)
+        if cancelled and report.not_started:
+            lines.insert(0, "Capture cancelled; run it again to capture the rest.")
+        main.notify("\n".join(lines), title="Capture",
+                    severity="warning" if failed or cancelled else "information", timeout=10)
         select_captured(main, report)
 
-    main.run_job("Capturing", job, done)
+    main.run_job("Capturing", job, done, cancellable=True)
 
 
 def select_captured(main: Any, report: Any) -> None:

@@ -38,6 +38,7 @@ from tui.search_index import SearchIndex
 from tui.widgets.detail import DetailPane
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.record_table import RecordTable
+from tui.widgets.search_box import SearchBox
 
 log = logging.getLogger(__name__)
 """Worker failures, logged besides the notice the user sees (a bug with its traceback)."""
@@ -45,6 +46,10 @@ log = logging.getLogger(__name__)
 AUTO_REFRESH_S = 3.0
 DETAIL_DELAY_S = 0.15
 """The detail pane waits this long after the cursor stops, so holding ↓ stays smooth."""
+TYPING_DETAIL_DELAY_S = 0.5
+"""...and this long while a search is typed: each key moves the cursor to a new first hit, and
+filling the pane for it (a record read, five tabs, a layout pass: tens of milliseconds on the UI
+thread) between two keys would delay the next one. It is filled once typing and the search pause."""
 FIRST_PAGE = 100
 """Rows found before the table is first filled: more than a screenful, less than one shard."""
 STREAM_EVERY_S = 0.05
@@ -102,8 +107,8 @@ class MainScreen(Screen):
     # ----- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Label("", id="title-bar")
-        yield Input(placeholder="Search title, creators, publication, subjects, id   ( / )",
-                    id="search", compact=True)
+        yield SearchBox(placeholder="Search title, creators, publication, subjects, id   ( / )",
+                        id="search", compact=True)
         with Vertical(id="browser"):
             yield RecordTable(id="records")
             yield DetailPane(self.arc)
@@ -210,6 +215,8 @@ class MainScreen(Screen):
             self.call_after_refresh(event.painted.set)
         if event.done:
             self.finding = False
+            if isinstance(self.focused, Input) and self._detail_timer is not None:
+                self._show_detail_later()  # the pause is counted from the search's end
         if event.error is not None:
             self.notify(event.error, severity="error")
         self._update_title(len(table.rows))
@@ -232,13 +239,19 @@ class MainScreen(Screen):
 
     @on(RecordTable.Highlighted)
     def _highlighted(self, event: RecordTable.Highlighted) -> None:
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-        self._detail_timer = self.set_timer(DETAIL_DELAY_S, self.show_detail)
+        self._show_detail_later()
         has_record = event.record_id is not None
         if has_record != self._had_record:  # the footer is rebuilt only when its keys change
             self._had_record = has_record
             self.refresh_bindings()
+
+    def _show_detail_later(self) -> None:
+        """Fill the detail pane once the cursor (or, while a search is typed, the typing and the
+        search) has paused; each call starts the wait again."""
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        delay = TYPING_DETAIL_DELAY_S if isinstance(self.focused, Input) else DETAIL_DELAY_S
+        self._detail_timer = self.set_timer(delay, self.show_detail)
 
     @on(RecordTable.Selected)
     def _selected(self) -> None:

@@ -180,6 +180,8 @@ class DetailPane(Vertical):
         self.record: dict | None = None
         self.search_query = ""
         self.text_shown = Text("")
+        self._plain_text: str | None = None
+        """The record's text as read for the Text tab, kept so a new search only re-highlights it."""
         self._citation_for: int | None = None
         self._citation_worker: Worker | None = None
         """The citation asked for last; a late result for an earlier record or style is dropped."""
@@ -236,13 +238,22 @@ class DetailPane(Vertical):
             self._show_citation()
 
     def show_query(self, query: str) -> None:
-        """Same record, new search: only the Text tab's highlights change."""
+        """Same record, new search: only the Text tab's highlights change.
+
+        The text read for the record is highlighted again, not read again, and the tab is
+        repainted without a layout pass (the same words wrap the same way): typing a search costs
+        the UI thread no file read and no reflow of the screen.
+        """
         if query != self.search_query and self.record is not None:
             self.search_query = query
-            self._show_text()
+            if self._plain_text is None:
+                return  # no text, or one that could not be read: nothing to highlight
+            self.text_shown = highlighted_text(self._plain_text, query)
+            self.query_one("#text", Static).update(self.text_shown, layout=False)
 
     def _show_text(self) -> None:
         assert self.record is not None
+        self._plain_text = None
         if not self.record.get("source"):
             self.text_shown = Text("This record has no preserved text.", style="italic")
             self.query_one("#text", Static).update(self.text_shown)
@@ -252,6 +263,7 @@ class DetailPane(Vertical):
         except ArchiveError as exc:
             self.query_one("#text", Static).update(Text(str(exc), style="red"))
             return
+        self._plain_text = text
         self.text_shown = highlighted_text(text, self.search_query)
         self.query_one("#text", Static).update(self.text_shown)
 

@@ -173,7 +173,7 @@ class RecordTable(ScrollView, can_focus=True):
         self.rows = list(rows)
         index = self._position(keep_id, self.rows)
         self._keep_id = keep_id if index is None else None
-        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self._resize_content()
         self.cursor_row = index or 0
         self.refresh()
 
@@ -183,7 +183,7 @@ class RecordTable(ScrollView, can_focus=True):
             return
         start = len(self.rows)
         self.rows.extend(rows)
-        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self._resize_content()
         found = self._position(self._keep_id, rows)
         if found is not None:
             self._keep_id = None
@@ -191,6 +191,20 @@ class RecordTable(ScrollView, can_focus=True):
         elif start == 0:
             self.cursor_row = 0  # the first row of an empty list: say which record is under the cursor
         self.refresh()
+
+    def _resize_content(self) -> None:
+        """Make the scrollable height one line per row (plus the heading) without a layout pass.
+
+        ``virtual_size`` is a layout reactive: setting it reflows and repaints the whole screen,
+        detail pane and all (40-70 ms, measured), and rows change at every keystroke and with
+        every streamed page. Only the scrollbar depends on it, so it is set quietly and the
+        scrollbars updated; one appearing or going (a layout reactive itself) still reflows.
+        """
+        size = Size(self.size.width, len(self.rows) + 1)
+        if size == self.virtual_size:
+            return
+        self.set_reactive(RecordTable.virtual_size, size)
+        self._scroll_update(size)
 
     @staticmethod
     def _position(record_id: str | None, rows: list[Row]) -> int | None:
@@ -266,7 +280,7 @@ class RecordTable(ScrollView, can_focus=True):
     # ----- painting --------------------------------------------------------------------------
     def on_resize(self) -> None:
         self._widths = ()
-        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self._resize_content()
 
     def column_widths(self) -> tuple[int, ...]:
         """Fixed columns keep their width; the rest of the line is shared by the flexible ones."""
