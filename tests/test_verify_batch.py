@@ -57,3 +57,29 @@ def test_a_second_verify_adds_one_more_event_per_bag(cli, archive_root, tmp_path
         events = _fix_events(cli, archive_root, record_id)
         assert len(events) == 2 and events[0]["id"] != events[1]["id"]
         assert events[0]["at"] <= events[1]["at"]
+
+
+def _pool_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate()
+            if t.name == "verify-pool-start" or type(t).__name__ == "_ExecutorManagerThread"]
+
+
+def test_the_pool_started_while_planning_is_shut_down_when_planning_fails(cli, archive_root, tmp_path):
+    import pytest
+
+    from archive.errors import RecordNotFoundError
+    from archive.fixity.verify import verify_archive
+    from archive.layout import open_archive
+
+    ids = _bagged_archive(cli, archive_root, tmp_path, 9)
+    missing = ids[0].rsplit("-", 1)[0] + "-999999"
+    with pytest.raises(RecordNotFoundError, match=missing):
+        verify_archive(open_archive(archive_root), [*ids, missing], jobs=2)
+    assert _pool_threads() == []
+    report = verify_archive(open_archive(archive_root), ids, jobs=2)  # the early pool does the checking
+    assert report.ok and len(report.bags) == 9
+    assert _pool_threads() == []
+    result = cli("--root", archive_root, "verify", *ids, missing)
+    assert (result.code, result.out) == (1, "") and result.err == f"archive: error: no record {missing}\n"

@@ -16,7 +16,7 @@ from archive.clock import UTC_FORMAT, now_epoch, now_utc
 from archive.errors import UsageError
 from archive.fixity.report import VerifyReport
 from archive.fixity.state import full_check_at
-from archive.fixity.verify import Task, run_checks, source_tasks_for, tasks_for
+from archive.fixity.verify import Task, early_pool, run_checks, source_tasks_for, tasks_for
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, cancelled
 
@@ -78,11 +78,18 @@ def audit(arc: Archive, *, older_than: float | None = None, limit: int | None = 
           budget: float | None = None, fast: bool = False, jobs: int | None = None,
           progress: Progress | None = None, cancel: Cancel | None = None) -> VerifyReport:
     """Verify the bags due, stopping between bags once ``budget`` seconds have passed."""
-    tasks = _tasks(arc, due_bags(arc, older_than, limit), fast)
+    expected = len(arc.store) if limit is None else min(limit, len(arc.store))
+    pool = early_pool(jobs, expected)  # starts while the bags due are found
+    try:
+        tasks = _tasks(arc, due_bags(arc, older_than, limit), fast)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     deadline = time.monotonic() + budget if budget is not None else None
 
     def stop() -> bool:
         return cancelled(cancel) or (deadline is not None and time.monotonic() >= deadline)
 
     report = VerifyReport(started_at=now_utc(), fast=fast)
-    return run_checks(arc, tasks, report, jobs=jobs, progress=progress, cancel=stop)
+    return run_checks(arc, tasks, report, jobs=jobs, progress=progress, cancel=stop, pool=pool)

@@ -103,14 +103,69 @@ def _expected_bytes(task: Task) -> int:
     return int(task.expect.get("size") or (oxum if oxum.isdigit() else 0))
 
 
-def _results(tasks: list[Task], jobs: int) -> tuple[Iterator[BagReport | SourceReport], Callable[[], None]]:
-    """Reports in task order, and a function that abandons the rest."""
-    if jobs <= 1 or len(tasks) < INLINE_BELOW:
-        return (check_task(t) for t in tasks), lambda: None
+def _new_pool(jobs: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["archive.fixity.crosscheck"])
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent,
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent,
                                initargs=(os.getpid(),))
+
+
+class EarlyPool:
+    """The worker pool, started on a thread of its own while the caller plans the checks.
+
+    Starting it (the fork server imports the checker, then forks each worker) takes a few hundred
+    milliseconds of CPU the parent would otherwise wait for after planning; on a thread it runs
+    beside the reading of the catalogue and the orphan scan, on the other core. ``take`` waits for
+    it (and raises what starting raised); ``close`` shuts down a pool nobody took.
+    """
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+        self._error: BaseException | None = None
+        self._taken = False
+        self._thread = threading.Thread(target=self._start, name="verify-pool-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            pool = _new_pool(self.jobs)
+            self._pool = pool
+            for started in [pool.submit(os.getpid) for _ in range(self.jobs)]:  # a worker each, now
+                started.result()
+        except BaseException as exc:  # handed to the caller's thread by take()
+            self._error = exc
+
+    def take(self) -> ProcessPoolExecutor:
+        self._thread.join()
+        if self._error is not None:
+            self.close()
+            raise self._error
+        assert self._pool is not None
+        self._taken = True
+        return self._pool
+
+    def close(self) -> None:
+        """Shut the pool down unless ``take`` handed it on (its taker shuts it down)."""
+        self._thread.join()
+        if self._pool is not None and not self._taken:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def early_pool(jobs: int | None, expected_tasks: int) -> EarlyPool | None:
+    """A pool started now when ``expected_tasks`` will be checked in one, else None."""
+    jobs = jobs or os.cpu_count() or 1
+    return EarlyPool(jobs) if jobs > 1 and expected_tasks >= INLINE_BELOW else None
+
+
+def _results(tasks: list[Task], jobs: int, early: EarlyPool | None = None,
+             ) -> tuple[Iterator[BagReport | SourceReport], Callable[[], None]]:
+    """Reports in task order, and a function that abandons the rest."""
+    if jobs <= 1 or len(tasks) < INLINE_BELOW:
+        if early is not None:
+            early.close()
+        return (check_task(t) for t in tasks), lambda: None
+    pool = early.take() if early is not None else _new_pool(jobs)
     chunk = max(1, min(64, len(tasks) // (jobs * 16)))
 
     def stop() -> None:
@@ -249,10 +304,12 @@ def _batch_full(pending: list[BagReport], tasks: list[Task], done: int) -> bool:
 
 
 def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: int | None = None,
-               progress: Progress | None = None, cancel: Cancel | None = None) -> VerifyReport:
+               progress: Progress | None = None, cancel: Cancel | None = None,
+               pool: EarlyPool | None = None) -> VerifyReport:
     """Check ``tasks`` (bags, then working copies), recording each batch of bag results as it
-    completes; stops between tasks when cancelled. Progress counts bags; bytes count both."""
-    jobs = jobs or os.cpu_count() or 1
+    completes; stops between tasks when cancelled. Progress counts bags; bytes count both.
+    ``pool``: one ``early_pool`` started while the tasks were planned (used or shut down here)."""
+    jobs = pool.jobs if pool is not None else jobs or os.cpu_count() or 1
     bag_count = sum(isinstance(t, BagTask) for t in tasks)
     report.planned = bag_count
     total_bytes = sum(_expected_bytes(t) for t in tasks)
@@ -261,8 +318,13 @@ def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: i
     if progress:
         progress(Step(0, bag_count, 0, total_bytes))
     pending: list[BagReport] = []
+    try:
+        results, stop = _results(tasks, jobs, pool)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     recorder = _Recorder(arc, report)
-    results, stop = _results(tasks, jobs)
     try:
         for done, (task, result) in enumerate(zip(tasks, results, strict=False), 1):
             if isinstance(result, SourceReport):
@@ -297,8 +359,15 @@ def verify_archive(arc: Archive, ids: Iterable[str] | None = None, *, fast: bool
     is gone fails with a ``missing-bag`` finding. Safe to call from a worker thread.
     """
     report = VerifyReport(started_at=now_utc(), fast=fast)
-    tasks = _plan(arc, ids, fast, report)
-    return run_checks(arc, tasks, report, jobs=jobs, progress=progress, cancel=cancel)
+    ids = None if ids is None else list(dict.fromkeys(ids))
+    pool = early_pool(jobs, len(arc.store) if ids is None else len(ids))
+    try:
+        tasks = _plan(arc, ids, fast, report)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
+    return run_checks(arc, tasks, report, progress=progress, cancel=cancel, pool=pool, jobs=jobs)
 
 
 def _plan(arc: Archive, ids: Iterable[str] | None, fast: bool, report: VerifyReport) -> list[Task]:
