@@ -81,7 +81,16 @@ def find_leftovers(arc: Archive) -> list[str]:
 
 def find_orphans(arc: Archive, records: Iterable[dict]) -> list[str]:
     """Folders under bags/ that no record's bags[] claims (a crash, a copy, a deleted record)."""
-    claimed = {entry["path"] for record in records for entry in record.get("bags") or []}
+    return orphans_beside(arc, claimed_bags(records))
+
+
+def claimed_bags(records: Iterable[dict]) -> set[str]:
+    """Every bag folder (relative to the root) the records' bags[] claim."""
+    return {entry["path"] for record in records for entry in record.get("bags") or []}
+
+
+def orphans_beside(arc: Archive, claimed: set[str]) -> list[str]:
+    """Folders under bags/ that are not among ``claimed``; reads bags/ only, not the catalogue."""
     orphans: list[str] = []
     bags = arc.bags_storage()
     for record_dir in bags.list_folder():
@@ -362,22 +371,50 @@ def verify_archive(arc: Archive, ids: Iterable[str] | None = None, *, fast: bool
     ids = None if ids is None else list(dict.fromkeys(ids))
     pool = early_pool(jobs, len(arc.store) if ids is None else len(ids))
     try:
-        tasks = _plan(arc, ids, fast, report)
+        tasks, claimed = _plan(arc, ids, fast, report)
     except BaseException:
         if pool is not None:
             pool.close()
         raise
-    return run_checks(arc, tasks, report, progress=progress, cancel=cancel, pool=pool, jobs=jobs)
+    scan = _OrphanScan(arc, claimed, report) if ids is None else None
+    try:
+        return run_checks(arc, tasks, report, progress=progress, cancel=cancel, pool=pool, jobs=jobs)
+    finally:
+        if scan is not None:
+            scan.join()
 
 
-def _plan(arc: Archive, ids: Iterable[str] | None, fast: bool, report: VerifyReport) -> list[Task]:
-    """The tasks for ``verify_archive`` (and the orphans and leftovers of a whole-archive run).
-    The records are read here and let go on return: the tasks hold what the checks need, so a
-    long run does not also keep every record in memory."""
+def _plan(arc: Archive, ids: list[str] | None, fast: bool,
+          report: VerifyReport) -> tuple[list[Task], set[str]]:
+    """The tasks for ``verify_archive``, and for a whole-archive run the bag folders the records
+    claim (and its leftovers, in ``report``). The records are read here and let go on return: the
+    tasks hold what the checks need, so a long run does not also keep every record in memory."""
     if ids is None:
         records = list(arc.store.records_of(row["id"] for row in arc.store.summaries()).values())
-        report.orphans = find_orphans(arc, records)
         report.leftovers = find_leftovers(arc)
     else:
         records = list(arc.store.records_of(ids).values())
-    return [*tasks_for(arc, records, fast), *source_tasks_for(arc, records, fast)]
+    return [*tasks_for(arc, records, fast), *source_tasks_for(arc, records, fast)], claimed_bags(records)
+
+
+class _OrphanScan:
+    """The orphan scan of a whole-archive verify, on a thread of its own while the bags are
+    checked: it lists bags/ (a folder per record) and reads nothing the checks or the recording
+    write, and the report needs it only at the end. ``join`` raises what the scan raised."""
+
+    def __init__(self, arc: Archive, claimed: set[str], report: VerifyReport):
+        self._arc, self._claimed, self._report = arc, claimed, report
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="verify-orphans", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._report.orphans = orphans_beside(self._arc, self._claimed)
+        except BaseException as exc:  # handed to the caller's thread by join()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
