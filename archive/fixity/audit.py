@@ -16,10 +16,12 @@ from archive.clock import UTC_FORMAT, now_epoch, now_utc
 from archive.errors import UsageError
 from archive.fixity.report import VerifyReport
 from archive.fixity.state import full_check_at
-from archive.fixity.verify import Task, run_checks, source_tasks_for, tasks_for
+from archive.fixity.verify import Task, early_pool, run_checks, source_tasks_for, tasks_for
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, cancelled
 
+PAGE = 1024
+"""Records read at a time while finding the bags due (four shards' worth)."""
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smhdw]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -46,35 +48,48 @@ def due_bags(arc: Archive, older_than: float | None = None,
     """(record id, version) of bags never fully checked, then oldest full check first."""
     cutoff = None if older_than is None else _cutoff(older_than)
     due: list[tuple[str, str, int]] = []
-    for row in arc.store.summaries():
-        record = arc.store.get(row["id"])
-        for entry in record.get("bags") or []:
-            at = full_check_at(entry.get("last_fixity"))
-            if cutoff is None or at < cutoff:
-                due.append((at, record["id"], entry["version"]))
+    rows = arc.store.summaries()
+    for start in range(0, len(rows), PAGE):  # a page of records in memory at a time, each shard read once
+        for record in arc.store.records_of(row["id"] for row in rows[start:start + PAGE]).values():
+            for entry in record.get("bags") or []:
+                at = full_check_at(entry.get("last_fixity"))
+                if cutoff is None or at < cutoff:
+                    due.append((at, record["id"], entry["version"]))
     due.sort()
     if limit is not None:
         due = due[:limit]
     return [(record_id, version) for _, record_id, version in due]
 
 
+def _tasks(arc: Archive, chosen: list[tuple[str, int]], fast: bool) -> list[Task]:
+    """The bags ``chosen`` in that order, then their records' working copies; the records are
+    let go on return (the tasks hold what the checks need)."""
+    versions: dict[str, set[int]] = {}
+    for record_id, version in chosen:
+        versions.setdefault(record_id, set()).add(version)
+    records = list(arc.store.records_of(versions).values())
+    bag_tasks = tasks_for(arc, records, fast, versions)
+    order = {key: i for i, key in enumerate(chosen)}
+    bag_tasks.sort(key=lambda t: order[(t.record_id, t.version)])
+    return [*bag_tasks, *source_tasks_for(arc, records, fast)]
+
+
 def audit(arc: Archive, *, older_than: float | None = None, limit: int | None = None,
           budget: float | None = None, fast: bool = False, jobs: int | None = None,
           progress: Progress | None = None, cancel: Cancel | None = None) -> VerifyReport:
     """Verify the bags due, stopping between bags once ``budget`` seconds have passed."""
-    chosen = due_bags(arc, older_than, limit)
-    versions: dict[str, set[int]] = {}
-    for record_id, version in chosen:
-        versions.setdefault(record_id, set()).add(version)
-    records = [arc.store.get(record_id) for record_id in versions]
-    bag_tasks = tasks_for(arc, records, fast, versions)
-    order = {key: i for i, key in enumerate(chosen)}
-    bag_tasks.sort(key=lambda t: order[(t.record_id, t.version)])
-    tasks: list[Task] = [*bag_tasks, *source_tasks_for(arc, records, fast)]
+    expected = len(arc.store) if limit is None else min(limit, len(arc.store))
+    pool = early_pool(jobs, expected)  # starts while the bags due are found
+    try:
+        tasks = _tasks(arc, due_bags(arc, older_than, limit), fast)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     deadline = time.monotonic() + budget if budget is not None else None
 
     def stop() -> bool:
         return cancelled(cancel) or (deadline is not None and time.monotonic() >= deadline)
 
     report = VerifyReport(started_at=now_utc(), fast=fast)
-    return run_checks(arc, tasks, report, jobs=jobs, progress=progress, cancel=stop)
+    return run_checks(arc, tasks, report, jobs=jobs, progress=progress, cancel=stop, pool=pool)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from archive.bagit_format.manifest import ManifestLine
@@ -36,6 +37,8 @@ from archive.fixity.problems import (
     warning,
 )
 from archive.fixity.tagfiles import (
+    MAX_SMALL_TAG_FILE,
+    UTF8_BOM,
     FetchLine,
     decode_tag_text,
     iter_manifest,
@@ -236,6 +239,8 @@ class _BagCheck:
         return self._nfc
 
     def _read_manifest(self, manifest: _Manifest) -> None:
+        if self._read_plain_manifest(manifest):
+            return
         rel, hex_len = manifest.rel, DIGEST_HEX[manifest.algorithm]
         seen: dict[str, tuple[str, int]] = {}
         unresolved: list[tuple[ManifestLine, str]] = []
@@ -281,6 +286,37 @@ class _BagCheck:
                 self._duplicate(manifest, twin, item, (manifest.entries[twin], 0), by="case")
                 continue
             self.absent.setdefault(path, []).append((rel, item.number, manifest.tag))
+
+    def _read_plain_manifest(self, manifest: _Manifest) -> bool:
+        """The common case in one pass: a small UTF-8 manifest whose every line is exactly
+        ``<lower-case digest>  <plain path>\\n`` (what this archive and bagit-python write), each path
+        once, each a file the walk found. Such a manifest holds nothing the line-by-line reading
+        below would report, and gives it the same entries; anything else (a problem, an odd line,
+        a name to decode or look up) returns False and is read line by line from the start."""
+        rel, files = manifest.rel, self.inv.files
+        if self.encoding != "utf-8" or rel not in files or files[rel].size > MAX_SMALL_TAG_FILE:
+            return False
+        data, problem = read_whole(self.inv, rel)
+        if problem is not None or data is None or data.startswith(UTF8_BOM):
+            return False
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        hex_len = DIGEST_HEX[manifest.algorithm]
+        lines = _plain_manifest(hex_len)
+        if lines.fullmatch(text) is None:
+            return False
+        entries = {path: digest for digest, path in _plain_line(hex_len).findall(text)}
+        for path in entries:
+            if ("/." in "/" + path or "//" in path or path[-1] == "/" or path not in files
+                    or (not manifest.tag and not path.startswith("data/"))):
+                return False
+        if len(entries) != text.count("\n"):  # a path listed twice
+            return False
+        manifest.entries = entries
+        manifest.named = set(entries)
+        return True
 
     def _resolve(self, path: str, where: str) -> str | None:
         if path in self.inv.files:
@@ -431,6 +467,21 @@ class _BagCheck:
                                            f"content differs from {', '.join(sorted(bad))}"))
             elif not key.startswith("data/"):
                 self.tag_digests[key] = digests
+
+
+_PLAIN_PATH = r"[^ \t*/~\\%\x00-\x1f][^\\%\x00-\x1f]*"
+"""A path that needs neither decoding nor checking beyond a few substring tests: no control
+character, backslash or '%', and none of what a line's separator or a '*' marker could absorb."""
+
+
+@cache
+def _plain_line(hex_len: int) -> re.Pattern[str]:
+    return re.compile(rf"([0-9a-f]{{{hex_len}}})  ({_PLAIN_PATH})\n")
+
+
+@cache
+def _plain_manifest(hex_len: int) -> re.Pattern[str]:
+    return re.compile(rf"(?:[0-9a-f]{{{hex_len}}}  {_PLAIN_PATH}\n)*")
 
 
 STANDARD_TAG_FILES = {"bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt"}

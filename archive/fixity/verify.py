@@ -15,6 +15,7 @@ import os
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
@@ -80,7 +81,16 @@ def find_leftovers(arc: Archive) -> list[str]:
 
 def find_orphans(arc: Archive, records: Iterable[dict]) -> list[str]:
     """Folders under bags/ that no record's bags[] claims (a crash, a copy, a deleted record)."""
-    claimed = {entry["path"] for record in records for entry in record.get("bags") or []}
+    return orphans_beside(arc, claimed_bags(records))
+
+
+def claimed_bags(records: Iterable[dict]) -> set[str]:
+    """Every bag folder (relative to the root) the records' bags[] claim."""
+    return {entry["path"] for record in records for entry in record.get("bags") or []}
+
+
+def orphans_beside(arc: Archive, claimed: set[str]) -> list[str]:
+    """Folders under bags/ that are not among ``claimed``; reads bags/ only, not the catalogue."""
     orphans: list[str] = []
     bags = arc.bags_storage()
     for record_dir in bags.list_folder():
@@ -102,14 +112,69 @@ def _expected_bytes(task: Task) -> int:
     return int(task.expect.get("size") or (oxum if oxum.isdigit() else 0))
 
 
-def _results(tasks: list[Task], jobs: int) -> tuple[Iterator[BagReport | SourceReport], Callable[[], None]]:
-    """Reports in task order, and a function that abandons the rest."""
-    if jobs <= 1 or len(tasks) < INLINE_BELOW:
-        return (check_task(t) for t in tasks), lambda: None
+def _new_pool(jobs: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["archive.fixity.crosscheck"])
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent,
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent,
                                initargs=(os.getpid(),))
+
+
+class EarlyPool:
+    """The worker pool, started on a thread of its own while the caller plans the checks.
+
+    Starting it (the fork server imports the checker, then forks each worker) takes a few hundred
+    milliseconds of CPU the parent would otherwise wait for after planning; on a thread it runs
+    beside the reading of the catalogue and the orphan scan, on the other core. ``take`` waits for
+    it (and raises what starting raised); ``close`` shuts down a pool nobody took.
+    """
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+        self._error: BaseException | None = None
+        self._taken = False
+        self._thread = threading.Thread(target=self._start, name="verify-pool-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            pool = _new_pool(self.jobs)
+            self._pool = pool
+            for started in [pool.submit(os.getpid) for _ in range(self.jobs)]:  # a worker each, now
+                started.result()
+        except BaseException as exc:  # handed to the caller's thread by take()
+            self._error = exc
+
+    def take(self) -> ProcessPoolExecutor:
+        self._thread.join()
+        if self._error is not None:
+            self.close()
+            raise self._error
+        assert self._pool is not None
+        self._taken = True
+        return self._pool
+
+    def close(self) -> None:
+        """Shut the pool down unless ``take`` handed it on (its taker shuts it down)."""
+        self._thread.join()
+        if self._pool is not None and not self._taken:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def early_pool(jobs: int | None, expected_tasks: int) -> EarlyPool | None:
+    """A pool started now when ``expected_tasks`` will be checked in one, else None."""
+    jobs = jobs or os.cpu_count() or 1
+    return EarlyPool(jobs) if jobs > 1 and expected_tasks >= INLINE_BELOW else None
+
+
+def _results(tasks: list[Task], jobs: int, early: EarlyPool | None = None,
+             ) -> tuple[Iterator[BagReport | SourceReport], Callable[[], None]]:
+    """Reports in task order, and a function that abandons the rest."""
+    if jobs <= 1 or len(tasks) < INLINE_BELOW:
+        if early is not None:
+            early.close()
+        return (check_task(t) for t in tasks), lambda: None
+    pool = early.take() if early is not None else _new_pool(jobs)
     chunk = max(1, min(64, len(tasks) // (jobs * 16)))
 
     def stop() -> None:
@@ -124,7 +189,7 @@ def _results(tasks: list[Task], jobs: int) -> tuple[Iterator[BagReport | SourceR
     return generate(), stop
 
 
-def _fix_event(report: BagReport) -> dict:
+def _fix_detail(report: BagReport) -> tuple[str, dict]:
     counts = report.counts()
     found = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
     mode = "fast check (completeness and Payload-Oxum only)" if report.fast else "full fixity check"
@@ -133,29 +198,59 @@ def _fix_event(report: BagReport) -> dict:
     if report.standing_note():
         detail = f"{mode} of {report.path}: {report.standing_note()}"
     failures = [f"{p.kind} {p.path}: {p.code}" for p in report.problems if p.severity == "error"]
+    return detail, {**counts, "fast": report.fast, "bag": report.path,
+                    "hashed_bytes": report.hashed_bytes, "failures": failures[:100]}
+
+
+def _fix_event(report: BagReport) -> dict:
+    detail, outcome_detail = _fix_detail(report)
     return make_event("fix", report.record_id or "", outcome=report.outcome, detail=detail,
-                      outcome_detail={**counts, "fast": report.fast, "bag": report.path,
-                                      "hashed_bytes": report.hashed_bytes, "failures": failures[:100]},
-                      bag_version=report.version)
+                      outcome_detail=outcome_detail, bag_version=report.version)
+
+
+def fix_events(reports: list[BagReport], at: str) -> list[dict]:
+    """A PREMIS fixity event per report, all stamped ``at`` (the batch's ``last_fixity`` time).
+
+    ``make_event`` makes one event per outcome in the batch and every event is that one with its
+    own id, record, detail and version: making each from scratch looks up the user and the clock
+    per event, half of what recording a bag cost.
+    """
+    made: dict[str, dict] = {}
+    ids = uuid_batch(len(reports))
+    events = []
+    for report, event_id in zip(reports, ids, strict=True):
+        outcome = report.outcome
+        if outcome not in made:
+            made[outcome] = _fix_event(report)
+        detail, outcome_detail = _fix_detail(report)
+        events.append({**made[outcome], "id": event_id, "at": at, "record_id": report.record_id or "",
+                       "detail": detail, "outcome_detail": outcome_detail, "bag_version": report.version})
+    return events
+
+
+def uuid_batch(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs, as ``uuid.uuid4`` makes them, from one read of the
+    system's random source instead of one per id."""
+    noise = os.urandom(16 * count)
+    return [str(uuid.UUID(bytes=noise[i:i + 16], version=4)) for i in range(0, 16 * count, 16)]
 
 
 def record_checks(arc: Archive, reports: list[BagReport]) -> None:
-    """One transaction for a batch: a fix event per bag and its last_fixity, each shard written once."""
+    """One transaction for a batch: a fix event per bag and its last_fixity, each shard read and
+    written once (the records read together, then updated and their events logged together)."""
     at = now_utc()
+    reports = [report for report in reports if report.record_id is not None]
+    if not reports:
+        return
     with arc.store.transaction() as tx:
-        touched: dict[str, dict] = {}
+        records = tx.get_many(report.record_id for report in reports if report.record_id)
         for report in reports:
-            if report.record_id is None:
-                continue
-            record = touched.get(report.record_id) or tx.get(report.record_id)
-            for entry in record.get("bags") or []:
+            for entry in records[report.record_id or ""].get("bags") or []:
                 if entry["version"] == report.version:
                     entry["last_fixity"] = next_fixity(entry.get("last_fixity"), report.outcome,
                                                        report.fast, at)
-            touched[report.record_id] = record
-            tx.log(_fix_event(report))
-        for record in touched.values():
-            tx.update(record, bookkeeping=True)
+        tx.update_many(records.values(), bookkeeping=True)
+        tx.log_many(fix_events(reports, at))
 
 
 def _record(arc: Archive, reports: list[BagReport], report: VerifyReport) -> None:
@@ -218,10 +313,12 @@ def _batch_full(pending: list[BagReport], tasks: list[Task], done: int) -> bool:
 
 
 def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: int | None = None,
-               progress: Progress | None = None, cancel: Cancel | None = None) -> VerifyReport:
+               progress: Progress | None = None, cancel: Cancel | None = None,
+               pool: EarlyPool | None = None) -> VerifyReport:
     """Check ``tasks`` (bags, then working copies), recording each batch of bag results as it
-    completes; stops between tasks when cancelled. Progress counts bags; bytes count both."""
-    jobs = jobs or os.cpu_count() or 1
+    completes; stops between tasks when cancelled. Progress counts bags; bytes count both.
+    ``pool``: one ``early_pool`` started while the tasks were planned (used or shut down here)."""
+    jobs = pool.jobs if pool is not None else jobs or os.cpu_count() or 1
     bag_count = sum(isinstance(t, BagTask) for t in tasks)
     report.planned = bag_count
     total_bytes = sum(_expected_bytes(t) for t in tasks)
@@ -230,8 +327,13 @@ def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: i
     if progress:
         progress(Step(0, bag_count, 0, total_bytes))
     pending: list[BagReport] = []
+    try:
+        results, stop = _results(tasks, jobs, pool)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     recorder = _Recorder(arc, report)
-    results, stop = _results(tasks, jobs)
     try:
         for done, (task, result) in enumerate(zip(tasks, results, strict=False), 1):
             if isinstance(result, SourceReport):
@@ -266,11 +368,53 @@ def verify_archive(arc: Archive, ids: Iterable[str] | None = None, *, fast: bool
     is gone fails with a ``missing-bag`` finding. Safe to call from a worker thread.
     """
     report = VerifyReport(started_at=now_utc(), fast=fast)
+    ids = None if ids is None else list(dict.fromkeys(ids))
+    pool = early_pool(jobs, len(arc.store) if ids is None else len(ids))
+    try:
+        tasks, claimed = _plan(arc, ids, fast, report)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
+    scan = _OrphanScan(arc, claimed, report) if ids is None else None
+    try:
+        return run_checks(arc, tasks, report, progress=progress, cancel=cancel, pool=pool, jobs=jobs)
+    finally:
+        if scan is not None:
+            scan.join()
+
+
+def _plan(arc: Archive, ids: list[str] | None, fast: bool,
+          report: VerifyReport) -> tuple[list[Task], set[str]]:
+    """The tasks for ``verify_archive``, and for a whole-archive run the bag folders the records
+    claim (and its leftovers, in ``report``). The records are read here and let go on return: the
+    tasks hold what the checks need, so a long run does not also keep every record in memory."""
     if ids is None:
-        records = [arc.store.get(row["id"]) for row in arc.store.summaries()]
-        report.orphans = find_orphans(arc, records)
+        records = list(arc.store.records_of(row["id"] for row in arc.store.summaries()).values())
         report.leftovers = find_leftovers(arc)
     else:
-        records = [arc.store.get(i) for i in dict.fromkeys(ids)]
-    tasks: list[Task] = [*tasks_for(arc, records, fast), *source_tasks_for(arc, records, fast)]
-    return run_checks(arc, tasks, report, jobs=jobs, progress=progress, cancel=cancel)
+        records = list(arc.store.records_of(ids).values())
+    return [*tasks_for(arc, records, fast), *source_tasks_for(arc, records, fast)], claimed_bags(records)
+
+
+class _OrphanScan:
+    """The orphan scan of a whole-archive verify, on a thread of its own while the bags are
+    checked: it lists bags/ (a folder per record) and reads nothing the checks or the recording
+    write, and the report needs it only at the end. ``join`` raises what the scan raised."""
+
+    def __init__(self, arc: Archive, claimed: set[str], report: VerifyReport):
+        self._arc, self._claimed, self._report = arc, claimed, report
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="verify-orphans", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._report.orphans = orphans_beside(self._arc, self._claimed)
+        except BaseException as exc:  # handed to the caller's thread by join()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
