@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate-bag": ("fixity_commands", "check any BagIt bag on disk against RFC 8493"),
     "repair": ("repair_commands", "repair failing bags and working copies from a replica (or, with "
                "--replica, a replica from the local archive)"),
-    "replica": ("replica_commands", "add, list or remove replicas (copies on a folder, SFTP or S3)"),
+    "replica": ("replica_commands", "add, list, remove or clean replicas (copies on a folder, SFTP or S3)"),
     "replicate": ("replica_commands", "copy every bag version (and sources, and a catalogue snapshot) "
                   "that a replica lacks; only adds, never deletes"),
     "export": ("citation_commands", "citations (csl-json, bibtex, biblatex, ris, text) or the catalogue "
