@@ -38,6 +38,7 @@ import os
 import secrets
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,7 @@ from archive.storage.local import TMP_SUFFIX, LocalStorage
 CHUNK = 1 << 20
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
 _WRITE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC
 
 
@@ -141,6 +143,35 @@ def _listed(root: str) -> tuple[list[str], dict[str, int]]:
     return folders, files
 
 
+def _pump(fd: int, out: int, size_hint: int, ctx: Context, keep: bool,
+          rel: str) -> tuple[str, int, bytes | None]:
+    """Everything readable from ``fd`` written to ``out``: (sha256 of the bytes read, how many,
+    the bytes themselves when ``keep``). A small file is one read: its short count is the end."""
+    digest = hashlib.sha256()
+    parts: list[bytes] = []
+    size = 0
+    want = min(size_hint + 1, CHUNK)
+    while True:
+        try:
+            block = os.read(fd, want)
+        except OSError as exc:
+            raise LocalProblem(f"cannot read {rel} here: {exc.strerror or exc}") from None
+        if not block:
+            break
+        digest.update(block)
+        view = memoryview(block)
+        while view:
+            view = view[os.write(out, view):]
+        size += len(block)
+        ctx.sent.add(len(block))
+        if keep:
+            parts.append(block)
+        if len(block) < want:
+            break
+        want = CHUNK
+    return digest.hexdigest(), size, b"".join(parts) if keep else None
+
+
 def _copy_file(source: str, inode: int, target: str, rel: str, copied: _Copied, ctx: Context) -> None:
     """One file from the local bag into the temporary bag folder, hashed from the bytes read."""
     try:
@@ -151,42 +182,21 @@ def _copy_file(source: str, inode: int, target: str, rel: str, copied: _Copied, 
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_ino != inode:
             raise LocalProblem(f"{rel} here changed while it was being copied; not copied")
+        keep = not rel.startswith("data/") and info.st_size <= KEEP_FILE \
+            and copied.kept_bytes + info.st_size <= KEEP_TOTAL
         out = os.open(target, _WRITE, 0o644)
         try:
-            digest = hashlib.sha256()
-            keep = not rel.startswith("data/") and info.st_size <= KEEP_FILE \
-                and copied.kept_bytes + info.st_size <= KEEP_TOTAL
-            parts: list[bytes] = []
-            size = 0
-            want = min(info.st_size + 1, CHUNK)  # a small file: one read, and its short count is EOF
-            while True:
-                try:
-                    block = os.read(fd, want)
-                except OSError as exc:
-                    raise LocalProblem(f"cannot read {rel} here: {exc.strerror or exc}") from None
-                if not block:
-                    break
-                digest.update(block)
-                view = memoryview(block)
-                while view:
-                    view = view[os.write(out, view):]
-                size += len(block)
-                ctx.sent.add(len(block))
-                if keep:
-                    parts.append(block)
-                if len(block) < want:
-                    break
-                want = CHUNK
+            digest, size, data = _pump(fd, out, info.st_size, ctx, keep, rel)
         finally:
             os.close(out)
     finally:
         os.close(fd)
-    copied.digests[rel] = digest.hexdigest()
+    copied.digests[rel] = digest
     copied.sizes[rel] = size
     copied.identities[rel] = (info.st_dev, info.st_ino)
     copied.bytes += size
-    if keep and size <= KEEP_FILE:
-        copied.kept[rel] = b"".join(parts)
+    if data is not None and size <= KEEP_FILE:
+        copied.kept[rel] = data
         copied.kept_bytes += size
 
 
@@ -286,3 +296,78 @@ class Unsynced:
     def clear(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
+
+
+def copy_source(ctx: Context, record_id: str, filename: str, sha256: str | None, there: Entry | None,
+                confirm: Callable[[Entry, int, str], bool]) -> int | None:
+    """One source file (sources/<id>/<filename>) to the folder replica unless ``there`` (the
+    replica's file, listed at the start) is confirmed by ``confirm(there, size, sha256)``; the
+    bytes sent, None when nothing was.
+
+    Read with O_NOFOLLOW below a folder opened with O_NOFOLLOW, hashed as read, written to a
+    temporary beside the final name, renamed over it only when the digest is the catalogue's
+    (or, with none there, whatever the bytes read hash to). No fsync: see :class:`Unsynced`."""
+    rel = f"sources/{record_id}/{filename}"
+    try:
+        folder = os.open(os.path.join(ctx.arc.sources_dir, record_id), _DIR)
+    except OSError as exc:
+        raise LocalProblem(f"source file {rel} is missing here (or not a regular file); not sent "
+                           f"({exc.strerror or exc})") from None
+    try:
+        try:
+            fd = os.open(filename, _READ, dir_fd=folder)
+        except OSError as exc:
+            raise LocalProblem(f"source file {rel} is missing here (or not a regular file); not sent "
+                               f"({exc.strerror or exc})") from None
+    finally:
+        os.close(folder)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise LocalProblem(f"source file {rel} is missing here (or not a regular file); not sent")
+        if sha256 is not None and there is not None and confirm(there, info.st_size, sha256):
+            return None
+        return _send_source(ctx, fd, info.st_size, rel, sha256, there, confirm)
+    finally:
+        os.close(fd)
+
+
+def _make_folder(path: str) -> None:
+    """``path`` and, the first time, its parent (sources/ on a new replica), if missing."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        return
+    except FileNotFoundError:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(os.path.dirname(path))
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path)
+
+
+def _send_source(ctx: Context, fd: int, size_hint: int, rel: str, sha256: str | None, there: Entry | None,
+                 confirm: Callable[[Entry, int, str], bool]) -> int | None:
+    assert isinstance(ctx.storage, LocalStorage)
+    target_folder = os.path.join(ctx.storage.root, os.path.dirname(rel))
+    _make_folder(target_folder)
+    name = os.path.basename(rel)
+    tmp = os.path.join(target_folder, f".{name}.{secrets.token_hex(6)}{TMP_SUFFIX}")
+    committed = False
+    try:
+        out = os.open(tmp, _WRITE, 0o644)
+        try:
+            digest, size, _ = _pump(fd, out, size_hint, ctx, False, rel)
+        finally:
+            os.close(out)
+        if sha256 is not None and digest != sha256:
+            raise LocalProblem(f"{rel} here does not match its sha256 {sha256} (run archive verify and "
+                               "repair); not sent")
+        if sha256 is None and there is not None and confirm(there, size, digest):
+            return None
+        os.replace(tmp, os.path.join(target_folder, name))
+        committed = True
+    finally:
+        if not committed:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return size

@@ -45,7 +45,7 @@ from archive.fixity.inventory import Inventory, hash_checked
 from archive.fixity.inventory import walk as walk_bag
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, Step, cancelled
-from archive.replicas.folder_push import FolderBags, Unsynced, copy_bag
+from archive.replicas.folder_push import FolderBags, Unsynced, copy_bag, copy_source
 from archive.replicas.remote import bag_prefix, replica_settings, replica_storage, source_path
 from archive.replicas.settings_io import check_target
 from archive.replicas.snapshot import push_snapshot
@@ -312,6 +312,15 @@ def push_sources(ctx: Context, record: dict[str, Any], remote: dict[str, Entry])
     record_id = record["id"]
     local = LocalStorage(ctx.arc.sources_dir)
     sent = sent_bytes = 0
+    if isinstance(ctx.storage, LocalStorage):  # a folder replica: no descent, no fsync per file
+        for item in files_of(record):
+            target = source_path(record_id, item.filename)
+            copied = copy_source(ctx, record_id, item.filename, item.sha256, remote.get(target),
+                                 partial(_confirmed, ctx))
+            if copied is not None:
+                sent += 1
+                sent_bytes += copied
+        return SourceDone(record_id, sent, sent_bytes)
     for item in files_of(record):
         rel = f"{record_id}/{item.filename}"
         file = local.stat(rel)
