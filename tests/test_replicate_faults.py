@@ -53,10 +53,12 @@ SITE = textwrap.dedent('''
         push._send = gated_send
 
         # A folder replica's bags go whole (folder_push): each file copied into the bag's
-        # temporary folder is a chunk, the bag's rename into place its confirmation.
+        # temporary folder is a chunk, the bag's rename into place confirms all of its files at
+        # once (one gate per file after it); a source file is sent and confirmed on its own.
         from archive.replicas import folder_push
 
         real_copy_file, real_copy_bag = folder_push._copy_file, folder_push.copy_bag
+        real_send_source = folder_push._send_source
 
         def gated_copy_file(source, inode, target, rel, copied, ctx):
             killgate.gate("send", "chunk", rel)
@@ -66,10 +68,19 @@ SITE = textwrap.dedent('''
         def gated_copy_bag(ctx, bags, record_id, entry):
             done = real_copy_bag(ctx, bags, record_id, entry)
             if done is not None:
-                killgate.gate("send", "confirmed", f"bags/{record_id}/v{entry['version']}")
+                for number in range(done.files):
+                    killgate.gate("send", "confirmed", f"bags/{record_id}/v{entry['version']} file {number}")
             return done
 
+        def gated_send_source(ctx, fd, size_hint, rel, *args):
+            killgate.gate("send", "chunk", rel)
+            sent = real_send_source(ctx, fd, size_hint, rel, *args)
+            killgate.gate("send", "chunk-taken", rel)
+            killgate.gate("send", "confirmed", rel)
+            return sent
+
         folder_push._copy_file = gated_copy_file
+        folder_push._send_source = gated_send_source
         push.copy_bag = gated_copy_bag
 ''')
 

@@ -224,7 +224,11 @@ def copy_bag(ctx: Context, bags: FolderBags, record_id: str, entry: dict[str, An
     if bags.committed(record_id, version):
         return None
     local_root = str(ctx.arc.bag_dir(record_id, version))
-    if not os.path.isdir(local_root) or os.path.islink(local_root):
+    try:
+        is_folder = stat.S_ISDIR(os.lstat(local_root).st_mode)  # a link to a folder is no bag here
+    except OSError:
+        is_folder = False
+    if not is_folder:
         raise LocalProblem(f"the bag here is missing or incomplete ({entry.get('path')}); not copied")
     folders, files = _listed(local_root)
     if "bagit.txt" not in files:

@@ -18,6 +18,12 @@ multipart parts, so memory stays bounded whatever a file's size. A file that fai
 mode; SFTP reconnecting); ``DOWN_AFTER`` failures in a row with no success between stop the
 replica with one line saying why, instead of a line per remaining bag.
 
+A folder replica takes the same path for a bag already there but not recorded (a killed run's),
+and otherwise a faster one (folder_push.py): the whole bag copied into a temporary folder, checked
+against its manifests and renamed into place, with no fsync per file; one syncfs per recorded batch
+makes it durable before it counts. Its source files too are written without an fsync each, under
+the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs.
+
 Last, when the replica was not given up on, the catalogue goes as a snapshot
 (``archive.replicas.snapshot.push_snapshot``), after the copies were recorded, so a replica alone
 knows what it holds; an unchanged catalogue is not sent again.
@@ -535,6 +541,8 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
 
     except (StorageError, ArchiveError) as exc:
         outcome.failures.append(f"replica {name}: {exc}")
+    except OSError as exc:  # the folder replica's bags/ or the local mark could not be made
+        outcome.failures.append(f"replica {name}: {exc.filename or storage.label}: {exc.strerror or exc}")
     finally:
         lock.release()
         close = getattr(storage, "close", None)
