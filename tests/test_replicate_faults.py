@@ -26,6 +26,7 @@ from remote_servers import DUMMY_AWS
 from replica_targets import folder_target, s3_target
 from test_replicate import NAME, copies, local_files, make_archive, replication_events
 
+from archive.replicas.folder_push import is_partial
 from archive.storage.local import TMP_SUFFIX
 from archive.storage.sftp import TEMP_MARK
 
@@ -50,6 +51,37 @@ SITE = textwrap.dedent('''
 
         push._Stream.__iter__ = gated_iter
         push._send = gated_send
+
+        # A folder replica's bags go whole (folder_push): each file copied into the bag's
+        # temporary folder is a chunk, the bag's rename into place confirms all of its files at
+        # once (one gate per file after it); a source file is sent and confirmed on its own.
+        from archive.replicas import folder_push
+
+        real_copy_file, real_copy_bag = folder_push._copy_file, folder_push.copy_bag
+        real_send_source = folder_push._send_source
+
+        def gated_copy_file(source, inode, target, rel, copied, ctx):
+            killgate.gate("send", "chunk", rel)
+            real_copy_file(source, inode, target, rel, copied, ctx)
+            killgate.gate("send", "chunk-taken", rel)
+
+        def gated_copy_bag(ctx, bags, record_id, entry):
+            done = real_copy_bag(ctx, bags, record_id, entry)
+            if done is not None:
+                for number in range(done.files):
+                    killgate.gate("send", "confirmed", f"bags/{record_id}/v{entry['version']} file {number}")
+            return done
+
+        def gated_send_source(ctx, fd, size_hint, rel, *args):
+            killgate.gate("send", "chunk", rel)
+            sent = real_send_source(ctx, fd, size_hint, rel, *args)
+            killgate.gate("send", "chunk-taken", rel)
+            killgate.gate("send", "confirmed", rel)
+            return sent
+
+        folder_push._copy_file = gated_copy_file
+        folder_push._send_source = gated_send_source
+        push.copy_bag = gated_copy_bag
 ''')
 
 MOMENTS = [("send", "chunk"), ("send", "chunk-taken"), ("send", "confirmed"),
@@ -80,9 +112,11 @@ def moment_of(event: Event) -> tuple[str, str] | None:
 
 
 def remote_files(target) -> dict[str, int]:
-    """The replica's committed files (temporaries of killed writes left out), with their sizes."""
+    """The replica's committed files (temporaries of killed writes, and the temporary folders of
+    bags being copied whole to a folder replica, left out), with their sizes."""
     return {e.path: e.size for e in target.storage().walk() if e.kind == "file"
-            and not e.path.endswith(TMP_SUFFIX) and TEMP_MARK not in e.path}
+            and not e.path.endswith(TMP_SUFFIX) and TEMP_MARK not in e.path
+            and not any(is_partial(part) for part in e.path.split("/"))}
 
 
 def check_invariants(root: Path, target, before: dict[str, int], where: str) -> dict[str, int]:

@@ -177,7 +177,7 @@ ARCHIVE_PKG = Path(__file__).resolve().parents[1] / "archive"
 INTERNAL_EXCEPTIONS = {
     "archive.cli.common.CommandFailed",  # control flow: the command printed its report; exit 1
     "archive.fixity.inventory.NotTheSameFile",  # an OSError caught inside the fixity reader
-    "archive.replicas.push.Stopped",  # control flow: a transfer task stops when the run is cancelled
+    "archive.replicas.transfer.Stopped",  # control flow: a transfer task stops when the run is cancelled
 }
 BUILTIN_RAISE = re.compile(r"raise (ValueError|RuntimeError|TypeError|KeyError|OSError|"
                            r"FileNotFoundError|FileExistsError|Exception)\(")

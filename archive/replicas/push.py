@@ -18,6 +18,12 @@ multipart parts, so memory stays bounded whatever a file's size. A file that fai
 mode; SFTP reconnecting); ``DOWN_AFTER`` failures in a row with no success between stop the
 replica with one line saying why, instead of a line per remaining bag.
 
+A folder replica takes the same path for a bag already there but not recorded (a killed run's),
+and otherwise a faster one (folder_push.py): the whole bag copied into a temporary folder, checked
+against its manifests and renamed into place, with no fsync per file; one syncfs per recorded batch
+makes it durable before it counts. Its source files too are written without an fsync each, under
+the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs.
+
 Last, when the replica was not given up on, the catalogue goes as a snapshot
 (``archive.replicas.snapshot.push_snapshot``), after the copies were recorded, so a replica alone
 knows what it holds; an unchanged catalogue is not sent again.
@@ -34,22 +40,30 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
-from archive.bagit_format.manifest import ManifestLine
-from archive.bagit_format.paths import decode_path
 from archive.clock import now_utc
 from archive.config import ReplicaSettings
 from archive.errors import ArchiveError, RecordNotFoundError, UsageError
 from archive.events import make_event
 from archive.fixity.inventory import Inventory, hash_checked
 from archive.fixity.inventory import walk as walk_bag
-from archive.fixity.tagfiles import iter_manifest, read_declaration
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, Step, cancelled
+from archive.replicas.folder_push import FolderBags, Unsynced, copy_bag, copy_source
 from archive.replicas.remote import bag_prefix, replica_settings, replica_storage, source_path
 from archive.replicas.settings_io import check_target
 from archive.replicas.snapshot import push_snapshot
+from archive.replicas.transfer import (
+    BagDone,
+    Context,
+    Counter,
+    LocalProblem,
+    SourceDone,
+    Stopped,
+    bag_digests,
+)
 from archive.source_files import files_of
 from archive.storage.base import Entry, Storage, StorageError
 from archive.storage.local import LocalStorage
@@ -60,33 +74,9 @@ FLUSH_SECONDS = 5.0
 ATTEMPTS = 3
 BACKOFF_S = 0.5
 DOWN_AFTER = 3
-MANIFESTS = ("manifest-sha256.txt", "tagmanifest-sha256.txt")
 
-
-class LocalProblem(ArchiveError):
-    """The local file or bag is what is wrong (missing, unsafe, not matching its digest): not
-    retried, and not a sign that the replica is down."""
-
-
-class Stopped(Exception):
-    """The run was cancelled, or the replica was given up on, while this task waited or sent."""
-
-
-@dataclass
-class BagDone:
-    record_id: str
-    version: int
-    files: int
-    bytes: int
-    sent: int
-    sent_bytes: int
-
-
-@dataclass
-class SourceDone:
-    record_id: str
-    sent: int
-    sent_bytes: int
+__all__ = ["BagDone", "LocalProblem", "ReplicaOutcome", "ReplicationResult", "SourceDone", "Stopped",
+           "record_copies", "replicate"]
 
 
 @dataclass
@@ -159,31 +149,7 @@ class ReplicationResult:
                 "replicas": [r.as_json() for r in self.replicas]}
 
 
-@dataclass
-class _Counter:
-    """Bytes sent so far, shared by the workers and read by the progress loop."""
-
-    value: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, n: int) -> None:
-        with self.lock:
-            self.value += n
-
-
-@dataclass
-class _Context:
-    arc: Archive
-    storage: Storage
-    sent: _Counter
-    stop: threading.Event
-    """Set on cancel or when the replica is given up on: tasks not yet sending stop at once."""
-    deferred: bool = False
-    """A folder replica whose bag files are made durable by one sync per batch (see
-    LocalStorage.defer_sync): a file found there for a bag not yet recorded is re-hashed."""
-
-
-def _bag_context(ctx: _Context) -> _Context:
+def _bag_context(ctx: Context) -> Context:
     """The context bags are sent in: on a folder replica, a second view of it whose fsyncs wait
     for ``sync`` before each batch is recorded (sources and the snapshot keep an fsync each)."""
     if not isinstance(ctx.storage, LocalStorage):
@@ -227,7 +193,7 @@ def _listing(storage: Storage, prefix: str) -> dict[str, Entry]:
         raise
 
 
-def _confirmed(ctx: _Context, there: Entry | None, size: int, sha256: str) -> bool:
+def _confirmed(ctx: Context, there: Entry | None, size: int, sha256: str) -> bool:
     """A file under its final name was confirmed when written: right size (and stored digest);
     on a deferred folder replica its bytes are hashed again, as a crash may have lost them."""
     if there is None or there.kind != "file" or there.size != size:
@@ -247,7 +213,7 @@ def _confirmed(ctx: _Context, there: Entry | None, size: int, sha256: str) -> bo
 class _Stream:
     """A local file's bytes in CHUNK pieces, remembering whether a failure was local or a stop."""
 
-    def __init__(self, ctx: _Context, local: Storage, rel: str, entry: Entry) -> None:
+    def __init__(self, ctx: Context, local: Storage, rel: str, entry: Entry) -> None:
         self.ctx, self.local, self.rel, self.entry = ctx, local, rel, entry
         self.local_error: BaseException | None = None
         self.stopped = False
@@ -284,7 +250,7 @@ def _local_sha256(local: Storage, rel: str, entry: Entry) -> str:
         raise LocalProblem(f"cannot read {rel} here: {getattr(exc, 'reason', None) or exc}") from None
 
 
-def _send(ctx: _Context, local: Storage, rel: str, entry: Entry, remote: str, sha256: str) -> None:
+def _send(ctx: Context, local: Storage, rel: str, entry: Entry, remote: str, sha256: str) -> None:
     """One file to the replica, confirmed against ``sha256``; retried when the replica failed."""
     last: StorageError | None = None
     for attempt in range(ATTEMPTS):
@@ -313,25 +279,7 @@ def _send(ctx: _Context, local: Storage, rel: str, entry: Entry, remote: str, sh
     raise last
 
 
-def _bag_digests(inv: Inventory, entry: dict[str, Any]) -> dict[str, str]:
-    """sha256 of each file the bag's sha256 manifests list, and of the tag manifest as pinned by
-    the catalogue; read through the inventory, so a link planted in the bag is never followed."""
-    decl = read_declaration(inv)
-    version = decl.version or (1, 0)
-    digests: dict[str, str] = {}
-    for manifest in MANIFESTS:
-        if manifest not in inv.files:
-            continue
-        for line in iter_manifest(inv, manifest, decl.encoding):
-            if isinstance(line, ManifestLine) and len(line.digest) == 64:
-                digests[decode_path(line.path, version)] = line.digest
-    pinned = entry.get("tagmanifest_sha256")
-    if isinstance(pinned, str) and len(pinned) == 64:
-        digests["tagmanifest-sha256.txt"] = pinned
-    return digests
-
-
-def push_bag(ctx: _Context, record_id: str, entry: dict[str, Any]) -> BagDone:
+def push_bag(ctx: Context, record_id: str, entry: dict[str, Any]) -> BagDone:
     """Every file of one local bag version that the replica lacks; raises on the first failure."""
     version = int(entry["version"])
     local = ctx.arc.bag_storage(record_id, version)
@@ -340,7 +288,7 @@ def push_bag(ctx: _Context, record_id: str, entry: dict[str, Any]) -> BagDone:
         raise LocalProblem(f"the bag here cannot be copied: {inv.problems[0].line()}")
     if "bagit.txt" not in inv.files:
         raise LocalProblem(f"the bag here is missing or incomplete ({entry.get('path')}); not copied")
-    digests = _bag_digests(inv, entry)
+    digests = bag_digests(inv, entry)
     prefix = bag_prefix(record_id, version)
     remote = _listing(ctx.storage, prefix)
     sent = sent_bytes = total = 0
@@ -359,11 +307,26 @@ def push_bag(ctx: _Context, record_id: str, entry: dict[str, Any]) -> BagDone:
     return BagDone(record_id, version, len(inv.files), total, sent, sent_bytes)
 
 
-def push_sources(ctx: _Context, record: dict[str, Any], remote: dict[str, Entry]) -> SourceDone:
+def push_bag_to_folder(bags: FolderBags, ctx: Context, record_id: str, entry: dict[str, Any]) -> BagDone:
+    """A bag to a folder replica: copied whole and renamed into place (folder_push.copy_bag), or,
+    when a killed run left it there unrecorded, checked and completed file by file."""
+    return copy_bag(ctx, bags, record_id, entry) or push_bag(ctx, record_id, entry)
+
+
+def push_sources(ctx: Context, record: dict[str, Any], remote: dict[str, Entry]) -> SourceDone:
     """The record's source files (sources/<id>/), each confirmed against the catalogue's digest."""
     record_id = record["id"]
     local = LocalStorage(ctx.arc.sources_dir)
     sent = sent_bytes = 0
+    if isinstance(ctx.storage, LocalStorage):  # a folder replica: no descent, no fsync per file
+        for item in files_of(record):
+            target = source_path(record_id, item.filename)
+            copied = copy_source(ctx, record_id, item.filename, item.sha256, remote.get(target),
+                                 partial(_confirmed, ctx))
+            if copied is not None:
+                sent += 1
+                sent_bytes += copied
+        return SourceDone(record_id, sent, sent_bytes)
     for item in files_of(record):
         rel = f"{record_id}/{item.filename}"
         file = local.stat(rel)
@@ -422,8 +385,8 @@ class _Run:
     cancel: Cancel | None
     steps: Callable[[int], Step]
     outcome: ReplicaOutcome
-    ctx: _Context | None = None
-    bag_ctx: _Context | None = None
+    ctx: Context | None = None
+    bag_ctx: Context | None = None
     batch: list[BagDone] = field(default_factory=list)
     flushed_at: float = field(default_factory=time.monotonic)
     failures_in_a_row: int = 0
@@ -548,10 +511,20 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
     run = _Run(arc, replica, jobs, progress, cancel, steps, outcome)
     try:
         check_target(storage, create=False)
-        run.ctx = _Context(arc, storage, _Counter(), threading.Event())
+        run.ctx = Context(arc, storage, Counter(), threading.Event())
         run.bag_ctx = _bag_context(run.ctx)
         remote_sources = _listing(storage, "sources")
         ctx, bag_ctx = run.ctx, run.bag_ctx
+        send_bag = push_bag
+        unsynced: Unsynced | None = None
+        if isinstance(storage, LocalStorage):  # a folder replica: whole bags, one rename each
+            folder_bags = FolderBags.listed(storage)
+            folder_bags.sweep_partials({record_id for record_id, _ in pending})
+            send_bag = partial(push_bag_to_folder, folder_bags)
+            unsynced = Unsynced.mark(arc.catalog_dir, name)
+            # Sources too are written without an fsync each; their size alone confirms one found
+            # there unless a run died before its final sync (then every one is hashed again).
+            ctx = replace(bag_ctx, deferred=unsynced.was_left)
         tasks: deque[tuple[str, Callable[[], Any]]] = deque()
         for record in records:
             if files_of(record):
@@ -559,19 +532,36 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
                               lambda r=record: push_sources(ctx, r, remote_sources)))
         for record_id, entry in pending:
             tasks.append((f"bag {record_id} v{entry['version']}",
-                          lambda rid=record_id, e=entry: push_bag(bag_ctx, rid, e)))
+                          lambda rid=record_id, e=entry: send_bag(bag_ctx, rid, e)))
         run.run(tasks)
+        if unsynced is not None:
+            _sync_folder(bag_ctx.storage, unsynced, outcome)
         if not outcome.stopped and not outcome.cancelled:
             _push_snapshot(arc, storage, outcome)
 
     except (StorageError, ArchiveError) as exc:
         outcome.failures.append(f"replica {name}: {exc}")
+    except OSError as exc:  # the folder replica's bags/ or the local mark could not be made
+        outcome.failures.append(f"replica {name}: {exc.filename or storage.label}: {exc.strerror or exc}")
     finally:
         lock.release()
         close = getattr(storage, "close", None)
         if callable(close):
             close()
     return run.finished
+
+
+def _sync_folder(storage: Storage, unsynced: Unsynced, outcome: ReplicaOutcome) -> None:
+    """Everything written to a folder replica durable (the source files since the last batch),
+    then the run's mark removed; a failure leaves the mark, so the next run checks by content."""
+    assert isinstance(storage, LocalStorage)
+    try:
+        storage.sync()
+    except StorageError as exc:
+        outcome.failures.append(f"replica {outcome.name}: the files sent could not be made durable "
+                                f"({exc.reason}); the next run checks them")
+        return
+    unsynced.clear()
 
 
 def _push_snapshot(arc: Archive, storage: Storage, outcome: ReplicaOutcome) -> None:

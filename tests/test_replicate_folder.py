@@ -1,0 +1,175 @@
+"""archive replicate to a folder replica, where bags go whole (archive/replicas/folder_push.py):
+copied into a temporary folder, checked against the bag's manifests, committed by one rename, made
+durable by one syncfs per batch before the batch is recorded.
+
+What must hold: a run killed while a bag is half copied leaves a temporary folder that is never
+taken for a copy, and the next run sweeps it and copies the bag; a temporary folder planted on the
+replica is ignored and swept; the syncfs comes after every bag of a batch was renamed into place and
+before the catalogue records them; a run that died before its final sync makes the next one check
+source files by content; a local bag holding a link is refused whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+from helpers import ARCHIVE_BIN
+from killgate import Event, KillGate
+from test_replicate import NAME, copies, local_files, make_archive, replication_events
+
+from archive.replicas.folder_push import is_partial
+
+SITE = textwrap.dedent('''
+    import os
+    if os.environ.get("ARCHIVE_KILLGATE"):
+        import killgate
+        killgate.install()
+        from archive.replicas import folder_push
+        from archive.storage.local import LocalStorage
+
+        real_copy_file, real_sync = folder_push._copy_file, LocalStorage.sync
+
+        def gated_copy_file(source, inode, target, rel, copied, ctx):
+            real_copy_file(source, inode, target, rel, copied, ctx)
+            killgate.gate("copy", "file-written", target)
+
+        def gated_sync(self):
+            killgate.gate("sync", "before", self.root)
+            real_sync(self)
+            killgate.gate("sync", "after", self.root)
+
+        folder_push._copy_file = gated_copy_file
+        LocalStorage.sync = gated_sync
+''')
+
+
+def gated_run(gate: KillGate, root: Path, tmp_path: Path, *args: str) -> subprocess.Popen:
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(SITE)
+    env = gate.env({**os.environ, "ARCHIVE_NO_PROGRESS": "1"})
+    env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
+    env.pop("ARCHIVE_ROOT", None)
+    return subprocess.Popen([str(ARCHIVE_BIN), "--root", str(root), "replicate", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def partials(replica: Path) -> list[Path]:
+    return sorted(p for p in (replica / "bags").glob("*/*") if is_partial(p.name))
+
+
+def assert_whole_copy(root: Path, replica: Path) -> None:
+    for path, data in local_files(root).items():
+        assert (replica / path).read_bytes() == data, path
+
+
+def test_a_bag_killed_half_copied_is_never_a_copy_and_the_next_run_sweeps_it(cli, archive_root, tmp_path):
+    ids = make_archive(cli, archive_root, tmp_path, count=3)
+    replica = tmp_path / "rep"
+    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
+    with KillGate() as gate:
+        written = 0
+
+        def fifth_file(event: Event) -> bool:
+            nonlocal written
+            written += event.op == "copy"
+            return written == 5  # mid-bag: a seed bag holds a dozen files
+
+        process = gated_run(gate, archive_root, tmp_path, "--jobs", "1")
+        event = gate.run(process, fifth_file, timeout=300)
+    assert event is not None, "the run ended before its fifth file"
+    [left] = partials(replica)
+    half = left.parent.name
+    assert not (left.parent / "v1").exists()
+    assert half not in {record_id for record_id, _ in copies(archive_root)}
+    assert replication_events(archive_root) == []
+
+    run = cli("--root", archive_root, "replicate", "--json")
+    assert run.code == 0, run
+    report = json.loads(run.out)["replicas"][0]
+    assert report["bags_copied"] == len(ids)
+    assert partials(replica) == []
+    assert set(copies(archive_root)) == {(record_id, 1) for record_id in ids}
+    assert_whole_copy(archive_root, replica)
+
+
+def test_a_temporary_bag_folder_on_the_replica_is_not_taken_for_a_copy(cli, archive_root, tmp_path):
+    [record_id] = make_archive(cli, archive_root, tmp_path, count=1)
+    replica = tmp_path / "rep"
+    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
+    planted = replica / "bags" / record_id / f".v1.0123456789ab{'.storage-partial'}"
+    (planted / "data").mkdir(parents=True)
+    (planted / "bagit.txt").write_bytes(b"not the bag's bytes")
+    assert is_partial(planted.name)
+
+    run = cli("--root", archive_root, "replicate", "--json")
+    assert run.code == 0, run
+    report = json.loads(run.out)["replicas"][0]
+    assert report["bags_copied"] == 1 and report["files_sent"] > 1
+    assert not planted.exists()
+    assert_whole_copy(archive_root, replica)
+    assert (replica / "bags" / record_id / "v1" / "bagit.txt").read_bytes() != b"not the bag's bytes"
+
+
+def test_each_batch_is_synced_after_its_renames_and_before_it_is_recorded(cli, archive_root, tmp_path):
+    make_archive(cli, archive_root, tmp_path, count=3)
+    replica = tmp_path / "rep"
+    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
+    seen: list[Event] = []
+    with KillGate() as gate:
+        process = gated_run(gate, archive_root, tmp_path)
+        assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
+    assert process.returncode == 0
+    renamed_unsynced = False
+    records_written = 0
+    for event in seen:
+        if event.op == "rename" and event.phase == "after" and is_partial(Path(event.paths[0]).name):
+            renamed_unsynced = True
+        elif event.op == "sync" and event.phase == "after":
+            renamed_unsynced = False
+        elif event.op == "replace" and "/catalog/records/" in event.paths[-1] and event.phase == "before":
+            assert not renamed_unsynced, "a bag was recorded before the sync that makes it durable"
+            records_written += 1
+    assert records_written >= 1
+    assert sum(e.op == "rename" and e.phase == "after" and is_partial(Path(e.paths[0]).name)
+               for e in seen) == 3
+    assert len(copies(archive_root)) == 3
+    assert not (archive_root / "catalog" / f".replicate-{NAME}.unsynced").exists()
+
+
+def test_after_a_run_died_unsynced_source_files_are_checked_by_content(cli, archive_root, tmp_path):
+    make_archive(cli, archive_root, tmp_path, count=2)
+    replica = tmp_path / "rep"
+    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
+    assert cli("--root", archive_root, "replicate").code == 0
+    expected = local_files(archive_root)
+    source = next(path for path in expected if path.startswith("sources/"))
+    # What a power cut before the sync may leave: the right size, zeros; and the run's mark.
+    (replica / source).write_bytes(bytes(len(expected[source])))
+    (archive_root / "catalog" / f".replicate-{NAME}.unsynced").touch()
+
+    run = cli("--root", archive_root, "replicate", "--json")
+    assert run.code == 0, run
+    assert json.loads(run.out)["replicas"][0]["sources_sent"] == 1
+    assert (replica / source).read_bytes() == expected[source]
+    assert not (archive_root / "catalog" / f".replicate-{NAME}.unsynced").exists()
+
+
+def test_a_local_bag_holding_a_link_is_refused_whole(cli, archive_root, tmp_path):
+    ids = make_archive(cli, archive_root, tmp_path, count=2)
+    replica = tmp_path / "rep"
+    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside the archive")
+    (archive_root / "bags" / ids[0] / "v1" / "data" / "planted").symlink_to(secret)
+
+    run = cli("--root", archive_root, "replicate")
+    assert run.code == 1, run
+    assert f"bag {ids[0]} v1" in run.err and "data/planted" in run.err and "symbolic link" in run.err
+    assert set(copies(archive_root)) == {(ids[1], 1)}
+    assert not (replica / "bags" / ids[0] / "v1").exists()
+    assert partials(replica) == []
