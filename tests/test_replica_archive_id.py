@@ -57,16 +57,20 @@ def test_another_archives_replica_is_refused_naming_both(cli, archive_root: Path
     assert len(again.err.splitlines()) == 1
 
 
-def test_verify_and_repair_refuse_another_archives_replica(cli, bagged_root: Path, tmp_path: Path):
+def test_verify_repair_and_replicate_refuse_another_archives_replica(cli, bagged_root: Path, tmp_path: Path):
     target = folder_target(tmp_path / "replica")
     assert cli("--root", bagged_root, "replica", "add", "copy", target.url).code == 0
     other = second_archive(cli, tmp_path)
     assert cli("--root", other, "replica", "add", "own", folder_target(tmp_path / "own").url).code == 0
     add_replica(other, "theirs", target)  # archive.toml edited by hand to point at it
-    for args in (["verify", "--replica", "theirs"], ["repair", "--replica", "theirs"]):
+    marker = target.read_raw("replica.json")
+    for args in (["verify", "--replica", "theirs"], ["repair", "--replica", "theirs"],
+                 ["replicate", "theirs"]):
         result = cli("--root", other, *args)
+        said = result.err + result.out
         assert result.code == 1, result
-        assert archive_id(bagged_root) in result.err and archive_id(other) in result.err, result
+        assert archive_id(bagged_root) in said and archive_id(other) in said, result
+    assert target.read_raw("replica.json") == marker  # nothing of the other archive was written there
 
 
 def test_restore_says_which_archive_it_rebuilds(cli, bagged_root: Path, tmp_path: Path):

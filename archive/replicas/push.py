@@ -510,7 +510,7 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
         return 0
     run = _Run(arc, replica, jobs, progress, cancel, steps, outcome)
     try:
-        check_target(storage, create=False)
+        check_target(storage, create=False, archive_id=arc.settings.archive_id)
         run.ctx = Context(arc, storage, Counter(), threading.Event())
         run.bag_ctx = _bag_context(run.ctx)
         remote_sources = _listing(storage, "sources")
