@@ -26,22 +26,82 @@ def cli():
     return call
 
 
-@pytest.fixture
-def archive_root(tmp_path: Path, cli) -> Path:
-    """An empty archive made by ``archive init``."""
-    root = tmp_path / "arc"
-    result = cli("init", root, "--org", "Test Archive", "--contact-name", "Ada Archivist",
-                 "--contact-email", "ada@example.org")
-    assert result.code == 0, result
-    return root
+INIT_ARGS = ("--org", "Test Archive", "--contact-name", "Ada Archivist", "--contact-email", "ada@example.org")
+STAGES = {  # each stage is the one before it plus one CLI step, exactly what the fixtures ran per test
+    "empty": (None, lambda root: ("init", root, *INIT_ARGS)),
+    "seeded": ("empty", lambda root: ("--root", root, "import", RECORDS)),
+    "bagged": ("seeded", lambda root: ("--root", root, "bag", "--all")),
+}
+
+
+def _environment_key() -> frozenset:
+    """What a CLI run sees of the environment; a test that changed it (HOME, SOURCE_DATE_EPOCH...)
+    before asking for an archive gets one built under its own environment, never a stale one."""
+    return frozenset((k, v) for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST")
+
+
+class ArchiveTemplates:
+    """The fixtures' archives, each built once per worker through the CLI and copied per test.
+
+    Building the same seeded or bagged archive through two or three CLI subprocesses in every one
+    of some 300 tests was a fifth of the suite's time; a copy of the tree is the same bytes (no
+    file of an archive holds its own path) for a few milliseconds. Built lazily, keyed by stage and
+    environment.
+    """
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.built: dict[tuple[str, frozenset], Path] = {}
+
+    def get(self, stage: str) -> Path:
+        key = (stage, _environment_key())
+        if key not in self.built:
+            before, step = STAGES[stage]
+            root = self.base / f"{stage}-{len(self.built)}" / "arc"
+            if before is not None:
+                shutil.copytree(self.get(before), root, symlinks=True)
+            result = Result(run_cli(*step(root)))
+            assert result.code == 0, result
+            self.built[key] = root
+        return self.built[key]
+
+    def copy(self, stage: str, target: Path) -> Path:
+        shutil.copytree(self.get(stage), target, symlinks=True)
+        return target
+
+    def advance(self, root: Path, stage: str, cli) -> Path:
+        """``root`` brought to ``stage``: swapped for the template's copy while it is still the
+        untouched copy of the stage before (the usual case), else by running the CLI step on it,
+        so a fixture that changed the archive in between keeps its change."""
+        before, step = STAGES[stage]
+        if _tree(root) == _tree(self.get(before)):
+            shutil.rmtree(root)
+            return self.copy(stage, root)
+        result = cli(*step(root))
+        assert result.code == 0, result
+        return root
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in root.rglob("*")}
+
+
+@pytest.fixture(scope="session")
+def archive_templates(tmp_path_factory: pytest.TempPathFactory) -> ArchiveTemplates:
+    return ArchiveTemplates(tmp_path_factory.mktemp("templates"))
 
 
 @pytest.fixture
-def seeded_root(archive_root: Path, cli) -> Path:
-    """An archive holding the seed article with its sidecar metadata (ART-….-000001)."""
-    result = cli("--root", archive_root, "import", RECORDS)
-    assert result.code == 0, result
-    return archive_root
+def archive_root(tmp_path: Path, archive_templates: ArchiveTemplates) -> Path:
+    """An empty archive made by ``archive init`` (a copy of one made once per worker)."""
+    return archive_templates.copy("empty", tmp_path / "arc")
+
+
+@pytest.fixture
+def seeded_root(archive_root: Path, archive_templates: ArchiveTemplates, cli) -> Path:
+    """An archive holding the seed article with its sidecar metadata (ART-….-000001), imported by
+    ``archive import``."""
+    return archive_templates.advance(archive_root, "seeded", cli)
 
 
 @pytest.fixture
@@ -68,8 +128,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
-def bagged_root(seeded_root: Path, cli) -> Path:
-    """The seeded archive with its record bagged (v1)."""
-    result = cli("--root", seeded_root, "bag", "--all")
-    assert result.code == 0, result
-    return seeded_root
+def bagged_root(seeded_root: Path, archive_templates: ArchiveTemplates, cli) -> Path:
+    """The seeded archive with its record bagged (v1) by ``archive bag --all``."""
+    return archive_templates.advance(seeded_root, "bagged", cli)
