@@ -131,3 +131,50 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def bagged_root(seeded_root: Path, archive_templates: ArchiveTemplates, cli) -> Path:
     """The seeded archive with its record bagged (v1) by ``archive bag --all``."""
     return archive_templates.advance(seeded_root, "bagged", cli)
+
+
+# ----- slowest first: so that under xdist no long test starts last and runs alone -----------------
+DURATIONS_KEY = "article-archive/durations"
+_durations: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each test's setup + call + teardown time (on the xdist controller, from every worker)."""
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or getattr(config, "cache", None) is None or not _durations:
+        return
+    known = config.cache.get(DURATIONS_KEY, {})
+    known.update({nodeid: round(seconds, 3) for nodeid, seconds in _durations.items()})
+    config.cache.set(DURATIONS_KEY, known)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the tests slowest first, by the times the last runs recorded in .pytest_cache; tests
+    never timed go first (they may be slow), in collection order. A module with a module-scoped
+    fixture moves as one block (at its slowest test's place), so that fixture is still built once.
+    Every xdist worker reads the same cache, so all collect the same order, as xdist requires."""
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return
+    known: dict[str, float] = cache.get(DURATIONS_KEY, {})
+    if not known:
+        return
+
+    def group(item: pytest.Item) -> str:
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        wide = any(d[-1].scope in ("module", "class", "package") for d in defs.values() if d)
+        return item.module.__name__ if wide and item.module is not None else item.nodeid
+
+    groups = {id(item): group(item) for item in items}
+    cost: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for n, item in enumerate(items):
+        name = groups[id(item)]
+        cost[name] = max(cost.get(name, 0.0), known.get(item.nodeid, float("inf")))
+        first.setdefault(name, n)
+    order = {id(item): n for n, item in enumerate(items)}
+    items.sort(key=lambda item: (-cost[groups[id(item)]], first[groups[id(item)]], order[id(item)]))
