@@ -112,3 +112,11 @@ def only_bag(root: Path) -> Path:
     """The one bag folder of an archive holding one bagged record."""
     (bag,) = sorted((root / "bags").glob("*/v*"))
     return bag
+
+
+def examples(ci: int) -> int:
+    """Hypothesis examples for a test: ``ci`` under the CI profile (200 examples by default), scaled
+    up as a profile asks for more (nightly: 5,000 / 200 = 25 times), never down."""
+    from hypothesis import settings
+
+    return ci * max(1, settings.default.max_examples // 200)
