@@ -11,6 +11,8 @@ from fixtures_servers import aws_env, moto_private, moto_server, sshd_private, s
 from helpers import RECORDS, SEED, Result, run_cli
 from replica_targets import replica_target  # noqa: F401
 
+from archive.layout import open_archive
+
 
 @pytest.fixture
 def cli():
@@ -27,10 +29,26 @@ def cli():
 
 
 INIT_ARGS = ("--org", "Test Archive", "--contact-name", "Ada Archivist", "--contact-email", "ada@example.org")
-STAGES = {  # each stage is the one before it plus one CLI step, exactly what the fixtures ran per test
-    "empty": (None, lambda root: ("init", root, *INIT_ARGS)),
-    "seeded": ("empty", lambda root: ("--root", root, "import", RECORDS)),
-    "bagged": ("seeded", lambda root: ("--root", root, "bag", "--all")),
+
+
+def _ok(result: Result) -> None:
+    assert result.code == 0, result
+
+
+def _three_pieces(root: Path, cli) -> None:
+    sources = root.parent / "src"
+    sources.mkdir()
+    for i in range(3):
+        (sources / f"piece-{i}.txt").write_text(f"Piece number {i}.\nIt has some words.\n")
+    _ok(cli("--root", root, "import", sources))
+    _ok(cli("--root", root, "bag", "--all"))
+
+
+STAGES = {  # stage: (the stage it starts from, the CLI steps the fixture used to run in every test)
+    "empty": (None, lambda root, cli: _ok(cli("init", root, *INIT_ARGS))),
+    "seeded": ("empty", lambda root, cli: _ok(cli("--root", root, "import", RECORDS))),
+    "bagged": ("seeded", lambda root, cli: _ok(cli("--root", root, "bag", "--all"))),
+    "three_bagged": ("empty", _three_pieces),
 }
 
 
@@ -43,42 +61,51 @@ def _environment_key() -> frozenset:
 class ArchiveTemplates:
     """The fixtures' archives, each built once per worker through the CLI and copied per test.
 
-    Building the same seeded or bagged archive through two or three CLI subprocesses in every one
-    of some 300 tests was a fifth of the suite's time; a copy of the tree is the same bytes (no
-    file of an archive holds its own path) for a few milliseconds. Built lazily, keyed by stage and
-    environment.
+    Building the same seeded or bagged archive through one to three CLI subprocesses (half a second
+    of start-up each) in every one of some 330 tests cost minutes of the suite; a copy of the tree
+    is the same bytes (no file of an archive holds its own path) for a few milliseconds. Built
+    lazily, keyed by stage and environment.
     """
 
     def __init__(self, base: Path) -> None:
         self.base = base
         self.built: dict[tuple[str, frozenset], Path] = {}
+        self.copies: dict[Path, tuple[str, dict[str, bytes | None]]] = {}
+        """Each copy handed out: its stage and its files then, to tell whether a test changed it."""
 
     def get(self, stage: str) -> Path:
         key = (stage, _environment_key())
         if key not in self.built:
-            before, step = STAGES[stage]
+            before, build = STAGES[stage]
             root = self.base / f"{stage}-{len(self.built)}" / "arc"
             if before is not None:
                 shutil.copytree(self.get(before), root, symlinks=True)
-            result = Result(run_cli(*step(root)))
-            assert result.code == 0, result
+            else:
+                root.parent.mkdir(parents=True)
+            build(root, lambda *args: Result(run_cli(*args)))
             self.built[key] = root
         return self.built[key]
 
     def copy(self, stage: str, target: Path) -> Path:
+        """A copy of the stage's archive, its catalogue index brought up to date as the CLI run
+        that wrote the catalogue would have left it: the index is stamped with each shard's inode,
+        so a copied index is stale, and the first command would rewrite it (a write that a test
+        of a read-only command, or of a read-only catalogue, would rightly count against it)."""
         shutil.copytree(self.get(stage), target, symlinks=True)
+        if any((target / "catalog" / "records").glob("*.json")):
+            open_archive(target)  # opening rebuilds a stale index shard (and changes nothing else)
+        self.copies[target] = (stage, _tree(target))
         return target
 
     def advance(self, root: Path, stage: str, cli) -> Path:
         """``root`` brought to ``stage``: swapped for the template's copy while it is still the
-        untouched copy of the stage before (the usual case), else by running the CLI step on it,
+        untouched copy of the stage before (the usual case), else by running the CLI steps on it,
         so a fixture that changed the archive in between keeps its change."""
-        before, step = STAGES[stage]
-        if _tree(root) == _tree(self.get(before)):
+        before, build = STAGES[stage]
+        if self.copies.get(root) == (before, _tree(root)):
             shutil.rmtree(root)
             return self.copy(stage, root)
-        result = cli(*step(root))
-        assert result.code == 0, result
+        build(root, cli)
         return root
 
 
@@ -102,6 +129,12 @@ def seeded_root(archive_root: Path, archive_templates: ArchiveTemplates, cli) ->
     """An archive holding the seed article with its sidecar metadata (ART-….-000001), imported by
     ``archive import``."""
     return archive_templates.advance(archive_root, "seeded", cli)
+
+
+@pytest.fixture
+def three_bagged(archive_root: Path, archive_templates: ArchiveTemplates, cli) -> Path:
+    """An archive of three short texts (piece-0..2.txt), imported and bagged (v1)."""
+    return archive_templates.advance(archive_root, "three_bagged", cli)
 
 
 @pytest.fixture
