@@ -181,7 +181,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if hasattr(config, "workerinput") or getattr(config, "cache", None) is None or not _durations:
         return
     known = config.cache.get(DURATIONS_KEY, {})
-    known.update({nodeid: round(seconds, 3) for nodeid, seconds in _durations.items()})
+    for nodeid, seconds in _durations.items():  # averaged with the last time: one loaded run is noise
+        known[nodeid] = round((known[nodeid] + seconds) / 2 if nodeid in known else seconds, 3)
     config.cache.set(DURATIONS_KEY, known)
 
 
