@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,12 @@ class ArchiveTemplates:
             open_archive(target)  # opening rebuilds a stale index shard (and changes nothing else)
         self.copies[target] = (stage, _tree(target))
         return target
+
+    def custom(self, root: Path, stage: str, cli, build: Callable[[Path, Callable], None]) -> Path:
+        """``root``, an untouched ``archive_root``, brought to a stage a test module defines:
+        ``build(root, cli)`` runs the CLI steps once per worker, and each test gets a copy."""
+        STAGES.setdefault(stage, ("empty", build))
+        return self.advance(root, stage, cli)
 
     def advance(self, root: Path, stage: str, cli) -> Path:
         """``root`` brought to ``stage``: swapped for the template's copy while it is still the
