@@ -139,6 +139,12 @@ def seeded_root(archive_root: Path, archive_templates: ArchiveTemplates, cli) ->
 
 
 @pytest.fixture
+def bagged_root(seeded_root: Path, archive_templates: ArchiveTemplates, cli) -> Path:
+    """The seeded archive with its record bagged (v1) by ``archive bag --all``."""
+    return archive_templates.advance(seeded_root, "bagged", cli)
+
+
+@pytest.fixture
 def three_bagged(archive_root: Path, archive_templates: ArchiveTemplates, cli) -> Path:
     """An archive of three short texts (piece-0..2.txt), imported and bagged (v1)."""
     return archive_templates.advance(archive_root, "three_bagged", cli)
@@ -165,12 +171,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-
-@pytest.fixture
-def bagged_root(seeded_root: Path, archive_templates: ArchiveTemplates, cli) -> Path:
-    """The seeded archive with its record bagged (v1) by ``archive bag --all``."""
-    return archive_templates.advance(seeded_root, "bagged", cli)
 
 
 # ----- slowest first: so that under xdist no long test starts last and runs alone -----------------
@@ -208,7 +208,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     def group(item: pytest.Item) -> str:
         defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
         wide = any(d[-1].scope in ("module", "class", "package") for d in defs.values() if d)
-        return item.module.__name__ if wide and item.module is not None else item.nodeid
+        module = getattr(item, "module", None)
+        return module.__name__ if wide and module is not None else item.nodeid
 
     groups = {id(item): group(item) for item in items}
     cost: dict[str, float] = {}
