@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fixtures_servers import aws_env, moto_private, moto_server, sshd_private, sshd_server  # noqa: F401
 from helpers import RECORDS, SEED, Result, run_cli
 from replica_targets import replica_target  # noqa: F401
+
+from archive.layout import open_archive
 
 
 @pytest.fixture
@@ -26,22 +29,125 @@ def cli():
     return call
 
 
-@pytest.fixture
-def archive_root(tmp_path: Path, cli) -> Path:
-    """An empty archive made by ``archive init``."""
-    root = tmp_path / "arc"
-    result = cli("init", root, "--org", "Test Archive", "--contact-name", "Ada Archivist",
-                 "--contact-email", "ada@example.org")
+INIT_ARGS = ("--org", "Test Archive", "--contact-name", "Ada Archivist", "--contact-email", "ada@example.org")
+
+
+def _ok(result: Result) -> None:
     assert result.code == 0, result
-    return root
+
+
+def _three_pieces(root: Path, cli) -> None:
+    sources = root.parent / "src"
+    sources.mkdir()
+    for i in range(3):
+        (sources / f"piece-{i}.txt").write_text(f"Piece number {i}.\nIt has some words.\n")
+    _ok(cli("--root", root, "import", sources))
+    _ok(cli("--root", root, "bag", "--all"))
+
+
+STAGES = {  # stage: (the stage it starts from, the CLI steps the fixture used to run in every test)
+    "empty": (None, lambda root, cli: _ok(cli("init", root, *INIT_ARGS))),
+    "seeded": ("empty", lambda root, cli: _ok(cli("--root", root, "import", RECORDS))),
+    "bagged": ("seeded", lambda root, cli: _ok(cli("--root", root, "bag", "--all"))),
+    "three_bagged": ("empty", _three_pieces),
+}
+
+
+def _environment_key() -> frozenset:
+    """What a CLI run sees of the environment; a test that changed it (HOME, SOURCE_DATE_EPOCH...)
+    before asking for an archive gets one built under its own environment, never a stale one."""
+    return frozenset((k, v) for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST")
+
+
+class ArchiveTemplates:
+    """The fixtures' archives, each built once per worker through the CLI and copied per test.
+
+    Building the same seeded or bagged archive through one to three CLI subprocesses (half a second
+    of start-up each) in every one of some 330 tests cost minutes of the suite; a copy of the tree
+    is the same bytes (no file of an archive holds its own path) for a few milliseconds. Built
+    lazily, keyed by stage and environment.
+    """
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.built: dict[tuple[str, frozenset], Path] = {}
+        self.copies: dict[Path, tuple[str, dict[str, bytes | None]]] = {}
+        """Each copy handed out: its stage and its files then, to tell whether a test changed it."""
+
+    def get(self, stage: str) -> Path:
+        key = (stage, _environment_key())
+        if key not in self.built:
+            before, build = STAGES[stage]
+            root = self.base / f"{stage}-{len(self.built)}" / "arc"
+            if before is not None:
+                shutil.copytree(self.get(before), root, symlinks=True)
+            else:
+                root.parent.mkdir(parents=True)
+            build(root, lambda *args: Result(run_cli(*args)))
+            self.built[key] = root
+        return self.built[key]
+
+    def copy(self, stage: str, target: Path) -> Path:
+        """A copy of the stage's archive, its catalogue index brought up to date as the CLI run
+        that wrote the catalogue would have left it: the index is stamped with each shard's inode,
+        so a copied index is stale, and the first command would rewrite it (a write that a test
+        of a read-only command, or of a read-only catalogue, would rightly count against it)."""
+        shutil.copytree(self.get(stage), target, symlinks=True)
+        if any((target / "catalog" / "records").glob("*.json")):
+            open_archive(target)  # opening rebuilds a stale index shard (and changes nothing else)
+        self.copies[target] = (stage, _tree(target))
+        return target
+
+    def custom(self, root: Path, stage: str, cli, build: Callable[[Path, Callable], None]) -> Path:
+        """``root``, an untouched ``archive_root``, brought to a stage a test module defines:
+        ``build(root, cli)`` runs the CLI steps once per worker, and each test gets a copy."""
+        STAGES.setdefault(stage, ("empty", build))
+        return self.advance(root, stage, cli)
+
+    def advance(self, root: Path, stage: str, cli) -> Path:
+        """``root`` brought to ``stage``: swapped for the template's copy while it is still the
+        untouched copy of the stage before (the usual case), else by running the CLI steps on it,
+        so a fixture that changed the archive in between keeps its change."""
+        before, build = STAGES[stage]
+        if self.copies.get(root) == (before, _tree(root)):
+            shutil.rmtree(root)
+            return self.copy(stage, root)
+        build(root, cli)
+        return root
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in root.rglob("*")}
+
+
+@pytest.fixture(scope="session")
+def archive_templates(tmp_path_factory: pytest.TempPathFactory) -> ArchiveTemplates:
+    return ArchiveTemplates(tmp_path_factory.mktemp("templates"))
 
 
 @pytest.fixture
-def seeded_root(archive_root: Path, cli) -> Path:
-    """An archive holding the seed article with its sidecar metadata (ART-….-000001)."""
-    result = cli("--root", archive_root, "import", RECORDS)
-    assert result.code == 0, result
-    return archive_root
+def archive_root(tmp_path: Path, archive_templates: ArchiveTemplates) -> Path:
+    """An empty archive made by ``archive init`` (a copy of one made once per worker)."""
+    return archive_templates.copy("empty", tmp_path / "arc")
+
+
+@pytest.fixture
+def seeded_root(archive_root: Path, archive_templates: ArchiveTemplates, cli) -> Path:
+    """An archive holding the seed article with its sidecar metadata (ART-….-000001), imported by
+    ``archive import``."""
+    return archive_templates.advance(archive_root, "seeded", cli)
+
+
+@pytest.fixture
+def bagged_root(seeded_root: Path, archive_templates: ArchiveTemplates, cli) -> Path:
+    """The seeded archive with its record bagged (v1) by ``archive bag --all``."""
+    return archive_templates.advance(seeded_root, "bagged", cli)
+
+
+@pytest.fixture
+def three_bagged(archive_root: Path, archive_templates: ArchiveTemplates, cli) -> Path:
+    """An archive of three short texts (piece-0..2.txt), imported and bagged (v1)."""
+    return archive_templates.advance(archive_root, "three_bagged", cli)
 
 
 @pytest.fixture
@@ -67,9 +173,50 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-@pytest.fixture
-def bagged_root(seeded_root: Path, cli) -> Path:
-    """The seeded archive with its record bagged (v1)."""
-    result = cli("--root", seeded_root, "bag", "--all")
-    assert result.code == 0, result
-    return seeded_root
+# ----- slowest first: so that under xdist no long test starts last and runs alone -----------------
+DURATIONS_KEY = "article-archive/durations"
+_durations: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each test's setup + call + teardown time (on the xdist controller, from every worker)."""
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or getattr(config, "cache", None) is None or not _durations:
+        return
+    known = config.cache.get(DURATIONS_KEY, {})
+    for nodeid, seconds in _durations.items():  # averaged with the last time: one loaded run is noise
+        known[nodeid] = round((known[nodeid] + seconds) / 2 if nodeid in known else seconds, 3)
+    config.cache.set(DURATIONS_KEY, known)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the tests slowest first, by the times the last runs recorded in .pytest_cache; tests
+    never timed go first (they may be slow), in collection order. A module with a module-scoped
+    fixture moves as one block (at its slowest test's place), so that fixture is still built once.
+    Every xdist worker reads the same cache, so all collect the same order, as xdist requires."""
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return
+    known: dict[str, float] = cache.get(DURATIONS_KEY, {})
+    if not known:
+        return
+
+    def group(item: pytest.Item) -> str:
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        wide = any(d[-1].scope in ("module", "class", "package") for d in defs.values() if d)
+        module = getattr(item, "module", None)
+        return module.__name__ if wide and module is not None else item.nodeid
+
+    groups = {id(item): group(item) for item in items}
+    cost: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for n, item in enumerate(items):
+        name = groups[id(item)]
+        cost[name] = max(cost.get(name, 0.0), known.get(item.nodeid, float("inf")))
+        first.setdefault(name, n)
+    order = {id(item): n for n, item in enumerate(items)}
+    items.sort(key=lambda item: (-cost[groups[id(item)]], first[groups[id(item)]], order[id(item)]))

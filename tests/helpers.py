@@ -11,6 +11,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -29,10 +30,21 @@ def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None 
     full_env = {**os.environ, "ARCHIVE_NO_PROGRESS": "1", **(env or {})}
     if "ARCHIVE_ROOT" not in (env or {}):  # a developer's own $ARCHIVE_ROOT must not leak in
         full_env.pop("ARCHIVE_ROOT", None)
-    return subprocess.run(
+    started = time.monotonic()
+    done = subprocess.run(
         [str(ARCHIVE_BIN), *map(str, args)], cwd=cwd, env=full_env, input=input,
         capture_output=True, timeout=timeout,
     )
+    if CLI_LOG in os.environ:  # where the suite's time goes: one line per CLI run
+        command = next((str(a) for a in args if not str(a).startswith("-") and "/" not in str(a)), "")
+        with open(os.environ[CLI_LOG], "a", encoding="utf-8") as log:
+            log.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?').split(' ')[0]}\t"
+                      f"{time.monotonic() - started:.3f}\t{command}\n")
+    return done
+
+
+CLI_LOG = "ARCHIVE_TEST_CLI_LOG"
+"""Set to a file's path to have every ``cli``/``run_cli`` run appended to it: test, seconds, command."""
 
 
 UNEXPECTED = re.compile(r"^archive: error: unexpected ", re.MULTILINE)
@@ -112,3 +124,11 @@ def only_bag(root: Path) -> Path:
     """The one bag folder of an archive holding one bagged record."""
     (bag,) = sorted((root / "bags").glob("*/v*"))
     return bag
+
+
+def examples(ci: int) -> int:
+    """Hypothesis examples for a test: ``ci`` under the CI profile (200 examples by default), scaled
+    up as a profile asks for more (nightly: 5,000 / 200 = 25 times), never down."""
+    from hypothesis import settings
+
+    return ci * max(1, settings.default.max_examples // 200)

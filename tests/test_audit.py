@@ -5,19 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-
-@pytest.fixture
-def three_bagged(archive_root: Path, cli, tmp_path: Path) -> Path:
-    sources = tmp_path / "src"
-    sources.mkdir()
-    for i in range(3):
-        (sources / f"piece-{i}.txt").write_text(f"Piece number {i}.\nIt has some words.\n")
-    assert cli("--root", archive_root, "import", sources).code == 0
-    assert cli("--root", archive_root, "bag", "--all").code == 0
-    return archive_root
-
 
 def fixity_of(cli, root: Path) -> dict[str, str]:
     rows = json.loads(cli("--root", root, "list", "--json").out)

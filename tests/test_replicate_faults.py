@@ -84,6 +84,28 @@ SITE = textwrap.dedent('''
         push.copy_bag = gated_copy_bag
 ''')
 
+FAST_RETRIES = textwrap.dedent('''
+    # The same bounded retries, milliseconds apart instead of seconds: replicate's own backoff,
+    # botocore's (1 s scale for a throttling answer) and SFTPStorage's.
+    from botocore.retries import standard
+    from archive.replicas import push
+    from archive.storage import sftp
+
+    push.BACKOFF_S = 0.001
+    standard.ExponentialBackoff._DEFAULT_BACKOFF_CONFIG = {
+        "throttling_base_scale": 0.001, "non_throttling_base_scale": 0.001}
+    sftp.SFTPStorage.__init__.__kwdefaults__["backoff"] = 0.001
+''')
+"""A sitecustomize for the runs that wait out retries; the counts the tests assert are unchanged."""
+
+
+def fast_retries_env(tmp_path: Path) -> dict[str, str]:
+    site = tmp_path / "fast-retries"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(FAST_RETRIES)
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
 MOMENTS = [("send", "chunk"), ("send", "chunk-taken"), ("send", "confirmed"),
            ("catalogue", "before"), ("catalogue", "after")]
 ROUNDS = 5
@@ -202,7 +224,7 @@ def test_server_stops_mid_transfer(cli, archive_root, tmp_path, kind, request, m
     before = archive_files(archive_root)
     site = tmp_path / "site"
     site.mkdir()
-    (site / "sitecustomize.py").write_text(SITE)
+    (site / "sitecustomize.py").write_text(SITE + FAST_RETRIES)
     log = tmp_path / "err"
     stopped = []
     with KillGate() as gate:
@@ -314,7 +336,7 @@ def test_a_server_answering_with_errors_is_retried_a_bounded_number_of_times(cli
     try:
         config.write_text(good.replace(moto_server.endpoint, refusing.endpoint), encoding="utf-8")
         before = archive_files(archive_root)
-        result = cli("--root", archive_root, "replicate")
+        result = cli("--root", archive_root, "replicate", env=fast_retries_env(tmp_path))
     finally:
         refusing.stop()
     assert result.code == 1, result

@@ -123,17 +123,6 @@ def test_the_fixity_state_rule():
 
 
 # ----- 2. only full checks reset a bag's due date -----------------------------------------------
-@pytest.fixture
-def three_bagged(archive_root: Path, cli, tmp_path: Path) -> Path:
-    sources = tmp_path / "src"
-    sources.mkdir()
-    for i in range(3):
-        (sources / f"piece-{i}.txt").write_text(f"Piece number {i}.\nIt has some words.\n")
-    assert cli("--root", archive_root, "import", sources).code == 0
-    assert cli("--root", archive_root, "bag", "--all").code == 0
-    return archive_root
-
-
 def test_a_nightly_fast_audit_never_stops_full_audits_coming_due(cli, three_bagged):
     assert cli("--root", three_bagged, "audit", env=at(T0)).code == 0  # all three, full
     assert cli("--root", three_bagged, "audit", "--fast", env=at(T0 + DAY)).code == 0

@@ -22,7 +22,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from helpers import snapshot_tree
+from helpers import examples, snapshot_tree
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -286,7 +286,7 @@ def test_edit_set_with_random_paths_and_values(shared_archive, path, value):
 NEVER_IN_A_NAME = ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(200))
 @given(name=st.one_of(nasty_text, st.text(max_size=300), huge_text,
                       st.builds(lambda a, b: a + " " + b, st.text(min_size=190, max_size=210),
                                 st.text(max_size=20))))

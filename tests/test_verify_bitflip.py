@@ -20,19 +20,24 @@ from helpers import SEED, replay_seed
 BLAMING = {"changed", "mismatch", "invalid", "unreadable", "unsafe"}
 
 
-@pytest.fixture
-def archive_of_20(archive_root: Path, cli, tmp_path: Path) -> Path:
-    sources = tmp_path / "sources"
+def _twenty_bagged(root: Path, cli) -> None:
+    sources = root.parent / "sources"
     sources.mkdir()
     base = SEED.read_text(encoding="utf-8")
     for i in range(20):
         (sources / f"article-{i:02d}.txt").write_text(f"Article {i}\n\n{base}\nCopy {i}.\n", encoding="utf-8")
-    result = cli("--root", archive_root, "import", sources)
+    result = cli("--root", root, "import", sources)
     assert result.code == 0, result
-    result = cli("--root", archive_root, "bag", "--all")
+    result = cli("--root", root, "bag", "--all")
     assert result.code == 0, result
-    assert len(list((archive_root / "bags").glob("*/v1"))) == 20
-    return archive_root
+
+
+@pytest.fixture
+def archive_of_20(archive_root: Path, archive_templates, cli) -> Path:
+    """Twenty articles imported and bagged through the CLI, once per worker (copied per test)."""
+    root = archive_templates.custom(archive_root, "twenty_bagged", cli, _twenty_bagged)
+    assert len(list((root / "bags").glob("*/v1"))) == 20
+    return root
 
 
 def flip(path: Path, rng: random.Random) -> tuple[int, int]:
