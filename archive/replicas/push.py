@@ -169,15 +169,23 @@ def _copied(entry: dict[str, Any], name: str) -> bool:
 
 def _records(arc: Archive) -> list[dict[str, Any]]:
     """Every record, deaccessioned ones too: deaccession is not deletion, their bags stay. Only
-    what replication reads is kept (a catalogue of 100,000 records stays small in memory)."""
-    records = []
-    for record_id in arc.store.ids():
+    what replication reads is kept (a catalogue of 100,000 records stays small in memory); each
+    shard is read once (``records_of``), not a ``get`` per record."""
+    wanted = ("id", "bags", "source")
+    ids = list(arc.store.ids())
+    try:
+        found = arc.store.records_of(ids).values()
+    except RecordNotFoundError:  # one went missing under us: read the rest one by one
+        found = _each_found(arc, ids)
+    return [{key: record[key] for key in wanted if key in record} for record in found]
+
+
+def _each_found(arc: Archive, ids: list[str]) -> Iterator[dict[str, Any]]:
+    for record_id in ids:
         try:
-            record = arc.store.get(record_id)
+            yield arc.store.get(record_id)
         except RecordNotFoundError:
             continue
-        records.append({key: record[key] for key in ("id", "bags", "source") if key in record})
-    return records
 
 
 # ----- the workers ---------------------------------------------------------------------------
@@ -346,29 +354,43 @@ def push_sources(ctx: Context, record: dict[str, Any], remote: dict[str, Entry])
 
 
 def record_copies(arc: Archive, name: str, label: str, done: list[BagDone]) -> None:
-    """One transaction for a batch of confirmed bags: replicated_at and a replication event each."""
+    """One transaction for a batch of confirmed bags: replicated_at and a replication event each,
+    the batch's records read and written once per shard (the store's batch calls)."""
     at = now_utc()
     with arc.store.transaction() as tx:
-        touched: dict[str, dict[str, Any]] = {}
+        records = _found_in(tx, [bag.record_id for bag in done])
+        events = []
         for bag in done:
-            try:
-                record = touched.get(bag.record_id) or tx.get(bag.record_id)
-            except RecordNotFoundError:
+            record = records.get(bag.record_id)
+            if record is None:
                 continue
             for entry in record.get("bags") or []:
                 if entry.get("version") == bag.version:
                     copies = entry.setdefault("replicas", {})
                     copies[name] = {**(copies.get(name) or {}), "replicated_at": at}
-            touched[bag.record_id] = record
-            tx.log(make_event(
+            events.append(make_event(
                 "rep", bag.record_id, bag_version=bag.version,
                 detail=f"bag v{bag.version} copied to replica {name} ({label}); every file's "
                        f"sha256 confirmed there",
                 outcome_detail={"replica": name, "storage": label, "files": bag.files,
                                 "bytes": bag.bytes, "sent": bag.sent},
             ))
-        for record in touched.values():
-            tx.update(record, bookkeeping=True)
+        tx.log_many(events)
+        tx.update_many(records.values(), bookkeeping=True)
+
+
+def _found_in(tx: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The records of ``ids`` that exist, read together; one gone is left out, as ``get`` would."""
+    try:
+        return tx.get_many(ids)
+    except RecordNotFoundError:
+        found = {}
+        for record_id in dict.fromkeys(ids):
+            try:
+                found[record_id] = tx.get(record_id)
+            except RecordNotFoundError:
+                continue
+        return found
 
 
 # ----- one replica ---------------------------------------------------------------------------
