@@ -59,14 +59,18 @@ def test_a_second_verify_adds_one_more_event_per_bag(cli, archive_root, tmp_path
         assert events[0]["at"] <= events[1]["at"]
 
 
-def _pool_threads() -> list[str]:
+def _pool_threads(before: frozenset = frozenset()) -> list[str]:
+    """The pool threads alive now that were not alive ``before`` (an earlier test in the same
+    xdist worker may have left a pool of its own winding down)."""
     import threading
 
-    return [t.name for t in threading.enumerate()
-            if t.name == "verify-pool-start" or type(t).__name__ == "_ExecutorManagerThread"]
+    return [t.name for t in threading.enumerate() if t not in before and
+            (t.name == "verify-pool-start" or type(t).__name__ == "_ExecutorManagerThread")]
 
 
 def test_the_pool_started_while_planning_is_shut_down_when_planning_fails(cli, archive_root, tmp_path):
+    import threading
+
     import pytest
 
     from archive.errors import RecordNotFoundError
@@ -75,11 +79,12 @@ def test_the_pool_started_while_planning_is_shut_down_when_planning_fails(cli, a
 
     ids = _bagged_archive(cli, archive_root, tmp_path, 9)
     missing = ids[0].rsplit("-", 1)[0] + "-999999"
+    before = frozenset(threading.enumerate())
     with pytest.raises(RecordNotFoundError, match=missing):
         verify_archive(open_archive(archive_root), [*ids, missing], jobs=2)
-    assert _pool_threads() == []
+    assert _pool_threads(before) == []
     report = verify_archive(open_archive(archive_root), ids, jobs=2)  # the early pool does the checking
     assert report.ok and len(report.bags) == 9
-    assert _pool_threads() == []
+    assert _pool_threads(before) == []
     result = cli("--root", archive_root, "verify", *ids, missing)
     assert (result.code, result.out) == (1, "") and result.err == f"archive: error: no record {missing}\n"

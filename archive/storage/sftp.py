@@ -66,6 +66,7 @@ class SFTPStorage:
     def _connect(self) -> Any:
         import paramiko
 
+        _quiet_paramiko()
         config = paramiko.SSHConfig()
         config_path = os.path.expanduser("~/.ssh/config")
         if os.path.isfile(config_path):
@@ -308,3 +309,13 @@ def _remove_quietly(sftp: Any, temp: str) -> None:
         sftp.remove(temp)
 
 
+def _quiet_paramiko() -> None:
+    """Keep paramiko's own log records off stderr. Its transport thread logs a connection reset
+    during the banner with a traceback; with no handler configured, Python's last-resort handler
+    prints it amid the command's output, where every problem must be one ``archive: error`` line
+    (the retrying caller reports the failure itself)."""
+    import logging
+
+    logger = logging.getLogger("paramiko")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
