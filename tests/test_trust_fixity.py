@@ -336,6 +336,21 @@ def test_verify_on_a_read_only_catalogue_still_checks_and_says_nothing_was_recor
     assert snapshot_tree(bagged_root / "catalog") == before
 
 
+def test_a_stale_index_on_a_read_only_catalogue_is_read_from_the_shards(cli, bagged_root, tmp_path):
+    """The summary index is a cache: when it must be rebuilt and catalog/ cannot be written, the
+    commands still read the shards and say nothing unexpected (it exited 70 on EROFS)."""
+    _require_read_only_mounts(tmp_path)
+    listed = cli("--root", bagged_root, "list")
+    assert listed.code == 0 and listed.out.strip()
+    for index_file in (bagged_root / "catalog" / "index").iterdir():
+        index_file.unlink()
+    before = snapshot_tree(bagged_root / "catalog")
+    result = _read_only_run(bagged_root, "list")
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert (result.returncode, out, err) == (0, listed.out, ""), (out, err)
+    assert snapshot_tree(bagged_root / "catalog") == before
+
+
 def test_verify_records_nothing_when_the_store_cannot_be_written(bagged_root, monkeypatch):
     """The library path: a write that fails with EROFS leaves a report that says so."""
     import errno

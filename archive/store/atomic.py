@@ -8,6 +8,7 @@ full disk leaves the old one.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from pathlib import Path
@@ -52,7 +53,8 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
             os.close(fd)
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # on a read-only mount the clean-up fails too (EROFS)
+            tmp.unlink(missing_ok=True)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             raise StoreError(
                 f"disk full while writing {path.name}; nothing was changed ({exc.strerror})"
