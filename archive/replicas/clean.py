@@ -30,7 +30,7 @@ from archive.errors import ArchiveError
 from archive.layout import Archive
 from archive.progress import Cancel, cancelled
 from archive.replicas.check import open_replica
-from archive.replicas.remote import BAGS, LATEST, MARKER, SNAPSHOTS, SOURCES, read_marker
+from archive.replicas.remote import BAGS, LATEST, MARKER, SNAPSHOTS, SOURCES, read_marker, replica_lock
 from archive.source_files import files_of
 from archive.storage.base import Storage, StorageError
 from archive.storage.temporaries import Temporary, find_temporaries, remove_temporary
@@ -156,7 +156,7 @@ def clean_replica(arc: Archive, name: str, *, older_than: float = OLDER_THAN_S,
                                "drive is not mounted; nothing was removed")
     except StorageError as exc:
         raise ArchiveError(f"replica {name}: {exc}") from None
-    lock = replica_lock(arc, name)
+    lock = replica_lock(arc, name, then="clean it when that has finished")
     try:
         return sweep(arc, name, storage, older_than=older_than, cancel=cancel)
     finally:
@@ -165,15 +165,3 @@ def clean_replica(arc: Archive, name: str, *, older_than: float = OLDER_THAN_S,
         if callable(close):
             close()
 
-
-def replica_lock(arc: Archive, name: str) -> Any:
-    """The per-replica lock ``archive replicate`` takes (the same file), taken without waiting."""
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(arc.catalog_dir / f".replicate-{name}.lock"), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise ArchiveError(f"replica {name}: an 'archive replicate' is copying to it now; "
-                           "clean it when that has finished") from None
-    return lock

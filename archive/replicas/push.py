@@ -52,7 +52,7 @@ from archive.fixity.inventory import walk as walk_bag
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, Step, cancelled
 from archive.replicas.folder_push import FolderBags, Unsynced, copy_bag, copy_source
-from archive.replicas.remote import bag_prefix, replica_settings, replica_storage, source_path
+from archive.replicas.remote import bag_prefix, replica_lock, replica_settings, replica_storage, source_path
 from archive.replicas.settings_io import check_target
 from archive.replicas.snapshot import push_snapshot
 from archive.replicas.transfer import (
@@ -498,18 +498,6 @@ class _Run:
                 f"{self.outcome.stopped}; {not_sent} more bags were not tried; last error: {self.last_error}")
 
 
-def _lock(arc: Archive, name: str) -> Any:
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(arc.catalog_dir / f".replicate-{name}.lock"), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise ArchiveError(f"replica {name}: another 'archive replicate' is copying to it now; "
-                           "try again when it has finished") from None
-    return lock
-
-
 def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str, Any]], *, jobs: int,
                   progress: Progress | None, cancel: Cancel | None, steps: Callable[[int], Step],
                   outcome: ReplicaOutcome) -> int:
@@ -526,7 +514,7 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
         return 0
     outcome.storage = storage.label
     try:
-        lock = _lock(arc, name)
+        lock = replica_lock(arc, name, then="try again when it has finished")
     except ArchiveError as exc:
         outcome.failures.append(str(exc))
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from archive.config import ReplicaSettings, Settings
 from archive.errors import ArchiveError, UsageError
@@ -96,3 +97,18 @@ def bag_on(storage: Storage, record_id: str, version: int) -> PrefixedStorage:
 
 def source_path(record_id: str, filename: str) -> str:
     return f"{SOURCES}/{record_id}/{filename}"
+
+
+def replica_lock(arc: Any, name: str, *, then: str) -> Any:
+    """The per-replica lock (``catalog/.replicate-NAME.lock``) that ``replicate`` and ``replica
+    clean`` take, without waiting: a sweep must never remove what a running copy is writing, and
+    two copies to one replica would race on the same temporary names. ``then`` ends the refusal."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(arc.catalog_dir / f".replicate-{name}.lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ArchiveError(f"replica {name}: another 'archive replicate' is copying to it now; "
+                           f"{then}") from None
+    return lock
