@@ -127,9 +127,18 @@ def derived_digest(storage: Storage, expected: Expected, algorithm: str) -> str 
     ``storage`` (which must already be the good ones); None when one of them is not."""
     tags = {name: digest for name, digest in expected.digests.items()
             if not name.startswith("data/") and name != TAG_MANIFEST}
+    return tagmanifest_digest(storage, tags, algorithm)
+
+
+def tagmanifest_digest(storage: Storage, tags: dict[str, str], algorithm: str,
+                       limit: int = MAX_TAG) -> str | None:
+    """The SHA-256 of the tag manifest this archive writes for ``algorithm`` over the tag files of
+    ``storage``, each of which must hash to its digest in ``tags`` (name -> SHA-256); None when one
+    is missing, too large or not those bytes. No manifest lists such a tag manifest: this is what
+    confirms it (repair, and restore's fetch)."""
     contents: dict[str, bytes] = {}
     for name, digest in tags.items():
-        data = read_small(storage, name)
+        data = read_small(storage, name, limit)
         if data is None or sha256_of(data) != digest:
             return None
         contents[name] = data

@@ -25,7 +25,7 @@ from archive.bagit_format.paths import decode_path
 from archive.bagit_format.taginfo import split_lines
 from archive.hashing import hash_file
 from archive.progress import Cancel, cancelled
-from archive.replicas.manifests import other_tag_manifest
+from archive.replicas.copying import tagmanifest_digest
 from archive.storage.base import Entry, Storage, StorageError, check_relpath, total_size
 from archive.storage.local import LocalStorage
 
@@ -234,14 +234,4 @@ def _derived_digest(local: LocalStorage, tags: dict[str, str], name: str) -> tup
     algorithm = name[len("tagmanifest-"):-len(".txt")]
     if algorithm not in hashlib.algorithms_available:
         return None, f"no digest can confirm a tag manifest of algorithm {algorithm!r}"
-    contents: dict[str, bytes] = {}
-    for tag, digest in tags.items():
-        try:
-            with open(local.full_path(tag), "rb") as handle:
-                data = handle.read(MAX_MANIFEST)
-        except OSError:
-            return None, ""
-        if hashlib.sha256(data).hexdigest() != digest:
-            return None, ""
-        contents[tag] = data
-    return hashlib.sha256(other_tag_manifest(algorithm, contents)).hexdigest(), ""
+    return tagmanifest_digest(local, tags, algorithm, MAX_MANIFEST), ""
