@@ -118,6 +118,11 @@ _NEVER_GIVEN_NAMES = frozenset({
     "democratic", "republican", "socialist", "liberal", "conservative", "green", "people's",
     "popular", "public", "independent", "northern", "southern", "eastern", "western", "north",
     "south", "east", "west", "greater", "metropolitan", "regional", "municipal", "city", "state",
+    # peoples' adjectives that open a body's name ("Swiss Re", "Dutch Safety Board"), never a person's
+    "swiss", "dutch", "french", "german", "italian", "spanish", "chinese", "japanese", "korean",
+    "russian", "turkish", "polish", "greek", "irish", "scottish", "welsh", "english", "canadian",
+    "australian", "mexican", "brazilian", "indian", "israeli", "saudi", "iranian", "egyptian",
+    "nordic", "baltic", "pacific", "atlantic", "danish", "swedish", "norwegian", "finnish",
 })  # fmt: skip
 """Words a body's name opens with ("World Rugby", "National Grid", "United Utilities") and no one
 is given at birth."""

@@ -40,15 +40,17 @@ only as a word of its own (the "T." of "NYT." is no initial), so a run is the sa
 its capitals it is read from."""
 _PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu|ben)-[{_UPPER}][\w’'&/-]*"
 """A surname joined to its particle by a hyphen, in lower case: "Karim al-Rubaie"."""
+_LOWER_NAMES = "dpa"
+"""Sources that write their own name in lower case ("the dpa news agency")."""
 _CAP = (
     rf"(?:(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
-    rf"(?<![\w’'&.-])[a-z]{{1,4}}[{_UPPER}][\w’'&/-]*)"
+    rf"(?<![\w’'&.-])[a-z]{{1,4}}[{_UPPER}][\w’'&/-]*|(?<![\w’'&.-])(?:{_LOWER_NAMES})(?![\w’'&-]))"
 )
 """A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
 S.Paulo")."""
 _CONNECT = (
     rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
-    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|da|das|do|dos|y|bin)"
+    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|ten|ter|den|da|das|do|dos|y|bin)"
 )
 NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
 """A run of capitalised words, with connectors ("Institute for the Study of War") and numbers
@@ -66,7 +68,7 @@ _VERBS = (
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
     rf"testified|declared(?={_SP}+that|,|{_SP}*[“\"])|reiterated|denied|denies|advised|advises|"
     rf"puts?(?={_SP}+(?:the|its|their){_SP}+(?:[\w-]+{_SP}+){{1,3}}?at\b)|"
-    rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
+    rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
 )
 _ADVERBS = (
     rf"(?:(?:has|have|had|also|first|later|previously|earlier|then|recently|all|both|itself|"
@@ -77,6 +79,8 @@ _MEDIA_NOUNS = (
     "magazine|website|tabloid|channel"
 )
 _SPOKESPEOPLE = "spokesman|spokeswoman|spokesperson|data|figures"
+_STAFF = "analysts|economists|strategists|researchers"
+"""Who speaks for a body named before them: "Goldman Sachs analysts said" cites Goldman Sachs."""
 _APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)){1,60},"""
 _FINDINGS = (
     "reporting|report|reports|analysis|investigation|tally|poll|polls|survey|data|figures|index|"
@@ -84,14 +88,15 @@ _FINDINGS = (
 )
 _BODY_AFTER = (
     "union|trade union|labour union|party|federation|confederation|alliance|coalition|movement|"
-    "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority"
+    "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority|"
+    "unions|parties|groups|agencies|associations|federations"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
 _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 """``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
     rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
-    rf"{_SPOKESPEOPLE}))?"
+    rf"(?P<staff>{_STAFF})|{_SPOKESPEOPLE}))?"
     rf"(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
     rf"(?P<verb>{_VERBS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_FINDINGS})\b"
@@ -122,9 +127,12 @@ _PHRASES = (
     "compiled by|first reported by|seen by|obtained by|reviewed by|broadcast by|aired by|"
     "[Aa]n? (?:[a-z]+ )?(?:report|study|survey|poll|analysis|review|investigation|audit|statement|"
     "tally|estimate|forecast|assessment|projection|calculation|count) "
+    "(?:(?:published|released|issued|commissioned|compiled)(?: (?:on|last|this|earlier|in) [\\w-]+)? )?"
     "(?:by|from|for|in)|(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
+    rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
+    rf"(?:quoted|cited)(?={_SP}+[{_UPPER}])|"
     rf"(?:said|says|added){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
     rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+(?:the{_SP}+)?[{_UPPER}a-z])|"
     rf"(?:polls?|surveys?){_SP}+(?:for|commissioned{_SP}+by)|"
@@ -190,6 +198,7 @@ _PHRASE_KINDS = {
     "published in": "publication", "reported in": "publication", "wrote in": "publication",
     "writing in": "publication", "polled by": None, "lawyers for": "organisation",
     "analysts at": "organisation", "broadcast by": "publication", "aired by": "publication",
+    "titled": "document",
 }  # fmt: skip
 
 
@@ -242,7 +251,11 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         medium = attribution.group("medium") is not None or (
             appositive is not None and _MEDIUM_IN.search(appositive) is not None
         )
-        body = attribution.group("body_noun") is not None or (
+        staff = attribution.group("staff") is not None
+        if staff and (_DEMONYM.match(name.group()) or names.plain(name.group()) in names.COMMON_WORDS):
+            position = attribution.end()  # "Chinese analysts said", "Some economists said": no body
+            continue
+        body = staff or attribution.group("body_noun") is not None or (
             appositive is not None and not medium and _BODY_IN.search(appositive) is not None
         )
         yield _Raw(name.group(), name.start(), name.end(), medium=medium, body=body,
@@ -257,9 +270,12 @@ def _verb_key(text: str, attribution: re.Match) -> str:
     verb = attribution.group("verb")
     if verb not in ("reported", "reports"):
         return verb or ""
+    if _FIRST_REPORTED.search(text, attribution.start("verb") - 12, attribution.start("verb")):
+        return "reported"  # "The Information first reported the layoffs": a scoop is a paper's
     return "reported" if _REPORTED_NEWS.match(text, attribution.end()) else "reported-other"
 
 
+_FIRST_REPORTED = re.compile(rf"\b(?:first|exclusively){_SP}+$")
 _REPORTED_NEWS = re.compile(
     rf"(?:[.,;:)\]\n]|$|{_SP}+(?:that|on|in|last|earlier|this|late|overnight|citing|,|"
     rf"the{_SP}+(?:findings|news|plan|move|deal|decision|talks|arrests?|death|story)))"
@@ -267,6 +283,40 @@ _REPORTED_NEWS = re.compile(
 
 
 def _phrase_first(text: str) -> Iterator[_Raw]:
+    """The names after phrases (``_after_phrases``) and the titles of documents named in apposition
+    (``_titled_documents``), in text order, none overlapping another."""
+    found = sorted([*_after_phrases(text), *_titled_documents(text)], key=lambda r: r.start)
+    end = -1
+    for raw in found:
+        if raw.start >= end:
+            yield raw
+            end = raw.end
+
+
+_TITLED = re.compile(
+    rf"\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir)(?:{_SP}+[a-z][\w-]*)?{_SP}+"
+    rf"(?:report|study|survey|review|assessment|paper|audit|analysis|index|outlook|strategy|white{_SP}+paper)"
+    rf"(?:{_SP}+(?:by|from|of){_SP}+[^,.;:\n]{{1,60}}?)?,{_SP}+"
+    rf"(?:(?:titled|entitled|called|named){_SP}+)?[“\"]?"
+    rf"(?P<title>[{_UPPER}][\w’'-]*(?:{_SP}+(?:[{_UPPER}0-9][\w’'-]*|of|in|and|for|the|on|to|a|at|with|from|&))+)"
+    rf"[”\"]?,"
+)
+"""``The report, titled Natural Catastrophes in 2024, said``, ``A report by the King's Fund, Waiting
+for Care, found``: a document's title set off by commas after the document's noun."""
+
+
+def _titled_documents(text: str) -> Iterator[_Raw]:
+    for match in _TITLED.finditer(text):
+        title = match.group("title")
+        if title.split()[-1] in _TITLE_CONNECTORS:
+            continue
+        yield _Raw(title, *match.span("title"), phrase="titled")
+
+
+_TITLE_CONNECTORS = frozenset({"of", "in", "and", "for", "the", "on", "to", "a", "at", "with", "from", "&"})
+
+
+def _after_phrases(text: str) -> Iterator[_Raw]:
     """Every match of ``PHRASE_FIRST`` (anchored by its phrases, so already linear: the name after
     a phrase is read once and the search goes on after it), and the names listed after it."""
     for match in PHRASE_FIRST.finditer(text):
@@ -280,6 +330,10 @@ def _phrase_first(text: str) -> Iterator[_Raw]:
             continue
         if phrase == "in its" and not _names_a_document(match.group("name")):
             continue  # "said in its annual Emissions Gap Report", not "in its Paris office"
+        if _DECLINED.match(text, match.end("name")):
+            continue  # "A spokesperson for Microsoft, a major customer, declined to comment"
+        if phrase in ("quoted", "cited") and not _AS_SAYING.match(text, match.end("name")):
+            continue  # "quoted Commerce Minister Wang Wentao as saying", not "cited Reuters data"
         medium = bool(match.group("medium")) or bool(_MEDIUM_AFTER.match(text, match.end("name")))
         yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium)
         end = match.end("name")
@@ -288,6 +342,16 @@ def _phrase_first(text: str) -> Iterator[_Raw]:
             end = more.end()
 
 
+_DECLINED = re.compile(
+    rf"(?:,[^,.;:\n]{{1,60}},)?{_SP}+(?:(?:also|has|have|had|again){_SP}+)?(?:declined|refused|"
+    rf"did{_SP}+not{_SP}+(?:immediately{_SP}+)?(?:respond|reply|return|comment|answer)|"
+    rf"could{_SP}+not{_SP}+be{_SP}+reached|was{_SP}+not{_SP}+available|were{_SP}+not{_SP}+available|"
+    rf"had{_SP}+no{_SP}+(?:immediate{_SP}+)?comment|would{_SP}+not{_SP}+comment|"
+    rf"(?:was|were){_SP}+unavailable)\b"
+)
+"""Who was asked and said nothing is no source: "a spokesperson for X declined to comment"."""
+_AS_SAYING = re.compile(rf"(?:,[^,.;:\n]{{1,60}},)?{_SP}+as{_SP}+(?:saying|telling|writing|stating)\b")
+"""``quoted X as saying``: the words are X's."""
 _TITLE_THEN_NAME = re.compile(
     rf"{_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}){_SP}+(?P<name>{NAME})"
 )
@@ -302,7 +366,7 @@ def _phrase_key(phrase: str) -> str:
     """The phrase as ``_PHRASE_KINDS`` and ``_SAID`` know it: "said senior economist" is a "said",
     "published on Monday in" a "published in"."""
     words = phrase.lower().split()
-    if words[0] in _SAID:
+    if words[0] in _SAID or words[0] in ("quoted", "cited"):
         return words[0]
     if words[0] == "published" and words[-1] == "in":
         return "published in"
@@ -324,6 +388,9 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
     reads a window of fixed size, and a list holds at most a few names.
     """
     start, first = raw.start, True
+    described = _DESCRIBED_IN_LIST.search(text, max(0, start - 60), start)
+    if described is not None:  # "The World Food Programme and the U.N. refugee agency UNHCR warned"
+        start = described.start("described")
     if " and " in raw.name and len(_pair(raw)) > 1:
         first = False  # "A, the B and C warned": the run "B and C" holds the list's "and" itself
     elif not text[start - 9 if start > 9 else 0 : start].rstrip().endswith(("and", "and the")):
@@ -336,6 +403,13 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
         offset = start - len(window)
         yield _Raw(found.group("name"), offset + found.start("name"), offset + found.end("name"))
         start, first = offset + found.start("name"), False
+
+
+_DESCRIBED_IN_LIST = re.compile(
+    rf"\band{_SP}+(?:the{_SP}+)?(?P<described>(?:[\w.'’-]+{_SP}+){{0,3}}?"
+    rf"(?:{_BODY_NOUNS}|{_MEDIA_NOUNS}){_SP}+)$"
+)
+"""The words that say what the last of a list is, between its "and" and its name."""
 
 
 def _pair(raw: _Raw) -> list[_Raw]:
@@ -448,6 +522,10 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
             return _clean(owner_name), None  # "CME Group's FedWatch tool": the body owns the tool
         if not _generic_body(rest):
             words = rest
+    words, medium = names.strip_medium(words)
+    if medium:
+        return _clean(" ".join(words)), "publication"
+    words = _without_trailing_acronym(words)
     words, described = names.strip_descriptor(words)
     stripped, titled = names.strip_title(words, _BODY_WORDS)
     if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"):
@@ -461,6 +539,21 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
     if names.only_titles(words):
         return "", None
     return _clean(" ".join(words)), None
+
+
+def _without_trailing_acronym(words: list[str]) -> list[str]:
+    """ "The Polish Press Agency PAP": a body's or paper's full name followed by its short form is
+    the full name; the short form is only a second way to say it. Its letters must be the name's
+    initials, in any order (the short form may be the name's in its own language), so "Cancer
+    Research UK" keeps its "UK"."""
+    if len(words) > 2 and _ACRONYM_WORD.match(words[-1]) and _stands_alone(" ".join(words[:-1])):
+        initials = sorted(w[0] for w in words[:-1] if w[:1].isupper())
+        if sorted(words[-1]) == initials or sorted(words[-1]) == initials[1:]:
+            return words[:-1]
+    return words
+
+
+_ACRONYM_WORD = re.compile(r"^[A-Z]{2,6}$")
 
 
 def _is_person(name: str) -> bool:
@@ -497,11 +590,17 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
     nothing ("told Parliament")."""
     words = name.split()
     known = lookup(name)
-    if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS and not _role_named(words)):
+    if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS and not _role_named(words)
+                     and not _owner_of_name(words)):
         return True
     return phrase == "told" and not known and not medium and any(
         names.plain(w) in _TOLD_NOT_MEDIA for w in words
     )
+
+
+def _owner_of_name(words: list[str]) -> bool:
+    """ "People's Party", "Workers' Party": a possessive common word that opens a longer name."""
+    return len(words) > 1 and words[0].endswith(("'s", "’s", "s'", "s’")) and words[1][:1].isupper()
 
 
 def _role_named(words: list[str]) -> bool:
@@ -546,7 +645,7 @@ def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
         return "publication"
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
-    if raw.body or (before[-1:] and before[-1] in names.ORG_DESCRIPTORS) or (
+    if raw.body or (before[-1:] and (before[-1] in names.ORG_DESCRIPTORS or before[-1] in _BODY_BEFORE)) or (
         text.endswith(",", 0, raw.start - 1)
         and _DESCRIBED_BEFORE.search(text, max(0, raw.start - 40), raw.start)
     ):
@@ -566,6 +665,11 @@ def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
     return kind
 
 
+_BODY_BEFORE = frozenset({
+    "authority", "agency", "ministry", "department", "union", "council", "commission", "institute",
+    "association", "federation", "party", "court", "tribunal", "foundation", "body", "bloc",
+})  # fmt: skip
+"""A body's type in lower case just before a name: "regional authority Region Kalmar said"."""
 _SPEECH = frozenset({"said", "says", "told", "tells", "added", "adds", "warned", "warns", "stated"})
 
 
@@ -677,6 +781,37 @@ def _run_entries(text: str) -> tuple[frozenset[str], tuple[tuple[bool, str, str]
     return words, tuple(entries)
 
 
+_SHORT_FORM_AFTER = re.compile(
+    rf"{_SP}*\((?P<bracketed>[{_UPPER}]{{2,8}})\)|,{_SP}*(?P<apposed>[{_UPPER}]{{2,8}}),(?!{_SP}*and\b)"
+)
+"""``the European Automobile Manufacturers' Association (ACEA)``, ``the Swiss Financial Market
+Supervisory Authority, FINMA, said``: a body's short form defined where it is first named."""
+
+
+def _spelled_out(text: str, runs: list[re.Match], wanted: set[str]) -> dict[str, str]:
+    """The full names that short forms found as sources stand for, where the text defines them
+    ("... Association (ACEA) said ... the ACEA data showed"): one look after each run of names.
+    A short form set off by commas must follow a body's name (a list, "the BBC, ITV and Sky", does
+    not define one)."""
+    found: dict[str, str] = {}
+    if not wanted:
+        return found
+    for run in runs:
+        after = _SHORT_FORM_AFTER.match(text, run.end())
+        if after is None:
+            continue
+        short = after.group("bracketed") or after.group("apposed")
+        if short not in wanted or short in found:
+            continue
+        _skipped, name, kind = _parsed(run.group())
+        if not name or kind == "person" or " " not in name or lookup(name):
+            continue
+        if after.group("apposed") and classify(name) != "organisation":
+            continue
+        found[short] = name
+    return found
+
+
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
     part: list[str] = []
     for word in words:
@@ -766,6 +901,7 @@ def detect_references(text: str) -> list[dict]:
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
+    bodies.update(_spelled_out(text, runs, {w for w in wanted if _ACRONYM_WORD.match(w)}))
     entries: dict[str, dict] = {}
     for hit in hits:
         name, kind, known = _resolve(hit, people, bodies)

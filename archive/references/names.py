@@ -173,6 +173,19 @@ def strip_descriptor(words: list[str]) -> tuple[list[str], bool]:
     return words, False
 
 
+MEDIA_DESCRIPTORS = frozenset({"newspaper", "broadcaster", "tabloid", "broadsheet", "website"})
+"""Nouns that say the name after them is a paper's or a broadcaster's: "Newspaper El Universal"
+("Daily", "Radio" and "Magazine" open names of their own: "Daily Mail", "Radio France")."""
+
+
+def strip_medium(words: list[str]) -> tuple[list[str], bool]:
+    """A name without the medium's noun that opens its run ("Newspaper Folha de S.Paulo", capitalised
+    only because it opens the sentence), and whether there was one: the rest is a publication."""
+    if len(words) > 1 and plain(words[0]) in MEDIA_DESCRIPTORS and words[1][:1].isupper():
+        return words[1:], True
+    return words, False
+
+
 def person_of_body(words: list[str], looks_like_person) -> list[str] | None:
     """ "Tom Ashdown of Redfield Strategies": a person named with the body they speak for is the
     person, when the words before "of"/"at" look like a person's name (``looks_like_person``) and
