@@ -44,7 +44,7 @@ ORGANISATION_WORDS = {
     "aviation", "automotive", "dynamics", "robotics", "biotech", "therapeutics", "biosciences",
     "semiconductor", "semiconductors", "electronics", "networks", "media", "entertainment",
     "studios", "construction", "engineering", "properties", "hotels", "rugby", "athletics",
-    "division", "directorate-general", "mint", "frontières", "frontieres",
+    "division", "directorate-general", "mint", "frontières", "frontieres", "community",
     # the same words in the languages wire copy most often leaves untranslated
     "comité", "comite", "consejo", "conseil", "ministerio", "ministère", "ministero", "ministerium",
     "instituto", "institut", "istituto", "universidad", "université", "università", "universität",
@@ -56,9 +56,10 @@ ORGANISATION_WORDS = {
     "bundesamt", "ministerie", "gemeente", "kommission", "commissione", "comisión", "autorité",
     "autoridad", "autorità", "tribunale", "consiglio", "sénat", "senado", "assemblée", "asamblea",
 }  # fmt: skip
-_TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "air", "net", "com", "works")
-"""Endings of one-word company names ("Nordbank", "Northern Powergrid", "Ryanair"); a name with no
-other word to go by that has such a word is a company's, not a person's."""
+_TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "works")
+"""Endings of one-word company names ("Nordbank", "Northern Powergrid"); a name with no other word
+to go by that has such a word is a company's, not a person's. Not "air", "net" or "com": surnames
+end so too ("Sinclair", "Hugonnet")."""
 _FOREIGN_ARTICLES = frozenset({"el", "la", "le", "les", "il", "die", "der", "los", "las"})
 """A run of names opened by a foreign article ("El Mercurio", "Die Zeit") is a paper's title: a
 person's name puts a given name first ("Marine Le Pen")."""
@@ -67,7 +68,8 @@ SURVEY_AGENCIES = {"geological survey", "ordnance survey"}
 DOCUMENT_WORDS = {
     "report", "study", "survey", "memo", "memorandum", "paper", "act", "treaty", "agreement",
     "declaration", "bill", "constitution", "census", "index", "statement", "letter", "dossier",
-    "outlook", "yearbook",
+    "outlook", "yearbook", "assessment", "audit", "protocol", "accord", "accords", "directive",
+    "roadmap", "manifesto",
 }  # fmt: skip
 CONNECTORS = {"of", "and", "&", "for", "the", "on", "at", "in"}
 """Words a person's name does not hold (particles such as "de" and "van" it may)."""

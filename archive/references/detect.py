@@ -67,7 +67,7 @@ _VERBS = (
     rf"remarked|replied|responded|countered|alleged|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
     rf"testified|declared(?={_SP}+that|,|{_SP}*[“\"])|reiterated|denied|denies|advised|advises|"
-    rf"puts?(?={_SP}+(?:the|its|their){_SP}+(?:[\w-]+{_SP}+){{1,3}}?at\b)|"
+    rf"puts?(?={_SP}+(?:(?:the|its|their){_SP}+)?(?:[\w-]+{_SP}+){{1,3}}?at\b)|rated|ranked|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
 )
 _ADVERBS = (
@@ -81,25 +81,31 @@ _MEDIA_NOUNS = (
 _SPOKESPEOPLE = "spokesman|spokeswoman|spokesperson|data|figures"
 _STAFF = "analysts|economists|strategists|researchers"
 """Who speaks for a body named before them: "Goldman Sachs analysts said" cites Goldman Sachs."""
-_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)){1,60},"""
+_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)){1,100},"""
 _FINDINGS = (
     "reporting|report|reports|analysis|investigation|tally|poll|polls|survey|data|figures|index|"
     "estimate|estimates|study|count|calculations|editorial|coverage|review"
 )
+_TITLED_FINDINGS = "Report|Survey|Assessment|Index|Review|Outlook|Study|Audit|Census|Barometer|Monitor"
+"""``the Environment Agency's annual Environmental Performance Assessment``: a document its owner
+publishes, by a title that ends in a document's word."""
 _BODY_AFTER = (
     "union|trade union|labour union|party|federation|confederation|alliance|coalition|movement|"
     "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority|"
-    "unions|parties|groups|agencies|associations|federations"
+    "unions|parties|groups|agencies|associations|federations|spa|museum|zoo|hospital|"
+    "network|foundation|council|committee|commission|board"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
 _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 """``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
-    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
+    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
     rf"(?P<staff>{_STAFF})|{_SPOKESPEOPLE}))?"
     rf"(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
     rf"(?P<verb>{_VERBS})\b"
-    rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_FINDINGS})\b"
+    rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,3}}?(?:{_FINDINGS})\b"
+    rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{1,2}}?(?:[{_UPPER}][\w-]*{_SP}+){{0,4}}(?:{_TITLED_FINDINGS})\b"
+    rf"|{_SP}+(?P<owner_noun>{_BODY_AFTER})['’]s{_SP}+(?:[a-z][\w-]*{_SP}+){{0,3}}?(?:{_FINDINGS})\b"
     rf"|{_SP}+(?P<finding>poll|survey|data|figures|tally)\b"
 )
 """What follows a source named first: a verb (``Reuters reported``, ``Xinhua news agency
@@ -124,7 +130,8 @@ _PHRASES = (
     "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
     "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
     "an? (?:article|editorial|op-ed|column) (?:in|for)|polled by|surveyed by|conducted by|"
-    "compiled by|first reported by|seen by|obtained by|reviewed by|broadcast by|aired by|"
+    "compiled by|first reported by|measured by|calculated by|estimated by|recorded by|collected by|"
+    "released by|confirmed by|provided by|announced by|seen by|obtained by|reviewed by|broadcast by|aired by|"
     "[Aa]n? (?:[a-z]+ )?(?:report|study|survey|poll|analysis|review|investigation|audit|statement|"
     "tally|estimate|forecast|assessment|projection|calculation|count) "
     "(?:(?:published|released|issued|commissioned|compiled)(?: (?:on|last|this|earlier|in) [\\w-]+)? )?"
@@ -255,7 +262,8 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         if staff and (_DEMONYM.match(name.group()) or names.plain(name.group()) in names.COMMON_WORDS):
             position = attribution.end()  # "Chinese analysts said", "Some economists said": no body
             continue
-        body = staff or attribution.group("body_noun") is not None or (
+        owned = attribution.group("owner_noun") is not None  # "The Ifo institute's index fell"
+        body = staff or owned or attribution.group("body_noun") is not None or (
             appositive is not None and not medium and _BODY_IN.search(appositive) is not None
         )
         yield _Raw(name.group(), name.start(), name.end(), medium=medium, body=body,
@@ -305,12 +313,23 @@ _TITLED = re.compile(
 for Care, found``: a document's title set off by commas after the document's noun."""
 
 
+_OWNED_TITLE = re.compile(
+    rf"(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?"
+    rf"(?P<title>(?:[{_UPPER}][\w-]*{_SP}+){{1,4}}(?:{_TITLED_FINDINGS}))\b"
+)
+"""``the Environment Agency's annual Environmental Performance Assessment``: a document named
+after its owner's possessive (the owner is found as a source by ``_ATTRIBUTION``)."""
+
+
 def _titled_documents(text: str) -> Iterator[_Raw]:
+    """Documents named by their titles: in apposition after a document's noun, or after an owner."""
     for match in _TITLED.finditer(text):
         title = match.group("title")
         if title.split()[-1] in _TITLE_CONNECTORS:
             continue
         yield _Raw(title, *match.span("title"), phrase="titled")
+    for match in _OWNED_TITLE.finditer(text):
+        yield _Raw(match.group("title"), *match.span("title"), phrase="titled")
 
 
 _TITLE_CONNECTORS = frozenset({"of", "in", "and", "for", "the", "on", "to", "a", "at", "with", "from", "&"})
@@ -355,6 +374,9 @@ _AS_SAYING = re.compile(rf"(?:,[^,.;:\n]{{1,60}},)?{_SP}+as{_SP}+(?:saying|telli
 _TITLE_THEN_NAME = re.compile(
     rf"{_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}){_SP}+(?P<name>{NAME})"
 )
+
+
+_APPOSED_SPEAKER = re.compile(rf",{_SP}*(?P<name>{NAME}),{_SP}+{_ADVERBS}(?:{_VERBS})\b")
 
 
 def _names_a_document(name: str) -> bool:
@@ -491,7 +513,12 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
         return None
     before = _words_before(text, raw.start)
     if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
-        return None
+        apposed = _APPOSED_SPEAKER.match(text, raw.end) if raw.verb else None
+        if apposed is None:
+            return None
+        # "China's ambassador to the United States, Xie Feng, said": the place is the role's, the
+        # name set off by commas after it is the speaker's
+        return _hit(_Raw(apposed.group("name"), *apposed.span("name"), verb=raw.verb), text)
     kind = kind or _context_kind(raw, name, before, text)
     return _Hit(name, start, kind)
 
@@ -520,7 +547,7 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
             return _clean(owner_name), None
         if said_by_words(owner_name) and not _generic_body(rest) and len(owner) > 1:
             return _clean(owner_name), None  # "CME Group's FedWatch tool": the body owns the tool
-        if not _generic_body(rest):
+        if not _generic_body(rest) and not _role_owner(owner[-1]):
             words = rest
     words, medium = names.strip_medium(words)
     if medium:
@@ -554,6 +581,15 @@ def _without_trailing_acronym(words: list[str]) -> list[str]:
 
 
 _ACRONYM_WORD = re.compile(r"^[A-Z]{2,6}$")
+
+
+def _role_owner(word: str) -> bool:
+    """ "U.S. Attorney's Office for the Southern District", "Children's Hospital": an office or a
+    role owns the name, which is a body's as a whole."""
+    return names.is_title(word, 1) or names.plain(word) in _ROLE_OWNERS
+
+
+_ROLE_OWNERS = frozenset({"children", "women", "people", "veterans", "workers", "citizens", "farmers"})
 
 
 def _is_person(name: str) -> bool:
@@ -627,7 +663,12 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
 
 
 _OWNERS_BEFORE = frozenset({"its", "their", "his", "her", "our", "my", "your"})
-_DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ian|ean|ese|ish|i|ic|an|ch)|U\.S\.?|U\.K\.?|U\.N\.?|E\.U\.?)$")
+_DEMONYM = re.compile(
+    r"^(?:[A-Z][a-z]+(?:ian|ean|ese|ish|ic|an|ch)|Israeli|Iraqi|Saudi|Kuwaiti|Pakistani|Bangladeshi|Omani|"
+    r"Yemeni|Qatari|Emirati|Somali|Nepali|Azerbaijani|Bahraini|Thai|Swiss|Greek|Dutch|Czech|"
+    r"U\.S\.?|U\.K\.?|U\.N\.?|E\.U\.?)$"
+)
+"""A people's adjective ("Israeli television"); a name that only ends like one ("Skai") is not."""
 _LOWER_NEXT = re.compile(rf"{_SP}+[a-z]")
 
 
@@ -699,7 +740,7 @@ _DESCRIBED_BEFORE = re.compile(
 
 
 _THE_COMPANY = re.compile(
-    rf"\b[Tt]he{_SP}+(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
+    rf"\b[Tt]he{_SP}+(?:[a-z][\w]*-[\w-]+{_SP}+)?(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
 )
@@ -710,6 +751,8 @@ _SUBJECT_BEFORE = re.compile(
 _DESCRIPTOR_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))})|\w-based){_SP}+$")
 """``startup Lumen Labs has raised ...``: a body's noun just before the name."""
 _COMPANY_REACH = 600
+_DATELINE_AFTER = re.compile(rf"(?:,{_SP}+[^,\n—–]{{1,30}}?)?(?:{_SP}*\([^)\n]{{1,30}}\))?{_SP}*[—–]")
+_SENTENCE_END = re.compile(r"[.!?]['\"’”]?\s")
 
 
 def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
@@ -730,10 +773,13 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             described = _DESCRIPTOR_BEFORE.search(text, max(0, run.start() - 30), run.start()) or (
                 run.group().split(None, 1)[0].endswith("-based")
             )
-            if run.start() in taken or not (opens or described):
-                continue
+            if run.start() in taken or not (opens or described) or _DATELINE_AFTER.match(text, run.end()):
+                continue  # "SANTIAGO, Chile — Six workers ...": a dateline's place names no one
             skipped, name, kind = _parsed(run.group())
-            body = described or (said_by_words(name) and classify(name) == "organisation")
+            body = described or (said_by_words(name) and classify(name) == "organisation") or (
+                opens and " " not in name and names.plain(name) not in names.COMMON_WORDS
+                and _SENTENCE_END.search(text, run.end(), said.start()) is None
+            )  # "Airbus delivered 67 aircraft in May, the planemaker said": the sentence's own subject
             if name and kind in (None, "organisation") and not lookup(name) and body:
                 yield _Hit(name, run.start() + skipped, "organisation")
                 break

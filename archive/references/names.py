@@ -55,6 +55,8 @@ COMMON_WORDS = frozenset({
     "before", "while", "when", "but", "and", "so", "later", "earlier", "also", "then", "mr", "mrs",
     "ms", "dr", "asked", "meanwhile", "however", "separately", "still", "yet", "now", "here",
     "spring", "summer", "autumn", "winter", "one", "two", "three", "several", "each", "every",
+    "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "dozens", "hundreds",
+    "thousands", "millions", "tens", "scores",
 })  # fmt: skip
 """Capitalised words that are not names: pronouns, plural role nouns, days, months, and the words
 that open sentences."""
