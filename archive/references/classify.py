@@ -44,7 +44,10 @@ ORGANISATION_WORDS = {
     "aviation", "automotive", "dynamics", "robotics", "biotech", "therapeutics", "biosciences",
     "semiconductor", "semiconductors", "electronics", "networks", "media", "entertainment",
     "studios", "construction", "engineering", "properties", "hotels", "rugby", "athletics",
-    "division", "directorate-general", "mint", "frontières", "frontieres", "community",
+    "division", "directorate-general", "mint", "frontières", "frontieres", "community", "lottery",
+    # parties named by their members ("the Social Democrats said")
+    "democrats", "republicans", "socialists", "liberals", "conservatives", "greens", "nationalists",
+    "communists",
     # the same words in the languages wire copy most often leaves untranslated
     "comité", "comite", "consejo", "conseil", "ministerio", "ministère", "ministero", "ministerium",
     "instituto", "institut", "istituto", "universidad", "université", "università", "universität",
@@ -55,6 +58,7 @@ ORGANISATION_WORDS = {
     "gendarmerie", "sindicato", "syndicat", "sindacato", "cámara", "chambre", "verband", "amt",
     "bundesamt", "ministerie", "gemeente", "kommission", "commissione", "comisión", "autorité",
     "autoridad", "autorità", "tribunale", "consiglio", "sénat", "senado", "assemblée", "asamblea",
+    "unione", "unión", "união", "organización", "organizzazione", "instituut",
 }  # fmt: skip
 _TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "works")
 """Endings of one-word company names ("Nordbank", "Northern Powergrid"); a name with no other word
@@ -99,7 +103,10 @@ def classify(name: str) -> str:
     parts = name.split()
     if len(parts) > 1 and parts[0].lower() in _FOREIGN_ARTICLES:
         return "publication"
-    if 2 <= len(parts) <= 4 and not any(w in CONNECTORS for w in words) and _could_be_person(parts):
+    core = [p for p in parts if p.lower() not in _NAME_PARTICLES]
+    if 2 <= len(core) <= 4 and len(parts) <= 6 and not any(w in CONNECTORS for w in words) and (
+        _could_be_person(core)
+    ):
         return "person"
     return "organisation"
 
@@ -114,6 +121,8 @@ def said_by_words(name: str) -> bool:
             or any(w in ORGANISATION_WORDS or w in PUBLICATION_WORDS for w in words))
 
 
+_NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "bint", "abu", "de", "da", "van", "von", "der", "del"})
+"""Particles inside a person's name, not counted among its words ("Mohammed bin Abdulrahman Al Thani")."""
 _NEVER_GIVEN_NAMES = frozenset({
     "world", "national", "international", "european", "global", "united", "royal", "federal",
     "central", "american", "british", "african", "asian", "arab", "islamic", "catholic",

@@ -40,7 +40,7 @@ only as a word of its own (the "T." of "NYT." is no initial), so a run is the sa
 its capitals it is read from."""
 _PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu|ben)-[{_UPPER}][\w’'&/-]*"
 """A surname joined to its particle by a hyphen, in lower case: "Karim al-Rubaie"."""
-_LOWER_NAMES = "dpa"
+_LOWER_NAMES = "dpa|n-tv"
 """Sources that write their own name in lower case ("the dpa news agency")."""
 _CAP = (
     rf"(?:(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
@@ -67,7 +67,10 @@ _VERBS = (
     rf"remarked|replied|responded|countered|alleged|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
     rf"testified|declared(?={_SP}+that|,|{_SP}*[“\"])|reiterated|denied|denies|advised|advises|"
-    rf"puts?(?={_SP}+(?:(?:the|its|their){_SP}+)?(?:[\w-]+{_SP}+){{1,3}}?at\b)|rated|ranked|"
+    rf"puts?(?={_SP}+(?:(?:the|its|their){_SP}+)?(?:[\w-]+{_SP}+){{1,6}}?at\b)|rated|ranked|"
+    rf"(?:cut|cuts|raised|raises|lowered|lowers|revised|revises|trimmed|lifted|slashed|upgraded|downgraded)"
+    rf"(?=(?:{_SP}+(?:its|their|the))?(?:{_SP}+[\w'’-]+){{0,3}}?{_SP}+(?:forecasts?|estimates?|outlook|"
+    rf"projections?|guidance|ratings?)\b)|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
 )
 _ADVERBS = (
@@ -117,9 +120,10 @@ a long run of capitalised words it would re-read the run to its end (48 KB took 
 and ``_ATTRIBUTION`` are its two halves, run so that each run of names is read once."""
 _NAME = re.compile(NAME)
 
+_MEDIA_PLURALS = "broadcasters|newspapers|channels|stations|dailies|magazines|tabloids|networks"
 _MEDIUM_BEFORE = (
-    rf"(?:(?:the|a|an){_SP}+)?(?:[\w-]+{_SP}+){{0,2}}?"
-    rf"(?:{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper|"
+    rf"(?:(?:the|a|an){_SP}+)?(?:(?!(?:for|by|of|to|and|in|on|at|from|with)\b)[\w-]+{_SP}+){{0,2}}?"
+    rf"(?:{_MEDIA_PLURALS}|{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper|"
     rf"news{_SP}+site|site|publication)"
     rf"{_SP}+"
 )
@@ -142,8 +146,13 @@ _PHRASES = (
     rf"(?:quoted|cited)(?={_SP}+[{_UPPER}])|"
     rf"(?:said|says|added){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
     rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+(?:the{_SP}+)?[{_UPPER}a-z])|"
-    rf"(?:polls?|surveys?){_SP}+(?:for|commissioned{_SP}+by)|"
-    rf"[Ii]n{_SP}+(?:its|their)(?:{_SP}+[a-z]+){{0,2}}?(?={_SP}+[{_UPPER}])"
+    rf"(?<!which{_SP})(?<!that{_SP})(?<!who{_SP})(?:polls?|surveys?){_SP}+(?:for|commissioned{_SP}+by)|"
+    rf"(?:(?:said|warned|found|wrote|concluded|estimated|noted|argued|stated|added|showed)"
+    rf"(?:{_SP}+[a-z]+)?{_SP}+in{_SP}+the|[Ii]n{_SP}+(?:its|their))(?:{_SP}+[a-z]+){{0,2}}?(?={_SP}+[{_UPPER}])|"
+    rf"(?:(?:said|warned|found|wrote|concluded|estimated|noted|argued|stated|added|showed)"
+    rf"(?:{_SP}+[a-z]+)?{_SP}+)?[Ii]n{_SP}+an?(?={_SP}+[{_UPPER}])|"
+    rf"for(?={_SP}+(?:the{_SP}+)?(?:[\w-]+{_SP}+)?(?:{_MEDIA_PLURALS}|broadcaster|newspaper)\b)|"
+    rf"(?:report|study|survey|analysis|review|research|paper|project),?{_SP}+led{_SP}+by"
 )
 PHRASE_FIRST = re.compile(
     rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:the{_SP}+)?(?P<name>{NAME})"
@@ -164,6 +173,8 @@ _BODY_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | ORGANISATION_WORDS))
 _BODY_IN = re.compile(
     rf"^,{_SP}*(?:an?|the){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w-]+{_SP}+){{0,2}}?"
     rf"(?:{_BODY_NOUNS})\b"
+    rf"|^,{_SP}*the{_SP}+(?:[\w-]+['’]s{_SP}+)?(?:[\w-]+est|(?:second|third)-[\w-]+est|leading|top|main){_SP}+"
+    rf"(?:[\w-]+{_SP}+){{0,2}}?(?!(?:{_LOWER_TITLES})\b)[a-z]+(?:er|or|ist)\b"
 )
 """``Alarm Phone, a hotline for migrants in distress, said``: an appositive that opens by naming a
 kind of body makes the name a body's."""
@@ -205,7 +216,7 @@ _PHRASE_KINDS = {
     "published in": "publication", "reported in": "publication", "wrote in": "publication",
     "writing in": "publication", "polled by": None, "lawyers for": "organisation",
     "analysts at": "organisation", "broadcast by": "publication", "aired by": "publication",
-    "titled": "document",
+    "titled": "document", "for": "publication",
 }  # fmt: skip
 
 
@@ -251,6 +262,9 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         if attribution is None:
             position = name.end()
             continue
+        if attribution.group("body_noun") is not None and _DEMONYM.match(name.group().removeprefix("The ")):
+            position = attribution.end()  # "The U.N. refugee agency said": a qualifier, not a name
+            continue
         if attribution.group("body_noun") is not None and name.group().endswith(("'s", "’s")):
             position = attribution.end()  # "France's farm ministry said": the owner is not the body
             continue
@@ -263,6 +277,7 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
             position = attribution.end()  # "Chinese analysts said", "Some economists said": no body
             continue
         owned = attribution.group("owner_noun") is not None  # "The Ifo institute's index fell"
+        owned = owned or _ITS_AFTER.match(text, attribution.end()) is not None  # "X cut its forecast"
         body = staff or owned or attribution.group("body_noun") is not None or (
             appositive is not None and not medium and _BODY_IN.search(appositive) is not None
         )
@@ -349,6 +364,9 @@ def _after_phrases(text: str) -> Iterator[_Raw]:
             continue
         if phrase == "in its" and not _names_a_document(match.group("name")):
             continue  # "said in its annual Emissions Gap Report", not "in its Paris office"
+        if phrase == "in a" and not (_CARRIED_IN.match(text, match.end("name"))
+                                     or _names_a_document(match.group("name"))):
+            continue  # "in a Fox News interview", "said in a Gallup poll", not "in a Paris suburb"
         if _DECLINED.match(text, match.end("name")):
             continue  # "A spokesperson for Microsoft, a major customer, declined to comment"
         if phrase in ("quoted", "cited") and not _AS_SAYING.match(text, match.end("name")):
@@ -361,6 +379,13 @@ def _after_phrases(text: str) -> Iterator[_Raw]:
             end = more.end()
 
 
+_CARRIED_IN = re.compile(
+    rf"{_SP}+(?:interview|broadcast|podcast|documentary|column|editorial|op-ed|article|report|"
+    rf"survey|poll|study|analysis)\b"
+)
+"""``in a Fox News interview``, ``in a Gallup poll``: the name is what carried or made the finding."""
+_ITS_AFTER = re.compile(rf"{_SP}+its\b")
+"""``Strategie Grains cut its forecast``: what did it is a body (a person's is "his" or "her")."""
 _DECLINED = re.compile(
     rf"(?:,[^,.;:\n]{{1,60}},)?{_SP}+(?:(?:also|has|have|had|again){_SP}+)?(?:declined|refused|"
     rf"did{_SP}+not{_SP}+(?:immediately{_SP}+)?(?:respond|reply|return|comment|answer)|"
@@ -388,12 +413,20 @@ def _phrase_key(phrase: str) -> str:
     """The phrase as ``_PHRASE_KINDS`` and ``_SAID`` know it: "said senior economist" is a "said",
     "published on Monday in" a "published in"."""
     words = phrase.lower().split()
+    if words[-2:-1] == ["in"] and words[-1] in ("a", "an"):
+        return "in a"  # "in a Fox News interview", "said in a Gallup poll"
+    if "in" in words[1:-1] and words[words.index("in", 1) + 1] == "the":
+        return "in its"  # "warned in the Global Tipping Points Report": a document, like "in its"
     if words[0] in _SAID or words[0] in ("quoted", "cited"):
         return words[0]
     if words[0] == "published" and words[-1] == "in":
         return "published in"
     if words[0] == "in" and words[1] in ("its", "their"):
         return "in its"
+    if words[0] == "for":
+        return "for"  # "a poll by Forsa for broadcasters RTL and n-tv"
+    if words[-1] == "by" and words[-2] == "led":
+        return "led by"
     return " ".join(words)
 
 
@@ -655,6 +688,10 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
         before[-1] in _PLACE_ADJECTIVES and before[:1] and before[0] in _PLACES_BEFORE
     )):
         return True
+    if raw.verb and not raw.phrase and text.startswith(",", raw.end) and _RELATIVE_BEFORE.search(
+        text, max(0, raw.start - 80), raw.start
+    ):
+        return True  # "Infratest dimap, which polls for ARD, put ...": ARD ends the clause, it says nothing
     if not raw.phrase and before[-1:] and before[-1] in _OWNERS_BEFORE:
         return True  # "cut its EU forecast": a name after "its" qualifies a noun, it says nothing
     if " " in name or kind or name.isupper() or lookup(name) or not _PLURAL_ROLE.search(name):
@@ -662,6 +699,7 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
     return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
 
 
+_RELATIVE_BEFORE = re.compile(rf",{_SP}+(?:which|who|whose|that|where|when){_SP}[^,.;:!?\n]*$")
 _OWNERS_BEFORE = frozenset({"its", "their", "his", "her", "our", "my", "your"})
 _DEMONYM = re.compile(
     r"^(?:[A-Z][a-z]+(?:ian|ean|ese|ish|ic|an|ch)|Israeli|Iraqi|Saudi|Kuwaiti|Pakistani|Bangladeshi|Omani|"
@@ -776,6 +814,8 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             if run.start() in taken or not (opens or described) or _DATELINE_AFTER.match(text, run.end()):
                 continue  # "SANTIAGO, Chile — Six workers ...": a dateline's place names no one
             skipped, name, kind = _parsed(run.group())
+            if name.startswith(("Shares of ", "Shares in ", "Stock of ")):  # "Shares of Volta Motors fell"
+                skipped, name = skipped + len(name.split(None, 2)[0]) + 4, name.split(None, 2)[2]
             body = described or (said_by_words(name) and classify(name) == "organisation") or (
                 opens and " " not in name and names.plain(name) not in names.COMMON_WORDS
                 and _SENTENCE_END.search(text, run.end(), said.start()) is None
