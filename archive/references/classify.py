@@ -98,6 +98,8 @@ def classify(name: str) -> str:
         return "organisation"
     if any(w in PUBLICATION_WORDS for w in words):
         return "publication"
+    if any(w in _PLACE_BODY_WORDS for w in words):
+        return "organisation"  # "Maui County said", "Statistics Canada data showed"
     if _ACRONYM_RE.match(name):
         return "organisation"
     parts = name.split()
@@ -121,6 +123,12 @@ def said_by_words(name: str) -> bool:
             or any(w in ORGANISATION_WORDS or w in PUBLICATION_WORDS for w in words))
 
 
+_PLACE_BODY_WORDS = frozenset({
+    "county", "municipality", "province", "prefecture", "district", "region", "borough", "canton",
+    "statistics", "lottery",
+})  # fmt: skip
+"""Words that make a name a public body's unless a paper's word says otherwise ("Orange County
+Register"): checked after the publication words."""
 _NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "bint", "abu", "de", "da", "van", "von", "der", "del"})
 """Particles inside a person's name, not counted among its words ("Mohammed bin Abdulrahman Al Thani")."""
 _NEVER_GIVEN_NAMES = frozenset({

@@ -68,7 +68,10 @@ _VERBS = (
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
     rf"testified|declared(?={_SP}+that|,|{_SP}*[“\"])|reiterated|denied|denies|advised|advises|"
     rf"puts?(?={_SP}+(?:(?:the|its|their){_SP}+)?(?:[\w-]+{_SP}+){{1,6}}?at\b)|rated|ranked|"
-    rf"(?:cut|cuts|raised|raises|lowered|lowers|revised|revises|trimmed|lifted|slashed|upgraded|downgraded)"
+    "signalled|signaled|signals|indicated|hinted|vowed|criticised|criticized|"
+    "criticises|criticizes|condemned|condemns|praised|accused|blamed|"
+    rf"(?:cut|cuts|raised|raises|lowered|lowers|revised|revises|trimmed|lifted|slashed|upgraded|downgraded|"
+    rf"kept|keeps|reaffirmed|affirmed)"
     rf"(?=(?:{_SP}+(?:its|their|the))?(?:{_SP}+[\w'’-]+){{0,3}}?{_SP}+(?:forecasts?|estimates?|outlook|"
     rf"projections?|guidance|ratings?)\b)|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
@@ -104,7 +107,7 @@ _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 _ATTRIBUTION = re.compile(
     rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
     rf"(?P<staff>{_STAFF})|{_SPOKESPEOPLE}))?"
-    rf"(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
+    rf"(?:(?P<appositive>{_APPOSITIVE})|,{_SP}+who|,)?{_SP}+{_ADVERBS}"
     rf"(?P<verb>{_VERBS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,3}}?(?:{_FINDINGS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{1,2}}?(?:[{_UPPER}][\w-]*{_SP}+){{0,4}}(?:{_TITLED_FINDINGS})\b"
@@ -139,7 +142,9 @@ _PHRASES = (
     "[Aa]n? (?:[a-z]+ )?(?:report|study|survey|poll|analysis|review|investigation|audit|statement|"
     "tally|estimate|forecast|assessment|projection|calculation|count) "
     "(?:(?:published|released|issued|commissioned|compiled)(?: (?:on|last|this|earlier|in) [\\w-]+)? )?"
-    "(?:by|from|for|in)|(?:data|figures|statistics)(?:,)? from|"
+    "(?:by|from|for|in)|"
+    "(?:estimates|forecasts|calculations|projections|studies|surveys|polls) (?:by|from)|"
+    "(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
     rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
@@ -401,6 +406,25 @@ _TITLE_THEN_NAME = re.compile(
 )
 
 
+_SPEAKER_AT = re.compile(rf"(?P<name>{NAME}){_SP}+(?:at|in|of){_SP}+(?:the{_SP}+)?$")
+
+
+def _speaker_before(text: str, start: int) -> re.Match | None:
+    """The person or body named just before "at", "in" or "of" and the name that is followed by the
+    verb: "Researchers at ..." names no one, "the Vaccine Confidence Project at the London School of
+    Hygiene said" names the project (a fixed window: one look per hit)."""
+    window_start = max(0, start - 100)
+    found = _SPEAKER_AT.search(text, window_start, start)
+    if found is None or found.start() == window_start:
+        return None
+    _skipped, name, kind = _parsed(found.group("name"))
+    if not name or names.plain(name.split()[0]) in names.COMMON_WORDS or lookup(name):
+        return None
+    if kind == "person" or (" " in name and classify(name) == "person"):
+        return found
+    return found if said_by_words(name) and classify(name) == "organisation" else None
+
+
 _APPOSED_SPEAKER = re.compile(rf",{_SP}*(?P<name>{NAME}),{_SP}+{_ADVERBS}(?:{_VERBS})\b")
 
 
@@ -531,7 +555,30 @@ def _hits(text: str, runs: list[re.Match] | None = None) -> list[_Hit]:
         hit = _hit(raw, text)
         if hit is not None:
             hits.append(hit)
+            owner = _document_owner(raw.name, text, raw.end) if hit.kind == "document" or raw.phrase else None
+            if owner is not None:
+                hits.append(_Hit(owner[0], raw.start, owner[1]))
     return hits
+
+
+def _document_owner(name: str, text: str, end: int) -> tuple[str, str] | None:
+    """ "Drewry's World Container Index", "UNICEF's State of the World's Children report": the owner
+    of a document cited by its title is cited too."""
+    split = names.possessive_split(name.split())
+    if split is None:
+        return None
+    owner, rest = split
+    rest_name = " ".join(rest)
+    if classify(rest_name) != "document" and not _DOCUMENT_AFTER.match(text, end):
+        return None
+    owner_name = _clean(" ".join(names.drop_article(owner)))
+    if not owner_name or lookup(owner_name) or names.plain(owner_name) in names.COMMON_WORDS:
+        return None
+    kind = classify(owner_name)
+    return owner_name, "organisation" if kind == "document" else kind
+
+
+_DOCUMENT_AFTER = re.compile(rf"{_SP}+(?:report|study|survey|index|review|audit|assessment|outlook)\b")
 
 
 def _hit(raw: _Raw, text: str) -> _Hit | None:
@@ -545,6 +592,10 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     if not name or _refused(name, kind, raw.phrase, raw.medium):
         return None
     before = _words_before(text, raw.start)
+    if raw.verb and not raw.phrase and before[-1:] and before[-1] in ("at", "in", "of"):
+        speaker = _speaker_before(text, raw.start)
+        if speaker is not None:  # "The Vaccine Confidence Project at the London School of ... said"
+            return _hit(_Raw(speaker.group("name"), *speaker.span("name"), verb=raw.verb), text)
     if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
         apposed = _APPOSED_SPEAKER.match(text, raw.end) if raw.verb else None
         if apposed is None:
@@ -553,6 +604,10 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
         # name set off by commas after it is the speaker's
         return _hit(_Raw(apposed.group("name"), *apposed.span("name"), verb=raw.verb), text)
     kind = kind or _context_kind(raw, name, before, text)
+    if raw.phrase and kind == "organisation" and " " in name and not said_by_words(name) and (
+        _DOCUMENT_AFTER.match(text, raw.end)
+    ):
+        kind = "document"  # "according to UNICEF's State of the World's Children report"
     return _Hit(name, start, kind)
 
 
@@ -578,8 +633,11 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
         owner_name = names.without_possessive(" ".join(owner))
         if lookup(owner_name) or classify(owner_name) == "publication":
             return _clean(owner_name), None
-        if said_by_words(owner_name) and not _generic_body(rest) and len(owner) > 1:
-            return _clean(owner_name), None  # "CME Group's FedWatch tool": the body owns the tool
+        rest_name = " ".join(rest)
+        if said_by_words(owner_name) and not _generic_body(rest) and len(owner) > 1 and not (
+            said_by_words(rest_name) and classify(rest_name) == "organisation"
+        ):  # "CME Group's FedWatch tool": the body owns the tool; "LSE's Centre for ..." is a body
+            return _clean(owner_name), None
         if not _generic_body(rest) and not _role_owner(owner[-1]):
             words = rest
     words, medium = names.strip_medium(words)
@@ -684,9 +742,10 @@ def _role_named(words: list[str]) -> bool:
 def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, before: list[str]) -> bool:
     """A place ("officials in Nairobi told"), or a plural noun opening a sentence ("Rescuers said");
     ``before`` holds the two words before the name."""
-    if not raw.phrase and before[-1:] and (before[-1] in _PLACES_BEFORE or (
+    placed = before[-1:] and (before[-1] in _PLACES_BEFORE or (
         before[-1] in _PLACE_ADJECTIVES and before[:1] and before[0] in _PLACES_BEFORE
-    )):
+    ))
+    if not raw.phrase and placed and not _WHO_AFTER.match(text, raw.end):
         return True
     if raw.verb and not raw.phrase and text.startswith(",", raw.end) and _RELATIVE_BEFORE.search(
         text, max(0, raw.start - 80), raw.start
@@ -699,6 +758,8 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
     return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
 
 
+_WHO_AFTER = re.compile(rf",{_SP}+who\b")
+"""``sending the measure to President Joe Biden, who said``: after "to", a person who speaks."""
 _RELATIVE_BEFORE = re.compile(rf",{_SP}+(?:which|who|whose|that|where|when){_SP}[^,.;:!?\n]*$")
 _OWNERS_BEFORE = frozenset({"its", "their", "his", "her", "our", "my", "your"})
 _DEMONYM = re.compile(
@@ -814,6 +875,11 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             if run.start() in taken or not (opens or described) or _DATELINE_AFTER.match(text, run.end()):
                 continue  # "SANTIAGO, Chile — Six workers ...": a dateline's place names no one
             skipped, name, kind = _parsed(run.group())
+            owned = names.possessive_split(run.group().split())
+            if owned is not None:  # "SpaceX's Starship rocket exploded ..., the company said"
+                skipped, name, kind = 0, _clean(" ".join(names.drop_article(owned[0]))), None
+            if name.endswith("-based"):
+                continue  # "Singapore-based exchange WazirX": the place describes the next name
             if name.startswith(("Shares of ", "Shares in ", "Stock of ")):  # "Shares of Volta Motors fell"
                 skipped, name = skipped + len(name.split(None, 2)[0]) + 4, name.split(None, 2)[2]
             body = described or (said_by_words(name) and classify(name) == "organisation") or (
@@ -823,6 +889,33 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             if name and kind in (None, "organisation") and not lookup(name) and body:
                 yield _Hit(name, run.start() + skipped, "organisation")
                 break
+
+
+_PRONOUN_SAID = re.compile(rf"\b(?:he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b")
+_PRONOUN_REACH = 300
+
+
+def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
+    """ "Chancellor Olaf Scholz visited Reichertshofen, where he said ...": "he" or "she" who speaks
+    later in the sentence whose subject is a person named with a title or in full. Only the same
+    sentence: across sentences "he" may be anyone. Each look walks back over a few runs."""
+    starts = [m.start() for m in runs]
+    for said in _PRONOUN_SAID.finditer(text):
+        at = bisect.bisect_left(starts, said.start()) - 1
+        subject = None
+        while at >= 0 and runs[at].start() > said.start() - _PRONOUN_REACH:
+            run = runs[at]
+            at -= 1
+            if _SENTENCE_END.search(text, run.end(), said.start()) is not None:
+                break
+            if _SUBJECT_BEFORE.search(text, max(0, run.start() - 12), run.start()):
+                subject = run
+                break
+        if subject is None or subject.start() in taken or _DATELINE_AFTER.match(text, subject.end()):
+            continue
+        skipped, name, kind = _parsed(subject.group())
+        if name and (kind == "person" or (" " in name and kind is None and _is_person(name))):
+            yield _Hit(name, subject.start() + skipped, "person")
 
 
 def _full_names(runs: list[re.Match], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -983,7 +1076,9 @@ def detect_references(text: str) -> list[dict]:
     """Proposed ``references`` entries, most-mentioned first, all ``confirmed: false``."""
     runs: list[re.Match] = []
     hits = _hits(text, runs)
-    hits = sorted(hits + list(_company_hits(text, runs, {h.start for h in hits})), key=lambda h: h.start)
+    taken = {h.start for h in hits}
+    hits = sorted(hits + list(_company_hits(text, runs, taken)) + list(_pronoun_hits(text, runs, taken)),
+                  key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})

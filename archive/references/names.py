@@ -56,7 +56,7 @@ COMMON_WORDS = frozenset({
     "ms", "dr", "asked", "meanwhile", "however", "separately", "still", "yet", "now", "here",
     "spring", "summer", "autumn", "winter", "one", "two", "three", "several", "each", "every",
     "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "dozens", "hundreds",
-    "thousands", "millions", "tens", "scores",
+    "thousands", "millions", "tens", "scores", "children", "women", "men", "patients", "families",
 })  # fmt: skip
 """Capitalised words that are not names: pronouns, plural role nouns, days, months, and the words
 that open sentences."""
@@ -90,6 +90,7 @@ ORG_DESCRIPTORS = frozenset({
     "consultancy", "tank", "think-tank", "organisation", "organization", "nonprofit",
     "non-profit", "publisher", "supermarket", "chain", "automaker", "carmaker", "miner",
     "producer", "supplier", "exporter", "importer", "bank", "provider", "drugmaker", "chipmaker",
+    "exchange", "platform", "streamer", "processor",
     "steelmaker", "planemaker", "shipbuilder", "lobby", "rival",
 })  # fmt: skip
 """Nouns that say the name after them is a body's: "the campaign group Just Stop Oil", "Airline
