@@ -334,7 +334,7 @@ for Care, found``: a document's title set off by commas after the document's nou
 
 
 _OWNED_TITLE = re.compile(
-    rf"(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?"
+    rf"(?:['’]s|(?<=s)['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?"
     rf"(?P<title>(?:[{_UPPER}][\w-]*{_SP}+){{1,4}}(?:{_TITLED_FINDINGS}))\b"
 )
 """``the Environment Agency's annual Environmental Performance Assessment``: a document named
