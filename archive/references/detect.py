@@ -19,7 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from archive.references import names
-from archive.references.classify import ORGANISATION_WORDS, PUBLICATION_WORDS, classify, said_by_words
+from archive.references.classify import (
+    CAPITALS,
+    COUNTRIES,
+    ORGANISATION_WORDS,
+    PUBLICATION_WORDS,
+    classify,
+    said_by_words,
+)
 from archive.references.known import KnownSource, lookup
 
 _SP = r"[^\S\r\n]"
@@ -335,7 +342,7 @@ for Care, found``: a document's title set off by commas after the document's nou
 
 _OWNED_TITLE = re.compile(
     rf"(?:['’]s|(?<=s)['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?"
-    rf"(?P<title>(?:[{_UPPER}][\w-]*{_SP}+){{1,4}}(?:{_TITLED_FINDINGS}))\b"
+    rf"(?P<title>(?:[{_UPPER}][\w-]*{_SP}+){{1,4}}(?:{_TITLED_FINDINGS}))\b(?!{_SP}+[{_UPPER}])"
 )
 """``the Environment Agency's annual Environmental Performance Assessment``: a document named
 after its owner's possessive (the owner is found as a source by ``_ATTRIBUTION``)."""
@@ -367,11 +374,15 @@ def _after_phrases(text: str) -> Iterator[_Raw]:
             if titled is not None:  # "said Jefferies analyst Clara Vestergaard"
                 yield _Raw(titled.group("name"), *titled.span("name"), phrase=phrase)
             continue
-        if phrase == "in its" and not _names_a_document(match.group("name")):
+        if phrase == "in its" and not (_names_a_document(match.group("name"))
+                                       or _DOCUMENT_AFTER.match(text, match.end("name"))):
             continue  # "said in its annual Emissions Gap Report", not "in its Paris office"
         if phrase == "in a" and not (_CARRIED_IN.match(text, match.end("name"))
                                      or _names_a_document(match.group("name"))):
-            continue  # "in a Fox News interview", "said in a Gallup poll", not "in a Paris suburb"
+            continue  # "in a Fox News interview", "said in a Gallup poll", not "in a Paris"
+        named = _AFTER_NAMED.search(text, max(0, match.start() - 3), match.start())
+        if phrase.startswith("a spokes") and named:
+            continue  # "said Christoph Podewils, a spokesman for the Agora Energiewende think tank"
         if _DECLINED.match(text, match.end("name")):
             continue  # "A spokesperson for Microsoft, a major customer, declined to comment"
         if phrase in ("quoted", "cited") and not _AS_SAYING.match(text, match.end("name")):
@@ -391,6 +402,8 @@ _CARRIED_IN = re.compile(
 """``in a Fox News interview``, ``in a Gallup poll``: the name is what carried or made the finding."""
 _ITS_AFTER = re.compile(rf"{_SP}+its\b")
 """``Strategie Grains cut its forecast``: what did it is a body (a person's is "his" or "her")."""
+_AFTER_NAMED = re.compile(rf"\w,{_SP}$")
+"""``Christoph Podewils, a spokesman for X``: the spokesman is named, so the person is the source."""
 _DECLINED = re.compile(
     rf"(?:,[^,.;:\n]{{1,60}},)?{_SP}+(?:(?:also|has|have|had|again){_SP}+)?(?:declined|refused|"
     rf"did{_SP}+not{_SP}+(?:immediately{_SP}+)?(?:respond|reply|return|comment|answer)|"
@@ -404,6 +417,15 @@ _AS_SAYING = re.compile(rf"(?:,[^,.;:\n]{{1,60}},)?{_SP}+as{_SP}+(?:saying|telli
 _TITLE_THEN_NAME = re.compile(
     rf"{_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}){_SP}+(?P<name>{NAME})"
 )
+
+
+def _apposed(raw: _Raw, text: str) -> _Hit | None:
+    """ "China's ambassador to the United States, Xie Feng, said": when the name before the verb is
+    a place, the name set off by commas after it is the speaker's."""
+    apposed = _APPOSED_SPEAKER.match(text, raw.end) if raw.verb else None
+    if apposed is None:
+        return None
+    return _hit(_Raw(apposed.group("name"), *apposed.span("name"), verb=raw.verb), text)
 
 
 _SPEAKER_AT = re.compile(rf"(?P<name>{NAME}){_SP}+(?:at|in|of){_SP}+(?:the{_SP}+)?$")
@@ -590,21 +612,16 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     skipped, name, kind = _parsed(raw.name)
     start = raw.start + skipped
     if not name or _refused(name, kind, raw.phrase, raw.medium):
-        return None
+        return _apposed(raw, text)
     before = _words_before(text, raw.start)
     if raw.verb and not raw.phrase and before[-1:] and before[-1] in ("at", "in", "of"):
         speaker = _speaker_before(text, raw.start)
         if speaker is not None:  # "The Vaccine Confidence Project at the London School of ... said"
             return _hit(_Raw(speaker.group("name"), *speaker.span("name"), verb=raw.verb), text)
     if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
-        apposed = _APPOSED_SPEAKER.match(text, raw.end) if raw.verb else None
-        if apposed is None:
-            return None
-        # "China's ambassador to the United States, Xie Feng, said": the place is the role's, the
-        # name set off by commas after it is the speaker's
-        return _hit(_Raw(apposed.group("name"), *apposed.span("name"), verb=raw.verb), text)
+        return _apposed(raw, text)
     kind = kind or _context_kind(raw, name, before, text)
-    if raw.phrase and kind == "organisation" and " " in name and not said_by_words(name) and (
+    if raw.phrase and kind in ("organisation", "person") and " " in name and not said_by_words(name) and (
         _DOCUMENT_AFTER.match(text, raw.end)
     ):
         kind = "document"  # "according to UNICEF's State of the World's Children report"
@@ -644,6 +661,8 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
     if medium:
         return _clean(" ".join(words)), "publication"
     words = _without_trailing_acronym(words)
+    if len(words) == 2 and _ACRONYM_WORD.match(words[1]) and _ADJECTIVE.search(words[0]):
+        words = words[1:]  # "the Peronist CGT union": the union is the CGT
     words, described = names.strip_descriptor(words)
     stripped, titled = names.strip_title(words, _BODY_WORDS)
     if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"):
@@ -672,6 +691,7 @@ def _without_trailing_acronym(words: list[str]) -> list[str]:
 
 
 _ACRONYM_WORD = re.compile(r"^[A-Z]{2,6}$")
+_ADJECTIVE = re.compile(r"[a-z](?:ist|ian|ic|ese|ish|an)$")
 
 
 def _role_owner(word: str) -> bool:
@@ -720,6 +740,8 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
     if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS and not _role_named(words)
                      and not _owner_of_name(words)):
         return True
+    if len(words) == 1 and (names.plain(name) in COUNTRIES or names.plain(name) in CAPITALS):
+        return True  # "Kyiv said", "China rejected": a government named by its place
     return phrase == "told" and not known and not medium and any(
         names.plain(w) in _TOLD_NOT_MEDIA for w in words
     )
@@ -880,10 +902,18 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owned[0]))), None
             if name.endswith("-based"):
                 continue  # "Singapore-based exchange WazirX": the place describes the next name
-            if name.startswith(("Shares of ", "Shares in ", "Stock of ")):  # "Shares of Volta Motors fell"
-                skipped, name = skipped + len(name.split(None, 2)[0]) + 4, name.split(None, 2)[2]
+            parts = name.split(None, 2)
+            if len(parts) == 3 and parts[1] in ("of", "in") and parts[0].endswith("s"):
+                # "Shares of Volta Motors fell", "Holdings of SPDR Gold Trust rose"
+                skipped, name = skipped + len(parts[0]) + len(parts[1]) + 2, parts[2]
+            if kind == "person":  # "Starbucks Chief Executive Laxman Narasimhan is stepping down"
+                owner = names.before_title(run.group().split())
+                if not owner or lookup(" ".join(owner)) or classify(" ".join(owner)) != "organisation":
+                    continue
+                skipped, name, kind = 0, _clean(" ".join(names.drop_article(owner))), None
             body = described or (said_by_words(name) and classify(name) == "organisation") or (
-                opens and " " not in name and names.plain(name) not in names.COMMON_WORDS
+                opens and (" " not in name or classify(name) == "organisation")
+                and names.plain(name) not in names.COMMON_WORDS
                 and _SENTENCE_END.search(text, run.end(), said.start()) is None
             )  # "Airbus delivered 67 aircraft in May, the planemaker said": the sentence's own subject
             if name and kind in (None, "organisation") and not lookup(name) and body:
@@ -1006,6 +1036,9 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
     if len(words) < 2:
         return
     full, kind = _full_name_and_kind(tuple(words))
+    owner = names.before_title(words) if kind == "person" else None
+    if owner and not lookup(" ".join(owner)) and classify(" ".join(owner)) == "organisation":
+        bodies.setdefault(_clean(owner[0]), " ".join(owner))  # "Chipotle Mexican Grill boss Brian Niccol"
     words = full.split()
     if len(words) < 2 or lookup(full):
         return
