@@ -106,7 +106,7 @@ _BODY_AFTER = (
     "union|trade union|labour union|party|federation|confederation|alliance|coalition|movement|"
     "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority|"
     "unions|parties|groups|agencies|associations|federations|spa|museum|zoo|hospital|"
-    "network|foundation|council|committee|commission|board"
+    "network|foundation|council|committee|commission|board|mission|delegation"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
 _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
@@ -120,6 +120,7 @@ _ATTRIBUTION = re.compile(
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{1,2}}?(?:[{_UPPER}][\w-]*{_SP}+){{0,4}}(?:{_TITLED_FINDINGS})\b"
     rf"|{_SP}+(?P<owner_noun>{_BODY_AFTER})['’]s{_SP}+(?:[a-z][\w-]*{_SP}+){{0,3}}?(?:{_FINDINGS})\b"
     rf"|{_SP}+(?P<finding>poll|survey|data|figures|tally)\b"
+    rf"(?!{_SP}+(?:firm|company|provider|group|agency|analytics|platform|service|centre|center)\b)"
 )
 """What follows a source named first: a verb (``Reuters reported``, ``Xinhua news agency
 reported``, ``Ruiz, the governor, said``), or a finding it owns (``Reuters' tally``, ``a YouGov
@@ -167,7 +168,7 @@ _PHRASES = (
     rf"(?:report|study|survey|analysis|review|research|paper|project),?{_SP}+led{_SP}+by"
 )
 PHRASE_FIRST = re.compile(
-    rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:the{_SP}+)?(?P<name>{NAME})"
+    rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:(?:the|its|their){_SP}+)?(?P<name>{NAME})"
 )
 """``according to the New York Times``, ``told the state broadcaster ERT``, ``said John Smith``,
 ``polled by the Financial Times``, ``a study by the University of Leeds``."""
@@ -183,8 +184,8 @@ _MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b")
 """``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium."""
 _BODY_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | ORGANISATION_WORDS))
 _BODY_IN = re.compile(
-    rf"^,{_SP}*(?:an?|the){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w-]+{_SP}+){{0,2}}?"
-    rf"(?:{_BODY_NOUNS})\b"
+    rf"^,{_SP}*(?:an?|the){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w'’-]+{_SP}+){{0,2}}?"
+    rf"(?:{_BODY_NOUNS})\b(?!['’]|{_SP}+(?:[\w-]+{_SP}+)?(?:{_LOWER_TITLES})\b)"
     rf"|^,{_SP}*the{_SP}+(?:[\w-]+['’]s{_SP}+)?(?:[\w-]+est|(?:second|third)-[\w-]+est|leading|top|main){_SP}+"
     rf"(?:[\w-]+{_SP}+){{0,2}}?(?!(?:{_LOWER_TITLES})\b)[a-z]+(?:er|or|ist)\b"
 )
@@ -812,6 +813,8 @@ def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
         and _DESCRIBED_BEFORE.search(text, max(0, raw.start - 40), raw.start)
     ):
         return "organisation"
+    if " " in name and _ROLE_APPOSITIVE.match(text, raw.end):
+        return "person"  # "said Le Xuan Chiew, a Canalys analyst", "Chris Yelland, an energy analyst at"
     kind = _PHRASE_KINDS.get(raw.phrase)
     if kind:
         return kind
@@ -832,6 +835,10 @@ _BODY_BEFORE = frozenset({
     "association", "federation", "party", "court", "tribunal", "foundation", "body", "bloc",
 })  # fmt: skip
 """A body's type in lower case just before a name: "regional authority Region Kalmar said"."""
+_ROLE_APPOSITIVE = re.compile(
+    rf",{_SP}+(?:(?:an?|the){_SP}+)?(?:[\w'’.-]+{_SP}+){{0,3}}?(?:{_LOWER_TITLES})\b(?!['’])"
+)
+"""A name followed by a person's role in apposition is a person's, whatever its words look like."""
 _SPEECH = frozenset({"said", "says", "told", "tells", "added", "adds", "warned", "warns", "stated"})
 
 
@@ -872,6 +879,9 @@ _SUBJECT_BEFORE = re.compile(
 _DESCRIPTOR_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))})|\w-based){_SP}+$")
 """``startup Lumen Labs has raised ...``: a body's noun just before the name."""
 _COMPANY_REACH = 600
+_RIVAL_BEFORE = re.compile(rf"\b(?:rival|rivals|competitor|peer){_SP}+$")
+_HAS_LOWER = re.compile(r"\s[a-z]")
+_HOLDINGS = frozenset({"Shares", "Stock", "Holdings", "Units"})
 _DATELINE_AFTER = re.compile(rf"(?:,{_SP}+[^,\n—–]{{1,30}}?)?(?:{_SP}*\([^)\n]{{1,30}}\))?{_SP}*[—–]")
 _SENTENCE_END = re.compile(r"[.!?]['\"’”]?\s")
 
@@ -894,6 +904,8 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             described = _DESCRIPTOR_BEFORE.search(text, max(0, run.start() - 30), run.start()) or (
                 run.group().split(None, 1)[0].endswith("-based")
             )
+            if _RIVAL_BEFORE.search(text, max(0, run.start() - 8), run.start()):
+                continue  # "a merger with rival Frontier, the low-cost carrier said": the other one
             if run.start() in taken or not (opens or described) or _DATELINE_AFTER.match(text, run.end()):
                 continue  # "SANTIAGO, Chile — Six workers ...": a dateline's place names no one
             skipped, name, kind = _parsed(run.group())
@@ -903,7 +915,7 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             if name.endswith("-based"):
                 continue  # "Singapore-based exchange WazirX": the place describes the next name
             parts = name.split(None, 2)
-            if len(parts) == 3 and parts[1] in ("of", "in") and parts[0].endswith("s"):
+            if len(parts) == 3 and parts[1] in ("of", "in") and parts[0] in _HOLDINGS:
                 # "Shares of Volta Motors fell", "Holdings of SPDR Gold Trust rose"
                 skipped, name = skipped + len(parts[0]) + len(parts[1]) + 2, parts[2]
             if kind == "person":  # "Starbucks Chief Executive Laxman Narasimhan is stepping down"
@@ -912,7 +924,8 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                     continue
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owner))), None
             body = described or (said_by_words(name) and classify(name) == "organisation") or (
-                opens and (" " not in name or classify(name) == "organisation")
+                opens and (" " not in name or (classify(name) == "organisation"
+                                               and not _HAS_LOWER.search(name)))
                 and names.plain(name) not in names.COMMON_WORDS
                 and _SENTENCE_END.search(text, run.end(), said.start()) is None
             )  # "Airbus delivered 67 aircraft in May, the planemaker said": the sentence's own subject
@@ -921,7 +934,9 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 break
 
 
-_PRONOUN_SAID = re.compile(rf"\b(?:he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b")
+_PRONOUN_SAID = re.compile(
+    rf"\b(?P<pronoun>he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b|,{_SP}+saying\b"
+)
 _PRONOUN_REACH = 300
 
 
@@ -944,8 +959,13 @@ def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
         if subject is None or subject.start() in taken or _DATELINE_AFTER.match(text, subject.end()):
             continue
         skipped, name, kind = _parsed(subject.group())
-        if name and (kind == "person" or (" " in name and kind is None and _is_person(name))):
+        if not name or _refused(name, kind, "", False) or _DEMONYM.match(name):
+            continue
+        if kind == "person" or (" " in name and kind is None and _is_person(name)):
             yield _Hit(name, subject.start() + skipped, "person")
+        elif said.group("pronoun") is None and (said_by_words(name) or " " not in name) and not lookup(name):
+            # "The California Department of Motor Vehicles suspended the permit, saying ..."
+            yield _Hit(name, subject.start() + skipped, classify(name) if " " in name else "organisation")
 
 
 def _full_names(runs: list[re.Match], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:

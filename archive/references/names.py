@@ -31,7 +31,7 @@ TITLE_WORDS = frozenset({
     "banker", "broker", "prosecutor", "magistrate", "ombudsman", "governor-general", "sheikh",
     "emir", "chef", "curator", "organiser", "organizer", "coordinator", "vice",
     "lawmaker", "legislator", "politician", "treasurer", "comptroller", "auditor", "registrar",
-    "solicitor", "barrister", "secretary-general", "boss",
+    "solicitor", "barrister", "secretary-general", "boss", "astronomer", "prefect", "astronaut",
     "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother",
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
