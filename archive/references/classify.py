@@ -74,7 +74,7 @@ DOCUMENT_WORDS = {
     "report", "study", "survey", "memo", "memorandum", "paper", "act", "treaty", "agreement",
     "declaration", "bill", "constitution", "census", "index", "statement", "letter", "dossier",
     "outlook", "yearbook", "assessment", "audit", "protocol", "accord", "accords", "directive",
-    "roadmap", "manifesto",
+    "roadmap", "manifesto", "database", "dataset",
 }  # fmt: skip
 CONNECTORS = {"of", "and", "&", "for", "the", "on", "at", "in"}
 """Words a person's name does not hold (particles such as "de" and "van" it may)."""
@@ -95,6 +95,9 @@ def classify(name: str) -> str:
         return "organisation"
     if words and name.split()[-1].lower() in DOCUMENT_WORDS:
         return "document"
+    parts = name.split()
+    if len(parts) > 1 and parts[-1].split("-")[-1].strip(".,'’").lower() in PUBLICATION_WORDS:
+        return "publication"  # "San Diego Union-Tribune", "Chicago Sun-Times": a paper's last word
     if any(w in _BROADCASTING for w in words) and not any(w in _BODY_OF_BROADCASTERS for w in words):
         return "publication"  # "Australian Broadcasting Corporation": a corporation that broadcasts
     if any(w in ORGANISATION_WORDS for w in words):

@@ -131,6 +131,8 @@ a long run of capitalised words it would re-read the run to its end (48 KB took 
 and ``_ATTRIBUTION`` are its two halves, run so that each run of names is read once."""
 _NAME = re.compile(NAME)
 
+_DESCRIBED_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | {"portal", "consultancy", "institute"}))
+"""``according to the property portal ImmoScout24``: a body's kind between the phrase and its name."""
 _MEDIA_PLURALS = "broadcasters|newspapers|channels|stations|dailies|magazines|tabloids|networks"
 _MEDIUM_BEFORE = (
     rf"(?:(?:the|a|an){_SP}+)?(?:(?!(?:for|by|of|to|and|in|on|at|from|with)\b)[\w-]+{_SP}+){{0,2}}?"
@@ -168,7 +170,8 @@ _PHRASES = (
     rf"(?:report|study|survey|analysis|review|research|paper|project),?{_SP}+led{_SP}+by"
 )
 PHRASE_FIRST = re.compile(
-    rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:(?:the|its|their){_SP}+)?(?P<name>{NAME})"
+    rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:(?:the|its|their){_SP}+)?"
+    rf"(?P<described>(?:[a-z][\w-]*{_SP}+)?(?:{_DESCRIBED_NOUNS}){_SP}+)?(?P<name>{NAME})"
 )
 """``according to the New York Times``, ``told the state broadcaster ERT``, ``said John Smith``,
 ``polled by the Financial Times``, ``a study by the University of Leeds``."""
@@ -389,7 +392,10 @@ def _after_phrases(text: str) -> Iterator[_Raw]:
         if phrase in ("quoted", "cited") and not _AS_SAYING.match(text, match.end("name")):
             continue  # "quoted Commerce Minister Wang Wentao as saying", not "cited Reuters data"
         medium = bool(match.group("medium")) or bool(_MEDIUM_AFTER.match(text, match.end("name")))
-        yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium)
+        if phrase == "told" and match.group("described") is not None:
+            continue  # "Survivors told the charity Sea-Watch": a body told something publishes nothing
+        yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium,
+                   body=match.group("described") is not None)
         end = match.end("name")
         while (more := _AND_MORE.match(text, end)) is not None:
             yield _Raw(more.group("name"), *more.span("name"), phrase=phrase, medium=medium)
@@ -827,7 +833,41 @@ def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
         return "publication"
     if raw.finding and kind == "person":
         return "organisation"
+    if kind == "person" and not _introduced_as_person(raw, text, before):
+        # "Deutsche Bahn said", "Munich Re said": no role, no title, no quote
+        return "publication" if raw.phrase == "told" else "organisation"
     return kind
+
+
+_AGENT_NOUN = re.compile(r"^[a-z-]{3,}(?:er|or|ist|ian)$")
+_NOT_AGENT_NOUNS = frozenset({
+    "under", "after", "other", "later", "former", "either", "whether", "rather", "together",
+    "however", "order", "minor", "major", "over", "never", "ever", "earlier", "further", "among",
+    "newer", "older", "larger", "smaller", "higher", "lower", "bigger", "better", "per", "for",
+    "owner", "operator", "sponsor", "partner", "creditor", "lender", "investor", "regulator",
+})  # fmt: skip
+_QUOTE_BEFORE = re.compile(r"""(?:[”"],|,[”"])\s*$""")
+_PERSON_AFTER = re.compile(rf",{_SP}+(?:who|whose)\b|{_SP}+(?:his|her)\b")
+
+
+def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
+    """Whether the words around a name that only looks like a person's (two to four capitalised
+    words) say it is one: wire copy introduces a person with a role or title ("Chris Yelland, an
+    energy analyst", "economist Ana Reyes"), a quotation (" ...," Ana Reyes said), a relative "who",
+    or as the speaker after "said"; a body it names bare ("Deutsche Bahn said")."""
+    if raw.phrase in ("said", "says", "explained", "added", "wrote", "quoted", "cited"):
+        return True
+    if before[-1:] and before[-1].islower() and (
+        names.is_title(before[-1], 1) or names.plain(before[-1]) in names.ROLE_WORDS
+        or (_AGENT_NOUN.search(before[-1]) and before[-1] not in _NOT_AGENT_NOUNS
+            and before[-1] not in names.ORG_DESCRIPTORS)
+    ):
+        return True  # "passenger Bikash Mohanty", "winemaker Hélène Darroze-Bastide"
+    if text.endswith(", ", 0, raw.start) or _QUOTE_BEFORE.search(text, max(0, raw.start - 4), raw.start):
+        return True
+    if text.startswith(",", raw.end):
+        return True  # "Maria Lopez, a county clerk, told": described (a body's description made it one)
+    return _PERSON_AFTER.match(text, raw.end) is not None
 
 
 _BODY_BEFORE = frozenset({
@@ -836,7 +876,8 @@ _BODY_BEFORE = frozenset({
 })  # fmt: skip
 """A body's type in lower case just before a name: "regional authority Region Kalmar said"."""
 _ROLE_APPOSITIVE = re.compile(
-    rf",{_SP}+(?:(?:an?|the){_SP}+)?(?:[\w'’.-]+{_SP}+){{0,3}}?(?:{_LOWER_TITLES})\b(?!['’])"
+    rf",{_SP}+(?:(?:an?|the){_SP}+)?(?:[\w'’.-]+{_SP}+){{0,3}}?"
+    rf"(?:{_LOWER_TITLES}|{'|'.join(sorted(names.ROLE_WORDS))})\b(?!['’])"
 )
 """A name followed by a person's role in apposition is a person's, whatever its words look like."""
 _SPEECH = frozenset({"said", "says", "told", "tells", "added", "adds", "warned", "warns", "stated"})
@@ -936,6 +977,7 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
 
 _PRONOUN_SAID = re.compile(
     rf"\b(?P<pronoun>he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b|,{_SP}+saying\b"
+    rf"|,{_SP}+it{_SP}+(?:said|says)\b"
 )
 _PRONOUN_REACH = 300
 
@@ -1005,6 +1047,9 @@ def _run_entries(text: str) -> tuple[frozenset[str], tuple[tuple[bool, str, str]
     people: dict[str, str] = {}
     bodies: dict[str, str] = {}
     for part in _split_on(run, ("and", "&")):
+        owned = names.possessive_split(part)
+        if owned is not None:  # "Prime Minister Narendra Modi's Bharatiya Janata Party": both
+            _index_full_name([*owned[0][:-1], names.without_possessive(owned[0][-1])], people, bodies)
         _index_full_name(part, people, bodies)
     entries = [(True, k, v) for k, v in people.items()] + [(False, k, v) for k, v in bodies.items()]
     return words, tuple(entries)

@@ -36,6 +36,16 @@ TITLE_WORDS = frozenset({
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
 copy puts before a name ("Campaigner Rob Findlay", "Economist Liam O'Connor")."""
+ROLE_WORDS = frozenset({
+    "member", "fellow", "partner", "candidate", "resident", "witness", "passenger", "student",
+    "co-founder", "cofounder", "survivor", "worker", "driver", "son", "daughter", "wife",
+    "husband", "geophysicist", "shopkeeper", "volunteer", "veteran", "pensioner", "tenant",
+    "customer", "victim", "relative", "neighbour", "neighbor", "lecturer", "commentator",
+    "presenter", "host", "actor", "actress", "singer", "player", "striker", "forward", "defender",
+    "goalkeeper", "writer", "poet", "entrepreneur", "investor", "billionaire", "protester", "teenager",
+})  # fmt: skip
+"""Lower-case nouns for people that are no titles (a run of names is not cut at them: "EU Member
+States"), but say that the name beside them is a person's ("passenger Bikash Mohanty")."""
 _LATE_TITLES = frozenset({"general"})
 """Titles only after another title ("Attorney General", "Secretary General"): "General Motors"."""
 COMMON_WORDS = frozenset({
