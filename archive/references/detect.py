@@ -671,6 +671,9 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
     if len(words) == 2 and _ACRONYM_WORD.match(words[1]) and _ADJECTIVE.search(words[0]):
         words = words[1:]  # "the Peronist CGT union": the union is the CGT
     words, described = names.strip_descriptor(words)
+    after_role = " ".join(words[1:])
+    if len(words) > 2 and names.plain(words[0]) in names.ROLE_WORDS and classify(after_role) == "person":
+        return _clean(after_role), "person"  # "Passenger Hollis Brand told": a role opens the sentence
     stripped, titled = names.strip_title(words, _BODY_WORDS)
     if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"):
         return _clean(" ".join(names.trim_place(stripped))), "person"
