@@ -1161,13 +1161,18 @@ def _resolve(
 
 def _short_forms(entries: dict[str, dict]) -> None:
     """ "The Times" after "The New York Times" is the same paper: fold a one-word short form into
-    the one publication found that ends with that word."""
+    the one publication found that ends with that word. The longer names are indexed by their last
+    word first, so the whole costs one pass over the entries."""
+    ending: dict[str, list[dict]] = {}
+    for entry in entries.values():
+        words = entry["name"].split()
+        if entry["kind"] == "publication" and len(words) > 2:
+            ending.setdefault(words[-1], []).append(entry)
     for key, entry in list(entries.items()):
         words = names.drop_article(entry["name"].split())
         if entry["kind"] != "publication" or len(words) != 1:
             continue
-        longer = [e for k, e in entries.items() if k != key and e["kind"] == "publication"
-                  and e["name"].split()[-1] == words[0] and len(e["name"].split()) > 2]
+        longer = [e for e in ending.get(words[0], ()) if e is not entry]
         if len(longer) == 1:
             longer[0]["mentions"] += entry["mentions"]
             del entries[key]
