@@ -17,6 +17,7 @@ PUBLICATION_WORDS = {
     "express", "monitor", "weekly", "bulletin", "radio", "tv", "television", "broadcasting",
     "press", "wire", "newspaper", "globe", "star", "sun", "courier", "record", "register",
     "dispatch", "inquirer", "examiner", "standard", "mail", "today", "insider", "blog", "podcast",
+    "reports", "dealer",
 }  # fmt: skip
 ORGANISATION_WORDS = {
     "ministry", "department", "office", "police", "forces", "force", "army", "navy", "military",
@@ -44,7 +45,10 @@ ORGANISATION_WORDS = {
     "aviation", "automotive", "dynamics", "robotics", "biotech", "therapeutics", "biosciences",
     "semiconductor", "semiconductors", "electronics", "networks", "media", "entertainment",
     "studios", "construction", "engineering", "properties", "hotels", "rugby", "athletics",
-    "division", "directorate-general", "mint", "frontières", "frontieres",
+    "division", "directorate-general", "mint", "frontières", "frontieres", "community", "lottery",
+    # parties named by their members ("the Social Democrats said")
+    "democrats", "republicans", "socialists", "liberals", "conservatives", "greens", "nationalists",
+    "communists",
     # the same words in the languages wire copy most often leaves untranslated
     "comité", "comite", "consejo", "conseil", "ministerio", "ministère", "ministero", "ministerium",
     "instituto", "institut", "istituto", "universidad", "université", "università", "universität",
@@ -55,10 +59,12 @@ ORGANISATION_WORDS = {
     "gendarmerie", "sindicato", "syndicat", "sindacato", "cámara", "chambre", "verband", "amt",
     "bundesamt", "ministerie", "gemeente", "kommission", "commissione", "comisión", "autorité",
     "autoridad", "autorità", "tribunale", "consiglio", "sénat", "senado", "assemblée", "asamblea",
+    "unione", "unión", "união", "organización", "organizzazione", "instituut",
 }  # fmt: skip
-_TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "air", "net", "com", "works")
-"""Endings of one-word company names ("Nordbank", "Northern Powergrid", "Ryanair"); a name with no
-other word to go by that has such a word is a company's, not a person's."""
+_TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "works")
+"""Endings of one-word company names ("Nordbank", "Northern Powergrid"); a name with no other word
+to go by that has such a word is a company's, not a person's. Not "air", "net" or "com": surnames
+end so too ("Sinclair", "Hugonnet")."""
 _FOREIGN_ARTICLES = frozenset({"el", "la", "le", "les", "il", "die", "der", "los", "las"})
 """A run of names opened by a foreign article ("El Mercurio", "Die Zeit") is a paper's title: a
 person's name puts a given name first ("Marine Le Pen")."""
@@ -67,7 +73,8 @@ SURVEY_AGENCIES = {"geological survey", "ordnance survey"}
 DOCUMENT_WORDS = {
     "report", "study", "survey", "memo", "memorandum", "paper", "act", "treaty", "agreement",
     "declaration", "bill", "constitution", "census", "index", "statement", "letter", "dossier",
-    "outlook", "yearbook",
+    "outlook", "yearbook", "assessment", "audit", "protocol", "accord", "accords", "directive",
+    "roadmap", "manifesto", "database", "dataset",
 }  # fmt: skip
 CONNECTORS = {"of", "and", "&", "for", "the", "on", "at", "in"}
 """Words a person's name does not hold (particles such as "de" and "van" it may)."""
@@ -88,16 +95,26 @@ def classify(name: str) -> str:
         return "organisation"
     if words and name.split()[-1].lower() in DOCUMENT_WORDS:
         return "document"
+    parts = name.split()
+    if len(parts) > 1 and parts[-1].split("-")[-1].strip(".,'’").lower() in PUBLICATION_WORDS:
+        return "publication"  # "San Diego Union-Tribune", "Chicago Sun-Times": a paper's last word
+    if any(w in _BROADCASTING for w in words) and not any(w in _BODY_OF_BROADCASTERS for w in words):
+        return "publication"  # "Australian Broadcasting Corporation": a corporation that broadcasts
     if any(w in ORGANISATION_WORDS for w in words):
         return "organisation"
     if any(w in PUBLICATION_WORDS for w in words):
         return "publication"
+    if any(w in _PLACE_BODY_WORDS for w in words):
+        return "organisation"  # "Maui County said", "Statistics Canada data showed"
     if _ACRONYM_RE.match(name):
         return "organisation"
     parts = name.split()
     if len(parts) > 1 and parts[0].lower() in _FOREIGN_ARTICLES:
         return "publication"
-    if 2 <= len(parts) <= 4 and not any(w in CONNECTORS for w in words) and _could_be_person(parts):
+    core = [p for p in parts if p.lower() not in _NAME_PARTICLES]
+    if 2 <= len(core) <= 4 and len(parts) <= 6 and not any(w in CONNECTORS for w in words) and (
+        _could_be_person(core)
+    ):
         return "person"
     return "organisation"
 
@@ -112,12 +129,60 @@ def said_by_words(name: str) -> bool:
             or any(w in ORGANISATION_WORDS or w in PUBLICATION_WORDS for w in words))
 
 
+_BROADCASTING = frozenset({"broadcasting", "broadcaster", "newspaper", "newspapers"})
+_BODY_OF_BROADCASTERS = frozenset({
+    "association", "union", "federation", "commission", "authority", "council", "ministry",
+    "regulator", "standards", "office", "department",
+})  # fmt: skip
+COUNTRIES = frozenset({
+    "afghanistan", "albania", "algeria", "angola", "argentina", "armenia", "australia", "austria",
+    "azerbaijan", "bangladesh", "belarus", "belgium", "bolivia", "bosnia", "brazil", "bulgaria",
+    "cambodia", "cameroon", "canada", "chile", "china", "colombia", "congo", "croatia", "cuba",
+    "cyprus", "czechia", "denmark", "ecuador", "egypt", "estonia", "ethiopia", "finland", "france",
+    "germany", "ghana", "greece", "guatemala", "haiti", "honduras", "hungary", "iceland", "india",
+    "indonesia", "iran", "iraq", "ireland", "italy", "japan", "kazakhstan", "kenya", "kosovo",
+    "kuwait", "laos", "latvia", "lebanon", "libya", "lithuania", "malaysia", "mali", "mexico",
+    "moldova", "mongolia", "morocco", "mozambique", "myanmar", "nepal", "netherlands", "nicaragua",
+    "niger", "nigeria", "norway", "oman", "pakistan", "panama", "paraguay", "peru", "philippines",
+    "poland", "portugal", "qatar", "romania", "russia", "rwanda", "senegal", "serbia", "singapore",
+    "slovakia", "slovenia", "somalia", "spain", "sudan", "sweden", "switzerland", "syria", "taiwan",
+    "tanzania", "thailand", "tunisia", "turkey", "uganda", "ukraine", "uruguay", "uzbekistan",
+    "venezuela", "vietnam", "yemen", "zambia", "zimbabwe", "britain", "england", "scotland", "wales",
+})  # fmt: skip
+"""Countries (not those that are also given names or surnames: Jordan, Chad, Georgia, Israel): a
+name with one of them in it is a body's ("AirNav Indonesia"), never a person's."""
+CAPITALS = frozenset({
+    "moscow", "beijing", "washington", "kyiv", "kiev", "brussels", "tehran", "ankara", "damascus",
+    "baghdad", "cairo", "riyadh", "jerusalem", "islamabad", "kabul", "beirut", "amman", "doha",
+    "taipei", "pyongyang", "seoul", "tokyo", "minsk", "caracas", "havana", "khartoum", "tripoli",
+    "pristina", "belgrade", "tbilisi", "yerevan", "baku", "westminster", "whitehall",
+})  # fmt: skip
+"""Capitals that stand for governments ("Kyiv said", "Moscow rejected"): a place, not a source."""
+_PLACE_BODY_WORDS = frozenset({
+    "county", "municipality", "province", "prefecture", "district", "region", "borough", "canton",
+    "statistics", "lottery",
+})  # fmt: skip
+"""Words that make a name a public body's unless a paper's word says otherwise ("Orange County
+Register"): checked after the publication words."""
+_NEVER_IN_NAMES = frozenset({
+    "national", "international", "united", "federal", "central", "southern", "northern", "eastern",
+    "western", "global", "european", "metropolitan", "regional", "municipal",
+})  # fmt: skip
+"""Words that are in no person's name, wherever they stand ("Norfolk Southern")."""
+_NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "bint", "abu", "de", "da", "van", "von", "der", "del"})
+"""Particles inside a person's name, not counted among its words ("Mohammed bin Abdulrahman Al Thani")."""
 _NEVER_GIVEN_NAMES = frozenset({
     "world", "national", "international", "european", "global", "united", "royal", "federal",
     "central", "american", "british", "african", "asian", "arab", "islamic", "catholic",
     "democratic", "republican", "socialist", "liberal", "conservative", "green", "people's",
     "popular", "public", "independent", "northern", "southern", "eastern", "western", "north",
     "south", "east", "west", "greater", "metropolitan", "regional", "municipal", "city", "state",
+    "lower", "upper",
+    # peoples' adjectives that open a body's name ("Swiss Re", "Dutch Safety Board"), never a person's
+    "swiss", "dutch", "french", "german", "italian", "spanish", "chinese", "japanese", "korean",
+    "russian", "turkish", "polish", "greek", "irish", "scottish", "welsh", "english", "canadian",
+    "australian", "mexican", "brazilian", "indian", "israeli", "saudi", "iranian", "egyptian",
+    "nordic", "baltic", "pacific", "atlantic", "danish", "swedish", "norwegian", "finnish",
 })  # fmt: skip
 """Words a body's name opens with ("World Rugby", "National Grid", "United Utilities") and no one
 is given at birth."""
@@ -128,6 +193,8 @@ def _could_be_person(parts: list[str]) -> bool:
     a company's ("Nordbank", "Powergrid") and it does not open with a body's word ("World Rugby"):
     people's names have none of these."""
     if parts[0].lower() in _NEVER_GIVEN_NAMES:
+        return False
+    if any(p.lower() in COUNTRIES or p.lower() in _NEVER_IN_NAMES for p in parts):
         return False
     for word in parts:
         bare = word.strip(".,'’")

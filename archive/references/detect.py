@@ -19,7 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from archive.references import names
-from archive.references.classify import ORGANISATION_WORDS, PUBLICATION_WORDS, classify, said_by_words
+from archive.references.classify import (
+    CAPITALS,
+    COUNTRIES,
+    ORGANISATION_WORDS,
+    PUBLICATION_WORDS,
+    classify,
+    said_by_words,
+)
 from archive.references.known import KnownSource, lookup
 
 _SP = r"[^\S\r\n]"
@@ -40,15 +47,17 @@ only as a word of its own (the "T." of "NYT." is no initial), so a run is the sa
 its capitals it is read from."""
 _PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu|ben)-[{_UPPER}][\w’'&/-]*"
 """A surname joined to its particle by a hyphen, in lower case: "Karim al-Rubaie"."""
+_LOWER_NAMES = "dpa|n-tv"
+"""Sources that write their own name in lower case ("the dpa news agency")."""
 _CAP = (
     rf"(?:(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
-    rf"(?<![\w’'&.-])[a-z]{{1,4}}[{_UPPER}][\w’'&/-]*)"
+    rf"(?<![\w’'&.-])[a-z]{{1,4}}[{_UPPER}][\w’'&/-]*|(?<![\w’'&.-])(?:{_LOWER_NAMES})(?![\w’'&-]))"
 )
 """A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
 S.Paulo")."""
 _CONNECT = (
     rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
-    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|da|das|do|dos|y|bin)"
+    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|ten|ter|den|da|das|do|dos|y|bin)"
 )
 NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
 """A run of capitalised words, with connectors ("Institute for the Study of War") and numbers
@@ -65,8 +74,14 @@ _VERBS = (
     rf"remarked|replied|responded|countered|alleged|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
     rf"testified|declared(?={_SP}+that|,|{_SP}*[“\"])|reiterated|denied|denies|advised|advises|"
-    rf"puts?(?={_SP}+(?:the|its|their){_SP}+(?:[\w-]+{_SP}+){{1,3}}?at\b)|"
-    rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)"
+    rf"puts?(?={_SP}+(?:(?:the|its|their){_SP}+)?(?:[\w-]+{_SP}+){{1,6}}?at\b)|rated|ranked|"
+    "signalled|signaled|signals|indicated|hinted|vowed|criticised|criticized|"
+    "criticises|criticizes|condemned|condemns|praised|accused|blamed|"
+    rf"(?:cut|cuts|raised|raises|lowered|lowers|revised|revises|trimmed|lifted|slashed|upgraded|downgraded|"
+    rf"kept|keeps|reaffirmed|affirmed)"
+    rf"(?=(?:{_SP}+(?:its|their|the))?(?:{_SP}+[\w'’-]+){{0,3}}?{_SP}+(?:forecasts?|estimates?|outlook|"
+    rf"projections?|guidance|ratings?)\b)|"
+    rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
 )
 _ADVERBS = (
     rf"(?:(?:has|have|had|also|first|later|previously|earlier|then|recently|all|both|itself|"
@@ -77,25 +92,35 @@ _MEDIA_NOUNS = (
     "magazine|website|tabloid|channel"
 )
 _SPOKESPEOPLE = "spokesman|spokeswoman|spokesperson|data|figures"
-_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)){1,60},"""
+_STAFF = "analysts|economists|strategists|researchers"
+"""Who speaks for a body named before them: "Goldman Sachs analysts said" cites Goldman Sachs."""
+_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)){1,100},"""
 _FINDINGS = (
     "reporting|report|reports|analysis|investigation|tally|poll|polls|survey|data|figures|index|"
     "estimate|estimates|study|count|calculations|editorial|coverage|review"
 )
+_TITLED_FINDINGS = "Report|Survey|Assessment|Index|Review|Outlook|Study|Audit|Census|Barometer|Monitor"
+"""``the Environment Agency's annual Environmental Performance Assessment``: a document its owner
+publishes, by a title that ends in a document's word."""
 _BODY_AFTER = (
     "union|trade union|labour union|party|federation|confederation|alliance|coalition|movement|"
-    "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority"
+    "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority|"
+    "unions|parties|groups|agencies|associations|federations|spa|museum|zoo|hospital|"
+    "network|foundation|council|committee|commission|board|mission|delegation"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
 _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 """``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
-    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
-    rf"{_SPOKESPEOPLE}))?"
-    rf"(?:(?P<appositive>{_APPOSITIVE})|,)?{_SP}+{_ADVERBS}"
+    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
+    rf"(?P<staff>{_STAFF})|{_SPOKESPEOPLE}))?"
+    rf"(?:(?P<appositive>{_APPOSITIVE})|,{_SP}+who|,)?{_SP}+{_ADVERBS}"
     rf"(?P<verb>{_VERBS})\b"
-    rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_FINDINGS})\b"
+    rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,3}}?(?:{_FINDINGS})\b"
+    rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{1,2}}?(?:[{_UPPER}][\w-]*{_SP}+){{0,4}}(?:{_TITLED_FINDINGS})\b"
+    rf"|{_SP}+(?P<owner_noun>{_BODY_AFTER})['’]s{_SP}+(?:[a-z][\w-]*{_SP}+){{0,3}}?(?:{_FINDINGS})\b"
     rf"|{_SP}+(?P<finding>poll|survey|data|figures|tally)\b"
+    rf"(?!{_SP}+(?:firm|company|provider|group|agency|analytics|platform|service|centre|center)\b)"
 )
 """What follows a source named first: a verb (``Reuters reported``, ``Xinhua news agency
 reported``, ``Ruiz, the governor, said``), or a finding it owns (``Reuters' tally``, ``a YouGov
@@ -106,9 +131,12 @@ a long run of capitalised words it would re-read the run to its end (48 KB took 
 and ``_ATTRIBUTION`` are its two halves, run so that each run of names is read once."""
 _NAME = re.compile(NAME)
 
+_DESCRIBED_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | {"portal", "consultancy", "institute"}))
+"""``according to the property portal ImmoScout24``: a body's kind between the phrase and its name."""
+_MEDIA_PLURALS = "broadcasters|newspapers|channels|stations|dailies|magazines|tabloids|networks"
 _MEDIUM_BEFORE = (
-    rf"(?:(?:the|a|an){_SP}+)?(?:[\w-]+{_SP}+){{0,2}}?"
-    rf"(?:{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper|"
+    rf"(?:(?:the|a|an){_SP}+)?(?:(?!(?:for|by|of|to|and|in|on|at|from|with)\b)[\w-]+{_SP}+){{0,2}}?"
+    rf"(?:{_MEDIA_PLURALS}|{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper|"
     rf"news{_SP}+site|site|publication)"
     rf"{_SP}+"
 )
@@ -119,19 +147,31 @@ _PHRASES = (
     "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
     "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
     "an? (?:article|editorial|op-ed|column) (?:in|for)|polled by|surveyed by|conducted by|"
-    "compiled by|first reported by|seen by|obtained by|reviewed by|broadcast by|aired by|"
+    "compiled by|first reported by|measured by|calculated by|estimated by|recorded by|collected by|"
+    "released by|confirmed by|provided by|announced by|seen by|obtained by|reviewed by|broadcast by|aired by|"
     "[Aa]n? (?:[a-z]+ )?(?:report|study|survey|poll|analysis|review|investigation|audit|statement|"
     "tally|estimate|forecast|assessment|projection|calculation|count) "
-    "(?:by|from|for|in)|(?:data|figures|statistics)(?:,)? from|"
+    "(?:(?:published|released|issued|commissioned|compiled)(?: (?:on|last|this|earlier|in) [\\w-]+)? )?"
+    "(?:by|from|for|in)|"
+    "(?:estimates|forecasts|calculations|projections|studies|surveys|polls) (?:by|from)|"
+    "(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
+    rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
+    rf"(?:quoted|cited)(?={_SP}+[{_UPPER}])|"
     rf"(?:said|says|added){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
     rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+(?:the{_SP}+)?[{_UPPER}a-z])|"
-    rf"(?:polls?|surveys?){_SP}+(?:for|commissioned{_SP}+by)|"
-    rf"[Ii]n{_SP}+(?:its|their)(?:{_SP}+[a-z]+){{0,2}}?(?={_SP}+[{_UPPER}])"
+    rf"(?<!which{_SP})(?<!that{_SP})(?<!who{_SP})(?:polls?|surveys?){_SP}+(?:for|commissioned{_SP}+by)|"
+    rf"(?:(?:said|warned|found|wrote|concluded|estimated|noted|argued|stated|added|showed)"
+    rf"(?:{_SP}+[a-z]+)?{_SP}+in{_SP}+the|[Ii]n{_SP}+(?:its|their))(?:{_SP}+[a-z]+){{0,2}}?(?={_SP}+[{_UPPER}])|"
+    rf"(?:(?:said|warned|found|wrote|concluded|estimated|noted|argued|stated|added|showed)"
+    rf"(?:{_SP}+[a-z]+)?{_SP}+)?[Ii]n{_SP}+an?(?={_SP}+[{_UPPER}])|"
+    rf"for(?={_SP}+(?:the{_SP}+)?(?:[\w-]+{_SP}+)?(?:{_MEDIA_PLURALS}|broadcaster|newspaper)\b)|"
+    rf"(?:report|study|survey|analysis|review|research|paper|project),?{_SP}+led{_SP}+by"
 )
 PHRASE_FIRST = re.compile(
-    rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:the{_SP}+)?(?P<name>{NAME})"
+    rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:(?:the|its|their){_SP}+)?"
+    rf"(?P<described>(?:[a-z][\w-]*{_SP}+)?(?:{_DESCRIBED_NOUNS}){_SP}+)?(?P<name>{NAME})"
 )
 """``according to the New York Times``, ``told the state broadcaster ERT``, ``said John Smith``,
 ``polled by the Financial Times``, ``a study by the University of Leeds``."""
@@ -147,8 +187,10 @@ _MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b")
 """``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium."""
 _BODY_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | ORGANISATION_WORDS))
 _BODY_IN = re.compile(
-    rf"^,{_SP}*(?:an?|the){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w-]+{_SP}+){{0,2}}?"
-    rf"(?:{_BODY_NOUNS})\b"
+    rf"^,{_SP}*(?:an?|the){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w'’-]+{_SP}+){{0,2}}?"
+    rf"(?:{_BODY_NOUNS})\b(?!['’]|{_SP}+(?:[\w-]+{_SP}+)?(?:{_LOWER_TITLES})\b)"
+    rf"|^,{_SP}*the{_SP}+(?:[\w-]+['’]s{_SP}+)?(?:[\w-]+est|(?:second|third)-[\w-]+est|leading|top|main){_SP}+"
+    rf"(?:[\w-]+{_SP}+){{0,2}}?(?!(?:{_LOWER_TITLES})\b)[a-z]+(?:er|or|ist)\b"
 )
 """``Alarm Phone, a hotline for migrants in distress, said``: an appositive that opens by naming a
 kind of body makes the name a body's."""
@@ -190,6 +232,7 @@ _PHRASE_KINDS = {
     "published in": "publication", "reported in": "publication", "wrote in": "publication",
     "writing in": "publication", "polled by": None, "lawyers for": "organisation",
     "analysts at": "organisation", "broadcast by": "publication", "aired by": "publication",
+    "titled": "document", "for": "publication",
 }  # fmt: skip
 
 
@@ -235,6 +278,9 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         if attribution is None:
             position = name.end()
             continue
+        if attribution.group("body_noun") is not None and _DEMONYM.match(name.group().removeprefix("The ")):
+            position = attribution.end()  # "The U.N. refugee agency said": a qualifier, not a name
+            continue
         if attribution.group("body_noun") is not None and name.group().endswith(("'s", "’s")):
             position = attribution.end()  # "France's farm ministry said": the owner is not the body
             continue
@@ -242,7 +288,13 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         medium = attribution.group("medium") is not None or (
             appositive is not None and _MEDIUM_IN.search(appositive) is not None
         )
-        body = attribution.group("body_noun") is not None or (
+        staff = attribution.group("staff") is not None
+        if staff and (_DEMONYM.match(name.group()) or names.plain(name.group()) in names.COMMON_WORDS):
+            position = attribution.end()  # "Chinese analysts said", "Some economists said": no body
+            continue
+        owned = attribution.group("owner_noun") is not None  # "The Ifo institute's index fell"
+        owned = owned or _ITS_AFTER.match(text, attribution.end()) is not None  # "X cut its forecast"
+        body = staff or owned or attribution.group("body_noun") is not None or (
             appositive is not None and not medium and _BODY_IN.search(appositive) is not None
         )
         yield _Raw(name.group(), name.start(), name.end(), medium=medium, body=body,
@@ -257,9 +309,12 @@ def _verb_key(text: str, attribution: re.Match) -> str:
     verb = attribution.group("verb")
     if verb not in ("reported", "reports"):
         return verb or ""
+    if _FIRST_REPORTED.search(text, attribution.start("verb") - 12, attribution.start("verb")):
+        return "reported"  # "The Information first reported the layoffs": a scoop is a paper's
     return "reported" if _REPORTED_NEWS.match(text, attribution.end()) else "reported-other"
 
 
+_FIRST_REPORTED = re.compile(rf"\b(?:first|exclusively){_SP}+$")
 _REPORTED_NEWS = re.compile(
     rf"(?:[.,;:)\]\n]|$|{_SP}+(?:that|on|in|last|earlier|this|late|overnight|citing|,|"
     rf"the{_SP}+(?:findings|news|plan|move|deal|decision|talks|arrests?|death|story)))"
@@ -267,6 +322,51 @@ _REPORTED_NEWS = re.compile(
 
 
 def _phrase_first(text: str) -> Iterator[_Raw]:
+    """The names after phrases (``_after_phrases``) and the titles of documents named in apposition
+    (``_titled_documents``), in text order, none overlapping another."""
+    found = sorted([*_after_phrases(text), *_titled_documents(text)], key=lambda r: r.start)
+    end = -1
+    for raw in found:
+        if raw.start >= end:
+            yield raw
+            end = raw.end
+
+
+_TITLED = re.compile(
+    rf"\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir)(?:{_SP}+[a-z][\w-]*)?{_SP}+"
+    rf"(?:report|study|survey|review|assessment|paper|audit|analysis|index|outlook|strategy|white{_SP}+paper)"
+    rf"(?:{_SP}+(?:by|from|of){_SP}+[^,.;:\n]{{1,60}}?)?,{_SP}+"
+    rf"(?:(?:titled|entitled|called|named){_SP}+)?[“\"]?"
+    rf"(?P<title>[{_UPPER}][\w’'-]*(?:{_SP}+(?:[{_UPPER}0-9][\w’'-]*|of|in|and|for|the|on|to|a|at|with|from|&))+)"
+    rf"[”\"]?,"
+)
+"""``The report, titled Natural Catastrophes in 2024, said``, ``A report by the King's Fund, Waiting
+for Care, found``: a document's title set off by commas after the document's noun."""
+
+
+_OWNED_TITLE = re.compile(
+    rf"(?:['’]s|(?<=s)['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?"
+    rf"(?P<title>(?:[{_UPPER}][\w-]*{_SP}+){{1,4}}(?:{_TITLED_FINDINGS}))\b(?!{_SP}+[{_UPPER}])"
+)
+"""``the Environment Agency's annual Environmental Performance Assessment``: a document named
+after its owner's possessive (the owner is found as a source by ``_ATTRIBUTION``)."""
+
+
+def _titled_documents(text: str) -> Iterator[_Raw]:
+    """Documents named by their titles: in apposition after a document's noun, or after an owner."""
+    for match in _TITLED.finditer(text):
+        title = match.group("title")
+        if title.split()[-1] in _TITLE_CONNECTORS:
+            continue
+        yield _Raw(title, *match.span("title"), phrase="titled")
+    for match in _OWNED_TITLE.finditer(text):
+        yield _Raw(match.group("title"), *match.span("title"), phrase="titled")
+
+
+_TITLE_CONNECTORS = frozenset({"of", "in", "and", "for", "the", "on", "to", "a", "at", "with", "from", "&"})
+
+
+def _after_phrases(text: str) -> Iterator[_Raw]:
     """Every match of ``PHRASE_FIRST`` (anchored by its phrases, so already linear: the name after
     a phrase is read once and the search goes on after it), and the names listed after it."""
     for match in PHRASE_FIRST.finditer(text):
@@ -278,19 +378,83 @@ def _phrase_first(text: str) -> Iterator[_Raw]:
             if titled is not None:  # "said Jefferies analyst Clara Vestergaard"
                 yield _Raw(titled.group("name"), *titled.span("name"), phrase=phrase)
             continue
-        if phrase == "in its" and not _names_a_document(match.group("name")):
+        if phrase == "in its" and not (_names_a_document(match.group("name"))
+                                       or _DOCUMENT_AFTER.match(text, match.end("name"))):
             continue  # "said in its annual Emissions Gap Report", not "in its Paris office"
+        if phrase == "in a" and not (_CARRIED_IN.match(text, match.end("name"))
+                                     or _names_a_document(match.group("name"))):
+            continue  # "in a Fox News interview", "said in a Gallup poll", not "in a Paris"
+        named = _AFTER_NAMED.search(text, max(0, match.start() - 3), match.start())
+        if phrase.startswith("a spokes") and named:
+            continue  # "said Christoph Podewils, a spokesman for the Agora Energiewende think tank"
+        if _DECLINED.match(text, match.end("name")):
+            continue  # "A spokesperson for Microsoft, a major customer, declined to comment"
+        if phrase in ("quoted", "cited") and not _AS_SAYING.match(text, match.end("name")):
+            continue  # "quoted Commerce Minister Wang Wentao as saying", not "cited Reuters data"
         medium = bool(match.group("medium")) or bool(_MEDIUM_AFTER.match(text, match.end("name")))
-        yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium)
+        if phrase == "told" and match.group("described") is not None:
+            continue  # "Survivors told the charity Sea-Watch": a body told something publishes nothing
+        yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium,
+                   body=match.group("described") is not None)
         end = match.end("name")
         while (more := _AND_MORE.match(text, end)) is not None:
             yield _Raw(more.group("name"), *more.span("name"), phrase=phrase, medium=medium)
             end = more.end()
 
 
+_CARRIED_IN = re.compile(
+    rf"{_SP}+(?:interview|broadcast|podcast|documentary|column|editorial|op-ed|article|report|"
+    rf"survey|poll|study|analysis)\b"
+)
+"""``in a Fox News interview``, ``in a Gallup poll``: the name is what carried or made the finding."""
+_ITS_AFTER = re.compile(rf"{_SP}+its\b")
+"""``Strategie Grains cut its forecast``: what did it is a body (a person's is "his" or "her")."""
+_AFTER_NAMED = re.compile(rf"\w,{_SP}$")
+"""``Christoph Podewils, a spokesman for X``: the spokesman is named, so the person is the source."""
+_DECLINED = re.compile(
+    rf"(?:,[^,.;:\n]{{1,60}},)?{_SP}+(?:(?:also|has|have|had|again){_SP}+)?(?:declined|refused|"
+    rf"did{_SP}+not{_SP}+(?:immediately{_SP}+)?(?:respond|reply|return|comment|answer)|"
+    rf"could{_SP}+not{_SP}+be{_SP}+reached|was{_SP}+not{_SP}+available|were{_SP}+not{_SP}+available|"
+    rf"had{_SP}+no{_SP}+(?:immediate{_SP}+)?comment|would{_SP}+not{_SP}+comment|"
+    rf"(?:was|were){_SP}+unavailable)\b"
+)
+"""Who was asked and said nothing is no source: "a spokesperson for X declined to comment"."""
+_AS_SAYING = re.compile(rf"(?:,[^,.;:\n]{{1,60}},)?{_SP}+as{_SP}+(?:saying|telling|writing|stating)\b")
+"""``quoted X as saying``: the words are X's."""
 _TITLE_THEN_NAME = re.compile(
     rf"{_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}){_SP}+(?P<name>{NAME})"
 )
+
+
+def _apposed(raw: _Raw, text: str) -> _Hit | None:
+    """ "China's ambassador to the United States, Xie Feng, said": when the name before the verb is
+    a place, the name set off by commas after it is the speaker's."""
+    apposed = _APPOSED_SPEAKER.match(text, raw.end) if raw.verb else None
+    if apposed is None:
+        return None
+    return _hit(_Raw(apposed.group("name"), *apposed.span("name"), verb=raw.verb), text)
+
+
+_SPEAKER_AT = re.compile(rf"(?P<name>{NAME}){_SP}+(?:at|in|of){_SP}+(?:the{_SP}+)?$")
+
+
+def _speaker_before(text: str, start: int) -> re.Match | None:
+    """The person or body named just before "at", "in" or "of" and the name that is followed by the
+    verb: "Researchers at ..." names no one, "the Vaccine Confidence Project at the London School of
+    Hygiene said" names the project (a fixed window: one look per hit)."""
+    window_start = max(0, start - 100)
+    found = _SPEAKER_AT.search(text, window_start, start)
+    if found is None or found.start() == window_start:
+        return None
+    _skipped, name, kind = _parsed(found.group("name"))
+    if not name or names.plain(name.split()[0]) in names.COMMON_WORDS or lookup(name):
+        return None
+    if kind == "person" or (" " in name and classify(name) == "person"):
+        return found
+    return found if said_by_words(name) and classify(name) == "organisation" else None
+
+
+_APPOSED_SPEAKER = re.compile(rf",{_SP}*(?P<name>{NAME}),{_SP}+{_ADVERBS}(?:{_VERBS})\b")
 
 
 def _names_a_document(name: str) -> bool:
@@ -302,12 +466,20 @@ def _phrase_key(phrase: str) -> str:
     """The phrase as ``_PHRASE_KINDS`` and ``_SAID`` know it: "said senior economist" is a "said",
     "published on Monday in" a "published in"."""
     words = phrase.lower().split()
-    if words[0] in _SAID:
+    if words[-2:-1] == ["in"] and words[-1] in ("a", "an"):
+        return "in a"  # "in a Fox News interview", "said in a Gallup poll"
+    if "in" in words[1:-1] and words[words.index("in", 1) + 1] == "the":
+        return "in its"  # "warned in the Global Tipping Points Report": a document, like "in its"
+    if words[0] in _SAID or words[0] in ("quoted", "cited"):
         return words[0]
     if words[0] == "published" and words[-1] == "in":
         return "published in"
     if words[0] == "in" and words[1] in ("its", "their"):
         return "in its"
+    if words[0] == "for":
+        return "for"  # "a poll by Forsa for broadcasters RTL and n-tv"
+    if words[-1] == "by" and words[-2] == "led":
+        return "led by"
     return " ".join(words)
 
 
@@ -324,6 +496,9 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
     reads a window of fixed size, and a list holds at most a few names.
     """
     start, first = raw.start, True
+    described = _DESCRIBED_IN_LIST.search(text, max(0, start - 60), start)
+    if described is not None:  # "The World Food Programme and the U.N. refugee agency UNHCR warned"
+        start = described.start("described")
     if " and " in raw.name and len(_pair(raw)) > 1:
         first = False  # "A, the B and C warned": the run "B and C" holds the list's "and" itself
     elif not text[start - 9 if start > 9 else 0 : start].rstrip().endswith(("and", "and the")):
@@ -336,6 +511,13 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
         offset = start - len(window)
         yield _Raw(found.group("name"), offset + found.start("name"), offset + found.end("name"))
         start, first = offset + found.start("name"), False
+
+
+_DESCRIBED_IN_LIST = re.compile(
+    rf"\band{_SP}+(?:the{_SP}+)?(?P<described>(?:[\w.'’-]+{_SP}+){{0,3}}?"
+    rf"(?:{_BODY_NOUNS}|{_MEDIA_NOUNS}){_SP}+)$"
+)
+"""The words that say what the last of a list is, between its "and" and its name."""
 
 
 def _pair(raw: _Raw) -> list[_Raw]:
@@ -402,7 +584,30 @@ def _hits(text: str, runs: list[re.Match] | None = None) -> list[_Hit]:
         hit = _hit(raw, text)
         if hit is not None:
             hits.append(hit)
+            owner = _document_owner(raw.name, text, raw.end) if hit.kind == "document" or raw.phrase else None
+            if owner is not None:
+                hits.append(_Hit(owner[0], raw.start, owner[1]))
     return hits
+
+
+def _document_owner(name: str, text: str, end: int) -> tuple[str, str] | None:
+    """ "Drewry's World Container Index", "UNICEF's State of the World's Children report": the owner
+    of a document cited by its title is cited too."""
+    split = names.possessive_split(name.split())
+    if split is None:
+        return None
+    owner, rest = split
+    rest_name = " ".join(rest)
+    if classify(rest_name) != "document" and not _DOCUMENT_AFTER.match(text, end):
+        return None
+    owner_name = _clean(" ".join(names.drop_article(owner)))
+    if not owner_name or lookup(owner_name) or names.plain(owner_name) in names.COMMON_WORDS:
+        return None
+    kind = classify(owner_name)
+    return owner_name, "organisation" if kind == "document" else kind
+
+
+_DOCUMENT_AFTER = re.compile(rf"{_SP}+(?:report|study|survey|index|review|audit|assessment|outlook)\b")
 
 
 def _hit(raw: _Raw, text: str) -> _Hit | None:
@@ -414,11 +619,19 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     skipped, name, kind = _parsed(raw.name)
     start = raw.start + skipped
     if not name or _refused(name, kind, raw.phrase, raw.medium):
-        return None
+        return _apposed(raw, text)
     before = _words_before(text, raw.start)
+    if raw.verb and not raw.phrase and before[-1:] and before[-1] in ("at", "in", "of"):
+        speaker = _speaker_before(text, raw.start)
+        if speaker is not None:  # "The Vaccine Confidence Project at the London School of ... said"
+            return _hit(_Raw(speaker.group("name"), *speaker.span("name"), verb=raw.verb), text)
     if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
-        return None
+        return _apposed(raw, text)
     kind = kind or _context_kind(raw, name, before, text)
+    if raw.phrase and kind in ("organisation", "person") and " " in name and not said_by_words(name) and (
+        _DOCUMENT_AFTER.match(text, raw.end)
+    ):
+        kind = "document"  # "according to UNICEF's State of the World's Children report"
     return _Hit(name, start, kind)
 
 
@@ -444,11 +657,23 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
         owner_name = names.without_possessive(" ".join(owner))
         if lookup(owner_name) or classify(owner_name) == "publication":
             return _clean(owner_name), None
-        if said_by_words(owner_name) and not _generic_body(rest) and len(owner) > 1:
-            return _clean(owner_name), None  # "CME Group's FedWatch tool": the body owns the tool
-        if not _generic_body(rest):
+        rest_name = " ".join(rest)
+        if said_by_words(owner_name) and not _generic_body(rest) and len(owner) > 1 and not (
+            said_by_words(rest_name) and classify(rest_name) == "organisation"
+        ):  # "CME Group's FedWatch tool": the body owns the tool; "LSE's Centre for ..." is a body
+            return _clean(owner_name), None
+        if not _generic_body(rest) and not _role_owner(owner[-1]):
             words = rest
+    words, medium = names.strip_medium(words)
+    if medium:
+        return _clean(" ".join(words)), "publication"
+    words = _without_trailing_acronym(words)
+    if len(words) == 2 and _ACRONYM_WORD.match(words[1]) and _ADJECTIVE.search(words[0]):
+        words = words[1:]  # "the Peronist CGT union": the union is the CGT
     words, described = names.strip_descriptor(words)
+    after_role = " ".join(words[1:])
+    if len(words) > 2 and names.plain(words[0]) in names.ROLE_WORDS and classify(after_role) == "person":
+        return _clean(after_role), "person"  # "Passenger Hollis Brand told": a role opens the sentence
     stripped, titled = names.strip_title(words, _BODY_WORDS)
     if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"):
         return _clean(" ".join(names.trim_place(stripped))), "person"
@@ -461,6 +686,31 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
     if names.only_titles(words):
         return "", None
     return _clean(" ".join(words)), None
+
+
+def _without_trailing_acronym(words: list[str]) -> list[str]:
+    """ "The Polish Press Agency PAP": a body's or paper's full name followed by its short form is
+    the full name; the short form is only a second way to say it. Its letters must be the name's
+    initials, in any order (the short form may be the name's in its own language), so "Cancer
+    Research UK" keeps its "UK"."""
+    if len(words) > 2 and _ACRONYM_WORD.match(words[-1]) and _stands_alone(" ".join(words[:-1])):
+        initials = sorted(w[0] for w in words[:-1] if w[:1].isupper())
+        if sorted(words[-1]) == initials or sorted(words[-1]) == initials[1:]:
+            return words[:-1]
+    return words
+
+
+_ACRONYM_WORD = re.compile(r"^[A-Z]{2,6}$")
+_ADJECTIVE = re.compile(r"[a-z](?:ist|ian|ic|ese|ish|an)$")
+
+
+def _role_owner(word: str) -> bool:
+    """ "U.S. Attorney's Office for the Southern District", "Children's Hospital": an office or a
+    role owns the name, which is a body's as a whole."""
+    return names.is_title(word, 1) or names.plain(word) in _ROLE_OWNERS
+
+
+_ROLE_OWNERS = frozenset({"children", "women", "people", "veterans", "workers", "citizens", "farmers"})
 
 
 def _is_person(name: str) -> bool:
@@ -497,11 +747,19 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
     nothing ("told Parliament")."""
     words = name.split()
     known = lookup(name)
-    if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS and not _role_named(words)):
+    if not words or (not known and names.plain(words[0]) in names.COMMON_WORDS and not _role_named(words)
+                     and not _owner_of_name(words)):
         return True
+    if len(words) == 1 and (names.plain(name) in COUNTRIES or names.plain(name) in CAPITALS):
+        return True  # "Kyiv said", "China rejected": a government named by its place
     return phrase == "told" and not known and not medium and any(
         names.plain(w) in _TOLD_NOT_MEDIA for w in words
     )
+
+
+def _owner_of_name(words: list[str]) -> bool:
+    """ "People's Party", "Workers' Party": a possessive common word that opens a longer name."""
+    return len(words) > 1 and words[0].endswith(("'s", "’s", "s'", "s’")) and words[1][:1].isupper()
 
 
 def _role_named(words: list[str]) -> bool:
@@ -516,10 +774,15 @@ def _role_named(words: list[str]) -> bool:
 def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, before: list[str]) -> bool:
     """A place ("officials in Nairobi told"), or a plural noun opening a sentence ("Rescuers said");
     ``before`` holds the two words before the name."""
-    if not raw.phrase and before[-1:] and (before[-1] in _PLACES_BEFORE or (
+    placed = before[-1:] and (before[-1] in _PLACES_BEFORE or (
         before[-1] in _PLACE_ADJECTIVES and before[:1] and before[0] in _PLACES_BEFORE
-    )):
+    ))
+    if not raw.phrase and placed and not _WHO_AFTER.match(text, raw.end):
         return True
+    if raw.verb and not raw.phrase and text.startswith(",", raw.end) and _RELATIVE_BEFORE.search(
+        text, max(0, raw.start - 80), raw.start
+    ):
+        return True  # "Infratest dimap, which polls for ARD, put ...": ARD ends the clause, it says nothing
     if not raw.phrase and before[-1:] and before[-1] in _OWNERS_BEFORE:
         return True  # "cut its EU forecast": a name after "its" qualifies a noun, it says nothing
     if " " in name or kind or name.isupper() or lookup(name) or not _PLURAL_ROLE.search(name):
@@ -527,8 +790,16 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
     return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
 
 
+_WHO_AFTER = re.compile(rf",{_SP}+who\b")
+"""``sending the measure to President Joe Biden, who said``: after "to", a person who speaks."""
+_RELATIVE_BEFORE = re.compile(rf",{_SP}+(?:which|who|whose|that|where|when){_SP}[^,.;:!?\n]*$")
 _OWNERS_BEFORE = frozenset({"its", "their", "his", "her", "our", "my", "your"})
-_DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ian|ean|ese|ish|i|ic|an|ch)|U\.S\.?|U\.K\.?|U\.N\.?|E\.U\.?)$")
+_DEMONYM = re.compile(
+    r"^(?:[A-Z][a-z]+(?:ian|ean|ese|ish|ic|an|ch)|Israeli|Iraqi|Saudi|Kuwaiti|Pakistani|Bangladeshi|Omani|"
+    r"Yemeni|Qatari|Emirati|Somali|Nepali|Azerbaijani|Bahraini|Thai|Swiss|Greek|Dutch|Czech|"
+    r"U\.S\.?|U\.K\.?|U\.N\.?|E\.U\.?)$"
+)
+"""A people's adjective ("Israeli television"); a name that only ends like one ("Skai") is not."""
 _LOWER_NEXT = re.compile(rf"{_SP}+[a-z]")
 
 
@@ -546,11 +817,13 @@ def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
         return "publication"
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
-    if raw.body or (before[-1:] and before[-1] in names.ORG_DESCRIPTORS) or (
+    if raw.body or (before[-1:] and (before[-1] in names.ORG_DESCRIPTORS or before[-1] in _BODY_BEFORE)) or (
         text.endswith(",", 0, raw.start - 1)
         and _DESCRIBED_BEFORE.search(text, max(0, raw.start - 40), raw.start)
     ):
         return "organisation"
+    if " " in name and _ROLE_APPOSITIVE.match(text, raw.end):
+        return "person"  # "said Le Xuan Chiew, a Canalys analyst", "Chris Yelland, an energy analyst at"
     kind = _PHRASE_KINDS.get(raw.phrase)
     if kind:
         return kind
@@ -563,9 +836,53 @@ def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
         return "publication"
     if raw.finding and kind == "person":
         return "organisation"
+    if kind == "person" and not _introduced_as_person(raw, text, before):
+        # "Deutsche Bahn said", "Munich Re said": no role, no title, no quote
+        return "publication" if raw.phrase == "told" else "organisation"
     return kind
 
 
+_AGENT_NOUN = re.compile(r"^[a-z-]{3,}(?:er|or|ist|ian)$")
+_NOT_AGENT_NOUNS = frozenset({
+    "under", "after", "other", "later", "former", "either", "whether", "rather", "together",
+    "however", "order", "minor", "major", "over", "never", "ever", "earlier", "further", "among",
+    "newer", "older", "larger", "smaller", "higher", "lower", "bigger", "better", "per", "for",
+    "owner", "operator", "sponsor", "partner", "creditor", "lender", "investor", "regulator",
+})  # fmt: skip
+_QUOTE_BEFORE = re.compile(r"""(?:[”"],|,[”"])\s*$""")
+_PERSON_AFTER = re.compile(rf",{_SP}+(?:who|whose)\b|{_SP}+(?:his|her)\b")
+
+
+def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
+    """Whether the words around a name that only looks like a person's (two to four capitalised
+    words) say it is one: wire copy introduces a person with a role or title ("Chris Yelland, an
+    energy analyst", "economist Ana Reyes"), a quotation (" ...," Ana Reyes said), a relative "who",
+    or as the speaker after "said"; a body it names bare ("Deutsche Bahn said")."""
+    if raw.phrase in ("said", "says", "explained", "added", "wrote", "quoted", "cited"):
+        return True
+    if before[-1:] and before[-1].islower() and (
+        names.is_title(before[-1], 1) or names.plain(before[-1]) in names.ROLE_WORDS
+        or (_AGENT_NOUN.search(before[-1]) and before[-1] not in _NOT_AGENT_NOUNS
+            and before[-1] not in names.ORG_DESCRIPTORS)
+    ):
+        return True  # "passenger Bikash Mohanty", "winemaker Hélène Darroze-Bastide"
+    if text.endswith(", ", 0, raw.start) or _QUOTE_BEFORE.search(text, max(0, raw.start - 4), raw.start):
+        return True
+    if text.startswith(",", raw.end):
+        return True  # "Maria Lopez, a county clerk, told": described (a body's description made it one)
+    return _PERSON_AFTER.match(text, raw.end) is not None
+
+
+_BODY_BEFORE = frozenset({
+    "authority", "agency", "ministry", "department", "union", "council", "commission", "institute",
+    "association", "federation", "party", "court", "tribunal", "foundation", "body", "bloc",
+})  # fmt: skip
+"""A body's type in lower case just before a name: "regional authority Region Kalmar said"."""
+_ROLE_APPOSITIVE = re.compile(
+    rf",{_SP}+(?:(?:an?|the){_SP}+)?(?:[\w'’.-]+{_SP}+){{0,3}}?"
+    rf"(?:{_LOWER_TITLES}|{'|'.join(sorted(names.ROLE_WORDS))})\b(?!['’])"
+)
+"""A name followed by a person's role in apposition is a person's, whatever its words look like."""
 _SPEECH = frozenset({"said", "says", "told", "tells", "added", "adds", "warned", "warns", "stated"})
 
 
@@ -595,7 +912,7 @@ _DESCRIBED_BEFORE = re.compile(
 
 
 _THE_COMPANY = re.compile(
-    rf"\b[Tt]he{_SP}+(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
+    rf"\b[Tt]he{_SP}+(?:[a-z][\w]*-[\w-]+{_SP}+)?(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
 )
@@ -606,6 +923,11 @@ _SUBJECT_BEFORE = re.compile(
 _DESCRIPTOR_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))})|\w-based){_SP}+$")
 """``startup Lumen Labs has raised ...``: a body's noun just before the name."""
 _COMPANY_REACH = 600
+_RIVAL_BEFORE = re.compile(rf"\b(?:rival|rivals|competitor|peer){_SP}+$")
+_HAS_LOWER = re.compile(r"\s[a-z]")
+_HOLDINGS = frozenset({"Shares", "Stock", "Holdings", "Units"})
+_DATELINE_AFTER = re.compile(rf"(?:,{_SP}+[^,\n—–]{{1,30}}?)?(?:{_SP}*\([^)\n]{{1,30}}\))?{_SP}*[—–]")
+_SENTENCE_END = re.compile(r"[.!?]['\"’”]?\s")
 
 
 def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
@@ -626,13 +948,69 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             described = _DESCRIPTOR_BEFORE.search(text, max(0, run.start() - 30), run.start()) or (
                 run.group().split(None, 1)[0].endswith("-based")
             )
-            if run.start() in taken or not (opens or described):
-                continue
+            if _RIVAL_BEFORE.search(text, max(0, run.start() - 8), run.start()):
+                continue  # "a merger with rival Frontier, the low-cost carrier said": the other one
+            if run.start() in taken or not (opens or described) or _DATELINE_AFTER.match(text, run.end()):
+                continue  # "SANTIAGO, Chile — Six workers ...": a dateline's place names no one
             skipped, name, kind = _parsed(run.group())
-            body = described or (said_by_words(name) and classify(name) == "organisation")
+            owned = names.possessive_split(run.group().split())
+            if owned is not None:  # "SpaceX's Starship rocket exploded ..., the company said"
+                skipped, name, kind = 0, _clean(" ".join(names.drop_article(owned[0]))), None
+            if name.endswith("-based"):
+                continue  # "Singapore-based exchange WazirX": the place describes the next name
+            parts = name.split(None, 2)
+            if len(parts) == 3 and parts[1] in ("of", "in") and parts[0] in _HOLDINGS:
+                # "Shares of Volta Motors fell", "Holdings of SPDR Gold Trust rose"
+                skipped, name = skipped + len(parts[0]) + len(parts[1]) + 2, parts[2]
+            if kind == "person":  # "Starbucks Chief Executive Laxman Narasimhan is stepping down"
+                owner = names.before_title(run.group().split())
+                if not owner or lookup(" ".join(owner)) or classify(" ".join(owner)) != "organisation":
+                    continue
+                skipped, name, kind = 0, _clean(" ".join(names.drop_article(owner))), None
+            body = described or (said_by_words(name) and classify(name) == "organisation") or (
+                opens and (" " not in name or (classify(name) == "organisation"
+                                               and not _HAS_LOWER.search(name)))
+                and names.plain(name) not in names.COMMON_WORDS
+                and _SENTENCE_END.search(text, run.end(), said.start()) is None
+            )  # "Airbus delivered 67 aircraft in May, the planemaker said": the sentence's own subject
             if name and kind in (None, "organisation") and not lookup(name) and body:
                 yield _Hit(name, run.start() + skipped, "organisation")
                 break
+
+
+_PRONOUN_SAID = re.compile(
+    rf"\b(?P<pronoun>he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b|,{_SP}+saying\b"
+    rf"|,{_SP}+it{_SP}+(?:said|says)\b"
+)
+_PRONOUN_REACH = 300
+
+
+def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
+    """ "Chancellor Olaf Scholz visited Reichertshofen, where he said ...": "he" or "she" who speaks
+    later in the sentence whose subject is a person named with a title or in full. Only the same
+    sentence: across sentences "he" may be anyone. Each look walks back over a few runs."""
+    starts = [m.start() for m in runs]
+    for said in _PRONOUN_SAID.finditer(text):
+        at = bisect.bisect_left(starts, said.start()) - 1
+        subject = None
+        while at >= 0 and runs[at].start() > said.start() - _PRONOUN_REACH:
+            run = runs[at]
+            at -= 1
+            if _SENTENCE_END.search(text, run.end(), said.start()) is not None:
+                break
+            if _SUBJECT_BEFORE.search(text, max(0, run.start() - 12), run.start()):
+                subject = run
+                break
+        if subject is None or subject.start() in taken or _DATELINE_AFTER.match(text, subject.end()):
+            continue
+        skipped, name, kind = _parsed(subject.group())
+        if not name or _refused(name, kind, "", False) or _DEMONYM.match(name):
+            continue
+        if kind == "person" or (" " in name and kind is None and _is_person(name)):
+            yield _Hit(name, subject.start() + skipped, "person")
+        elif said.group("pronoun") is None and (said_by_words(name) or " " not in name) and not lookup(name):
+            # "The California Department of Motor Vehicles suspended the permit, saying ..."
+            yield _Hit(name, subject.start() + skipped, classify(name) if " " in name else "organisation")
 
 
 def _full_names(runs: list[re.Match], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -672,9 +1050,43 @@ def _run_entries(text: str) -> tuple[frozenset[str], tuple[tuple[bool, str, str]
     people: dict[str, str] = {}
     bodies: dict[str, str] = {}
     for part in _split_on(run, ("and", "&")):
+        owned = names.possessive_split(part)
+        if owned is not None:  # "Prime Minister Narendra Modi's Bharatiya Janata Party": both
+            _index_full_name([*owned[0][:-1], names.without_possessive(owned[0][-1])], people, bodies)
         _index_full_name(part, people, bodies)
     entries = [(True, k, v) for k, v in people.items()] + [(False, k, v) for k, v in bodies.items()]
     return words, tuple(entries)
+
+
+_SHORT_FORM_AFTER = re.compile(
+    rf"{_SP}*\((?P<bracketed>[{_UPPER}]{{2,8}})\)|,{_SP}*(?P<apposed>[{_UPPER}]{{2,8}}),(?!{_SP}*and\b)"
+)
+"""``the European Automobile Manufacturers' Association (ACEA)``, ``the Swiss Financial Market
+Supervisory Authority, FINMA, said``: a body's short form defined where it is first named."""
+
+
+def _spelled_out(text: str, runs: list[re.Match], wanted: set[str]) -> dict[str, str]:
+    """The full names that short forms found as sources stand for, where the text defines them
+    ("... Association (ACEA) said ... the ACEA data showed"): one look after each run of names.
+    A short form set off by commas must follow a body's name (a list, "the BBC, ITV and Sky", does
+    not define one)."""
+    found: dict[str, str] = {}
+    if not wanted:
+        return found
+    for run in runs:
+        after = _SHORT_FORM_AFTER.match(text, run.end())
+        if after is None:
+            continue
+        short = after.group("bracketed") or after.group("apposed")
+        if short not in wanted or short in found:
+            continue
+        _skipped, name, kind = _parsed(run.group())
+        if not name or kind == "person" or " " not in name or lookup(name):
+            continue
+        if after.group("apposed") and classify(name) != "organisation":
+            continue
+        found[short] = name
+    return found
 
 
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
@@ -692,6 +1104,9 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
     if len(words) < 2:
         return
     full, kind = _full_name_and_kind(tuple(words))
+    owner = names.before_title(words) if kind == "person" else None
+    if owner and not lookup(" ".join(owner)) and classify(" ".join(owner)) == "organisation":
+        bodies.setdefault(_clean(owner[0]), " ".join(owner))  # "Chipotle Mexican Grill boss Brian Niccol"
     words = full.split()
     if len(words) < 2 or lookup(full):
         return
@@ -746,13 +1161,18 @@ def _resolve(
 
 def _short_forms(entries: dict[str, dict]) -> None:
     """ "The Times" after "The New York Times" is the same paper: fold a one-word short form into
-    the one publication found that ends with that word."""
+    the one publication found that ends with that word. The longer names are indexed by their last
+    word first, so the whole costs one pass over the entries."""
+    ending: dict[str, list[dict]] = {}
+    for entry in entries.values():
+        words = entry["name"].split()
+        if entry["kind"] == "publication" and len(words) > 2:
+            ending.setdefault(words[-1], []).append(entry)
     for key, entry in list(entries.items()):
         words = names.drop_article(entry["name"].split())
         if entry["kind"] != "publication" or len(words) != 1:
             continue
-        longer = [e for k, e in entries.items() if k != key and e["kind"] == "publication"
-                  and e["name"].split()[-1] == words[0] and len(e["name"].split()) > 2]
+        longer = [e for e in ending.get(words[0], ()) if e is not entry]
         if len(longer) == 1:
             longer[0]["mentions"] += entry["mentions"]
             del entries[key]
@@ -762,10 +1182,13 @@ def detect_references(text: str) -> list[dict]:
     """Proposed ``references`` entries, most-mentioned first, all ``confirmed: false``."""
     runs: list[re.Match] = []
     hits = _hits(text, runs)
-    hits = sorted(hits + list(_company_hits(text, runs, {h.start for h in hits})), key=lambda h: h.start)
+    taken = {h.start for h in hits}
+    hits = sorted(hits + list(_company_hits(text, runs, taken)) + list(_pronoun_hits(text, runs, taken)),
+                  key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
+    bodies.update(_spelled_out(text, runs, {w for w in wanted if _ACRONYM_WORD.match(w)}))
     entries: dict[str, dict] = {}
     for hit in hits:
         name, kind, known = _resolve(hit, people, bodies)

@@ -214,6 +214,8 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     KnownSource("RTBF", "https://www.rtbf.be/"),
     KnownSource("VRT", "https://www.vrt.be/", ("VRT NWS",)),
     KnownSource("RTL Nieuws", "https://www.rtlnieuws.nl/"),
+    KnownSource("RTL", "https://www.rtl.de/", ("RTL Television",)),
+    KnownSource("n-tv", "https://www.n-tv.de/"),
     KnownSource("Danmarks Radio", "https://www.dr.dk/"),
     KnownSource("NRK", "https://www.nrk.no/"),
     KnownSource("SVT", "https://www.svt.se/", ("Sveriges Television",)),

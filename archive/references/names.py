@@ -31,11 +31,21 @@ TITLE_WORDS = frozenset({
     "banker", "broker", "prosecutor", "magistrate", "ombudsman", "governor-general", "sheikh",
     "emir", "chef", "curator", "organiser", "organizer", "coordinator", "vice",
     "lawmaker", "legislator", "politician", "treasurer", "comptroller", "auditor", "registrar",
-    "solicitor", "barrister", "secretary-general",
+    "solicitor", "barrister", "secretary-general", "boss", "astronomer", "prefect", "astronaut",
     "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother",
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
 copy puts before a name ("Campaigner Rob Findlay", "Economist Liam O'Connor")."""
+ROLE_WORDS = frozenset({
+    "member", "fellow", "partner", "candidate", "resident", "witness", "passenger", "student",
+    "co-founder", "cofounder", "survivor", "worker", "driver", "son", "daughter", "wife",
+    "husband", "geophysicist", "shopkeeper", "volunteer", "veteran", "pensioner", "tenant",
+    "customer", "victim", "relative", "neighbour", "neighbor", "lecturer", "commentator",
+    "presenter", "host", "actor", "actress", "singer", "player", "striker", "forward", "defender",
+    "goalkeeper", "writer", "poet", "entrepreneur", "investor", "billionaire", "protester", "teenager",
+})  # fmt: skip
+"""Lower-case nouns for people that are no titles (a run of names is not cut at them: "EU Member
+States"), but say that the name beside them is a person's ("passenger Bikash Mohanty")."""
 _LATE_TITLES = frozenset({"general"})
 """Titles only after another title ("Attorney General", "Secretary General"): "General Motors"."""
 COMMON_WORDS = frozenset({
@@ -55,6 +65,8 @@ COMMON_WORDS = frozenset({
     "before", "while", "when", "but", "and", "so", "later", "earlier", "also", "then", "mr", "mrs",
     "ms", "dr", "asked", "meanwhile", "however", "separately", "still", "yet", "now", "here",
     "spring", "summer", "autumn", "winter", "one", "two", "three", "several", "each", "every",
+    "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "dozens", "hundreds",
+    "thousands", "millions", "tens", "scores", "children", "women", "men", "patients", "families",
 })  # fmt: skip
 """Capitalised words that are not names: pronouns, plural role nouns, days, months, and the words
 that open sentences."""
@@ -88,6 +100,7 @@ ORG_DESCRIPTORS = frozenset({
     "consultancy", "tank", "think-tank", "organisation", "organization", "nonprofit",
     "non-profit", "publisher", "supermarket", "chain", "automaker", "carmaker", "miner",
     "producer", "supplier", "exporter", "importer", "bank", "provider", "drugmaker", "chipmaker",
+    "exchange", "platform", "streamer", "processor", "railroad", "railway", "fund",
     "steelmaker", "planemaker", "shipbuilder", "lobby", "rival",
 })  # fmt: skip
 """Nouns that say the name after them is a body's: "the campaign group Just Stop Oil", "Airline
@@ -105,7 +118,15 @@ def plain(word: str) -> str:
     return _POSSESSIVE.sub("", word).strip(".,").lower()
 
 
-_PROFESSION = re.compile(r"(?:ologist|ician|ist)$")
+_PROFESSION = re.compile(r"(?:ologist|ician)$")
+_PROFESSIONS_IN_IST = frozenset({
+    "scientist", "journalist", "columnist", "activist", "economist", "strategist", "specialist",
+    "novelist", "physicist", "chemist", "pharmacist", "dentist", "therapist", "psychiatrist",
+    "environmentalist", "conservationist", "artist", "pianist", "violinist", "cyclist", "lobbyist",
+    "analyst", "futurist", "linguist", "geneticist", "nutritionist", "meteorologist",
+})  # fmt: skip
+"""Professions ending in -ist; a capitalised -ist word is often a party's or a faith's adjective
+instead ("the Peronist CGT union", "Islamist", "Baptist")."""
 """Endings of the professions wire copy puts before a name ("Paediatrician Lena Horvath",
 "Epidemiologist Ana Reyes"); no given name ends so."""
 
@@ -113,7 +134,8 @@ _PROFESSION = re.compile(r"(?:ologist|ician|ist)$")
 def is_title(word: str, position: int) -> bool:
     key = plain(word)
     return (key in TITLE_WORDS or key.endswith("-year-old") or (position > 0 and key in _LATE_TITLES)
-            or (word[:1].isupper() and len(key) > 5 and _PROFESSION.search(key) is not None))
+            or (word[:1].isupper() and len(key) > 5 and _PROFESSION.search(key) is not None)
+            or key in _PROFESSIONS_IN_IST)
 
 
 def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> tuple[list[str], bool]:
@@ -171,6 +193,33 @@ def strip_descriptor(words: list[str]) -> tuple[list[str], bool]:
     ):
         return words[1:], True
     return words, False
+
+
+MEDIA_DESCRIPTORS = frozenset({"newspaper", "broadcaster", "tabloid", "broadsheet", "website"})
+"""Nouns that say the name after them is a paper's or a broadcaster's: "Newspaper El Universal"
+("Daily", "Radio" and "Magazine" open names of their own: "Daily Mail", "Radio France")."""
+
+
+def strip_medium(words: list[str]) -> tuple[list[str], bool]:
+    """A name without the medium's noun that opens its run ("Newspaper Folha de S.Paulo", capitalised
+    only because it opens the sentence), and whether there was one: the rest is a publication."""
+    if len(words) > 1 and plain(words[0]) in MEDIA_DESCRIPTORS and words[1][:1].isupper():
+        return words[1:], True
+    return words, False
+
+
+def before_title(words: list[str]) -> list[str] | None:
+    """ "Starbucks Chief Executive Laxman Narasimhan": the capitalised words before the first title,
+    which name the body the person speaks for, or None."""
+    for position, word in enumerate(words):
+        if is_title(word, position):
+            owner = drop_article(words[:position])
+            if owner and owner[0] not in _ARTICLES and plain(owner[-1]) not in _CONNECTORS and all(
+                w[:1].isupper() or plain(w) in _CONNECTORS for w in owner
+            ):
+                return owner
+            return None
+    return None
 
 
 def person_of_body(words: list[str], looks_like_person) -> list[str] | None:
