@@ -78,6 +78,30 @@ figure), 1,000 records, CPU seconds:
   cost 2.7-4.6 s of citeproc-js's own CPU: the 2 s goal is out of reach on this machine with the
   reference processor's exact output, cold or warm; caching strings would serve a repeated export
   only, never the cold run of a fresh archive.
+
+Measured 2026-11-30, fourth session (load 7-12 on 2 cores; CPU is the figure), after the citation
+cache (archive/citation/entry_cache.py) and with ``--command`` now timing both paths in one run:
+- ``--command --styles apa --runs 3``: csv 0.39 / 0.43 / 0.45 s CPU (wall 2.1-2.4); text, cold
+  (empty cache, the engine formats all 1,000: unchanged path) 7.08 / 8.56 / 6.39 s CPU (wall 22-29);
+  text, cached (the same export repeated) 0.34 / 0.31 / 0.31 s CPU (wall 0.9-1.4). Before the
+  cache, the same command: 6.29 / 8.37 / 7.30 s CPU every run. So a repeated export meets the 2 s
+  goal; a first export of 1,000 APA entries does not.
+- Where the cold APA time goes (node --cpu-prof of bridge.js's bibliography() on the same 1,000
+  catalogue records, and call counts): 7,844 renders for 1,000 entries: 1,000 ambiguity cites as
+  items are inserted, 1,000 sort keys, ~3,800 renders in the disambiguation pass (this fixture has
+  8 surnames over 36 years, so 283 clashing author-year groups, each re-rendered while names,
+  given names and then year suffixes are tried), and 1,000 entries (makeBibliography, ~45 %);
+  building APA ~8 %; GC ~10 %. Below that the profile is flat (tokenExec 6 % self, the flip-flop
+  parser 4 %, megamorphic property loads ~10 % in perf): no single hot spot to patch. Every phase
+  is needed for the exact output (year suffixes, subsequent-author substitution, sort order).
+- ``each`` (one-item bibliographies, the bag-info labels) per item: an ambiguity cite at insert,
+  sort keys (~17 % of its time), a lone-item disambiguation render (~15 %) and the entry. Skipping
+  the two middle ones would change nothing on the goldens' evidence but is not provably
+  output-neutral (both leave engine state the entry's rendering reads), so it is not done.
+- V8 flags in mini-racer (a fresh process each, bridge.js's bibliography() of the 1,000 catalogue
+  records, APA, 7 runs each, CPU; identical output every time): default (--single-threaded)
+  5.6-7.0 s; --no-turbofan 4.7-6.7 s cold but ~15 % slower in a warm round; a 16 MB semi-space no
+  better. A possible 10-15 % on a first export, within this machine's noise, so left at default.
 """
 
 from __future__ import annotations
