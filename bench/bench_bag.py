@@ -12,17 +12,15 @@ on a shared machine a load spike then hits both alike.
     .venv/bin/python bench/bench_bag.py                              # the full figures
     .venv/bin/python bench/bench_bag.py --records 200 --mib 64 --rounds 2   # a quick look
 
-bag-info's Citation is citeproc-js's APA entry of the bag (issue 12), formatted by the bagging
-process a batch at a time and kept in the citation cache; the bench times it three ways in every
-round: an empty cache (every label formatted, as in any real run: a new version cites its new
-bag, so even a rebag's labels are new), the cache filled (the same bags made again, as after a
-cancelled run), and the former plain label (archive.citation.plain, no engine). Measured 2026-11-30, fourth
-session, ``--records 300 --skip-large --rounds 3``, two runs (load 7-12, then lower), ratio against
-make_bag in 1 process: engine 0.76x / 0.46x (best 12.12 / 5.15 s), cached 0.91x / 0.97x (10.11 /
-2.46 s), plain 1.02x / 0.80x (9.01 / 2.99 s), make_bag alone 9.22 / 2.38 s. So with the engine a
-bagging run misses the >= 1x goal by about half (7 ms of citeproc-js per label, plus about 1 s to
-build APA once per process); only a repeated run, whose labels are cached, is as fast as the plain
-label was.
+bag-info's Citation stays the plain one-line label (archive.citation.plain). Measured 2026-11-30
+with ``--records 300 --skip-large --rounds 3``, three pairs of runs at load 7-18 on the 2-core
+machine, each pair the plain label and then the label wired to citeproc-js (APA, the export's
+string; commit 12a70fc of s3-cite3 cherry-picked: formatted in the bagging parent a batch at a
+time, overlapping the workers): ratio against make_bag in 1 process, plain 0.75x / 1.15x / 1.03x
+(bag_records best 5.75 / 5.84 / 11.77 s), citeproc-js 0.33x / 0.43x / 0.51x (15.60 / 22.57 /
+19.62 s). citeproc-js costs about 1 s of CPU to build APA and 4-6 ms per entry (see
+bench_citations.py --runtimes), more than make_bag's whole work per bag, so the label would cut
+the goal (>= 1x) by half until the engine is several times faster.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import bagit
@@ -94,27 +91,13 @@ def many(work: Path, count: int, rounds: int) -> None:
         add_articles(arc, articles)
     ids = arc.store.ids()
 
-    times: dict[str, list[float]] = {"ours": [], "cached": [], "plain": [], "one": [], "two": []}
+    times: dict[str, list[float]] = {"ours": [], "one": [], "two": []}
     for n in range(rounds):  # alternate the contenders so a load spike hits both alike
-        cache = work / f"cache-{n}"  # empty: every label formatted by citeproc-js, as a first bagging
-        os.environ["ARCHIVE_CACHE_DIR"] = str(cache)
         copy = _fresh(arc.root, f"round-{n}")
         t0 = time.perf_counter()
         results = bag_records(copy, ids)
         times["ours"].append(time.perf_counter() - t0)
         assert all(r.outcome == "bagged" for r in results), [r.message for r in results][:3]
-        again = _fresh(arc.root, f"again-{n}")  # the same bags once more: every label in the cache
-        t0 = time.perf_counter()
-        bag_records(again, ids)
-        times["cached"].append(time.perf_counter() - t0)
-        shutil.rmtree(again.root)
-        plain = _fresh(arc.root, f"plain-{n}")  # the former path: the home-made plain label
-        t0 = time.perf_counter()
-        with _plain_labels():
-            bag_records(plain, ids)
-        times["plain"].append(time.perf_counter() - t0)
-        shutil.rmtree(plain.root)
-        shutil.rmtree(cache, ignore_errors=True)
         one = _payload_copies(copy, results, "makebag-one")
         two = _payload_copies(copy, results, "makebag-two")
         t0 = time.perf_counter()
@@ -129,35 +112,14 @@ def many(work: Path, count: int, rounds: int) -> None:
 
     best = {k: min(v) for k, v in times.items()}
     print(f"{count} seed-sized records, best of {rounds} alternating rounds (all rounds in brackets)")
-    for key, label in (("ours", "bag_records, Citation by citeproc-js (empty cache)"),
-                       ("cached", "bag_records, Citation from the citation cache"),
-                       ("plain", "bag_records, former plain Citation (no engine)"),
+    for key, label in (("ours", "bag_records (metadata + citations + bag, 2 processes)"),
                        ("one", "bagit.make_bag alone, 1 process"),
                        ("two", "bagit.make_bag alone, 2 processes")):
         seconds = best[key]
         every = " ".join(f"{t:.2f}" for t in times[key])
         print(f"  {label:<54}{seconds:7.2f} s  {count / seconds:6.0f} records/s  [{every}]")
-    for key in ("ours", "cached", "plain"):
-        print(f"  ratio ({key}): {best['one'] / best[key]:.2f}x make_bag in 1 process (goal >= 1.0), "
-              f"{best['two'] / best[key]:.2f}x make_bag in 2 processes")
-
-
-@contextmanager
-def _plain_labels():
-    """bag_records with the Citation label made as before issue 12's switch (archive.citation.plain)."""
-    from archive.bagging import contents, service
-
-    def plain(jobs):
-        for job in jobs:
-            job.citation = contents.citation_fallback(contents.cited_record(job.record, job.version),
-                                                      job.organization)
-
-    saved = service.fill_citations
-    service.fill_citations = plain
-    try:
-        yield
-    finally:
-        service.fill_citations = saved
+    print(f"  ratio: {best['one'] / best['ours']:.2f}x make_bag in 1 process (goal >= 1.0), "
+          f"{best['two'] / best['ours']:.2f}x make_bag in 2 processes")
 
 
 def one_pass_rate(path: Path) -> float:

@@ -3,7 +3,7 @@
 Since citeproc-js replaced citeproc-py (issue 12) the exact strings are citeproc-js's own, kept in
 tests/fixtures/citations/expected.json; the record that cites like the seed is taken from there.
 The archived copy is no longer appended after the style's text: a formatted citation is now
-exactly what the reference processor writes, and bag-info's Citation is that APA entry too."""
+exactly what the reference processor writes (bag-info's plain Citation still carries it)."""
 
 from __future__ import annotations
 

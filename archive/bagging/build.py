@@ -16,7 +16,7 @@ from pathlib import Path
 
 from archive.bagging.bagit_patches import prepare_bagit, run_make_bag
 from archive.bagging.conform import BagSummary, conform
-from archive.bagging.contents import BagJob, bag_labels, citation_fallback, cited_record
+from archive.bagging.contents import BagJob, bag_labels, citation_label, cited_record
 from archive.bagging.payload import stage_payload
 from archive.bagit_format import taginfo
 from archive.bagit_format.paths import payload_name
@@ -88,7 +88,7 @@ def build_bag(job: BagJob) -> BagOutcome:
     syncing: list[threading.Thread] = []
     try:
         syncing = stage_payload(job, target)
-        citation = job.citation or citation_fallback(cited_record(record, job.version), job.organization)
+        citation = citation_label(cited_record(record, job.version), job.organization)
         outcome.summary = make_bag(target, bag_labels(job, outcome.bagged_at, citation), job.algorithms)
     except FileNotFoundError as exc:
         outcome.error = f"{record['id']}: source file missing ({Path(exc.filename or '?').name}); not bagged"

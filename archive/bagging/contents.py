@@ -28,8 +28,6 @@ class BagJob:
     contact_email: str = ""
     algorithms: tuple[str, ...] = ("sha256", "sha512")
     durable: bool = True
-    citation: str = ""
-    """bag-info's Citation label, formatted by the bagging process (``fill_citations``)."""
 
 
 def cited_record(record: dict, version: int) -> dict:
@@ -87,41 +85,9 @@ def source_files(record: dict) -> list[str]:
     return [f.filename for f in files_of(record)]
 
 
-CITATION_STYLE = "apa"
-"""bag-info's Citation is the record's entry in this style, as ``archive export --format text`` and
-the TUI give it: citeproc-js's own string (data/metadata/citation.json serves every other style)."""
-
-
-def fill_citations(jobs: list[BagJob]) -> None:
-    """Set each job's Citation label: ``format_citation(cited_record(...), "apa")`` of the bag being
-    written, for the whole batch in one engine call (``format_each``), entries formatted before
-    read from the citation cache. Done in the bagging process, not the workers, so one citeproc-js
-    engine serves every bag instead of one per worker (building APA's takes about a second)."""
-    by_organization: dict[str, list[BagJob]] = {}
-    for job in jobs:
-        by_organization.setdefault(job.organization, []).append(job)
-    for organization, group in by_organization.items():
-        cited = [cited_record(job.record, job.version) for job in group]
-        texts = _formatted(cited, organization)
-        if texts is None:  # citeproc-js refused one of them: find which, the others keep theirs
-            texts = [(_formatted([record], organization) or [""])[0] for record in cited]
-        for job, record, text in zip(group, cited, texts, strict=True):
-            job.citation = text or citation_fallback(record, organization)
-
-
-def _formatted(records: list[dict], organization: str) -> list[str] | None:
-    """The records' APA entries; None when citeproc-js fails on one (a bag is never lost to its label)."""
-    from archive.citation.formatted import format_each
-    from archive.errors import ArchiveError
-
-    try:
-        return format_each(records, CITATION_STYLE, archive_name=organization or None, cached=True)
-    except ArchiveError:
-        return None
-
-
-def citation_fallback(record: dict, organization: str) -> str:
-    """The plain one-line label (``archive.citation.plain``), for a record the style leaves out."""
+def citation_label(record: dict, organization: str) -> str:
+    """The one-line Citation label (``archive.citation.plain``): a CSL engine would cost more per
+    bag than ``bagit.make_bag`` itself, and data/metadata/citation.json serves every style."""
     from archive.citation.plain import plain_citation
 
     return plain_citation(record, archive_name=organization or None)

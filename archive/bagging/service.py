@@ -26,7 +26,7 @@ from filelock import FileLock, Timeout
 
 from archive.bagging.adopt import adopt_interrupted, versions_on_disk
 from archive.bagging.build import BagOutcome, build_bag, worker_init
-from archive.bagging.contents import BagJob, fill_citations
+from archive.bagging.contents import BagJob
 from archive.bagging.staging import flush_filesystem, work_folder
 from archive.bagit_format.entry import BagEntry
 from archive.errors import ArchiveError
@@ -147,14 +147,10 @@ def _slices(jobs: list[BagJob], workers: int | None,
     chunk = max(1, min(16, min(BATCH, len(jobs)) // (count * 4)))
     batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
     try:
-        pool.submit(os.getpid).result()  # workers forked before this process starts citeproc-js's V8
-        fill_citations(batches[0])
         running = pool.map(build_bag, batches[0], chunksize=chunk)
         for number in range(len(batches)):
-            more = number + 1 < len(batches) and not cancelled(cancel)
-            if more:
-                fill_citations(batches[number + 1])  # while the workers make this batch's bags
             outcomes = list(running)
+            more = number + 1 < len(batches) and not cancelled(cancel)
             if more:
                 running = pool.map(build_bag, batches[number + 1], chunksize=chunk)
             yield outcomes

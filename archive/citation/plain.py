@@ -1,9 +1,9 @@
-"""A one-line citation in plain text without a CSL engine: bag-info.txt's Citation label only when
-citeproc-js gives no APA entry for a record (a style may leave an item out, or the engine may
-refuse it), so a bag is never lost to its label.
+"""A one-line citation in plain text without a CSL engine, for bag-info.txt's Citation label.
 
-The label itself is citeproc-js's APA entry (``archive.bagging.contents.fill_citations``), the same
-string ``archive export --format text`` and the TUI give.
+citeproc-js (``format_citation``) takes a few milliseconds per entry even with its style built,
+and a second or more to build APA's; on a thousand bags that is more than bagit.make_bag itself.
+The label needs one readable line in a fixed author-date order, not a choice of styles, so it
+stays here; styled citations come from citeproc-js.
 """
 
 from __future__ import annotations
