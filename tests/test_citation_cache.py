@@ -123,6 +123,16 @@ def test_a_damaged_row_is_formatted_again(cache_dir, engine_calls):
     assert engine_calls == [4, 4, 4]
 
 
+def test_a_row_that_is_not_text_is_formatted_again(cache_dir, engine_calls):
+    format_each(RECORD_LIST[:2], "apa", archive_name=ARCHIVE, cached=True)
+    with sqlite3.connect(entry_cache.cache_path()) as db:
+        db.execute("UPDATE entries SET text = X'00ff'")
+    db.close()
+    again = format_each(RECORD_LIST[:2], "apa", archive_name=ARCHIVE, cached=True)
+    assert again == format_each(RECORD_LIST[:2], "apa", archive_name=ARCHIVE)
+    assert engine_calls == [2, 2, 2]
+
+
 def test_an_export_twice_gives_the_same_text_from_the_cache(cli, seeded_root, cache_dir):
     first = cli("--root", seeded_root, "export", "--all", "--format", "text")
     second = cli("--root", seeded_root, "export", "--all", "--format", "text")

@@ -85,7 +85,8 @@ def _lookup(db: sqlite3.Connection | None, keys: list[str]) -> dict[str, str]:
         for start in range(0, len(keys), 500):
             part = keys[start : start + 500]
             marks = ",".join("?" * len(part))
-            found.update(db.execute(f"SELECT key, text FROM entries WHERE key IN ({marks})", part).fetchall())
+            rows = db.execute(f"SELECT key, text FROM entries WHERE key IN ({marks})", part).fetchall()
+            found.update((key, text) for key, text in rows if isinstance(text, str))  # else: format again
     except sqlite3.Error:
         return {}
     return found
