@@ -32,7 +32,8 @@ def export_records(
     locale: str | None = None,
     status: str | None = None,
 ) -> str:
-    """The export of the chosen records; citations name the archive (its organisation).
+    """The export of the chosen records; citations name the archive (its organisation). A text
+    export of a selection exported before reads its entries from ``entry_cache``.
 
     A catalogue export (csv, jsonl) of no records is still a valid file (the csv header, or
     nothing), so a script filtering by status gets a file to read, not an error; a citation
@@ -42,4 +43,4 @@ def export_records(
     if not records and fmt not in CATALOGUE_FORMATS:
         raise ArchiveError("no records to export" + (f" with status {status}" if status else ""))
     organization = arc.settings.organization or None
-    return render_records(records, fmt, style=style, locale=locale, archive_name=organization)
+    return render_records(records, fmt, style=style, locale=locale, archive_name=organization, cached=True)

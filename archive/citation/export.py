@@ -64,15 +64,17 @@ def render_records(
     style: str = DEFAULT_STYLE,
     locale: str | None = None,
     archive_name: str | None = None,
+    cached: bool = False,
 ) -> str:
-    """Several records in one format: one JSON array, one .bib/.ris file, one bibliography."""
+    """Several records in one format: one JSON array, one .bib/.ris file, one bibliography
+    (``cached``: an unchanged bibliography formatted before is not formatted again)."""
     if fmt not in FORMATS:
         raise ArchiveError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fmt == "csl-json":
         items = [to_csl_json(r, archive_name=archive_name) for r in records]
         return orjson.dumps(items, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
     if fmt == "text":
-        entries = format_bibliography(records, style, locale=locale, archive_name=archive_name)
+        entries = format_bibliography(records, style, locale=locale, archive_name=archive_name, cached=cached)
         return "".join(line + "\n" for line in entries)
     if fmt == "csv":
         return to_csv(records)

@@ -132,14 +132,18 @@ def format_bibliography(
     *,
     locale: str | None = None,
     archive_name: str | None = None,
+    cached: bool = False,
 ) -> list[str]:
-    """Entries for several records as one bibliography: sorted and disambiguated by the style."""
+    """Entries for several records as one bibliography: sorted and disambiguated by the style.
+
+    ``cached``: the same bibliography formatted before is read from ``entry_cache`` instead (an
+    export of an unchanged selection)."""
     chosen = load_style(style)
     lang = check_locale(locale or chosen.default_locale or DEFAULT_LOCALE)
     if not records:
         return []
     items = [to_csl_json(r, archive_name=archive_name) for r in records]
-    return [text for _, text in bibliography_items(chosen, lang, items)]
+    return [text for _, text in bibliography_items(chosen, lang, items, cached=cached)]
 
 
 def format_each(
@@ -148,20 +152,42 @@ def format_each(
     *,
     locale: str | None = None,
     archive_name: str | None = None,
+    cached: bool = False,
 ) -> list[str]:
     """``format_citation`` of each record, character for character, for many records at once: one
-    engine call, not one per record (a bag run formats a citation for every bag)."""
+    engine call, not one per record (a bag run formats a citation for every bag).
+
+    ``cached``: entries formatted before (the same CSL-JSON, style and locale) are read from
+    ``entry_cache``, and only the others go to the engine."""
     chosen = load_style(style)
     lang = check_locale(locale or chosen.default_locale or DEFAULT_LOCALE)
     if not records:
         return []
     items = [to_csl_json(r, archive_name=archive_name) for r in records]
-    return _engine_call(chosen, lambda cite, key: cite.each(key, lang, True, items))
+
+    def compute(todo: list[dict]) -> list[str]:
+        return _engine_call(chosen, lambda cite, key: cite.each(key, lang, True, todo))
+
+    if not cached:
+        return compute(items)
+    from archive.citation import entry_cache
+
+    return entry_cache.each(chosen.xml, lang, items, compute)
 
 
-def bibliography_items(style: Style, lang: str, items: list[dict]) -> list[tuple[str, str]]:
+def bibliography_items(
+    style: Style, lang: str, items: list[dict], *, cached: bool = False
+) -> list[tuple[str, str]]:
     """citeproc-js's ``(id, text)`` pairs for CSL-JSON items, in the style's order."""
-    return _engine_call(style, lambda cite, key: cite.bibliography(key, lang, True, items))
+
+    def compute(todo: list[dict]) -> list[tuple[str, str]]:
+        return _engine_call(style, lambda cite, key: cite.bibliography(key, lang, True, todo))
+
+    if not cached:
+        return compute(items)
+    from archive.citation import entry_cache
+
+    return entry_cache.bibliography(style.xml, lang, items, compute)
 
 
 def _engine_call(style: Style, call):
