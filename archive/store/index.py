@@ -9,9 +9,11 @@ the two renames) the index file is rebuilt from the shard, which is the truth.
 from __future__ import annotations
 
 import os
+import re
+from bisect import bisect_right
 from collections.abc import Callable
-from itertools import accumulate, compress, repeat
-from operator import contains, sub
+from itertools import accumulate, compress, islice, repeat
+from operator import add, contains, sub
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +65,11 @@ PREFIX_BYTES = 8
 reads a shard's whole digests only where the prefix is found."""
 NO_PREFIX = bytes(PREFIX_BYTES)
 """The prefix of a row without a digest (or with one that is not 64 hex digits, see ``odd_digests``)."""
+TABLE_BYTES = PREFIX_BYTES + 4 + 4
+"""Per row in the table part: its digest prefix, where its row ends, where its hay line ends."""
 HEAD_READ = 8192
-"""Bytes read when an index file is opened: the header, the digest prefixes and the row ends of
-a full shard (256 rows: about 3.3 KB) all come in this one read."""
+"""Bytes read when an index file is opened: the header and the table of a full shard (256 rows:
+about 4.3 KB) come in this one read."""
 
 
 def _prefix(digest: str) -> bytes:
@@ -86,14 +90,16 @@ class IndexShard:
 
     The file (format 6) is laid out so that a command reads only what it uses: a short JSON
     header line (the shard stamp, the row count, the byte length of every later part and a
-    checksum of the prefixes), then each row's digest prefix (PREFIX_BYTES, binary), the end of
-    each row (uint32, native order), the hay as plain UTF-8, the rows' source digests and the ids
-    (JSON lists), then one JSON row per line. Opening reads the first HEAD_READ bytes: the header,
-    the prefixes and the row ends. ``add`` looks for its digest among the prefixes and reads the
-    digests and ids only of a shard where it is found; ``search`` reads the hay and then the rows
-    it returns, one by one, where the row ends say they are (no id list is read: a row is checked
-    against its own hay line, which starts with its id); ``rows`` are read on first use. Every
-    later read checks that the file is still the one the header came from (bench/bench_startup.py).
+    checksum of the table), then the table (binary: each row's digest prefix, then the end of
+    each row and of each hay line as uint32 in native order), the hay as plain UTF-8, the rows'
+    source digests and the ids (JSON lists), then one JSON row per line. Opening reads the first
+    HEAD_READ bytes: the header and the table. ``add`` looks for its digest among the prefixes and
+    reads the digests and ids only of a shard where it is found; ``search`` reads the hay, finds
+    the lines holding a word through the line ends (no line is split out unless the word is in
+    most of them), then reads the rows it returns, one by one, where the row ends say they are
+    (no id list is read: a row is checked against its own hay line, which starts with its id);
+    ``rows`` are read on first use. Every later read checks that the file is still the one the
+    header came from (bench/bench_startup.py).
     """
 
     def __init__(self, stamp: FileStamp | None, rows: dict[str, dict[str, Any]] | None = None,
@@ -109,11 +115,12 @@ class IndexShard:
         """Where ``load`` found the parts, so they are read later (and only the parts needed)
         from the very file the header came from."""
         self._digests_raw: bytes | None = None
-        self._prefixes: bytes | None = None
-        self._prefix_crc = 0
+        self._table: bytes | None = None
+        self._table_crc: int | None = 0
+        """The table's checksum from the header, None once the table was checked against it."""
         self._odd_digests = False
-        self._ends_raw: bytes | None = None
         self._ends: list[int] | None = None
+        self._line_ends: list[int] | None = None
         self.heal: Callable[[], IndexShard] | None = None
         """Set by the store: rebuilds this shard's index from its shard when a lazily read part
         of the file turns out to be damaged or replaced (the index is a cache; the shard is the truth)."""
@@ -124,14 +131,16 @@ class IndexShard:
 
         rows, ids, digests = self.rows, self.ids, self.sha256s
         lines = [orjson.dumps(rows[i]) for i in ids]
-        prefixes = b"".join(map(_prefix, digests))
-        ends = array("I", accumulate(map(len, lines)))
-        parts = (prefixes, ends.tobytes(), self.hay.encode("utf-8"), orjson.dumps(digests), orjson.dumps(ids))
+        hay = self.hay.encode("utf-8")
+        hay_lines = hay.split(b"\n") if ids else []
+        table = b"".join((*map(_prefix, digests), array("I", accumulate(map(len, lines))).tobytes(),
+                          array("I", map(add, accumulate(map(len, hay_lines)), range(len(ids)))).tobytes()))
+        parts = (table, hay, orjson.dumps(digests), orjson.dumps(ids))
         header = orjson.dumps({
             "format": INDEX_FORMAT, "shard_stamp": self.stamp, "count": len(ids),
             "part_bytes": [len(part) for part in parts],
             "rows_bytes": sum(map(len, lines)) + len(lines) - 1 if lines else 0,
-            "prefix_crc": crc32(prefixes),
+            "table_crc": crc32(table),
             "odd_digests": any(d and _prefix(d) == NO_PREFIX for d in digests),
         })
         return b"\n".join((header, *parts, *lines))
@@ -154,12 +163,11 @@ class IndexShard:
                 return None  # written by another version: its rows may lack fields
             stamp = tuple(header["shard_stamp"]) if header["shard_stamp"] else None
             count, part_bytes, rows_bytes = header["count"], header["part_bytes"], header["rows_bytes"]
-            crc, odd = header["prefix_crc"], header["odd_digests"]
+            crc, odd = header["table_crc"], header["odd_digests"]
             if not (type(count) is int and type(rows_bytes) is int and type(part_bytes) is list
                     and type(crc) is int and type(odd) is bool
-                    and len(part_bytes) == 5 and all(type(n) is int and n >= 0 for n in part_bytes)
-                    and count >= 0 and part_bytes[0] == PREFIX_BYTES * count and part_bytes[1] == 4 * count
-                    and min(part_bytes[3:]) >= 2
+                    and len(part_bytes) == 4 and all(type(n) is int and n >= 0 for n in part_bytes)
+                    and count >= 0 and part_bytes[0] == TABLE_BYTES * count and min(part_bytes[2:]) >= 2
                     and (rows_bytes >= 2 * count - 1 if count else rows_bytes == 0)):
                 return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
@@ -171,11 +179,10 @@ class IndexShard:
         index = cls(stamp=stamp)  # type: ignore[arg-type]
         index._rows, index._sha256s, index._ids, index._count = None, None, None, count
         index._hay, index._file = None, layout
-        index._prefix_crc, index._odd_digests = crc, odd
-        (at, size), (ends_at, ends_size) = layout.prefixes, layout.ends
-        if ends_at + ends_size <= len(head):  # a full shard's come with the header
-            index._prefixes = head[at:at + size]
-            index._ends_raw = head[ends_at:ends_at + ends_size]
+        index._table_crc, index._odd_digests = crc, odd
+        at, size = layout.table
+        if at + size <= len(head):  # a full shard's comes with the header
+            index._table = head[at:at + size]
         return index
 
     @property
@@ -248,9 +255,10 @@ class IndexShard:
             return next((i for i, d in zip(self.ids, self.sha256s, strict=True) if d == digest), None)
         prefix = _prefix(digest)
         if prefix != NO_PREFIX and not self._odd_digests:
-            prefixes = self._prefix_part()
-            if prefixes is None:
+            table = self._checked_table()
+            if table is None:
                 return self._healed().holding(digest)
+            prefixes = table[:PREFIX_BYTES * self._count]
             at = prefixes.find(prefix)
             while at != -1 and at % PREFIX_BYTES:
                 at = prefixes.find(prefix, at + 1)
@@ -273,34 +281,51 @@ class IndexShard:
         position = raw.count(b",", 0, at)
         return self.ids[position]  # (reading the ids may heal the index: the position stands)
 
-    def _prefix_part(self) -> bytes | None:
-        """The digest prefixes, checked against the header's checksum; None when they do not match."""
-        from binascii import crc32
-
+    def _checked_table(self) -> bytes | None:
+        """The table (digest prefixes, row ends, line ends), checked once against the header's
+        checksum; None when it does not match (the caller heals the index)."""
         assert self._file is not None
-        if self._prefixes is None:
-            [self._prefixes] = self._file.read([self._file.prefixes]) or [None]
-        if self._prefixes is None or crc32(self._prefixes) != self._prefix_crc:
-            return None
-        return self._prefixes
+        if self._table_crc is not None:
+            from binascii import crc32
+
+            if self._table is None:
+                [self._table] = self._file.read([self._file.table]) or [None]
+            if self._table is None or crc32(self._table) != self._table_crc:
+                return None
+            self._table_crc = None  # checked: not again
+        return self._table
 
     def _row_ends(self) -> list[int] | None:
         """Where each row ends in the rows part (row i ends at ``ends[i] + i``: i newlines before
-        it), or None if the part is damaged."""
+        it), or None if the table is damaged."""
         if self._ends is None:
-            assert self._file is not None
-            raw = self._ends_raw
-            if raw is None:
-                [raw] = self._file.read([self._file.ends]) or [b"\x00"]
-            if len(raw) != 4 * self._count:
+            table = self._checked_table()
+            if table is None:
                 return None
-            ends = memoryview(raw).cast("I").tolist()
+            count = self._count
+            ends = memoryview(table)[PREFIX_BYTES * count:(PREFIX_BYTES + 4) * count].cast("I").tolist()
             # Each row is at least ``{}``; the last ends where the header says the rows do.
-            if self._count and not (ends[0] >= 2 and min(map(sub, ends[1:], ends), default=2) >= 2
-                                    and ends[-1] + self._count - 1 == self._file.all_rows[1]):
+            if count and not (ends[0] >= 2 and min(map(sub, ends[1:], ends), default=2) >= 2
+                              and ends[-1] + count - 1 == self._file.all_rows[1]):
                 return None
             self._ends = ends
         return self._ends
+
+    def _line_starts_ends(self, text: bytes) -> tuple[list[int], list[int]] | None:
+        """Where each hay line starts and ends (its newline, or the end of the hay), from the table
+        when the index was read from a file; None if the table is damaged."""
+        if self._file is None:
+            ends = [m.start() for m in re.finditer(b"\n", text)] + [len(text)]
+        else:
+            if self._line_ends is None:
+                table = self._checked_table()
+                if table is None:
+                    return None
+                self._line_ends = memoryview(table)[(PREFIX_BYTES + 4) * self._count:].cast("I").tolist()
+            ends = self._line_ends
+        if len(ends) != self._count or (ends and ends[-1] != len(text)):
+            return None
+        return [0, *map(add, ends[:-1], repeat(1))], ends
 
     # ----- rows, read when first needed ----------------------------------------------------------
     @property
@@ -318,12 +343,13 @@ class IndexShard:
             self._rows = dict(zip(ids, parsed, strict=True))
         return self._rows
 
-    def rows_at(self, positions: list[int], lines: list[bytes] | None = None) -> list[dict[str, Any]]:
+    def rows_at(self, positions: list[int],
+                hay: tuple[bytes, list[int]] | None = None) -> list[dict[str, Any]]:
         """The summaries at these positions, reading and parsing those rows alone while the
         rest of the shard's rows are not needed (a search returns a few rows of many shards).
 
-        ``lines`` (the hay split into lines, as a search has it) lets each row be checked against
-        its own line, which starts with its id, instead of reading the ids."""
+        ``hay`` (the hay's bytes and where each line starts, as a search has them) lets each row be
+        checked against its own line, which starts with its id, instead of reading the ids."""
         if self._rows is not None or self._file is None or not positions:
             return [self.rows[self.ids[i]] for i in positions]
         ends = self._row_ends()
@@ -336,20 +362,22 @@ class IndexShard:
             parsed = None if blobs is None else orjson.loads(b"[" + b",".join(blobs) + b"]")
         except orjson.JSONDecodeError:
             parsed = None
-        if parsed is None or not self._rows_agree(parsed, positions, lines):
+        if parsed is None or not self._rows_agree(parsed, positions, hay):
             return self._healed().rows_at(positions)
         return parsed
 
-    def _rows_agree(self, parsed: list[Any], positions: list[int], lines: list[bytes] | None) -> bool:
+    def _rows_agree(self, parsed: list[Any], positions: list[int],
+                    hay: tuple[bytes, list[int]] | None) -> bool:
         """Each parsed row an object whose id is the one at its position (by the ids, or by its
         hay line, which begins with the id and a field separator)."""
         if not all(type(row) is dict and type(row.get("id")) is str for row in parsed):
             return False
-        if lines is None or self._ids is not None:
+        if hay is None or self._ids is not None:
             ids = self.ids
             return all(row["id"] == ids[i] for row, i in zip(parsed, positions, strict=True))
-        return all(map(bytes.startswith, map(lines.__getitem__, positions),
-                       [(row["id"].casefold() + "\x1f").encode("utf-8") for row in parsed]))
+        text, starts = hay
+        return all(map(text.startswith, [(row["id"].casefold() + "\x1f").encode("utf-8") for row in parsed],
+                       map(starts.__getitem__, positions)))
 
     def _healed(self) -> IndexShard:
         """The index rebuilt from its shard, taken over in place, when a part read late was
@@ -362,7 +390,7 @@ class IndexShard:
         self.stamp, self._rows, self._ids, self._sha256s = fresh.stamp, fresh.rows, fresh.ids, fresh.sha256s
         self._count = len(fresh.ids)
         self._hay, self._hay_raw, self._file, self._digests_raw = fresh.hay, None, None, None
-        self._prefixes, self._ends_raw, self._ends = None, None, None
+        self._table, self._ends, self._line_ends = None, None, None
         return self
 
     def matching(self, words: list[str]) -> list[dict[str, Any]]:
@@ -374,19 +402,29 @@ class IndexShard:
         if not words or not self._count:
             return list(self.rows.values()) if not words else []
         text = self._hay_bytes()
-        needles = [word.encode("utf-8") for word in words]
+        needles = sorted((word.encode("utf-8") for word in words), key=len, reverse=True)  # longest: rarest
         if any(n not in text for n in needles):  # most shards are ruled out by one C-speed scan
             return []
-        # Each word tested against every remaining line by map/compress, which loop in C: a common
-        # word (a name in every row) costs no Python step per hit. Longest first: usually rarest.
-        lines = text.split(b"\n")
-        found: range | list[int] = range(len(lines))
-        for needle in sorted(needles, key=len, reverse=True):
-            candidates = lines if len(found) == len(lines) else [lines[i] for i in found]
+        lines = self._line_starts_ends(text)
+        if lines is None:
+            return self._healed().matching(words)
+        starts, ends = lines
+        # Every loop below runs in C (map, compress, islice, bisect): no Python step per line or hit.
+        # The first word's occurrences name the lines to look at, unless it is in most lines.
+        cap = self._count // 2 + 1
+        at = list(islice(map(re.Match.start, re.finditer(re.escape(needles[0]), text)), cap))
+        if len(at) < cap:
+            found = list(dict.fromkeys(map(bisect_right, repeat(ends), at)))
+            needles = needles[1:]
+        else:
+            found = list(range(self._count))
+        for needle in needles:
+            candidates = map(text.__getitem__, map(slice, map(starts.__getitem__, found),
+                                                   map(ends.__getitem__, found)))
             found = list(compress(found, map(contains, candidates, repeat(needle))))
             if not found:
                 return []
-        return self.rows_at(list(found), lines)
+        return self.rows_at(found, (text, starts))
 
 
 class _Layout:
@@ -396,10 +434,10 @@ class _Layout:
                  count: int, rows_bytes: int) -> None:
         self.path, self.identity = path, identity
         ranges = []
-        for size in part_bytes:  # prefixes, row ends, hay, digests, ids: each after its newline
+        for size in part_bytes:  # table, hay, digests, ids: each after its newline
             ranges.append((at, size))
             at += size + 1
-        self.prefixes, self.ends, self.hay, self.digests, self.ids = ranges
+        self.table, self.hay, self.digests, self.ids = ranges
         self.rows_at = at
         self.all_rows = (at, rows_bytes)
         self.end = at + rows_bytes if count else at - 1
