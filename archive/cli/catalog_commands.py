@@ -18,7 +18,6 @@ from archive.cli.common import (
     printable,
     progress_bar,
 )
-from archive.source_files import files_of
 from archive.store.index import SEARCH_FIELDS
 
 if TYPE_CHECKING:
@@ -253,6 +252,8 @@ def format_record(record: dict) -> list[str]:
 
 def source_file_lines(record: dict) -> list[str]:
     """One line per file of the source with its role, size and media type."""
+    from archive.source_files import files_of  # show's alone: list and search never need it
+
     lines = []
     for i, item in enumerate(files_of(record)):
         facts = ", ".join(x for x in (item.media_type, f"{item.size} bytes" if item.size is not None else "")
