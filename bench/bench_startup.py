@@ -15,7 +15,9 @@ the .pyc files an installed copy has, so both sides run compiled code.
 Commands are run round-robin (one of each per round), so load that comes and goes hits them all.
 The large catalogue is built once through bench/catalog_fixture.py and cached under /tmp; each
 run works on a hard-linked copy of it (the store replaces files by rename, so the cache is never
-changed), and ``add`` adds a fresh text each time.
+changed), and ``add`` adds a fresh text each time. The cache lives under $TMPDIR (default /tmp):
+set TMPDIR to keep a private one when another checkout of a different index format shares the
+machine, or each would rebuild the cached index for its own format (about 5 s of CPU) in turn.
 """
 
 from __future__ import annotations

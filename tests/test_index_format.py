@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from archive.store.index import INDEX_FORMAT, IndexShard
+from archive.store.index import INDEX_FORMAT, IndexShard, haystack
 
 
 def _index_files(root: Path) -> list[Path]:
@@ -41,56 +41,89 @@ def test_an_index_of_an_older_format_is_rebuilt_with_every_field(seeded_root: Pa
     assert all(_header(p)["format"] == INDEX_FORMAT for p in _index_files(seeded_root))
 
 
-def test_an_index_of_the_previous_layout_is_rebuilt_when_opened(seeded_root: Path, cli):
-    """Format 4 (a header carrying every id and row length) is read by no later version: the
-    store rebuilds it from the shard on the first command, which then answers from the new file."""
+def _format_4(stamp: object, ids: list[str], hay: bytes, digests: bytes, lines: list[bytes]) -> bytes:
+    """A header carrying every id and row length, then the hay, the digests and the rows."""
+    header = orjson.dumps({"format": 4, "shard_stamp": stamp, "ids": ids, "hay_bytes": len(hay),
+                           "digest_bytes": len(digests), "row_bytes": [len(line) for line in lines]})
+    return b"\n".join((header, hay, digests, *lines))
+
+
+def _format_5(stamp: object, ids: list[str], hay: bytes, digests: bytes, lines: list[bytes]) -> bytes:
+    """A short header; the digests, ids and row lengths as JSON lines, the hay, then the rows."""
+    parts = (digests, orjson.dumps(ids), orjson.dumps([len(line) for line in lines]), hay)
+    header = orjson.dumps({"format": 5, "shard_stamp": stamp, "count": len(ids),
+                           "part_bytes": [len(part) for part in parts],
+                           "rows_bytes": sum(map(len, lines)) + len(lines) - 1})
+    return b"\n".join((header, *parts, *lines))
+
+
+@pytest.mark.parametrize("layout", [_format_4, _format_5])
+def test_an_index_of_the_previous_layout_is_rebuilt_when_opened(seeded_root: Path, cli, layout):
+    """Formats 4 and 5 (the ids, row lengths and digests as JSON; no prefixes, no binary row
+    ends) are read by no later version: the store rebuilds the file from the shard on the first
+    command, which then answers from the new file."""
     [path] = _index_files(seeded_root)
     index = IndexShard.load(path)
     assert index is not None and index.count == 1 and index._ids is None  # opening read no id
     rows, hay = index.rows, index.hay
     lines = [orjson.dumps(rows[i]) for i in index.ids]
-    digests = orjson.dumps(index.sha256s)
-    header = orjson.dumps({"format": 4, "shard_stamp": index.stamp, "ids": index.ids,
-                           "hay_bytes": len(hay.encode()), "digest_bytes": len(digests),
-                           "row_bytes": [len(line) for line in lines]})
-    path.write_bytes(b"\n".join((header, hay.encode(), digests, *lines)))
+    path.write_bytes(layout(index.stamp, index.ids, hay.encode(), orjson.dumps(index.sha256s), lines))
     assert IndexShard.load(path) is None
 
     found = cli("--root", seeded_root, "search", "ankara")
     assert found.code == 0 and index.ids[0] in found.out, found
-    assert _header(path)["format"] == INDEX_FORMAT == 5
+    assert _header(path)["format"] == INDEX_FORMAT == 6
     assert IndexShard.load(path).rows == rows  # type: ignore[union-attr]
 
 
 def _parts(path: Path) -> list[bytes]:
-    """The lines of a one-record index file: header, digests, ids, row lengths, hay, row."""
-    parts = path.read_bytes().split(b"\n")
+    """The parts of an index file as its header places them: header, table (digest prefixes, row
+    and line ends), hay, digests, ids, rows (the table may hold newline bytes: the header's lengths
+    tell)."""
+    data = path.read_bytes()
+    header, at = data.split(b"\n", 1)[0], data.index(b"\n") + 1
+    parts = [header]
+    for size in orjson.loads(header)["part_bytes"]:
+        parts.append(data[at:at + size])
+        at += size + 1
+    parts.append(data[at:])
     assert len(parts) == 6, parts
     return parts
+
+
+def _join(parts: list[bytes]) -> bytes:
+    return b"\n".join(parts)
 
 
 def _damage_rows(path: Path) -> None:
     """Keep the header and the hay, spoil the row (same length, so only parsing it tells)."""
     *head, row = _parts(path)
-    path.write_bytes(b"\n".join([*head, b"{" + b" " * (len(row) - 2) + b"}"]))
+    path.write_bytes(_join([*head, b"{" + b" " * (len(row) - 2) + b"}"]))
+
+
+def _damage_table(path: Path) -> None:
+    """The digest prefixes and the row and line ends no longer match the header's checksum:
+    neither a duplicate check nor a search may trust them."""
+    head, table, *rest = _parts(path)
+    path.write_bytes(_join([head, bytes(b ^ 0xFF for b in table), *rest]))
 
 
 def _damage_digests(path: Path) -> None:
-    head, digests, *rest = _parts(path)
-    path.write_bytes(b"\n".join([head, b"[" + b" " * (len(digests) - 2) + b"]", *rest]))
+    head, table, hay, digests, *rest = _parts(path)
+    path.write_bytes(_join([head, table, hay, b"[" + b" " * (len(digests) - 2) + b"]", *rest]))
 
 
 def _damage_ids(path: Path) -> None:
-    head, digests, ids, *rest = _parts(path)
-    path.write_bytes(b"\n".join([head, digests, b"[" + b" " * (len(ids) - 2) + b"]", *rest]))
+    *head, ids, row = _parts(path)
+    path.write_bytes(_join([*head, b"[" + b" " * (len(ids) - 2) + b"]", row]))
 
 
 def _damage_hay(path: Path) -> None:
-    *head, hay, row = _parts(path)
-    path.write_bytes(b"\n".join([*head, b"\xff" * len(hay), row]))  # not UTF-8
+    head, table, hay, *rest = _parts(path)
+    path.write_bytes(_join([head, table, b"\xff" * len(hay), *rest]))  # not UTF-8
 
 
-@pytest.mark.parametrize("damage", [_damage_rows, _damage_digests, _damage_ids, _damage_hay])
+@pytest.mark.parametrize("damage", [_damage_rows, _damage_table, _damage_digests, _damage_ids, _damage_hay])
 @pytest.mark.parametrize("command", [["list"], ["search", "ankara"], ["show", "{id}"], ["add", "{copy}"]])
 def test_a_damaged_part_is_rebuilt_from_the_shard_when_first_read(seeded_root: Path, cli, command, damage,
                                                                   seed_copy: Path):
@@ -165,3 +198,26 @@ def test_rows_of_a_file_replaced_since_its_header_was_read_come_from_the_shard(t
     replacement.replace(path)  # as another writer renames a new index over it
     index.heal = lambda: IndexShard(stamp=(1, 2, 4), rows=new)
     assert index.rows == new and index.stamp == (1, 2, 4)
+
+
+def test_search_finds_exactly_the_rows_holding_every_word(tmp_path: Path):
+    """The lines a word is in are found from its occurrences (a rare word) or by testing every
+    line (a word in most lines): both give what a plain test of each row's text gives."""
+    words = ["ankara", "museum", "ank", "zürich", "a", "ß", "2026-0000", "kowalski"]
+    rows = {}
+    for n in range(1, 257):
+        chosen = [words[(n * k) % len(words)] for k in (1, 3, 7) if (n * k) % 5]
+        rid = f"ART-2026-{n:06d}"
+        rows[rid] = {"id": rid, "title": " ".join(chosen) + f" {'museum ' * (n % 3)}", "sha256": "",
+                     "creators": "Straße, Ann" if n % 4 == 0 else ""}
+    path = tmp_path / "000000.json"
+    path.write_bytes(IndexShard(stamp=(1, 2, 3), rows=rows).dumps())
+    for query in (["ankara"], ["museum"], ["ank", "museum"], ["zürich", "a"], ["strasse"], ["a"],
+                  ["2026-000012"], ["kowalski", "ankara", "museum"], ["nothing"], ["art-2026", "ß"]):
+        expected = [r for r in rows.values() if all(w in haystack(r) for w in query)]
+        index = IndexShard.load(path)
+        assert index is not None
+        assert index.matching(query) == expected, query
+        assert index._ids is None  # each hit checked against its hay line, not the ids
+        in_memory = IndexShard(stamp=(1, 2, 3), rows=rows)
+        assert in_memory.matching(query) == expected, query

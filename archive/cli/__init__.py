@@ -90,6 +90,40 @@ def command_named(argv: Sequence[str]) -> str | None:
     return DEFAULT_COMMAND
 
 
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns``: $COLUMNS, else the terminal's width, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own formatter, given the width it would compute: argparse makes one for every
+    ``add_argument`` and, left to itself, imports shutil (with bz2, lzma, fnmatch) to ask the
+    terminal's width, a few ms of every run's start-up (issue 13)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        width = _columns() - 2 if width is None else width  # argparse takes 2 off the terminal's
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help is formatted by ``_Formatter`` unless a command asks for
+    another formatter; the subcommands' parsers are made of this class too."""
+
+    def __init__(self, *args: Any, formatter_class: type[argparse.HelpFormatter] = _Formatter,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+
 class _Unused:
     """Takes every call a module's ``register`` makes on a command that is not being run."""
 
@@ -110,7 +144,7 @@ class _OneCommand:
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser. ``command`` (a name in COMMANDS): only that command's parser is built
     in full, the others are named with their help; '' none is; None (the default): every one."""
-    parser = argparse.ArgumentParser(prog="archive", description=DESCRIPTION)
+    parser = _Parser(prog="archive", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"article-archive {__version__}")
     parser.add_argument("--root", help="the archive folder (default: $ARCHIVE_ROOT, else the "
                         "nearest parent folder holding archive.toml)")

@@ -18,7 +18,6 @@ from archive.cli.common import (
     printable,
     progress_bar,
 )
-from archive.source_files import files_of
 from archive.store.index import SEARCH_FIELDS
 
 if TYPE_CHECKING:
@@ -253,6 +252,8 @@ def format_record(record: dict) -> list[str]:
 
 def source_file_lines(record: dict) -> list[str]:
     """One line per file of the source with its role, size and media type."""
+    from archive.source_files import files_of  # show's alone: list and search never need it
+
     lines = []
     for i, item in enumerate(files_of(record)):
         facts = ", ".join(x for x in (item.media_type, f"{item.size} bytes" if item.size is not None else "")
@@ -283,14 +284,12 @@ def _show_text(arc: Archive, args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from archive import catalog
-
     arc = open_from(args)
     if args.text:
         return _show_text(arc, args)
     from archive.replicas.status import copies_json, copies_lines
 
-    record = catalog.get_record(arc, args.id)
+    record = arc.store.get(args.id)  # catalog.get_record, without importing archive.catalog
     if args.json:
         print_json({**record, "copies": copies_json(record, arc.settings)})
     else:
@@ -299,9 +298,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from archive import catalog
+    arc = open_from(args)
+    if args.text:
+        from archive import catalog
 
-    rows = catalog.search_records(open_from(args), args.query, field=args.field, text=args.text)
+        rows = catalog.search_records(arc, args.query, field=args.field, text=True)
+    else:  # catalog.search_records without the texts: the store's search, nothing more to import
+        rows = arc.store.search(args.query, args.field)
     if args.json:
         print_json(rows)
     else:

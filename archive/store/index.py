@@ -9,9 +9,11 @@ the two renames) the index file is rebuilt from the shard, which is the truth.
 from __future__ import annotations
 
 import os
+import re
+from bisect import bisect_right
 from collections.abc import Callable
-from itertools import accumulate, compress, repeat
-from operator import contains
+from itertools import accumulate, compress, islice, repeat
+from operator import add, contains, sub
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,12 @@ from archive.records import changed_since_bag, check_mode, full_check_at, good_p
 from archive.store.shard import FileStamp
 
 SEARCH_FIELDS = ("id", "title", "creators", "publication", "subjects", "references")
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 """Bumped whenever ``summarize`` gains or changes a field (2: fixity mode, last full check, serial;
 4: good_on) or the file's layout changes (3: header, hay and rows read separately; 5: a short header,
-the ids and row lengths read only when needed), so an index written by an older version is rebuilt
-from its shard instead of lacking them."""
+the ids and row lengths read only when needed; 6: digest prefixes and binary row ends beside the
+header, read with it), so an index written by an older version is rebuilt from its shard instead of
+lacking them."""
 
 
 def summarize(record: dict) -> dict[str, Any]:
@@ -57,20 +60,46 @@ def summarize(record: dict) -> dict[str, Any]:
     }
 
 
+PREFIX_BYTES = 8
+"""Bytes of each row's source digest kept in the prefixes part: a duplicate check looks there and
+reads a shard's whole digests only where the prefix is found."""
+NO_PREFIX = bytes(PREFIX_BYTES)
+"""The prefix of a row without a digest (or with one that is not 64 hex digits, see ``odd_digests``)."""
+TABLE_BYTES = PREFIX_BYTES + 4 + 4
+"""Per row in the table part: its digest prefix, where its row ends, where its hay line ends."""
+HEAD_READ = 8192
+"""Bytes read when an index file is opened: the header and the table of a full shard (256 rows:
+about 4.3 KB) come in this one read."""
+
+
+def _prefix(digest: str) -> bytes:
+    """The first PREFIX_BYTES of a hex digest, or NO_PREFIX for '' and for anything not hex."""
+    if len(digest) != 64:
+        return NO_PREFIX
+    try:
+        return bytes.fromhex(digest[: 2 * PREFIX_BYTES])
+    except ValueError:
+        return NO_PREFIX
+
+
 class IndexShard:
     """One index file: the summaries of one shard and the shard stamp they were made from.
 
     ``hay`` joins every row's search text with newlines (which no field may contain), so a search
-    scans one string per shard with ``str.find`` instead of looping over 100,000 small strings.
+    scans one string per shard with ``bytes.find`` instead of looping over 100,000 small strings.
 
-    The file (format 5) is laid out so that a command reads only what it uses: a short JSON
-    header line (the shard stamp, the row count and the byte length of every later part), a line
-    listing the rows' source digests, the ids in row order, the byte length of each row, the hay
-    as plain UTF-8, then one JSON row per line. Opening reads the short header alone (391 of them
-    at 100,000 records); ``add`` scans the raw digests and reads the ids only of a shard where the
-    digest is found; ``search`` reads the hay, and the ids and rows only of the shards it returns
-    rows from; ``rows`` are read on first use. Every later read checks that the file is still the
-    one the header came from (bench/bench_startup.py).
+    The file (format 6) is laid out so that a command reads only what it uses: a short JSON
+    header line (the shard stamp, the row count, the byte length of every later part and a
+    checksum of the table), then the table (binary: each row's digest prefix, then the end of
+    each row and of each hay line as uint32 in native order), the hay as plain UTF-8, the rows'
+    source digests and the ids (JSON lists), then one JSON row per line. Opening reads the first
+    HEAD_READ bytes: the header and the table. ``add`` looks for its digest among the prefixes and
+    reads the digests and ids only of a shard where it is found; ``search`` reads the hay, finds
+    the lines holding a word through the line ends (no line is split out unless the word is in
+    most of them), then reads the rows it returns, one by one, where the row ends say they are
+    (no id list is read: a row is checked against its own hay line, which starts with its id);
+    ``rows`` are read on first use. Every later read checks that the file is still the one the
+    header came from (bench/bench_startup.py).
     """
 
     def __init__(self, stamp: FileStamp | None, rows: dict[str, dict[str, Any]] | None = None,
@@ -81,53 +110,79 @@ class IndexShard:
         self._count = len(self._ids)
         self._sha256s: list[str] | None = [str(r.get("sha256") or "") for r in self._rows.values()]
         self._hay: str | None = hay or "\n".join(haystack(row) for row in self._rows.values())
+        self._hay_raw: bytes | None = None
         self._file: _Layout | None = None
+        """Where ``load`` found the parts, so they are read later (and only the parts needed)
+        from the very file the header came from."""
         self._digests_raw: bytes | None = None
-        """Where ``load`` found the digests, ids and rows, so they are read later (and only the
-        parts needed) from the very file the header came from."""
+        self._table: bytes | None = None
+        self._table_crc: int | None = 0
+        """The table's checksum from the header, None once the table was checked against it."""
+        self._odd_digests = False
+        self._ends: list[int] | None = None
+        self._line_ends: list[int] | None = None
         self.heal: Callable[[], IndexShard] | None = None
         """Set by the store: rebuilds this shard's index from its shard when a lazily read part
         of the file turns out to be damaged or replaced (the index is a cache; the shard is the truth)."""
 
     def dumps(self) -> bytes:
-        rows, ids = self.rows, self.ids
+        from array import array  # writers only
+        from binascii import crc32
+
+        rows, ids, digests = self.rows, self.ids, self.sha256s
         lines = [orjson.dumps(rows[i]) for i in ids]
-        row_bytes = [len(line) for line in lines]
-        parts = (orjson.dumps(self.sha256s), orjson.dumps(ids), orjson.dumps(row_bytes),
-                 self.hay.encode("utf-8"))
-        header = orjson.dumps({"format": INDEX_FORMAT, "shard_stamp": self.stamp, "count": len(ids),
-                               "part_bytes": [len(part) for part in parts],
-                               "rows_bytes": sum(row_bytes) + len(lines) - 1 if lines else 0})
+        hay = self.hay.encode("utf-8")
+        hay_lines = hay.split(b"\n") if ids else []
+        table = b"".join((*map(_prefix, digests), array("I", accumulate(map(len, lines))).tobytes(),
+                          array("I", map(add, accumulate(map(len, hay_lines)), range(len(ids)))).tobytes()))
+        parts = (table, hay, orjson.dumps(digests), orjson.dumps(ids))
+        header = orjson.dumps({
+            "format": INDEX_FORMAT, "shard_stamp": self.stamp, "count": len(ids),
+            "part_bytes": [len(part) for part in parts],
+            "rows_bytes": sum(map(len, lines)) + len(lines) - 1 if lines else 0,
+            "table_crc": crc32(table),
+            "odd_digests": any(d and _prefix(d) == NO_PREFIX for d in digests),
+        })
         return b"\n".join((header, *parts, *lines))
 
     @classmethod
     def load(cls, path: str | Path) -> IndexShard | None:
         """None when the file is missing, unreadable, of another format or of the wrong shape:
-        the caller rebuilds it from the shard. Only the short header is read here; the other
-        parts are read (and checked) when first needed, from this same file."""
+        the caller rebuilds it from the shard. One read: the header, the digest prefixes and the
+        row ends; the other parts are read (and checked) when first needed, from this same file."""
         try:
-            with open(path, "rb") as handle:
-                header_line = handle.readline()
-                header = orjson.loads(header_line)
-                if header.get("format") != INDEX_FORMAT:
-                    return None  # written by another version: its rows may lack fields
-                stamp = tuple(header["shard_stamp"]) if header["shard_stamp"] else None
-                count, part_bytes, rows_bytes = header["count"], header["part_bytes"], header["rows_bytes"]
-                if not (type(count) is int and type(rows_bytes) is int and type(part_bytes) is list
-                        and len(part_bytes) == 4 and all(type(n) is int and n >= 0 for n in part_bytes)
-                        and count >= 0 and min(part_bytes[:3]) >= 2
-                        and (rows_bytes >= 2 * count - 1 if count else rows_bytes == 0)):
-                    return None
-                st = os.fstat(handle.fileno())
-            layout = _Layout(path, (st.st_ino, st.st_size, st.st_mtime_ns), len(header_line),
-                             part_bytes, count, rows_bytes)
-            if layout.end != st.st_size:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                st = os.fstat(fd)
+                head = os.pread(fd, HEAD_READ, 0)
+            finally:
+                os.close(fd)
+            newline = head.find(b"\n")
+            header = orjson.loads(head[:newline])
+            if newline == -1 or type(header) is not dict or header.get("format") != INDEX_FORMAT:
+                return None  # written by another version: its rows may lack fields
+            stamp = tuple(header["shard_stamp"]) if header["shard_stamp"] else None
+            count, part_bytes, rows_bytes = header["count"], header["part_bytes"], header["rows_bytes"]
+            crc, odd = header["table_crc"], header["odd_digests"]
+            if not (type(count) is int and type(rows_bytes) is int and type(part_bytes) is list
+                    and type(crc) is int and type(odd) is bool
+                    and len(part_bytes) == 4 and all(type(n) is int and n >= 0 for n in part_bytes)
+                    and count >= 0 and part_bytes[0] == TABLE_BYTES * count and min(part_bytes[2:]) >= 2
+                    and (rows_bytes >= 2 * count - 1 if count else rows_bytes == 0)):
                 return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             return None  # a cache of the wrong shape is rebuilt, never trusted (JSONDecodeError too)
+        layout = _Layout(path, (st.st_ino, st.st_size, st.st_mtime_ns), newline + 1, part_bytes,
+                         count, rows_bytes)
+        if layout.end != st.st_size:
+            return None
         index = cls(stamp=stamp)  # type: ignore[arg-type]
         index._rows, index._sha256s, index._ids, index._count = None, None, None, count
         index._hay, index._file = None, layout
+        index._table_crc, index._odd_digests = crc, odd
+        at, size = layout.table
+        if at + size <= len(head):  # a full shard's comes with the header
+            index._table = head[at:at + size]
         return index
 
     @property
@@ -137,39 +192,43 @@ class IndexShard:
 
     @property
     def ids(self) -> list[str]:
-        """The ids in row order; read, with the rows' byte lengths, when first needed."""
+        """The ids in row order; read when first needed."""
         if self._ids is None:
             assert self._file is not None
-            layout = self._file
-            got = layout.read([layout.ids, layout.row_bytes_part])
+            [blob] = self._file.read([self._file.ids]) or [b""]
             try:
-                ids, row_bytes = map(orjson.loads, got) if got is not None else (None, None)
+                ids = orjson.loads(blob)
             except orjson.JSONDecodeError:
-                ids = row_bytes = None
-            if not (type(ids) is list and type(row_bytes) is list
-                    and len(ids) == len(row_bytes) == self._count
-                    and set(map(type, ids)) <= {str} and set(map(type, row_bytes)) <= {int}
-                    and min(row_bytes, default=1) >= 1
-                    and (sum(row_bytes) + self._count - 1 if self._count else 0) == layout.all_rows[1]):
+                ids = None
+            if not (type(ids) is list and len(ids) == self._count and set(map(type, ids)) <= {str}):
                 return self._healed().ids  # (type checks by map and set: C speed)
-            layout.row_bytes = row_bytes
             self._ids = ids
         return self._ids
 
     @property
     def hay(self) -> str:
-        """Every row's search text, one line per row; read when the first search needs it."""
+        """Every row's search text, one line per row; read when first needed."""
         if self._hay is None:
-            assert self._file is not None
-            [raw] = self._file.read([self._file.hay]) or [b"\xff"]
-            try:
-                hay = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                hay = None
-            if hay is None or (hay.count("\n") + 1 if self._count else 0) != self._count:
-                return self._healed().hay
-            self._hay = hay
+            self._hay = self._hay_bytes().decode("utf-8")  # checked as UTF-8 when read
         return self._hay
+
+    def _hay_bytes(self) -> bytes:
+        """The hay as UTF-8, what a search scans: read from the file (and checked to be UTF-8)
+        when first needed."""
+        if self._hay_raw is None:
+            if self._file is None:
+                self._hay_raw = (self._hay if self._hay is not None else self.hay).encode("utf-8")
+                return self._hay_raw
+            [raw] = self._file.read([self._file.hay]) or [None]
+            if raw is None:  # (its lines are where the checksummed table says: not counted again)
+                return self._healed()._hay_bytes()
+            if not raw.isascii():  # one C-speed pass for the usual case; else a full UTF-8 check
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    return self._healed()._hay_bytes()
+            self._hay_raw = raw
+        return self._hay_raw
 
     @property
     def sha256s(self) -> list[str]:
@@ -188,11 +247,23 @@ class IndexShard:
         return self._sha256s
 
     def holding(self, digest: str) -> str | None:
-        """The first id here whose source has this digest, found in the raw digests line without
-        parsing it (one C-speed scan), for a single duplicate check at start-up; the ids are read
-        only when it is found."""
+        """The first id here whose source has this digest, for a single duplicate check at
+        start-up: looked for among the digest prefixes (read with the header), then, only where
+        one matches, in the raw digests line without parsing it (one C-speed scan); the ids are
+        read only when it is found."""
         if self._sha256s is not None or self._file is None:
             return next((i for i, d in zip(self.ids, self.sha256s, strict=True) if d == digest), None)
+        prefix = _prefix(digest)
+        if prefix != NO_PREFIX and not self._odd_digests:
+            table = self._checked_table()
+            if table is None:
+                return self._healed().holding(digest)
+            prefixes = table[:PREFIX_BYTES * self._count]
+            at = prefixes.find(prefix)
+            while at != -1 and at % PREFIX_BYTES:
+                at = prefixes.find(prefix, at + 1)
+            if at == -1:
+                return None
         if self._digests_raw is None:
             [raw] = self._file.read([self._file.digests]) or [b""]
             if not (raw[:1] == b"[" and raw[-1:] == b"]"
@@ -210,6 +281,52 @@ class IndexShard:
         position = raw.count(b",", 0, at)
         return self.ids[position]  # (reading the ids may heal the index: the position stands)
 
+    def _checked_table(self) -> bytes | None:
+        """The table (digest prefixes, row ends, line ends), checked once against the header's
+        checksum; None when it does not match (the caller heals the index)."""
+        assert self._file is not None
+        if self._table_crc is not None:
+            from binascii import crc32
+
+            if self._table is None:
+                [self._table] = self._file.read([self._file.table]) or [None]
+            if self._table is None or crc32(self._table) != self._table_crc:
+                return None
+            self._table_crc = None  # checked: not again
+        return self._table
+
+    def _row_ends(self) -> list[int] | None:
+        """Where each row ends in the rows part (row i ends at ``ends[i] + i``: i newlines before
+        it), or None if the table is damaged."""
+        if self._ends is None:
+            table = self._checked_table()
+            if table is None:
+                return None
+            count = self._count
+            ends = memoryview(table)[PREFIX_BYTES * count:(PREFIX_BYTES + 4) * count].cast("I").tolist()
+            # Each row is at least ``{}``; the last ends where the header says the rows do.
+            if count and not (ends[0] >= 2 and min(map(sub, ends[1:], ends), default=2) >= 2
+                              and ends[-1] + count - 1 == self._file.all_rows[1]):
+                return None
+            self._ends = ends
+        return self._ends
+
+    def _line_starts_ends(self, text: bytes) -> tuple[list[int], list[int]] | None:
+        """Where each hay line starts and ends (its newline, or the end of the hay), from the table
+        when the index was read from a file; None if the table is damaged."""
+        if self._file is None:
+            ends = [m.start() for m in re.finditer(b"\n", text)] + [len(text)]
+        else:
+            if self._line_ends is None:
+                table = self._checked_table()
+                if table is None:
+                    return None
+                self._line_ends = memoryview(table)[(PREFIX_BYTES + 4) * self._count:].cast("I").tolist()
+            ends = self._line_ends
+        if len(ends) != self._count or (ends and ends[-1] != len(text)):
+            return None
+        return [0, *map(add, ends[:-1], repeat(1))], ends
+
     # ----- rows, read when first needed ----------------------------------------------------------
     @property
     def rows(self) -> dict[str, dict[str, Any]]:
@@ -226,20 +343,41 @@ class IndexShard:
             self._rows = dict(zip(ids, parsed, strict=True))
         return self._rows
 
-    def rows_at(self, positions: list[int]) -> list[dict[str, Any]]:
+    def rows_at(self, positions: list[int],
+                hay: tuple[bytes, list[int]] | None = None) -> list[dict[str, Any]]:
         """The summaries at these positions, reading and parsing those rows alone while the
-        rest of the shard's rows are not needed (a search returns a few rows of many shards)."""
-        if self._rows is not None or not positions:
+        rest of the shard's rows are not needed (a search returns a few rows of many shards).
+
+        ``hay`` (the hay's bytes and where each line starts, as a search has them) lets each row be
+        checked against its own line, which starts with its id, instead of reading the ids."""
+        if self._rows is not None or self._file is None or not positions:
             return [self.rows[self.ids[i]] for i in positions]
-        ids = self.ids
-        if self._file is None:  # reading the ids healed the whole index
-            return [self.rows[ids[i]] for i in positions]
-        blobs = self._file.read([self._file.row(i) for i in positions])
-        parsed = None if blobs is None else _parsed_rows(b"[" + b",".join(blobs) + b"]",
-                                                        [ids[i] for i in positions])
-        if parsed is None:
+        ends = self._row_ends()
+        if ends is None:
+            return self._healed().rows_at(positions)
+        layout = self._file
+        blobs = layout.read([(layout.rows_at + (ends[i - 1] + i if i else 0),
+                              ends[i] - (ends[i - 1] if i else 0)) for i in positions])
+        try:
+            parsed = None if blobs is None else orjson.loads(b"[" + b",".join(blobs) + b"]")
+        except orjson.JSONDecodeError:
+            parsed = None
+        if parsed is None or not self._rows_agree(parsed, positions, hay):
             return self._healed().rows_at(positions)
         return parsed
+
+    def _rows_agree(self, parsed: list[Any], positions: list[int],
+                    hay: tuple[bytes, list[int]] | None) -> bool:
+        """Each parsed row an object whose id is the one at its position (by the ids, or by its
+        hay line, which begins with the id and a field separator)."""
+        if not all(type(row) is dict and type(row.get("id")) is str for row in parsed):
+            return False
+        if hay is None or self._ids is not None:
+            ids = self.ids
+            return all(row["id"] == ids[i] for row, i in zip(parsed, positions, strict=True))
+        text, starts = hay
+        return all(map(text.startswith, [(row["id"].casefold() + "\x1f").encode("utf-8") for row in parsed],
+                       map(starts.__getitem__, positions)))
 
     def _healed(self) -> IndexShard:
         """The index rebuilt from its shard, taken over in place, when a part read late was
@@ -251,26 +389,42 @@ class IndexShard:
         fresh = self.heal()
         self.stamp, self._rows, self._ids, self._sha256s = fresh.stamp, fresh.rows, fresh.ids, fresh.sha256s
         self._count = len(fresh.ids)
-        self._hay, self._file, self._digests_raw = fresh.hay, None, None
+        self._hay, self._hay_raw, self._file, self._digests_raw = fresh.hay, None, None, None
+        self._table, self._ends, self._line_ends = None, None, None
         return self
 
     def matching(self, words: list[str]) -> list[dict[str, Any]]:
-        """Rows whose search text holds every word, in accession order."""
+        """Rows whose search text holds every word, in accession order.
+
+        The words are looked for in the hay's UTF-8 bytes, as read (no text is decoded): UTF-8
+        is self-synchronising, so a word's bytes occur in a line's bytes exactly when the word
+        occurs in the line."""
         if not words or not self._count:
             return list(self.rows.values()) if not words else []
-        text = self.hay
-        if any(w not in text for w in words):  # most shards are ruled out by one C-speed scan
+        text = self._hay_bytes()
+        needles = sorted((word.encode("utf-8") for word in words), key=len, reverse=True)  # longest: rarest
+        if any(n not in text for n in needles):  # most shards are ruled out by one C-speed scan
             return []
-        # Each word tested against every remaining line by map/compress, which loop in C: a common
-        # word (a name in every row) costs no Python step per hit. Longest first: usually rarest.
-        lines = text.split("\n")
-        found: range | list[int] = range(len(lines))
-        for word in sorted(words, key=len, reverse=True):
-            candidates = lines if len(found) == len(lines) else [lines[i] for i in found]
-            found = list(compress(found, map(contains, candidates, repeat(word))))
+        lines = self._line_starts_ends(text)
+        if lines is None:
+            return self._healed().matching(words)
+        starts, ends = lines
+        # Every loop below runs in C (map, compress, islice, bisect): no Python step per line or hit.
+        # The first word's occurrences name the lines to look at, unless it is in most lines.
+        cap = self._count // 2 + 1
+        at = list(islice(map(re.Match.start, re.finditer(re.escape(needles[0]), text)), cap))
+        if len(at) < cap:
+            found = list(dict.fromkeys(map(bisect_right, repeat(ends), at)))
+            needles = needles[1:]
+        else:
+            found = list(range(self._count))
+        for needle in needles:
+            candidates = map(text.__getitem__, map(slice, map(starts.__getitem__, found),
+                                                   map(ends.__getitem__, found)))
+            found = list(compress(found, map(contains, candidates, repeat(needle))))
             if not found:
                 return []
-        return self.rows_at(list(found))
+        return self.rows_at(found, (text, starts))
 
 
 class _Layout:
@@ -280,28 +434,13 @@ class _Layout:
                  count: int, rows_bytes: int) -> None:
         self.path, self.identity = path, identity
         ranges = []
-        for size in part_bytes:  # digests, ids, row lengths, hay: each after its newline
+        for size in part_bytes:  # table, hay, digests, ids: each after its newline
             ranges.append((at, size))
             at += size + 1
-        self.digests, self.ids, self.row_bytes_part, self.hay = ranges
+        self.table, self.hay, self.digests, self.ids = ranges
         self.rows_at = at
         self.all_rows = (at, rows_bytes)
         self.end = at + rows_bytes if count else at - 1
-        self.row_bytes: list[int] | None = None
-        """Each row's length, set when the ids are read (they are read together)."""
-        self._row_ends: list[int] | None = None
-
-    @property
-    def row_ends(self) -> list[int]:
-        """Row i ends at ``row_ends[i] + i`` (i newlines before it); summed when a row is first read."""
-        if self._row_ends is None:
-            assert self.row_bytes is not None, "the ids (and row lengths) are read before any row"
-            self._row_ends = list(accumulate(self.row_bytes))
-        return self._row_ends
-
-    def row(self, i: int) -> tuple[int, int]:
-        start = self.row_ends[i - 1] + i if i else 0
-        return self.rows_at + start, self.row_ends[i] + i - start
 
     def read(self, ranges: list[tuple[int, int]]) -> list[bytes] | None:
         """These (offset, length) ranges of the file, or None if it is no longer the same file
