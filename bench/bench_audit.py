@@ -248,7 +248,8 @@ def audit(root: Path, command: str, jobs: int | None, budget: str | None) -> Non
     print(f"  wall {wall:.1f} s = {checked / wall:,.0f} bags/s; CPU of the process tree {cpu:.1f} s "
           f"= {1000 * cpu / max(checked, 1):.2f} ms a bag")
     print(f"  peak memory (VmHWM): command {got['hwm_main'] / 1024:.0f} MB, largest pool process "
-          f"{max(workers, default=0) / 1024:.0f} MB (fork server and {max(len(workers) - 1, 0)} workers), whole tree summed "
+          f"{max(workers, default=0) / 1024:.0f} MB (fork server and {max(len(workers) - 1, 0)} workers), "
+          f"whole tree summed "
           f"{got['hwm_sum'] / 1024:.0f} MB", flush=True)
 
 
