@@ -10,6 +10,7 @@ copying; ``verify`` reports whatever ``unclaimed_sources`` still finds.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from pathlib import Path
 
@@ -29,20 +30,35 @@ def _claimed(arc: Archive, record_id: str) -> bool:
 
 
 def unclaimed_sources(arc: Archive) -> list[Path]:
-    """Folders in sources/ that no record owns, and half-copied ``*.partial`` files anywhere there."""
+    """Folders in sources/ that no record owns, and half-copied ``*.partial`` files anywhere there.
+
+    Read with ``os.scandir`` (the entry types come with the listing): verify runs this over every
+    record's folder, and a Path, an lstat and a stat per folder made it a second of a 10,000-record
+    verify."""
     found: list[Path] = []
+    base = arc.sources_dir
     try:
-        entries = sorted(arc.sources_dir.iterdir())
+        with os.scandir(base) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
     except OSError:
         return found
     for entry in entries:
-        if entry.is_symlink() or not entry.is_dir() or not is_id(entry.name) \
+        if entry.is_symlink() or not _is_dir(entry) or not is_id(entry.name) \
                 or not _claimed(arc, entry.name):
-            found.append(entry)
+            found.append(base / entry.name)
             continue
-        with contextlib.suppress(OSError):
-            found.extend(sorted(p for p in entry.iterdir() if p.name.endswith(PARTIAL_SUFFIX)))
+        partial: list[str] = []
+        with contextlib.suppress(OSError), os.scandir(entry.path) as inside:
+            partial = sorted(e.name for e in inside if e.name.endswith(PARTIAL_SUFFIX))
+        found.extend(base / entry.name / name for name in partial)
     return found
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def clear_unclaimed_source(arc: Archive, record_id: str) -> bool:

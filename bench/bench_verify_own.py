@@ -8,9 +8,9 @@ Goals (issue 13), as ratios of wall clock measured side by side in the same run:
   ``Bag(path).validate()`` over the same bag folders;
 - ``archive verify --jobs 1``: >= 1.5x the same baseline;
 - ``archive audit`` (a full check of every bag, oldest first, as cron runs it) of the 100,000-bag
-  archive: its rate and peak memory.
+  archive: its rate and peak memory (built and measured by bench_audit.py, which runs it alone too).
 
-Each archive is built once through the CLI (``init``, ``import`` of N generated articles, ``bag
+Each verify archive is built once through the CLI (``init``, ``import`` of N generated articles, ``bag
 --all``: five payload files, sha256 + sha512 manifests and tag manifests per bag) and cached under
 /tmp. Every timed run works on a copy (kept beside the cache) whose bags and sources are hard links
 to the cache (verify never writes them) and whose catalogue is copied afresh before each run
@@ -19,16 +19,12 @@ run round-robin, so load that comes and goes hits them all; the CPU time (user +
 whole process tree: the command, the fork server and its workers, sampled from /proc) is printed
 too, because on a shared machine it moves far less than the wall clock.
 
-Peak memory: the rusage ``wait4`` returns for the audit command (``getrusage`` of that child: its
-``ru_maxrss`` is the largest of the CLI and the processes it reaped), and the peak summed RSS of
-the whole process tree (the CLI and its worker processes, which are children of
-multiprocessing's fork server and so never reaped by the bench), sampled from /proc every 0.2 s.
+Peak memory of the audit: each process's VmHWM (see bench_audit.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -203,31 +199,17 @@ def bench_verify(count: int, rounds: int) -> None:
 
 
 def bench_audit(count: int, root: Path | None = None, budget: str | None = None) -> None:
-    """``archive audit`` of the cached ``count``-record archive (on a working copy), or of the
-    archive at ``root`` in place (its catalogue gets the fixity events); ``budget`` passes
-    ``--budget`` through, and the rate counts the bags the report says were checked."""
-    copy = root if root is not None else working_copy(cached_archive(count))
-    report_file = Path(tempfile.mkdtemp(prefix="bench-audit-")) / "audit.json"
-    argv = [ARCHIVE, "--root", str(copy), "audit", "--report", str(report_file)]
-    if budget:
-        argv += ["--budget", budget]
-    load = os.getloadavg()[0]
-    seconds, _, reaped_kb, tree_kb, tree_cpu = run(argv)
-    totals = json.loads(report_file.read_text())["totals"]
-    shutil.rmtree(report_file.parent, ignore_errors=True)
-    checked, records = totals["checked"], _record_count(copy)
-    print(f"archive audit of {checked:,} of {totals['planned']:,} bags due ({records:,} records; full check, "
-          f"every core; load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end): "
-          f"{seconds:.1f} s = {checked / seconds:,.0f} bags/s; CPU of the process tree {tree_cpu:.1f} s = "
-          f"{1000 * tree_cpu / max(checked, 1):.2f} ms a bag; {totals['failure']} failed")
-    print(f"  peak RSS: largest process reaped {reaped_kb / 1024:.0f} MB (getrusage of children); "
-          f"whole process tree {tree_kb / 1024:.0f} MB (sampled)")
+    """``archive audit`` of a ``count``-bag archive built by bench_audit.py (one real bag cloned
+    as bags of their own, kept under /tmp so a rerun skips the build; its catalogue put back as
+    built before the run), or of the archive at ``root`` in place (its catalogue gets the fixity
+    events); ``budget`` passes ``--budget`` through. Prints bags/s, wall, tree CPU and VmHWM."""
+    import bench_audit
 
-
-def _record_count(root: Path) -> int:
-    result = subprocess.run([ARCHIVE, "--root", str(root), "list", "--json"], check=True,
-                            capture_output=True)
-    return len(json.loads(result.stdout))
+    if root is None:
+        keep = CACHE / f"audit-{count}"
+        bench_audit.build(keep, count)
+        root = bench_audit.reset(keep)
+    bench_audit.audit(root, "audit", None, budget)
 
 
 def main() -> None:

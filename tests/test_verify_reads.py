@@ -4,6 +4,7 @@ on the archive's own bags in per-bag file opens (23 for 11 files), not in hashin
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -54,21 +55,25 @@ def test_a_bag_check_on_any_storage_opens_each_file_once(bagged_root):
 
 
 def test_verifying_an_archive_bag_opens_each_of_its_files_once(bagged_root, monkeypatch):
-    """The whole check verify runs on one bag (RFC 8493 rules, then the catalogue's pins)."""
+    """The whole check verify runs on one bag (RFC 8493 rules, then the catalogue's pins), counted
+    at ``os.open`` itself, whichever path (LocalStorage.open_fd or the check's own) opens a file."""
+    (bag,) = sorted((bagged_root / "bags").glob("*/v*"))
+    inside = f"{bag}/"
     opened: Counter[str] = Counter()
-    real_open_fd = LocalStorage.open_fd
+    real_open = os.open
 
-    def counting_open_fd(self: LocalStorage, path: str, expect: Entry | None = None) -> int:
-        opened[path] += 1
-        return real_open_fd(self, path, expect)
+    def counting_open(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(path, str) and path.startswith(inside):
+            opened[path[len(inside):]] += 1
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(LocalStorage, "open_fd", counting_open_fd)
     arc = open_archive(bagged_root)
     (record_id,) = arc.store.ids()
     (task,) = tasks_for(arc, [arc.store.get(record_id)], fast=False)
+    monkeypatch.setattr(os, "open", counting_open)
     report = check_task(task)
+    monkeypatch.undo()
     assert not report.problems, report.problems
-    (bag,) = sorted((bagged_root / "bags").glob("*/v*"))
     assert opened == Counter(dict.fromkeys(files_of_bag(bag), 1))
 
 
@@ -92,3 +97,33 @@ def test_results_are_recorded_a_shard_at_a_time():
             pending = []
     assert pending == [] and batches == [SHARD_SIZE] * 3
     assert RECORD_BATCH <= SHARD_SIZE <= MAX_BATCH
+
+
+def test_a_file_swapped_after_the_walk_is_refused_not_read(bagged_root):
+    """The check's own opener proves each file is the one the walk listed, as LocalStorage does:
+    a file replaced after the walk (another inode), or a link put in its place, is never read."""
+    import pytest
+
+    from archive.fixity.inventory import NotTheSameFile, hash_checked, read_checked, walk
+    from archive.storage import StorageError
+
+    (bag,) = sorted((bagged_root / "bags").glob("*/v*"))
+    for rel in ("data/metadata/citation.bib", "bag-info.txt"):
+        inv = walk(LocalStorage(bag))
+        target = bag / rel
+        swapped = bag / "swapped.tmp"
+        swapped.write_bytes(target.read_bytes())
+        os.replace(swapped, target)
+        with pytest.raises(NotTheSameFile):
+            hash_checked(inv, rel, ["sha256"])
+        with pytest.raises(NotTheSameFile):
+            read_checked(inv, rel, 1 << 20)
+        inv = walk(LocalStorage(bag))
+        secret = bagged_root / "secret.txt"
+        secret.write_text("not the bag's\n")
+        target.unlink()
+        target.symlink_to(secret)
+        with pytest.raises(StorageError):
+            hash_checked(inv, rel, ["sha256"])
+        with pytest.raises(StorageError):
+            read_checked(inv, rel, 1 << 20)

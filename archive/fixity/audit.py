@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from archive.clock import UTC_FORMAT, now_epoch, now_utc
 from archive.errors import UsageError
+from archive.fixity.crosscheck import BagTask
 from archive.fixity.report import VerifyReport
 from archive.fixity.state import full_check_at
 from archive.fixity.verify import Task, early_pool, run_checks, source_tasks_for, tasks_for
@@ -67,11 +68,16 @@ def _tasks(arc: Archive, chosen: list[tuple[str, int]], fast: bool) -> list[Task
     versions: dict[str, set[int]] = {}
     for record_id, version in chosen:
         versions.setdefault(record_id, set()).add(version)
-    records = list(arc.store.records_of(versions).values())
-    bag_tasks = tasks_for(arc, records, fast, versions)
+    ids = list(versions)
+    bag_tasks: list[BagTask] = []
+    source_tasks: list[Task] = []
+    for start in range(0, len(ids), PAGE):  # a page of records in memory at a time, beside the tasks
+        records = list(arc.store.records_of(ids[start:start + PAGE]).values())
+        bag_tasks += tasks_for(arc, records, fast, versions)
+        source_tasks += source_tasks_for(arc, records, fast)
     order = {key: i for i, key in enumerate(chosen)}
     bag_tasks.sort(key=lambda t: order[(t.record_id, t.version)])
-    return [*bag_tasks, *source_tasks_for(arc, records, fast)]
+    return [*bag_tasks, *source_tasks]
 
 
 def audit(arc: Archive, *, older_than: float | None = None, limit: int | None = None,

@@ -43,6 +43,16 @@ MAX_BATCH = 4 * RECORD_BATCH
 """...but never more than this, so a killed run loses at most this many recorded results."""
 INLINE_BELOW = 8
 """Fewer bags than this are checked in the calling process; a pool would only add start-up time."""
+PLAN_PAGE = 1024
+"""Records read at a time while planning (four catalogue shards): a 100,000-record verify held
+every record and every task at once at its peak."""
+CHUNK = 256
+"""Tasks sent to a worker at a time, at most. A worker holds its chunk and one more queued
+(ProcessPoolExecutor queues one call beyond its workers), and gets the next only when the parent's
+manager thread runs; on a loaded machine the parent (which also reads the catalogue and records
+results) waits its turn for a core, and with small chunks the workers then sat idle waiting for
+it. A chunk of this many bags and working copies is a few tenths of a second of work, which is also
+how long a cancelled run waits for the chunks already running."""
 
 
 def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
@@ -175,7 +185,7 @@ def _results(tasks: list[Task], jobs: int, early: EarlyPool | None = None,
             early.close()
         return (check_task(t) for t in tasks), lambda: None
     pool = early.take() if early is not None else _new_pool(jobs)
-    chunk = max(1, min(64, len(tasks) // (jobs * 16)))
+    chunk = max(1, min(CHUNK, len(tasks) // (jobs * 8)))
 
     def stop() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -388,13 +398,20 @@ def _plan(arc: Archive, ids: list[str] | None, fast: bool,
           report: VerifyReport) -> tuple[list[Task], set[str]]:
     """The tasks for ``verify_archive``, and for a whole-archive run the bag folders the records
     claim (and its leftovers, in ``report``). The records are read here and let go on return: the
-    tasks hold what the checks need, so a long run does not also keep every record in memory."""
+    tasks hold what the checks need, so a long run does not also keep every record in memory; they
+    are read a page at a time, so planning never holds them all either."""
     if ids is None:
-        records = list(arc.store.records_of(row["id"] for row in arc.store.summaries()).values())
+        ids = [row["id"] for row in arc.store.summaries()]
         report.leftovers = find_leftovers(arc)
-    else:
-        records = list(arc.store.records_of(ids).values())
-    return [*tasks_for(arc, records, fast), *source_tasks_for(arc, records, fast)], claimed_bags(records)
+    bag_tasks: list[Task] = []
+    source_tasks: list[Task] = []
+    claimed: set[str] = set()
+    for start in range(0, len(ids), PLAN_PAGE):
+        records = list(arc.store.records_of(ids[start:start + PLAN_PAGE]).values())
+        bag_tasks += tasks_for(arc, records, fast)
+        source_tasks += source_tasks_for(arc, records, fast)
+        claimed |= claimed_bags(records)
+    return [*bag_tasks, *source_tasks], claimed
 
 
 class _OrphanScan:
