@@ -213,6 +213,8 @@ class MainScreen(Screen):
         self.shown_pages += 1
         if event.painted is not None:
             self.call_after_refresh(event.painted.set)
+        if not self.detail.built:  # the tabs are built once the first rows are drawn (see DetailPane)
+            self.call_after_refresh(self.detail.build)
         if event.done:
             self.finding = False
             if isinstance(self.focused, Input) and self._detail_timer is not None:
@@ -335,6 +337,8 @@ class MainScreen(Screen):
         self.table.focus()
 
     def action_history(self) -> None:
+        if not self.detail.built:
+            return  # the tabs are built an instant after the first rows show
         self.query_one(TabbedContent).active = "tab-history"
         self.query_one("#history-scroll").focus()
 

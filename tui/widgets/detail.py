@@ -185,10 +185,32 @@ class DetailPane(Vertical):
         self._citation_for: int | None = None
         self._citation_worker: Worker | None = None
         """The citation asked for last; a late result for an earlier record or style is dropped."""
+        self.built = False
+        """True once ``build`` has mounted the tabs."""
+        self._composing = False
+        self._pending: tuple[dict | None, str] | None = None
+        """The record (and search) to show once the tabs are built."""
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="tabs"):
-            yield from self._panes()
+        """Nothing at first: the tabs are composed by ``build`` once the table has drawn its first
+        rows. The five tabs with the citation tab's two Selects are most of the main screen's
+        widgets: composing and styling them took about half of the first screen's CPU time at
+        start-up (bench/bench_tui.py), time the archivist spent looking at a blank table."""
+        if self._composing:
+            with TabbedContent(id="tabs"):
+                yield from self._panes()
+
+    async def build(self) -> None:
+        """Compose the tabs (once), then show the record asked for meanwhile, if any."""
+        if self._composing:
+            return
+        self._composing = True
+        await self.recompose()
+        self.built = True
+        if self._pending is not None:
+            record, query = self._pending
+            self._pending = None
+            self.show_record(record, query)
 
     def _panes(self) -> ComposeResult:
         with TabPane("Metadata", id="tab-metadata"), VerticalScroll(id="metadata-scroll"):
@@ -211,7 +233,11 @@ class DetailPane(Vertical):
             yield Static(id="history")
 
     def show_record(self, record: dict | None, query: str = "") -> None:
-        """Fill every tab for one record (or clear them)."""
+        """Fill every tab for one record (or clear them); before the tabs are built, remember it
+        (``record`` says what the pane shows, so it stays None until then)."""
+        if not self.built:
+            self._pending = (record, query)
+            return
         self.record, self.search_query = record, query
         if record is None:
             self._citation_worker = None
