@@ -32,10 +32,11 @@ from archive import catalog
 from archive.errors import ArchiveError
 from archive.progress import Progress, Step
 from archive.records import serial_of
+from archive.store.watch import changed_on_disk
 from tui import library
 from tui.keys import KEY_ACTIONS
 from tui.search_index import SearchIndex
-from tui.widgets.detail import DetailPane
+from tui.widgets.detail import DetailPane, Tabs
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.record_table import RecordTable
 from tui.widgets.search_box import SearchBox
@@ -69,6 +70,18 @@ class RowsFound(Message):
         super().__init__()
         self.generation, self.rows, self.done, self.error = generation, rows, done, error
         self.painted = painted
+
+
+class DetailRead(Message):
+    """The detail pane's tabs for ``record_id``, made by a worker thread (see ``show_detail``)."""
+
+    def __init__(self, record_id: str | None, tabs: Tabs, error: str | None) -> None:
+        super().__init__()
+        self.record_id, self.tabs, self.error = record_id, tabs, error
+
+
+class CatalogueChanged(Message):
+    """Another process changed the catalogue (found by a worker thread, see ``look_for_changes``)."""
 
 
 class MainScreen(Screen):
@@ -275,6 +288,8 @@ class MainScreen(Screen):
         self.action_edit()
 
     def show_detail(self) -> None:
+        """Show the record under the cursor in the detail pane, read by a worker thread (a shard
+        parsed, the text and history read: tens of milliseconds the UI thread spent between keys)."""
         record_id = self.table.current_id
         shown = self.detail.record
         if shown is not None and record_id == shown["id"]:
@@ -282,13 +297,30 @@ class MainScreen(Screen):
             if summary_serial == serial_of(shown):  # moves on every write, bags and checks too
                 self.detail.show_query(self.query_text)
                 return
-        record = None
+        self._read_detail(record_id, self.query_text)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _read_detail(self, record_id: str | None, query: str) -> None:
+        record, error = None, None
         if record_id is not None:
             try:
                 record = catalog.get_record(self.arc, record_id)
             except ArchiveError as exc:
-                self.notify(str(exc), severity="error")
-        self.detail.show_record(record, self.query_text)
+                error = str(exc)
+        try:
+            tabs = self.detail.prepare(record, query)
+        except Exception as exc:
+            log.exception("reading record %s for the detail pane failed", record_id)
+            tabs, error = self.detail.prepare(None), f"{record_id} could not be shown: {exc}"
+        if not get_current_worker().is_cancelled:
+            self.post_message(DetailRead(record_id, tabs, error))
+
+    @on(DetailRead)
+    def _detail_read(self, event: DetailRead) -> None:
+        if event.error is not None:
+            self.notify(event.error, severity="error")
+        if event.record_id == self.table.current_id:  # else the cursor moved on: its own read follows
+            self.detail.show_tabs(event.tabs, self.query_text)
 
     def selected_record(self) -> dict | None:
         """The full record under the cursor, read fresh, or a note saying there is none."""
@@ -320,6 +352,25 @@ class MainScreen(Screen):
 
     def auto_refresh(self) -> None:
         if self.job_name is None and self.app.screen is self:
+            self.look_for_changes()
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def look_for_changes(self) -> None:
+        """Stat the shards in a worker thread; the UI thread refreshes only if one changed.
+
+        Statting 391 shards every few seconds on the UI thread landed in the middle of a key now
+        and then (a few to 20 ms on a loaded machine)."""
+        try:
+            changed = changed_on_disk(self.arc.store)
+        except Exception:  # a folder half-written by another process: the refresh will tell
+            log.exception("looking for catalogue changes failed")
+            changed = True
+        if changed:
+            self.post_message(CatalogueChanged())
+
+    @on(CatalogueChanged)
+    def _catalogue_changed(self) -> None:
+        if self.job_name is None:
             self.refresh_catalogue()
 
     def action_refresh(self) -> None:
