@@ -139,3 +139,30 @@ async def test_a_typed_query_streams_in_exactly_the_library_hits(archive_root: P
         await pilot.press(*query)
         await wait_until(lambda: search.value == query and not screen.finding
                          and [r["id"] for r in screen.table.rows] == expected, pilot, "the hits of the query")
+
+
+async def test_a_style_chosen_while_the_citation_tab_is_closed_formats_only_when_it_opens(seeded_root: Path,
+                                                                                       monkeypatch):
+    """The Selects say Changed as they are mounted (the tabs are built after the first rows, maybe
+    after a record is shown) and when a style is chosen: neither may start citeproc for a closed tab."""
+    from textual.widgets import Select
+
+    from tui import library
+
+    styles: list[str] = []
+    real = library.format_citation
+
+    def recorded(record, style, *args):
+        styles.append(style)
+        return real(record, style, *args)
+
+    monkeypatch.setattr(library, "format_citation", recorded)
+    app = make_app(seeded_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.screen.query_one("#citation-style", Select).value = "mla"
+        await wait_until(lambda: app.screen.query_one("#citation-style", Select).value == "mla", pilot, "mla")
+        await settle(pilot, app)
+        assert styles == [] and not [w for w in app.workers if w.group == "citation"]
+        app.screen.query_one(TabbedContent).active = "tab-citation"
+        await wait_until(lambda: styles == ["mla"], pilot, "the citation formatted in mla")

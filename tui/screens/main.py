@@ -6,7 +6,9 @@ the table and the search stay usable meanwhile, and Escape cancels where the lib
 Listing and searching run in a thread worker too (``_find_rows``): it walks the catalogue a shard
 at a time and streams the rows to the table, so the first screen and each search show their first
 page in milliseconds at 100,000 records, every keystroke is handled at once, and a newer keystroke
-cancels the search of the older one (bench/bench_tui.py measures all three).
+cancels the search of the older one (bench/bench_tui.py measures all three). The other reads a
+key could land on are worker threads too: the record, text and history behind the detail pane
+(``show_detail``) and the periodic look for other processes' writes (``look_for_changes``).
 """
 
 from __future__ import annotations

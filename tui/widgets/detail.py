@@ -393,6 +393,13 @@ class DetailPane(Vertical):
     @on(Select.Changed, "#citation-style")
     @on(Select.Changed, "#citation-locale")
     def _style_changed(self) -> None:
-        if self.record is not None:
+        """Format again in the chosen style, if the tab is open; else when it next opens. (The
+        Selects say Changed as they are mounted, which, with the tabs built after the first rows,
+        may come after a record is shown: that must not start citeproc for a closed tab.)"""
+        if self.record is None:
+            return
+        if self.query_one(TabbedContent).active == "tab-citation":
             self._show_citation()
+        else:
+            self._citation_for = None
 
