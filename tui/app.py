@@ -66,7 +66,7 @@ class ArchiveApp(App):
     def on_app_focus(self, _: AppFocus) -> None:
         """Coming back to the terminal is when an archivist expects to see the CLI's changes."""
         if self.screen is self.main_screen:
-            self.main_screen.refresh_catalogue()
+            self.main_screen.look_for_changes()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -61,6 +61,8 @@ async def settle(pilot, app: ArchiveApp, timeout: float = HANG) -> None:
     def settled() -> bool:
         if not isinstance(app.screen, MainScreen) and app.screen is not screen:
             return True  # a job's result screen (or a dialog) is up: nothing more to show here
+        if not screen.detail.built:
+            return False  # built once the first rows are drawn
         shown = screen.detail.record["id"] if screen.detail.record else None
         return screen.table.current_id == shown and screen.detail.search_query == screen.query_text
 

@@ -6,7 +6,9 @@ the table and the search stay usable meanwhile, and Escape cancels where the lib
 Listing and searching run in a thread worker too (``_find_rows``): it walks the catalogue a shard
 at a time and streams the rows to the table, so the first screen and each search show their first
 page in milliseconds at 100,000 records, every keystroke is handled at once, and a newer keystroke
-cancels the search of the older one (bench/bench_tui.py measures all three).
+cancels the search of the older one (bench/bench_tui.py measures all three). The other reads a
+key could land on are worker threads too: the record, text and history behind the detail pane
+(``show_detail``) and the periodic look for other processes' writes (``look_for_changes``).
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from archive import catalog
 from archive.errors import ArchiveError
 from archive.progress import Progress, Step
 from archive.records import serial_of
+from archive.store.watch import changed_on_disk
 from tui import library
 from tui.keys import KEY_ACTIONS
 from tui.search_index import SearchIndex
-from tui.widgets.detail import DetailPane
+from tui.widgets.detail import DetailPane, Tabs
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.record_table import RecordTable
 from tui.widgets.search_box import SearchBox
@@ -69,6 +72,18 @@ class RowsFound(Message):
         super().__init__()
         self.generation, self.rows, self.done, self.error = generation, rows, done, error
         self.painted = painted
+
+
+class DetailRead(Message):
+    """The detail pane's tabs for ``record_id``, made by a worker thread (see ``show_detail``)."""
+
+    def __init__(self, record_id: str | None, tabs: Tabs, error: str | None) -> None:
+        super().__init__()
+        self.record_id, self.tabs, self.error = record_id, tabs, error
+
+
+class CatalogueChanged(Message):
+    """Another process changed the catalogue (found by a worker thread, see ``look_for_changes``)."""
 
 
 class MainScreen(Screen):
@@ -134,12 +149,17 @@ class MainScreen(Screen):
         return self.query_one("#search", Input).value
 
     # ----- rows ------------------------------------------------------------------------------
-    def reload_rows(self, keep_id: str | None = None) -> None:
+    def reload_rows(self, keep_id: str | None = None, *, after_echo: bool = False) -> None:
         """List the search hits (or every record) of the chosen status, streamed in by a worker.
 
         The table keeps the rows it shows until the first page of the new ones arrives, so a
         keystroke never blanks it; the cursor stays on ``keep_id`` (by default the record under
         it) when the new rows list it.
+
+        The search before stops at once (at its next chunk). With ``after_echo`` (a keystroke)
+        the new one starts only once the screen has shown the key: a worker thread searching
+        meanwhile takes the interpreter from the UI thread every half millisecond (see
+        ``SWITCH_INTERVAL_S``), which about doubled the time to echo a key at 100,000 records.
         """
         table = self.table
         table.empty_message = "No records match." if self.query_text or self.status_filter else (
@@ -148,8 +168,18 @@ class MainScreen(Screen):
         self.finding = True
         self.shown_pages = 0
         self._keep_id = keep_id if keep_id is not None else table.current_id
-        self._find_rows(self.generation, self.search_index, self.query_text.strip(), self.status_filter)
+        self.app.workers.cancel_group(self, "rows")
+        find = (self.generation, self.search_index, self.query_text.strip(), self.status_filter)
+        if after_echo:
+            self.call_after_refresh(self._find_rows_if_current, *find)
+        else:
+            self._find_rows(*find)
         self._update_title(len(table.rows))
+
+    def _find_rows_if_current(self, generation: int, *find: Any) -> None:
+        """Start the search of a key once it shows, unless a later key has come meanwhile."""
+        if generation == self.generation:
+            self._find_rows(generation, *find)
 
     @property
     def search_index(self) -> SearchIndex:
@@ -213,6 +243,8 @@ class MainScreen(Screen):
         self.shown_pages += 1
         if event.painted is not None:
             self.call_after_refresh(event.painted.set)
+        if not self.detail.built:  # the tabs are built once the first rows are drawn (see DetailPane)
+            self.call_after_refresh(self.detail.build)
         if event.done:
             self.finding = False
             if isinstance(self.focused, Input) and self._detail_timer is not None:
@@ -231,7 +263,7 @@ class MainScreen(Screen):
 
     @on(Input.Changed, "#search")
     def _search_changed(self) -> None:
-        self.reload_rows()
+        self.reload_rows(after_echo=True)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
@@ -258,6 +290,8 @@ class MainScreen(Screen):
         self.action_edit()
 
     def show_detail(self) -> None:
+        """Show the record under the cursor in the detail pane, read by a worker thread (a shard
+        parsed, the text and history read: tens of milliseconds the UI thread spent between keys)."""
         record_id = self.table.current_id
         shown = self.detail.record
         if shown is not None and record_id == shown["id"]:
@@ -265,13 +299,30 @@ class MainScreen(Screen):
             if summary_serial == serial_of(shown):  # moves on every write, bags and checks too
                 self.detail.show_query(self.query_text)
                 return
-        record = None
+        self._read_detail(record_id, self.query_text)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _read_detail(self, record_id: str | None, query: str) -> None:
+        record, error = None, None
         if record_id is not None:
             try:
                 record = catalog.get_record(self.arc, record_id)
             except ArchiveError as exc:
-                self.notify(str(exc), severity="error")
-        self.detail.show_record(record, self.query_text)
+                error = str(exc)
+        try:
+            tabs = self.detail.prepare(record, query)
+        except Exception as exc:
+            log.exception("reading record %s for the detail pane failed", record_id)
+            tabs, error = self.detail.prepare(None), f"{record_id} could not be shown: {exc}"
+        if not get_current_worker().is_cancelled:
+            self.post_message(DetailRead(record_id, tabs, error))
+
+    @on(DetailRead)
+    def _detail_read(self, event: DetailRead) -> None:
+        if event.error is not None:
+            self.notify(event.error, severity="error")
+        if event.record_id == self.table.current_id:  # else the cursor moved on: its own read follows
+            self.detail.show_tabs(event.tabs, self.query_text)
 
     def selected_record(self) -> dict | None:
         """The full record under the cursor, read fresh, or a note saying there is none."""
@@ -303,6 +354,25 @@ class MainScreen(Screen):
 
     def auto_refresh(self) -> None:
         if self.job_name is None and self.app.screen is self:
+            self.look_for_changes()
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def look_for_changes(self) -> None:
+        """Stat the shards in a worker thread; the UI thread refreshes only if one changed.
+
+        Statting 391 shards every few seconds on the UI thread landed in the middle of a key now
+        and then (a few to 20 ms on a loaded machine)."""
+        try:
+            changed = changed_on_disk(self.arc.store)
+        except Exception:  # a folder half-written by another process: the refresh will tell
+            log.exception("looking for catalogue changes failed")
+            changed = True
+        if changed:
+            self.post_message(CatalogueChanged())
+
+    @on(CatalogueChanged)
+    def _catalogue_changed(self) -> None:
+        if self.job_name is None:
             self.refresh_catalogue()
 
     def action_refresh(self) -> None:
@@ -335,6 +405,8 @@ class MainScreen(Screen):
         self.table.focus()
 
     def action_history(self) -> None:
+        if not self.detail.built:
+            return  # the tabs are built an instant after the first rows show
         self.query_one(TabbedContent).active = "tab-history"
         self.query_one("#history-scroll").focus()
 

@@ -6,6 +6,7 @@ through the library), so switching records is one read, not five.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -159,6 +160,20 @@ def highlighted_text(text: str, query: str) -> Text:
     return rich_text
 
 
+@dataclass(frozen=True)
+class Tabs:
+    """What the tabs show for one record (None: no record), made by ``DetailPane.prepare``."""
+
+    record: dict | None
+    query: str
+    metadata: Table | None = None
+    bags: Table | Text | Group | None = None
+    plain_text: str | None = None
+    """The preserved text as read, kept so a new search only re-highlights it (None: none)."""
+    text: Text | None = None
+    history: Table | Text | None = None
+
+
 class DetailPane(Vertical):
     """Tabs for the record under the cursor."""
 
@@ -185,10 +200,32 @@ class DetailPane(Vertical):
         self._citation_for: int | None = None
         self._citation_worker: Worker | None = None
         """The citation asked for last; a late result for an earlier record or style is dropped."""
+        self.built = False
+        """True once ``build`` has mounted the tabs."""
+        self._composing = False
+        self._pending: tuple[Tabs, str] | None = None
+        """The record's tabs (and search) to show once the tabs are built."""
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="tabs"):
-            yield from self._panes()
+        """Nothing at first: the tabs are composed by ``build`` once the table has drawn its first
+        rows. The five tabs with the citation tab's two Selects are most of the main screen's
+        widgets: composing and styling them took about half of the first screen's CPU time at
+        start-up (bench/bench_tui.py), time the archivist spent looking at a blank table."""
+        if self._composing:
+            with TabbedContent(id="tabs"):
+                yield from self._panes()
+
+    async def build(self) -> None:
+        """Compose the tabs (once), then show the record asked for meanwhile, if any."""
+        if self._composing:
+            return
+        self._composing = True
+        await self.recompose()
+        self.built = True
+        if self._pending is not None:
+            tabs, query = self._pending
+            self._pending = None
+            self.show_tabs(tabs, query)
 
     def _panes(self) -> ComposeResult:
         with TabPane("Metadata", id="tab-metadata"), VerticalScroll(id="metadata-scroll"):
@@ -210,20 +247,55 @@ class DetailPane(Vertical):
         with TabPane("History", id="tab-history"), VerticalScroll(id="history-scroll"):
             yield Static(id="history")
 
+    def prepare(self, record: dict | None, query: str = "") -> Tabs:
+        """Everything the tabs show for ``record``: its text and history read, its tables made.
+        Touches no widget, so a worker thread can make it while the UI thread handles keys."""
+        if record is None:
+            return Tabs(None, query)
+        bags = bags_table(record)
+        if record.get("bags"):
+            bags = Group(bags, Text(""), copies_table(record, self.arc.settings))
+        plain, text = None, Text("This record has no preserved text.", style="italic")
+        if record.get("source"):
+            try:
+                plain = self.arc_text(record)
+                text = highlighted_text(plain, query)
+            except ArchiveError as exc:
+                text = Text(str(exc), style="red")
+        from archive.catalog import history
+
+        try:
+            events: Table | Text = history_table(history(self.arc, record["id"]))
+        except ArchiveError as exc:
+            events = Text(str(exc), style="red")
+        return Tabs(record, query, metadata_table(record), bags, plain, text, events)
+
     def show_record(self, record: dict | None, query: str = "") -> None:
-        """Fill every tab for one record (or clear them)."""
+        """Fill every tab for one record (or clear them), reading it here (see ``prepare``)."""
+        self.show_tabs(self.prepare(record, query), query)
+
+    def show_tabs(self, tabs: Tabs, query: str = "") -> None:
+        """Show what ``prepare`` made; before the tabs are built, remember it (``record`` says
+        what the pane shows, so it stays None until then)."""
+        if not self.built:
+            self._pending = (tabs, query)
+            return
+        record = tabs.record
         self.record, self.search_query = record, query
         if record is None:
             self._citation_worker = None
+            self._plain_text = None
             for name in ("metadata", "text", "citation", "bags", "history"):
                 self.query_one(f"#{name}", Static).update("No record selected.")
             return
-        self.query_one("#metadata", Static).update(metadata_table(record))
-        bags = bags_table(record)
-        self.query_one("#bags", Static).update(
-            Group(bags, Text(""), copies_table(record, self.arc.settings)) if record.get("bags") else bags)
-        self._show_text()
-        self._show_history()
+        self.query_one("#metadata", Static).update(tabs.metadata)
+        self.query_one("#bags", Static).update(tabs.bags)
+        self._plain_text = tabs.plain_text
+        self.text_shown = tabs.text
+        if tabs.plain_text is not None and query != tabs.query:  # typed on while it was read
+            self.text_shown = highlighted_text(tabs.plain_text, query)
+        self.query_one("#text", Static).update(self.text_shown)
+        self.query_one("#history", Static).update(tabs.history)
         self._citation_for = None
         if self.query_one(TabbedContent).active == "tab-citation":
             self._show_citation()
@@ -251,39 +323,14 @@ class DetailPane(Vertical):
             self.text_shown = highlighted_text(self._plain_text, query)
             self.query_one("#text", Static).update(self.text_shown, layout=False)
 
-    def _show_text(self) -> None:
-        assert self.record is not None
-        self._plain_text = None
-        if not self.record.get("source"):
-            self.text_shown = Text("This record has no preserved text.", style="italic")
-            self.query_one("#text", Static).update(self.text_shown)
-            return
-        try:
-            text = self.arc_text(self.record["id"])
-        except ArchiveError as exc:
-            self.query_one("#text", Static).update(Text(str(exc), style="red"))
-            return
-        self._plain_text = text
-        self.text_shown = highlighted_text(text, self.search_query)
-        self.query_one("#text", Static).update(self.text_shown)
-
-    def arc_text(self, record_id: str) -> str:
+    def arc_text(self, record: dict) -> str:
         from archive.catalog import read_text
 
-        text = read_text(self.arc, record_id, limit=TEXT_LIMIT)
-        size = (self.record or {}).get("source", {}).get("size", 0)
+        text = read_text(self.arc, record["id"], limit=TEXT_LIMIT)
+        size = record.get("source", {}).get("size", 0)
         if size > TEXT_LIMIT:
             text += f"\n\n[… {human_size(size - TEXT_LIMIT)} more not shown]"
         return text
-
-    def _show_history(self) -> None:
-        from archive.catalog import history
-
-        assert self.record is not None
-        try:
-            self.query_one("#history", Static).update(history_table(history(self.arc, self.record["id"])))
-        except ArchiveError as exc:
-            self.query_one("#history", Static).update(Text(str(exc), style="red"))
 
     def _show_citation(self) -> None:
         """Show "formatting…" and format in a worker thread: citeproc-js needs 0.75-2 s to build a
@@ -346,6 +393,13 @@ class DetailPane(Vertical):
     @on(Select.Changed, "#citation-style")
     @on(Select.Changed, "#citation-locale")
     def _style_changed(self) -> None:
-        if self.record is not None:
+        """Format again in the chosen style, if the tab is open; else when it next opens. (The
+        Selects say Changed as they are mounted, which, with the tabs built after the first rows,
+        may come after a record is shown: that must not start citeproc for a closed tab.)"""
+        if self.record is None:
+            return
+        if self.query_one(TabbedContent).active == "tab-citation":
             self._show_citation()
+        else:
+            self._citation_for = None
 

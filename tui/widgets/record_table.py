@@ -178,7 +178,11 @@ class RecordTable(ScrollView, can_focus=True):
         self.refresh()
 
     def add_rows(self, rows: list[Row]) -> None:
-        """Append the next page of rows (the cursor stays where it is, unless it was waiting for them)."""
+        """Append the next page of rows (the cursor stays where it is, unless it was waiting for them).
+
+        Pages streamed in below the screen repaint nothing but the scrollbar: repainting the
+        table for each of them cost the UI thread a full table's lines, several times a second,
+        while a search or the first listing went on."""
         if not rows:
             return
         start = len(self.rows)
@@ -190,7 +194,9 @@ class RecordTable(ScrollView, can_focus=True):
             self.cursor_row = start + found
         elif start == 0:
             self.cursor_row = 0  # the first row of an empty list: say which record is under the cursor
-        self.refresh()
+        below = round(self.scroll_y) + self.scrollable_content_region.height - 1
+        if start < below:  # repaint only when the new rows reach the lines on screen
+            self.refresh()
 
     def _resize_content(self) -> None:
         """Make the scrollable height one line per row (plus the heading) without a layout pass.
