@@ -61,6 +61,9 @@ ORGANISATION_WORDS = {
     "autoridad", "autorità", "tribunale", "consiglio", "sénat", "senado", "assemblée", "asamblea",
     "unione", "unión", "união", "organización", "organizzazione", "instituut",
 }  # fmt: skip
+_LAST_ONLY = frozenset({"standard", "mail", "star", "sun", "record", "register", "globe", "mirror", "express"})
+"""Paper's words that make a paper's name only at its end ("Evening Standard", "Daily Mail"): before
+another word they are a company's ("Standard Chartered", "Star Entertainment")."""
 _TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "works")
 """Endings of one-word company names ("Nordbank", "Northern Powergrid"); a name with no other word
 to go by that has such a word is a company's, not a person's. Not "air", "net" or "com": surnames
@@ -102,7 +105,7 @@ def classify(name: str) -> str:
         return "publication"  # "Australian Broadcasting Corporation": a corporation that broadcasts
     if any(w in ORGANISATION_WORDS for w in words):
         return "organisation"
-    if any(w in PUBLICATION_WORDS for w in words):
+    if any(w in PUBLICATION_WORDS and (w not in _LAST_ONLY or w == words[len(parts) - 1]) for w in words):
         return "publication"
     if any(w in _PLACE_BODY_WORDS for w in words):
         return "organisation"  # "Maui County said", "Statistics Canada data showed"

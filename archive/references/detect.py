@@ -16,7 +16,7 @@ import bisect
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from archive.references import names
 from archive.references.classify import (
@@ -520,15 +520,23 @@ _DESCRIBED_IN_LIST = re.compile(
 """The words that say what the last of a list is, between its "and" and its name."""
 
 
-def _pair(raw: _Raw) -> list[_Raw]:
+def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
     """ "the World Health Organization and UNICEF said": two bodies in one run of names, when each
     side stands as a name of its own (a known source, an acronym, or ending in a body's or a
-    paper's word); "Procter and Gamble" and "National Geology and Mining Service" stay whole."""
+    paper's word), or when the words after the run say it is two ("Airbus and Boeing both said",
+    "Unite and GMB, which represent"); "Procter and Gamble" and "National Geology and Mining
+    Service" stay whole."""
     left, sep, right = raw.name.rpartition(" and ")
-    if not sep or not _stands_alone(right):
+    if not sep or "," in left:
         return [raw]
     body = raw.body
-    if not _stands_alone(left):
+    if text and _TWO_AFTER.match(text, raw.end) and not raw.medium and len(right.split()) <= 3 and not (
+        {"of", "for"} & set(left.split())  # "Centers for Disease Control and Prevention say"
+    ):
+        pass
+    elif not _stands_alone(right):
+        return [raw]
+    elif not _stands_alone(left):
         if _BRAND.match(right) is None or len(left.split()) < 2:
             return [raw]
         body = body or not raw.medium  # two of a kind: beside a brand's name, a body's
@@ -536,6 +544,13 @@ def _pair(raw: _Raw) -> list[_Raw]:
         _Raw(left, raw.start, raw.start + len(left), raw.phrase, raw.medium, body),
         _Raw(right, raw.end - len(right), raw.end, raw.phrase, raw.medium, body),
     ]
+
+
+_TWO_AFTER = re.compile(
+    rf"(?:{_SP}+(?:both|each|jointly|together)\b|,{_SP}+(?:which|who){_SP}+(?:represent|have|are|were|say|run|own)\b"
+    rf"|{_SP}+(?:said|say){_SP}+(?:they|in{_SP}+a{_SP}+joint)\b|{_SP}+(?:say|have|are|were)\b)"
+)
+"""Words after "A and B" that make them two: a plural verb or pronoun, "both", "a joint statement"."""
 
 
 def _stands_alone(part: str) -> bool:
@@ -554,6 +569,34 @@ _BRAND = re.compile(r"^(?!Ma?c)[A-Za-z][a-z]*[A-Z][a-z]\w*$")
 """``Axis My India and CVoter``: a one-word brand after "and" ends a list of two bodies."""
 
 
+_LISTING_HEADS = r"(?:Ministry|Department|Secretariat|Commission|Committee|Office|Agency|Bureau|Council)"
+_WORD = rf"[{_UPPER}][\w’'-]*"
+_LISTING_BEFORE = re.compile(
+    rf"(?P<head>(?:{_WORD}['’]s{_SP}+)?\b{_LISTING_HEADS}{_SP}+(?:of|for)(?:{_SP}+the)?{_SP}+{_WORD}(?:{_SP}+{_WORD})?),{_SP}+"
+    rf"(?:{_WORD}(?:{_SP}+{_WORD})?,{_SP}+){{0,3}}$"
+)
+_LISTING_AFTER = re.compile(
+    rf"(?:,{_SP}+{_WORD}(?:{_SP}+{_WORD})?){{1,4}}?,?{_SP}+and{_SP}+{_WORD}(?:{_SP}+{_WORD}){{0,2}}"
+)
+_LISTING_NAME = re.compile(rf"^(?:the{_SP}+|{_WORD}['’]s{_SP}+)?{_LISTING_HEADS}{_SP}+(?:of|for)\b")
+
+
+def _listing_name(raw: _Raw, text: str) -> _Raw:
+    """A ministry named by the fields it holds, commas inside its name ("the Ministry of Housing,
+    Communities and Local Government said", "citing the Ministry of Trade, Industry and Energy"):
+    the run of names stops at the comma, so the name is read on past it, or back before it."""
+    if " and " in raw.name and "," not in raw.name and text[raw.start - 2 : raw.start] == ", ":
+        found = _LISTING_BEFORE.search(text, max(0, raw.start - 120), raw.start)
+        if found is not None:
+            start = found.start("head")
+            return replace(raw, name=text[start : raw.end], start=start)
+    if _LISTING_NAME.match(raw.name) and " and " not in raw.name:
+        found = _LISTING_AFTER.match(text, raw.end)
+        if found is not None:
+            return replace(raw, name=text[raw.start : found.end()], end=found.end())
+    return raw
+
+
 def _raw_hits(text: str, runs: list[re.Match] | None = None) -> list[_Raw]:
     """Every attribution, once per place in the text even when two patterns see it.
 
@@ -561,7 +604,7 @@ def _raw_hits(text: str, runs: list[re.Match] | None = None) -> list[_Raw]:
     overlaps one of them. Both lists run left to right without overlaps of their own, so one
     pointer into the first list replaces a scan of every earlier hit.
     """
-    found = [part for raw in _phrase_first(text) for part in _pair(raw)]
+    found = [part for raw in _phrase_first(text) for part in _pair(_listing_name(raw, text), text)]
     phrase_spans = [(r.start, r.end) for r in found]
     at = 0
     for raw in _source_first(text, runs):
@@ -569,7 +612,8 @@ def _raw_hits(text: str, runs: list[re.Match] | None = None) -> list[_Raw]:
             at += 1
         if at < len(phrase_spans) and phrase_spans[at][0] < raw.end:
             continue
-        found.extend(_pair(raw))
+        raw = _listing_name(raw, text)
+        found.extend(_pair(raw, text))
         found.extend(_listed_before(text, raw))
     return sorted(found, key=lambda r: r.start)
 
@@ -722,9 +766,10 @@ _BODY_WORDS = frozenset(ORGANISATION_WORDS)
 
 def _generic_body(words: list[str]) -> bool:
     """ "Defence Ministry", "Ministry of Commerce", "Air Force": a body named only by its type."""
-    return any(names.plain(w) in ORGANISATION_WORDS for w in words) and all(
-        names.plain(w) in ORGANISATION_WORDS or names.plain(w) in names.PORTFOLIO_WORDS
-        or not w[:1].isupper() for w in words
+    plain = [names.plain(w.rstrip(",")) for w in words]  # "Ministry of Economy, Trade and Industry"
+    return any(w in ORGANISATION_WORDS for w in plain) and all(
+        w in ORGANISATION_WORDS or w in names.PORTFOLIO_WORDS or not word[:1].isupper()
+        for w, word in zip(plain, words, strict=True)
     )
 
 

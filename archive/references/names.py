@@ -89,7 +89,8 @@ PORTFOLIO_WORDS = frozenset({
     "transport", "labour", "labor", "culture", "central", "federal", "state", "armed", "naval",
     "supreme", "high", "statistics", "statistical", "treasury", "security", "intelligence",
     "national", "royal", "general", "public", "prosecution", "audit", "cabinet", "information",
-    "commissioner's", "commissioner", "emergency", "electoral", "communications",
+    "commissioner's", "commissioner", "emergency", "electoral", "communications", "industry",
+    "housing", "fisheries", "tourism", "infrastructure", "digital", "science", "technology", "innovation",
 })  # fmt: skip
 """Words a body's generic name is made of with its type word ("Defence Ministry", "Air Force");
 after an owner's possessive such a name keeps its owner ("Russia's Defence Ministry")."""
