@@ -166,6 +166,22 @@ def test_a_short_form_is_the_paper_named_in_full():
      {("Yonhap", "publication"), ("Ministry of Land, Transport and Tourism", "organisation")}),
     # a paper's word before another word is a company's
     ("Standard Kestrel said output would double.", {("Standard Kestrel", "organisation")}),
+    # a short form never defined is the body named in full with its initials
+    ("The Maritime Safety Board, the port's watchdog, fined the operator. The MSB said it would appeal.",
+     {("Maritime Safety Board", "organisation")}),
+    # "the company said" stands for a company even when its name ends like a paper's
+    ("Northern Mail will cut 300 jobs, the company said.", {("Northern Mail", "organisation")}),
+    # a hyphenated title is a title
+    ("Vice-Chair Oona Brandt said the bill would pass.", {("Oona Brandt", "person")}),
+    # an ordinary word opening a sentence before "groups" names no body
+    ("LIMA — Farm groups warned that the drought would cut output.", set()),
+    # a body's kind in more than one word between the phrase and the name
+    ("Prices rose, according to data from freight analytics firm Xeneta.", {("Xeneta", "organisation")}),
+    ("The study, by researchers at the University of Tartu and published in Nature, found mould.",
+     {("University of Tartu", "organisation"), ("Nature", "publication")}),
+    # a company named for its trade, not a person
+    ("Its manager, Hallberg Shipmanagement, said no one was hurt.",
+     {("Hallberg Shipmanagement", "organisation")}),
 ])  # fmt: skip
 def test_the_error_classes_of_new_text(text, expected):
     """One case per kind of mistake the dev batches 156 to 370 showed (tests/fixtures/references/

@@ -61,10 +61,14 @@ ORGANISATION_WORDS = {
     "autoridad", "autorità", "tribunale", "consiglio", "sénat", "senado", "assemblée", "asamblea",
     "unione", "unión", "união", "organización", "organizzazione", "instituut",
 }  # fmt: skip
-_LAST_ONLY = frozenset({"standard", "mail", "star", "sun", "record", "register", "globe", "mirror", "express"})
+_LAST_ONLY = frozenset({
+    "standard", "mail", "star", "sun", "record", "register", "globe", "mirror", "express",
+})
 """Paper's words that make a paper's name only at its end ("Evening Standard", "Daily Mail"): before
 another word they are a company's ("Standard Chartered", "Star Entertainment")."""
-_TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "works")
+_TRADE_SUFFIXES = (
+    "bank", "tech", "soft", "pharma", "grid", "corp", "works", "management", "shipping", "logistics",
+)
 """Endings of one-word company names ("Nordbank", "Northern Powergrid"); a name with no other word
 to go by that has such a word is a company's, not a person's. Not "air", "net" or "com": surnames
 end so too ("Sinclair", "Hugonnet")."""

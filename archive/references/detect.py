@@ -156,6 +156,7 @@ _PHRASES = (
     "(?:estimates|forecasts|calculations|projections|studies|surveys|polls) (?:by|from)|"
     "(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
+    "(?:by|from) (?:a team of )?(?:researchers|scientists|economists|experts|academics) (?:at|from)|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
     rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
     rf"(?:quoted|cited)(?={_SP}+[{_UPPER}])|"
@@ -171,7 +172,7 @@ _PHRASES = (
 )
 PHRASE_FIRST = re.compile(
     rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:(?:the|its|their){_SP}+)?"
-    rf"(?P<described>(?:[a-z][\w-]*{_SP}+)?(?:{_DESCRIBED_NOUNS}){_SP}+)?(?P<name>{NAME})"
+    rf"(?P<described>(?:[a-z][\w-]*{_SP}+){{0,2}}(?:{_DESCRIBED_NOUNS}){_SP}+)?(?P<name>{NAME})"
 )
 """``according to the New York Times``, ``told the state broadcaster ERT``, ``said John Smith``,
 ``polled by the Financial Times``, ``a study by the University of Leeds``."""
@@ -654,6 +655,20 @@ def _document_owner(name: str, text: str, end: int) -> tuple[str, str] | None:
 _DOCUMENT_AFTER = re.compile(rf"{_SP}+(?:report|study|survey|index|review|audit|assessment|outlook)\b")
 
 
+_KINDS_OF_BODIES = re.compile(
+    rf"{_SP}+(?:groups|unions|parties|agencies|associations|organisations|organizations)\b"
+)
+_ORDINARY_WORD = re.compile(rf"^[{_UPPER}][a-z]+$")
+
+
+_OPENS = re.compile(rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[“"(]\s*|[—–]{_SP}+)$""")
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether a sentence, or a dateline's copy ("GENEVA — Aid groups warned"), opens here."""
+    return start == 0 or _OPENS.search(text, max(0, start - 4), start) is not None
+
+
 def _hit(raw: _Raw, text: str) -> _Hit | None:
     """The source a raw name stands for, or None when it is not one a person could confirm.
 
@@ -664,6 +679,10 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     start = raw.start + skipped
     if not name or _refused(name, kind, raw.phrase, raw.medium):
         return _apposed(raw, text)
+    if raw.body and _KINDS_OF_BODIES.match(text, raw.end) and _opens_sentence(text, raw.start) and (
+        _ORDINARY_WORD.match(raw.name)
+    ):
+        return None  # "Aid groups warned", "Rights groups said": the word says what kind of groups
     before = _words_before(text, raw.start)
     if raw.verb and not raw.phrase and before[-1:] and before[-1] in ("at", "in", "of"):
         speaker = _speaker_before(text, raw.start)
@@ -968,6 +987,9 @@ _SUBJECT_BEFORE = re.compile(
 _DESCRIPTOR_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))})|\w-based){_SP}+$")
 """``startup Lumen Labs has raised ...``: a body's noun just before the name."""
 _COMPANY_REACH = 600
+_COMPANY_KINDS = ("organisation", "publication")
+"""What the subject "the company said" stands for may be named like a paper ("Royal Mail will raise
+..., the company said"): the noun says it is a company."""
 _RIVAL_BEFORE = re.compile(rf"\b(?:rival|rivals|competitor|peer){_SP}+$")
 _HAS_LOWER = re.compile(r"\s[a-z]")
 _HOLDINGS = frozenset({"Shares", "Stock", "Holdings", "Units"})
@@ -1013,7 +1035,7 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                     continue
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owner))), None
             body = described or (said_by_words(name) and classify(name) == "organisation") or (
-                opens and (" " not in name or (classify(name) == "organisation"
+                opens and (" " not in name or (classify(name) in _COMPANY_KINDS
                                                and not _HAS_LOWER.search(name)))
                 and names.plain(name) not in names.COMMON_WORDS
                 and _SENTENCE_END.search(text, run.end(), said.start()) is None
@@ -1131,7 +1153,32 @@ def _spelled_out(text: str, runs: list[re.Match], wanted: set[str]) -> dict[str,
         if after.group("apposed") and classify(name) != "organisation":
             continue
         found[short] = name
+    if len(found) < len(wanted):
+        _by_initials(runs, wanted - found.keys(), found)
     return found
+
+
+_NOT_INITIALLED = frozenset({"of", "for", "and", "&", "the", "on", "de", "du", "des", "la", "le"})
+
+
+def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) -> None:
+    """ "The Financial Conduct Authority, Britain's financial watchdog, ... The FCA said": a short
+    form never defined in brackets is the body the text names in full with those initials (a
+    body's name, not a person's; the first such run)."""
+    for run in runs:
+        words = run.group().split()
+        if len(words) < 2:
+            continue
+        if words[0] in ("The", "A", "An"):
+            words = words[1:]
+        initials = "".join(w[0] for w in words if w not in _NOT_INITIALLED)
+        if initials not in wanted or initials in found:
+            continue
+        _skipped, name, kind = _parsed(run.group())
+        if not name or kind == "person" or lookup(name) or classify(name) != "organisation":
+            continue
+        if "".join(w[0] for w in name.split() if w not in _NOT_INITIALLED) == initials:
+            found[initials] = name
 
 
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
