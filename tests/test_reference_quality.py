@@ -182,6 +182,19 @@ def test_a_short_form_is_the_paper_named_in_full():
     # a company named for its trade, not a person
     ("Its manager, Hallberg Shipmanagement, said no one was hurt.",
      {("Hallberg Shipmanagement", "organisation")}),
+    # an aside or a body's description set off by commas introduces no person
+    ("Penny Market, by contrast, said shoppers were cutting back.", {("Penny Market", "organisation")}),
+    ("Orvel Lumiere, the Belgian industrial gases group, said sales rose.",
+     {("Orvel Lumiere", "organisation")}),
+    # a short form opening a name makes it stand alone in a pair
+    ("Halden Electronics and KT Norrsken said demand was strong.",
+     {("Halden Electronics", "organisation"), ("KT Norrsken", "organisation")}),
+    # an embassy named with its place
+    ("The Peruvian Embassy in Oslo said the visas had been issued.",
+     {("Peruvian Embassy in Oslo", "organisation")}),
+    # "published on Tuesday by"
+    ("The ranking was published on Tuesday by the Centre for Water and Soil.",
+     {("Centre for Water and Soil", "organisation")}),
 ])  # fmt: skip
 def test_the_error_classes_of_new_text(text, expected):
     """One case per kind of mistake the dev batches 156 to 370 showed (tests/fixtures/references/

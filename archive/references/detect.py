@@ -147,6 +147,7 @@ _PHRASES = (
     "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
     "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
     "an? (?:article|editorial|op-ed|column) (?:in|for)|polled by|surveyed by|conducted by|"
+    "(?:published|released|issued) (?:on|last|this|earlier) [\\w-]+ by|"
     "compiled by|first reported by|measured by|calculated by|estimated by|recorded by|collected by|"
     "released by|confirmed by|provided by|announced by|seen by|obtained by|reviewed by|broadcast by|aired by|"
     "[Aa]n? (?:[a-z]+ )?(?:report|study|survey|poll|analysis|review|investigation|audit|statement|"
@@ -445,7 +446,7 @@ def _speaker_before(text: str, start: int) -> re.Match | None:
     Hygiene said" names the project (a fixed window: one look per hit)."""
     window_start = max(0, start - 100)
     found = _SPEAKER_AT.search(text, window_start, start)
-    if found is None or found.start() == window_start:
+    if found is None or (found.start() == window_start and window_start > 0):
         return None
     _skipped, name, kind = _parsed(found.group("name"))
     if not name or names.plain(name.split()[0]) in names.COMMON_WORDS or lookup(name):
@@ -560,6 +561,8 @@ def _stands_alone(part: str) -> bool:
         return bool(words)
     if len(words) == 1:
         return _ACRONYM.match(words[0]) is not None
+    if len(words) <= 3 and _ACRONYM_WORD.match(words[0]):
+        return True  # "SK Hynix", "BNP Paribas": a short form opening a name makes it a body's
     last = names.plain(words[-1])
     return last in ORGANISATION_WORDS or last in PUBLICATION_WORDS
 
@@ -582,6 +585,10 @@ _LISTING_AFTER = re.compile(
 _LISTING_NAME = re.compile(rf"^(?:the{_SP}+|{_WORD}['’]s{_SP}+)?{_LISTING_HEADS}{_SP}+(?:of|for)\b")
 
 
+_MISSION = re.compile(r"\b(?:Embassy|Consulate|High Commission|Mission|Delegation)$")
+_MISSION_PLACE = re.compile(rf"{_SP}+(?:in|to){_SP}+(?:the{_SP}+)?{_WORD}(?:{_SP}+{_WORD})?")
+
+
 def _listing_name(raw: _Raw, text: str) -> _Raw:
     """A ministry named by the fields it holds, commas inside its name ("the Ministry of Housing,
     Communities and Local Government said", "citing the Ministry of Trade, Industry and Energy"):
@@ -591,6 +598,10 @@ def _listing_name(raw: _Raw, text: str) -> _Raw:
         if found is not None:
             start = found.start("head")
             return replace(raw, name=text[start : raw.end], start=start)
+    if _MISSION.search(raw.name):
+        found = _MISSION_PLACE.match(text, raw.end)
+        if found is not None:  # "the Chinese Embassy in Bangkok said"
+            return replace(raw, name=text[raw.start : found.end()], end=found.end())
     if _LISTING_NAME.match(raw.name) and " and " not in raw.name:
         found = _LISTING_AFTER.match(text, raw.end)
         if found is not None:
@@ -686,6 +697,9 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     before = _words_before(text, raw.start)
     if raw.verb and not raw.phrase and before[-1:] and before[-1] in ("at", "in", "of"):
         speaker = _speaker_before(text, raw.start)
+        if speaker is not None and before[-1] == "in" and _MISSION.search(speaker.group("name")):
+            start = speaker.start("name")  # "The Chinese Embassy in Bangkok said": the mission's place
+            return _hit(_Raw(text[start : raw.end], start, raw.end, verb=raw.verb), text)
         if speaker is not None:  # "The Vaccine Confidence Project at the London School of ... said"
             return _hit(_Raw(speaker.group("name"), *speaker.span("name"), verb=raw.verb), text)
     if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
@@ -933,8 +947,29 @@ def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
     if text.endswith(", ", 0, raw.start) or _QUOTE_BEFORE.search(text, max(0, raw.start - 4), raw.start):
         return True
     if text.startswith(",", raw.end):
-        return True  # "Maria Lopez, a county clerk, told": described (a body's description made it one)
+        # "Maria Lopez, a county clerk, told": described; not "Dollar General, by contrast, said" nor
+        # "Air Liquide, the French industrial gases group, said"
+        return not _aside_or_body(text, raw.end)
     return _PERSON_AFTER.match(text, raw.end) is not None
+
+
+_ASIDE = re.compile(rf",{_SP}+(?P<aside>[^,.;:\n]{{1,80}}),")
+_ASIDE_OPENERS = frozenset({
+    "by", "in", "for", "however", "meanwhile", "too", "also", "though", "on", "at", "like", "unlike",
+    "instead", "separately", "which", "whose", "that", "as", "after", "before", "with", "for its part",
+})  # fmt: skip
+
+
+def _aside_or_body(text: str, end: int) -> bool:
+    """Whether the words set off by commas after a name are an aside ("by contrast", "meanwhile")
+    or a body's description, whose last word is a body's noun ("the French industrial gases
+    group"), rather than a person's."""
+    found = _ASIDE.match(text, end)
+    if found is None:
+        return False
+    words = found.group("aside").split()
+    last = names.plain(words[-1])
+    return words[0].lower() in _ASIDE_OPENERS or last in names.ORG_DESCRIPTORS or last in ORGANISATION_WORDS
 
 
 _BODY_BEFORE = frozenset({
