@@ -192,6 +192,16 @@ def test_a_short_form_is_the_paper_named_in_full():
     # an embassy named with its place
     ("The Peruvian Embassy in Oslo said the visas had been issued.",
      {("Peruvian Embassy in Oslo", "organisation")}),
+    # a stance: "called on"
+    ("The Nordic Timber Federation called on ministers to act.",
+     {("Nordic Timber Federation", "organisation")}),
+    # a title's "Review of" makes a document, whatever words follow
+    ("The Halvard Trust said in its Annual Review of Coastal Energy that demand rose.",
+     {("Halvard Trust", "organisation"), ("Annual Review of Coastal Energy", "document")}),
+    # a plain noun opening a sentence is not what "the company said" stands for
+    ("Orrin Fabrics cut prices. Sales fell 5% in the year, the company said.", set()),
+    # a preposition inside a name makes it a body's
+    ("Poverty rose, Doctors Without Walls said.", {("Doctors Without Walls", "organisation")}),
     # "published on Tuesday by"
     ("The ranking was published on Tuesday by the Centre for Water and Soil.",
      {("Centre for Water and Soil", "organisation")}),

@@ -81,7 +81,8 @@ _VERBS = (
     rf"kept|keeps|reaffirmed|affirmed)"
     rf"(?=(?:{_SP}+(?:its|their|the))?(?:{_SP}+[\w'’-]+){{0,3}}?{_SP}+(?:forecasts?|estimates?|outlook|"
     rf"projections?|guidance|ratings?)\b)|"
-    rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
+    rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|called{_SP}+(?:on|for)\b|"
+    rf"quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
 )
 _ADVERBS = (
     rf"(?:(?:has|have|had|also|first|later|previously|earlier|then|recently|all|both|itself|"
@@ -663,7 +664,9 @@ def _document_owner(name: str, text: str, end: int) -> tuple[str, str] | None:
     return owner_name, "organisation" if kind == "document" else kind
 
 
-_DOCUMENT_AFTER = re.compile(rf"{_SP}+(?:report|study|survey|index|review|audit|assessment|outlook)\b")
+_DOCUMENT_AFTER = re.compile(
+    rf"{_SP}+(?:report|study|survey|index|review|audit|assessment|outlook|statistics)\b"
+)
 
 
 _KINDS_OF_BODIES = re.compile(

@@ -55,6 +55,8 @@ COMMON_WORDS = frozenset({
     "authorities", "residents", "observers", "investigators", "rescuers", "doctors", "economists",
     "forecasters", "prosecutors", "lawyers", "researchers", "scientists", "protesters", "voters",
     "workers", "farmers", "firefighters", "diplomats", "shares", "markets", "traders", "investors",
+    "sales", "profit", "profits", "revenue", "revenues", "exports", "imports", "prices", "output",
+    "earnings", "inflation", "unemployment", "demand",
     "people", "officers", "troops", "soldiers", "activists", "campaigners", "organisers",
     "organizers", "passengers", "survivors", "relatives", "locals", "reporters", "journalists",
     "aides", "allies", "opponents", "supporters", "leaders", "ministers", "lawmakers", "members",
