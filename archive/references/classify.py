@@ -61,7 +61,14 @@ ORGANISATION_WORDS = {
     "autoridad", "autorità", "tribunale", "consiglio", "sénat", "senado", "assemblée", "asamblea",
     "unione", "unión", "união", "organización", "organizzazione", "instituut",
 }  # fmt: skip
-_TRADE_SUFFIXES = ("bank", "tech", "soft", "pharma", "grid", "corp", "works")
+_LAST_ONLY = frozenset({
+    "standard", "mail", "star", "sun", "record", "register", "globe", "mirror", "express",
+})
+"""Paper's words that make a paper's name only at its end ("Evening Standard", "Daily Mail"): before
+another word they are a company's ("Standard Chartered", "Star Entertainment")."""
+_TRADE_SUFFIXES = (
+    "bank", "tech", "soft", "pharma", "grid", "corp", "works", "management", "shipping", "logistics",
+)
 """Endings of one-word company names ("Nordbank", "Northern Powergrid"); a name with no other word
 to go by that has such a word is a company's, not a person's. Not "air", "net" or "com": surnames
 end so too ("Sinclair", "Hugonnet")."""
@@ -77,6 +84,9 @@ DOCUMENT_WORDS = {
     "roadmap", "manifesto", "database", "dataset",
 }  # fmt: skip
 CONNECTORS = {"of", "and", "&", "for", "the", "on", "at", "in"}
+_TITLE_OF_DOCUMENT = re.compile(
+    r"\b(?:Report|Review|Survey|Study|Index|Outlook|Assessment|Census|Audit|Declaration|Treaty)\s+(?:of|on)\s"
+)
 """Words a person's name does not hold (particles such as "de" and "van" it may)."""
 _ACRONYM_RE = re.compile(r"^[A-Z][A-Z.&]{1,7}$")
 
@@ -96,13 +106,15 @@ def classify(name: str) -> str:
     if words and name.split()[-1].lower() in DOCUMENT_WORDS:
         return "document"
     parts = name.split()
+    if _TITLE_OF_DOCUMENT.search(name) and "geological" not in words and "ordnance" not in words:
+        return "document"  # "Statistical Review of World Energy", "Survey of Consumer Finances"
     if len(parts) > 1 and parts[-1].split("-")[-1].strip(".,'’").lower() in PUBLICATION_WORDS:
         return "publication"  # "San Diego Union-Tribune", "Chicago Sun-Times": a paper's last word
     if any(w in _BROADCASTING for w in words) and not any(w in _BODY_OF_BROADCASTERS for w in words):
         return "publication"  # "Australian Broadcasting Corporation": a corporation that broadcasts
     if any(w in ORGANISATION_WORDS for w in words):
         return "organisation"
-    if any(w in PUBLICATION_WORDS for w in words):
+    if any(w in PUBLICATION_WORDS and (w not in _LAST_ONLY or w == words[len(parts) - 1]) for w in words):
         return "publication"
     if any(w in _PLACE_BODY_WORDS for w in words):
         return "organisation"  # "Maui County said", "Statistics Canada data showed"
@@ -166,7 +178,8 @@ _PLACE_BODY_WORDS = frozenset({
 Register"): checked after the publication words."""
 _NEVER_IN_NAMES = frozenset({
     "national", "international", "united", "federal", "central", "southern", "northern", "eastern",
-    "western", "global", "european", "metropolitan", "regional", "municipal",
+    "western", "global", "european", "metropolitan", "regional", "municipal", "without", "against",
+    "beyond", "across", "under", "over", "through", "between", "public", "private",
 })  # fmt: skip
 """Words that are in no person's name, wherever they stand ("Norfolk Southern")."""
 _NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "bint", "abu", "de", "da", "van", "von", "der", "del"})

@@ -16,7 +16,7 @@ import bisect
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from archive.references import names
 from archive.references.classify import (
@@ -81,7 +81,8 @@ _VERBS = (
     rf"kept|keeps|reaffirmed|affirmed)"
     rf"(?=(?:{_SP}+(?:its|their|the))?(?:{_SP}+[\w'’-]+){{0,3}}?{_SP}+(?:forecasts?|estimates?|outlook|"
     rf"projections?|guidance|ratings?)\b)|"
-    rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
+    rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|called{_SP}+(?:on|for)\b|"
+    rf"quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
 )
 _ADVERBS = (
     rf"(?:(?:has|have|had|also|first|later|previously|earlier|then|recently|all|both|itself|"
@@ -147,6 +148,7 @@ _PHRASES = (
     "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
     "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
     "an? (?:article|editorial|op-ed|column) (?:in|for)|polled by|surveyed by|conducted by|"
+    "(?:published|released|issued) (?:on|last|this|earlier) [\\w-]+ by|"
     "compiled by|first reported by|measured by|calculated by|estimated by|recorded by|collected by|"
     "released by|confirmed by|provided by|announced by|seen by|obtained by|reviewed by|broadcast by|aired by|"
     "[Aa]n? (?:[a-z]+ )?(?:report|study|survey|poll|analysis|review|investigation|audit|statement|"
@@ -156,6 +158,7 @@ _PHRASES = (
     "(?:estimates|forecasts|calculations|projections|studies|surveys|polls) (?:by|from)|"
     "(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
+    "(?:by|from) (?:a team of )?(?:researchers|scientists|economists|experts|academics) (?:at|from)|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
     rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
     rf"(?:quoted|cited)(?={_SP}+[{_UPPER}])|"
@@ -171,7 +174,7 @@ _PHRASES = (
 )
 PHRASE_FIRST = re.compile(
     rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:(?:the|its|their){_SP}+)?"
-    rf"(?P<described>(?:[a-z][\w-]*{_SP}+)?(?:{_DESCRIBED_NOUNS}){_SP}+)?(?P<name>{NAME})"
+    rf"(?P<described>(?:[a-z][\w-]*{_SP}+){{0,2}}(?:{_DESCRIBED_NOUNS}){_SP}+)?(?P<name>{NAME})"
 )
 """``according to the New York Times``, ``told the state broadcaster ERT``, ``said John Smith``,
 ``polled by the Financial Times``, ``a study by the University of Leeds``."""
@@ -444,7 +447,7 @@ def _speaker_before(text: str, start: int) -> re.Match | None:
     Hygiene said" names the project (a fixed window: one look per hit)."""
     window_start = max(0, start - 100)
     found = _SPEAKER_AT.search(text, window_start, start)
-    if found is None or found.start() == window_start:
+    if found is None or (found.start() == window_start and window_start > 0):
         return None
     _skipped, name, kind = _parsed(found.group("name"))
     if not name or names.plain(name.split()[0]) in names.COMMON_WORDS or lookup(name):
@@ -520,15 +523,23 @@ _DESCRIBED_IN_LIST = re.compile(
 """The words that say what the last of a list is, between its "and" and its name."""
 
 
-def _pair(raw: _Raw) -> list[_Raw]:
+def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
     """ "the World Health Organization and UNICEF said": two bodies in one run of names, when each
     side stands as a name of its own (a known source, an acronym, or ending in a body's or a
-    paper's word); "Procter and Gamble" and "National Geology and Mining Service" stay whole."""
+    paper's word), or when the words after the run say it is two ("Airbus and Boeing both said",
+    "Unite and GMB, which represent"); "Procter and Gamble" and "National Geology and Mining
+    Service" stay whole."""
     left, sep, right = raw.name.rpartition(" and ")
-    if not sep or not _stands_alone(right):
+    if not sep or "," in left:
         return [raw]
     body = raw.body
-    if not _stands_alone(left):
+    if text and _TWO_AFTER.match(text, raw.end) and not raw.medium and len(right.split()) <= 3 and not (
+        {"of", "for"} & set(left.split())  # "Centers for Disease Control and Prevention say"
+    ):
+        pass
+    elif not _stands_alone(right):
+        return [raw]
+    elif not _stands_alone(left):
         if _BRAND.match(right) is None or len(left.split()) < 2:
             return [raw]
         body = body or not raw.medium  # two of a kind: beside a brand's name, a body's
@@ -538,12 +549,21 @@ def _pair(raw: _Raw) -> list[_Raw]:
     ]
 
 
+_TWO_AFTER = re.compile(
+    rf"(?:{_SP}+(?:both|each|jointly|together)\b|,{_SP}+(?:which|who){_SP}+(?:represent|have|are|were|say|run|own)\b"
+    rf"|{_SP}+(?:said|say){_SP}+(?:they|in{_SP}+a{_SP}+joint)\b|{_SP}+(?:say|have|are|were)\b)"
+)
+"""Words after "A and B" that make them two: a plural verb or pronoun, "both", "a joint statement"."""
+
+
 def _stands_alone(part: str) -> bool:
     words = names.drop_article(part.split())
     if not words or lookup(part):
         return bool(words)
     if len(words) == 1:
         return _ACRONYM.match(words[0]) is not None
+    if len(words) <= 3 and _ACRONYM_WORD.match(words[0]):
+        return True  # "SK Hynix", "BNP Paribas": a short form opening a name makes it a body's
     last = names.plain(words[-1])
     return last in ORGANISATION_WORDS or last in PUBLICATION_WORDS
 
@@ -554,6 +574,42 @@ _BRAND = re.compile(r"^(?!Ma?c)[A-Za-z][a-z]*[A-Z][a-z]\w*$")
 """``Axis My India and CVoter``: a one-word brand after "and" ends a list of two bodies."""
 
 
+_LISTING_HEADS = r"(?:Ministry|Department|Secretariat|Commission|Committee|Office|Agency|Bureau|Council)"
+_WORD = rf"[{_UPPER}][\w’'-]*"
+_LISTING_BEFORE = re.compile(
+    rf"(?P<head>(?:{_WORD}['’]s{_SP}+)?\b{_LISTING_HEADS}{_SP}+(?:of|for)(?:{_SP}+the)?{_SP}+{_WORD}(?:{_SP}+{_WORD})?),{_SP}+"
+    rf"(?:{_WORD}(?:{_SP}+{_WORD})?,{_SP}+){{0,3}}$"
+)
+_LISTING_AFTER = re.compile(
+    rf"(?:,{_SP}+{_WORD}(?:{_SP}+{_WORD})?){{1,4}}?,?{_SP}+and{_SP}+{_WORD}(?:{_SP}+{_WORD}){{0,2}}"
+)
+_LISTING_NAME = re.compile(rf"^(?:the{_SP}+|{_WORD}['’]s{_SP}+)?{_LISTING_HEADS}{_SP}+(?:of|for)\b")
+
+
+_MISSION = re.compile(r"\b(?:Embassy|Consulate|High Commission|Mission|Delegation)$")
+_MISSION_PLACE = re.compile(rf"{_SP}+(?:in|to){_SP}+(?:the{_SP}+)?{_WORD}(?:{_SP}+{_WORD})?")
+
+
+def _listing_name(raw: _Raw, text: str) -> _Raw:
+    """A ministry named by the fields it holds, commas inside its name ("the Ministry of Housing,
+    Communities and Local Government said", "citing the Ministry of Trade, Industry and Energy"):
+    the run of names stops at the comma, so the name is read on past it, or back before it."""
+    if " and " in raw.name and "," not in raw.name and text[raw.start - 2 : raw.start] == ", ":
+        found = _LISTING_BEFORE.search(text, max(0, raw.start - 120), raw.start)
+        if found is not None:
+            start = found.start("head")
+            return replace(raw, name=text[start : raw.end], start=start)
+    if _MISSION.search(raw.name):
+        found = _MISSION_PLACE.match(text, raw.end)
+        if found is not None:  # "the Chinese Embassy in Bangkok said"
+            return replace(raw, name=text[raw.start : found.end()], end=found.end())
+    if _LISTING_NAME.match(raw.name) and " and " not in raw.name:
+        found = _LISTING_AFTER.match(text, raw.end)
+        if found is not None:
+            return replace(raw, name=text[raw.start : found.end()], end=found.end())
+    return raw
+
+
 def _raw_hits(text: str, runs: list[re.Match] | None = None) -> list[_Raw]:
     """Every attribution, once per place in the text even when two patterns see it.
 
@@ -561,7 +617,7 @@ def _raw_hits(text: str, runs: list[re.Match] | None = None) -> list[_Raw]:
     overlaps one of them. Both lists run left to right without overlaps of their own, so one
     pointer into the first list replaces a scan of every earlier hit.
     """
-    found = [part for raw in _phrase_first(text) for part in _pair(raw)]
+    found = [part for raw in _phrase_first(text) for part in _pair(_listing_name(raw, text), text)]
     phrase_spans = [(r.start, r.end) for r in found]
     at = 0
     for raw in _source_first(text, runs):
@@ -569,7 +625,8 @@ def _raw_hits(text: str, runs: list[re.Match] | None = None) -> list[_Raw]:
             at += 1
         if at < len(phrase_spans) and phrase_spans[at][0] < raw.end:
             continue
-        found.extend(_pair(raw))
+        raw = _listing_name(raw, text)
+        found.extend(_pair(raw, text))
         found.extend(_listed_before(text, raw))
     return sorted(found, key=lambda r: r.start)
 
@@ -607,7 +664,23 @@ def _document_owner(name: str, text: str, end: int) -> tuple[str, str] | None:
     return owner_name, "organisation" if kind == "document" else kind
 
 
-_DOCUMENT_AFTER = re.compile(rf"{_SP}+(?:report|study|survey|index|review|audit|assessment|outlook)\b")
+_DOCUMENT_AFTER = re.compile(
+    rf"{_SP}+(?:report|study|survey|index|review|audit|assessment|outlook|statistics)\b"
+)
+
+
+_KINDS_OF_BODIES = re.compile(
+    rf"{_SP}+(?:groups|unions|parties|agencies|associations|organisations|organizations)\b"
+)
+_ORDINARY_WORD = re.compile(rf"^[{_UPPER}][a-z]+$")
+
+
+_OPENS = re.compile(rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[“"(]\s*|[—–]{_SP}+)$""")
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether a sentence, or a dateline's copy ("GENEVA — Aid groups warned"), opens here."""
+    return start == 0 or _OPENS.search(text, max(0, start - 4), start) is not None
 
 
 def _hit(raw: _Raw, text: str) -> _Hit | None:
@@ -620,9 +693,16 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     start = raw.start + skipped
     if not name or _refused(name, kind, raw.phrase, raw.medium):
         return _apposed(raw, text)
+    if raw.body and _KINDS_OF_BODIES.match(text, raw.end) and _opens_sentence(text, raw.start) and (
+        _ORDINARY_WORD.match(raw.name)
+    ):
+        return None  # "Aid groups warned", "Rights groups said": the word says what kind of groups
     before = _words_before(text, raw.start)
     if raw.verb and not raw.phrase and before[-1:] and before[-1] in ("at", "in", "of"):
         speaker = _speaker_before(text, raw.start)
+        if speaker is not None and before[-1] == "in" and _MISSION.search(speaker.group("name")):
+            start = speaker.start("name")  # "The Chinese Embassy in Bangkok said": the mission's place
+            return _hit(_Raw(text[start : raw.end], start, raw.end, verb=raw.verb), text)
         if speaker is not None:  # "The Vaccine Confidence Project at the London School of ... said"
             return _hit(_Raw(speaker.group("name"), *speaker.span("name"), verb=raw.verb), text)
     if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
@@ -722,9 +802,10 @@ _BODY_WORDS = frozenset(ORGANISATION_WORDS)
 
 def _generic_body(words: list[str]) -> bool:
     """ "Defence Ministry", "Ministry of Commerce", "Air Force": a body named only by its type."""
-    return any(names.plain(w) in ORGANISATION_WORDS for w in words) and all(
-        names.plain(w) in ORGANISATION_WORDS or names.plain(w) in names.PORTFOLIO_WORDS
-        or not w[:1].isupper() for w in words
+    plain = [names.plain(w.rstrip(",")) for w in words]  # "Ministry of Economy, Trade and Industry"
+    return any(w in ORGANISATION_WORDS for w in plain) and all(
+        w in ORGANISATION_WORDS or w in names.PORTFOLIO_WORDS or not word[:1].isupper()
+        for w, word in zip(plain, words, strict=True)
     )
 
 
@@ -869,8 +950,29 @@ def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
     if text.endswith(", ", 0, raw.start) or _QUOTE_BEFORE.search(text, max(0, raw.start - 4), raw.start):
         return True
     if text.startswith(",", raw.end):
-        return True  # "Maria Lopez, a county clerk, told": described (a body's description made it one)
+        # "Maria Lopez, a county clerk, told": described; not "Dollar General, by contrast, said" nor
+        # "Air Liquide, the French industrial gases group, said"
+        return not _aside_or_body(text, raw.end)
     return _PERSON_AFTER.match(text, raw.end) is not None
+
+
+_ASIDE = re.compile(rf",{_SP}+(?P<aside>[^,.;:\n]{{1,80}}),")
+_ASIDE_OPENERS = frozenset({
+    "by", "in", "for", "however", "meanwhile", "too", "also", "though", "on", "at", "like", "unlike",
+    "instead", "separately", "which", "whose", "that", "as", "after", "before", "with", "for its part",
+})  # fmt: skip
+
+
+def _aside_or_body(text: str, end: int) -> bool:
+    """Whether the words set off by commas after a name are an aside ("by contrast", "meanwhile")
+    or a body's description, whose last word is a body's noun ("the French industrial gases
+    group"), rather than a person's."""
+    found = _ASIDE.match(text, end)
+    if found is None:
+        return False
+    words = found.group("aside").split()
+    last = names.plain(words[-1])
+    return words[0].lower() in _ASIDE_OPENERS or last in names.ORG_DESCRIPTORS or last in ORGANISATION_WORDS
 
 
 _BODY_BEFORE = frozenset({
@@ -923,6 +1025,9 @@ _SUBJECT_BEFORE = re.compile(
 _DESCRIPTOR_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))})|\w-based){_SP}+$")
 """``startup Lumen Labs has raised ...``: a body's noun just before the name."""
 _COMPANY_REACH = 600
+_COMPANY_KINDS = ("organisation", "publication")
+"""What the subject "the company said" stands for may be named like a paper ("Royal Mail will raise
+..., the company said"): the noun says it is a company."""
 _RIVAL_BEFORE = re.compile(rf"\b(?:rival|rivals|competitor|peer){_SP}+$")
 _HAS_LOWER = re.compile(r"\s[a-z]")
 _HOLDINGS = frozenset({"Shares", "Stock", "Holdings", "Units"})
@@ -968,7 +1073,7 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                     continue
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owner))), None
             body = described or (said_by_words(name) and classify(name) == "organisation") or (
-                opens and (" " not in name or (classify(name) == "organisation"
+                opens and (" " not in name or (classify(name) in _COMPANY_KINDS
                                                and not _HAS_LOWER.search(name)))
                 and names.plain(name) not in names.COMMON_WORDS
                 and _SENTENCE_END.search(text, run.end(), said.start()) is None
@@ -1086,7 +1191,32 @@ def _spelled_out(text: str, runs: list[re.Match], wanted: set[str]) -> dict[str,
         if after.group("apposed") and classify(name) != "organisation":
             continue
         found[short] = name
+    if len(found) < len(wanted):
+        _by_initials(runs, wanted - found.keys(), found)
     return found
+
+
+_NOT_INITIALLED = frozenset({"of", "for", "and", "&", "the", "on", "de", "du", "des", "la", "le"})
+
+
+def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) -> None:
+    """ "The Financial Conduct Authority, Britain's financial watchdog, ... The FCA said": a short
+    form never defined in brackets is the body the text names in full with those initials (a
+    body's name, not a person's; the first such run)."""
+    for run in runs:
+        words = run.group().split()
+        if len(words) < 2:
+            continue
+        if words[0] in ("The", "A", "An"):
+            words = words[1:]
+        initials = "".join(w[0] for w in words if w not in _NOT_INITIALLED)
+        if initials not in wanted or initials in found:
+            continue
+        _skipped, name, kind = _parsed(run.group())
+        if not name or kind == "person" or lookup(name) or classify(name) != "organisation":
+            continue
+        if "".join(w[0] for w in name.split() if w not in _NOT_INITIALLED) == initials:
+            found[initials] = name
 
 
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:

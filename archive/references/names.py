@@ -55,6 +55,8 @@ COMMON_WORDS = frozenset({
     "authorities", "residents", "observers", "investigators", "rescuers", "doctors", "economists",
     "forecasters", "prosecutors", "lawyers", "researchers", "scientists", "protesters", "voters",
     "workers", "farmers", "firefighters", "diplomats", "shares", "markets", "traders", "investors",
+    "sales", "profit", "profits", "revenue", "revenues", "exports", "imports", "prices", "output",
+    "earnings", "inflation", "unemployment", "demand",
     "people", "officers", "troops", "soldiers", "activists", "campaigners", "organisers",
     "organizers", "passengers", "survivors", "relatives", "locals", "reporters", "journalists",
     "aides", "allies", "opponents", "supporters", "leaders", "ministers", "lawmakers", "members",
@@ -89,7 +91,8 @@ PORTFOLIO_WORDS = frozenset({
     "transport", "labour", "labor", "culture", "central", "federal", "state", "armed", "naval",
     "supreme", "high", "statistics", "statistical", "treasury", "security", "intelligence",
     "national", "royal", "general", "public", "prosecution", "audit", "cabinet", "information",
-    "commissioner's", "commissioner", "emergency", "electoral", "communications",
+    "commissioner's", "commissioner", "emergency", "electoral", "communications", "industry",
+    "housing", "fisheries", "tourism", "infrastructure", "digital", "science", "technology", "innovation",
 })  # fmt: skip
 """Words a body's generic name is made of with its type word ("Defence Ministry", "Air Force");
 after an owner's possessive such a name keeps its owner ("Russia's Defence Ministry")."""
@@ -133,6 +136,8 @@ instead ("the Peronist CGT union", "Islamist", "Baptist")."""
 
 def is_title(word: str, position: int) -> bool:
     key = plain(word)
+    if "-" in key and key.split("-", 1)[0] in ("vice", "deputy", "co", "acting", "ex", "former"):
+        key = key.split("-", 1)[1]  # "Vice-President", "Co-Chair", "Deputy-Governor"
     return (key in TITLE_WORDS or key.endswith("-year-old") or (position > 0 and key in _LATE_TITLES)
             or (word[:1].isupper() and len(key) > 5 and _PROFESSION.search(key) is not None)
             or key in _PROFESSIONS_IN_IST)
