@@ -120,6 +120,17 @@ def fill_catalogue(root: Path, count: int) -> list[str]:
     return ids
 
 
+TEMPLATES = None
+"""The worker's ``ArchiveTemplates`` (conftest.py sets it for the session)."""
+
+
+def made_archive(target: Path, stage: str, build) -> Path:
+    """``target``: a copy of the archive ``build(root, cli)`` makes from nothing, built through the
+    CLI once per worker (and environment) instead of once per test. ``stage`` names the build."""
+    assert TEMPLATES is not None, "conftest.py's archive_templates fixture sets up the templates"
+    return TEMPLATES.made(stage, build, target)
+
+
 def only_bag(root: Path) -> Path:
     """The one bag folder of an archive holding one bagged record."""
     (bag,) = sorted((root / "bags").glob("*/v*"))

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import SEED, snapshot_tree
+from helpers import SEED, made_archive, snapshot_tree
 
 from archive.records import descriptive
 
@@ -23,10 +23,14 @@ def deposited(cli, root: Path, out: Path, fmt: str = "tar") -> tuple[str, Path]:
     return record_id, out / f"{record_id}_v1.{fmt}"
 
 
-def fresh(cli, tmp_path: Path, name: str = "dest") -> Path:
-    root = tmp_path / name
+def _init_other(root: Path, cli) -> None:
     assert cli("init", root, "--org", "Other Archive").code == 0
-    return root
+
+
+def fresh(cli, tmp_path: Path, name: str = "dest") -> Path:
+    """An empty receiving archive, as ``archive init --org "Other Archive"`` makes it (a copy of
+    one made once per worker)."""
+    return made_archive(tmp_path / name, "ingest.other-archive", _init_other)
 
 
 def assert_refused(cli, root: Path, path: Path, *needles: str) -> None:
