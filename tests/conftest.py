@@ -106,10 +106,12 @@ class ArchiveTemplates:
         STAGES.setdefault(stage, (None, build))
         return self.copy(stage, target)
 
-    def custom(self, root: Path, stage: str, cli, build: Callable[[Path, Callable], None]) -> Path:
-        """``root``, an untouched ``archive_root``, brought to a stage a test module defines:
-        ``build(root, cli)`` runs the CLI steps once per worker, and each test gets a copy."""
-        STAGES.setdefault(stage, ("empty", build))
+    def custom(self, root: Path, stage: str, cli, build: Callable[[Path, Callable], None],
+               after: str = "empty") -> Path:
+        """``root``, an untouched copy of stage ``after`` (``archive_root``'s by default), brought to
+        a stage a test module defines: ``build(root, cli)`` runs the CLI steps once per worker,
+        and each test gets a copy."""
+        STAGES.setdefault(stage, (after, build))
         return self.advance(root, stage, cli)
 
     def advance(self, root: Path, stage: str, cli) -> Path:
