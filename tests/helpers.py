@@ -131,6 +131,15 @@ def made_archive(target: Path, stage: str, build) -> Path:
     return TEMPLATES.made(stage, build, target)
 
 
+def stored_record(root: Path, record_id: str) -> dict:
+    """A record as the catalogue holds it (``show --json`` without its ``copies`` tally), read
+    through the library: for tests that read back what a command wrote, where a ``show`` CLI
+    run would only add a process start."""
+    from archive.layout import open_archive
+
+    return open_archive(root).store.get(record_id)
+
+
 def only_bag(root: Path) -> Path:
     """The one bag folder of an archive holding one bagged record."""
     (bag,) = sorted((root / "bags").glob("*/v*"))
