@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from helpers import SEED, made_archive, snapshot_tree
 
+from archive.layout import open_archive
 from archive.records import descriptive
 
 
 def deposited(cli, root: Path, out: Path, fmt: str = "tar") -> tuple[str, Path]:
     assert cli("--root", root, "bag", "--all").code == 0
-    record_id = json.loads(cli("--root", root, "list", "--json").out)[0]["id"]
+    (record_id,) = open_archive(root).store.ids()  # set-up: no 'list' CLI run needed to learn it
     assert cli("--root", root, "deposit", record_id, "--format", fmt, "--to", out).code == 0
     return record_id, out / f"{record_id}_v1.{fmt}"
 
