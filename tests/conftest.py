@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import helpers
 import pytest
 from fixtures_servers import aws_env, moto_private, moto_server, sshd_private, sshd_server  # noqa: F401
 from helpers import RECORDS, SEED, Result, run_cli
@@ -98,10 +99,19 @@ class ArchiveTemplates:
         self.copies[target] = (stage, _tree(target))
         return target
 
-    def custom(self, root: Path, stage: str, cli, build: Callable[[Path, Callable], None]) -> Path:
-        """``root``, an untouched ``archive_root``, brought to a stage a test module defines:
-        ``build(root, cli)`` runs the CLI steps once per worker, and each test gets a copy."""
-        STAGES.setdefault(stage, ("empty", build))
+    def made(self, stage: str, build: Callable[[Path, Callable], None], target: Path) -> Path:
+        """A copy at ``target`` of the archive ``build(root, cli)`` makes from nothing (its own
+        ``archive init`` included), built once per worker: for modules whose archives are not
+        ``archive_root``'s (another organisation, a record already held). ``stage`` names it."""
+        STAGES.setdefault(stage, (None, build))
+        return self.copy(stage, target)
+
+    def custom(self, root: Path, stage: str, cli, build: Callable[[Path, Callable], None],
+               after: str = "empty") -> Path:
+        """``root``, an untouched copy of stage ``after`` (``archive_root``'s by default), brought to
+        a stage a test module defines: ``build(root, cli)`` runs the CLI steps once per worker,
+        and each test gets a copy."""
+        STAGES.setdefault(stage, (after, build))
         return self.advance(root, stage, cli)
 
     def advance(self, root: Path, stage: str, cli) -> Path:
@@ -120,9 +130,14 @@ def _tree(root: Path) -> dict[str, bytes | None]:
     return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in root.rglob("*")}
 
 
-@pytest.fixture(scope="session")
-def archive_templates(tmp_path_factory: pytest.TempPathFactory) -> ArchiveTemplates:
-    return ArchiveTemplates(tmp_path_factory.mktemp("templates"))
+@pytest.fixture(scope="session", autouse=True)
+def archive_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArchiveTemplates]:
+    """The worker's templates, also reachable as ``helpers.made_archive`` for module helpers that
+    make an archive without asking for a fixture (``fresh(cli, tmp_path)``)."""
+    templates = ArchiveTemplates(tmp_path_factory.mktemp("templates"))
+    helpers.TEMPLATES = templates
+    yield templates
+    helpers.TEMPLATES = None
 
 
 @pytest.fixture

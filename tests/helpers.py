@@ -120,6 +120,26 @@ def fill_catalogue(root: Path, count: int) -> list[str]:
     return ids
 
 
+TEMPLATES = None
+"""The worker's ``ArchiveTemplates`` (conftest.py sets it for the session)."""
+
+
+def made_archive(target: Path, stage: str, build) -> Path:
+    """``target``: a copy of the archive ``build(root, cli)`` makes from nothing, built through the
+    CLI once per worker (and environment) instead of once per test. ``stage`` names the build."""
+    assert TEMPLATES is not None, "conftest.py's archive_templates fixture sets up the templates"
+    return TEMPLATES.made(stage, build, target)
+
+
+def stored_record(root: Path, record_id: str) -> dict:
+    """A record as the catalogue holds it (``show --json`` without its ``copies`` tally), read
+    through the library: for tests that read back what a command wrote, where a ``show`` CLI
+    run would only add a process start."""
+    from archive.layout import open_archive
+
+    return open_archive(root).store.get(record_id)
+
+
 def only_bag(root: Path) -> Path:
     """The one bag folder of an archive holding one bagged record."""
     (bag,) = sorted((root / "bags").glob("*/v*"))

@@ -17,14 +17,17 @@ from helpers import ARCHIVE_BIN, RECORDS, SEED_SHA256, snapshot_tree
 from archive import schema
 from archive.bagit_format import taginfo
 from archive.fixity import validate_bag
+from archive.layout import open_archive
 
 TAG_FILES = {"bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
              "tagmanifest-sha256.txt", "tagmanifest-sha512.txt"}
 
 
 def only_id(cli, root: Path) -> str:
-    rows = json.loads(cli("--root", root, "list", "--json").out)
-    return rows[0]["id"]
+    """The id of the archive's only record, read through the library: set-up, not what is tested,
+    so it need not pay a CLI run (``list --json``) in every test."""
+    (record_id,) = open_archive(root).store.ids()
+    return record_id
 
 
 def bag_one(cli, root: Path, *ids: str) -> list[dict]:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import stored_record
 
 HTML = Path(__file__).parent / "fixtures" / "html"
 
@@ -14,9 +15,7 @@ HTML = Path(__file__).parent / "fixtures" / "html"
 def _add(cli, root: Path, path: Path, *extra: str) -> dict:
     added = cli("--root", root, "add", path, *extra)
     assert added.code == 0, added
-    shown = cli("--root", root, "show", added.out.strip(), "--json")
-    assert shown.code == 0, shown
-    return json.loads(shown.out)
+    return stored_record(root, added.out.strip())
 
 
 def _extracted(record: dict) -> list[str]:

@@ -11,22 +11,27 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import SEED, snapshot_tree
+from helpers import SEED, made_archive, snapshot_tree
 
+from archive.layout import open_archive
 from archive.records import descriptive
 
 
 def deposited(cli, root: Path, out: Path, fmt: str = "tar") -> tuple[str, Path]:
     assert cli("--root", root, "bag", "--all").code == 0
-    record_id = json.loads(cli("--root", root, "list", "--json").out)[0]["id"]
+    (record_id,) = open_archive(root).store.ids()  # set-up: no 'list' CLI run needed to learn it
     assert cli("--root", root, "deposit", record_id, "--format", fmt, "--to", out).code == 0
     return record_id, out / f"{record_id}_v1.{fmt}"
 
 
-def fresh(cli, tmp_path: Path, name: str = "dest") -> Path:
-    root = tmp_path / name
+def _init_other(root: Path, cli) -> None:
     assert cli("init", root, "--org", "Other Archive").code == 0
-    return root
+
+
+def fresh(cli, tmp_path: Path, name: str = "dest") -> Path:
+    """An empty receiving archive, as ``archive init --org "Other Archive"`` makes it (a copy of
+    one made once per worker)."""
+    return made_archive(tmp_path / name, "ingest.other-archive", _init_other)
 
 
 def assert_refused(cli, root: Path, path: Path, *needles: str) -> None:

@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+from helpers import stored_record
+
 HTML = Path(__file__).parent / "fixtures" / "html"
 PLANET = "The Daily Planet"
 TEXT = "The harbour wall gave way overnight, the council said on {day}.\n"
@@ -54,8 +56,7 @@ def imported(cli, root: Path, folder: Path) -> dict[str, dict]:
     listed = cli("--root", root, "list", "--json")
     records = {}
     for row in json.loads(listed.out):
-        shown = cli("--root", root, "show", row["id"], "--json")
-        record = json.loads(shown.out)
+        record = stored_record(root, row["id"])
         records[record["source"]["filename"]] = record
     return records
 
@@ -82,5 +83,5 @@ def test_add_with_a_publication_and_with_a_typed_kind(archive_root, cli, tmp_pat
         path.write_text(TEXT.format(day=name), encoding="utf-8")
         added = cli("--root", archive_root, "add", path, "--title", name, "--publication", PLANET, *extra)
         assert added.code == 0, added
-        record = json.loads(cli("--root", archive_root, "show", added.out.strip(), "--json").out)
+        record = stored_record(archive_root, added.out.strip())
         assert record["type"] == kind

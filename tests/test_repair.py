@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import only_bag, snapshot_tree
+from helpers import only_bag, snapshot_tree, stored_record
 from replica_seed import seed_replica
 from replica_targets import folder_target
 
@@ -161,7 +161,7 @@ def test_repair_replica_puts_a_damaged_replica_right(cli, bagged_root, replica_t
     (event,) = recoveries(cli, bagged_root)
     assert event["outcome_detail"] == {**event["outcome_detail"], "replica": "copy", "from": "local",
                                        "files": [key]}
-    shown = json.loads(cli("--root", bagged_root, "show", record_id_of(bagged_root), "--json").out)
+    shown = stored_record(bagged_root, record_id_of(bagged_root))
     assert shown["bags"][0]["replicas"]["copy"]["last_fixity"]["outcome"] == "success"
     assert cli("--root", bagged_root, "verify", "--replica", "copy").code == 0
 

@@ -22,14 +22,18 @@ from archive.storage.local import LocalStorage
 HOSTILE = 'Line one\n{"event": {"id": "x"}}\r\u2028\u2029\x85 end "quoted" \\ back'
 
 
-@pytest.fixture
-def busy_root(seeded_root: Path, cli) -> Path:
-    """The seed archive bagged and edited: records with bags, several events, a hostile note."""
-    assert cli("--root", seeded_root, "bag", "--all").code == 0
-    ids = [row["id"] for row in json.loads(cli("--root", seeded_root, "list", "--json").out)]
-    result = cli("--root", seeded_root, "edit", ids[0], "--set", f"provenance.notes={HOSTILE}")
+def _make_busy(root: Path, cli) -> None:
+    assert cli("--root", root, "bag", "--all").code == 0
+    ids = [row["id"] for row in json.loads(cli("--root", root, "list", "--json").out)]
+    result = cli("--root", root, "edit", ids[0], "--set", f"provenance.notes={HOSTILE}")
     assert result.code == 0, result
-    return seeded_root
+
+
+@pytest.fixture
+def busy_root(seeded_root: Path, archive_templates, cli) -> Path:
+    """The seed archive bagged and edited: records with bags, several events, a hostile note
+    (built through the CLI once per worker; each test gets a copy)."""
+    return archive_templates.custom(seeded_root, "snapshot.busy", cli, _make_busy, after="seeded")
 
 
 def _replica(tmp_path: Path) -> LocalStorage:

@@ -16,7 +16,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import ARCHIVE_BIN, REPO, only_bag, snapshot_tree
+from helpers import ARCHIVE_BIN, REPO, only_bag, snapshot_tree, stored_record
+
+from archive.layout import open_archive
 
 HTML = REPO / "tests" / "fixtures" / "html" / "opengraph.html"
 DAY = 86400
@@ -28,7 +30,13 @@ def at(epoch: int) -> dict[str, str]:
 
 
 def record_of(cli, root: Path, record_id: str) -> dict:
-    return json.loads(cli("--root", root, "show", record_id, "--json").out)
+    """The stored record, read through the library (set-up for the test, not what it checks)."""
+    return stored_record(root, record_id)
+
+
+def ids_of(root: Path) -> list[str]:
+    """The archive's record ids, read through the library (set-up, not what is tested)."""
+    return open_archive(root).store.ids()
 
 
 def rows_of(cli, root: Path) -> dict[str, dict]:
@@ -131,7 +139,7 @@ def test_a_nightly_fast_audit_never_stops_full_audits_coming_due(cli, three_bagg
 
 
 def test_audit_takes_the_oldest_full_check_first(cli, three_bagged):
-    first, second, third = sorted(rows_of(cli, three_bagged))
+    first, second, third = sorted(ids_of(three_bagged))
     assert cli("--root", three_bagged, "verify", first, env=at(T0)).code == 0
     assert cli("--root", three_bagged, "verify", second, third, env=at(T0 + DAY)).code == 0
     assert cli("--root", three_bagged, "verify", "--fast", first, env=at(T0 + 2 * DAY)).code == 0
@@ -157,13 +165,13 @@ def test_appending_to_a_working_copy_fails_verify_and_names_it(cli, bagged_root)
 
 
 def test_a_same_size_change_to_a_working_copy_of_an_unbagged_record_is_found(cli, seeded_root):
-    (row,) = rows_of(cli, seeded_root).values()
-    source = source_file(seeded_root, record_of(cli, seeded_root, row["id"]))
+    (record_id,) = ids_of(seeded_root)
+    source = source_file(seeded_root, record_of(cli, seeded_root, record_id))
     flip_same_size(source)
     code, report = verify_json(cli, seeded_root)
     assert code == 1
     assert [(f["kind"], f["path"]) for s in report["sources"] for f in s["failures"]] == [
-        ("changed", f"sources/{row['id']}/{source.name}")]
+        ("changed", f"sources/{record_id}/{source.name}")]
     assert cli("--root", seeded_root, "verify", "--fast").code == 0  # same size: fast cannot see it
 
 
@@ -181,7 +189,7 @@ def test_a_deleted_working_copy_is_missing(cli, bagged_root):
 def test_a_changed_extracted_text_is_found_against_the_bag_manifest(cli, archive_root):
     assert cli("--root", archive_root, "add", HTML).code == 0
     assert cli("--root", archive_root, "bag", "--all").code == 0
-    (record_id,) = rows_of(cli, archive_root)
+    (record_id,) = ids_of(archive_root)
     record = record_of(cli, archive_root, record_id)
     text = archive_root / "sources" / record_id / record["source"]["text_filename"]
     flip_same_size(text)
@@ -192,7 +200,7 @@ def test_a_changed_extracted_text_is_found_against_the_bag_manifest(cli, archive
 
 
 def test_show_text_refuses_a_tampered_working_copy(cli, seeded_root):
-    (record_id,) = rows_of(cli, seeded_root)
+    (record_id,) = ids_of(seeded_root)
     source = source_file(seeded_root, record_of(cli, seeded_root, record_id))
     with open(source, "ab") as handle:
         handle.write(b"INJECTED LINE\n")
@@ -206,7 +214,7 @@ def test_show_text_refuses_a_tampered_working_copy(cli, seeded_root):
 
 
 def test_show_text_of_a_deleted_working_copy_is_a_one_line_error(cli, seeded_root):
-    (record_id,) = rows_of(cli, seeded_root)
+    (record_id,) = ids_of(seeded_root)
     source = source_file(seeded_root, record_of(cli, seeded_root, record_id))
     source.unlink()
     result = cli("--root", seeded_root, "show", record_id, "--text")
@@ -216,7 +224,7 @@ def test_show_text_of_a_deleted_working_copy_is_a_one_line_error(cli, seeded_roo
 
 
 def test_show_text_of_an_intact_working_copy_is_byte_for_byte(cli, seeded_root):
-    (record_id,) = rows_of(cli, seeded_root)
+    (record_id,) = ids_of(seeded_root)
     source = source_file(seeded_root, record_of(cli, seeded_root, record_id))
     result = subprocess.run([str(ARCHIVE_BIN), "--root", str(seeded_root), "show", record_id, "--text"],
                             capture_output=True, timeout=60, env={**os.environ, "ARCHIVE_NO_PROGRESS": "1"})

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ARCHIVE_BIN, snapshot_tree
+from helpers import ARCHIVE_BIN, snapshot_tree, stored_record
 
 from archive.errors import SourceFileError
 
@@ -91,7 +91,7 @@ def test_a_page_declaring_utf16_or_utf32_without_bom_is_read_as_the_html_standar
     page.write_bytes(_page(charset))
     result = cli("--root", archive_root, "add", page)
     assert result.code == 0, result
-    record = json.loads(cli("--root", archive_root, "show", result.out.strip(), "--json").out)
+    record = stored_record(archive_root, result.out.strip())
     assert record["source"]["encoding"] in ("us-ascii", "utf-8")
     assert record["title"] == f"Declared {charset}"
     assert f"declares charset '{charset.lower()}'" in record["provenance"]["notes"]
@@ -166,7 +166,7 @@ def test_json_ld_nested_100k_deep_is_ignored_with_a_note(archive_root, cli, tmp_
     result = cli("--root", archive_root, "add", page)
     assert result.code == 0, result
     assert "unexpected" not in result.err
-    record = json.loads(cli("--root", archive_root, "show", result.out.strip(), "--json").out)
+    record = stored_record(archive_root, result.out.strip())
     assert record["title"] == "Deep page"
     assert "JSON-LD" in record["provenance"]["notes"] and "ignored" in record["provenance"]["notes"]
 
@@ -186,7 +186,7 @@ def test_json_ld_moderately_deep_still_gives_its_article(archive_root, cli, tmp_
     )
     result = cli("--root", archive_root, "add", page)
     assert result.code == 0, result
-    record = json.loads(cli("--root", archive_root, "show", result.out.strip(), "--json").out)
+    record = stored_record(archive_root, result.out.strip())
     assert record["publisher"] == "Harbour Press" and record["type"] == "article-newspaper"
     assert "JSON-LD" not in record["provenance"].get("notes", "")
 
@@ -332,7 +332,7 @@ def test_names_with_line_separators_are_added_bagged_and_verified(archive_root, 
         assert result.code == 0, result
         added.append(result.out.strip())
     for record_id in added:
-        record = json.loads(cli("--root", archive_root, "show", record_id, "--json").out)
+        record = stored_record(archive_root, record_id)
         name = record["source"]["filename"]
         assert not any(c in name for c in "\u2028\u2029\u0085"), name
         assert (archive_root / "sources" / record_id / name).is_file()
@@ -372,7 +372,7 @@ def test_front_matter_creators_as_family_given_objects_are_mapped(archive_root, 
     result = cli("--root", archive_root, "add", note)
     assert result.code == 0, result
     assert result.err == ""
-    record = json.loads(cli("--root", archive_root, "show", result.out.strip(), "--json").out)
+    record = stored_record(archive_root, result.out.strip())
     assert record["creators"] == [
         {"family": "Marsh", "given": "Eleanor", "role": "author"},
         {"family": "Reed", "given": "Tom", "role": "editor"},
@@ -386,7 +386,7 @@ def test_front_matter_creators_as_family_comma_given_strings_are_mapped(archive_
     note.write_text("---\ncreators: ['Marsh, Eleanor', 'Reed, Tom']\n---\nText.\n", encoding="utf-8")
     result = cli("--root", archive_root, "add", note)
     assert result.code == 0, result
-    record = json.loads(cli("--root", archive_root, "show", result.out.strip(), "--json").out)
+    record = stored_record(archive_root, result.out.strip())
     assert record["creators"] == [
         {"family": "Marsh", "given": "Eleanor", "role": "author"},
         {"family": "Reed", "given": "Tom", "role": "author"},
@@ -412,7 +412,7 @@ def test_add_warns_about_every_front_matter_key_it_did_not_use(archive_root, cli
     note.write_text(FRONT_MATTER_WITH_UNUSED_KEYS, encoding="utf-8")
     result = cli("--root", archive_root, "add", note)
     assert result.code == 0, result
-    record = json.loads(cli("--root", archive_root, "show", result.out.strip(), "--json").out)
+    record = stored_record(archive_root, result.out.strip())
     assert record["title"] == "Fire at the old mill"
     assert record["status"] == "catalogued" and record["id"] != "ART-2020-000001"
     assert "bags" not in record and "issued" not in record and "creators" not in record

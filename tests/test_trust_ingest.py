@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import SEED, snapshot_tree
+from helpers import SEED, made_archive, snapshot_tree
 
 from archive.errors import ValidationError
 from archive.untrusted import record_from_outside
@@ -84,19 +84,26 @@ def bag(good_bag: Path, tmp_path: Path) -> Path:
     return target
 
 
-def fresh(cli, tmp_path: Path, name: str = "dest") -> Path:
-    root = tmp_path / name
+def _init_receiver(root: Path, cli) -> None:
     assert cli("init", root, "--org", "Receiver", "--contact-name", "Bo",
                "--contact-email", "bo@example.org").code == 0
-    return root
+
+
+def _holding_one(root: Path, cli) -> None:
+    _init_receiver(root, cli)
+    other = root.parent / "other.txt"
+    other.write_text("A different article, already held by the receiving archive.\n", encoding="utf-8")
+    assert cli("--root", root, "add", other, "--title", "Held").code == 0
+
+
+def fresh(cli, tmp_path: Path, name: str = "dest") -> Path:
+    """An empty receiving archive (a copy of one ``archive init`` made once per worker)."""
+    return made_archive(tmp_path / name, "trust-ingest.receiver", _init_receiver)
 
 
 def holding_one(cli, tmp_path: Path) -> Path:
     """A receiving archive that already holds a record, so catalog/records/000000.json exists."""
-    root = fresh(cli, tmp_path)
-    other = tmp_path / "other.txt"
-    other.write_text("A different article, already held by the receiving archive.\n", encoding="utf-8")
-    assert cli("--root", root, "add", other, "--title", "Held").code == 0
+    root = made_archive(tmp_path / "dest", "trust-ingest.holding-one", _holding_one)
     assert (root / "catalog" / "records" / "000000.json").is_file()
     return root
 
