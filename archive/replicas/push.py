@@ -463,6 +463,35 @@ class _Run:
             self.ctx.stop.set()
             self.outcome.stopped = f"{self.failures_in_a_row} failures in a row"
 
+    def run_here(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
+        """The tasks one after the other in the calling thread: a folder replica's copies are
+        system calls on the page cache, so worker threads only add GIL hand-offs (measured: 8
+        threads cost 1.6x the CPU of one, and a hand-off per bag through the pool's queue).
+        Progress, cancel and the batch flushes are checked between tasks, as in :meth:`run`."""
+        assert self.ctx is not None
+        try:
+            while tasks and not self.ctx.stop.is_set():
+                what, call = tasks.popleft()
+                future: Future = Future()
+                try:
+                    future.set_result(call())
+                except Exception as exc:  # sorted by took(), as a pool's future would be
+                    future.set_exception(exc)
+                self.took(what, future)
+                if what.startswith("bag "):
+                    self.finished += 1
+                    if self.progress:
+                        self.progress(self.steps(self.finished))
+                if cancelled(self.cancel) and not self.ctx.stop.is_set():
+                    self.outcome.cancelled = True
+                    self.ctx.stop.set()
+                if len(self.batch) >= RECORD_BATCH or time.monotonic() - self.flushed_at > FLUSH_SECONDS:
+                    self.flush()
+        finally:
+            self.ctx.stop.set()
+            self.flush()
+        self._say_stopped(tasks)
+
     def run(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
         assert self.ctx is not None
         running: dict[Future, str] = {}
@@ -491,6 +520,9 @@ class _Run:
             finally:
                 self.ctx.stop.set()  # an exception here (a bug): let the workers stop at once
                 self.flush()
+        self._say_stopped(tasks)
+
+    def _say_stopped(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
         if self.outcome.stopped:
             not_sent = self.skipped + sum(1 for what, _ in tasks if what.startswith("bag "))
             self.outcome.failures.append(
@@ -543,7 +575,10 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
         for record_id, entry in pending:
             tasks.append((f"bag {record_id} v{entry['version']}",
                           lambda rid=record_id, e=entry: send_bag(bag_ctx, rid, e)))
-        run.run(tasks)
+        if isinstance(storage, LocalStorage):
+            run.run_here(tasks)
+        else:
+            run.run(tasks)
         if unsynced is not None:
             _sync_folder(bag_ctx.storage, unsynced, outcome)
         if not outcome.stopped and not outcome.cancelled:
