@@ -23,7 +23,10 @@ A folder replica takes the same path for a bag already there but not recorded (a
 and otherwise a faster one (folder_push.py): the whole bag copied into a temporary folder, checked
 against its manifests and renamed into place, with no fsync per file; one syncfs per recorded batch
 makes it durable before it counts. Its source files too are written without an fsync each, under
-the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs.
+the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs. No thread pool there:
+the copies run in the calling thread (threads only handed the GIL over at every system call), and,
+with ``jobs`` of 2 or more, in one forked child beside it (folder_fork.py) that copies part of the
+bags and leaves the recording to the calling thread. Its batches are bounded by time, not count.
 
 Last, when the replica was not given up on, the catalogue goes as a snapshot
 (``archive.replicas.snapshot.push_snapshot``), after the copies were recorded, so a replica alone
