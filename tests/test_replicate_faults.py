@@ -82,13 +82,6 @@ SITE = textwrap.dedent('''
         folder_push._copy_file = gated_copy_file
         folder_push._send_source = gated_send_source
         push.copy_bag = gated_copy_bag
-
-        # The forked copier (folder_fork.py) on every folder run, however few the bags, so the
-        # kills land in it too; it copies with the same gated copy_bag.
-        from archive.replicas import folder_fork
-
-        folder_fork.MIN_BAGS = 1
-        folder_fork.copy_bag = gated_copy_bag
 ''')
 
 FAST_RETRIES = textwrap.dedent('''

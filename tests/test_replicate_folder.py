@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
-import signal
 import subprocess
 import textwrap
 from pathlib import Path
@@ -175,91 +173,3 @@ def test_a_local_bag_holding_a_link_is_refused_whole(cli, archive_root, tmp_path
     assert set(copies(archive_root)) == {(ids[1], 1)}
     assert not (replica / "bags" / ids[0] / "v1").exists()
     assert partials(replica) == []
-
-
-FORK_SITE = SITE + textwrap.dedent('''
-    if os.environ.get("ARCHIVE_KILLGATE"):
-        from archive.replicas import folder_fork
-
-        folder_fork.MIN_BAGS = 1  # the forked copier however few the bags
-''')
-
-
-def forked_run(gate: KillGate, root: Path, tmp_path: Path) -> subprocess.Popen:
-    site = tmp_path / "fork-site"
-    site.mkdir(exist_ok=True)
-    (site / "sitecustomize.py").write_text(FORK_SITE)
-    env = gate.env({**os.environ, "ARCHIVE_NO_PROGRESS": "1"})
-    env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
-    env.pop("ARCHIVE_ROOT", None)
-    return subprocess.Popen([str(ARCHIVE_BIN), "--root", str(root), "replicate"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def test_a_forked_copier_copies_part_of_the_bags_and_only_the_caller_records(cli, archive_root, tmp_path):
-    ids = make_archive(cli, archive_root, tmp_path, count=6)
-    replica = tmp_path / "rep"
-    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
-    seen: list[Event] = []
-    with KillGate() as gate:
-        process = forked_run(gate, archive_root, tmp_path)
-        assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
-    assert process.returncode == 0
-    copiers = {event.pid for event in seen if event.op == "copy"}
-    assert len(copiers) == 2 and process.pid in copiers  # the caller and one child
-    writers = {event.pid for event in seen
-               if event.op == "replace" and "/catalog/records/" in event.paths[-1]}
-    assert writers == {process.pid}
-    assert set(copies(archive_root)) == {(record_id, 1) for record_id in ids}
-    assert sorted((e["record_id"], e["bag_version"]) for e in replication_events(archive_root)) == \
-        sorted((record_id, 1) for record_id in ids)
-    assert partials(replica) == []
-    assert_whole_copy(archive_root, replica)
-    again = cli("--root", archive_root, "replicate", "--json")
-    assert again.code == 0 and json.loads(again.out)["replicas"][0]["files_sent"] == 0
-
-
-def test_the_forked_copier_dies_with_a_killed_caller_and_the_next_run_finishes(cli, archive_root, tmp_path):
-    ids = make_archive(cli, archive_root, tmp_path, count=6)
-    replica = tmp_path / "rep"
-    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
-    child_gone = False
-    with KillGate() as gate:
-        process = forked_run(gate, archive_root, tmp_path)
-        child_files = 0
-
-        def kill_the_caller_alone(event: Event) -> bool:
-            """At the child's third file (the child held at its gate): SIGKILL the calling process
-            only, then see the child end by itself (its pidfd turns readable)."""
-            nonlocal child_files, child_gone
-            if event.op != "copy" or event.pid == process.pid:
-                return False
-            child_files += 1
-            if child_files < 3:
-                return False
-            pidfd = os.pidfd_open(event.pid)
-            try:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait()
-                child_gone = bool(select.select([pidfd], [], [], 60)[0])
-            finally:
-                os.close(pidfd)
-            return True
-
-        event = gate.run(process, kill_the_caller_alone, timeout=300)
-    assert event is not None, "the run ended before the child's third file"
-    assert child_gone, "the copying child outlived the process that forked it"
-    recorded = copies(archive_root)  # (none, unless a batch was recorded before the kill)
-    expected = local_files(archive_root)
-    for record_id, _ in recorded:
-        for path in (p for p in expected if p.startswith(f"bags/{record_id}/")):
-            assert (replica / path).read_bytes() == expected[path], path
-    assert sorted((e["record_id"], e["bag_version"]) for e in replication_events(archive_root)) == \
-        sorted(recorded)
-
-    run = cli("--root", archive_root, "replicate", "--json")
-    assert run.code == 0, run
-    assert json.loads(run.out)["replicas"][0]["bags_copied"] == len(ids)
-    assert partials(replica) == []
-    assert_whole_copy(archive_root, replica)
-    assert len(replication_events(archive_root)) == len(ids)

@@ -24,9 +24,9 @@ and otherwise a faster one (folder_push.py): the whole bag copied into a tempora
 against its manifests and renamed into place, with no fsync per file; one syncfs per recorded batch
 makes it durable before it counts. Its source files too are written without an fsync each, under
 the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs. No thread pool there:
-the copies run in the calling thread (threads only handed the GIL over at every system call), and,
-with ``jobs`` of 2 or more, in one forked child beside it (folder_fork.py) that copies part of the
-bags and leaves the recording to the calling thread. Its batches are bounded by time, not count.
+the copies run in the calling thread (threads only handed the GIL over at every system call; a
+forked second copier was tried and measured slower on the shared 2-core machine, 5.5-6.5 s against
+2-4 s). Its batches are bounded by time, not count.
 
 Last, when the replica was not given up on, the catalogue goes as a snapshot
 (``archive.replicas.snapshot.push_snapshot``), after the copies were recorded, so a replica alone
@@ -55,7 +55,6 @@ from archive.fixity.inventory import Inventory, hash_checked
 from archive.fixity.inventory import walk as walk_bag
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, Step, cancelled
-from archive.replicas.folder_fork import Child, can_fork, fork_copier
 from archive.replicas.folder_push import FolderBags, Unsynced, copy_bag, copy_source
 from archive.replicas.remote import bag_prefix, replica_lock, replica_settings, replica_storage, source_path
 from archive.replicas.settings_io import check_target
@@ -405,16 +404,6 @@ def _found_in(tx: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
 # ----- one replica ---------------------------------------------------------------------------
 
 
-def _outcome_of(call: Callable[[], Any]) -> Future:
-    """``call()``'s result or exception as a finished future, sorted by ``_Run.took`` as a pool's."""
-    future: Future = Future()
-    try:
-        future.set_result(call())
-    except Exception as exc:
-        future.set_exception(exc)
-    return future
-
-
 @dataclass
 class _Run:
     """The state of one replica's run, driven from the calling thread."""
@@ -486,66 +475,34 @@ class _Run:
             self.ctx.stop.set()
             self.outcome.stopped = f"{self.failures_in_a_row} failures in a row"
 
-    def run_here(self, tasks: deque[tuple[str, Callable[[], Any]]], child: Child | None = None,
-                 child_bags: dict[int, tuple[str, dict[str, Any]]] | None = None) -> None:
+    def run_here(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
         """The tasks one after the other in the calling thread: a folder replica's copies are
         system calls on the page cache, so worker threads only add GIL hand-offs (measured: 8
         threads cost 1.6x the CPU of one, and a hand-off per bag through the pool's queue).
-        ``child`` (folder_fork.py) copies ``child_bags`` meanwhile; its reports are taken between
-        tasks. Progress, cancel and the batch flushes are checked between tasks, as in :meth:`run`."""
+        Progress, cancel and the batch flushes are checked between tasks, as in :meth:`run`."""
         assert self.ctx is not None
         try:
             while tasks and not self.ctx.stop.is_set():
                 what, call = tasks.popleft()
-                self._did(what, _outcome_of(call))
-                if child is not None:
-                    self._take_reports(child, child_bags or {}, block=False)
-            if child is not None:
-                if self.ctx.stop.is_set():
-                    child.stop()
-                self._take_reports(child, child_bags or {}, block=True)
-                child.finish(check=True)
+                future: Future = Future()
+                try:
+                    future.set_result(call())
+                except Exception as exc:  # sorted by took(), as a pool's future would be
+                    future.set_exception(exc)
+                self.took(what, future)
+                if what.startswith("bag "):
+                    self.finished += 1
+                    if self.progress:
+                        self.progress(self.steps(self.finished))
+                if cancelled(self.cancel) and not self.ctx.stop.is_set():
+                    self.outcome.cancelled = True
+                    self.ctx.stop.set()
+                if self.flush_due():
+                    self.flush()
         finally:
             self.ctx.stop.set()
-            if child is not None and not child.reaped:  # a failure here: stop and reap the child
-                child.stop()
-                for _ in child.ready(block=True):
-                    pass
-                child.finish(check=False)
             self.flush()
         self._say_stopped(tasks)
-
-    def _did(self, what: str, future: Future) -> None:
-        self.took(what, future)
-        if what.startswith("bag "):
-            self.finished += 1
-            if self.progress:
-                self.progress(self.steps(self.finished))
-        if cancelled(self.cancel) and not self.ctx.stop.is_set():  # type: ignore[union-attr]
-            self.outcome.cancelled = True
-            self.ctx.stop.set()  # type: ignore[union-attr]
-        if self.flush_due():
-            self.flush()
-
-    def _take_reports(self, child: Child, bags: dict[int, tuple[str, dict[str, Any]]], block: bool) -> None:
-        """The child's reports that have come (all of them, with ``block``), taken like tasks; a bag
-        the child found on the replica already is checked here file by file (``push_bag``)."""
-        assert self.bag_ctx is not None
-        bag_ctx = self.bag_ctx
-        for report in child.ready(block=block):
-            record_id, entry = bags[report.index]
-            what = f"bag {record_id} v{entry['version']}"
-            if report.again and not bag_ctx.stop.is_set():
-                self._did(what, _outcome_of(partial(push_bag, bag_ctx, record_id, entry)))
-                continue
-            future: Future = Future()
-            if report.done is not None:
-                future.set_result(report.done)
-            else:
-                future.set_exception(report.failure or Stopped("stopped"))
-            self._did(what, future)
-            if bag_ctx.stop.is_set():
-                child.stop()
 
     def run(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
         assert self.ctx is not None
@@ -627,21 +584,12 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
             if files_of(record):
                 tasks.append((f"{record['id']} sources",
                               lambda r=record: push_sources(ctx, r, remote_sources)))
-        child = None
-        child_bags: dict[int, tuple[str, dict[str, Any]]] = {}
-        if isinstance(storage, LocalStorage) and can_fork(jobs, len(pending)):
-            # A forked child copies the later part of the bags while this thread sends the sources
-            # and the rest (folder_fork.py); the sources are a tenth of the work, hence 9/20.
-            split = len(pending) * 9 // 20
-            child_bags = dict(enumerate(pending[split:]))
-            child = fork_copier(bag_ctx, folder_bags, [(i, rid, e) for i, (rid, e) in child_bags.items()])
-            pending = pending[:split]
         for record_id, entry in pending:
             tasks.append((f"bag {record_id} v{entry['version']}",
                           lambda rid=record_id, e=entry: send_bag(bag_ctx, rid, e)))
         if isinstance(storage, LocalStorage):
             run.batch_size = FOLDER_RECORD_BATCH
-            run.run_here(tasks, child, child_bags)
+            run.run_here(tasks)
         else:
             run.run(tasks)
         if unsynced is not None:
