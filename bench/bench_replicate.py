@@ -46,6 +46,9 @@ from archive.layout import open_archive  # noqa: E402
 ARCHIVE = Path(sys.executable).with_name("archive")
 SEED_FILE = ROOT / "records" / "ankara-ambassador-shooting.txt"
 BOOKKEEPING = ("revision", "serial", "created_at", "updated_at")
+CPU: dict[str, float] = {}
+"""CPU seconds (user + sys) of the last child run, by command name: the fair figure on a shared
+machine, where the wall time of both sides moves with the load."""
 
 
 def cli(*args: object, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -137,7 +140,8 @@ def _watch_peak(pid: int, peak: list[int]) -> None:
 
 
 def timed(args: list[object], env: dict | None = None) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in bytes (the child's VmHWM) and stdout of one child process."""
+    """Wall seconds, peak RSS in bytes (the child's VmHWM) and stdout of one child process; its
+    CPU seconds (user + sys, from wait4) are added to ``CPU[command name]``."""
     full = {**os.environ, "ARCHIVE_NO_PROGRESS": "1", **(env or {})}
     full.pop("ARCHIVE_ROOT", None)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -146,7 +150,8 @@ def timed(args: list[object], env: dict | None = None) -> tuple[float, int, str]
         peak = [0]
         watcher = threading.Thread(target=_watch_peak, args=(proc.pid, peak), daemon=True)
         watcher.start()
-        _, status, _usage = os.wait4(proc.pid, 0)
+        _, status, usage = os.wait4(proc.pid, 0)
+        CPU[Path(str(args[0])).name] = usage.ru_utime + usage.ru_stime
         watcher.join()
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -158,13 +163,14 @@ def timed(args: list[object], env: dict | None = None) -> tuple[float, int, str]
         return seconds, peak[0], out.read().decode()
 
 
-def _folder_run(root: Path, tmp: Path, count: int, run: int) -> tuple[float, float, float, dict]:
+def _folder_run(root: Path, tmp: Path, count: int, run: int) -> tuple[tuple[float, float], ...]:
     """One side-by-side run: ``archive replicate`` to a new folder replica, then ``cp -a`` (or
-    rsync -a) of bags/, then the same copy followed by ``sync -f``; the three wall times."""
+    rsync -a) of bags/, then the same copy followed by ``sync -f``; (wall, CPU) of each."""
     name = f"folder{run}"
     cli("--root", root, "replica", "add", name, tmp / f"folder-replica-{run}")
     subprocess.run(["sync"], check=True)  # nothing of the build left for one side to write back
     seconds, _, out = timed([ARCHIVE, "--root", root, "replicate", name, "--json"])
+    cpu = CPU[ARCHIVE.name]
     report = json.loads(out)["replicas"][0]
     assert report["bags_copied"] == count, report
     baseline = shutil.which("rsync")
@@ -172,38 +178,46 @@ def _folder_run(root: Path, tmp: Path, count: int, run: int) -> tuple[float, flo
     command = [baseline, "-a", f"{root / 'bags'}/", f"{copy_to}/"] if baseline else \
         ["cp", "-a", root / "bags", copy_to]
     base_seconds, _, _ = timed(command)
+    base_cpu = CPU[Path(str(command[0])).name]
     durable_to = tmp / f"baseline-durable-{run}"  # the same copy made durable: then one syncfs, as ours
     durable_command = [*command[:-1], durable_to if not baseline else f"{durable_to}/"]
     started = time.perf_counter()
     timed(durable_command)
+    durable_cpu = CPU[Path(str(command[0])).name]
     timed(["sync", "-f", durable_to])
-    return seconds, base_seconds, time.perf_counter() - started, report
+    durable_cpu += CPU["sync"]
+    return (seconds, cpu), (base_seconds, base_cpu), (time.perf_counter() - started, durable_cpu), report
 
 
 def bench_folder(root: Path, tmp: Path, count: int, runs: int) -> None:
     name = "rsync -a" if shutil.which("rsync") else "cp -a"
-    ratios = []
+    ratios: list[float] = []
+    cpu_ratios: list[float] = []
     for run in range(1, runs + 1):
         load = os.getloadavg()[0]
-        seconds, base_seconds, durable_seconds, report = _folder_run(root, tmp, count, run)
+        (seconds, cpu), (base_seconds, base_cpu), (durable_seconds, durable_cpu), report = \
+            _folder_run(root, tmp, count, run)
         ratios.append(base_seconds / seconds)
+        cpu_ratios.append(base_cpu / cpu)
         if run == 1:
             print(f"folder replica, {count} bags ({report['files_sent']} files, "
                   f"{report['bytes_sent'] / 1e6:.1f} MB, sources and PREMIS events included, every file "
                   "confirmed and synced before it counts):")
         print(f" run {run} (load average {load:.1f}):")
-        print(f"  archive replicate   {seconds:7.2f} s   {count / seconds:8.1f} bags/s")
+        print(f"  archive replicate   {seconds:7.2f} s   {count / seconds:8.1f} bags/s   CPU {cpu:5.2f} s")
         print(f"  {name:<18}  {base_seconds:7.2f} s   {count / base_seconds:8.1f} bags/s   "
-              "(bags/ only, no fsync)")
+              f"CPU {base_cpu:5.2f} s   (bags/ only, no fsync)")
         durable = name + " + sync -f"
         print(f"  {durable:<18}  {durable_seconds:7.2f} s   {count / durable_seconds:8.1f} bags/s   "
-              "(bags/ only, made durable)")
+              f"CPU {durable_cpu:5.2f} s   (bags/ only, made durable)")
         print(f"  ratio {base_seconds / seconds:.2f}x of {name}'s speed (goal >= 0.5x), "
-              f"{durable_seconds / seconds:.2f}x of {name} + sync's")
+              f"{durable_seconds / seconds:.2f}x of {name} + sync's; CPU {base_cpu / cpu:.2f}x of {name}'s")
     if runs > 1:
         ratios.sort()
+        cpu_ratios.sort()
         print(f" ratio over {runs} runs: median {ratios[len(ratios) // 2]:.2f}x, "
-              f"from {ratios[0]:.2f}x to {ratios[-1]:.2f}x of {name}'s speed")
+              f"from {ratios[0]:.2f}x to {ratios[-1]:.2f}x of {name}'s speed; CPU median "
+              f"{cpu_ratios[len(cpu_ratios) // 2]:.2f}x, from {cpu_ratios[0]:.2f}x to {cpu_ratios[-1]:.2f}x")
     again, _, out = timed([ARCHIVE, "--root", root, "replicate", f"folder{runs}", "--json"])
     sent = json.loads(out)["replicas"][0]["files_sent"]
     print(f"  second run (nothing new): {again:.2f} s, {sent} files sent")

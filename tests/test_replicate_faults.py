@@ -60,9 +60,9 @@ SITE = textwrap.dedent('''
         real_copy_file, real_copy_bag = folder_push._copy_file, folder_push.copy_bag
         real_send_source = folder_push._send_source
 
-        def gated_copy_file(source, inode, target, rel, copied, ctx):
+        def gated_copy_file(src, name, inode, dst, rel, copied):
             killgate.gate("send", "chunk", rel)
-            real_copy_file(source, inode, target, rel, copied, ctx)
+            real_copy_file(src, name, inode, dst, rel, copied)
             killgate.gate("send", "chunk-taken", rel)
 
         def gated_copy_bag(ctx, bags, record_id, entry):

@@ -33,9 +33,9 @@ SITE = textwrap.dedent('''
 
         real_copy_file, real_sync = folder_push._copy_file, LocalStorage.sync
 
-        def gated_copy_file(source, inode, target, rel, copied, ctx):
-            real_copy_file(source, inode, target, rel, copied, ctx)
-            killgate.gate("copy", "file-written", target)
+        def gated_copy_file(src, name, inode, dst, rel, copied):
+            real_copy_file(src, name, inode, dst, rel, copied)
+            killgate.gate("copy", "file-written", rel)
 
         def gated_sync(self):
             killgate.gate("sync", "before", self.root)

@@ -112,70 +112,59 @@ class _Copied:
     kept: dict[str, bytes] = field(default_factory=dict)
     kept_bytes: int = 0
     bytes: int = 0
+    files: int = 0
 
 
-def _listed(root: str) -> tuple[list[str], dict[str, int]]:
-    """(folders, {file: inode}) of the local bag, parents before children; a link or special
-    file refuses the bag (a LocalProblem naming it), as the bag check refuses it."""
-    folders: list[str] = []
-    files: dict[str, int] = {}
-    stack = [""]
-    while stack:
-        rel_folder = stack.pop()
-        try:
-            with os.scandir(f"{root}/{rel_folder}" if rel_folder else root) as listing:
-                items = list(listing)
-        except OSError as exc:
-            raise LocalProblem(f"the bag here cannot be copied: {rel_folder or '.'}: cannot list folder: "
-                               f"{exc.strerror or exc}") from None
-        for item in items:
-            rel = f"{rel_folder}/{item.name}" if rel_folder else item.name
-            if item.is_file(follow_symlinks=False):
-                files[rel] = item.inode()
-            elif item.is_dir(follow_symlinks=False):
-                folders.append(rel)
-                stack.append(rel)
-            elif item.is_symlink():
-                raise LocalProblem(f"the bag here cannot be copied: {rel}: a symbolic link; not followed")
-            else:
-                raise LocalProblem(f"the bag here cannot be copied: {rel}: not a regular file; not opened")
-    folders.sort()
-    return folders, files
+def _refuse(rel: str, why: str) -> LocalProblem:
+    return LocalProblem(f"the bag here cannot be copied: {rel}: {why}")
 
 
-def _pump(fd: int, out: int, size_hint: int, ctx: Context, keep: bool,
-          rel: str) -> tuple[str, int, bytes | None]:
-    """Everything readable from ``fd`` written to ``out``: (sha256 of the bytes read, how many,
-    the bytes themselves when ``keep``). A small file is one read: its short count is the end."""
-    digest = hashlib.sha256()
-    parts: list[bytes] = []
-    size = 0
-    want = min(size_hint + 1, CHUNK)
-    while True:
-        try:
-            block = os.read(fd, want)
-        except OSError as exc:
-            raise LocalProblem(f"cannot read {rel} here: {exc.strerror or exc}") from None
-        if not block:
-            break
-        digest.update(block)
-        view = memoryview(block)
-        while view:
-            view = view[os.write(out, view):]
-        size += len(block)
-        ctx.sent.add(len(block))
-        if keep:
-            parts.append(block)
-        if len(block) < want:
-            break
-        want = CHUNK
-    return digest.hexdigest(), size, b"".join(parts) if keep else None
-
-
-def _copy_file(source: str, inode: int, target: str, rel: str, copied: _Copied, ctx: Context) -> None:
-    """One file from the local bag into the temporary bag folder, hashed from the bytes read."""
+def _copy_folder(src: int, dst: int, rel_folder: str, copied: _Copied, ctx: Context) -> None:
+    """Every file of the local folder open as ``src`` into the (new, empty) folder open as ``dst``,
+    then each subfolder the same way; names are resolved one component at a time from the open
+    folders (never from a path), and a link, FIFO, socket or device refuses the bag, as the bag
+    check would. ``rel_folder`` is the folder's bag-relative path ('' for the bag's root)."""
     try:
-        fd = os.open(source, _READ)
+        with os.scandir(src) as listing:
+            items = sorted(listing, key=lambda item: item.name)
+    except OSError as exc:
+        raise _refuse(rel_folder or ".", f"cannot list folder: {exc.strerror or exc}") from None
+    prefix = f"{rel_folder}/" if rel_folder else ""
+    folders = []
+    for item in items:
+        rel = prefix + item.name
+        if item.is_file(follow_symlinks=False):
+            if ctx.stop.is_set():
+                raise Stopped("stopped")
+            _copy_file(src, item.name, item.inode(), dst, rel, copied)
+        elif item.is_dir(follow_symlinks=False):
+            folders.append((item.name, rel))
+        elif item.is_symlink():
+            raise _refuse(rel, "a symbolic link; not followed")
+        else:
+            raise _refuse(rel, "not a regular file; not opened")
+    for name, rel in folders:
+        try:
+            sub_src = os.open(name, _DIR, dir_fd=src)
+        except OSError as exc:
+            raise _refuse(rel, f"cannot open folder: {exc.strerror or exc}") from None
+        try:
+            os.mkdir(name, 0o755, dir_fd=dst)
+            sub_dst = os.open(name, _DIR, dir_fd=dst)
+            try:
+                _copy_folder(sub_src, sub_dst, rel, copied, ctx)
+            finally:
+                os.close(sub_dst)
+        finally:
+            os.close(sub_src)
+
+
+def _copy_file(src: int, name: str, inode: int, dst: int, rel: str, copied: _Copied) -> None:
+    """One file (``name`` in the local folder ``src``) into the temporary bag's folder ``dst``:
+    proved to be the file listed (its inode), read once, hashed from the bytes read and written
+    from the same bytes; a small file is one read (its short count is the end)."""
+    try:
+        fd = os.open(name, _READ, dir_fd=src)
     except OSError as exc:
         raise LocalProblem(f"cannot read {rel} here: {exc.strerror or exc}") from None
     try:
@@ -184,9 +173,9 @@ def _copy_file(source: str, inode: int, target: str, rel: str, copied: _Copied, 
             raise LocalProblem(f"{rel} here changed while it was being copied; not copied")
         keep = not rel.startswith("data/") and info.st_size <= KEEP_FILE \
             and copied.kept_bytes + info.st_size <= KEEP_TOTAL
-        out = os.open(target, _WRITE, 0o644)
+        out = os.open(name, _WRITE, 0o644, dir_fd=dst)
         try:
-            digest, size, data = _pump(fd, out, info.st_size, ctx, keep, rel)
+            digest, size, data = _pump(fd, out, info.st_size, keep, rel)
         finally:
             os.close(out)
     finally:
@@ -195,9 +184,46 @@ def _copy_file(source: str, inode: int, target: str, rel: str, copied: _Copied, 
     copied.sizes[rel] = size
     copied.identities[rel] = (info.st_dev, info.st_ino)
     copied.bytes += size
+    copied.files += 1
     if data is not None and size <= KEEP_FILE:
         copied.kept[rel] = data
         copied.kept_bytes += size
+
+
+def _pump(fd: int, out: int, size_hint: int, keep: bool, rel: str) -> tuple[str, int, bytes | None]:
+    """Everything readable from ``fd`` written to ``out``: (sha256 of the bytes read, how many,
+    the bytes themselves when ``keep``). A small file is one read: its short count is the end."""
+    want = min(size_hint + 1, CHUNK)
+    try:
+        block = os.read(fd, want)
+    except OSError as exc:
+        raise LocalProblem(f"cannot read {rel} here: {exc.strerror or exc}") from None
+    digest = hashlib.sha256(block)
+    size = _write_all(out, block)
+    if len(block) < want:  # the whole file in one read: the common case for a bag's files
+        return digest.hexdigest(), size, block if keep else None
+    parts = [block] if keep else []
+    while True:
+        try:
+            block = os.read(fd, CHUNK)
+        except OSError as exc:
+            raise LocalProblem(f"cannot read {rel} here: {exc.strerror or exc}") from None
+        if not block:
+            break
+        digest.update(block)
+        size += _write_all(out, block)
+        if keep:
+            parts.append(block)
+    return digest.hexdigest(), size, b"".join(parts) if keep else None
+
+
+def _write_all(out: int, block: bytes) -> int:
+    written = os.write(out, block)
+    if written < len(block):
+        view = memoryview(block)[written:]
+        while view:
+            view = view[os.write(out, view):]
+    return len(block)
 
 
 def _check_against_manifests(local_root: str, copied: _Copied, entry: dict[str, Any]) -> None:
@@ -224,15 +250,20 @@ def copy_bag(ctx: Context, bags: FolderBags, record_id: str, entry: dict[str, An
     if bags.committed(record_id, version):
         return None
     local_root = str(ctx.arc.bag_dir(record_id, version))
-    try:
-        is_folder = stat.S_ISDIR(os.lstat(local_root).st_mode)  # a link to a folder is no bag here
+    try:  # O_NOFOLLOW: a link to a folder is no bag here
+        src = os.open(local_root, _DIR)
     except OSError:
-        is_folder = False
-    if not is_folder:
-        raise LocalProblem(f"the bag here is missing or incomplete ({entry.get('path')}); not copied")
-    folders, files = _listed(local_root)
-    if "bagit.txt" not in files:
-        raise LocalProblem(f"the bag here is missing or incomplete ({entry.get('path')}); not copied")
+        raise LocalProblem(f"the bag here is missing or incomplete ({entry.get('path')}); "
+                           "not copied") from None
+    try:
+        return _copy_bag_from(ctx, bags, src, local_root, record_id, entry)
+    finally:
+        os.close(src)
+
+
+def _copy_bag_from(ctx: Context, bags: FolderBags, src: int, local_root: str, record_id: str,
+                   entry: dict[str, Any]) -> BagDone | None:
+    version = int(entry["version"])
     parent = f"{bags.bags_dir}/{record_id}"
     if record_id not in bags.present:
         with contextlib.suppress(FileExistsError):  # another version of the record made it meanwhile
@@ -240,14 +271,16 @@ def copy_bag(ctx: Context, bags: FolderBags, record_id: str, entry: dict[str, An
     partial = f"{parent}/.v{version}.{secrets.token_hex(6)}{TMP_SUFFIX}"
     os.mkdir(partial)
     committed = False
+    copied = _Copied()
     try:
-        for folder in folders:
-            os.mkdir(f"{partial}/{folder}")
-        copied = _Copied()
-        for rel in sorted(files):
-            if ctx.stop.is_set():
-                raise Stopped("stopped")
-            _copy_file(f"{local_root}/{rel}", files[rel], f"{partial}/{rel}", rel, copied, ctx)
+        dst = os.open(partial, _DIR)
+        try:
+            _copy_folder(src, dst, "", copied, ctx)
+        finally:
+            os.close(dst)
+        ctx.sent.add(copied.bytes)
+        if "bagit.txt" not in copied.sizes:
+            raise LocalProblem(f"the bag here is missing or incomplete ({entry.get('path')}); not copied")
         _check_against_manifests(local_root, copied, entry)
         if ctx.stop.is_set():
             raise Stopped("stopped")
@@ -261,7 +294,7 @@ def copy_bag(ctx: Context, bags: FolderBags, record_id: str, entry: dict[str, An
     finally:
         if not committed:
             shutil.rmtree(partial, ignore_errors=True)
-    return BagDone(record_id, version, len(files), copied.bytes, len(files), copied.bytes)
+    return BagDone(record_id, version, copied.files, copied.bytes, copied.files, copied.bytes)
 
 
 @dataclass
@@ -360,7 +393,8 @@ def _send_source(ctx: Context, fd: int, size_hint: int, rel: str, sha256: str | 
     try:
         out = os.open(tmp, _WRITE, 0o644)
         try:
-            digest, size, _ = _pump(fd, out, size_hint, ctx, False, rel)
+            digest, size, _ = _pump(fd, out, size_hint, False, rel)
+            ctx.sent.add(size)
         finally:
             os.close(out)
         if sha256 is not None and digest != sha256:
