@@ -211,6 +211,17 @@ def test_a_short_form_is_the_paper_named_in_full():
     ("OSLO - Norway has confirmed two cases, its health ministry said on Friday.",
      {("Norway's health ministry", "organisation")}),
     ("Gangs stormed Peru's main prison, the government said.", set()),
+    # "a poll by X for Y": the pollster and its client
+    ("A poll by Kantara for the Morning Ledger found 54% backed the strike.",
+     {("Kantara", "organisation"), ("Morning Ledger", "publication")}),
+    # a plural body's noun after "A and B" makes them two
+    ("The CFTU and SUD-Ports unions said they would strike.",
+     {("CFTU", "organisation"), ("SUD-Ports", "organisation")}),
+    # a country of two words is a place, not a source
+    ("Saudi Arabia and Russia said they would extend the cuts.", set()),
+    # a German paper's word makes a publication
+    ("The port needs investment, according to the Bremer Abendblatt.",
+     {("Bremer Abendblatt", "publication")}),
 ])  # fmt: skip
 def test_the_error_classes_of_new_text(text, expected):
     """One case per kind of mistake the dev batches 156 to 370 showed (tests/fixtures/references/

@@ -369,6 +369,14 @@ def _titled_documents(text: str) -> Iterator[_Raw]:
 _TITLE_CONNECTORS = frozenset({"of", "in", "and", "for", "the", "on", "to", "a", "at", "with", "from", "&"})
 
 
+_COMMISSIONED = re.compile(rf"^(?P<by>[{_UPPER}][\w-]+){_SP}+for{_SP}+(?:the{_SP}+)?(?P<for>\S.*)$")
+"""One name after "a poll by" that is two: the pollster's one word, then "for" its client."""
+_NOT_POLLSTERS = frozenset(ORGANISATION_WORDS | names.COMMON_WORDS | names.ORG_DESCRIPTORS | {
+    "centre", "center", "institute", "council", "commission", "committee", "office", "agency",
+})  # fmt: skip
+"""A first word that opens a body's name ("Centre for Economic Performance"), not a pollster's."""
+
+
 def _after_phrases(text: str) -> Iterator[_Raw]:
     """Every match of ``PHRASE_FIRST`` (anchored by its phrases, so already linear: the name after
     a phrase is read once and the search goes on after it), and the names listed after it."""
@@ -397,6 +405,14 @@ def _after_phrases(text: str) -> Iterator[_Raw]:
         medium = bool(match.group("medium")) or bool(_MEDIUM_AFTER.match(text, match.end("name")))
         if phrase == "told" and match.group("described") is not None:
             continue  # "Survivors told the charity Sea-Watch": a body told something publishes nothing
+        commissioned = _COMMISSIONED.match(match.group("name")) if phrase.endswith(" by") else None
+        if commissioned is not None and names.plain(commissioned.group("by")) not in _NOT_POLLSTERS:
+            # "a poll by Ifop for the Journal du Dimanche": who polled, and for whom
+            start = match.start("name")
+            yield _Raw(commissioned.group("by"), start, start + commissioned.end("by"), phrase=phrase)
+            yield _Raw(commissioned.group("for"), start + commissioned.start("for"), match.end("name"),
+                       phrase="for")
+            continue
         yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium,
                    body=match.group("described") is not None)
         end = match.end("name")
@@ -551,9 +567,11 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
 
 _TWO_AFTER = re.compile(
     rf"(?:{_SP}+(?:both|each|jointly|together)\b|,{_SP}+(?:which|who){_SP}+(?:represent|have|are|were|say|run|own)\b"
-    rf"|{_SP}+(?:said|say){_SP}+(?:they|in{_SP}+a{_SP}+joint)\b|{_SP}+(?:say|have|are|were)\b)"
+    rf"|{_SP}+(?:said|say){_SP}+(?:they|in{_SP}+a{_SP}+joint)\b|{_SP}+(?:say|have|are|were)\b"
+    rf"|{_SP}+(?:unions|parties|groups|federations|associations|companies|banks|agencies)\b)"
 )
-"""Words after "A and B" that make them two: a plural verb or pronoun, "both", "a joint statement"."""
+"""Words after "A and B" that make them two: a plural verb or pronoun, "both", "a joint statement",
+a plural body's noun ("the CGT and SUD-Rail unions said")."""
 
 
 def _stands_alone(part: str) -> bool:
@@ -833,6 +851,8 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
         return True
     if len(words) == 1 and (names.plain(name) in COUNTRIES or names.plain(name) in CAPITALS):
         return True  # "Kyiv said", "China rejected": a government named by its place
+    if len(words) > 1 and name.lower() in _MORE_COUNTRIES:
+        return True  # "Saudi Arabia and Russia said"
     return phrase == "told" and not known and not medium and any(
         names.plain(w) in _TOLD_NOT_MEDIA for w in words
     )
@@ -1246,8 +1266,8 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
             people.setdefault(_FIRST + _clean(words[0]), full)
         if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
             people.setdefault(_clean(" ".join(words[-2:])), full)
-    elif kind == "organisation":
-        bodies.setdefault(_clean(words[0]), full)
+    elif kind == "organisation" and not (words[1] == "for" and names.plain(words[0]) not in _NOT_POLLSTERS):
+        bodies.setdefault(_clean(words[0]), full)  # not "Kantara for the Morning Ledger": two names
 
 
 _SHORT_FORMS = {"Fed": "Federal Reserve"}
