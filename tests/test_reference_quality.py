@@ -222,6 +222,9 @@ def test_a_short_form_is_the_paper_named_in_full():
     # a German paper's word makes a publication
     ("The port needs investment, according to the Bremer Abendblatt.",
      {("Bremer Abendblatt", "publication")}),
+    # a sub-body named in full after its owning body's possessive
+    ("The Finance Ministry's Bureau of Trade and Industry said it would inspect the site.",
+     {("Bureau of Trade and Industry", "organisation")}),
 ])  # fmt: skip
 def test_the_error_classes_of_new_text(text, expected):
     """One case per kind of mistake the dev batches 156 to 370 showed (tests/fixtures/references/

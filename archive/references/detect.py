@@ -762,6 +762,8 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
             return _clean(owner_name), None
         if not _generic_body(rest) and not _role_owner(owner[-1]):
             words = rest
+        elif len(rest) > 2 and names.plain(names.without_possessive(owner[-1])) in ORGANISATION_WORDS:
+            words = rest  # "The Commerce Department's Bureau of Industry and Security": a body's sub-body
     words, medium = names.strip_medium(words)
     if medium:
         return _clean(" ".join(words)), "publication"
