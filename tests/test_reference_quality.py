@@ -225,6 +225,9 @@ def test_a_short_form_is_the_paper_named_in_full():
     # a sub-body named in full after its owning body's possessive
     ("The Finance Ministry's Bureau of Trade and Industry said it would inspect the site.",
      {("Bureau of Trade and Industry", "organisation")}),
+    # "the two companies said": the two bodies named as "A and B" earlier in the sentence
+    ("Brewers Halvik and Orremont will merge, the two companies said in a joint statement.",
+     {("Halvik", "organisation"), ("Orremont", "organisation")}),
 ])  # fmt: skip
 def test_the_error_classes_of_new_text(text, expected):
     """One case per kind of mistake the dev batches 156 to 370 showed (tests/fixtures/references/

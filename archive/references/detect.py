@@ -244,6 +244,7 @@ class _Hit:
     name: str
     start: int
     kind: str | None = None
+    final: bool = False  # named in full already: no surname or short form to expand
 
 
 @dataclass(frozen=True)
@@ -1294,6 +1295,8 @@ def _resolve(
     known = lookup(hit.name)
     if known:
         return known.name, "publication", known
+    if hit.final:
+        return hit.name, hit.kind or classify(hit.name), None
     if hit.name in _SHORT_FORMS:
         return _SHORT_FORMS[hit.name], "organisation", None
     if hit.kind == "person" and hit.name.count(" ") == 1 and hit.name in people:
@@ -1328,6 +1331,35 @@ def _short_forms(entries: dict[str, dict]) -> None:
         if len(longer) == 1:
             longer[0]["mentions"] += entry["mentions"]
             del entries[key]
+
+
+_TWO_SAID = re.compile(
+    rf"\b[Tt]he{_SP}+two{_SP}+(?:companies|groups|firms|banks|carmakers|airlines|miners|lenders|insurers|"
+    rf"unions|retailers|brewers|chipmakers|operators|partners){_SP}+{_ADVERBS}(?:said|say|announced)\b"
+)
+
+
+def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
+    """ "Newmont and Newcrest have agreed to combine, the two companies said in a joint statement":
+    the two bodies named as "A and B" earlier in the sentence. Each look walks back over a few runs."""
+    starts = [m.start() for m in runs]
+    for said in _TWO_SAID.finditer(text):
+        at = bisect.bisect_left(starts, said.start()) - 1
+        while at >= 0 and runs[at].start() > said.start() - _PRONOUN_REACH:
+            run = runs[at]
+            at -= 1
+            if _SENTENCE_END.search(text, run.end(), said.start()) is not None:
+                break
+            left, sep, right = run.group().rpartition(" and ")
+            if not sep or run.start() in taken or len(left.split()) > 3 or len(right.split()) > 3:
+                continue
+            first = left.split()[0]
+            if " " in left and (names.plain(first) in names.COMMON_WORDS or _PLURAL_ROLE.search(first)):
+                left = left[len(first) :].lstrip()  # "Brewers Halvik and Orremont": a trade first
+            for part, start in ((left, run.start()), (right, run.end() - len(right))):
+                if not _refused(part, None, "", False) and not lookup(part) and classify(part) != "person":
+                    yield _Hit(_clean(part), start, "organisation", final=True)
+            break
 
 
 _LOWER_HEADS = re.compile(
@@ -1380,7 +1412,7 @@ def detect_references(text: str) -> list[dict]:
     hits = _hits(text, runs)
     taken = {h.start for h in hits}
     hits = sorted(hits + list(_company_hits(text, runs, taken)) + list(_pronoun_hits(text, runs, taken))
-                  + list(_lower_case_bodies(text)),
+                  + list(_lower_case_bodies(text)) + list(_joint_hits(text, runs, taken)),
                   key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
