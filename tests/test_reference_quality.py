@@ -228,6 +228,13 @@ def test_a_short_form_is_the_paper_named_in_full():
     # "the two companies said": the two bodies named as "A and B" earlier in the sentence
     ("Brewers Halvik and Orremont will merge, the two companies said in a joint statement.",
      {("Halvik", "organisation"), ("Orremont", "organisation")}),
+    # two one-word names joined by "and" are two when either stands alone nearby
+    ("Treewatch and Seacare said on Monday that fishing fell. Seacare added that stocks were low.",
+     {("Treewatch", "organisation"), ("Seacare", "organisation")}),
+    ("Gorman and Hale said on Monday that sales rose.", {("Gorman and Hale", "organisation")}),
+    # "lead" is a role before a speaker's name
+    ("Prices rose, said Seacare's ocean policy lead Mara Lindqvist.",
+     {("Mara Lindqvist", "person")}),
 ])  # fmt: skip
 def test_the_error_classes_of_new_text(text, expected):
     """One case per kind of mistake the dev batches 156 to 370 showed (tests/fixtures/references/

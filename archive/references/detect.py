@@ -141,7 +141,9 @@ _MEDIUM_BEFORE = (
     rf"news{_SP}+site|site|publication)"
     rf"{_SP}+"
 )
-_LOWER_TITLES = "|".join(sorted((w for w in names.TITLE_WORDS if len(w) > 3), key=len, reverse=True))
+_LOWER_TITLES = "|".join(
+    sorted((w for w in names.TITLE_WORDS | {"lead"} if len(w) > 3), key=len, reverse=True)
+)
 """The job words a reporter puts, in lower case, between "said" and a name: "said lead investigator
 Dr. Halima Abdulkadir", "said senior economist Ana Reyes"."""
 _PHRASES = (
@@ -554,6 +556,8 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
         {"of", "for"} & set(left.split())  # "Centers for Disease Control and Prevention say"
     ):
         pass
+    elif text and _named_alone_nearby(left, right, raw, text):
+        pass  # "Greenpeace and Oxfam said ... said Oxfam's climate policy lead"
     elif not _stands_alone(right):
         return [raw]
     elif not _stands_alone(left):
@@ -564,6 +568,30 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
         _Raw(left, raw.start, raw.start + len(left), raw.phrase, raw.medium, body),
         _Raw(right, raw.end - len(right), raw.end, raw.phrase, raw.medium, body),
     ]
+
+
+_ALONE_REACH = 1500
+
+
+def _named_alone_nearby(left: str, right: str, raw: _Raw, text: str) -> bool:
+    """ "Greenpeace and Oxfam said ..., said Oxfam's ...": two one-word names joined by "and" are
+    two when either stands alone nearby ("Procter and Gamble" never does). The look reads a window
+    of fixed size, so the whole stays linear."""
+    if " " in left or " " in right or not left[:1].isupper() or not right[:1].isupper():
+        return False
+    before = text[max(0, raw.start - _ALONE_REACH) : raw.start]
+    after = text[raw.end : raw.end + _ALONE_REACH]
+    for word in (left, right):
+        if names.plain(word) in names.COMMON_WORDS:
+            continue  # "Law and Justice": "Justice Minister" is no sign
+        alone = re.compile(
+            rf"(?<![\w&-]){re.escape(word)}(?![\w&-])(?!{_SP}+(?:and|&|[{_UPPER}]))"
+        )
+        for found in (*alone.finditer(after), *alone.finditer(before)):
+            window = after if found.string is after else before
+            if not re.search(rf"[{_UPPER}][\w-]*{_SP}+$", window[max(0, found.start() - 30) : found.start()]):
+                return True
+    return False
 
 
 _TWO_AFTER = re.compile(
