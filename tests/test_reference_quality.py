@@ -232,6 +232,9 @@ def test_a_short_form_is_the_paper_named_in_full():
     ("Treewatch and Seacare said on Monday that fishing fell. Seacare added that stocks were low.",
      {("Treewatch", "organisation"), ("Seacare", "organisation")}),
     ("Gorman and Hale said on Monday that sales rose.", {("Gorman and Hale", "organisation")}),
+    # a sentence opening "The airline said" speaks for the one-word subject of the sentence before
+    ("Skyvale expects fares to fall this winter. The airline said demand was firm.",
+     {("Skyvale", "organisation")}),
     # "lead" is a role before a speaker's name
     ("Prices rose, said Seacare's ocean policy lead Mara Lindqvist.",
      {("Mara Lindqvist", "person")}),

@@ -1127,11 +1127,22 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 opens and (" " not in name or (classify(name) in _COMPANY_KINDS
                                                and not _HAS_LOWER.search(name)))
                 and names.plain(name) not in names.COMMON_WORDS
-                and _SENTENCE_END.search(text, run.end(), said.start()) is None
+                and (_SENTENCE_END.search(text, run.end(), said.start()) is None
+                     or _previous_subject(text, run, said))
             )  # "Airbus delivered 67 aircraft in May, the planemaker said": the sentence's own subject
             if name and kind in (None, "organisation") and not lookup(name) and body:
                 yield _Hit(name, run.start() + skipped, "organisation")
                 break
+
+
+def _previous_subject(text: str, run: re.Match, said: re.Match) -> bool:
+    """ "Ryanair expects fares to fall. The airline said on Monday ...": a sentence that opens with
+    "The airline said" speaks for the one-word subject of the sentence just before it."""
+    ends = list(_SENTENCE_END.finditer(text, run.end(), said.start()))
+    return (
+        len(ends) == 1 and " " not in run.group() and said.group()[:1] == "T"
+        and _SUBJECT_BEFORE.search(text, max(0, said.start() - 12), said.start()) is not None
+    )
 
 
 _PRONOUN_SAID = re.compile(
