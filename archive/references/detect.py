@@ -575,23 +575,37 @@ _ALONE_REACH = 1500
 
 def _named_alone_nearby(left: str, right: str, raw: _Raw, text: str) -> bool:
     """ "Greenpeace and Oxfam said ..., said Oxfam's ...": two one-word names joined by "and" are
-    two when either stands alone nearby ("Procter and Gamble" never does). The look reads a window
-    of fixed size, so the whole stays linear."""
+    two when either stands alone nearby ("Procter and Gamble" never does)."""
     if " " in left or " " in right or not left[:1].isupper() or not right[:1].isupper():
         return False
-    before = text[max(0, raw.start - _ALONE_REACH) : raw.start]
-    after = text[raw.end : raw.end + _ALONE_REACH]
+    alone = _alone_words(text)
     for word in (left, right):
         if names.plain(word) in names.COMMON_WORDS:
             continue  # "Law and Justice": "Justice Minister" is no sign
-        alone = re.compile(
-            rf"(?<![\w&-]){re.escape(word)}(?![\w&-])(?!{_SP}+(?:and|&|[{_UPPER}]))"
-        )
-        for found in (*alone.finditer(after), *alone.finditer(before)):
-            window = after if found.string is after else before
-            if not re.search(rf"[{_UPPER}][\w-]*{_SP}+$", window[max(0, found.start() - 30) : found.start()]):
-                return True
+        places = alone.get(word, ())
+        at = bisect.bisect_left(places, raw.start - _ALONE_REACH)
+        if any(p < raw.start or p >= raw.end for p in places[at : at + 8] if p < raw.end + _ALONE_REACH):
+            return True
     return False
+
+
+_CAPITALISED = re.compile(rf"(?<![\w&'’-])[{_UPPER}][\w-]*(?![\w&-])")
+_JOINED_AFTER = re.compile(rf"{_SP}+(?:and|&|[{_UPPER}])")
+_CAPITALISED_BEFORE = re.compile(rf"(?:[{_UPPER}][\w-]*|\band|&){_SP}+$")
+
+
+@functools.lru_cache(maxsize=2)
+def _alone_words(text: str) -> dict[str, list[int]]:
+    """Where each capitalised word stands alone (not inside a longer run of names, nor before
+    "and"): read once per text, and only when a text has two one-word names joined by "and"."""
+    places: dict[str, list[int]] = {}
+    for word in _CAPITALISED.finditer(text):
+        if _JOINED_AFTER.match(text, word.end()) or _CAPITALISED_BEFORE.search(
+            text, max(0, word.start() - 30), word.start()
+        ):
+            continue
+        places.setdefault(word.group(), []).append(word.start())
+    return places
 
 
 _TWO_AFTER = re.compile(
