@@ -240,7 +240,7 @@ def test_a_short_form_is_the_paper_named_in_full():
      {("Mara Lindqvist", "person")}),
 ])  # fmt: skip
 def test_the_error_classes_of_new_text(text, expected):
-    """One case per kind of mistake the dev batches 156 to 370 showed (tests/fixtures/references/
+    """One case per kind of mistake the dev batches 156 to 460 showed (tests/fixtures/references/
     README.md), in sentences of their own: the rules are general, not fitted to those texts."""
     assert _found(text) == expected
 
