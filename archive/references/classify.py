@@ -17,7 +17,8 @@ PUBLICATION_WORDS = {
     "express", "monitor", "weekly", "bulletin", "radio", "tv", "television", "broadcasting",
     "press", "wire", "newspaper", "globe", "star", "sun", "courier", "record", "register",
     "dispatch", "inquirer", "examiner", "standard", "mail", "today", "insider", "blog", "podcast",
-    "reports", "dealer",
+    "reports", "dealer", "zeitung", "abendblatt", "tageblatt", "tagblatt", "kurier", "rundschau",
+    "anzeiger", "dagblad", "tidning", "gazzetta", "giornale", "diario", "jornal", "gazeta",
 }  # fmt: skip
 ORGANISATION_WORDS = {
     "ministry", "department", "office", "police", "forces", "force", "army", "navy", "military",

@@ -141,7 +141,9 @@ _MEDIUM_BEFORE = (
     rf"news{_SP}+site|site|publication)"
     rf"{_SP}+"
 )
-_LOWER_TITLES = "|".join(sorted((w for w in names.TITLE_WORDS if len(w) > 3), key=len, reverse=True))
+_LOWER_TITLES = "|".join(
+    sorted((w for w in names.TITLE_WORDS | {"lead"} if len(w) > 3), key=len, reverse=True)
+)
 """The job words a reporter puts, in lower case, between "said" and a name: "said lead investigator
 Dr. Halima Abdulkadir", "said senior economist Ana Reyes"."""
 _PHRASES = (
@@ -244,6 +246,7 @@ class _Hit:
     name: str
     start: int
     kind: str | None = None
+    final: bool = False  # named in full already: no surname or short form to expand
 
 
 @dataclass(frozen=True)
@@ -369,6 +372,14 @@ def _titled_documents(text: str) -> Iterator[_Raw]:
 _TITLE_CONNECTORS = frozenset({"of", "in", "and", "for", "the", "on", "to", "a", "at", "with", "from", "&"})
 
 
+_COMMISSIONED = re.compile(rf"^(?P<by>[{_UPPER}][\w-]+){_SP}+for{_SP}+(?:the{_SP}+)?(?P<for>\S.*)$")
+"""One name after "a poll by" that is two: the pollster's one word, then "for" its client."""
+_NOT_POLLSTERS = frozenset(ORGANISATION_WORDS | names.COMMON_WORDS | names.ORG_DESCRIPTORS | {
+    "centre", "center", "institute", "council", "commission", "committee", "office", "agency",
+})  # fmt: skip
+"""A first word that opens a body's name ("Centre for Economic Performance"), not a pollster's."""
+
+
 def _after_phrases(text: str) -> Iterator[_Raw]:
     """Every match of ``PHRASE_FIRST`` (anchored by its phrases, so already linear: the name after
     a phrase is read once and the search goes on after it), and the names listed after it."""
@@ -397,6 +408,14 @@ def _after_phrases(text: str) -> Iterator[_Raw]:
         medium = bool(match.group("medium")) or bool(_MEDIUM_AFTER.match(text, match.end("name")))
         if phrase == "told" and match.group("described") is not None:
             continue  # "Survivors told the charity Sea-Watch": a body told something publishes nothing
+        commissioned = _COMMISSIONED.match(match.group("name")) if phrase.endswith(" by") else None
+        if commissioned is not None and names.plain(commissioned.group("by")) not in _NOT_POLLSTERS:
+            # "a poll by Ifop for the Journal du Dimanche": who polled, and for whom
+            start = match.start("name")
+            yield _Raw(commissioned.group("by"), start, start + commissioned.end("by"), phrase=phrase)
+            yield _Raw(commissioned.group("for"), start + commissioned.start("for"), match.end("name"),
+                       phrase="for")
+            continue
         yield _Raw(match.group("name"), *match.span("name"), phrase=phrase, medium=medium,
                    body=match.group("described") is not None)
         end = match.end("name")
@@ -537,6 +556,8 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
         {"of", "for"} & set(left.split())  # "Centers for Disease Control and Prevention say"
     ):
         pass
+    elif text and _named_alone_nearby(left, right, raw, text):
+        pass  # "Greenpeace and Oxfam said ... said Oxfam's climate policy lead"
     elif not _stands_alone(right):
         return [raw]
     elif not _stands_alone(left):
@@ -549,11 +570,51 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
     ]
 
 
+_ALONE_REACH = 1500
+
+
+def _named_alone_nearby(left: str, right: str, raw: _Raw, text: str) -> bool:
+    """ "Greenpeace and Oxfam said ..., said Oxfam's ...": two one-word names joined by "and" are
+    two when either stands alone nearby ("Procter and Gamble" never does)."""
+    if " " in left or " " in right or not left[:1].isupper() or not right[:1].isupper():
+        return False
+    alone = _alone_words(text)
+    for word in (left, right):
+        if names.plain(word) in names.COMMON_WORDS:
+            continue  # "Law and Justice": "Justice Minister" is no sign
+        places = alone.get(word, ())
+        at = bisect.bisect_left(places, raw.start - _ALONE_REACH)
+        if any(p < raw.start or p >= raw.end for p in places[at : at + 8] if p < raw.end + _ALONE_REACH):
+            return True
+    return False
+
+
+_CAPITALISED = re.compile(rf"(?<![\w&'’-])[{_UPPER}][\w-]*(?![\w&-])")
+_JOINED_AFTER = re.compile(rf"{_SP}+(?:and|&|[{_UPPER}])")
+_CAPITALISED_BEFORE = re.compile(rf"(?:[{_UPPER}][\w-]*|\band|&){_SP}+$")
+
+
+@functools.lru_cache(maxsize=2)
+def _alone_words(text: str) -> dict[str, list[int]]:
+    """Where each capitalised word stands alone (not inside a longer run of names, nor before
+    "and"): read once per text, and only when a text has two one-word names joined by "and"."""
+    places: dict[str, list[int]] = {}
+    for word in _CAPITALISED.finditer(text):
+        if _JOINED_AFTER.match(text, word.end()) or _CAPITALISED_BEFORE.search(
+            text, max(0, word.start() - 30), word.start()
+        ):
+            continue
+        places.setdefault(word.group(), []).append(word.start())
+    return places
+
+
 _TWO_AFTER = re.compile(
     rf"(?:{_SP}+(?:both|each|jointly|together)\b|,{_SP}+(?:which|who){_SP}+(?:represent|have|are|were|say|run|own)\b"
-    rf"|{_SP}+(?:said|say){_SP}+(?:they|in{_SP}+a{_SP}+joint)\b|{_SP}+(?:say|have|are|were)\b)"
+    rf"|{_SP}+(?:said|say){_SP}+(?:they|in{_SP}+a{_SP}+joint)\b|{_SP}+(?:say|have|are|were)\b"
+    rf"|{_SP}+(?:unions|parties|groups|federations|associations|companies|banks|agencies)\b)"
 )
-"""Words after "A and B" that make them two: a plural verb or pronoun, "both", "a joint statement"."""
+"""Words after "A and B" that make them two: a plural verb or pronoun, "both", "a joint statement",
+a plural body's noun ("the CGT and SUD-Rail unions said")."""
 
 
 def _stands_alone(part: str) -> bool:
@@ -744,6 +805,8 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
             return _clean(owner_name), None
         if not _generic_body(rest) and not _role_owner(owner[-1]):
             words = rest
+        elif len(rest) > 2 and names.plain(names.without_possessive(owner[-1])) in ORGANISATION_WORDS:
+            words = rest  # "The Commerce Department's Bureau of Industry and Security": a body's sub-body
     words, medium = names.strip_medium(words)
     if medium:
         return _clean(" ".join(words)), "publication"
@@ -833,6 +896,8 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
         return True
     if len(words) == 1 and (names.plain(name) in COUNTRIES or names.plain(name) in CAPITALS):
         return True  # "Kyiv said", "China rejected": a government named by its place
+    if len(words) > 1 and name.lower() in _MORE_COUNTRIES:
+        return True  # "Saudi Arabia and Russia said"
     return phrase == "told" and not known and not medium and any(
         names.plain(w) in _TOLD_NOT_MEDIA for w in words
     )
@@ -1076,11 +1141,22 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 opens and (" " not in name or (classify(name) in _COMPANY_KINDS
                                                and not _HAS_LOWER.search(name)))
                 and names.plain(name) not in names.COMMON_WORDS
-                and _SENTENCE_END.search(text, run.end(), said.start()) is None
+                and (_SENTENCE_END.search(text, run.end(), said.start()) is None
+                     or _previous_subject(text, run, said))
             )  # "Airbus delivered 67 aircraft in May, the planemaker said": the sentence's own subject
             if name and kind in (None, "organisation") and not lookup(name) and body:
                 yield _Hit(name, run.start() + skipped, "organisation")
                 break
+
+
+def _previous_subject(text: str, run: re.Match, said: re.Match) -> bool:
+    """ "Ryanair expects fares to fall. The airline said on Monday ...": a sentence that opens with
+    "The airline said" speaks for the one-word subject of the sentence just before it."""
+    ends = list(_SENTENCE_END.finditer(text, run.end(), said.start()))
+    return (
+        len(ends) == 1 and " " not in run.group() and said.group()[:1] == "T"
+        and _SUBJECT_BEFORE.search(text, max(0, said.start() - 12), said.start()) is not None
+    )
 
 
 _PRONOUN_SAID = re.compile(
@@ -1246,8 +1322,8 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
             people.setdefault(_FIRST + _clean(words[0]), full)
         if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
             people.setdefault(_clean(" ".join(words[-2:])), full)
-    elif kind == "organisation":
-        bodies.setdefault(_clean(words[0]), full)
+    elif kind == "organisation" and not (words[1] == "for" and names.plain(words[0]) not in _NOT_POLLSTERS):
+        bodies.setdefault(_clean(words[0]), full)  # not "Kantara for the Morning Ledger": two names
 
 
 _SHORT_FORMS = {"Fed": "Federal Reserve"}
@@ -1272,6 +1348,8 @@ def _resolve(
     known = lookup(hit.name)
     if known:
         return known.name, "publication", known
+    if hit.final:
+        return hit.name, hit.kind or classify(hit.name), None
     if hit.name in _SHORT_FORMS:
         return _SHORT_FORMS[hit.name], "organisation", None
     if hit.kind == "person" and hit.name.count(" ") == 1 and hit.name in people:
@@ -1308,12 +1386,86 @@ def _short_forms(entries: dict[str, dict]) -> None:
             del entries[key]
 
 
+_TWO_SAID = re.compile(
+    rf"\b[Tt]he{_SP}+two{_SP}+(?:companies|groups|firms|banks|carmakers|airlines|miners|lenders|insurers|"
+    rf"unions|retailers|brewers|chipmakers|operators|partners){_SP}+{_ADVERBS}(?:said|say|announced)\b"
+)
+
+
+def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
+    """ "Newmont and Newcrest have agreed to combine, the two companies said in a joint statement":
+    the two bodies named as "A and B" earlier in the sentence. Each look walks back over a few runs."""
+    starts = [m.start() for m in runs]
+    for said in _TWO_SAID.finditer(text):
+        at = bisect.bisect_left(starts, said.start()) - 1
+        while at >= 0 and runs[at].start() > said.start() - _PRONOUN_REACH:
+            run = runs[at]
+            at -= 1
+            if _SENTENCE_END.search(text, run.end(), said.start()) is not None:
+                break
+            left, sep, right = run.group().rpartition(" and ")
+            if not sep or run.start() in taken or len(left.split()) > 3 or len(right.split()) > 3:
+                continue
+            first = left.split()[0]
+            if " " in left and (names.plain(first) in names.COMMON_WORDS or _PLURAL_ROLE.search(first)):
+                left = left[len(first) :].lstrip()  # "Brewers Halvik and Orremont": a trade first
+            for part, start in ((left, run.start()), (right, run.end() - len(right))):
+                if not _refused(part, None, "", False) and not lookup(part) and classify(part) != "person":
+                    yield _Hit(_clean(part), start, "organisation", final=True)
+            break
+
+
+_LOWER_HEADS = re.compile(
+    rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau))\b"
+)
+_LOWER_OWNER = re.compile(
+    rf"(?:\b(?P<owner>[{_UPPER}][\w-]+(?:{_SP}+[{_UPPER}][\w-]+)?)['’]s|\b(?P<pronoun>[Ii]ts|[Tt]he))"
+    rf"(?P<words>(?:{_SP}+[a-z][a-z-]+){{0,3}}?){_SP}+$"
+)
+_MORE_COUNTRIES = frozenset({
+    "israel", "jordan", "georgia", "chad", "south korea", "north korea", "saudi arabia", "south africa",
+    "new zealand", "united states", "sri lanka", "ivory coast", "burkina faso", "sierra leone",
+})  # fmt: skip
+_COUNTRY_WORDS = COUNTRIES | _MORE_COUNTRIES
+_COUNTRY_BEFORE = re.compile(
+    rf"\b(?P<country>[{_UPPER}][a-z]+(?:{_SP}+[{_UPPER}][a-z]+)?)(?=['’]s\b|{_SP}+(?:has|have|had|is|was)\b)"
+)
+_LOWER_BODY_WORDS = frozenset({
+    "and", "or", "of", "the", "a", "an", "its", "their", "his", "her", "that", "which",
+})  # fmt: skip
+
+
+def _lower_case_bodies(text: str) -> Iterator[_Hit]:
+    """ "Chile's mining ministry said", "Uganda has confirmed ..., its health ministry said": a body
+    named in lower case after its country's possessive (or "its"/"the" when the sentence opened with
+    the country) that a verb of attribution follows. Catalogued in the set's form, "Chile's mining
+    ministry". Each look reads a few words either side of a head noun, so the whole stays linear."""
+    for head in _LOWER_HEADS.finditer(text):
+        said = _ATTRIBUTION.match(text, head.end())
+        if said is None or said.group("body_noun"):
+            continue
+        before = _LOWER_OWNER.search(text, max(0, head.start() - 60), head.start())
+        if before is None or any(w in _LOWER_BODY_WORDS for w in before.group("words").split()):
+            continue
+        owner = before.group("owner")
+        if owner is None:
+            sentence = max(text.rfind(". ", 0, before.start()), text.rfind("\n", 0, before.start())) + 1
+            first = _COUNTRY_BEFORE.search(text, sentence, before.start())
+            opens = first is not None and not re.search(r"\b[a-z]", text[sentence:first.start()])
+            owner = first.group("country") if opens else None  # the sentence's subject, past a dateline
+        if owner is None or " ".join(owner.split()).lower() not in _COUNTRY_WORDS:
+            continue
+        body = " ".join((before.group("words") + " " + head.group()).split())
+        yield _Hit(f"{' '.join(owner.split())}'s {body}", before.start(), "organisation")
+
+
 def detect_references(text: str) -> list[dict]:
     """Proposed ``references`` entries, most-mentioned first, all ``confirmed: false``."""
     runs: list[re.Match] = []
     hits = _hits(text, runs)
     taken = {h.start for h in hits}
-    hits = sorted(hits + list(_company_hits(text, runs, taken)) + list(_pronoun_hits(text, runs, taken)),
+    hits = sorted(hits + list(_company_hits(text, runs, taken)) + list(_pronoun_hits(text, runs, taken))
+                  + list(_lower_case_bodies(text)) + list(_joint_hits(text, runs, taken)),
                   key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
