@@ -76,7 +76,8 @@ def compact_source(source: object) -> dict:
     compact = {key: source[key] for key in SOURCE_KEYS if key in source}
     if "files" in source:
         entries = source["files"]
-        compact["files"] = ([e for e in entries if not (isinstance(e, dict) and e.get("role") == ORIGINAL)]
+        compact["files"] = ([dict(e) if isinstance(e, dict) else e for e in entries
+                             if not (isinstance(e, dict) and e.get("role") == ORIGINAL)]
                             if isinstance(entries, list) else entries)
     return compact
 
@@ -348,13 +349,15 @@ def record_checks(arc: Archive, reports: list[BagReport]) -> None:
     if not reports:
         return
     with arc.store.transaction() as tx:
-        records = tx.get_many(report.record_id for report in reports if report.record_id)
-        for report in reports:
-            for entry in records[report.record_id or ""].get("bags") or []:
-                if entry["version"] == report.version:
-                    entry["last_fixity"] = next_fixity(entry.get("last_fixity"), report.outcome,
-                                                       report.fast, at)
-        tx.update_many(records.values(), bookkeeping=True)
+        current = tx.peek_many(report.record_id for report in reports if report.record_id)
+        changed: dict[str, dict] = {}
+        for report in reports:  # changed copies of the record and of the one bag entry, no deep copy
+            record = changed.get(report.record_id or "") or current[report.record_id or ""]
+            bags = [{**entry, "last_fixity": next_fixity(entry.get("last_fixity"), report.outcome,
+                                                         report.fast, at)}
+                    if entry["version"] == report.version else entry for entry in record.get("bags") or []]
+            changed[report.record_id or ""] = {**record, "bags": bags}
+        tx.update_many(changed.values(), bookkeeping=True)
         tx.log_many(fix_events(reports, at))
 
 
@@ -512,7 +515,7 @@ def _plan_pages(arc: Archive, ids: list[str], fast: bool, claimed: set[str]) -> 
     working copies; every bag folder the records claim is added to ``claimed``. The records are
     read a page at a time and let go: the tasks hold what the checks need."""
     for start in range(0, len(ids), PLAN_PAGE):
-        records = list(arc.store.records_of(ids[start:start + PLAN_PAGE]).values())
+        records = list(arc.store.documents_of(ids[start:start + PLAN_PAGE]).values())  # read only
         claimed |= claimed_bags(records)
         yield [*tasks_for(arc, records, fast), *source_tasks_for(arc, records, fast)]
 

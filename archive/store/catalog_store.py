@@ -292,14 +292,14 @@ class Store:
         Each shard is read once (one stat and parse-cache look-up) and its records copied in one
         JSON round trip; a ``get`` per record pays those per record, most of a batch's cost.
         """
-        docs = self._documents_of(ids)
+        docs = self.documents_of(ids)
         return dict(zip(docs, orjson.loads(orjson.dumps(list(docs.values()))), strict=True))
 
-    def _documents_of(self, ids: Iterable[str]) -> dict[str, dict]:
+    def documents_of(self, ids: Iterable[str]) -> dict[str, dict]:
         """``records_of`` without the copy: the parsed documents themselves, which the caller
-        must not change (the parse cache holds them). For the store's own checks of a write,
-        which only read the current version: a copy per record was a third of what recording a
-        verify's fixity results cost."""
+        must not change (the parse cache holds them; make changed copies, as ``dict(doc)``). For
+        readers of thousands that only read (a verify's planning, the store's own checks of a
+        write): the copy per record was most of what they cost."""
         order = list(dict.fromkeys(ids))
         by_shard: dict[int, list[str]] = {}
         for record_id in order:
@@ -563,7 +563,7 @@ class Transaction:
         of revision, serial, bookkeeping fields and schema), their current versions read in one
         go: for a batch of thousands (a verify's fixity results), not a ``get`` per record."""
         records = list(records)
-        current = self._current_many(r["id"] for r in records)  # only read, so not copied
+        current = self.peek_many(r["id"] for r in records)  # only read, so not copied
         staged = []
         for record in records:  # a record given twice is checked against its first change, as update would
             staged.append(self._checked_update(record, current[record["id"]], None, bookkeeping))
@@ -574,10 +574,12 @@ class Transaction:
             self._puts[record["id"]] = record
         return staged
 
-    def _current_many(self, ids: Iterable[str]) -> dict[str, dict]:
-        """The current version of each record (staged, else on disk), not copied: read only."""
+    def peek_many(self, ids: Iterable[str]) -> dict[str, dict]:
+        """``get_many`` without the copies: the current version of each record (staged, else on
+        disk) to read, never to change; a caller stages a changed copy (``{**doc, "bags": ...}``).
+        A verify's batch of fixity results used to copy each record twice to change one field."""
         order = list(dict.fromkeys(ids))
-        on_disk = self.store._documents_of(i for i in order if i not in self._puts)
+        on_disk = self.store.documents_of(i for i in order if i not in self._puts)
         return {i: on_disk[i] if i in on_disk else self._puts[i] for i in order}
 
     def _note_fixity_only(self, current: dict, record: dict, bookkeeping: bool) -> None:
