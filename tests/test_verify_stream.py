@@ -82,3 +82,17 @@ def test_an_unknown_id_among_many_pages_records_nothing(three_bagged: Path, page
 ])
 def test_a_task_s_compact_source_names_the_same_files(source: dict):
     assert files_of({"source": verify.compact_source(source)}) == files_of({"source": source})
+
+
+def test_bags_listed_by_scandir_as_through_the_storage_seam(three_bagged: Path, tmp_path: Path):
+    bags = three_bagged / "bags"
+    (bags / "ART-1999-000001" / "v3").mkdir(parents=True)
+    (bags / "ART-1999-000001" / "stray.txt").write_text("x")
+    (bags / "loose-file").write_text("x")
+    (tmp_path / "elsewhere").mkdir()
+    (bags / "a-link").symlink_to(tmp_path / "elsewhere")
+    arc = open_archive(three_bagged)
+    scanned = verify._scanned_bag_folders(str(arc.bags_dir))
+    assert scanned == verify._stored_bag_folders(arc)
+    assert ("bags/a-link", False) in scanned and ("bags/ART-1999-000001/stray.txt", True) in scanned
+    assert verify.bag_folders(arc) == scanned
