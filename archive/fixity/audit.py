@@ -51,7 +51,8 @@ def due_bags(arc: Archive, older_than: float | None = None,
     due: list[tuple[str, str, int]] = []
     rows = arc.store.summaries()
     for start in range(0, len(rows), PAGE):  # a page of records in memory at a time, each shard read once
-        for record in arc.store.records_of(row["id"] for row in rows[start:start + PAGE]).values():
+        page = arc.store.documents_of(row["id"] for row in rows[start:start + PAGE])  # read only: no copy
+        for record in page.values():
             for entry in record.get("bags") or []:
                 at = full_check_at(entry.get("last_fixity"))
                 if cutoff is None or at < cutoff:
@@ -72,7 +73,7 @@ def _tasks(arc: Archive, chosen: list[tuple[str, int]], fast: bool) -> list[Task
     bag_tasks: list[BagTask] = []
     source_tasks: list[Task] = []
     for start in range(0, len(ids), PAGE):  # a page of records in memory at a time, beside the tasks
-        records = list(arc.store.records_of(ids[start:start + PAGE]).values())
+        records = list(arc.store.documents_of(ids[start:start + PAGE]).values())  # read only: not copied
         bag_tasks += tasks_for(arc, records, fast, versions)
         source_tasks += source_tasks_for(arc, records, fast)
     order = {key: i for i, key in enumerate(chosen)}

@@ -16,13 +16,15 @@ import queue
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from archive.clock import now_utc
 from archive.errors import StoreError
 from archive.events import make_event
 from archive.fixity.crosscheck import BagTask, check_task
+from archive.fixity.pooled import check_chunk
 from archive.fixity.report import BagReport, SourceReport, VerifyReport
 from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.workingcopy import SourceTask, source_task
@@ -31,6 +33,8 @@ from archive.layout import Archive
 from archive.leftovers import unclaimed_sources
 from archive.processes import die_with_parent
 from archive.progress import Cancel, Progress, Step, cancelled
+from archive.source_files import ORIGINAL
+from archive.storage.base import check_relpath
 from archive.store.shard import shard_of
 
 Task = BagTask | SourceTask
@@ -55,18 +59,45 @@ it. A chunk of this many bags and working copies is a few tenths of a second of 
 how long a cancelled run waits for the chunks already running."""
 
 
+EXPECT_KEYS = ("payload_oxum", "size", "tagmanifest_sha256", "metadata_sha256", "record_revision",
+               "bagged_id")
+"""What a bag check reads of its bags[] entry (crosscheck: the pins; ``_expected_bytes``: the size).
+A task carries only these, not the entry's history of replicas and fixity: every task is pickled
+to a worker, and the parent's share of a verify is what bounds it on two cores."""
+SOURCE_KEYS = ("filename", "media_type", "size", "sha256", "sha512", "encoding", "text_filename")
+"""What ``files_of`` reads of a record's top-level ``source`` (the original, an old record's text)."""
+
+
+def compact_source(source: object) -> dict:
+    """The part of a record's ``source`` that ``files_of`` reads, so a task gives the same file set:
+    the top-level fields of the original, and ``files`` without its copy of the original (which
+    ``files_of`` takes from the top level anyway). Not word counts, titles or other metadata."""
+    if not isinstance(source, dict):
+        return {}
+    compact = {key: source[key] for key in SOURCE_KEYS if key in source}
+    if "files" in source:
+        entries = source["files"]
+        compact["files"] = ([dict(e) if isinstance(e, dict) else e for e in entries
+                             if not (isinstance(e, dict) and e.get("role") == ORIGINAL)]
+                            if isinstance(entries, list) else entries)
+    return compact
+
+
 def tasks_for(arc: Archive, records: Iterable[dict], fast: bool,
               versions: dict[str, set[int]] | None = None) -> list[BagTask]:
     """One task per bag version the records claim (or only the ``versions`` asked for)."""
     tasks = []
     root = str(arc.root)
     for record in records:
+        source: dict | None = None
         for entry in record.get("bags") or []:
             if versions is not None and entry["version"] not in versions.get(record["id"], set()):
                 continue
+            if source is None:
+                source = compact_source(record.get("source"))
             tasks.append(BagTask(root=root, rel=entry["path"], record_id=record["id"],
-                                 version=entry["version"], fast=fast, expect=dict(entry),
-                                 source=dict(record.get("source") or {}),
+                                 version=entry["version"], fast=fast,
+                                 expect={k: entry[k] for k in EXPECT_KEYS if k in entry}, source=source,
                                  standing=standing_failure(entry.get("last_fixity")) if fast else "",
                                  standing_fast=bool((entry.get("last_fixity") or {}).get("fast"))))
     return tasks
@@ -101,18 +132,48 @@ def claimed_bags(records: Iterable[dict]) -> set[str]:
 
 def orphans_beside(arc: Archive, claimed: set[str]) -> list[str]:
     """Folders under bags/ that are not among ``claimed``; reads bags/ only, not the catalogue."""
-    orphans: list[str] = []
+    return [path for path, version in bag_folders(arc) if not version or path not in claimed]
+
+
+def bag_folders(arc: Archive) -> list[tuple[str, bool]]:
+    """What bags/ holds, relative to the root, in order: each record folder's version folders
+    (True), and anything at the top that is not a folder (False).
+
+    Listed with ``os.scandir`` (the entry types come with the listing: no stat or open per
+    record folder, which was most of the scan's cost at 10,000 records); anything it cannot list
+    (a folder gone meanwhile, no permission) is listed again through the storage seam, which
+    answers as it always did."""
+    try:
+        return _scanned_bag_folders(os.fspath(arc.bags_dir))
+    except OSError:
+        return _stored_bag_folders(arc)
+
+
+def _scanned_bag_folders(root: str) -> list[tuple[str, bool]]:
+    if not os.path.isdir(root) or os.path.islink(root):
+        raise FileNotFoundError(root)  # the seam's answer for that
+    found: list[tuple[str, bool]] = []
+    with os.scandir(root) as top:
+        records = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in top)
+    for name, folder in records:
+        if not folder:
+            found.append((f"bags/{name}", False))
+            continue
+        check_relpath(name)  # as the seam refuses a name it cannot address
+        with os.scandir(os.path.join(root, name)) as inner:
+            found += [(f"bags/{name}/{version}", True) for version in sorted(e.name for e in inner)]
+    return found
+
+
+def _stored_bag_folders(arc: Archive) -> list[tuple[str, bool]]:
+    found: list[tuple[str, bool]] = []
     bags = arc.bags_storage()
     for record_dir in bags.list_folder():
-        rel = f"bags/{record_dir.path}"
         if record_dir.kind != "folder":
-            orphans.append(rel)
+            found.append((f"bags/{record_dir.path}", False))
             continue
-        for version_dir in bags.list_folder(record_dir.path):
-            path = f"bags/{version_dir.path}"
-            if path not in claimed:
-                orphans.append(path)
-    return orphans
+        found += [(f"bags/{version_dir.path}", True) for version_dir in bags.list_folder(record_dir.path)]
+    return found
 
 
 def _expected_bytes(task: Task) -> int:
@@ -124,7 +185,7 @@ def _expected_bytes(task: Task) -> int:
 
 def _new_pool(jobs: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["archive.fixity.crosscheck"])
+    context.set_forkserver_preload(["archive.fixity.pooled"])
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=die_with_parent,
                                initargs=(os.getpid(),))
 
@@ -177,26 +238,90 @@ def early_pool(jobs: int | None, expected_tasks: int) -> EarlyPool | None:
     return EarlyPool(jobs) if jobs > 1 and expected_tasks >= INLINE_BELOW else None
 
 
-def _results(tasks: list[Task], jobs: int, early: EarlyPool | None = None,
-             ) -> tuple[Iterator[BagReport | SourceReport], Callable[[], None]]:
-    """Reports in task order, and a function that abandons the rest."""
-    if jobs <= 1 or len(tasks) < INLINE_BELOW:
+class _Plan:
+    """Tasks planned a page at a time, on the caller's thread, as the checking needs more: the
+    workers start on the first page while the rest of the catalogue is still being read. Keeps
+    every task planned so far in order (the recording looks one task ahead) and their totals."""
+
+    def __init__(self, pages: Iterator[list[Task]], expected_pages: int):
+        self._pages = pages
+        self.remaining = expected_pages
+        self.tasks: list[Task] = []
+        self.bags = 0
+        self.bytes = 0
+
+    def more(self) -> bool:
+        return self.remaining > 0
+
+    def next_page(self) -> list[Task]:
+        """The next page's tasks (bags, then those records' working copies)."""
+        page = next(self._pages, None) if self.remaining > 0 else None
+        self.remaining = self.remaining - 1 if page is not None else 0
+        page = page or []
+        self.tasks += page
+        self.bags += sum(isinstance(t, BagTask) for t in page)
+        self.bytes += sum(_expected_bytes(t) for t in page)
+        return page
+
+    def finish(self) -> None:
+        """Plan what is left (a cancelled run still reports what it planned, and its orphans
+        are judged against every bag the records claim)."""
+        while self.more():
+            self.next_page()
+
+
+def _inline_results(plan: _Plan) -> Iterator[tuple[Task, BagReport | SourceReport]]:
+    done = 0
+    while True:
+        while done >= len(plan.tasks) and plan.more():
+            plan.next_page()
+        if done >= len(plan.tasks):
+            return
+        task = plan.tasks[done]
+        done += 1
+        yield task, check_task(task)
+
+
+def _pool_results(pool: ProcessPoolExecutor, plan: _Plan, first: list[Task],
+                  jobs: int) -> Iterator[tuple[Task, BagReport | SourceReport]]:
+    """Results in task order; the next page is planned and submitted, a chunk at a time,
+    whenever no more than a few chunks are left queued for the workers."""
+    inflight: deque[tuple[list[Task], Future]] = deque()
+
+    def submit(page: list[Task]) -> None:
+        chunk = max(1, min(CHUNK, len(page) // (jobs * 8)))
+        for i in range(0, len(page), chunk):
+            part = page[i:i + chunk]
+            inflight.append((part, pool.submit(check_chunk, part)))
+
+    try:
+        submit(first)
+        while True:
+            while len(inflight) <= 2 * jobs and plan.more():
+                submit(plan.next_page())
+            if not inflight:
+                return
+            part, future = inflight.popleft()
+            yield from zip(part, future.result(), strict=True)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _results(plan: _Plan, jobs: int, early: EarlyPool | None = None,
+             ) -> tuple[Iterator[tuple[Task, BagReport | SourceReport]], Callable[[], None]]:
+    """(task, report) in task order, and a function that abandons the rest. A few tasks are
+    checked inline, more in the pool; the first page is planned here, to know which."""
+    first = plan.next_page()
+    if jobs <= 1 or (len(first) < INLINE_BELOW and not plan.more()):
         if early is not None:
             early.close()
-        return (check_task(t) for t in tasks), lambda: None
+        return _inline_results(plan), lambda: None
     pool = early.take() if early is not None else _new_pool(jobs)
-    chunk = max(1, min(CHUNK, len(tasks) // (jobs * 8)))
 
     def stop() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
-    def generate() -> Iterator[BagReport]:
-        try:
-            yield from pool.map(check_task, tasks, chunksize=chunk)
-        finally:
-            stop()
-
-    return generate(), stop
+    return _pool_results(pool, plan, first, jobs), stop
 
 
 def _fix_detail(report: BagReport) -> tuple[str, dict]:
@@ -253,13 +378,15 @@ def record_checks(arc: Archive, reports: list[BagReport]) -> None:
     if not reports:
         return
     with arc.store.transaction() as tx:
-        records = tx.get_many(report.record_id for report in reports if report.record_id)
-        for report in reports:
-            for entry in records[report.record_id or ""].get("bags") or []:
-                if entry["version"] == report.version:
-                    entry["last_fixity"] = next_fixity(entry.get("last_fixity"), report.outcome,
-                                                       report.fast, at)
-        tx.update_many(records.values(), bookkeeping=True)
+        current = tx.peek_many(report.record_id for report in reports if report.record_id)
+        changed: dict[str, dict] = {}
+        for report in reports:  # changed copies of the record and of the one bag entry, no deep copy
+            record = changed.get(report.record_id or "") or current[report.record_id or ""]
+            bags = [{**entry, "last_fixity": next_fixity(entry.get("last_fixity"), report.outcome,
+                                                         report.fast, at)}
+                    if entry["version"] == report.version else entry for entry in record.get("bags") or []]
+            changed[report.record_id or ""] = {**record, "bags": bags}
+        tx.update_many(changed.values(), bookkeeping=True)
         tx.log_many(fix_events(reports, at))
 
 
@@ -313,12 +440,12 @@ def _shard(record_id: str | None) -> int:
 
 def _batch_full(pending: list[BagReport], tasks: list[Task], done: int) -> bool:
     """Record now: the batch is large enough and the next bag is in another shard (or is the
-    last one), or the batch reached its bound."""
+    last one planned), or the batch reached its bound."""
     if len(pending) < RECORD_BATCH:
         return False
     if len(pending) >= MAX_BATCH:
         return True
-    following = tasks[done] if done < len(tasks) else None  # bags come before working copies
+    following = tasks[done] if done < len(tasks) else None  # a page's bags come before its working copies
     return not isinstance(following, BagTask) or _shard(following.record_id) != _shard(pending[-1].record_id)
 
 
@@ -328,42 +455,52 @@ def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: i
     """Check ``tasks`` (bags, then working copies), recording each batch of bag results as it
     completes; stops between tasks when cancelled. Progress counts bags; bytes count both.
     ``pool``: one ``early_pool`` started while the tasks were planned (used or shut down here)."""
+    return _run_plan(arc, _Plan(iter([tasks]), 1), report, jobs=jobs, progress=progress, cancel=cancel,
+                     pool=pool)
+
+
+def _run_plan(arc: Archive, plan: _Plan, report: VerifyReport, *, jobs: int | None,
+              progress: Progress | None, cancel: Cancel | None, pool: EarlyPool | None) -> VerifyReport:
+    """``run_checks`` of tasks planned page by page while the first are checked. Progress's
+    totals are those of the pages planned so far (a run of one page knows them from the start)."""
     jobs = pool.jobs if pool is not None else jobs or os.cpu_count() or 1
-    bag_count = sum(isinstance(t, BagTask) for t in tasks)
-    report.planned = bag_count
-    total_bytes = sum(_expected_bytes(t) for t in tasks)
     done_bytes = 0
     started = time.monotonic()
-    if progress:
-        progress(Step(0, bag_count, 0, total_bytes))
     pending: list[BagReport] = []
     try:
-        results, stop = _results(tasks, jobs, pool)
+        results, stop = _results(plan, jobs, pool)
     except BaseException:
         if pool is not None:
             pool.close()
         raise
+    if progress:
+        progress(Step(0, plan.bags, 0, plan.bytes))
     recorder = _Recorder(arc, report)
+    finished = False
     try:
-        for done, (task, result) in enumerate(zip(tasks, results, strict=False), 1):
+        for done, (task, result) in enumerate(results, 1):
             if isinstance(result, SourceReport):
                 report.sources.append(result)
             else:
                 report.bags.append(result)
                 pending.append(result)
             done_bytes += _expected_bytes(task)
-            if _batch_full(pending, tasks, done):
+            if _batch_full(pending, plan.tasks, done):
                 recorder.add(pending)
                 pending = []
             if progress:
-                progress(Step(len(report.bags), bag_count, done_bytes, total_bytes))
+                progress(Step(len(report.bags), plan.bags, done_bytes, plan.bytes))
             if cancelled(cancel):
-                report.cancelled = done < len(tasks)
+                report.cancelled = done < len(plan.tasks) or plan.more()
                 break
+        finished = True
     finally:
         stop()
         recorder.add(pending)
         recorder.close()
+    if finished:
+        plan.finish()
+    report.planned = plan.bags
     report.seconds = time.monotonic() - started
     report.finished_at = now_utc()
     return report
@@ -379,59 +516,63 @@ def verify_archive(arc: Archive, ids: Iterable[str] | None = None, *, fast: bool
     """
     report = VerifyReport(started_at=now_utc(), fast=fast)
     ids = None if ids is None else list(dict.fromkeys(ids))
+    if ids is not None:
+        for record_id in ids:  # every id known before any check starts (and so before any is recorded)
+            arc.store.summary(record_id)
     pool = early_pool(jobs, len(arc.store) if ids is None else len(ids))
     try:
-        tasks, claimed = _plan(arc, ids, fast, report)
+        scan = _OrphanScan(arc, report) if ids is None else None
+        if ids is None:
+            ids = [row["id"] for row in arc.store.summaries()]
     except BaseException:
         if pool is not None:
             pool.close()
         raise
-    scan = _OrphanScan(arc, claimed, report) if ids is None else None
+    claimed: set[str] = set()
+    plan = _Plan(_plan_pages(arc, ids, fast, claimed), -(-len(ids) // PLAN_PAGE))
     try:
-        return run_checks(arc, tasks, report, progress=progress, cancel=cancel, pool=pool, jobs=jobs)
+        result = _run_plan(arc, plan, report, progress=progress, cancel=cancel, pool=pool, jobs=jobs)
     finally:
         if scan is not None:
-            scan.join()
+            scan.join(claimed if not plan.more() else None)
+    return result
 
 
-def _plan(arc: Archive, ids: list[str] | None, fast: bool,
-          report: VerifyReport) -> tuple[list[Task], set[str]]:
-    """The tasks for ``verify_archive``, and for a whole-archive run the bag folders the records
-    claim (and its leftovers, in ``report``). The records are read here and let go on return: the
-    tasks hold what the checks need, so a long run does not also keep every record in memory; they
-    are read a page at a time, so planning never holds them all either."""
-    if ids is None:
-        ids = [row["id"] for row in arc.store.summaries()]
-        report.leftovers = find_leftovers(arc)
-    bag_tasks: list[Task] = []
-    source_tasks: list[Task] = []
-    claimed: set[str] = set()
+def _plan_pages(arc: Archive, ids: list[str], fast: bool, claimed: set[str]) -> Iterator[list[Task]]:
+    """The tasks for ``verify_archive``, a page of records at a time: its bags, then its records'
+    working copies; every bag folder the records claim is added to ``claimed``. The records are
+    read a page at a time and let go: the tasks hold what the checks need."""
     for start in range(0, len(ids), PLAN_PAGE):
-        records = list(arc.store.records_of(ids[start:start + PLAN_PAGE]).values())
-        bag_tasks += tasks_for(arc, records, fast)
-        source_tasks += source_tasks_for(arc, records, fast)
+        records = list(arc.store.documents_of(ids[start:start + PLAN_PAGE]).values())  # read only
         claimed |= claimed_bags(records)
-    return [*bag_tasks, *source_tasks], claimed
+        yield [*tasks_for(arc, records, fast), *source_tasks_for(arc, records, fast)]
 
 
 class _OrphanScan:
     """The orphan scan of a whole-archive verify, on a thread of its own while the bags are
-    checked: it lists bags/ (a folder per record) and reads nothing the checks or the recording
-    write, and the report needs it only at the end. ``join`` raises what the scan raised."""
+    planned and checked: it lists bags/ (a folder per record) and sources/ (for leftovers), and
+    reads nothing the checks or the recording write; the folders are compared with what the
+    records claim once all are planned. ``join`` raises what the scan raised."""
 
-    def __init__(self, arc: Archive, claimed: set[str], report: VerifyReport):
-        self._arc, self._claimed, self._report = arc, claimed, report
+    def __init__(self, arc: Archive, report: VerifyReport):
+        self._arc, self._report = arc, report
         self._error: BaseException | None = None
+        self._found: list[tuple[str, bool]] = []
         self._thread = threading.Thread(target=self._run, name="verify-orphans", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            self._report.orphans = orphans_beside(self._arc, self._claimed)
+            self._report.leftovers = find_leftovers(self._arc)  # sources/ too: off the checks' path
+            self._found = bag_folders(self._arc)
         except BaseException as exc:  # handed to the caller's thread by join()
             self._error = exc
 
-    def join(self) -> None:
+    def join(self, claimed: set[str] | None) -> None:
+        """Wait for the listing and report the orphans (``claimed`` None: planning did not finish)."""
         self._thread.join()
         if self._error is not None:
             raise self._error
+        if claimed is not None:
+            self._report.orphans = [path for path, version in self._found
+                                    if not version or path not in claimed]

@@ -21,7 +21,7 @@ import orjson
 from archive.clock import now_utc
 from archive.errors import RecordNotFoundError, StaleRecordError, StoreError
 from archive.ids import sequence_of
-from archive.records import BOOKKEEPING_WRITES, serial_of
+from archive.records import BOOKKEEPING_WRITES, check_mode, full_check_at, good_places, serial_of
 from archive.store.atomic import atomic_write, remove_stale_temporaries
 from archive.store.history import HISTORY, LOG_SUFFIX, HistoryLog, committed_end, damaged_log
 from archive.store.index import SEARCH_FIELDS, IndexShard, haystack, summarize
@@ -58,6 +58,37 @@ def summaries_of(path: Path, records: dict[str, dict]) -> dict[str, dict[str, An
             raise damaged(path, f"record document {key} has a field of the wrong shape "
                                 f"({type(exc).__name__}: {exc})") from None
     return rows
+
+
+def _without_fixity(entry: Any) -> Any:
+    return {k: v for k, v in entry.items() if k != "last_fixity"} if isinstance(entry, dict) else entry
+
+
+def _only_fixity_differs(current: dict, record: dict) -> bool:
+    """Whether ``record`` (a bookkeeping change of ``current``, so its descriptive fields are
+    equal, and the fingerprint of its metadata too) differs from ``current`` in its bags only in
+    their ``last_fixity``. A top-level ``last_fixity`` is fingerprinted, so it must be equal."""
+    if current.get("last_fixity") != record.get("last_fixity"):
+        return False
+    old, new = current.get("bags") or [], record.get("bags") or []
+    if not isinstance(old, list) or not isinstance(new, list) or len(old) != len(new):
+        return False
+    return all(a is b or _without_fixity(a) == _without_fixity(b) for a, b in zip(old, new, strict=True))
+
+
+def fixity_refreshed(row: dict[str, Any], record: dict) -> dict[str, Any]:
+    """The summary row of ``record`` when ``row`` is its previous version's and only its bags'
+    ``last_fixity`` or its status changed since (``_only_fixity_differs``): the fields those feed,
+    and the counters, made again as ``summarize`` makes them; the rest (the metadata fingerprint
+    comparison above all) cannot have changed. tests/test_index_format.py holds the two equal."""
+    bags = record.get("bags") or []
+    fixity = bags[-1].get("last_fixity") if bags else None
+    return {**row, "status": record.get("status", ""),
+            "fixity_at": fixity["at"] if fixity else "",
+            "fixity_outcome": fixity["outcome"] if fixity else "",
+            "fixity_mode": check_mode(fixity), "fixity_full_at": full_check_at(fixity),
+            "good_on": good_places(record), "revision": record["revision"], "serial": serial_of(record),
+            "updated_at": record.get("updated_at", "")}
 
 
 def _copy(document: dict) -> dict:
@@ -261,6 +292,14 @@ class Store:
         Each shard is read once (one stat and parse-cache look-up) and its records copied in one
         JSON round trip; a ``get`` per record pays those per record, most of a batch's cost.
         """
+        docs = self.documents_of(ids)
+        return dict(zip(docs, orjson.loads(orjson.dumps(list(docs.values()))), strict=True))
+
+    def documents_of(self, ids: Iterable[str]) -> dict[str, dict]:
+        """``records_of`` without the copy: the parsed documents themselves, which the caller
+        must not change (the parse cache holds them; make changed copies, as ``dict(doc)``). For
+        readers of thousands that only read (a verify's planning, the store's own checks of a
+        write): the copy per record was most of what they cost."""
         order = list(dict.fromkeys(ids))
         by_shard: dict[int, list[str]] = {}
         for record_id in order:
@@ -268,9 +307,8 @@ class Store:
         found: dict[str, dict] = {}
         for shard, wanted in by_shard.items():
             table = read_shard(self._shard_path(shard), self.cache).get(RECORDS) or {}
-            docs = {i: doc for i in wanted
-                    if (doc := table.get(str(sequence_of(i)))) is not None and doc.get("id") == i}
-            found.update(zip(docs, orjson.loads(orjson.dumps(list(docs.values()))), strict=True))
+            found.update((i, doc) for i in wanted
+                         if (doc := table.get(str(sequence_of(i)))) is not None and doc.get("id") == i)
         missing = next((i for i in order if i not in found), None)
         if missing is not None:
             raise RecordNotFoundError(f"no record {missing}")
@@ -382,7 +420,8 @@ class Store:
         # Not fsynced: the shards are, and _last_sequence() reads the highest one as well.
         atomic_write(self.folder / COUNTER, orjson.dumps({"last": last}), durable=False)
 
-    def _write_shard(self, shard: int, puts: list[dict], events: list[dict]) -> None:
+    def _write_shard(self, shard: int, puts: list[dict], events: list[dict],
+                     fixity_only: set[str] | frozenset[str] = frozenset()) -> None:
         path = self._shard_path(shard)
         # The shard's TinyDB storage, used directly: a TinyDB around it added nothing but the
         # import of tinydb to every add and edit (issue 13).
@@ -412,8 +451,10 @@ class Store:
             rows = dict(index.rows)
         else:  # another process wrote this shard since we indexed it: start from the shard
             rows = summaries_of(path, records)
+            fixity_only = frozenset()  # its rows are the new records' already
         for record in puts:
-            rows[record["id"]] = summarize(record)
+            row = rows.get(record["id"]) if record["id"] in fixity_only else None
+            rows[record["id"]] = summarize(record) if row is None else fixity_refreshed(row, record)
         new_index = IndexShard(stamp=file_stamp(path), rows=rows)
         with contextlib.suppress(StoreError):  # the shard is durable; a stale index is rebuilt
             atomic_write(self._index_path(shard), new_index.dumps(), durable=False)
@@ -426,6 +467,8 @@ class Transaction:
     def __init__(self, store: Store):
         self.store = store
         self._puts: dict[str, dict] = {}
+        self._fixity_only: set[str] = set()
+        """Staged records whose change since disk is only to their fixity state (``update_many``)."""
         self._events: list[dict] = []
         self._last_sequence: int | None = None
 
@@ -504,6 +547,7 @@ class Transaction:
 
         record = self._checked_update(record, self.get(record["id"]), expected_revision, bookkeeping)
         schema.validate(record)
+        self._fixity_only.discard(record["id"])
         self._puts[record["id"]] = record
         return record
 
@@ -519,15 +563,37 @@ class Transaction:
         of revision, serial, bookkeeping fields and schema), their current versions read in one
         go: for a batch of thousands (a verify's fixity results), not a ``get`` per record."""
         records = list(records)
-        current = self.get_many(r["id"] for r in records)
+        current = self.peek_many(r["id"] for r in records)  # only read, so not copied
         staged = []
         for record in records:  # a record given twice is checked against its first change, as update would
             staged.append(self._checked_update(record, current[record["id"]], None, bookkeeping))
+            self._note_fixity_only(current[record["id"]], staged[-1], bookkeeping)
             current[record["id"]] = staged[-1]
         validate_many(staged)
         for record in staged:
             self._puts[record["id"]] = record
         return staged
+
+    def peek_many(self, ids: Iterable[str]) -> dict[str, dict]:
+        """``get_many`` without the copies: the current version of each record (staged, else on
+        disk) to read, never to change; a caller stages a changed copy (``{**doc, "bags": ...}``).
+        A verify's batch of fixity results used to copy each record twice to change one field."""
+        order = list(dict.fromkeys(ids))
+        on_disk = self.store.documents_of(i for i in order if i not in self._puts)
+        return {i: on_disk[i] if i in on_disk else self._puts[i] for i in order}
+
+    def _note_fixity_only(self, current: dict, record: dict, bookkeeping: bool) -> None:
+        """Remember whether ``record`` differs from the version on disk only in what feeds the
+        fixity fields of its summary row (its bags' ``last_fixity``, its status), so the commit
+        updates those fields of the row instead of summarizing the record again (which hashes its
+        metadata): a verify changes nothing else. Staged twice, both changes must be such."""
+        record_id = record["id"]
+        first = record_id not in self._puts
+        still = first or record_id in self._fixity_only
+        if bookkeeping and still and _only_fixity_differs(current, record):
+            self._fixity_only.add(record_id)
+        else:
+            self._fixity_only.discard(record_id)
 
     def log_many(self, events: Iterable[dict]) -> None:
         """``log`` for many events: each validated before any is staged."""
@@ -594,11 +660,12 @@ class Transaction:
         for event in self._events:
             by_shard.setdefault(shard_of(sequence_of(event["record_id"])), ([], []))[1].append(event)
         for shard, (puts, events) in sorted(by_shard.items()):
-            self.store._write_shard(shard, puts, events)
+            self.store._write_shard(shard, puts, events, self._fixity_only)
         if self._last_sequence is not None:
             # After the shards: a crash in between is healed by _last_sequence() reading the
             # highest id on disk, so a written id is never handed out again.
             self.store._save_counter(self._last_sequence)
         self._puts.clear()
+        self._fixity_only.clear()
         self._events.clear()
 
