@@ -489,16 +489,8 @@ class _Run:
                     future.set_result(call())
                 except Exception as exc:  # sorted by took(), as a pool's future would be
                     future.set_exception(exc)
-                self.took(what, future)
-                if what.startswith("bag "):
-                    self.finished += 1
-                    if self.progress:
-                        self.progress(self.steps(self.finished))
-                if cancelled(self.cancel) and not self.ctx.stop.is_set():
-                    self.outcome.cancelled = True
-                    self.ctx.stop.set()
-                if self.flush_due():
-                    self.flush()
+                self._count(what, future)
+                self._between_tasks()
         finally:
             self.ctx.stop.set()
             self.flush()
@@ -518,21 +510,29 @@ class _Run:
                         break
                     done, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
                     for future in done:
-                        what = running.pop(future)
-                        self.took(what, future)
-                        if what.startswith("bag "):
-                            self.finished += 1
-                    if self.progress:
-                        self.progress(self.steps(self.finished))
-                    if cancelled(self.cancel) and not self.ctx.stop.is_set():
-                        self.outcome.cancelled = True
-                        self.ctx.stop.set()
-                    if self.flush_due():
-                        self.flush()
+                        self._count(running.pop(future), future)
+                    self._between_tasks()
             finally:
                 self.ctx.stop.set()  # an exception here (a bug): let the workers stop at once
                 self.flush()
         self._say_stopped(tasks)
+
+    def _count(self, what: str, future: Future) -> None:
+        """Take a finished task's outcome; a bag counts towards progress whatever it came to."""
+        self.took(what, future)
+        if what.startswith("bag "):
+            self.finished += 1
+
+    def _between_tasks(self) -> None:
+        """What both loops do between tasks: show progress, honour a cancel, record a due batch."""
+        assert self.ctx is not None
+        if self.progress:
+            self.progress(self.steps(self.finished))
+        if cancelled(self.cancel) and not self.ctx.stop.is_set():
+            self.outcome.cancelled = True
+            self.ctx.stop.set()
+        if self.flush_due():
+            self.flush()
 
     def _say_stopped(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
         if self.outcome.stopped:
