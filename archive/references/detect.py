@@ -898,9 +898,18 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
         return True  # "Kyiv said", "China rejected": a government named by its place
     if len(words) > 1 and name.lower() in _MORE_COUNTRIES:
         return True  # "Saudi Arabia and Russia said"
+    if len(words) > 1 and not known and names.plain(words[-1]) in _INSTRUMENTS:
+        return True  # "the James Webb Space Telescope found": the people using it are the source
     return phrase == "told" and not known and not medium and any(
         names.plain(w) in _TOLD_NOT_MEDIA for w in words
     )
+
+
+_INSTRUMENTS = frozenset({
+    "telescope", "telescopes", "rover", "spacecraft", "satellite", "satellites", "lander", "orbiter",
+    "rocket",
+})  # fmt: skip
+"""Instruments and craft that "found" or "detected" something: no source, whoever used them is."""
 
 
 def _owner_of_name(words: list[str]) -> bool:
