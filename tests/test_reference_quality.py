@@ -253,6 +253,11 @@ def test_a_short_form_is_the_paper_named_in_full():
     # a body in lower case after its country's adjective is the country's ("Egypt's supply ministry")
     ("Reserves will last five months, the Tunisian supply ministry said.",
      {("Tunisia's supply ministry", "organisation")}),
+    # "Co-owner" is a title, hyphenated like "Vice-President"
+    ("Co-owner Ilse Marchetti said the club would stay.", {("Ilse Marchetti", "person")}),
+    # a dateline before a spaced hyphen is a place, not what "the company said" stands for
+    ("GALVESTON - A fire broke out at a plant on Friday, sending smoke over the city, the company said.",
+     set()),
 ])  # fmt: skip
 def test_the_error_classes_of_new_text(text, expected):
     """One case per kind of mistake the dev batches 156 to 500 showed (tests/fixtures/references/

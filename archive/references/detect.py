@@ -1118,7 +1118,10 @@ _COMPANY_KINDS = ("organisation", "publication")
 _RIVAL_BEFORE = re.compile(rf"\b(?:rival|rivals|competitor|peer){_SP}+$")
 _HAS_LOWER = re.compile(r"\s[a-z]")
 _HOLDINGS = frozenset({"Shares", "Stock", "Holdings", "Units"})
-_DATELINE_AFTER = re.compile(rf"(?:,{_SP}+[^,\n—–]{{1,30}}?)?(?:{_SP}*\([^)\n]{{1,30}}\))?{_SP}*[—–]")
+_DATELINE_AFTER = re.compile(
+    rf"(?:,{_SP}+[^,\n—–]{{1,30}}?)?(?:{_SP}*\([^)\n]{{1,30}}\))?(?:{_SP}*[—–]|{_SP}+-{_SP})"
+)
+"""The dash after a dateline, an em or en dash or a spaced hyphen ("HOUSTON - A fire ...")."""
 _SENTENCE_END = re.compile(r"[.!?]['\"’”]?\s")
 
 

@@ -138,6 +138,8 @@ instead ("the Peronist CGT union", "Islamist", "Baptist")."""
 def is_title(word: str, position: int) -> bool:
     key = plain(word)
     if "-" in key and key.split("-", 1)[0] in ("vice", "deputy", "co", "acting", "ex", "former"):
+        if key == "co-owner":
+            return True  # "Co-owner Jim Ratcliffe"; "owner" alone is a body's too ("Ship owner Shoei Kisen")
         key = key.split("-", 1)[1]  # "Vice-President", "Co-Chair", "Deputy-Governor"
     return (key in TITLE_WORDS or key.endswith("-year-old") or (position > 0 and key in _LATE_TITLES)
             or (word[:1].isupper() and len(key) > 5 and _PROFESSION.search(key) is not None)
