@@ -260,7 +260,7 @@ def test_a_short_form_is_the_paper_named_in_full():
      set()),
 ])  # fmt: skip
 def test_the_error_classes_of_new_text(text, expected):
-    """One case per kind of mistake the dev batches 156 to 500 showed (tests/fixtures/references/
+    """One case per kind of mistake the dev batches 156 to 540 showed (tests/fixtures/references/
     README.md), in sentences of their own: the rules are general, not fitted to those texts."""
     assert _found(text) == expected
 
