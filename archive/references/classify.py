@@ -90,6 +90,14 @@ _TITLE_OF_DOCUMENT = re.compile(
 )
 """Words a person's name does not hold (particles such as "de" and "van" it may)."""
 _ACRONYM_RE = re.compile(r"^[A-Z][A-Z.&]{1,7}$")
+_HEADED_BODY = re.compile(
+    r"^(?:The\s+)?(?:Institute|Council|Centre|Center|Association|Society|Foundation|Commission|Committee"
+    r"|Federation|Union|Agency|Office|Ministry|Department|Board|Bureau|Academy|College|University)"
+    r"\s+(?:of|for|on)\s"
+)
+"""A body's head noun before "of"/"for"/"on" opens a body's name, whatever word ends it ("Institute for
+Clinical and Economic Review", "Council on Foreign Relations"); a paper puts its own word first
+("Journal of Commerce")."""
 
 
 def _words(name: str) -> list[str]:
@@ -109,6 +117,8 @@ def classify(name: str) -> str:
     parts = name.split()
     if _TITLE_OF_DOCUMENT.search(name) and "geological" not in words and "ordnance" not in words:
         return "document"  # "Statistical Review of World Energy", "Survey of Consumer Finances"
+    if _HEADED_BODY.match(name):
+        return "organisation"  # "Institute for Clinical and Economic Review": a body, whatever it ends in
     if len(parts) > 1 and parts[-1].split("-")[-1].strip(".,'’").lower() in PUBLICATION_WORDS:
         return "publication"  # "San Diego Union-Tribune", "Chicago Sun-Times": a paper's last word
     if any(w in _BROADCASTING for w in words) and not any(w in _BODY_OF_BROADCASTERS for w in words):

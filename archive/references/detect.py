@@ -93,7 +93,7 @@ _MEDIA_NOUNS = (
     "magazine|website|tabloid|channel"
 )
 _SPOKESPEOPLE = "spokesman|spokeswoman|spokesperson|data|figures"
-_STAFF = "analysts|economists|strategists|researchers"
+_STAFF = "analysts|economists|strategists|researchers|organisers|organizers"
 """Who speaks for a body named before them: "Goldman Sachs analysts said" cites Goldman Sachs."""
 _APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)){1,100},"""
 _FINDINGS = (
@@ -898,9 +898,18 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
         return True  # "Kyiv said", "China rejected": a government named by its place
     if len(words) > 1 and name.lower() in _MORE_COUNTRIES:
         return True  # "Saudi Arabia and Russia said"
+    if len(words) > 1 and not known and names.plain(words[-1]) in _INSTRUMENTS:
+        return True  # "the James Webb Space Telescope found": the people using it are the source
     return phrase == "told" and not known and not medium and any(
         names.plain(w) in _TOLD_NOT_MEDIA for w in words
     )
+
+
+_INSTRUMENTS = frozenset({
+    "telescope", "telescopes", "rover", "spacecraft", "satellite", "satellites", "lander", "orbiter",
+    "rocket",
+})  # fmt: skip
+"""Instruments and craft that "found" or "detected" something: no source, whoever used them is."""
 
 
 def _owner_of_name(words: list[str]) -> bool:
@@ -925,6 +934,8 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
     ))
     if not raw.phrase and placed and not _WHO_AFTER.match(text, raw.end):
         return True
+    if not raw.phrase and before[-1:] and before[-1] in _FOREIGN_PREPOSITIONS:
+        return True  # "the Societe de transport de Montreal said": Montreal ends a longer name
     if raw.verb and not raw.phrase and text.startswith(",", raw.end) and _RELATIVE_BEFORE.search(
         text, max(0, raw.start - 80), raw.start
     ):
@@ -936,6 +947,8 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
     return bool(_SENTENCE_START.search(text, max(0, start - 3), start))
 
 
+_FOREIGN_PREPOSITIONS = frozenset({"de", "du", "des", "della", "delle", "di", "dei", "do", "dos"})
+"""Romance prepositions inside a body's name ("Régie des eaux de Namur"): a name after one is its tail."""
 _WHO_AFTER = re.compile(rf",{_SP}+who\b")
 """``sending the measure to President Joe Biden, who said``: after "to", a person who speaks."""
 _RELATIVE_BEFORE = re.compile(rf",{_SP}+(?:which|who|whose|that|where|when){_SP}[^,.;:!?\n]*$")
@@ -957,13 +970,20 @@ def _modifies_a_noun(name: str, raw: _Raw, text: str) -> bool:
             and not lookup(name) and _LOWER_NEXT.match(text, raw.end) is not None)
 
 
+def _persons_rival(before: list[str]) -> bool:
+    """ "His rival Anies Baswedan said": a person's rival is a person, though "rival Frontier" is a firm."""
+    return [w.lower() for w in before[-2:]] in (["his", "rival"], ["her", "rival"])
+
+
 def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
     """The kind the words around a name give it, else the kind its own words give it."""
     if lookup(name) or _edition_of_known(name):
         return "publication"
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
-    if raw.body or (before[-1:] and (before[-1] in names.ORG_DESCRIPTORS or before[-1] in _BODY_BEFORE)) or (
+    if raw.body or (before[-1:] and not _persons_rival(before) and (
+        before[-1] in names.ORG_DESCRIPTORS or before[-1] in _BODY_BEFORE
+    )) or (
         text.endswith(",", 0, raw.start - 1)
         and _DESCRIBED_BEFORE.search(text, max(0, raw.start - 40), raw.start)
     ):
@@ -1012,6 +1032,8 @@ def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
             and before[-1] not in names.ORG_DESCRIPTORS)
     ):
         return True  # "passenger Bikash Mohanty", "winemaker Hélène Darroze-Bastide"
+    if _persons_rival(before):
+        return True
     if text.endswith(", ", 0, raw.start) or _QUOTE_BEFORE.search(text, max(0, raw.start - 4), raw.start):
         return True
     if text.startswith(",", raw.end):
@@ -1096,7 +1118,10 @@ _COMPANY_KINDS = ("organisation", "publication")
 _RIVAL_BEFORE = re.compile(rf"\b(?:rival|rivals|competitor|peer){_SP}+$")
 _HAS_LOWER = re.compile(r"\s[a-z]")
 _HOLDINGS = frozenset({"Shares", "Stock", "Holdings", "Units"})
-_DATELINE_AFTER = re.compile(rf"(?:,{_SP}+[^,\n—–]{{1,30}}?)?(?:{_SP}*\([^)\n]{{1,30}}\))?{_SP}*[—–]")
+_DATELINE_AFTER = re.compile(
+    rf"(?:,{_SP}+[^,\n—–]{{1,30}}?)?(?:{_SP}*\([^)\n]{{1,30}}\))?(?:{_SP}*[—–]|{_SP}+-{_SP})"
+)
+"""The dash after a dateline, an em or en dash or a spaced hyphen ("HOUSTON - A fire ...")."""
 _SENTENCE_END = re.compile(r"[.!?]['\"’”]?\s")
 
 
@@ -1419,7 +1444,8 @@ _LOWER_HEADS = re.compile(
     rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau))\b"
 )
 _LOWER_OWNER = re.compile(
-    rf"(?:\b(?P<owner>[{_UPPER}][\w-]+(?:{_SP}+[{_UPPER}][\w-]+)?)['’]s|\b(?P<pronoun>[Ii]ts|[Tt]he))"
+    rf"(?:\b(?P<owner>[{_UPPER}][\w-]+(?:{_SP}+[{_UPPER}][\w-]+)?)['’]s"
+    rf"|\b[Tt]he{_SP}+(?P<adjective>[{_UPPER}][a-z]+)|\b(?P<pronoun>[Ii]ts|[Tt]he))"
     rf"(?P<words>(?:{_SP}+[a-z][a-z-]+){{0,3}}?){_SP}+$"
 )
 _MORE_COUNTRIES = frozenset({
@@ -1430,6 +1456,25 @@ _COUNTRY_WORDS = COUNTRIES | _MORE_COUNTRIES
 _COUNTRY_BEFORE = re.compile(
     rf"\b(?P<country>[{_UPPER}][a-z]+(?:{_SP}+[{_UPPER}][a-z]+)?)(?=['’]s\b|{_SP}+(?:has|have|had|is|was)\b)"
 )
+_ADJECTIVE_COUNTRIES = {
+    "egyptian": "Egypt", "french": "France", "german": "Germany", "italian": "Italy", "spanish": "Spain",
+    "chinese": "China", "japanese": "Japan", "russian": "Russia", "turkish": "Turkey", "polish": "Poland",
+    "greek": "Greece", "irish": "Ireland", "canadian": "Canada", "australian": "Australia",
+    "mexican": "Mexico", "brazilian": "Brazil", "indian": "India", "israeli": "Israel",
+    "iranian": "Iran", "kenyan": "Kenya", "nigerian": "Nigeria", "ghanaian": "Ghana",
+    "ukrainian": "Ukraine", "british": "Britain", "dutch": "Netherlands", "swiss": "Switzerland",
+    "swedish": "Sweden", "norwegian": "Norway", "danish": "Denmark", "finnish": "Finland",
+    "portuguese": "Portugal", "chilean": "Chile", "argentine": "Argentina", "peruvian": "Peru",
+    "colombian": "Colombia", "indonesian": "Indonesia", "thai": "Thailand", "vietnamese": "Vietnam",
+    "pakistani": "Pakistan", "bangladeshi": "Bangladesh", "tunisian": "Tunisia",
+    "moroccan": "Morocco", "algerian": "Algeria", "ethiopian": "Ethiopia", "ugandan": "Uganda",
+    "tanzanian": "Tanzania", "zambian": "Zambia", "malaysian": "Malaysia", "philippine": "Philippines",
+    "hungarian": "Hungary", "romanian": "Romania", "czech": "Czechia", "austrian": "Austria",
+    "belgian": "Belgium", "saudi": "Saudi Arabia", "iraqi": "Iraq", "syrian": "Syria",
+    "lebanese": "Lebanon", "jordanian": "Jordan", "venezuelan": "Venezuela", "cuban": "Cuba",
+}  # fmt: skip
+"""A country named by its adjective before a lower-case body ("the Egyptian supply ministry said"):
+catalogued in the possessive form the set gives such bodies ("Egypt's supply ministry")."""
 _LOWER_BODY_WORDS = frozenset({
     "and", "or", "of", "the", "a", "an", "its", "their", "his", "her", "that", "which",
 })  # fmt: skip
@@ -1447,7 +1492,9 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
         before = _LOWER_OWNER.search(text, max(0, head.start() - 60), head.start())
         if before is None or any(w in _LOWER_BODY_WORDS for w in before.group("words").split()):
             continue
-        owner = before.group("owner")
+        owner = before.group("owner") or _ADJECTIVE_COUNTRIES.get((before.group("adjective") or "").lower())
+        if owner is None and before.group("adjective") is not None:
+            continue
         if owner is None:
             sentence = max(text.rfind(". ", 0, before.start()), text.rfind("\n", 0, before.start())) + 1
             first = _COUNTRY_BEFORE.search(text, sentence, before.start())

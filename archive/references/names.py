@@ -43,6 +43,7 @@ ROLE_WORDS = frozenset({
     "customer", "victim", "relative", "neighbour", "neighbor", "lecturer", "commentator",
     "presenter", "host", "actor", "actress", "singer", "player", "striker", "forward", "defender",
     "goalkeeper", "writer", "poet", "entrepreneur", "investor", "billionaire", "protester", "teenager",
+    "opponent", "challenger", "successor", "predecessor",
 })  # fmt: skip
 """Lower-case nouns for people that are no titles (a run of names is not cut at them: "EU Member
 States"), but say that the name beside them is a person's ("passenger Bikash Mohanty")."""
@@ -137,6 +138,8 @@ instead ("the Peronist CGT union", "Islamist", "Baptist")."""
 def is_title(word: str, position: int) -> bool:
     key = plain(word)
     if "-" in key and key.split("-", 1)[0] in ("vice", "deputy", "co", "acting", "ex", "former"):
+        if key == "co-owner":
+            return True  # "Co-owner Jim Ratcliffe"; "owner" alone is a body's too ("Ship owner Shoei Kisen")
         key = key.split("-", 1)[1]  # "Vice-President", "Co-Chair", "Deputy-Governor"
     return (key in TITLE_WORDS or key.endswith("-year-old") or (position > 0 and key in _LATE_TITLES)
             or (word[:1].isupper() and len(key) > 5 and _PROFESSION.search(key) is not None)
