@@ -18,7 +18,7 @@ from archive.cli.common import (
     printable,
     progress_bar,
 )
-from archive.store.index import SEARCH_FIELDS
+from archive.store.index import SEARCH_FIELDS, read_hay_at_open
 
 if TYPE_CHECKING:
     from archive.layout import Archive
@@ -298,6 +298,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    if args.field is None:  # every shard's hay will be scanned: read it when its index is opened
+        read_hay_at_open()
     arc = open_from(args)
     if args.text:
         from archive import catalog
