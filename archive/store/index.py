@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import accumulate, compress, islice, repeat
-from operator import add, contains, sub
+from operator import add, contains
 from pathlib import Path
 from typing import Any
 
@@ -135,8 +135,8 @@ class IndexShard:
         self._table_crc: int | None = 0
         """The table's checksum from the header, None once the table was checked against it."""
         self._odd_digests = False
-        self._ends: list[int] | None = None
-        self._line_ends: list[int] | None = None
+        self._ends: memoryview | None = None
+        self._line_ends: memoryview | None = None
         self.heal: Callable[[], IndexShard] | None = None
         """Set by the store: rebuilds this shard's index from its shard when a lazily read part
         of the file turns out to be damaged or replaced (the index is a cache; the shard is the truth)."""
@@ -310,23 +310,23 @@ class IndexShard:
             self._table_crc = None  # checked: not again
         return self._table
 
-    def _row_ends(self) -> list[int] | None:
+    def _row_ends(self) -> memoryview | None:
         """Where each row ends in the rows part (row i ends at ``ends[i] + i``: i newlines before
-        it), or None if the table is damaged."""
+        it), or None if the table is damaged. Read in place (no list of every end is made): the
+        table passed its checksum, and each row read is checked where it is used (``rows_at``)."""
         if self._ends is None:
             table = self._checked_table()
             if table is None:
                 return None
             count = self._count
-            ends = memoryview(table)[PREFIX_BYTES * count:(PREFIX_BYTES + 4) * count].cast("I").tolist()
-            # Each row is at least ``{}``; the last ends where the header says the rows do.
-            if count and not (ends[0] >= 2 and min(map(sub, ends[1:], ends), default=2) >= 2
-                              and ends[-1] + count - 1 == self._file.all_rows[1]):
+            ends = memoryview(table)[PREFIX_BYTES * count:(PREFIX_BYTES + 4) * count].cast("I")
+            # The last row ends where the header says the rows do.
+            if count and ends[-1] + count - 1 != self._file.all_rows[1]:
                 return None
             self._ends = ends
         return self._ends
 
-    def _line_starts_ends(self, text: bytes) -> tuple[list[int], list[int]] | None:
+    def _line_starts_ends(self, text: bytes) -> tuple[list[int], Sequence[int]] | None:
         """Where each hay line starts and ends (its newline, or the end of the hay), from the table
         when the index was read from a file; None if the table is damaged."""
         if self._file is None:
@@ -336,8 +336,8 @@ class IndexShard:
                 table = self._checked_table()
                 if table is None:
                     return None
-                self._line_ends = memoryview(table)[(PREFIX_BYTES + 4) * self._count:].cast("I").tolist()
-            ends = self._line_ends
+                self._line_ends = memoryview(table)[(PREFIX_BYTES + 4) * self._count:].cast("I")
+            ends = self._line_ends  # read in place: bisect and indexing work on the memoryview
         if len(ends) != self._count or (ends and ends[-1] != len(text)):
             return None
         return [0, *map(add, ends[:-1], repeat(1))], ends
@@ -370,13 +370,16 @@ class IndexShard:
         ends = self._row_ends()
         if ends is None:
             return self._healed().rows_at(positions)
-        blobs = self._file.read_rows([(self._file.rows_at + (ends[i - 1] + i if i else 0),
-                                       ends[i] - (ends[i - 1] if i else 0)) for i in positions])
+        ranges = [(self._file.rows_at + (ends[i - 1] + i if i else 0), ends[i] - (ends[i - 1] if i else 0))
+                  for i in positions]
+        # Each row is at least ``{}``; one that is not where the table says fails to parse as
+        # one row, or parses as a row without the id of its position.
+        blobs = self._file.read_rows(ranges) if min(n for _, n in ranges) >= 2 else None
         try:
             parsed = None if blobs is None else orjson.loads(b"[" + b",".join(blobs) + b"]")
         except orjson.JSONDecodeError:
             parsed = None
-        if parsed is None or not self._rows_agree(parsed, positions, hay):
+        if parsed is None or len(parsed) != len(positions) or not self._rows_agree(parsed, positions, hay):
             return self._healed().rows_at(positions)
         return parsed
 
