@@ -14,6 +14,7 @@ import re
 import threading
 from datetime import date
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +140,9 @@ class _Remembered:
     """
 
     ENTRIES = 4096
-    """At most this many values are remembered; archives use a handful of tags and event URIs."""
+    """At most this many values are remembered, the newest: archives use a handful of tags and
+    event URIs, but every captured page's address is checked too, and a cache that stopped taking
+    verdicts once full would send every later ``add`` back to rfc3987 for the event URIs."""
 
     def __init__(self, kind: str, module: str, data_file: str) -> None:
         self.kind, self.module, self.data_file = kind, module, data_file
@@ -177,13 +180,16 @@ class _Remembered:
         return self.verdicts().get(value)
 
     def put(self, value: str, verdict: Any) -> None:
-        """Remember a verdict (written atomically; a file that cannot be written is not kept)."""
+        """Remember a verdict, dropping the oldest beyond ENTRIES (written atomically; a file
+        that cannot be written is not kept)."""
         with self._lock:
             verdicts = self.verdicts()
             verdicts[value] = verdict
+            for oldest in list(islice(verdicts, max(0, len(verdicts) - self.ENTRIES))):
+                del verdicts[oldest]  # (a dict keeps the order its keys were put in)
             text = json.dumps(verdicts, ensure_ascii=True)
         path = self.path()
-        if path is None or len(verdicts) > self.ENTRIES:
+        if path is None:
             return
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from archive.store.index import INDEX_FORMAT, IndexShard, haystack
+from archive.store.index import INDEX_FORMAT, ROW_GAP, IndexShard, haystack, read_hay_at_open
 
 
 def _index_files(root: Path) -> list[Path]:
@@ -221,3 +221,55 @@ def test_search_finds_exactly_the_rows_holding_every_word(tmp_path: Path):
         assert index._ids is None  # each hit checked against its hay line, not the ids
         in_memory = IndexShard(stamp=(1, 2, 3), rows=rows)
         assert in_memory.matching(query) == expected, query
+
+
+@pytest.mark.parametrize("hay_at_open", [False, True])
+def test_hits_far_apart_and_close_together_are_read_exactly(tmp_path: Path, hay_at_open: bool):
+    """Hits are read in spans (rows closer than ROW_GAP in one read, cut apart after): rows long
+    enough to split the spans, with the hay read at open or later, give what each row's text gives."""
+    rows = {}
+    for n in range(1, 200):
+        rid = f"ART-2026-{n:06d}"
+        rows[rid] = {"id": rid, "title": f"story {'museum' if n % 3 else 'kowalski'} {n}", "sha256": "",
+                     "notes": "ü" * (ROW_GAP if n % 17 == 0 else n)}
+    path = tmp_path / "000000.json"
+    path.write_bytes(IndexShard(stamp=(1, 2, 3), rows=rows).dumps())
+    read_hay_at_open(hay_at_open)
+    try:
+        for query in (["museum"], ["kowalski"], ["story"], ["story", "1"], ["nothing"]):
+            index = IndexShard.load(path)
+            assert index is not None and (index._hay_raw is not None) == hay_at_open
+            expected = [r for r in rows.values() if all(w in haystack(r) for w in query)]
+            assert index.matching(query) == expected, query
+            assert index._rows is None
+    finally:
+        read_hay_at_open(False)
+
+
+@pytest.mark.parametrize("row", [0, 1, 2])
+def test_row_ends_that_pass_the_checksum_but_are_wrong_are_healed(tmp_path: Path, row: int):
+    """A table rewritten with its checksum (so only the row ends themselves can tell): a row
+    read where a wrong end says is refused and the rows come from the shard."""
+    from array import array
+    from binascii import crc32
+
+    rows = {f"ART-2026-{n:06d}": {"id": f"ART-2026-{n:06d}", "title": f"museum {n}", "sha256": ""}
+            for n in range(1, 4)}
+    path = tmp_path / "000000.json"
+    path.write_bytes(IndexShard(stamp=(1, 2, 3), rows=rows).dumps())
+    head, rest = path.read_bytes().split(b"\n", 1)
+    header = orjson.loads(head)
+    table = bytearray(rest[:header["part_bytes"][0]])
+    count = len(rows)
+    ends = array("I", table[8 * count:12 * count])
+    ends[1] = ends[0] if row == 0 else ends[2] - 1 if row == 1 else ends[1] + 1  # last end: see below
+    if row == 2:
+        ends[0] += 1  # row 0 takes a byte of its newline, row 1 starts inside the next
+    table[8 * count:12 * count] = ends.tobytes()
+    header["table_crc"] = crc32(bytes(table))
+    path.write_bytes(b"\n".join([orjson.dumps(header), bytes(table) + rest[len(table):]]))
+    index = IndexShard.load(path)
+    assert index is not None
+    index.heal = lambda: IndexShard(stamp=(1, 2, 3), rows=rows)
+    assert index.matching(["museum"]) == list(rows.values())
+    assert index._file is None  # healed: the rows came from the shard

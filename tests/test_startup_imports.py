@@ -11,6 +11,7 @@ imports) and fail if any heavy module is among them. Timings are the bench's bus
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -158,6 +159,29 @@ def test_language_tags_are_checked_by_langcodes_once_then_remembered(archive_roo
     path.write_text("The last story.\n")
     names, done = _add(archive_root, path, cache, "--title", "Last", "--language", "pt-BR")
     assert done.returncode == 0 and "langcodes" in names
+
+
+def test_a_full_verdict_cache_keeps_the_newest_verdicts(archive_root: Path, tmp_path: Path):
+    """A cache filled with other URIs (every captured page's address goes in) drops its oldest
+    verdicts for new ones: the event URIs every ``add`` checks stay remembered, so rfc3987 (and
+    its grammar, compiled on import) is not loaded again on each add."""
+    from archive.schema import _Remembered
+
+    cache = tmp_path / "cache"
+    first = tmp_path / "first.txt"
+    first.write_text("The first story.\n")
+    names, done = _add(archive_root, first, cache, "--title", "First")
+    assert done.returncode == 0 and "rfc3987" in names, done.stderr[-2000:]
+    [kept] = cache.glob("uri-verdicts-*.json")
+    kept.write_text(json.dumps({f"https://news.example.org/{n}": ["https", True]
+                                for n in range(_Remembered.ENTRIES)}))
+    for n in range(2):
+        path = tmp_path / f"story-{n}.txt"
+        path.write_text(f"Story number {n}.\n")
+        names, done = _add(archive_root, path, cache, "--title", f"Story {n}")
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert ("rfc3987" in names) == (n == 0), n  # checked once more, then remembered again
+    assert len(json.loads(kept.read_text())) == _Remembered.ENTRIES
 
 
 # ----- the parser of one command ---------------------------------------------------------------

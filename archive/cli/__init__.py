@@ -141,9 +141,31 @@ class _OneCommand:
         return self.sub.add_parser(name, **kwargs) if name == self.name else _Unused()
 
 
+def _untranslated_if_no_catalogue() -> None:
+    """argparse passes each of its messages through gettext, which looks for a message catalogue
+    on disk on every call (some 56 calls, 4 stats each, in one run). Looked for once here: when
+    there is none (Python ships none for argparse's messages), argparse is given gettext's own
+    answer without the search: the message as it is. A catalogue that exists is used as before."""
+    import gettext
+
+    domain = gettext.textdomain()
+    if gettext.find(domain, gettext.bindtextdomain(domain)) is None:
+        argparse._ = _as_is  # type: ignore[attr-defined]
+        argparse.ngettext = _as_is_plural  # type: ignore[attr-defined]
+
+
+def _as_is(message: str) -> str:
+    return message
+
+
+def _as_is_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural  # gettext.NullTranslations.ngettext
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser. ``command`` (a name in COMMANDS): only that command's parser is built
     in full, the others are named with their help; '' none is; None (the default): every one."""
+    _untranslated_if_no_catalogue()
     parser = _Parser(prog="archive", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"article-archive {__version__}")
     parser.add_argument("--root", help="the archive folder (default: $ARCHIVE_ROOT, else the "

@@ -18,7 +18,7 @@ from archive.cli.common import (
     printable,
     progress_bar,
 )
-from archive.store.index import SEARCH_FIELDS
+from archive.store.index import SEARCH_FIELDS, read_hay_at_open
 
 if TYPE_CHECKING:
     from archive.layout import Archive
@@ -184,13 +184,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+_MARKS = {"success": "ok", "failure": "FAIL", "warning": "warn"}
+
+
 def _fixity_mark(row: dict) -> str:
     outcome = row.get("fixity_outcome")
     if not outcome:
         return "-"
-    mark = {"success": "ok", "failure": "FAIL", "warning": "warn"}[outcome]
     fast = " fast" if row.get("fixity_mode") == "fast" else ""  # a fast check proves no file intact
-    return f"{mark}{fast} {row['fixity_at'][:10]}"
+    return f"{_MARKS[outcome]}{fast} {row['fixity_at'][:10]}"
 
 
 def shown_status(row: dict) -> str:
@@ -201,14 +203,21 @@ def shown_status(row: dict) -> str:
     return row["status"]
 
 
+def _row_line(row: dict) -> str:
+    """One row of ``list`` and ``search``: a search may print thousands, so the usual title (a
+    printable string) is not passed through ``printable``."""
+    title = row["title"]
+    if type(title) is not str or not title.isprintable():
+        title = printable(title)
+    return (f"{row['id']}  {shown_status(row):<13}  {row['issued'] or '-':<10}  "
+            f"{_fixity_mark(row) if row.get('fixity_outcome') else '-':<15}  {title[:80]}")
+
+
 def print_rows(rows: list[dict]) -> None:
     if not rows:
         print("no records")
         return
-    print("\n".join("  ".join([  # one write, not one per row: a search may list thousands
-        row["id"], f"{shown_status(row):<13}", f"{row['issued'] or '-':<10}",
-        f"{_fixity_mark(row):<15}", printable(row["title"])[:80],
-    ]) for row in rows))
+    print("\n".join(map(_row_line, rows)))  # one write, not one per row: a search may list thousands
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -298,6 +307,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    if args.field is None:  # every shard's hay will be scanned: read it when its index is opened
+        read_hay_at_open()
     arc = open_from(args)
     if args.text:
         from archive import catalog

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import accumulate, compress, islice, repeat
-from operator import add, contains, sub
+from operator import add, contains
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,22 @@ HEAD_READ = 8192
 about 4.3 KB) come in this one read."""
 
 
+_READ_HAY_AT_OPEN = [False]
+"""Set by ``read_hay_at_open`` (a command about to search every shard): ``load`` then reads each
+file's hay through the descriptor it opened for the header, instead of opening the file again."""
+
+
+def read_hay_at_open(on: bool = True) -> None:
+    """Have ``IndexShard.load`` read the hay with the header (one open per index file, not two):
+    for ``search``, which scans every shard's hay; other commands never read most of it."""
+    _READ_HAY_AT_OPEN[0] = on
+
+
+ROW_GAP = 16384
+"""Rows a search returns that lie closer than this many bytes in an index file are read in one
+``pread`` with the bytes between them (cheaper than a system call per row)."""
+
+
 def _prefix(digest: str) -> bytes:
     """The first PREFIX_BYTES of a hex digest, or NO_PREFIX for '' and for anything not hex."""
     if len(digest) != 64:
@@ -119,8 +135,8 @@ class IndexShard:
         self._table_crc: int | None = 0
         """The table's checksum from the header, None once the table was checked against it."""
         self._odd_digests = False
-        self._ends: list[int] | None = None
-        self._line_ends: list[int] | None = None
+        self._ends: memoryview | None = None
+        self._line_ends: memoryview | None = None
         self.heal: Callable[[], IndexShard] | None = None
         """Set by the store: rebuilds this shard's index from its shard when a lazily read part
         of the file turns out to be damaged or replaced (the index is a cache; the shard is the truth)."""
@@ -155,27 +171,29 @@ class IndexShard:
             try:
                 st = os.fstat(fd)
                 head = os.pread(fd, HEAD_READ, 0)
+                newline = head.find(b"\n")
+                header = orjson.loads(head[:newline])
+                if newline == -1 or type(header) is not dict or header.get("format") != INDEX_FORMAT:
+                    return None  # written by another version: its rows may lack fields
+                stamp = tuple(header["shard_stamp"]) if header["shard_stamp"] else None
+                count, part_bytes, rows_bytes = header["count"], header["part_bytes"], header["rows_bytes"]
+                crc, odd = header["table_crc"], header["odd_digests"]
+                if not (type(count) is int and type(rows_bytes) is int and type(part_bytes) is list
+                        and type(crc) is int and type(odd) is bool
+                        and len(part_bytes) == 4 and all(type(n) is int and n >= 0 for n in part_bytes)
+                        and count >= 0 and part_bytes[0] == TABLE_BYTES * count
+                        and min(part_bytes[2:]) >= 2
+                        and (rows_bytes >= 2 * count - 1 if count else rows_bytes == 0)):
+                    return None
+                layout = _Layout(path, (st.st_ino, st.st_size, st.st_mtime_ns), newline + 1, part_bytes,
+                                 count, rows_bytes)
+                if layout.end != st.st_size:
+                    return None
+                hay = _read_range(fd, layout.hay, head) if _READ_HAY_AT_OPEN[0] else None
             finally:
                 os.close(fd)
-            newline = head.find(b"\n")
-            header = orjson.loads(head[:newline])
-            if newline == -1 or type(header) is not dict or header.get("format") != INDEX_FORMAT:
-                return None  # written by another version: its rows may lack fields
-            stamp = tuple(header["shard_stamp"]) if header["shard_stamp"] else None
-            count, part_bytes, rows_bytes = header["count"], header["part_bytes"], header["rows_bytes"]
-            crc, odd = header["table_crc"], header["odd_digests"]
-            if not (type(count) is int and type(rows_bytes) is int and type(part_bytes) is list
-                    and type(crc) is int and type(odd) is bool
-                    and len(part_bytes) == 4 and all(type(n) is int and n >= 0 for n in part_bytes)
-                    and count >= 0 and part_bytes[0] == TABLE_BYTES * count and min(part_bytes[2:]) >= 2
-                    and (rows_bytes >= 2 * count - 1 if count else rows_bytes == 0)):
-                return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             return None  # a cache of the wrong shape is rebuilt, never trusted (JSONDecodeError too)
-        layout = _Layout(path, (st.st_ino, st.st_size, st.st_mtime_ns), newline + 1, part_bytes,
-                         count, rows_bytes)
-        if layout.end != st.st_size:
-            return None
         index = cls(stamp=stamp)  # type: ignore[arg-type]
         index._rows, index._sha256s, index._ids, index._count = None, None, None, count
         index._hay, index._file = None, layout
@@ -183,6 +201,8 @@ class IndexShard:
         at, size = layout.table
         if at + size <= len(head):  # a full shard's comes with the header
             index._table = head[at:at + size]
+        if hay is not None and _is_utf8(hay):  # else read (and healed) again when first needed
+            index._hay_raw = hay
         return index
 
     @property
@@ -220,13 +240,8 @@ class IndexShard:
                 self._hay_raw = (self._hay if self._hay is not None else self.hay).encode("utf-8")
                 return self._hay_raw
             [raw] = self._file.read([self._file.hay]) or [None]
-            if raw is None:  # (its lines are where the checksummed table says: not counted again)
+            if raw is None or not _is_utf8(raw):  # (its lines: where the checksummed table says)
                 return self._healed()._hay_bytes()
-            if not raw.isascii():  # one C-speed pass for the usual case; else a full UTF-8 check
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    return self._healed()._hay_bytes()
             self._hay_raw = raw
         return self._hay_raw
 
@@ -295,23 +310,23 @@ class IndexShard:
             self._table_crc = None  # checked: not again
         return self._table
 
-    def _row_ends(self) -> list[int] | None:
+    def _row_ends(self) -> memoryview | None:
         """Where each row ends in the rows part (row i ends at ``ends[i] + i``: i newlines before
-        it), or None if the table is damaged."""
+        it), or None if the table is damaged. Read in place (no list of every end is made): the
+        table passed its checksum, and each row read is checked where it is used (``rows_at``)."""
         if self._ends is None:
             table = self._checked_table()
             if table is None:
                 return None
             count = self._count
-            ends = memoryview(table)[PREFIX_BYTES * count:(PREFIX_BYTES + 4) * count].cast("I").tolist()
-            # Each row is at least ``{}``; the last ends where the header says the rows do.
-            if count and not (ends[0] >= 2 and min(map(sub, ends[1:], ends), default=2) >= 2
-                              and ends[-1] + count - 1 == self._file.all_rows[1]):
+            ends = memoryview(table)[PREFIX_BYTES * count:(PREFIX_BYTES + 4) * count].cast("I")
+            # The last row ends where the header says the rows do.
+            if count and ends[-1] + count - 1 != self._file.all_rows[1]:
                 return None
             self._ends = ends
         return self._ends
 
-    def _line_starts_ends(self, text: bytes) -> tuple[list[int], list[int]] | None:
+    def _line_starts_ends(self, text: bytes) -> tuple[list[int], Sequence[int]] | None:
         """Where each hay line starts and ends (its newline, or the end of the hay), from the table
         when the index was read from a file; None if the table is damaged."""
         if self._file is None:
@@ -321,8 +336,8 @@ class IndexShard:
                 table = self._checked_table()
                 if table is None:
                     return None
-                self._line_ends = memoryview(table)[(PREFIX_BYTES + 4) * self._count:].cast("I").tolist()
-            ends = self._line_ends
+                self._line_ends = memoryview(table)[(PREFIX_BYTES + 4) * self._count:].cast("I")
+            ends = self._line_ends  # read in place: bisect and indexing work on the memoryview
         if len(ends) != self._count or (ends and ends[-1] != len(text)):
             return None
         return [0, *map(add, ends[:-1], repeat(1))], ends
@@ -355,14 +370,16 @@ class IndexShard:
         ends = self._row_ends()
         if ends is None:
             return self._healed().rows_at(positions)
-        layout = self._file
-        blobs = layout.read([(layout.rows_at + (ends[i - 1] + i if i else 0),
-                              ends[i] - (ends[i - 1] if i else 0)) for i in positions])
+        ranges = [(self._file.rows_at + (ends[i - 1] + i if i else 0), ends[i] - (ends[i - 1] if i else 0))
+                  for i in positions]
+        # Each row is at least ``{}``; one that is not where the table says fails to parse as
+        # one row, or parses as a row without the id of its position.
+        blobs = self._file.read_rows(ranges) if min(n for _, n in ranges) >= 2 else None
         try:
             parsed = None if blobs is None else orjson.loads(b"[" + b",".join(blobs) + b"]")
         except orjson.JSONDecodeError:
             parsed = None
-        if parsed is None or not self._rows_agree(parsed, positions, hay):
+        if parsed is None or len(parsed) != len(positions) or not self._rows_agree(parsed, positions, hay):
             return self._healed().rows_at(positions)
         return parsed
 
@@ -459,6 +476,43 @@ class _Layout:
         finally:
             os.close(fd)
         return got if all(len(g) == n for g, (_, n) in zip(got, ranges, strict=True)) else None
+
+    def read_rows(self, ranges: list[tuple[int, int]]) -> list[bytes] | None:
+        """Like ``read``, for ranges in file order: those less than ROW_GAP bytes apart are read
+        in one span and cut out of it (a search's hits cluster in few spans per shard)."""
+        spans: list[list[int]] = []  # [start, end, first range, last range + 1]
+        for n, (offset, length) in enumerate(ranges):
+            if spans and 0 <= offset - spans[-1][1] < ROW_GAP:  # (in file order, not overlapping)
+                spans[-1][1], spans[-1][3] = offset + length, n + 1
+            else:
+                spans.append([offset, offset + length, n, n + 1])
+        got = self.read([(start, end - start) for start, end, _, _ in spans])
+        if got is None:
+            return None
+        return [blob[offset - start:offset - start + length]
+                for blob, (start, _, first, last) in zip(got, spans, strict=True)
+                for offset, length in ranges[first:last]]
+
+
+def _read_range(fd: int, where: tuple[int, int], head: bytes) -> bytes | None:
+    """The bytes at ``where`` (offset, length) of the open file, taken from ``head`` (its first
+    bytes, already read) as far as they reach; None if the file is shorter."""
+    at, size = where
+    if at + size <= len(head):
+        return head[at:at + size]
+    got = os.pread(fd, size, at)
+    return got if len(got) == size else None
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """True when the bytes are valid UTF-8: one C-speed pass for the usual ASCII case."""
+    if raw.isascii():
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _parsed_rows(blob: bytes, ids: list[str]) -> list[dict[str, Any]] | None:
