@@ -143,15 +143,16 @@ def bag_folders(arc: Archive) -> list[tuple[str, bool]]:
     record folder, which was most of the scan's cost at 10,000 records); anything it cannot list
     (a folder gone meanwhile, no permission) is listed again through the storage seam, which
     answers as it always did."""
-    try:
-        return _scanned_bag_folders(os.fspath(arc.bags_dir))
-    except OSError:
-        return _stored_bag_folders(arc)
+    root = os.fspath(arc.bags_dir)
+    if os.path.isdir(root) and not os.path.islink(root):
+        try:
+            return _scanned_bag_folders(root)
+        except OSError:
+            pass
+    return _stored_bag_folders(arc)
 
 
 def _scanned_bag_folders(root: str) -> list[tuple[str, bool]]:
-    if not os.path.isdir(root) or os.path.islink(root):
-        raise FileNotFoundError(root)  # the seam's answer for that
     found: list[tuple[str, bool]] = []
     with os.scandir(root) as top:
         records = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in top)
