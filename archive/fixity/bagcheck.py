@@ -137,6 +137,9 @@ class _BagCheck:
         self.tag_digests: dict[str, dict[str, str]] = {}
         self.absent: dict[str, list[tuple[str, int, bool]]] = {}
         self._nfc: dict[str, str] | None = None
+        self.payload = self.inv.payload()
+        """The payload files, taken once: the walk is over, so completeness, oxum and the result
+        all see the same ones."""
 
     def run(self) -> BagCheckResult:
         decl = read_declaration(self.inv)
@@ -158,7 +161,7 @@ class _BagCheck:
         self._check_oxum()
         if not self.fast:
             self._check_digests()
-        payload = self.inv.payload()
+        payload = self.payload
         result = BagCheckResult(
             path=self.root, fast=self.fast,
             version=f"{decl.version[0]}.{decl.version[1]}" if decl.version else None,
@@ -411,7 +414,7 @@ class _BagCheck:
         payload_manifests = [m for m in self.manifests if not m.tag]
         if not payload_manifests:
             return
-        for path in sorted(self.inv.payload()):
+        for path in sorted(self.payload):
             absent = [m.rel for m in payload_manifests if path not in m.entries]
             if len(absent) == len(payload_manifests):
                 self.problems.append(error(UNTRACKED, "untracked", path, "in the payload but in no manifest"))
@@ -433,7 +436,7 @@ class _BagCheck:
             self.problems.append(error(INVALID, "malformed-oxum", rel,
                                        f"Payload-Oxum {values[-1]!r} is not OCTETS.STREAMS"))
             return
-        payload = self.inv.payload()
+        payload = self.payload
         octets, streams = sum(s.size for s in payload.values()), len(payload)
         if (int(match.group(1)), int(match.group(2))) != (octets, streams):
             self.problems.append(error(INVALID, "oxum-mismatch", rel, f"Payload-Oxum says {match.group(0)}; "

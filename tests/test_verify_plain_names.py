@@ -1,0 +1,78 @@
+"""The cheap paths verify takes per bag give exactly what the general rules give."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from archive.bagit_format.paths import _PLAIN_NAME, legacy_payload_name, payload_name, source_payload
+from archive.bagit_format.payload import source_path
+from archive.bagit_format.taginfo import _LINES, split_lines
+
+PLAIN = ["article-000000.txt", "a", "report_2024.final.PDF", "x" * 200, "A+b=c,d@e-f.txt", "name.",
+         "9lives.html", "_under.txt"]
+NOT_PLAIN = [".hidden", "-dash.txt", "with space.txt", "100%.txt", "a/b.txt", "a\\b.txt", "x" * 201,
+             "caf\u00e9.txt", "tab\there.txt", "\u200bzero.txt", "", "new\nline.txt"]
+
+
+@pytest.mark.parametrize("name", PLAIN)
+def test_a_plain_name_is_its_own_payload_name_under_both_rules(name: str, tmp_path) -> None:
+    assert _PLAIN_NAME.fullmatch(name)
+    assert payload_name(name) == name and legacy_payload_name(name) == name
+    assert source_payload(tmp_path, name) == source_path(name)
+
+
+@pytest.mark.parametrize("name", NOT_PLAIN)
+def test_any_other_name_takes_the_general_rules(name: str, tmp_path) -> None:
+    assert _PLAIN_NAME.fullmatch(name) is None
+    assert source_payload(tmp_path, name) == source_path(payload_name(name))
+
+
+@pytest.mark.parametrize("text", ["", "\n", "a: b\n", "a: b", "a: b\n\nc: d\n", "a\rb\r\nc\n", "x\r",
+                                  "\r\n\r\n"])
+def test_split_lines_without_a_cr_matches_the_rfc_line_ends(text: str) -> None:
+    expected = _LINES.split(text)
+    if expected and expected[-1] == "":
+        expected.pop()
+    assert split_lines(text) == expected
+
+
+def _inventory_fields(inv) -> tuple:
+    return (inv.files, inv.folders, inv.refused, [p.to_dict() for p in inv.problems])
+
+
+def test_the_local_walk_gives_the_inventory_the_storage_walk_gives(tmp_path) -> None:
+    from archive.fixity.inventory import Inventory, take_entries, walk
+    from archive.storage.local import LocalStorage
+
+    bag = tmp_path / "bag"
+    (bag / "data" / "deep" / "er").mkdir(parents=True)
+    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    (bag / "data" / "a.txt").write_text("a")
+    (bag / "data" / "deep" / "er" / "b.txt").write_text("bb")
+    (bag / "data" / "empty").mkdir()
+    (bag / "data" / "inside").symlink_to("a.txt")
+    (bag / "data" / "outside").symlink_to(tmp_path)
+    (bag / "data" / "linked-folder").symlink_to(bag / "data" / "deep")
+    os.mkfifo(bag / "data" / "fifo")
+    storage = LocalStorage(bag)
+    expected = Inventory(root=storage.root, storage=storage)
+    take_entries(expected, storage.walk(), storage.root)
+    found = walk(storage)
+    assert _inventory_fields(found) == _inventory_fields(expected)
+    assert list(found.files) == list(expected.files)  # the same order too
+    assert {"data/a.txt", "data/deep/er/b.txt", "bagit.txt"} == set(found.files)
+    assert {"data/inside", "data/outside", "data/linked-folder", "data/fifo"} == found.refused
+
+
+def test_a_missing_bag_folder_is_one_unreadable_folder_either_way(tmp_path) -> None:
+    from archive.fixity.inventory import Inventory, take_entries, walk
+    from archive.storage.local import LocalStorage
+
+    storage = LocalStorage(tmp_path / "gone")
+    expected = Inventory(root=storage.root, storage=storage)
+    take_entries(expected, storage.walk(), storage.root)
+    found = walk(storage)
+    assert _inventory_fields(found) == _inventory_fields(expected)
+    assert [p.code for p in found.problems] == ["unreadable-folder"]
