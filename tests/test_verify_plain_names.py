@@ -76,3 +76,60 @@ def test_a_missing_bag_folder_is_one_unreadable_folder_either_way(tmp_path) -> N
     found = walk(storage)
     assert _inventory_fields(found) == _inventory_fields(expected)
     assert [p.code for p in found.problems] == ["unreadable-folder"]
+
+
+SHA = "0" * 64
+
+
+@pytest.mark.parametrize(("lines", "plain"), [
+    ([f"{SHA}  data/a.txt", f"{SHA}  data/b/c.txt"], True),
+    ([f"{SHA}  data/.hidden"], False),
+    ([f"{SHA}  data/b/../a.txt"], False),
+    ([f"{SHA}  data//a.txt"], False),
+    ([f"{SHA}  data/b/"], False),
+    ([f"{SHA}  bagit.txt"], False),  # a payload manifest naming a tag file
+    ([f"{SHA}  data/a.txt", f"{SHA}  data/a.txt"], False),  # listed twice
+    ([f"{SHA}  data/gone.txt"], False),  # not in the bag
+    ([f"{'AB' * 32}  data/a.txt"], False),  # upper-case hex
+    ([f"{SHA} data/a.txt"], False),
+    ([f"{SHA}  data/100%.txt"], False),
+])
+def test_only_a_plain_payload_manifest_takes_the_one_pass_reading(tmp_path, lines, plain) -> None:
+    """The one-pass reading accepts exactly the manifests whose line-by-line reading would report
+    nothing, and gives the same entries; anything else is read line by line."""
+    from archive.fixity.bagcheck import _BagCheck, _Manifest
+    from archive.storage.local import LocalStorage
+
+    bag = tmp_path / "bag"
+    (bag / "data" / "b").mkdir(parents=True)
+    for name in ("a.txt", "b/c.txt", ".hidden", "100%.txt"):
+        (bag / "data" / name).write_text("x")
+    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    (bag / "manifest-sha256.txt").write_text("".join(line + "\n" for line in lines))
+    check = _BagCheck(LocalStorage(bag), fast=True)
+    one_pass = _Manifest("manifest-sha256.txt", "sha256", tag=False)
+    assert check._read_plain_manifest(one_pass) is plain
+    if plain:
+        by_lines = _Manifest("manifest-sha256.txt", "sha256", tag=False)
+        check._read_manifest(by_lines)
+        assert (one_pass.entries, one_pass.named) == (by_lines.entries, by_lines.named)
+        assert not check.problems
+
+
+def test_a_tag_manifest_naming_a_dot_file_is_read_line_by_line(tmp_path) -> None:
+    from archive.fixity.bagcheck import _BagCheck, _Manifest
+    from archive.storage.local import LocalStorage
+
+    bag = tmp_path / "bag"
+    (bag / "data").mkdir(parents=True)
+    (bag / ".secret").write_text("x")
+    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    (bag / "tagmanifest-sha256.txt").write_text(f"{SHA}  bagit.txt\n{SHA}  .secret\n")
+    check = _BagCheck(LocalStorage(bag), fast=True)
+    assert check._read_plain_manifest(_Manifest("tagmanifest-sha256.txt", "sha256", tag=True)) is False
+    plain = bag / "tagmanifest-sha512.txt"
+    plain.write_text(f"{'0' * 128}  bagit.txt\n")
+    check = _BagCheck(LocalStorage(bag), fast=True)
+    manifest = _Manifest("tagmanifest-sha512.txt", "sha512", tag=True)
+    assert check._read_plain_manifest(manifest) is True
+    assert manifest.entries == {"bagit.txt": "0" * 128}

@@ -216,7 +216,9 @@ class _BagCheck:
             self.fetch[path] = item
 
     def _read_manifests(self) -> None:
-        for rel in sorted(self.inv.files):
+        # A manifest sits in the bag's top folder: a name holding "/" cannot match _MANIFEST_NAME,
+        # so the payload files (most of a bag) are not matched against it one by one.
+        for rel in sorted(rel for rel in self.inv.files if "/" not in rel):
             match = _MANIFEST_NAME.fullmatch(rel)
             if not match:
                 continue
@@ -307,16 +309,18 @@ class _BagCheck:
         except UnicodeDecodeError:
             return False
         hex_len = DIGEST_HEX[manifest.algorithm]
-        lines = _plain_manifest(hex_len)
-        if lines.fullmatch(text) is None:
+        if _plain_manifest(hex_len, manifest.tag).fullmatch(text) is None:
             return False
-        entries = {path: digest for digest, path in _plain_line(hex_len).findall(text)}
-        for path in entries:
-            if ("/." in "/" + path or "//" in path or path[-1] == "/" or path not in files
-                    or (not manifest.tag and not path.startswith("data/"))):
-                return False
-        if len(entries) != text.count("\n"):  # a path listed twice
+        # Every line is now proved to be <hex_len hex digits>, two spaces, a plain path, LF; a
+        # payload manifest's paths all start with data/ and no path starts with a dot (the
+        # pattern's first character), so the path rules below are tests on the whole text: no
+        # digest, separator or line end holds a "/", so "/." is a later name starting with a dot,
+        # "//" an empty name and "/\n" a path ending in "/".
+        if "/." in text or "//" in text or "/\n" in text:
             return False
+        entries = {line[hex_len + 2:]: line[:hex_len] for line in text.split("\n")[:-1]}
+        if len(entries) != text.count("\n") or not entries.keys() <= files.keys():
+            return False  # a path listed twice, or one the walk did not find
         manifest.entries = entries
         manifest.named = set(entries)
         return True
@@ -472,19 +476,18 @@ class _BagCheck:
                 self.tag_digests[key] = digests
 
 
-_PLAIN_PATH = r"[^ \t*/~\\%\x00-\x1f][^\\%\x00-\x1f]*"
+_PLAIN_PATH = r"[^ \t*/~.\\%\x00-\x1f][^\\%\x00-\x1f]*"
 """A path that needs neither decoding nor checking beyond a few substring tests: no control
-character, backslash or '%', and none of what a line's separator or a '*' marker could absorb."""
+character, backslash or '%', no leading dot, and none of what a line's separator or a '*' marker
+could absorb."""
+_PLAIN_PAYLOAD_PATH = r"data/[^\\%\x00-\x1f]*"
+"""The same for a payload manifest's path, which must be in data/."""
 
 
 @cache
-def _plain_line(hex_len: int) -> re.Pattern[str]:
-    return re.compile(rf"([0-9a-f]{{{hex_len}}})  ({_PLAIN_PATH})\n")
-
-
-@cache
-def _plain_manifest(hex_len: int) -> re.Pattern[str]:
-    return re.compile(rf"(?:[0-9a-f]{{{hex_len}}}  {_PLAIN_PATH}\n)*")
+def _plain_manifest(hex_len: int, tag: bool) -> re.Pattern[str]:
+    path = _PLAIN_PATH if tag else _PLAIN_PAYLOAD_PATH
+    return re.compile(rf"(?:[0-9a-f]{{{hex_len}}}  {path}\n)*")
 
 
 STANDARD_TAG_FILES = {"bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt"}
