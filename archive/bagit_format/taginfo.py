@@ -72,7 +72,9 @@ def render(labels: Iterable[tuple[str, object]]) -> str:
 
 def split_lines(text: str) -> list[str]:
     """The lines of a tag file: RFC 8493 ends a line at CR, LF or CRLF and nowhere else."""
-    lines = _LINES.split(text)
+    # Without a CR the only line end is LF, and str.split gives what the regex gives, cheaper:
+    # verify splits three tag files per bag.
+    lines = text.split("\n") if "\r" not in text else _LINES.split(text)
     if lines and lines[-1] == "":
         lines.pop()
     return lines

@@ -137,6 +137,9 @@ class _BagCheck:
         self.tag_digests: dict[str, dict[str, str]] = {}
         self.absent: dict[str, list[tuple[str, int, bool]]] = {}
         self._nfc: dict[str, str] | None = None
+        self.payload = self.inv.payload()
+        """The payload files, taken once: the walk is over, so completeness, oxum and the result
+        all see the same ones."""
 
     def run(self) -> BagCheckResult:
         decl = read_declaration(self.inv)
@@ -158,7 +161,7 @@ class _BagCheck:
         self._check_oxum()
         if not self.fast:
             self._check_digests()
-        payload = self.inv.payload()
+        payload = self.payload
         result = BagCheckResult(
             path=self.root, fast=self.fast,
             version=f"{decl.version[0]}.{decl.version[1]}" if decl.version else None,
@@ -213,7 +216,9 @@ class _BagCheck:
             self.fetch[path] = item
 
     def _read_manifests(self) -> None:
-        for rel in sorted(self.inv.files):
+        # A manifest sits in the bag's top folder: a name holding "/" cannot match _MANIFEST_NAME,
+        # so the payload files (most of a bag) are not matched against it one by one.
+        for rel in sorted(rel for rel in self.inv.files if "/" not in rel):
             match = _MANIFEST_NAME.fullmatch(rel)
             if not match:
                 continue
@@ -304,16 +309,18 @@ class _BagCheck:
         except UnicodeDecodeError:
             return False
         hex_len = DIGEST_HEX[manifest.algorithm]
-        lines = _plain_manifest(hex_len)
-        if lines.fullmatch(text) is None:
+        if _plain_manifest(hex_len, manifest.tag).fullmatch(text) is None:
             return False
-        entries = {path: digest for digest, path in _plain_line(hex_len).findall(text)}
-        for path in entries:
-            if ("/." in "/" + path or "//" in path or path[-1] == "/" or path not in files
-                    or (not manifest.tag and not path.startswith("data/"))):
-                return False
-        if len(entries) != text.count("\n"):  # a path listed twice
+        # Every line is now proved to be <hex_len hex digits>, two spaces, a plain path, LF; a
+        # payload manifest's paths all start with data/ and no path starts with a dot (the
+        # pattern's first character), so the path rules below are tests on the whole text: no
+        # digest, separator or line end holds a "/", so "/." is a later name starting with a dot,
+        # "//" an empty name and "/\n" a path ending in "/".
+        if "/." in text or "//" in text or "/\n" in text:
             return False
+        entries = {line[hex_len + 2:]: line[:hex_len] for line in text.split("\n")[:-1]}
+        if len(entries) != text.count("\n") or not entries.keys() <= files.keys():
+            return False  # a path listed twice, or one the walk did not find
         manifest.entries = entries
         manifest.named = set(entries)
         return True
@@ -411,7 +418,7 @@ class _BagCheck:
         payload_manifests = [m for m in self.manifests if not m.tag]
         if not payload_manifests:
             return
-        for path in sorted(self.inv.payload()):
+        for path in sorted(self.payload):
             absent = [m.rel for m in payload_manifests if path not in m.entries]
             if len(absent) == len(payload_manifests):
                 self.problems.append(error(UNTRACKED, "untracked", path, "in the payload but in no manifest"))
@@ -433,7 +440,7 @@ class _BagCheck:
             self.problems.append(error(INVALID, "malformed-oxum", rel,
                                        f"Payload-Oxum {values[-1]!r} is not OCTETS.STREAMS"))
             return
-        payload = self.inv.payload()
+        payload = self.payload
         octets, streams = sum(s.size for s in payload.values()), len(payload)
         if (int(match.group(1)), int(match.group(2))) != (octets, streams):
             self.problems.append(error(INVALID, "oxum-mismatch", rel, f"Payload-Oxum says {match.group(0)}; "
@@ -469,19 +476,18 @@ class _BagCheck:
                 self.tag_digests[key] = digests
 
 
-_PLAIN_PATH = r"[^ \t*/~\\%\x00-\x1f][^\\%\x00-\x1f]*"
+_PLAIN_PATH = r"[^ \t*/~.\\%\x00-\x1f][^\\%\x00-\x1f]*"
 """A path that needs neither decoding nor checking beyond a few substring tests: no control
-character, backslash or '%', and none of what a line's separator or a '*' marker could absorb."""
+character, backslash or '%', no leading dot, and none of what a line's separator or a '*' marker
+could absorb."""
+_PLAIN_PAYLOAD_PATH = r"data/[^\\%\x00-\x1f]*"
+"""The same for a payload manifest's path, which must be in data/."""
 
 
 @cache
-def _plain_line(hex_len: int) -> re.Pattern[str]:
-    return re.compile(rf"([0-9a-f]{{{hex_len}}})  ({_PLAIN_PATH})\n")
-
-
-@cache
-def _plain_manifest(hex_len: int) -> re.Pattern[str]:
-    return re.compile(rf"(?:[0-9a-f]{{{hex_len}}}  {_PLAIN_PATH}\n)*")
+def _plain_manifest(hex_len: int, tag: bool) -> re.Pattern[str]:
+    path = _PLAIN_PATH if tag else _PLAIN_PAYLOAD_PATH
+    return re.compile(rf"(?:[0-9a-f]{{{hex_len}}}  {path}\n)*")
 
 
 STANDARD_TAG_FILES = {"bagit.txt", "bag-info.txt", "package-info.txt", "fetch.txt"}

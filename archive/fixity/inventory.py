@@ -18,14 +18,15 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISREG
 from typing import Any, BinaryIO
 
 from archive.fixity.problems import UNREADABLE, UNSAFE, Problem, error
 from archive.hashing import hash_fd, hash_reader
 from archive.storage import base
+from archive.storage import local as local_storage
 from archive.storage.base import Entry, Storage, StorageError
 from archive.storage.local import LocalStorage
 
@@ -73,19 +74,60 @@ def walk(root: str | os.PathLike[str] | Storage, keep: frozenset[str] = frozense
     payload files in ``keep`` are kept in memory once read, like the tag files."""
     storage = LocalStorage(root) if isinstance(root, (str, os.PathLike)) else root
     if isinstance(storage, LocalStorage):
-        inv, base_path = Inventory(root=storage.root, storage=storage, keep=keep), storage.root
-    else:
-        inv, base_path = Inventory(root=storage.label, storage=storage, keep=keep), _ELSEWHERE
+        inv = Inventory(root=storage.root, storage=storage, keep=keep)
+        _walk_local(inv, storage.root)
+        return inv
+    inv = Inventory(root=storage.label, storage=storage, keep=keep)
+    take_entries(inv, storage.walk(), _ELSEWHERE)
+    return inv
+
+
+def take_entries(inv: Inventory, entries: Iterable[Entry], base_path: str) -> None:
+    """Everything a storage's walk lists, into ``inv``; links resolved against ``base_path``."""
     try:
         files = inv.files
-        for entry in storage.walk():
+        for entry in entries:
             if entry.kind == "file":  # inline: the common case, thousands per bag check run
                 files[entry.path] = entry
             else:
                 _take(inv, entry, base_path)
     except StorageError as exc:
         inv.problems.append(error(UNREADABLE, "unreadable-folder", ".", f"cannot list folder: {exc.reason}"))
-    return inv
+
+
+def _walk_local(inv: Inventory, root: str) -> None:
+    """``LocalStorage.walk`` of the whole bag folded into the inventory, in the same order and with
+    the same entries, without a generator step per entry or an Entry per folder: verify walks a
+    bag for every record. The rules are the storage's: ``lstat`` only (``DirEntry.stat`` with
+    ``follow_symlinks=False``), a folder descended into only when that lstat says it is one, and
+    anything not a regular file or folder turned into its Entry by the storage's own ``_entry``
+    (links with their target, special files never opened). tests/test_verify_plain_names.py
+    compares it with the storage's walk on a bag holding a link, a FIFO and an unreadable folder."""
+    files, folders, make = inv.files, inv.folders, local_storage.file_entry
+    stack = [("", root)]
+    while stack:
+        rel_folder, folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                items = list(listing)
+        except OSError as exc:
+            _take(inv, Entry(rel_folder, "unreadable", detail=why(exc)), root)
+            continue
+        for item in items:
+            rel = f"{rel_folder}/{item.name}" if rel_folder else item.name
+            try:
+                info = item.stat(follow_symlinks=False)
+            except OSError as exc:
+                _take(inv, Entry(rel, "unreadable", detail=why(exc)), root)
+                continue
+            mode = info.st_mode
+            if S_ISREG(mode):
+                files[rel] = make(rel, info.st_size, (info.st_dev, info.st_ino))
+            elif S_ISDIR(mode):
+                folders.add(rel)
+                stack.append((rel, item.path))
+            else:
+                _take(inv, local_storage.entry_of(rel, info, item.path), root)
 
 
 def _take(inv: Inventory, entry: Entry, base_path: str) -> None:

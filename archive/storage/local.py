@@ -350,3 +350,10 @@ def _entry(rel: str, info: os.stat_result, full: str | None = None, *, target: s
         kind = "special"
         detail = SPECIAL_TYPES.get(stat.S_IFMT(mode), "not a regular file")
     return Entry(rel, kind, 0, (info.st_dev, info.st_ino), detail=detail)
+
+
+file_entry = _file_entry
+"""The cheap ``Entry`` of a file or folder, for code that folds a walk of a local folder into its
+own structures (archive.fixity.inventory walks every bag verify checks that way)."""
+entry_of = _entry
+"""The ``Entry`` this storage's walk gives for what an lstat found (links with their target)."""
