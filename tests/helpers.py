@@ -131,6 +131,17 @@ def made_archive(target: Path, stage: str, build) -> Path:
     return TEMPLATES.made(stage, build, target)
 
 
+def bag_all(cli, root: Path) -> list[str]:
+    """``archive bag --all`` on ``root`` as set-up, and the ids it holds: a copy of the worker's
+    bagged template when ``root`` is still the untouched seeded copy (what the CLI run would make,
+    built once per worker through the CLI), else the CLI run itself."""
+    from archive.layout import open_archive
+
+    assert TEMPLATES is not None, "conftest.py's archive_templates fixture sets up the templates"
+    TEMPLATES.advance(root, "bagged", cli)
+    return list(open_archive(root).store.ids())
+
+
 def stored_record(root: Path, record_id: str) -> dict:
     """A record as the catalogue holds it (``show --json`` without its ``copies`` tally), read
     through the library: for tests that read back what a command wrote, where a ``show`` CLI

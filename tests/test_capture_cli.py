@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from helpers import snapshot_tree
+from helpers import snapshot_tree, stored_record
 from servers.http_pages import ARTICLE, serve_pages
 
 from archive.capture.warc import read_final_payload
@@ -29,10 +29,16 @@ def capture(cli, root: Path, *args, **kwargs):
     return cli("--root", root, "capture", "--allow-private", "--delay", "0", *map(str, args), **kwargs)
 
 
-def record(cli, root: Path, record_id: str) -> dict:
+def shown(cli, root: Path, record_id: str) -> dict:
     result = cli("--root", root, "show", record_id, "--json")
     assert result.code == 0, result
     return json.loads(result.out)
+
+
+def record(cli, root: Path, record_id: str) -> dict:
+    """What the capture catalogued, read through the library: a ``show`` CLI run per test would only
+    add a process start (the first test reads it back through ``show --json``)."""
+    return stored_record(root, record_id)
 
 
 def only_id(result) -> str:
@@ -59,7 +65,7 @@ def test_a_capture_is_catalogued_bagged_and_verified(cli, archive_root, pages):
     result = capture(cli, archive_root, pages.url("/redirect/2"))
     assert result.code == 0, result
     record_id = only_id(result)
-    rec = record(cli, archive_root, record_id)
+    rec = shown(cli, archive_root, record_id)
     assert rec["url"] == pages.url("/article")  # the final URL after the redirects
     acquisition = rec["provenance"]["acquisition"]
     assert pages.url("/redirect/2") in acquisition and "answered 200" in acquisition

@@ -11,12 +11,14 @@ import re
 import shutil
 from pathlib import Path
 
+import helpers
 import pytest
 from test_citation_golden import EXPECTED, RECORDS
 
 from archive.bagit_format import taginfo
 from archive.citation import LOCALES, STYLES, format_citation
 from archive.citation.formatted import load_style
+from archive.layout import open_archive
 
 FIELDS = ("type", "title", "creators", "container_title", "issued", "language", "page", "url")
 
@@ -29,14 +31,25 @@ def golden(record_id: str, style: str, locale: str = "en-US") -> str:
 
 
 def add_golden(cli, root: Path, tmp_path: Path, record_id: str) -> str:
-    """Catalogue a golden record's citation fields through ``archive add --meta``; its new id."""
-    meta = {k: v for k, v in RECORDS[record_id].items() if k in FIELDS}
-    (tmp_path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    text = tmp_path / f"{record_id}.txt"
-    text.write_text(f"Body of {record_id}.\n", encoding="utf-8")
-    added = cli("--root", root, "add", text, "--meta", tmp_path / "meta.json")
-    assert added.code == 0, added
-    return added.out.strip().splitlines()[-1]
+    """Catalogue a golden record's citation fields through ``archive add --meta``; its new id.
+
+    ``root`` is ``archive_root``'s empty archive: the ``add`` runs once per worker and record, and
+    each test gets a copy (the tests are about what ``export`` and ``edit`` make of the record)."""
+
+    def build(into: Path, run) -> None:
+        sources = into.parent / f"golden-{record_id}"
+        sources.mkdir()
+        meta = {k: v for k, v in RECORDS[record_id].items() if k in FIELDS}
+        (sources / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        text = sources / f"{record_id}.txt"
+        text.write_text(f"Body of {record_id}.\n", encoding="utf-8")
+        added = run("--root", into, "add", text, "--meta", sources / "meta.json")
+        assert added.code == 0, added
+
+    assert helpers.TEMPLATES is not None
+    helpers.TEMPLATES.custom(root, f"citation-engine.golden-{record_id}", cli, build)
+    (new_id,) = open_archive(root).store.ids()
+    return new_id
 
 
 def export(cli, root: Path, record_id: str, *options: str):

@@ -8,7 +8,7 @@ exactly what the reference processor writes (bag-info's plain Citation still car
 from __future__ import annotations
 
 import pytest
-from helpers import RECORDS
+from helpers import RECORDS, Result, made_archive, run_cli
 from test_citation_engine import golden
 from test_citation_formats import NEWS
 
@@ -20,14 +20,18 @@ SEED_LIKE = "ART-2020-000003"
 """The golden record citing like the seed: same type, title, date and language."""
 
 
-@pytest.fixture
-def pinned_root(tmp_path, cli):
-    root = tmp_path / "arc"
-    assert cli("init", root, "--org", "Test Archive", env=EPOCH).code == 0
-    imported = cli("--root", root, "import", RECORDS, env=EPOCH)
+def _pinned(root, cli) -> None:
+    assert run_cli("init", root, "--org", "Test Archive", env=EPOCH).returncode == 0
+    imported = Result(run_cli("--root", root, "import", RECORDS, env=EPOCH))
     assert imported.code == 0, imported
     assert "ART-2020-000001" in imported.out
-    return root
+
+
+@pytest.fixture
+def pinned_root(tmp_path):
+    """The sample records imported in 2020, by ``archive init`` and ``archive import`` run once per
+    worker (a copy per test: the tests here are about ``export``)."""
+    return made_archive(tmp_path / "arc", "citation-styles.pinned", _pinned)
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))

@@ -9,14 +9,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import RECORDS, snapshot_tree
+from helpers import RECORDS, bag_all, snapshot_tree
 
 from archive.deposit import check_profile, load_profile
 
 
 def bagged(cli, root: Path) -> str:
-    assert cli("--root", root, "bag", "--all").code == 0
-    return json.loads(cli("--root", root, "list", "--json").out)[0]["id"]
+    (record_id,) = bag_all(cli, root)  # set-up: the bagged template, no 'list' CLI run to learn the id
+    return record_id
 
 
 def names_in(path: Path) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fixtures_servers import DUMMY_AWS
+from helpers import bag_all
 from replica_targets import Target, make_bucket
 
 from archive.deposit import remote as remote_deposit
@@ -16,8 +17,7 @@ from archive.layout import open_archive
 
 
 def bagged(cli, root: Path) -> str:
-    assert cli("--root", root, "bag", "--all").code == 0
-    (record_id,) = open_archive(root).store.ids()  # set-up: no 'list' CLI run needed to learn it
+    (record_id,) = bag_all(cli, root)  # set-up: the bagged template, no 'list' CLI run to learn the id
     return record_id
 
 

@@ -11,15 +11,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import SEED, made_archive, snapshot_tree
+from helpers import SEED, bag_all, made_archive, snapshot_tree
 
-from archive.layout import open_archive
 from archive.records import descriptive
 
 
 def deposited(cli, root: Path, out: Path, fmt: str = "tar") -> tuple[str, Path]:
-    assert cli("--root", root, "bag", "--all").code == 0
-    (record_id,) = open_archive(root).store.ids()  # set-up: no 'list' CLI run needed to learn it
+    (record_id,) = bag_all(cli, root)  # set-up: the bagged template, no 'list' CLI run to learn the id
     assert cli("--root", root, "deposit", record_id, "--format", fmt, "--to", out).code == 0
     return record_id, out / f"{record_id}_v1.{fmt}"
 
@@ -67,8 +65,7 @@ def test_deposit_then_ingest_gives_an_equal_record(cli, seeded_root, tmp_path, f
 
 
 def test_a_bag_folder_is_ingested_and_a_second_copy_refused(cli, seeded_root, tmp_path):
-    assert cli("--root", seeded_root, "bag", "--all").code == 0
-    record_id = json.loads(cli("--root", seeded_root, "list", "--json").out)[0]["id"]
+    (record_id,) = bag_all(cli, seeded_root)  # set-up: the bagged template
     bag = seeded_root / "bags" / record_id / "v1"
     dest = fresh(cli, tmp_path)
     assert cli("--root", dest, "ingest", bag).code == 0
@@ -152,8 +149,7 @@ def test_hostile_tar_is_refused_and_nothing_written_outside_staging(cli, seeded_
 
 def test_symlinked_folder_in_a_bag_folder_is_refused(cli, seeded_root, tmp_path):
     """bagit 1.9.0 leaves a symlinked folder out of its manifests and accepts the bag."""
-    assert cli("--root", seeded_root, "bag", "--all").code == 0
-    record_id = json.loads(cli("--root", seeded_root, "list", "--json").out)[0]["id"]
+    (record_id,) = bag_all(cli, seeded_root)  # set-up: the bagged template
     bag = tmp_path / "copy" / "bag"
     shutil.copytree(seeded_root / "bags" / record_id / "v1", bag)
     secret = tmp_path / "secret"

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import only_bag, stored_record
+from helpers import bag_all, only_bag, stored_record
 from replica_seed import seed_replica
 
 PAYLOAD = "data/metadata/citation.bib"
@@ -210,7 +210,7 @@ def test_verify_replica_from_a_thread_with_progress_and_cancel(cli, seeded_root,
     from archive.layout import open_archive
     from archive.replicas.check import verify_replica as run
 
-    assert cli("--root", seeded_root, "bag", "--all").code == 0
+    bag_all(cli, seeded_root)  # set-up: the bagged template
     _second_version(cli, seeded_root)
     seed_replica(seeded_root, "copy", folder_target(tmp_path / "replica"))
     arc = open_archive(seeded_root)

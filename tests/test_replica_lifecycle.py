@@ -13,6 +13,7 @@ import json
 import shutil
 from pathlib import Path
 
+from helpers import bag_all
 from replica_targets import Target
 
 PAYLOAD = "data/source"
@@ -26,8 +27,7 @@ def _json(cli, *args) -> dict | list:
 
 def test_replicate_check_damage_repair_on_each_kind(seeded_root: Path, replica_target: Target, cli):
     root = seeded_root
-    assert cli("--root", root, "bag", "--all").code == 0
-    record_id = _json(cli, "--root", root, "list")[0]["id"]
+    (record_id,) = bag_all(cli, root)  # set-up: the bagged template
     assert _json(cli, "--root", root, "list")[0]["good_copies"] == 1  # only the local one
 
     added = cli("--root", root, "replica", "add", "offsite", replica_target.url, *replica_target.options)

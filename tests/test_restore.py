@@ -72,9 +72,10 @@ def assert_next_id_the_same(cli, original: Path, restored: Path, tmp_path: Path)
 
 
 @pytest.fixture
-def busy_root(archive_root: Path, cli, tmp_path: Path) -> Path:
-    make_busy_archive(cli, archive_root, tmp_path)
-    return archive_root
+def busy_root(archive_root: Path, archive_templates, cli) -> Path:
+    """``make_busy_archive``'s nine CLI runs made once per worker; each test gets a copy."""
+    return archive_templates.custom(archive_root, "restore.busy", cli,
+                                    lambda root, run: make_busy_archive(run, root, root.parent))
 
 
 def test_restore_from_each_kind_of_replica(busy_root: Path, replica_target: Target, cli, tmp_path: Path):

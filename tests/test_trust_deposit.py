@@ -8,14 +8,14 @@ import json
 from pathlib import Path
 
 from bag_tamper import reseal, same_length_change
-from helpers import SEED, snapshot_tree
+from helpers import SEED, bag_all, snapshot_tree
 
 from archive.layout import open_archive
 
 
 def bagged(cli, root: Path) -> str:
-    assert cli("--root", root, "bag", "--all").code == 0
-    return json.loads(cli("--root", root, "list", "--json").out)[0]["id"]
+    (record_id,) = bag_all(cli, root)  # set-up: the bagged template, no 'list' CLI run to learn the id
+    return record_id
 
 
 def events_of(cli, root: Path, record_id: str) -> list[dict]:
