@@ -85,17 +85,15 @@ async def test_the_detail_pane_reads_records_off_the_ui_thread(archive_root: Pat
 async def test_the_auto_refresh_looks_for_changes_off_the_ui_thread(seeded_root: Path, cli, monkeypatch):
     """The timer's look at the shards runs in a worker; the UI thread refreshes the store only
     when another process did change it, and then shows the change."""
-    from tui.screens import main
-
     looks: list[bool] = []
-    changed_on_disk = main.changed_on_disk
-
-    def recorded(store):
-        looks.append(threading.current_thread() is threading.main_thread())
-        return changed_on_disk(store)
-
-    monkeypatch.setattr(main, "changed_on_disk", recorded)
     app = make_app(seeded_root)
+    changed_on_disk = app.arc.store.changed_on_disk
+
+    def recorded():
+        looks.append(threading.current_thread() is threading.main_thread())
+        return changed_on_disk()
+
+    app.arc.store.changed_on_disk = recorded
     refreshes: list[bool] = []
     refresh = app.arc.store.refresh
 

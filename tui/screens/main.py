@@ -34,7 +34,6 @@ from archive import catalog
 from archive.errors import ArchiveError
 from archive.progress import Progress, Step
 from archive.records import serial_of
-from archive.store.watch import changed_on_disk
 from tui import library
 from tui.keys import KEY_ACTIONS
 from tui.search_index import SearchIndex
@@ -363,7 +362,7 @@ class MainScreen(Screen):
         Statting 391 shards every few seconds on the UI thread landed in the middle of a key now
         and then (a few to 20 ms on a loaded machine)."""
         try:
-            changed = changed_on_disk(self.arc.store)
+            changed = self.arc.store.changed_on_disk()
         except Exception:  # a folder half-written by another process: the refresh will tell
             log.exception("looking for catalogue changes failed")
             changed = True
