@@ -40,6 +40,8 @@ import time
 import uuid
 from pathlib import Path
 
+import proctree  # bench/, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -51,7 +53,6 @@ ARCHIVE = str(Path(sys.executable).with_name("archive"))
 SEED_FILE = ROOT / "records" / "ankara-ambassador-shooting.txt"
 BOOKKEEPING = ("revision", "serial", "created_at", "updated_at", "bags")
 PER_TRANSACTION = 256
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def cli(*args: object) -> None:
@@ -174,26 +175,12 @@ def reset(keep: Path) -> Path:
 
 def _sample(pid: int, hwm: dict[int, int], cpu: dict[int, float], names: dict[int, str]) -> None:
     """VmHWM (kB) and CPU seconds of ``pid`` and every descendant, kept per process."""
-    stack, seen = [pid], set()
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    for current in proctree.tree(pid):
         try:
-            with open(f"/proc/{current}/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        hwm[current] = max(hwm.get(current, 0), int(line.split()[1]))
-            with open(f"/proc/{current}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            cpu[current] = max(cpu.get(current, 0.0), (int(fields[11]) + int(fields[12])) / TICK)
+            hwm[current] = max(hwm.get(current, 0), proctree.status_kb(current, "VmHWM"))
+            cpu[current] = max(cpu.get(current, 0.0), proctree.cpu_seconds(current))
             if current not in names:
-                with open(f"/proc/{current}/cmdline", "rb") as cmdline:
-                    names[current] = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as children:
-                    stack += [int(c) for c in children.read().split()]
+                names[current] = proctree.command_line(current)
         except (OSError, ValueError, IndexError):
             continue
 

@@ -35,6 +35,8 @@ import threading
 import time
 from pathlib import Path
 
+import proctree  # bench/, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ARCHIVE = str(BIN / "archive")
@@ -88,27 +90,16 @@ def reset_catalogue(source: Path, dest: Path) -> Path:
     return dest
 
 
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _tree_sample(pid: int) -> tuple[int, dict[int, float]]:
     """Summed VmRSS (kB) of ``pid`` and its descendants, and each one's CPU seconds so far
     (user + system, from /proc/PID/stat)."""
-    total, cpu, stack, seen = 0, {}, [pid], set()
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    total, cpu = 0, {}
+    for current in proctree.tree(pid):
         try:
-            with open(f"/proc/{current}/status") as status:
-                total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS")), 0)
-            with open(f"/proc/{current}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            cpu[current] = (int(fields[11]) + int(fields[12])) / TICK
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as children:
-                    stack += [int(c) for c in children.read().split()]
+            total += proctree.status_kb(current, "VmRSS")
+            cpu[current] = proctree.cpu_seconds(current)
         except (OSError, ValueError, IndexError):
             continue
     return total, cpu
