@@ -7,6 +7,7 @@ Looking in both keeps editable and installed copies working alike.
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -28,3 +29,11 @@ def schemas_dir() -> Path:
 def load_json(relative: str) -> dict:
     """A shipped JSON document by its path under schemas/, parsed once per process."""
     return json.loads((schemas_dir() / relative).read_text(encoding="utf-8"))
+
+
+def cache_dir() -> Path:
+    """Where remembered verdicts and formatted citations live: ``$ARCHIVE_CACHE_DIR``, else the
+    user's cache folder. Read afresh on each call, so a test (or a user) can point it elsewhere."""
+    folder = os.environ.get("ARCHIVE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "article-archive")
+    return Path(folder)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive.errors import ValidationError
-from archive.resources import load_json
+from archive.resources import cache_dir, load_json
 
 if TYPE_CHECKING:
     import jsonschema
@@ -161,9 +161,7 @@ class _Remembered:
                 data = os.stat(Path(spec.origin).with_name(self.data_file))
             except OSError:
                 return None
-            folder = os.environ.get("ARCHIVE_CACHE_DIR") or os.path.join(
-                os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "article-archive")
-            self._path = Path(folder) / f"{self.kind}-verdicts-{data.st_size}-{data.st_mtime_ns}.json"
+            self._path = cache_dir() / f"{self.kind}-verdicts-{data.st_size}-{data.st_mtime_ns}.json"
         return self._path
 
     def verdicts(self) -> dict[str, Any]:

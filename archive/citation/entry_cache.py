@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+
+from archive.resources import cache_dir
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, text TEXT NOT NULL)"
 FILE_NAME = "citations-v1.sqlite"
@@ -36,10 +37,7 @@ many exports of changing selections never fill the disk."""
 
 
 def cache_path() -> Path:
-    folder = os.environ.get("ARCHIVE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "article-archive"
-    )
-    return Path(folder) / FILE_NAME
+    return cache_dir() / FILE_NAME
 
 
 @cache
