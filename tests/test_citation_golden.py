@@ -51,6 +51,14 @@ def test_the_collection_is_as_large_and_varied_as_promised():
     assert {"url", "accessed", "identifiers", "page", "volume", "issue", "bags", "archived_url"} <= fields
     dates = {len(r["issued"].split("-")) for r in RECORDS.values() if "issued" in r}
     assert dates == {1, 2, 3} and any("issued" not in r for r in RECORDS.values())
+    creators = [c for r in RECORDS.values() for c in r.get("creators", [])]
+    assert any("literal" in c for c in creators), "an organisation as author"
+    families = [c["family"] for c in creators if "family" in c]
+    assert any(f[:1].islower() or f.startswith(("Di ", "De ")) for f in families), "a name particle"
+    assert any(not (c.get("family", "") + c.get("given", "")).isascii() for c in creators), "a non-ASCII name"
+    assert any("-" in c.get("given", "") for c in creators), "a hyphenated given name"
+    schemes = {i["scheme"] for r in RECORDS.values() for i in r.get("identifiers", [])}
+    assert "doi" in schemes
 
 
 def test_the_mapping_still_gives_the_csl_json_the_goldens_were_made_from():
