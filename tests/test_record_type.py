@@ -31,6 +31,8 @@ SOURCES: dict[str, tuple[str, dict | None]] = {
     "blog.html": (page("Blog", '<meta property="og:site_name" content="Harbour Notes">'
                        '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Blog"}'
                        "</script>"), None),
+    "og-blog.html": (page("Og blog", '<meta property="og:type" content="blog">'
+                          '<meta property="og:site_name" content="The Daily Planet">'), None),
     "website.html": (page("Website", '<meta property="og:type" content="website">'
                           '<meta property="og:site_name" content="Harbour Council">'), None),
     "stated-article.md": (f"---\ntitle: Stated\npublication: {PLANET}\ntype: article\n---\n"
@@ -43,6 +45,7 @@ EXPECTED = {
     "plain-alone.txt": "article",
     "scholarly.html": "article",
     "blog.html": "post-weblog",
+    "og-blog.html": "post-weblog",  # og:type "blog" states the kind, even on a paper's site
     "website.html": "webpage",
     "stated-article.md": "article",
     "unstated.md": "article-newspaper",
