@@ -64,7 +64,7 @@ NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s
 ("BBC Radio 4") inside it; a full stop without an abbreviation ends it."""
 
 _VERBS = (
-    "reported|reports|said|says|explains|explained|wrote|writes|noted|notes|stated|states|"
+    "reported|reports|said|says|explains|explained|wrote|writes|noted|notes|stated|states(?![.,;:)])|"
     "claimed|claims|confirmed|confirms|announced|announces|added|adds|described|describes|"
     "revealed|reveals|told|tells|warned|warns|found|finds|showed|shows|estimated|estimates|"
     "predicted|predicts|argued|argues|insisted|concluded|acknowledged|admitted|disclosed|"
@@ -146,6 +146,7 @@ _LOWER_TITLES = "|".join(
 )
 """The job words a reporter puts, in lower case, between "said" and a name: "said lead investigator
 Dr. Halima Abdulkadir", "said senior economist Ana Reyes"."""
+_ROLES = "|".join(sorted(names.ROLE_WORDS, key=len, reverse=True))
 _PHRASES = (
     "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
     "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
@@ -162,7 +163,8 @@ _PHRASES = (
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
     "(?:by|from) (?:a team of )?(?:researchers|scientists|economists|experts|academics) (?:at|from)|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
-    rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
+    rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}|{_ROLES}),?"
+    rf"(?={_SP}+[{_UPPER}])|"
     rf"(?:quoted|cited)(?={_SP}+[{_UPPER}])|"
     rf"(?:said|says|added){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
     rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+(?:the{_SP}+)?[{_UPPER}a-z])|"
@@ -441,7 +443,7 @@ _DECLINED = re.compile(
     rf"(?:was|were){_SP}+unavailable)\b"
 )
 """Who was asked and said nothing is no source: "a spokesperson for X declined to comment"."""
-_AS_SAYING = re.compile(rf"(?:,[^,.;:\n]{{1,60}},)?{_SP}+as{_SP}+(?:saying|telling|writing|stating)\b")
+_AS_SAYING = re.compile(rf"(?:,[^,.;:\n]{{1,60}},|,)?{_SP}+as{_SP}+(?:saying|telling|writing|stating)\b")
 """``quoted X as saying``: the words are X's."""
 _TITLE_THEN_NAME = re.compile(
     rf"{_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}){_SP}+(?P<name>{NAME})"
@@ -1058,8 +1060,18 @@ def _aside_or_body(text: str, end: int) -> bool:
     if found is None:
         return False
     words = found.group("aside").split()
+    if words[0] == "who":
+        return False  # "Yoshihiko Noda, who leads the Constitutional Democratic Party, said"
+    for position, word in enumerate(words[2:], 2):  # "Latin America's largest bank by market value"
+        if word in _HEAD_ENDS:
+            words = words[:position]
+            break
     last = names.plain(words[-1])
     return words[0].lower() in _ASIDE_OPENERS or last in names.ORG_DESCRIPTORS or last in ORGANISATION_WORDS
+
+
+_HEAD_ENDS = frozenset({"by", "in", "of", "with", "for", "on", "at", "since", "from", "to", "outside"})
+"""A preposition ends the noun a description is about ("the world's largest lender by assets")."""
 
 
 _BODY_BEFORE = frozenset({
@@ -1100,12 +1112,22 @@ _DESCRIBED_BEFORE = re.compile(
 """``The operator, Autostrade Liguri, said``: a body's noun in apposition before the name."""
 
 
+_NATIONALITY = (
+    r"(?:[A-Z][a-z]+(?:ian|ean|ese|ish|ic|an|ch)|Israeli|Iraqi|Saudi|Kuwaiti|Pakistani|Emirati|Qatari|Thai|"
+    r"Swiss|Greek|Dutch|Czech|U\.S\.|British|European|Asian|African)"
+)
 _THE_COMPANY = re.compile(
-    rf"\b[Tt]he{_SP}+(?:[a-z][\w]*-[\w-]+{_SP}+)?(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
+    rf"\b[Tt]he{_SP}+(?:{_NATIONALITY}{_SP}+)?(?:[a-z][\w]*-[\w-]+{_SP}+)?"
+    rf"(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
+    rf"(?:(?!(?:rights|campaign|advocacy|pressure|aid|lobby|industry|trade|opposition|rebel|militant|armed|"
+    rf"research|activist|environmental|human|civil|consumer|patient|business|employers)\b)[a-z]+{_SP}+)"
+    rf"(?:maker|group|giant)|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
 )
-"""``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``."""
+"""``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``,
+``the Danish drugmaker said``, ``the software maker said``, ``the shipping group said`` (a group of
+an industry's, not a rights or campaign group, which may be anyone's)."""
 _SUBJECT_BEFORE = re.compile(
     rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–-]{_SP}+|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+)$"""
 )
@@ -1164,7 +1186,8 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owner))), None
             body = described or (said_by_words(name) and classify(name) == "organisation") or (
                 opens and (" " not in name or (classify(name) in _COMPANY_KINDS
-                                               and not _HAS_LOWER.search(name)))
+                                               and not _HAS_LOWER.search(name))
+                           or (run.group().endswith(("'s", "’s")) and not _HAS_LOWER.search(name)))
                 and names.plain(name) not in names.COMMON_WORDS
                 and (_SENTENCE_END.search(text, run.end(), said.start()) is None
                      or _previous_subject(text, run, said))

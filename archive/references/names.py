@@ -179,6 +179,9 @@ def _name_after_portfolio(rest: list[str]) -> list[str] | None:
     title's "of" or "for" comes its portfolio, then the name. Where one ends and the other begins no
     word says, so the name is taken to be the last two words, with the particles before its last
     word ("Mariana de la Fuente"); at least one word of portfolio must be left before it."""
+    named = _after_portfolio_words(rest)
+    if named is not None:
+        return named
     start = len(rest) - 1
     while start > 1 and rest[start - 1] in _CONNECTORS and rest[start - 1][:1].islower():
         start -= 1
@@ -186,6 +189,38 @@ def _name_after_portfolio(rest: list[str]) -> list[str] | None:
     if start < 2 or not rest[start][:1].isupper():
         return None
     return rest[start:]
+
+
+def _after_portfolio_words(rest: list[str]) -> list[str] | None:
+    """ "of Industry and Trade Nguyen Sinh Nhat Tan": when every word of the portfolio is a
+    portfolio's ("Industry", "Trade", "Foreign Affairs"), the name is all that follows it, however
+    many words it has; None when the words do not say where the portfolio ends."""
+    position = 1
+    while position < len(rest) and (
+        plain(rest[position]) in _PORTFOLIO_PARTS or rest[position] in _PORTFOLIO_JOINS
+    ):
+        position += 1
+    name = rest[position:]
+    if position < 2 or rest[position - 1] in _PORTFOLIO_JOINS or len(name) < 2:
+        return None
+    return name if name[0][:1].isupper() else None
+
+
+_PORTFOLIO_JOINS = ("and", "&", "the", "for", "of")
+_PORTFOLIO_PARTS = PORTFOLIO_WORDS - {"national", "royal", "general", "central", "high", "state"} | {
+    "affairs", "state", "change", "climate", "development", "planning", "works", "water", "resources",
+    "land", "lands", "mines", "mining", "petroleum", "oil", "gas", "power", "youth", "sports", "sport",
+    "women", "family", "families", "social", "welfare", "employment", "investment", "budget", "regional",
+    "local", "government", "rural", "urban", "international", "relations", "cooperation", "veterans",
+    "immigration", "citizenship", "legal", "constitutional", "arts", "heritage", "food", "forestry",
+    "forests", "natural", "wildlife", "religious", "broadcasting", "telecommunications", "aviation",
+    "shipping", "maritime", "ports", "roads", "highways", "railways", "electricity", "research",
+    "higher", "enterprise", "industries", "manpower", "livestock", "irrigation", "consumer",
+    "protection", "disaster", "management", "emergencies", "civil", "human", "rights", "equality",
+    "equalities", "children", "media", "european", "planning", "territory", "economic", "defense",
+}  # fmt: skip
+"""The words a minister's portfolio is made of ("Minister of Industry and Trade", "Secretary of
+State for Foreign Affairs"): none is a given name."""
 
 
 def only_titles(words: list[str]) -> bool:
