@@ -72,7 +72,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mistakes", action="store_true",
                         help="list every wrong and missed reference of the dev texts")
     parser.add_argument("--dev", nargs="?", const="all", metavar="RANGES",
-                        help="score only dev texts (all, or numbers such as 561-585,600); reads no held-out file")
+                        help="score only dev texts (all, or numbers: 561-585,600); reads no held-out file")
     parser.add_argument("--no-speed", action="store_true", help="skip the 1 MiB timing")
     args = parser.parse_args(argv)
     if args.dev is not None:

@@ -207,7 +207,7 @@ def _after_portfolio_words(rest: list[str]) -> list[str] | None:
 
 
 _PORTFOLIO_JOINS = ("and", "&", "the", "for", "of")
-_PORTFOLIO_PARTS = PORTFOLIO_WORDS - {"national", "royal", "general", "central", "high", "state"} | {
+_PORTFOLIO_PARTS = (PORTFOLIO_WORDS - {"national", "royal", "general", "central", "high"}) | {
     "affairs", "state", "change", "climate", "development", "planning", "works", "water", "resources",
     "land", "lands", "mines", "mining", "petroleum", "oil", "gas", "power", "youth", "sports", "sport",
     "women", "family", "families", "social", "welfare", "employment", "investment", "budget", "regional",
@@ -217,7 +217,7 @@ _PORTFOLIO_PARTS = PORTFOLIO_WORDS - {"national", "royal", "general", "central",
     "shipping", "maritime", "ports", "roads", "highways", "railways", "electricity", "research",
     "higher", "enterprise", "industries", "manpower", "livestock", "irrigation", "consumer",
     "protection", "disaster", "management", "emergencies", "civil", "human", "rights", "equality",
-    "equalities", "children", "media", "european", "planning", "territory", "economic", "defense",
+    "equalities", "children", "media", "european", "territory", "economic", "defense",
 }  # fmt: skip
 """The words a minister's portfolio is made of ("Minister of Industry and Trade", "Secretary of
 State for Foreign Affairs"): none is a given name."""
