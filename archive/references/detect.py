@@ -110,12 +110,16 @@ _BODY_AFTER = (
     "network|foundation|council|committee|commission|board|mission|delegation"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
+_WHICH_SAID = r"(?:said|says|told|tells|added|warned|stated|confirmed|estimated)\b"
+"""What a body says in a relative clause ("Korea Zinc, which said"); not "which reported last week"
+(its results)."""
 _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 """``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
-    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
+    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>(?:(?!(?:and|or|of|in|the|an?|to|for|by)\b)[a-z]+{_SP}+)?"
+    rf"(?:{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
     rf"(?P<staff>{_STAFF})|{_SPOKESPEOPLE}))?"
-    rf"(?:(?P<appositive>{_APPOSITIVE})|,{_SP}+who|,)?{_SP}+{_ADVERBS}"
+    rf"(?:(?P<appositive>{_APPOSITIVE})|,{_SP}+who|,{_SP}+which(?={_SP}+{_ADVERBS}{_WHICH_SAID})|,)?{_SP}+{_ADVERBS}"
     rf"(?P<verb>{_VERBS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,3}}?(?:{_FINDINGS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{1,2}}?(?:[{_UPPER}][\w-]*{_SP}+){{0,4}}(?:{_TITLED_FINDINGS})\b"
@@ -124,8 +128,9 @@ _ATTRIBUTION = re.compile(
     rf"(?!{_SP}+(?:firm|company|provider|group|agency|analytics|platform|service|centre|center)\b)"
 )
 """What follows a source named first: a verb (``Reuters reported``, ``Xinhua news agency
-reported``, ``Ruiz, the governor, said``), or a finding it owns (``Reuters' tally``, ``a YouGov
-poll``). Its words are lower case, so it can never follow a shorter part of a run of names."""
+reported``, ``The Nikkei business daily reported``, ``The Daily Mirror newspaper in Colombo said``,
+``Ruiz, the governor, said``), or a finding it owns (``Reuters' tally``, ``a YouGov poll``). Its
+words are lower case, so it can never follow a shorter part of a run of names."""
 SOURCE_FIRST = re.compile(rf"(?P<name>{NAME})(?:{_ATTRIBUTION.pattern})")
 """The pattern as a whole says what counts; it is not run as a whole, since at every capital letter of
 a long run of capitalised words it would re-read the run to its end (48 KB took 86 s). ``_NAME``
@@ -898,6 +903,8 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
         return True
     if len(words) == 1 and (names.plain(name) in COUNTRIES or names.plain(name) in CAPITALS):
         return True  # "Kyiv said", "China rejected": a government named by its place
+    if names.plain(name).replace(".", "") in _COUNTRY_SHORT_FORMS:
+        return True  # "claims by 42 U.S. states that": the country's short form, a place
     if len(words) > 1 and name.lower() in _MORE_COUNTRIES:
         return True  # "Saudi Arabia and Russia said"
     if len(words) > 1 and not known and names.plain(words[-1]) in _INSTRUMENTS:
@@ -907,6 +914,7 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
     )
 
 
+_COUNTRY_SHORT_FORMS = frozenset({"us", "uk", "usa"})
 _INSTRUMENTS = frozenset({
     "telescope", "telescopes", "rover", "spacecraft", "satellite", "satellites", "lander", "orbiter",
     "rocket",
@@ -924,8 +932,8 @@ def _role_named(words: list[str]) -> bool:
     that goes on with a capitalised word is a body's name, not "Officials" or "Police" alone."""
     first = names.plain(words[0])
     return len(words) > 1 and (first == "police" or _PLURAL_ROLE.search(first) is not None) and (
-        names.plain(words[1]) not in names.COMMON_WORDS
-    )
+        names.plain(words[1]) not in names.COMMON_WORDS and words[1] not in ("of", "from")
+    )  # "Residents of Iztapalapa told Milenio": people of a place, no body
 
 
 def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, before: list[str]) -> bool:
@@ -951,8 +959,9 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
 
 _FOREIGN_PREPOSITIONS = frozenset({"de", "du", "des", "della", "delle", "di", "dei", "do", "dos"})
 """Romance prepositions inside a body's name ("Régie des eaux de Namur"): a name after one is its tail."""
-_WHO_AFTER = re.compile(rf",{_SP}+who\b")
-"""``sending the measure to President Joe Biden, who said``: after "to", a person who speaks."""
+_WHO_AFTER = re.compile(rf",{_SP}+(?:who\b|which{_SP}+{_ADVERBS}{_WHICH_SAID})")
+"""``sending the measure to President Joe Biden, who said``, ``The plant belongs to Korea Zinc, which
+said``: after "to", a person or a body who speaks."""
 _RELATIVE_BEFORE = re.compile(rf",{_SP}+(?:which|who|whose|that|where|when){_SP}[^,.;:!?\n]*$")
 _OWNERS_BEFORE = frozenset({"its", "their", "his", "her", "our", "my", "your"})
 _DEMONYM = re.compile(
@@ -1017,6 +1026,7 @@ _NOT_AGENT_NOUNS = frozenset({
     "newer", "older", "larger", "smaller", "higher", "lower", "bigger", "better", "per", "for",
     "owner", "operator", "sponsor", "partner", "creditor", "lender", "investor", "regulator",
 })  # fmt: skip
+_WHICH_AFTER = re.compile(rf",{_SP}+which\b")
 _QUOTE_BEFORE = re.compile(r"""(?:[”"],|,[”"])\s*$""")
 _PERSON_AFTER = re.compile(rf",{_SP}+(?:who|whose)\b|{_SP}+(?:his|her)\b")
 
@@ -1038,6 +1048,8 @@ def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
         return True
     if text.endswith(", ", 0, raw.start) or _QUOTE_BEFORE.search(text, max(0, raw.start - 4), raw.start):
         return True
+    if _WHICH_AFTER.match(text, raw.end):
+        return False  # "Korea Zinc, which said"
     if text.startswith(",", raw.end):
         # "Maria Lopez, a county clerk, told": described; not "Dollar General, by contrast, said" nor
         # "Air Liquide, the French industrial gases group, said"

@@ -43,7 +43,8 @@ ROLE_WORDS = frozenset({
     "customer", "victim", "relative", "neighbour", "neighbor", "lecturer", "commentator",
     "presenter", "host", "actor", "actress", "singer", "player", "striker", "forward", "defender",
     "goalkeeper", "writer", "poet", "entrepreneur", "investor", "billionaire", "protester", "teenager",
-    "opponent", "challenger", "successor", "predecessor",
+    "opponent", "challenger", "successor", "predecessor", "guide", "ranger", "parent", "priest", "nun",
+    "monk", "cleric", "paramedic", "midwife", "mechanic", "fan", "eyewitness", "bystander",
 })  # fmt: skip
 """Lower-case nouns for people that are no titles (a run of names is not cut at them: "EU Member
 States"), but say that the name beside them is a person's ("passenger Bikash Mohanty")."""
