@@ -212,11 +212,18 @@ _NEVER_GIVEN_NAMES = frozenset({
 is given at birth."""
 
 
+_NEVER_SURNAMES = frozenset({
+    "city", "town", "county", "rovers", "wanderers", "athletic", "albion", "hotspur", "fc", "airport",
+    "harbour", "harbor", "airlines", "airways", "stadium",
+})  # fmt: skip
+"""Words that end a club's or a place's name ("Manchester City", "Brussels Airport") and no person's."""
+
+
 def _could_be_person(parts: list[str]) -> bool:
     """No word of the name is an acronym ("Cancer Research UK", "Morningstar DBRS"), none ends like
     a company's ("Nordbank", "Powergrid") and it does not open with a body's word ("World Rugby"):
     people's names have none of these."""
-    if parts[0].lower() in _NEVER_GIVEN_NAMES:
+    if parts[0].lower() in _NEVER_GIVEN_NAMES or parts[-1].lower() in _NEVER_SURNAMES:
         return False
     if any(p.lower() in COUNTRIES or p.lower() in _NEVER_IN_NAMES for p in parts):
         return False

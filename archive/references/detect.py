@@ -1209,6 +1209,44 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 break
 
 
+_WORD_STARTS = re.compile(r"(?<!\S)\S")
+_THE_HEAD_SAID = re.compile(
+    rf"\b[Tt]he{_SP}+(?P<noun>airport|league|club|university|council|commission|agency|authority|court|"
+    rf"tribunal|federation|association|institute|museum|hospital|foundation|board|committee|ministry|"
+    rf"department|bureau|society|zoo|port|exchange|college|observatory|directorate|inspectorate)"
+    rf"{_SP}+{_ADVERBS}(?:said|says|added|announced|confirmed|warned|stated|told)\b"
+)
+
+
+def _head_noun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
+    """ "All departures from Brussels Airport were cancelled, the airport said", "Premier League
+    champions Manchester City were fined, the league said": "the" and a body's own head noun stand
+    for the nearest name before it (within a few sentences) that ends with that noun, or opens with
+    it ("the Ministry of Employment"). Each look walks back over a few runs, so the whole is linear."""
+    starts = [m.start() for m in runs]
+    for said in _THE_HEAD_SAID.finditer(text):
+        noun = said.group("noun")
+        at = bisect.bisect_left(starts, said.start()) - 1
+        while at >= 0 and runs[at].start() > said.start() - _COMPANY_REACH:
+            run = runs[at]
+            at -= 1
+            words = [names.plain(w) for w in run.group().split()]
+            if len(words) < 2 or not (words[-1] == noun or (words[0] == noun and words[1] in ("of", "for"))):
+                continue
+            if any(run.start() + m.start() in taken for m in _WORD_STARTS.finditer(run.group())):
+                break  # the name (or the body a possessive owns in it) is found already
+            skipped, name, kind = _parsed(run.group())
+            owned = names.possessive_split(name.split())
+            if owned is not None and (  # "The European Union's General Court"; "Russia's Defence Ministry"
+                not _generic_body(owned[1])
+                or names.without_possessive(" ".join(owned[0])).lower() not in _COUNTRY_WORDS
+            ):
+                skipped, name = skipped + name.index(owned[1][0]), " ".join(owned[1])
+            if name and kind in (None, "organisation") and not lookup(name) and " " in name:
+                yield _Hit(name, run.start() + skipped, "organisation")
+            break
+
+
 def _previous_subject(text: str, run: re.Match, said: re.Match) -> bool:
     """ "Ryanair expects fares to fall. The airline said on Monday ...": a sentence that opens with
     "The airline said" speaks for the one-word subject of the sentence just before it."""
@@ -1332,6 +1370,8 @@ def _spelled_out(text: str, runs: list[re.Match], wanted: set[str]) -> dict[str,
     return found
 
 
+_AMPERSANDED = re.compile(r"^[A-Z]&[A-Z]$")
+"""A two-letter short form of a name joined by "&" ("J&J" for Johnson & Johnson, "P&G")."""
 _NOT_INITIALLED = frozenset({"of", "for", "and", "&", "the", "on", "de", "du", "des", "la", "le"})
 
 
@@ -1346,13 +1386,14 @@ def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) 
         if words[0] in ("The", "A", "An"):
             words = words[1:]
         initials = "".join(w[0] for w in words if w not in _NOT_INITIALLED)
-        if initials not in wanted or initials in found:
-            continue
+        short = initials if initials in wanted else "&".join(initials) if "&" in words else ""
+        if short not in wanted or short in found:
+            continue  # "Johnson & Johnson ... J&J said": the initials joined as the name joins them
         _skipped, name, kind = _parsed(run.group())
         if not name or kind == "person" or lookup(name) or classify(name) != "organisation":
             continue
         if "".join(w[0] for w in name.split() if w not in _NOT_INITIALLED) == initials:
-            found[initials] = name
+            found[short] = name
 
 
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
@@ -1384,6 +1425,12 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
             people.setdefault(_clean(" ".join(words[-2:])), full)
     elif kind == "organisation" and not (words[1] == "for" and names.plain(words[0]) not in _NOT_POLLSTERS):
         bodies.setdefault(_clean(words[0]), full)  # not "Kantara for the Morning Ledger": two names
+        if names.plain(words[-1]) in _CLUB_ENDS:
+            bodies.setdefault(_clean(words[-1]), full)  # "Manchester City ... City said"
+
+
+_CLUB_ENDS = frozenset({"city", "united", "rovers", "wanderers", "athletic", "albion", "hotspur"})
+"""The word a club is called by after its full name ("City said", "United said")."""
 
 
 _SHORT_FORMS = {"Fed": "Federal Reserve"}
@@ -1476,8 +1523,12 @@ def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_H
 
 
 _LOWER_HEADS = re.compile(
-    rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau))\b"
+    rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau)|"
+    rf"air{_SP}+force|navy|armed{_SP}+forces|regulator|weather{_SP}+service|"
+    rf"election{_SP}+commission|electoral{_SP}+commission)\b"
 )
+_SAYING_LATER = re.compile(rf"(?:[^.!?\n]|\.(?=\d)){{1,160}}?,{_SP}+saying\b")
+"""``Chile's environmental regulator rejected a project on Thursday, saying``: the subject speaks."""
 _LOWER_OWNER = re.compile(
     rf"(?:\b(?P<owner>[{_UPPER}][\w-]+(?:{_SP}+[{_UPPER}][\w-]+)?)['’]s"
     rf"|\b[Tt]he{_SP}+(?P<adjective>[{_UPPER}][a-z]+)|\b(?P<pronoun>[Ii]ts|[Tt]he))"
@@ -1522,10 +1573,15 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
     ministry". Each look reads a few words either side of a head noun, so the whole stays linear."""
     for head in _LOWER_HEADS.finditer(text):
         said = _ATTRIBUTION.match(text, head.end())
-        if said is None or said.group("body_noun"):
+        if said is not None and said.group("body_noun"):
             continue
         before = _LOWER_OWNER.search(text, max(0, head.start() - 60), head.start())
         if before is None or any(w in _LOWER_BODY_WORDS for w in before.group("words").split()):
+            continue
+        if said is None and not (
+            before.group("owner") and _SAYING_LATER.match(text, head.end())
+            and _SUBJECT_BEFORE.search(text, max(0, before.start() - 12), before.start())
+        ):
             continue
         owner = before.group("owner") or _ADJECTIVE_COUNTRIES.get((before.group("adjective") or "").lower())
         if owner is None and before.group("adjective") is not None:
@@ -1547,12 +1603,14 @@ def detect_references(text: str) -> list[dict]:
     hits = _hits(text, runs)
     taken = {h.start for h in hits}
     hits = sorted(hits + list(_company_hits(text, runs, taken)) + list(_pronoun_hits(text, runs, taken))
-                  + list(_lower_case_bodies(text)) + list(_joint_hits(text, runs, taken)),
+                  + list(_lower_case_bodies(text)) + list(_joint_hits(text, runs, taken))
+                  + list(_head_noun_hits(text, runs, taken)),
                   key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
-    bodies.update(_spelled_out(text, runs, {w for w in wanted if _ACRONYM_WORD.match(w)}))
+    short = {w for w in wanted if _ACRONYM_WORD.match(w) or _AMPERSANDED.match(w)}
+    bodies.update(_spelled_out(text, runs, short))
     entries: dict[str, dict] = {}
     for hit in hits:
         name, kind, known = _resolve(hit, people, bodies)
