@@ -107,7 +107,7 @@ _BODY_AFTER = (
     "union|trade union|labour union|party|federation|confederation|alliance|coalition|movement|"
     "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority|"
     "unions|parties|groups|agencies|associations|federations|spa|museum|zoo|hospital|"
-    "network|foundation|council|committee|commission|board|mission|delegation"
+    "network|foundation|council|committee|commission|board|mission|delegation|co-operative|cooperative"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
 _WHICH_SAID = r"(?:said|says|told|tells|added|warned|stated|confirmed|estimated)\b"
@@ -117,9 +117,10 @@ _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 """``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
     rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>(?:(?!(?:and|or|of|in|the|an?|to|for|by)\b)[a-z]+{_SP}+)?"
-    rf"(?:{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
+    rf"(?:news{_SP}+(?:site|portal|outlet|website)|{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
     rf"(?P<staff>{_STAFF})|{_SPOKESPEOPLE}))?"
     rf"(?:(?P<appositive>{_APPOSITIVE})|,{_SP}+who|,{_SP}+which(?={_SP}+{_ADVERBS}{_WHICH_SAID})|,)?{_SP}+{_ADVERBS}"
+    rf"(?:[a-z]{{3,}}ed{_SP}+and{_SP}+(?=said\b|told\b|added\b|warned\b))?"
     rf"(?P<verb>{_VERBS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,3}}?(?:{_FINDINGS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{1,2}}?(?:[{_UPPER}][\w-]*{_SP}+){{0,4}}(?:{_TITLED_FINDINGS})\b"
@@ -1494,7 +1495,7 @@ def _short_forms(entries: dict[str, dict]) -> None:
 
 
 _TWO_SAID = re.compile(
-    rf"\b[Tt]he{_SP}+two{_SP}+(?:companies|groups|firms|banks|carmakers|airlines|miners|lenders|insurers|"
+    rf"\b[Tt]he{_SP}+(?:two{_SP}+)?(?:companies|groups|firms|banks|carmakers|airlines|miners|lenders|insurers|"
     rf"unions|retailers|brewers|chipmakers|operators|partners){_SP}+{_ADVERBS}(?:said|say|announced)\b"
 )
 
@@ -1524,9 +1525,10 @@ def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_H
 
 _LOWER_HEADS = re.compile(
     rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau)|"
-    rf"air{_SP}+force|navy|armed{_SP}+forces|regulator|weather{_SP}+service|"
-    rf"election{_SP}+commission|electoral{_SP}+commission)\b"
+    rf"air{_SP}+force|navy|armed{_SP}+forces|regulator|weather{_SP}+(?:service|agency|bureau|office)|"
+    rf"election{_SP}+commission|electoral{_SP}+commission|(?P<prosecutor>prosecutor['’]s{_SP}+office))(?!\w)"
 )
+_NAMED_AFTER = re.compile(rf",{_SP}*[{_UPPER}]")
 _SAYING_LATER = re.compile(rf"(?:[^.!?\n]|\.(?=\d)){{1,160}}?,{_SP}+saying\b")
 """``Chile's environmental regulator rejected a project on Thursday, saying``: the subject speaks."""
 _LOWER_OWNER = re.compile(
@@ -1566,6 +1568,22 @@ _LOWER_BODY_WORDS = frozenset({
 })  # fmt: skip
 
 
+_CAPITALISED_WORD = re.compile(rf"\b[{_UPPER}][a-z]+\b")
+_ADJECTIVE_REACH = 300
+
+
+def _only_country_adjective(text: str, start: int, end: int) -> str | None:
+    """ "The average price of rice in Japanese supermarkets rose ..., the agriculture ministry said":
+    the country whose adjective is the only one in the sentence before the body (a short window, so
+    each look costs the same)."""
+    found = {
+        _ADJECTIVE_COUNTRIES[word.group().lower()]
+        for word in _CAPITALISED_WORD.finditer(text, max(start, end - _ADJECTIVE_REACH), end)
+        if word.group().lower() in _ADJECTIVE_COUNTRIES
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 def _lower_case_bodies(text: str) -> Iterator[_Hit]:
     """ "Chile's mining ministry said", "Uganda has confirmed ..., its health ministry said": a body
     named in lower case after its country's possessive (or "its"/"the" when the sentence opened with
@@ -1573,8 +1591,9 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
     ministry". Each look reads a few words either side of a head noun, so the whole stays linear."""
     for head in _LOWER_HEADS.finditer(text):
         said = _ATTRIBUTION.match(text, head.end())
-        if said is not None and said.group("body_noun"):
-            continue
+        if said is not None and (said.group("body_noun")
+                                 or _NAMED_AFTER.match(said.group("appositive") or "")):
+            continue  # "Spain's state weather agency, AEMET, said": the name itself is found
         before = _LOWER_OWNER.search(text, max(0, head.start() - 60), head.start())
         if before is None or any(w in _LOWER_BODY_WORDS for w in before.group("words").split()):
             continue
@@ -1583,6 +1602,12 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
             and _SUBJECT_BEFORE.search(text, max(0, before.start() - 12), before.start())
         ):
             continue
+        body = " ".join((before.group("words") + " " + head.group()).split())
+        if head.group("prosecutor"):  # "the Bordeaux prosecutor's office said": named by its city
+            place = before.group("adjective")
+            if place and not _DEMONYM.match(place) and names.plain(place) not in names.COMMON_WORDS:
+                yield _Hit(f"{place} {body}", before.start(), "organisation")
+            continue
         owner = before.group("owner") or _ADJECTIVE_COUNTRIES.get((before.group("adjective") or "").lower())
         if owner is None and before.group("adjective") is not None:
             continue
@@ -1590,10 +1615,11 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
             sentence = max(text.rfind(". ", 0, before.start()), text.rfind("\n", 0, before.start())) + 1
             first = _COUNTRY_BEFORE.search(text, sentence, before.start())
             opens = first is not None and not re.search(r"\b[a-z]", text[sentence:first.start()])
-            owner = first.group("country") if opens else None  # the sentence's subject, past a dateline
+            owner = first.group("country") if opens else _only_country_adjective(
+                text, sentence, before.start()
+            )
         if owner is None or " ".join(owner.split()).lower() not in _COUNTRY_WORDS:
             continue
-        body = " ".join((before.group("words") + " " + head.group()).split())
         yield _Hit(f"{' '.join(owner.split())}'s {body}", before.start(), "organisation")
 
 

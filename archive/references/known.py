@@ -166,7 +166,7 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     KnownSource("Iraqi News Agency", "https://ina.iq/", ("INA",)),
     KnownSource("Middle East News Agency", "https://www.mena.org.eg/", ("MENA",)),
     KnownSource("SANA", "https://www.sana.sy/", ("Syrian Arab News Agency",)),
-    KnownSource("Maghreb Arab Press", "https://www.mapnews.ma/"),
+    KnownSource("Maghreb Arab Press", "https://www.mapnews.ma/", ("MAP",)),
     KnownSource("Algérie Presse Service", "https://www.aps.dz/"),
     KnownSource("Tunis Afrique Presse", "https://www.tap.info.tn/"),
     KnownSource("News Agency of Nigeria", "https://nannews.ng/", ("NAN",)),
