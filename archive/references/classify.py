@@ -119,6 +119,8 @@ def classify(name: str) -> str:
         return "document"  # "Statistical Review of World Energy", "Survey of Consumer Finances"
     if _HEADED_BODY.match(name):
         return "organisation"  # "Institute for Clinical and Economic Review": a body, whatever it ends in
+    if len(parts) == 2 and parts[-1] == "Post" and parts[0].lower() in COUNTRIES:
+        return "organisation"  # "Canada Post", "Australia Post": a country's postal service, no paper
     if len(parts) > 1 and parts[-1].split("-")[-1].strip(".,'’").lower() in PUBLICATION_WORDS:
         return "publication"  # "San Diego Union-Tribune", "Chicago Sun-Times": a paper's last word
     if any(w in _BROADCASTING for w in words) and not any(w in _BODY_OF_BROADCASTERS for w in words):

@@ -107,7 +107,8 @@ _BODY_AFTER = (
     "union|trade union|labour union|party|federation|confederation|alliance|coalition|movement|"
     "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority|"
     "unions|parties|groups|agencies|associations|federations|spa|museum|zoo|hospital|"
-    "network|foundation|council|committee|commission|board|mission|delegation|co-operative|cooperative"
+    "network|foundation|council|committee|commission|board|mission|delegation|co-operative|cooperative|"
+    "platform|exchange"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
 _WHICH_SAID = r"(?:said|says|told|tells|added|warned|stated|confirmed|estimated)\b"
@@ -184,6 +185,7 @@ _PHRASES = (
 )
 PHRASE_FIRST = re.compile(
     rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:(?:the|its|their){_SP}+)?"
+    rf"(?:(?:state|government|privately|publicly|family)-(?:run|owned|backed|funded){_SP}+)?"
     rf"(?P<described>(?:[a-z][\w-]*{_SP}+){{0,2}}(?:{_DESCRIBED_NOUNS}){_SP}+)?(?P<name>{NAME})"
 )
 """``according to the New York Times``, ``told the state broadcaster ERT``, ``said John Smith``,
@@ -544,7 +546,7 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
 
 
 _DESCRIBED_IN_LIST = re.compile(
-    rf"\band{_SP}+(?:the{_SP}+)?(?P<described>(?:[\w.'’-]+{_SP}+){{0,3}}?"
+    rf"\band{_SP}+(?:the{_SP}+)?(?P<described>(?:(?:(?:[A-Za-z]\.)+|[\w'’-]+){_SP}+){{0,3}}?"
     rf"(?:{_BODY_NOUNS}|{_MEDIA_NOUNS}){_SP}+)$"
 )
 """The words that say what the last of a list is, between its "and" and its name."""
@@ -777,11 +779,18 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
         return _apposed(raw, text)
     kind = kind or _context_kind(raw, name, before, text)
+    if raw.verb and " " not in raw.name and raw.name.endswith(("'s", "’s")) and (
+        _SAID_NEXT.match(text, raw.end)
+    ):
+        name = raw.name  # "Christie's said": a possessive is never a verb's subject, a name's "'s" is
     if raw.phrase and kind in ("organisation", "person") and " " in name and not said_by_words(name) and (
         _DOCUMENT_AFTER.match(text, raw.end)
     ):
         kind = "document"  # "according to UNICEF's State of the World's Children report"
     return _Hit(name, start, kind)
+
+
+_SAID_NEXT = re.compile(rf"{_SP}+{_ADVERBS}(?:said|says|told|added|announced|reported|warned)\b")
 
 
 @functools.lru_cache(maxsize=16384)
@@ -1027,6 +1036,10 @@ _NOT_AGENT_NOUNS = frozenset({
     "newer", "older", "larger", "smaller", "higher", "lower", "bigger", "better", "per", "for",
     "owner", "operator", "sponsor", "partner", "creditor", "lender", "investor", "regulator",
 })  # fmt: skip
+_TOLD_PEOPLE = re.compile(
+    rf"{_SP}+(?:also{_SP}+)?told{_SP}+(?:reporters|journalists|the{_SP}+(?:audience|crowd)|supporters|"
+    rf"(?:a|the){_SP}+(?:news|press){_SP}+conference)\b"
+)
 _WHICH_AFTER = re.compile(rf",{_SP}+which\b")
 _QUOTE_BEFORE = re.compile(r"""(?:[”"],|,[”"])\s*$""")
 _PERSON_AFTER = re.compile(rf",{_SP}+(?:who|whose)\b|{_SP}+(?:his|her)\b")
@@ -1051,6 +1064,8 @@ def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
         return True
     if _WHICH_AFTER.match(text, raw.end):
         return False  # "Korea Zinc, which said"
+    if _TOLD_PEOPLE.match(text, raw.end):
+        return True  # "Novak Djokovic told reporters": a person speaks to the press in person
     if text.startswith(",", raw.end):
         # "Maria Lopez, a county clerk, told": described; not "Dollar General, by contrast, said" nor
         # "Air Liquide, the French industrial gases group, said"
@@ -1134,7 +1149,7 @@ _THE_COMPANY = re.compile(
     rf"(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
     rf"(?:(?!(?:rights|campaign|advocacy|pressure|aid|lobby|industry|trade|opposition|rebel|militant|armed|"
     rf"research|activist|environmental|human|civil|consumer|patient|business|employers)\b)[a-z]+{_SP}+)"
-    rf"(?:maker|group|giant)|"
+    rf"(?:maker|group|giant)|maker{_SP}+of{_SP}+(?:[\w-]+{_SP}+){{1,3}}?(?=[a-z]+{_SP}+(?:said|says)\b)[a-z]+|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
 )
@@ -1142,7 +1157,8 @@ _THE_COMPANY = re.compile(
 ``the Danish drugmaker said``, ``the software maker said``, ``the shipping group said`` (a group of
 an industry's, not a rights or campaign group, which may be anyone's)."""
 _SUBJECT_BEFORE = re.compile(
-    rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–-]{_SP}+|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+)$"""
+    rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–-]{_SP}+|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+"""
+    rf"""|(?:^|[.!?]\s+|\n\s*|[—–-]{_SP}+)(?:Sales|Profits?|Revenues?|Earnings|Output){_SP}+(?:at|of){_SP}+)$"""
 )
 _DESCRIPTOR_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))})|\w-based){_SP}+$")
 """``startup Lumen Labs has raised ...``: a body's noun just before the name."""
@@ -1542,7 +1558,7 @@ _MORE_COUNTRIES = frozenset({
 })  # fmt: skip
 _COUNTRY_WORDS = COUNTRIES | _MORE_COUNTRIES
 _COUNTRY_BEFORE = re.compile(
-    rf"\b(?P<country>[{_UPPER}][a-z]+(?:{_SP}+[{_UPPER}][a-z]+)?)(?=['’]s\b|{_SP}+(?:has|have|had|is|was)\b)"
+    rf"\b(?P<country>[{_UPPER}][a-z]+(?:{_SP}+[{_UPPER}][a-z]+)?)(?=['’]s\b|{_SP}+(?:has|have|had|is|was|will|[a-z]{{3,}}ed)\b)"
 )
 _ADJECTIVE_COUNTRIES = {
     "egyptian": "Egypt", "french": "France", "german": "Germany", "italian": "Italy", "spanish": "Spain",
@@ -1576,11 +1592,15 @@ def _only_country_adjective(text: str, start: int, end: int) -> str | None:
     """ "The average price of rice in Japanese supermarkets rose ..., the agriculture ministry said":
     the country whose adjective is the only one in the sentence before the body (a short window, so
     each look costs the same)."""
-    found = {
-        _ADJECTIVE_COUNTRIES[word.group().lower()]
-        for word in _CAPITALISED_WORD.finditer(text, max(start, end - _ADJECTIVE_REACH), end)
-        if word.group().lower() in _ADJECTIVE_COUNTRIES
-    }
+    found = set()
+    for word in _CAPITALISED_WORD.finditer(text, max(start, end - _ADJECTIVE_REACH), end):
+        key = word.group().lower()
+        if key in _ADJECTIVE_COUNTRIES:
+            found.add(_ADJECTIVE_COUNTRIES[key])
+        elif key in _COUNTRY_WORDS and not _CAPITALISED_BEFORE.search(
+            text, max(0, word.start() - 20), word.start()
+        ):  # "Serbia signed a deal ... to the Hungarian border"; not "New South Wales"
+            found.add(word.group())
     return found.pop() if len(found) == 1 else None
 
 

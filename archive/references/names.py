@@ -57,6 +57,9 @@ COMMON_WORDS = frozenset({
     "authorities", "residents", "observers", "investigators", "rescuers", "doctors", "economists",
     "forecasters", "prosecutors", "lawyers", "researchers", "scientists", "protesters", "voters",
     "workers", "farmers", "firefighters", "diplomats", "shares", "markets", "traders", "investors",
+    "guests", "customers", "shoppers", "tourists", "pilgrims", "students", "teachers", "nurses",
+    "villagers", "motorists", "commuters", "neighbours", "neighbors", "spectators", "refugees",
+    "migrants", "miners", "drivers", "fishermen", "pupils", "tenants", "consumers",
     "sales", "profit", "profits", "revenue", "revenues", "exports", "imports", "prices", "output",
     "earnings", "inflation", "unemployment", "demand",
     "people", "officers", "troops", "soldiers", "activists", "campaigners", "organisers",
@@ -229,10 +232,14 @@ def only_titles(words: list[str]) -> bool:
     return all(is_title(w, i) or plain(w) in _CONNECTORS for i, w in enumerate(words))
 
 
+_DESCRIBING_ENDS = ("-based", "-owned", "-run", "-backed", "-controlled", "-listed")
+"""The endings of a capitalised word that only describes the name after it ("State-owned ZCCM")."""
+
+
 def strip_descriptor(words: list[str]) -> tuple[list[str], bool]:
     """A name without the body noun that opens its run ("Airline Ryanair", capitalised only because
     it opens the sentence), and whether there was one."""
-    if len(words) > 1 and (plain(words[0]) in ORG_DESCRIPTORS or words[0].endswith("-based")) and any(
+    if len(words) > 1 and (plain(words[0]) in ORG_DESCRIPTORS or words[0].endswith(_DESCRIBING_ENDS)) and any(
         c.isupper() for c in words[1][:5]
     ):
         return words[1:], True
@@ -306,6 +313,8 @@ def drop_article(words: list[str]) -> list[str]:
 def possessive_split(words: list[str]) -> tuple[list[str], list[str]] | None:
     """``(owner, rest)`` when a word inside the name is possessive ("Chile's National ...")."""
     for position, word in enumerate(words[:-1]):
+        if words[position + 1] in ("of", "for"):
+            continue  # "Lloyd's of London": a possessive is never followed by "of", a name's word is
         if _POSSESSIVE.search(word) and (word.endswith(("'s", "’s")) or word.endswith(("s'", "s’"))):
             return words[: position + 1], words[position + 1 :]
     return None
