@@ -18,7 +18,8 @@ PUBLICATION_WORDS = {
     "press", "wire", "newspaper", "globe", "star", "sun", "courier", "record", "register",
     "dispatch", "inquirer", "examiner", "standard", "mail", "today", "insider", "blog", "podcast",
     "reports", "dealer", "zeitung", "abendblatt", "tageblatt", "tagblatt", "kurier", "rundschau",
-    "anzeiger", "dagblad", "tidning", "gazzetta", "giornale", "diario", "jornal", "gazeta", "fm",
+    "anzeiger", "dagblad", "tidning", "gazzetta", "giornale", "diario", "jornal", "gazeta", "fm", "folha",
+    "correio",
 }  # fmt: skip
 ORGANISATION_WORDS = {
     "ministry", "department", "office", "police", "forces", "force", "army", "navy", "military",

@@ -118,7 +118,7 @@ _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 """``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
     rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>(?:(?!(?:and|or|of|in|the|an?|to|for|by)\b)[a-z]+{_SP}+)?"
-    rf"(?:news{_SP}+(?:site|portal|outlet|website)|{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
+    rf"(?:news{_SP}+(?:site|portal|outlet|website)|{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+(?:['’]s)?{_SP}+)?(?:{_BODY_AFTER}))|"
     rf"(?P<staff>{_STAFF})|{_SPOKESPEOPLE}))?"
     rf"(?:(?P<appositive>{_APPOSITIVE})|,{_SP}+who|,{_SP}+which(?={_SP}+{_ADVERBS}{_WHICH_SAID})|,)?{_SP}+{_ADVERBS}"
     rf"(?:[a-z]{{3,}}ed{_SP}+and{_SP}+(?=said\b|told\b|added\b|warned\b))?"
@@ -479,7 +479,9 @@ def _speaker_before(text: str, start: int) -> re.Match | None:
     if found is None or (found.start() == window_start and window_start > 0):
         return None
     _skipped, name, kind = _parsed(found.group("name"))
-    if not name or names.plain(name.split()[0]) in names.COMMON_WORDS or lookup(name):
+    if name and lookup(name):  # "The Sunday Times in Colombo reported"
+        return found if text.startswith(" in ", found.end("name")) else None
+    if not name or names.plain(name.split()[0]) in names.COMMON_WORDS:
         return None
     if kind == "person" or (" " in name and classify(name) == "person"):
         return found
@@ -1149,7 +1151,7 @@ _THE_COMPANY = re.compile(
     rf"(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
     rf"(?:(?!(?:rights|campaign|advocacy|pressure|aid|lobby|industry|trade|opposition|rebel|militant|armed|"
     rf"research|activist|environmental|human|civil|consumer|patient|business|employers)\b)[a-z]+{_SP}+)"
-    rf"(?:maker|group|giant)|maker{_SP}+of{_SP}+(?:[\w-]+{_SP}+){{1,3}}?(?=[a-z]+{_SP}+(?:said|says)\b)[a-z]+|"
+    rf"(?:maker|group|giant|operator|company|firm|lender|carrier|airline|retailer|insurer|miner|utility)|maker{_SP}+of{_SP}+(?:[\w-]+{_SP}+){{1,3}}?(?=[a-z]+{_SP}+(?:said|says)\b)[a-z]+|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
 )
@@ -1166,6 +1168,8 @@ _COMPANY_REACH = 600
 _COMPANY_KINDS = ("organisation", "publication")
 """What the subject "the company said" stands for may be named like a paper ("Royal Mail will raise
 ..., the company said"): the noun says it is a company."""
+_WORDS_ONLY = re.compile(rf"^[{_UPPER}][a-z]+(?:{_SP}+[{_UPPER}][a-z]+){{1,2}}$")
+"""Two or three capitalised words and nothing else ("Luckin Coffee"; not "About 2,000")."""
 _RIVAL_BEFORE = re.compile(rf"\b(?:rival|rivals|competitor|peer){_SP}+$")
 _HAS_LOWER = re.compile(r"\s[a-z]")
 _HOLDINGS = frozenset({"Shares", "Stock", "Holdings", "Units"})
@@ -1216,7 +1220,9 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             body = described or (said_by_words(name) and classify(name) == "organisation") or (
                 opens and (" " not in name or (classify(name) in _COMPANY_KINDS
                                                and not _HAS_LOWER.search(name))
-                           or (run.group().endswith(("'s", "’s")) and not _HAS_LOWER.search(name)))
+                           or (run.group().endswith(("'s", "’s")) and not _HAS_LOWER.search(name))
+                           or (kind is None and not _HAS_LOWER.search(name) and _WORDS_ONLY.match(name)
+                               and _SENTENCE_END.search(text, run.end(), said.start()) is None))
                 and names.plain(name) not in names.COMMON_WORDS
                 and (_SENTENCE_END.search(text, run.end(), said.start()) is None
                      or _previous_subject(text, run, said))
@@ -1392,6 +1398,15 @@ _AMPERSANDED = re.compile(r"^[A-Z]&[A-Z]$")
 _NOT_INITIALLED = frozenset({"of", "for", "and", "&", "the", "on", "de", "du", "des", "la", "le"})
 
 
+def _initials_of(word: str) -> str:
+    """ "U.S." gives "US" ("The U.S. Department of Agriculture ... The USDA said"); other words their
+    first letter."""
+    return word.replace(".", "") if _DOTTED_WORD.match(word) else word[0]
+
+
+_DOTTED_WORD = re.compile(r"^(?:[A-Z]\.)+$")
+
+
 def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) -> None:
     """ "The Financial Conduct Authority, Britain's financial watchdog, ... The FCA said": a short
     form never defined in brackets is the body the text names in full with those initials (a
@@ -1402,14 +1417,14 @@ def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) 
             continue
         if words[0] in ("The", "A", "An"):
             words = words[1:]
-        initials = "".join(w[0] for w in words if w not in _NOT_INITIALLED)
+        initials = "".join(_initials_of(w) for w in words if w not in _NOT_INITIALLED)
         short = initials if initials in wanted else "&".join(initials) if "&" in words else ""
         if short not in wanted or short in found:
             continue  # "Johnson & Johnson ... J&J said": the initials joined as the name joins them
         _skipped, name, kind = _parsed(run.group())
         if not name or kind == "person" or lookup(name) or classify(name) != "organisation":
             continue
-        if "".join(w[0] for w in name.split() if w not in _NOT_INITIALLED) == initials:
+        if "".join(_initials_of(w) for w in name.split() if w not in _NOT_INITIALLED) == initials:
             found[short] = name
 
 
@@ -1512,7 +1527,7 @@ def _short_forms(entries: dict[str, dict]) -> None:
 
 _TWO_SAID = re.compile(
     rf"\b[Tt]he{_SP}+(?:two{_SP}+)?(?:companies|groups|firms|banks|carmakers|airlines|miners|lenders|insurers|"
-    rf"unions|retailers|brewers|chipmakers|operators|partners){_SP}+{_ADVERBS}(?:said|say|announced)\b"
+    rf"unions|retailers|brewers|chipmakers|operators|partners|clubs|teams){_SP}+{_ADVERBS}(?:said|say|announced)\b"
 )
 
 
@@ -1534,7 +1549,7 @@ def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_H
             if " " in left and (names.plain(first) in names.COMMON_WORDS or _PLURAL_ROLE.search(first)):
                 left = left[len(first) :].lstrip()  # "Brewers Halvik and Orremont": a trade first
             for part, start in ((left, run.start()), (right, run.end() - len(right))):
-                if not _refused(part, None, "", False) and not lookup(part) and classify(part) != "person":
+                if not _refused(part, None, "", False) and not lookup(part):  # "the clubs": no person
                     yield _Hit(_clean(part), start, "organisation", final=True)
             break
 

@@ -296,7 +296,7 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     KnownSource("Le Temps", "https://www.letemps.ch/"),
     KnownSource("Blick", "https://www.blick.ch/"),
     KnownSource("Libération", "https://www.liberation.fr/", ("Liberation",)),
-    KnownSource("Le Journal du Dimanche", "https://www.lejdd.fr/", ("JDD",)),
+    KnownSource("Le Journal du Dimanche", "https://www.lejdd.fr/", ("JDD", "Journal du Dimanche")),
     KnownSource("L'Express", "https://www.lexpress.fr/"),
     KnownSource("Le Point", "https://www.lepoint.fr/"),
     KnownSource("L'Obs", "https://www.nouvelobs.com/", ("Le Nouvel Observateur",)),

@@ -59,7 +59,7 @@ COMMON_WORDS = frozenset({
     "workers", "farmers", "firefighters", "diplomats", "shares", "markets", "traders", "investors",
     "guests", "customers", "shoppers", "tourists", "pilgrims", "students", "teachers", "nurses",
     "villagers", "motorists", "commuters", "neighbours", "neighbors", "spectators", "refugees",
-    "migrants", "miners", "drivers", "fishermen", "pupils", "tenants", "consumers",
+    "migrants", "miners", "drivers", "fishermen", "pupils", "tenants", "consumers", "unions",
     "sales", "profit", "profits", "revenue", "revenues", "exports", "imports", "prices", "output",
     "earnings", "inflation", "unemployment", "demand",
     "people", "officers", "troops", "soldiers", "activists", "campaigners", "organisers",
@@ -310,11 +310,20 @@ def drop_article(words: list[str]) -> list[str]:
     return words
 
 
+_MEMBERS_BODIES = frozenset({
+    "association", "union", "party", "congress", "federation", "council", "alliance", "league", "guild",
+    "society", "fund", "front", "collective", "cooperative", "co-operative", "assembly", "forum",
+})  # fmt: skip
+"""Bodies named for their members in a plural possessive ("Farmers' Union")."""
+
+
 def possessive_split(words: list[str]) -> tuple[list[str], list[str]] | None:
     """``(owner, rest)`` when a word inside the name is possessive ("Chile's National ...")."""
     for position, word in enumerate(words[:-1]):
-        if words[position + 1] in ("of", "for"):
-            continue  # "Lloyd's of London": a possessive is never followed by "of", a name's word is
+        if words[position + 1] in ("of", "for") or (
+            word.endswith(("s'", "s’")) and plain(words[position + 1]) in _MEMBERS_BODIES
+        ):
+            continue  # "Lloyd's of London" (a possessive is never followed by "of"), "Farmers' Union"
         if _POSSESSIVE.search(word) and (word.endswith(("'s", "’s")) or word.endswith(("s'", "s’"))):
             return words[: position + 1], words[position + 1 :]
     return None
