@@ -108,7 +108,7 @@ _BODY_AFTER = (
     "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority|"
     "unions|parties|groups|agencies|associations|federations|spa|museum|zoo|hospital|"
     "network|foundation|council|committee|commission|board|mission|delegation|co-operative|cooperative|"
-    "platform|exchange"
+    "platform|exchange|police|police force"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
 _WHICH_SAID = r"(?:said|says|told|tells|added|warned|stated|confirmed|estimated)\b"
@@ -118,7 +118,7 @@ _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 """``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
     rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>(?:(?!(?:and|or|of|in|the|an?|to|for|by)\b)[a-z]+{_SP}+)?"
-    rf"(?:news{_SP}+(?:site|portal|outlet|website)|{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+(?:['’]s)?{_SP}+)?(?:{_BODY_AFTER}))|"
+    rf"(?:news{_SP}+(?:site|portal|outlet|website)|{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+(?:['’]s|s['’])?{_SP}+)?(?:{_BODY_AFTER}))|"
     rf"(?P<staff>{_STAFF})|{_SPOKESPEOPLE}))?"
     rf"(?:(?P<appositive>{_APPOSITIVE})|,{_SP}+who|,{_SP}+which(?={_SP}+{_ADVERBS}{_WHICH_SAID})|,)?{_SP}+{_ADVERBS}"
     rf"(?:[a-z]{{3,}}ed{_SP}+and{_SP}+(?=said\b|told\b|added\b|warned\b))?"
