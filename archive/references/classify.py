@@ -196,7 +196,9 @@ _NEVER_IN_NAMES = frozenset({
     "beyond", "across", "under", "over", "through", "between", "public", "private",
 })  # fmt: skip
 """Words that are in no person's name, wherever they stand ("Norfolk Southern")."""
-_NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "bint", "abu", "de", "da", "van", "von", "der", "del"})
+_NAME_PARTICLES = frozenset({
+    "bin", "ibn", "al", "el", "bint", "abu", "de", "da", "van", "von", "der", "del", "ab", "ap",
+})  # fmt: skip
 """Particles inside a person's name, not counted among its words ("Mohammed bin Abdulrahman Al Thani")."""
 _NEVER_GIVEN_NAMES = frozenset({
     "world", "national", "international", "european", "global", "united", "royal", "federal",

@@ -57,7 +57,7 @@ _CAP = (
 S.Paulo")."""
 _CONNECT = (
     rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
-    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|ten|ter|den|da|das|do|dos|y|bin)"
+    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|ten|ter|den|da|das|do|dos|y|bin|ab|ap)"
 )
 NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
 """A run of capitalised words, with connectors ("Institute for the Study of War") and numbers
@@ -458,6 +458,13 @@ _TITLE_THEN_NAME = re.compile(
 )
 
 
+_ONLY_A_NAME = re.compile(
+    rf",{_SP}*[{_UPPER}][\w'’-]+(?:{_SP}+[{_UPPER}][\w'’-]+){{1,3}},{_SP}+{_ADVERBS}(?:{_VERBS})\b"
+)
+"""An appositive that is only a person's name, two to four capitalised words, before the verb
+("Roscosmos, Yuri Borisov, said"): the name in commas speaks."""
+
+
 def _apposed(raw: _Raw, text: str) -> _Hit | None:
     """ "China's ambassador to the United States, Xie Feng, said": when the name before the verb is
     a place, the name set off by commas after it is the speaker's."""
@@ -563,13 +570,19 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
     left, sep, right = raw.name.rpartition(" and ")
     if not sep or "," in left:
         return [raw]
-    body = raw.body
+    body, medium = raw.body, raw.medium
     if text and _TWO_AFTER.match(text, raw.end) and not raw.medium and len(right.split()) <= 3 and not (
         {"of", "for"} & set(left.split())  # "Centers for Disease Control and Prevention say"
     ):
         pass
     elif text and _named_alone_nearby(left, right, raw, text):
         pass  # "Greenpeace and Oxfam said ... said Oxfam's climate policy lead"
+    elif (lookup(left) or lookup(right)) and len(left.split()) <= 4 and len(right.split()) <= 4 and (
+        not lookup(raw.name)  # "Mail and Guardian" is one paper
+    ):
+        medium = medium or bool(lookup(left) and lookup(right)) or raw.verb == "reported" or (
+            classify(left if lookup(right) else right) == "publication"
+        )  # "The Times of Israel and Channel 12 reported": a known source is a name of its own
     elif not _stands_alone(right):
         return [raw]
     elif not _stands_alone(left):
@@ -577,8 +590,8 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
             return [raw]
         body = body or not raw.medium  # two of a kind: beside a brand's name, a body's
     return [
-        _Raw(left, raw.start, raw.start + len(left), raw.phrase, raw.medium, body),
-        _Raw(right, raw.end - len(right), raw.end, raw.phrase, raw.medium, body),
+        _Raw(left, raw.start, raw.start + len(left), raw.phrase, medium, body),
+        _Raw(right, raw.end - len(right), raw.end, raw.phrase, medium, body),
     ]
 
 
@@ -766,6 +779,8 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     start = raw.start + skipped
     if not name or _refused(name, kind, raw.phrase, raw.medium):
         return _apposed(raw, text)
+    if raw.verb and kind != "person" and not lookup(name) and _ONLY_A_NAME.match(text, raw.end):
+        return _apposed(raw, text)  # "the head of the space agency Roscosmos, Yuri Borisov, said"
     if raw.body and _KINDS_OF_BODIES.match(text, raw.end) and _opens_sentence(text, raw.start) and (
         _ORDINARY_WORD.match(raw.name)
     ):
@@ -1000,8 +1015,10 @@ def _persons_rival(before: list[str]) -> bool:
 
 def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
     """The kind the words around a name give it, else the kind its own words give it."""
-    if lookup(name) or _edition_of_known(name):
+    if lookup(name):
         return "publication"
+    if _edition_of_known(name):  # "Politico Europe"; not "Kyodo Senpaku, Japan's only whaling company"
+        return "organisation" if _BODY_IN.match(text, raw.end) else "publication"
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
     if raw.body or (before[-1:] and not _persons_rival(before) and (
@@ -1147,11 +1164,13 @@ _NATIONALITY = (
     r"Swiss|Greek|Dutch|Czech|U\.S\.|British|European|Asian|African)"
 )
 _THE_COMPANY = re.compile(
-    rf"\b[Tt]he{_SP}+(?:{_NATIONALITY}{_SP}+)?(?:[a-z][\w]*-[\w-]+{_SP}+)?"
+    rf"\b[Tt]he{_SP}+(?:(?:country|world|nation|region|continent)['’]s{_SP}+(?:[a-z]+est|[a-z]+-[a-z]+est){_SP}+)?"
+    rf"(?:{_NATIONALITY}{_SP}+)?(?:[a-z][\w]*-[\w-]+{_SP}+)?"
     rf"(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
     rf"(?:(?!(?:rights|campaign|advocacy|pressure|aid|lobby|industry|trade|opposition|rebel|militant|armed|"
     rf"research|activist|environmental|human|civil|consumer|patient|business|employers)\b)[a-z]+{_SP}+)"
-    rf"(?:maker|group|giant|operator|company|firm|lender|carrier|airline|retailer|insurer|miner|utility)|maker{_SP}+of{_SP}+(?:[\w-]+{_SP}+){{1,3}}?(?=[a-z]+{_SP}+(?:said|says)\b)[a-z]+|"
+    rf"(?:maker|group|giant|operator|company|firm|lender|carrier|airline|retailer|insurer|miner|utility)|agency|"
+    rf"maker{_SP}+of{_SP}+(?:[\w-]+{_SP}+){{1,3}}?(?=[a-z]+{_SP}+(?:said|says)\b)[a-z]+|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
 )
@@ -1227,7 +1246,12 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 and (_SENTENCE_END.search(text, run.end(), said.start()) is None
                      or _previous_subject(text, run, said))
             )  # "Airbus delivered 67 aircraft in May, the planemaker said": the sentence's own subject
-            if name and kind in (None, "organisation") and not lookup(name) and body:
+            agency = said.group().split()[-2:-1] == ["agency"]
+            if agency and " " not in name and not _ACRONYM_WORD.match(name):
+                continue  # "Japan and the United States have pledged ..., the agency said": no agency's name
+            if name and kind in (None, "organisation") and not lookup(name) and body and (
+                not _refused(name, None, "", False)
+            ):
                 yield _Hit(name, run.start() + skipped, "organisation")
                 break
 
@@ -1342,7 +1366,7 @@ def _run_entries(text: str) -> tuple[frozenset[str], tuple[tuple[bool, str, str]
     """A run's words, and the full names it lets shorter mentions stand for, worked out once per
     distinct run (``(is a person, the short form, the full name)``)."""
     run = text.split()
-    words = frozenset(_clean(w) for w in run)
+    words = frozenset(_clean(w) for w in run) | {_capitalised(_clean(w)) for w in run if w[:1].islower()}
     run = names.trim_time(run)
     while run and (run[0] in ("The", "A", "An") or names.plain(run[0]) in names.COMMON_WORDS
                    or names.plain(run[0]) in ("of", "for", "on")):
@@ -1439,6 +1463,10 @@ def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[st
     yield part
 
 
+def _capitalised(word: str) -> str:
+    return word[:1].upper() + word[1:]
+
+
 def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str, str]) -> None:
     if len(words) < 2:
         return
@@ -1451,11 +1479,16 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
         return
     if kind == "person" and names.plain(words[0]) not in names.COMMON_WORDS:
         people.setdefault(_clean(words[-1]), full)
+        if words[-1][:1].islower():  # "Saad al-Kaabi ... Al-Kaabi said" at a sentence's start
+            people.setdefault(_capitalised(_clean(words[-1])), full)
         if len(words) == 2 and all(w.isalpha() for w in words):  # "Liu Wenhao", later "Liu"
             people.setdefault(_FIRST + _clean(words[0]), full)
         if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
             people.setdefault(_clean(" ".join(words[-2:])), full)
-    elif kind == "organisation" and not (words[1] == "for" and names.plain(words[0]) not in _NOT_POLLSTERS):
+    elif kind == "organisation" and not (
+        (words[1] == "for" and names.plain(words[0]) not in _NOT_POLLSTERS)
+        or " ".join(words[1:]).lower() in _COUNTRY_WORDS  # "Heineken Netherlands": a branch, not Heineken
+    ):
         bodies.setdefault(_clean(words[0]), full)  # not "Kantara for the Morning Ledger": two names
         if names.plain(words[-1]) in _CLUB_ENDS:
             bodies.setdefault(_clean(words[-1]), full)  # "Manchester City ... City said"

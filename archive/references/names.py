@@ -44,7 +44,10 @@ ROLE_WORDS = frozenset({
     "presenter", "host", "actor", "actress", "singer", "player", "striker", "forward", "defender",
     "goalkeeper", "writer", "poet", "entrepreneur", "investor", "billionaire", "protester", "teenager",
     "opponent", "challenger", "successor", "predecessor", "guide", "ranger", "parent", "priest", "nun",
-    "monk", "cleric", "paramedic", "midwife", "mechanic", "fan", "eyewitness", "bystander",
+    "monk", "cleric", "paramedic", "midwife", "mechanic", "fan", "eyewitness", "bystander", "pilgrim",
+    "grower", "villager", "vendor", "herder", "rancher", "hunter", "worshipper", "mourner", "hiker",
+    "climber", "skier", "diver", "holidaymaker", "traveller", "traveler", "commuter", "motorist",
+    "shopper", "tourist", "homeowner", "landlord", "labourer", "laborer",
 })  # fmt: skip
 """Lower-case nouns for people that are no titles (a run of names is not cut at them: "EU Member
 States"), but say that the name beside them is a person's ("passenger Bikash Mohanty")."""
@@ -87,7 +90,7 @@ TIME_WORDS = frozenset({
 ("Competition and Markets Authority" keeps its "Markets")."""
 _CONNECTORS = frozenset({
     "of", "and", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
-    "da", "dos", "y", "bin", "della", "dello", "delle", "degli", "dei", "des", "di", "das", "do",
+    "da", "dos", "y", "bin", "ab", "ap", "della", "dello", "delle", "degli", "dei", "des", "di", "das", "do",
 })  # fmt: skip
 _ARTICLES = ("The", "A", "An")
 PORTFOLIO_WORDS = frozenset({
@@ -109,7 +112,7 @@ ORG_DESCRIPTORS = frozenset({
     "non-profit", "publisher", "supermarket", "chain", "automaker", "carmaker", "miner",
     "producer", "supplier", "exporter", "importer", "bank", "provider", "drugmaker", "chipmaker",
     "exchange", "platform", "streamer", "processor", "railroad", "railway", "fund",
-    "steelmaker", "planemaker", "shipbuilder", "lobby", "rival",
+    "steelmaker", "planemaker", "shipbuilder", "lobby", "rival", "brewer", "refiner", "distiller",
 })  # fmt: skip
 """Nouns that say the name after them is a body's: "the campaign group Just Stop Oil", "Airline
 Ryanair said", "cyber security firm Check Point Research"."""
