@@ -202,7 +202,7 @@ _MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b")
 """``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium."""
 _BODY_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | ORGANISATION_WORDS))
 _BODY_IN = re.compile(
-    rf"^,{_SP}*(?:an?|the){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w'’-]+{_SP}+){{0,2}}?"
+    rf"^,{_SP}*(?:an?|the|[{_UPPER}][\w-]*['’]s){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w'’-]+{_SP}+){{0,2}}?"
     rf"(?:{_BODY_NOUNS})\b(?!['’]|{_SP}+(?:[\w-]+{_SP}+)?(?:{_LOWER_TITLES})\b)"
     rf"|^,{_SP}*the{_SP}+(?:[\w-]+['’]s{_SP}+)?(?:[\w-]+est|(?:second|third)-[\w-]+est|leading|top|main){_SP}+"
     rf"(?:[\w-]+{_SP}+){{0,2}}?(?!(?:{_LOWER_TITLES})\b)[a-z]+(?:er|or|ist)\b"
@@ -301,6 +301,8 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
             position = attribution.end()  # "France's farm ministry said": the owner is not the body
             continue
         appositive = attribution.group("appositive")
+        if appositive is not None and runs is not None:  # "Roscosmos, Yuri Borisov, said": a surname later
+            runs.extend(_NAME.finditer(text, attribution.start("appositive"), attribution.end("appositive")))
         medium = attribution.group("medium") is not None or (
             appositive is not None and _MEDIUM_IN.search(appositive) is not None
         )
@@ -779,6 +781,8 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     start = raw.start + skipped
     if not name or _refused(name, kind, raw.phrase, raw.medium):
         return _apposed(raw, text)
+    if raw.phrase == "told" and kind == "person":
+        return None  # "Borisov told President Vladimir Putin": whoever is told, unless a medium, is no source
     if raw.verb and kind != "person" and not lookup(name) and _ONLY_A_NAME.match(text, raw.end):
         return _apposed(raw, text)  # "the head of the space agency Roscosmos, Yuri Borisov, said"
     if raw.body and _KINDS_OF_BODIES.match(text, raw.end) and _opens_sentence(text, raw.start) and (
@@ -1018,7 +1022,7 @@ def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
     if lookup(name):
         return "publication"
     if _edition_of_known(name):  # "Politico Europe"; not "Kyodo Senpaku, Japan's only whaling company"
-        return "organisation" if _BODY_IN.match(text, raw.end) else "publication"
+        return "organisation" if _BODY_IN.match(text[raw.end : raw.end + 160]) else "publication"
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
     if raw.body or (before[-1:] and not _persons_rival(before) and (
