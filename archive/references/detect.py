@@ -50,7 +50,7 @@ _PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu
 _LOWER_NAMES = "dpa|n-tv"
 """Sources that write their own name in lower case ("the dpa news agency")."""
 _CAP = (
-    rf"(?:(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
+    rf"(?:(?<!\w)[{_UPPER}][\w’'&/-]*\.(?:com|org|net|io|fyi)\b|(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
     rf"(?<![\w’'&.-])[a-z]{{1,4}}[{_UPPER}][\w’'&/-]*|(?<![\w’'&.-])(?:{_LOWER_NAMES})(?![\w’'&-]))"
 )
 """A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
@@ -665,7 +665,7 @@ _BRAND = re.compile(r"^(?!Ma?c)[A-Za-z][a-z]*[A-Z][a-z]\w*$")
 _LISTING_HEADS = r"(?:Ministry|Department|Secretariat|Commission|Committee|Office|Agency|Bureau|Council)"
 _WORD = rf"[{_UPPER}][\w’'-]*"
 _LISTING_BEFORE = re.compile(
-    rf"(?P<head>(?:{_WORD}['’]s{_SP}+)?\b{_LISTING_HEADS}{_SP}+(?:of|for)(?:{_SP}+the)?{_SP}+{_WORD}(?:{_SP}+{_WORD})?),{_SP}+"
+    rf"(?P<head>(?:{_WORD}['’]s{_SP}+|(?:[{_UPPER}]\.)+{_SP}+)?\b{_LISTING_HEADS}{_SP}+(?:of|for)(?:{_SP}+the)?{_SP}+{_WORD}(?:{_SP}+{_WORD})?),{_SP}+"
     rf"(?:{_WORD}(?:{_SP}+{_WORD})?,{_SP}+){{0,3}}$"
 )
 _LISTING_AFTER = re.compile(
@@ -1227,7 +1227,10 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 continue  # "SANTIAGO, Chile — Six workers ...": a dateline's place names no one
             skipped, name, kind = _parsed(run.group())
             owned = names.possessive_split(run.group().split())
-            if owned is not None:  # "SpaceX's Starship rocket exploded ..., the company said"
+            if owned is not None and names.plain(owned[1][-1]) in ORGANISATION_WORDS:
+                # "Hong Kong's Securities and Futures Commission fined ..., the regulator said"
+                skipped, name, kind = run.group().index(owned[1][0]), " ".join(owned[1]), None
+            elif owned is not None:  # "SpaceX's Starship rocket exploded ..., the company said"
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owned[0]))), None
             if name.endswith("-based"):
                 continue  # "Singapore-based exchange WazirX": the place describes the next name
@@ -1313,6 +1316,7 @@ _PRONOUN_SAID = re.compile(
     rf"|,{_SP}+it{_SP}+(?:said|says)\b"
 )
 _PRONOUN_REACH = 300
+_DESCRIBES_NEXT = re.compile(rf"(?:{_SP}+[a-z][\w-]*){{1,3}}{_SP}+[{_UPPER}]")
 
 
 def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
@@ -1333,6 +1337,8 @@ def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 break
         if subject is None or subject.start() in taken or _DATELINE_AFTER.match(text, subject.end()):
             continue
+        if " " not in subject.group() and _DESCRIBES_NEXT.match(text, subject.end()):
+            continue  # "World chess champion Magnus Carlsen accused ..., saying": "World" describes
         skipped, name, kind = _parsed(subject.group())
         if not name or _refused(name, kind, "", False) or _DEMONYM.match(name):
             continue

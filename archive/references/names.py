@@ -43,8 +43,9 @@ ROLE_WORDS = frozenset({
     "customer", "victim", "relative", "neighbour", "neighbor", "lecturer", "commentator",
     "presenter", "host", "actor", "actress", "singer", "player", "striker", "forward", "defender",
     "goalkeeper", "writer", "poet", "entrepreneur", "investor", "billionaire", "protester", "teenager",
-    "opponent", "challenger", "successor", "predecessor", "guide", "ranger", "parent", "priest", "nun",
-    "monk", "cleric", "paramedic", "midwife", "mechanic", "fan", "eyewitness", "bystander", "pilgrim",
+    "opponent", "challenger", "successor", "predecessor", "champion", "guide", "ranger", "parent",
+    "priest", "nun", "monk", "cleric", "paramedic", "midwife", "mechanic", "fan", "eyewitness",
+    "bystander", "pilgrim",
     "grower", "villager", "vendor", "herder", "rancher", "hunter", "worshipper", "mourner", "hiker",
     "climber", "skier", "diver", "holidaymaker", "traveller", "traveler", "commuter", "motorist",
     "shopper", "tourist", "homeowner", "landlord", "labourer", "laborer",
@@ -316,6 +317,7 @@ def drop_article(words: list[str]) -> list[str]:
 _MEMBERS_BODIES = frozenset({
     "association", "union", "party", "congress", "federation", "council", "alliance", "league", "guild",
     "society", "fund", "front", "collective", "cooperative", "co-operative", "assembly", "forum",
+    "coalition", "movement", "network", "committee", "club",
 })  # fmt: skip
 """Bodies named for their members in a plural possessive ("Farmers' Union")."""
 
@@ -324,7 +326,9 @@ def possessive_split(words: list[str]) -> tuple[list[str], list[str]] | None:
     """``(owner, rest)`` when a word inside the name is possessive ("Chile's National ...")."""
     for position, word in enumerate(words[:-1]):
         if words[position + 1] in ("of", "for") or (
-            word.endswith(("s'", "s’")) and plain(words[position + 1]) in _MEMBERS_BODIES
+            word.endswith(("s'", "s’")) and (
+                plain(words[position + 1]) in _MEMBERS_BODIES or plain(words[-1]) in _MEMBERS_BODIES
+            )
         ):
             continue  # "Lloyd's of London" (a possessive is never followed by "of"), "Farmers' Union"
         if _POSSESSIVE.search(word) and (word.endswith(("'s", "’s")) or word.endswith(("s'", "s’"))):
