@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -95,7 +96,7 @@ _MEDIA_NOUNS = (
 _SPOKESPEOPLE = "spokesman|spokeswoman|spokesperson|data|figures"
 _STAFF = "analysts|economists|strategists|researchers|organisers|organizers"
 """Who speaks for a body named before them: "Goldman Sachs analysts said" cites Goldman Sachs."""
-_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)){1,100},"""
+_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)|,(?=\d{3}\b)){1,100},"""
 _FINDINGS = (
     "reporting|report|reports|analysis|investigation|tally|poll|polls|survey|data|figures|index|"
     "estimate|estimates|study|count|calculations|editorial|coverage|review"
@@ -1285,7 +1286,9 @@ def _head_noun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterato
             run = runs[at]
             at -= 1
             words = [names.plain(w) for w in run.group().split()]
-            if len(words) < 2 or not (words[-1] == noun or (words[0] == noun and words[1] in ("of", "for"))):
+            if len(words) < 2 or not (words[-1] == noun or any(
+                word == noun and after in ("of", "for") for word, after in itertools.pairwise(words)
+            )):  # "Brussels Airport", "the Ministry of Labour", "European Court of Human Rights"
                 continue
             if any(run.start() + m.start() in taken for m in _WORD_STARTS.finditer(run.group())):
                 break  # the name (or the body a possessive owns in it) is found already
@@ -1600,7 +1603,7 @@ def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_H
 _LOWER_HEADS = re.compile(
     rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau)|"
     rf"air{_SP}+force|navy|armed{_SP}+forces|regulator|weather{_SP}+(?:service|agency|bureau|office)|"
-    rf"election{_SP}+commission|electoral{_SP}+commission|(?P<prosecutor>prosecutor['’]s{_SP}+office))(?!\w)"
+    rf"election{_SP}+commission|electoral{_SP}+commission|(?<=[a-z]{_SP})department|(?P<prosecutor>prosecutor['’]s{_SP}+office))(?!\w)"
 )
 _NAMED_AFTER = re.compile(rf",{_SP}*[{_UPPER}]")
 _SAYING_LATER = re.compile(rf"(?:[^.!?\n]|\.(?=\d)){{1,160}}?,{_SP}+saying\b")

@@ -164,6 +164,8 @@ def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> t
     """
     last = None
     for position, word in enumerate(words[:-1]):
+        if plain(word) in _LATE_TITLES and (position == 0 or not is_title(words[position - 1], position - 1)):
+            continue  # "College of General Practitioners": "General" is a title only after one
         if is_title(word, position):
             last = position
     if last is None:
