@@ -119,7 +119,7 @@ _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 """``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
     rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>(?:(?!(?:and|or|of|in|the|an?|to|for|by)\b)[a-z]+{_SP}+)?"
-    rf"(?:news{_SP}+(?:site|portal|outlet|website)|{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+(?:['’]s|s['’])?{_SP}+)?(?:{_BODY_AFTER}))|"
+    rf"(?:news{_SP}+(?:site|portal|outlet|website)|{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+(?:['’]s|s['’])?{_SP}+)?(?:(?:industry|trade|business){_SP}+)?(?:{_BODY_AFTER}))|"
     rf"(?P<staff>{_STAFF})|{_SPOKESPEOPLE}))?"
     rf"(?:(?P<appositive>{_APPOSITIVE})|,{_SP}+who|,{_SP}+which(?={_SP}+{_ADVERBS}{_WHICH_SAID})|,)?{_SP}+{_ADVERBS}"
     rf"(?:[a-z]{{3,}}ed{_SP}+and{_SP}+(?=said\b|told\b|added\b|warned\b))?"
@@ -905,6 +905,8 @@ _BODY_WORDS = frozenset(ORGANISATION_WORDS)
 def _generic_body(words: list[str]) -> bool:
     """ "Defence Ministry", "Ministry of Commerce", "Air Force": a body named only by its type."""
     plain = [names.plain(w.rstrip(",")) for w in words]  # "Ministry of Economy, Trade and Industry"
+    if len(plain) > 2 and plain[0] in ("ministry", "department") and plain[1] in ("of", "for"):
+        return True  # "Ministry of Ecology and Environment": a ministry is named by its portfolio
     return any(w in ORGANISATION_WORDS for w in plain) and all(
         w in ORGANISATION_WORDS or w in names.PORTFOLIO_WORDS or not word[:1].isupper()
         for w, word in zip(plain, words, strict=True)
@@ -1606,7 +1608,9 @@ _LOWER_HEADS = re.compile(
     rf"election{_SP}+commission|electoral{_SP}+commission|(?<=[a-z]{_SP})department|(?P<prosecutor>prosecutor['’]s{_SP}+office))(?!\w)"
 )
 _NAMED_AFTER = re.compile(rf",{_SP}*[{_UPPER}]")
-_SAYING_LATER = re.compile(rf"(?:[^.!?\n]|\.(?=\d)){{1,160}}?,{_SP}+saying\b")
+_SAYING_LATER = re.compile(
+    rf"(?:[^.!?\n]|\.(?=\d)){{1,160}}?(?:,{_SP}+saying|{_SP}+and{_SP}+(?:said|signalled|signaled|warned))\b"
+)
 """``Chile's environmental regulator rejected a project on Thursday, saying``: the subject speaks."""
 _LOWER_OWNER = re.compile(
     rf"(?:\b(?P<owner>[{_UPPER}][\w-]+(?:{_SP}+[{_UPPER}][\w-]+)?)['’]s"
@@ -1684,6 +1688,8 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
         ):
             continue
         body = " ".join((before.group("words") + " " + head.group()).split())
+        if " " not in body and body not in ("government", "cabinet", "navy") and not before.group("owner"):
+            continue  # "the ministry said": a ministry named before, not the country's whole government
         if head.group("prosecutor"):  # "the Bordeaux prosecutor's office said": named by its city
             place = before.group("adjective")
             if place and not _DEMONYM.match(place) and names.plain(place) not in names.COMMON_WORDS:
