@@ -66,10 +66,14 @@ def normalise(name: str) -> str:
     return " ".join(words)
 
 
-def load_labels() -> dict[str, dict]:
+def load_labels(dev_only: bool = False) -> dict[str, dict]:
     """Every labelled text's table: labels.toml's, then those of any ``labels-*.toml`` beside it (a
-    text labelled twice is an error: two labellers would silently disagree)."""
+    text labelled twice is an error: two labellers would silently disagree). With ``dev_only`` the
+    held-out labels files (``labels-heldout*.toml``) are not even opened, and labels.toml's held-out
+    tables are dropped, so that tuning on the dev texts cannot see them."""
     labels = tomllib.loads(LABELS.read_text(encoding="utf-8"))
+    if dev_only:
+        return {file: entry for file, entry in labels.items() if entry["split"] == "dev"}
     for extra in sorted(FIXTURES.glob(EXTRA_LABELS)):
         more = tomllib.loads(extra.read_text(encoding="utf-8"))
         twice = sorted(labels.keys() & more.keys())
@@ -87,8 +91,9 @@ def splits() -> list[str]:
 
 def load_cases(split: str | None = None) -> list[Case]:
     """The labelled texts, all of them or one split ("dev", "heldout", "heldout2", or the split an
-    extra labels file names, such as "heldout3")."""
-    labels = load_labels()
+    extra labels file names, such as "heldout3"). Asking for "dev" reads no held-out labels file and
+    no held-out text."""
+    labels = load_labels(dev_only=split == "dev")
     cases = []
     for file, entry in sorted(labels.items()):
         if split is not None and entry["split"] != split:

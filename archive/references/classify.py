@@ -18,7 +18,8 @@ PUBLICATION_WORDS = {
     "press", "wire", "newspaper", "globe", "star", "sun", "courier", "record", "register",
     "dispatch", "inquirer", "examiner", "standard", "mail", "today", "insider", "blog", "podcast",
     "reports", "dealer", "zeitung", "abendblatt", "tageblatt", "tagblatt", "kurier", "rundschau",
-    "anzeiger", "dagblad", "tidning", "gazzetta", "giornale", "diario", "jornal", "gazeta",
+    "anzeiger", "dagblad", "tidning", "gazzetta", "giornale", "diario", "jornal", "gazeta", "fm", "folha",
+    "correio",
 }  # fmt: skip
 ORGANISATION_WORDS = {
     "ministry", "department", "office", "police", "forces", "force", "army", "navy", "military",
@@ -119,6 +120,8 @@ def classify(name: str) -> str:
         return "document"  # "Statistical Review of World Energy", "Survey of Consumer Finances"
     if _HEADED_BODY.match(name):
         return "organisation"  # "Institute for Clinical and Economic Review": a body, whatever it ends in
+    if len(parts) == 2 and parts[-1] == "Post" and parts[0].lower() in COUNTRIES:
+        return "organisation"  # "Canada Post", "Australia Post": a country's postal service, no paper
     if len(parts) > 1 and parts[-1].split("-")[-1].strip(".,'’").lower() in PUBLICATION_WORDS:
         return "publication"  # "San Diego Union-Tribune", "Chicago Sun-Times": a paper's last word
     if any(w in _BROADCASTING for w in words) and not any(w in _BODY_OF_BROADCASTERS for w in words):
@@ -193,7 +196,9 @@ _NEVER_IN_NAMES = frozenset({
     "beyond", "across", "under", "over", "through", "between", "public", "private",
 })  # fmt: skip
 """Words that are in no person's name, wherever they stand ("Norfolk Southern")."""
-_NAME_PARTICLES = frozenset({"bin", "ibn", "al", "el", "bint", "abu", "de", "da", "van", "von", "der", "del"})
+_NAME_PARTICLES = frozenset({
+    "bin", "ibn", "al", "el", "bint", "abu", "de", "da", "van", "von", "der", "del", "ab", "ap",
+})  # fmt: skip
 """Particles inside a person's name, not counted among its words ("Mohammed bin Abdulrahman Al Thani")."""
 _NEVER_GIVEN_NAMES = frozenset({
     "world", "national", "international", "european", "global", "united", "royal", "federal",
@@ -212,11 +217,18 @@ _NEVER_GIVEN_NAMES = frozenset({
 is given at birth."""
 
 
+_NEVER_SURNAMES = frozenset({
+    "city", "town", "county", "rovers", "wanderers", "athletic", "albion", "hotspur", "fc", "airport",
+    "harbour", "harbor", "airlines", "airways", "stadium",
+})  # fmt: skip
+"""Words that end a club's or a place's name ("Manchester City", "Brussels Airport") and no person's."""
+
+
 def _could_be_person(parts: list[str]) -> bool:
     """No word of the name is an acronym ("Cancer Research UK", "Morningstar DBRS"), none ends like
     a company's ("Nordbank", "Powergrid") and it does not open with a body's word ("World Rugby"):
     people's names have none of these."""
-    if parts[0].lower() in _NEVER_GIVEN_NAMES:
+    if parts[0].lower() in _NEVER_GIVEN_NAMES or parts[-1].lower() in _NEVER_SURNAMES:
         return False
     if any(p.lower() in COUNTRIES or p.lower() in _NEVER_IN_NAMES for p in parts):
         return False

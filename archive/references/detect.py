@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -50,21 +51,21 @@ _PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu
 _LOWER_NAMES = "dpa|n-tv"
 """Sources that write their own name in lower case ("the dpa news agency")."""
 _CAP = (
-    rf"(?:(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
+    rf"(?:(?<!\w)[{_UPPER}][\w’'&/-]*\.(?:com|org|net|io|fyi)\b|(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
     rf"(?<![\w’'&.-])[a-z]{{1,4}}[{_UPPER}][\w’'&/-]*|(?<![\w’'&.-])(?:{_LOWER_NAMES})(?![\w’'&-]))"
 )
 """A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
 S.Paulo")."""
 _CONNECT = (
     rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
-    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|ten|ter|den|da|das|do|dos|y|bin)"
+    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|ten|ter|den|da|das|do|dos|y|bin|ab|ap)"
 )
 NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
 """A run of capitalised words, with connectors ("Institute for the Study of War") and numbers
 ("BBC Radio 4") inside it; a full stop without an abbreviation ends it."""
 
 _VERBS = (
-    "reported|reports|said|says|explains|explained|wrote|writes|noted|notes|stated|states|"
+    "reported|reports|said|says|explains|explained|wrote|writes|noted|notes|stated|states(?![.,;:)])|"
     "claimed|claims|confirmed|confirms|announced|announces|added|adds|described|describes|"
     "revealed|reveals|told|tells|warned|warns|found|finds|showed|shows|estimated|estimates|"
     "predicted|predicts|argued|argues|insisted|concluded|acknowledged|admitted|disclosed|"
@@ -95,7 +96,7 @@ _MEDIA_NOUNS = (
 _SPOKESPEOPLE = "spokesman|spokeswoman|spokesperson|data|figures"
 _STAFF = "analysts|economists|strategists|researchers|organisers|organizers"
 """Who speaks for a body named before them: "Goldman Sachs analysts said" cites Goldman Sachs."""
-_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)){1,100},"""
+_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)|,(?=\d{3}\b)){1,100},"""
 _FINDINGS = (
     "reporting|report|reports|analysis|investigation|tally|poll|polls|survey|data|figures|index|"
     "estimate|estimates|study|count|calculations|editorial|coverage|review"
@@ -107,15 +108,21 @@ _BODY_AFTER = (
     "union|trade union|labour union|party|federation|confederation|alliance|coalition|movement|"
     "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority|"
     "unions|parties|groups|agencies|associations|federations|spa|museum|zoo|hospital|"
-    "network|foundation|council|committee|commission|board|mission|delegation"
+    "network|foundation|council|committee|commission|board|mission|delegation|co-operative|cooperative|"
+    "platform|exchange|police|police force"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
+_WHICH_SAID = r"(?:said|says|told|tells|added|warned|stated|confirmed|estimated)\b"
+"""What a body says in a relative clause ("Korea Zinc, which said"); not "which reported last week"
+(its results)."""
 _ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
 """``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
 _ATTRIBUTION = re.compile(
-    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>{_MEDIA_NOUNS})|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+{_SP}+)?(?:{_BODY_AFTER}))|"
+    rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>(?:(?!(?:and|or|of|in|the|an?|to|for|by)\b)[a-z]+{_SP}+)?"
+    rf"(?:news{_SP}+(?:site|portal|outlet|website)|{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+(?:['’]s|s['’])?{_SP}+)?(?:(?:industry|trade|business){_SP}+)?(?:{_BODY_AFTER}))|"
     rf"(?P<staff>{_STAFF})|{_SPOKESPEOPLE}))?"
-    rf"(?:(?P<appositive>{_APPOSITIVE})|,{_SP}+who|,)?{_SP}+{_ADVERBS}"
+    rf"(?:(?P<appositive>{_APPOSITIVE})|,{_SP}+who|,{_SP}+which(?={_SP}+{_ADVERBS}{_WHICH_SAID})|,)?{_SP}+{_ADVERBS}"
+    rf"(?:[a-z]{{3,}}ed{_SP}+and{_SP}+(?=said\b|told\b|added\b|warned\b))?"
     rf"(?P<verb>{_VERBS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{0,3}}?(?:{_FINDINGS})\b"
     rf"|(?<=['’]s|s['’]){_SP}+(?:[a-z][\w-]*{_SP}+){{1,2}}?(?:[{_UPPER}][\w-]*{_SP}+){{0,4}}(?:{_TITLED_FINDINGS})\b"
@@ -124,8 +131,9 @@ _ATTRIBUTION = re.compile(
     rf"(?!{_SP}+(?:firm|company|provider|group|agency|analytics|platform|service|centre|center)\b)"
 )
 """What follows a source named first: a verb (``Reuters reported``, ``Xinhua news agency
-reported``, ``Ruiz, the governor, said``), or a finding it owns (``Reuters' tally``, ``a YouGov
-poll``). Its words are lower case, so it can never follow a shorter part of a run of names."""
+reported``, ``The Nikkei business daily reported``, ``The Daily Mirror newspaper in Colombo said``,
+``Ruiz, the governor, said``), or a finding it owns (``Reuters' tally``, ``a YouGov poll``). Its
+words are lower case, so it can never follow a shorter part of a run of names."""
 SOURCE_FIRST = re.compile(rf"(?P<name>{NAME})(?:{_ATTRIBUTION.pattern})")
 """The pattern as a whole says what counts; it is not run as a whole, since at every capital letter of
 a long run of capitalised words it would re-read the run to its end (48 KB took 86 s). ``_NAME``
@@ -146,6 +154,7 @@ _LOWER_TITLES = "|".join(
 )
 """The job words a reporter puts, in lower case, between "said" and a name: "said lead investigator
 Dr. Halima Abdulkadir", "said senior economist Ana Reyes"."""
+_ROLES = "|".join(sorted(names.ROLE_WORDS, key=len, reverse=True))
 _PHRASES = (
     "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
     "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
@@ -162,7 +171,8 @@ _PHRASES = (
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
     "(?:by|from) (?:a team of )?(?:researchers|scientists|economists|experts|academics) (?:at|from)|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
-    rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
+    rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}|{_ROLES}),?"
+    rf"(?={_SP}+[{_UPPER}])|"
     rf"(?:quoted|cited)(?={_SP}+[{_UPPER}])|"
     rf"(?:said|says|added){_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES})(?={_SP}+[{_UPPER}])|"
     rf"published{_SP}+(?:(?:on|last|this|earlier|online|today){_SP}+(?:[\w-]+{_SP}+)?)?in(?={_SP}+(?:the{_SP}+)?[{_UPPER}a-z])|"
@@ -176,6 +186,7 @@ _PHRASES = (
 )
 PHRASE_FIRST = re.compile(
     rf"\b(?P<phrase>{_PHRASES}){_SP}+(?P<medium>{_MEDIUM_BEFORE})?(?:(?:the|its|their){_SP}+)?"
+    rf"(?:(?:state|government|privately|publicly|family)-(?:run|owned|backed|funded){_SP}+)?"
     rf"(?P<described>(?:[a-z][\w-]*{_SP}+){{0,2}}(?:{_DESCRIBED_NOUNS}){_SP}+)?(?P<name>{NAME})"
 )
 """``according to the New York Times``, ``told the state broadcaster ERT``, ``said John Smith``,
@@ -192,7 +203,7 @@ _MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b")
 """``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium."""
 _BODY_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | ORGANISATION_WORDS))
 _BODY_IN = re.compile(
-    rf"^,{_SP}*(?:an?|the){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w'’-]+{_SP}+){{0,2}}?"
+    rf"^,{_SP}*(?:an?|the|[{_UPPER}][\w-]*['’]s){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w'’-]+{_SP}+){{0,2}}?"
     rf"(?:{_BODY_NOUNS})\b(?!['’]|{_SP}+(?:[\w-]+{_SP}+)?(?:{_LOWER_TITLES})\b)"
     rf"|^,{_SP}*the{_SP}+(?:[\w-]+['’]s{_SP}+)?(?:[\w-]+est|(?:second|third)-[\w-]+est|leading|top|main){_SP}+"
     rf"(?:[\w-]+{_SP}+){{0,2}}?(?!(?:{_LOWER_TITLES})\b)[a-z]+(?:er|or|ist)\b"
@@ -291,6 +302,8 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
             position = attribution.end()  # "France's farm ministry said": the owner is not the body
             continue
         appositive = attribution.group("appositive")
+        if appositive is not None and runs is not None:  # "Roscosmos, Yuri Borisov, said": a surname later
+            runs.extend(_NAME.finditer(text, attribution.start("appositive"), attribution.end("appositive")))
         medium = attribution.group("medium") is not None or (
             appositive is not None and _MEDIUM_IN.search(appositive) is not None
         )
@@ -441,11 +454,18 @@ _DECLINED = re.compile(
     rf"(?:was|were){_SP}+unavailable)\b"
 )
 """Who was asked and said nothing is no source: "a spokesperson for X declined to comment"."""
-_AS_SAYING = re.compile(rf"(?:,[^,.;:\n]{{1,60}},)?{_SP}+as{_SP}+(?:saying|telling|writing|stating)\b")
+_AS_SAYING = re.compile(rf"(?:,[^,.;:\n]{{1,60}},|,)?{_SP}+as{_SP}+(?:saying|telling|writing|stating)\b")
 """``quoted X as saying``: the words are X's."""
 _TITLE_THEN_NAME = re.compile(
     rf"{_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}){_SP}+(?P<name>{NAME})"
 )
+
+
+_ONLY_A_NAME = re.compile(
+    rf",{_SP}*[{_UPPER}][\w'’-]+(?:{_SP}+[{_UPPER}][\w'’-]+){{1,3}},{_SP}+{_ADVERBS}(?:{_VERBS})\b"
+)
+"""An appositive that is only a person's name, two to four capitalised words, before the verb
+("Roscosmos, Yuri Borisov, said"): the name in commas speaks."""
 
 
 def _apposed(raw: _Raw, text: str) -> _Hit | None:
@@ -469,7 +489,9 @@ def _speaker_before(text: str, start: int) -> re.Match | None:
     if found is None or (found.start() == window_start and window_start > 0):
         return None
     _skipped, name, kind = _parsed(found.group("name"))
-    if not name or names.plain(name.split()[0]) in names.COMMON_WORDS or lookup(name):
+    if name and lookup(name):  # "The Sunday Times in Colombo reported"
+        return found if text.startswith(" in ", found.end("name")) else None
+    if not name or names.plain(name.split()[0]) in names.COMMON_WORDS:
         return None
     if kind == "person" or (" " in name and classify(name) == "person"):
         return found
@@ -536,7 +558,7 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
 
 
 _DESCRIBED_IN_LIST = re.compile(
-    rf"\band{_SP}+(?:the{_SP}+)?(?P<described>(?:[\w.'’-]+{_SP}+){{0,3}}?"
+    rf"\band{_SP}+(?:the{_SP}+)?(?P<described>(?:(?:(?:[A-Za-z]\.)+|[\w'’-]+){_SP}+){{0,3}}?"
     rf"(?:{_BODY_NOUNS}|{_MEDIA_NOUNS}){_SP}+)$"
 )
 """The words that say what the last of a list is, between its "and" and its name."""
@@ -551,13 +573,19 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
     left, sep, right = raw.name.rpartition(" and ")
     if not sep or "," in left:
         return [raw]
-    body = raw.body
+    body, medium = raw.body, raw.medium
     if text and _TWO_AFTER.match(text, raw.end) and not raw.medium and len(right.split()) <= 3 and not (
         {"of", "for"} & set(left.split())  # "Centers for Disease Control and Prevention say"
     ):
         pass
     elif text and _named_alone_nearby(left, right, raw, text):
         pass  # "Greenpeace and Oxfam said ... said Oxfam's climate policy lead"
+    elif (lookup(left) or lookup(right)) and len(left.split()) <= 4 and len(right.split()) <= 4 and (
+        not lookup(raw.name)  # "Mail and Guardian" is one paper
+    ):
+        medium = medium or bool(lookup(left) and lookup(right)) or raw.verb == "reported" or (
+            classify(left if lookup(right) else right) == "publication"
+        )  # "The Times of Israel and Channel 12 reported": a known source is a name of its own
     elif not _stands_alone(right):
         return [raw]
     elif not _stands_alone(left):
@@ -565,8 +593,8 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
             return [raw]
         body = body or not raw.medium  # two of a kind: beside a brand's name, a body's
     return [
-        _Raw(left, raw.start, raw.start + len(left), raw.phrase, raw.medium, body),
-        _Raw(right, raw.end - len(right), raw.end, raw.phrase, raw.medium, body),
+        _Raw(left, raw.start, raw.start + len(left), raw.phrase, medium, body),
+        _Raw(right, raw.end - len(right), raw.end, raw.phrase, medium, body),
     ]
 
 
@@ -638,7 +666,7 @@ _BRAND = re.compile(r"^(?!Ma?c)[A-Za-z][a-z]*[A-Z][a-z]\w*$")
 _LISTING_HEADS = r"(?:Ministry|Department|Secretariat|Commission|Committee|Office|Agency|Bureau|Council)"
 _WORD = rf"[{_UPPER}][\w’'-]*"
 _LISTING_BEFORE = re.compile(
-    rf"(?P<head>(?:{_WORD}['’]s{_SP}+)?\b{_LISTING_HEADS}{_SP}+(?:of|for)(?:{_SP}+the)?{_SP}+{_WORD}(?:{_SP}+{_WORD})?),{_SP}+"
+    rf"(?P<head>(?:{_WORD}['’]s{_SP}+|(?:[{_UPPER}]\.)+{_SP}+)?\b{_LISTING_HEADS}{_SP}+(?:of|for)(?:{_SP}+the)?{_SP}+{_WORD}(?:{_SP}+{_WORD})?),{_SP}+"
     rf"(?:{_WORD}(?:{_SP}+{_WORD})?,{_SP}+){{0,3}}$"
 )
 _LISTING_AFTER = re.compile(
@@ -754,6 +782,10 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     start = raw.start + skipped
     if not name or _refused(name, kind, raw.phrase, raw.medium):
         return _apposed(raw, text)
+    if raw.phrase == "told" and kind == "person":
+        return None  # "Borisov told President Vladimir Putin": whoever is told, unless a medium, is no source
+    if raw.verb and kind != "person" and not lookup(name) and _ONLY_A_NAME.match(text, raw.end):
+        return _apposed(raw, text)  # "the head of the space agency Roscosmos, Yuri Borisov, said"
     if raw.body and _KINDS_OF_BODIES.match(text, raw.end) and _opens_sentence(text, raw.start) and (
         _ORDINARY_WORD.match(raw.name)
     ):
@@ -769,11 +801,18 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
         return _apposed(raw, text)
     kind = kind or _context_kind(raw, name, before, text)
+    if raw.verb and " " not in raw.name and raw.name.endswith(("'s", "’s")) and (
+        _SAID_NEXT.match(text, raw.end)
+    ):
+        name = raw.name  # "Christie's said": a possessive is never a verb's subject, a name's "'s" is
     if raw.phrase and kind in ("organisation", "person") and " " in name and not said_by_words(name) and (
         _DOCUMENT_AFTER.match(text, raw.end)
     ):
         kind = "document"  # "according to UNICEF's State of the World's Children report"
     return _Hit(name, start, kind)
+
+
+_SAID_NEXT = re.compile(rf"{_SP}+{_ADVERBS}(?:said|says|told|added|announced|reported|warned)\b")
 
 
 @functools.lru_cache(maxsize=16384)
@@ -866,6 +905,8 @@ _BODY_WORDS = frozenset(ORGANISATION_WORDS)
 def _generic_body(words: list[str]) -> bool:
     """ "Defence Ministry", "Ministry of Commerce", "Air Force": a body named only by its type."""
     plain = [names.plain(w.rstrip(",")) for w in words]  # "Ministry of Economy, Trade and Industry"
+    if len(plain) > 2 and plain[0] in ("ministry", "department") and plain[1] in ("of", "for"):
+        return True  # "Ministry of Ecology and Environment": a ministry is named by its portfolio
     return any(w in ORGANISATION_WORDS for w in plain) and all(
         w in ORGANISATION_WORDS or w in names.PORTFOLIO_WORDS or not word[:1].isupper()
         for w, word in zip(plain, words, strict=True)
@@ -896,6 +937,8 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
         return True
     if len(words) == 1 and (names.plain(name) in COUNTRIES or names.plain(name) in CAPITALS):
         return True  # "Kyiv said", "China rejected": a government named by its place
+    if names.plain(name).replace(".", "") in _COUNTRY_SHORT_FORMS:
+        return True  # "claims by 42 U.S. states that": the country's short form, a place
     if len(words) > 1 and name.lower() in _MORE_COUNTRIES:
         return True  # "Saudi Arabia and Russia said"
     if len(words) > 1 and not known and names.plain(words[-1]) in _INSTRUMENTS:
@@ -905,6 +948,7 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
     )
 
 
+_COUNTRY_SHORT_FORMS = frozenset({"us", "uk", "usa"})
 _INSTRUMENTS = frozenset({
     "telescope", "telescopes", "rover", "spacecraft", "satellite", "satellites", "lander", "orbiter",
     "rocket",
@@ -922,8 +966,8 @@ def _role_named(words: list[str]) -> bool:
     that goes on with a capitalised word is a body's name, not "Officials" or "Police" alone."""
     first = names.plain(words[0])
     return len(words) > 1 and (first == "police" or _PLURAL_ROLE.search(first) is not None) and (
-        names.plain(words[1]) not in names.COMMON_WORDS
-    )
+        names.plain(words[1]) not in names.COMMON_WORDS and words[1] not in ("of", "from")
+    )  # "Residents of Iztapalapa told Milenio": people of a place, no body
 
 
 def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, before: list[str]) -> bool:
@@ -949,8 +993,9 @@ def _misplaced(name: str, kind: str | None, raw: _Raw, start: int, text: str, be
 
 _FOREIGN_PREPOSITIONS = frozenset({"de", "du", "des", "della", "delle", "di", "dei", "do", "dos"})
 """Romance prepositions inside a body's name ("Régie des eaux de Namur"): a name after one is its tail."""
-_WHO_AFTER = re.compile(rf",{_SP}+who\b")
-"""``sending the measure to President Joe Biden, who said``: after "to", a person who speaks."""
+_WHO_AFTER = re.compile(rf",{_SP}+(?:who\b|which{_SP}+{_ADVERBS}{_WHICH_SAID})")
+"""``sending the measure to President Joe Biden, who said``, ``The plant belongs to Korea Zinc, which
+said``: after "to", a person or a body who speaks."""
 _RELATIVE_BEFORE = re.compile(rf",{_SP}+(?:which|who|whose|that|where|when){_SP}[^,.;:!?\n]*$")
 _OWNERS_BEFORE = frozenset({"its", "their", "his", "her", "our", "my", "your"})
 _DEMONYM = re.compile(
@@ -977,8 +1022,10 @@ def _persons_rival(before: list[str]) -> bool:
 
 def _context_kind(raw: _Raw, name: str, before: list[str], text: str) -> str:
     """The kind the words around a name give it, else the kind its own words give it."""
-    if lookup(name) or _edition_of_known(name):
+    if lookup(name):
         return "publication"
+    if _edition_of_known(name):  # "Politico Europe"; not "Kyodo Senpaku, Japan's only whaling company"
+        return "organisation" if _BODY_IN.match(text[raw.end : raw.end + 160]) else "publication"
     if raw.medium or (before[-1:] and before[-1] in _MEDIA_BEFORE) or before == ["news", "agency"]:
         return "publication"
     if raw.body or (before[-1:] and not _persons_rival(before) and (
@@ -1015,6 +1062,11 @@ _NOT_AGENT_NOUNS = frozenset({
     "newer", "older", "larger", "smaller", "higher", "lower", "bigger", "better", "per", "for",
     "owner", "operator", "sponsor", "partner", "creditor", "lender", "investor", "regulator",
 })  # fmt: skip
+_TOLD_PEOPLE = re.compile(
+    rf"{_SP}+(?:also{_SP}+)?told{_SP}+(?:reporters|journalists|the{_SP}+(?:audience|crowd)|supporters|"
+    rf"(?:a|the){_SP}+(?:news|press){_SP}+conference)\b"
+)
+_WHICH_AFTER = re.compile(rf",{_SP}+which\b")
 _QUOTE_BEFORE = re.compile(r"""(?:[”"],|,[”"])\s*$""")
 _PERSON_AFTER = re.compile(rf",{_SP}+(?:who|whose)\b|{_SP}+(?:his|her)\b")
 
@@ -1036,6 +1088,10 @@ def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
         return True
     if text.endswith(", ", 0, raw.start) or _QUOTE_BEFORE.search(text, max(0, raw.start - 4), raw.start):
         return True
+    if _WHICH_AFTER.match(text, raw.end):
+        return False  # "Korea Zinc, which said"
+    if _TOLD_PEOPLE.match(text, raw.end):
+        return True  # "Novak Djokovic told reporters": a person speaks to the press in person
     if text.startswith(",", raw.end):
         # "Maria Lopez, a county clerk, told": described; not "Dollar General, by contrast, said" nor
         # "Air Liquide, the French industrial gases group, said"
@@ -1058,8 +1114,18 @@ def _aside_or_body(text: str, end: int) -> bool:
     if found is None:
         return False
     words = found.group("aside").split()
+    if words[0] == "who":
+        return False  # "Yoshihiko Noda, who leads the Constitutional Democratic Party, said"
+    for position, word in enumerate(words[2:], 2):  # "Latin America's largest bank by market value"
+        if word in _HEAD_ENDS:
+            words = words[:position]
+            break
     last = names.plain(words[-1])
     return words[0].lower() in _ASIDE_OPENERS or last in names.ORG_DESCRIPTORS or last in ORGANISATION_WORDS
+
+
+_HEAD_ENDS = frozenset({"by", "in", "of", "with", "for", "on", "at", "since", "from", "to", "outside"})
+"""A preposition ends the noun a description is about ("the world's largest lender by assets")."""
 
 
 _BODY_BEFORE = frozenset({
@@ -1100,14 +1166,27 @@ _DESCRIBED_BEFORE = re.compile(
 """``The operator, Autostrade Liguri, said``: a body's noun in apposition before the name."""
 
 
+_NATIONALITY = (
+    r"(?:[A-Z][a-z]+(?:ian|ean|ese|ish|ic|an|ch)|Israeli|Iraqi|Saudi|Kuwaiti|Pakistani|Emirati|Qatari|Thai|"
+    r"Swiss|Greek|Dutch|Czech|U\.S\.|British|European|Asian|African)"
+)
 _THE_COMPANY = re.compile(
-    rf"\b[Tt]he{_SP}+(?:[a-z][\w]*-[\w-]+{_SP}+)?(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
+    rf"\b[Tt]he{_SP}+(?:(?:country|world|nation|region|continent)['’]s{_SP}+(?:[a-z]+est|[a-z]+-[a-z]+est){_SP}+)?"
+    rf"(?:{_NATIONALITY}{_SP}+)?(?:[a-z][\w]*-[\w-]+{_SP}+)?"
+    rf"(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
+    rf"(?:(?!(?:rights|campaign|advocacy|pressure|aid|lobby|industry|trade|opposition|rebel|militant|armed|"
+    rf"research|activist|environmental|human|civil|consumer|patient|business|employers)\b)[a-z]+{_SP}+)"
+    rf"(?:maker|group|giant|operator|company|firm|lender|carrier|airline|retailer|insurer|miner|utility)|agency|"
+    rf"maker{_SP}+of{_SP}+(?:[\w-]+{_SP}+){{1,3}}?(?=[a-z]+{_SP}+(?:said|says)\b)[a-z]+|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
 )
-"""``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``."""
+"""``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``,
+``the Danish drugmaker said``, ``the software maker said``, ``the shipping group said`` (a group of
+an industry's, not a rights or campaign group, which may be anyone's)."""
 _SUBJECT_BEFORE = re.compile(
-    rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–-]{_SP}+|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+)$"""
+    rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–-]{_SP}+|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+"""
+    rf"""|(?:^|[.!?]\s+|\n\s*|[—–-]{_SP}+)(?:Sales|Profits?|Revenues?|Earnings|Output){_SP}+(?:at|of){_SP}+)$"""
 )
 _DESCRIPTOR_BEFORE = re.compile(rf"(?:\b(?:{'|'.join(sorted(names.ORG_DESCRIPTORS))})|\w-based){_SP}+$")
 """``startup Lumen Labs has raised ...``: a body's noun just before the name."""
@@ -1115,6 +1194,8 @@ _COMPANY_REACH = 600
 _COMPANY_KINDS = ("organisation", "publication")
 """What the subject "the company said" stands for may be named like a paper ("Royal Mail will raise
 ..., the company said"): the noun says it is a company."""
+_WORDS_ONLY = re.compile(rf"^[{_UPPER}][a-z]+(?:{_SP}+[{_UPPER}][a-z]+){{1,2}}$")
+"""Two or three capitalised words and nothing else ("Luckin Coffee"; not "About 2,000")."""
 _RIVAL_BEFORE = re.compile(rf"\b(?:rival|rivals|competitor|peer){_SP}+$")
 _HAS_LOWER = re.compile(r"\s[a-z]")
 _HOLDINGS = frozenset({"Shares", "Stock", "Holdings", "Units"})
@@ -1149,7 +1230,10 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 continue  # "SANTIAGO, Chile — Six workers ...": a dateline's place names no one
             skipped, name, kind = _parsed(run.group())
             owned = names.possessive_split(run.group().split())
-            if owned is not None:  # "SpaceX's Starship rocket exploded ..., the company said"
+            if owned is not None and names.plain(owned[1][-1]) in ORGANISATION_WORDS:
+                # "Hong Kong's Securities and Futures Commission fined ..., the regulator said"
+                skipped, name, kind = run.group().index(owned[1][0]), " ".join(owned[1]), None
+            elif owned is not None:  # "SpaceX's Starship rocket exploded ..., the company said"
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owned[0]))), None
             if name.endswith("-based"):
                 continue  # "Singapore-based exchange WazirX": the place describes the next name
@@ -1164,14 +1248,62 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owner))), None
             body = described or (said_by_words(name) and classify(name) == "organisation") or (
                 opens and (" " not in name or (classify(name) in _COMPANY_KINDS
-                                               and not _HAS_LOWER.search(name)))
+                                               and not _HAS_LOWER.search(name))
+                           or (run.group().endswith(("'s", "’s")) and not _HAS_LOWER.search(name))
+                           or (kind is None and not _HAS_LOWER.search(name) and _WORDS_ONLY.match(name)
+                               and _SENTENCE_END.search(text, run.end(), said.start()) is None))
                 and names.plain(name) not in names.COMMON_WORDS
                 and (_SENTENCE_END.search(text, run.end(), said.start()) is None
                      or _previous_subject(text, run, said))
             )  # "Airbus delivered 67 aircraft in May, the planemaker said": the sentence's own subject
-            if name and kind in (None, "organisation") and not lookup(name) and body:
+            agency = said.group().split()[-2:-1] == ["agency"]
+            if agency and " " not in name and not _ACRONYM_WORD.match(name):
+                continue  # "Japan and the United States have pledged ..., the agency said": no agency's name
+            if name and kind in (None, "organisation") and not lookup(name) and body and (
+                not _refused(name, None, "", False)
+            ):
                 yield _Hit(name, run.start() + skipped, "organisation")
                 break
+
+
+_WORD_STARTS = re.compile(r"(?<!\S)\S")
+_THE_HEAD_SAID = re.compile(
+    rf"\b[Tt]he{_SP}+(?P<noun>airport|league|club|university|council|commission|agency|authority|court|"
+    rf"tribunal|federation|association|institute|museum|hospital|foundation|board|committee|ministry|"
+    rf"department|bureau|society|zoo|port|exchange|college|observatory|directorate|inspectorate)"
+    rf"{_SP}+{_ADVERBS}(?:said|says|added|announced|confirmed|warned|stated|told)\b"
+)
+
+
+def _head_noun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
+    """ "All departures from Brussels Airport were cancelled, the airport said", "Premier League
+    champions Manchester City were fined, the league said": "the" and a body's own head noun stand
+    for the nearest name before it (within a few sentences) that ends with that noun, or opens with
+    it ("the Ministry of Employment"). Each look walks back over a few runs, so the whole is linear."""
+    starts = [m.start() for m in runs]
+    for said in _THE_HEAD_SAID.finditer(text):
+        noun = said.group("noun")
+        at = bisect.bisect_left(starts, said.start()) - 1
+        while at >= 0 and runs[at].start() > said.start() - _COMPANY_REACH:
+            run = runs[at]
+            at -= 1
+            words = [names.plain(w) for w in run.group().split()]
+            if len(words) < 2 or not (words[-1] == noun or any(
+                word == noun and after in ("of", "for") for word, after in itertools.pairwise(words)
+            )):  # "Brussels Airport", "the Ministry of Labour", "European Court of Human Rights"
+                continue
+            if any(run.start() + m.start() in taken for m in _WORD_STARTS.finditer(run.group())):
+                break  # the name (or the body a possessive owns in it) is found already
+            skipped, name, kind = _parsed(run.group())
+            owned = names.possessive_split(name.split())
+            if owned is not None and (  # "The European Union's General Court"; "Russia's Defence Ministry"
+                not _generic_body(owned[1])
+                or names.without_possessive(" ".join(owned[0])).lower() not in _COUNTRY_WORDS
+            ):
+                skipped, name = skipped + name.index(owned[1][0]), " ".join(owned[1])
+            if name and kind in (None, "organisation") and not lookup(name) and " " in name:
+                yield _Hit(name, run.start() + skipped, "organisation")
+            break
 
 
 def _previous_subject(text: str, run: re.Match, said: re.Match) -> bool:
@@ -1189,6 +1321,7 @@ _PRONOUN_SAID = re.compile(
     rf"|,{_SP}+it{_SP}+(?:said|says)\b"
 )
 _PRONOUN_REACH = 300
+_DESCRIBES_NEXT = re.compile(rf"(?:{_SP}+[a-z][\w-]*){{1,3}}{_SP}+[{_UPPER}]")
 
 
 def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_Hit]:
@@ -1209,6 +1342,8 @@ def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 break
         if subject is None or subject.start() in taken or _DATELINE_AFTER.match(text, subject.end()):
             continue
+        if " " not in subject.group() and _DESCRIBES_NEXT.match(text, subject.end()):
+            continue  # "World chess champion Magnus Carlsen accused ..., saying": "World" describes
         skipped, name, kind = _parsed(subject.group())
         if not name or _refused(name, kind, "", False) or _DEMONYM.match(name):
             continue
@@ -1246,7 +1381,7 @@ def _run_entries(text: str) -> tuple[frozenset[str], tuple[tuple[bool, str, str]
     """A run's words, and the full names it lets shorter mentions stand for, worked out once per
     distinct run (``(is a person, the short form, the full name)``)."""
     run = text.split()
-    words = frozenset(_clean(w) for w in run)
+    words = frozenset(_clean(w) for w in run) | {_capitalised(_clean(w)) for w in run if w[:1].islower()}
     run = names.trim_time(run)
     while run and (run[0] in ("The", "A", "An") or names.plain(run[0]) in names.COMMON_WORDS
                    or names.plain(run[0]) in ("of", "for", "on")):
@@ -1297,7 +1432,18 @@ def _spelled_out(text: str, runs: list[re.Match], wanted: set[str]) -> dict[str,
     return found
 
 
+_AMPERSANDED = re.compile(r"^[A-Z]&[A-Z]$")
+"""A two-letter short form of a name joined by "&" ("J&J" for Johnson & Johnson, "P&G")."""
 _NOT_INITIALLED = frozenset({"of", "for", "and", "&", "the", "on", "de", "du", "des", "la", "le"})
+
+
+def _initials_of(word: str) -> str:
+    """ "U.S." gives "US" ("The U.S. Department of Agriculture ... The USDA said"); other words their
+    first letter."""
+    return word.replace(".", "") if _DOTTED_WORD.match(word) else word[0]
+
+
+_DOTTED_WORD = re.compile(r"^(?:[A-Z]\.)+$")
 
 
 def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) -> None:
@@ -1310,14 +1456,15 @@ def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) 
             continue
         if words[0] in ("The", "A", "An"):
             words = words[1:]
-        initials = "".join(w[0] for w in words if w not in _NOT_INITIALLED)
-        if initials not in wanted or initials in found:
-            continue
+        initials = "".join(_initials_of(w) for w in words if w not in _NOT_INITIALLED)
+        short = initials if initials in wanted else "&".join(initials) if "&" in words else ""
+        if short not in wanted or short in found:
+            continue  # "Johnson & Johnson ... J&J said": the initials joined as the name joins them
         _skipped, name, kind = _parsed(run.group())
         if not name or kind == "person" or lookup(name) or classify(name) != "organisation":
             continue
-        if "".join(w[0] for w in name.split() if w not in _NOT_INITIALLED) == initials:
-            found[initials] = name
+        if "".join(_initials_of(w) for w in name.split() if w not in _NOT_INITIALLED) == initials:
+            found[short] = name
 
 
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
@@ -1329,6 +1476,10 @@ def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[st
         else:
             part.append(word)
     yield part
+
+
+def _capitalised(word: str) -> str:
+    return word[:1].upper() + word[1:]
 
 
 def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str, str]) -> None:
@@ -1343,12 +1494,23 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
         return
     if kind == "person" and names.plain(words[0]) not in names.COMMON_WORDS:
         people.setdefault(_clean(words[-1]), full)
+        if words[-1][:1].islower():  # "Saad al-Kaabi ... Al-Kaabi said" at a sentence's start
+            people.setdefault(_capitalised(_clean(words[-1])), full)
         if len(words) == 2 and all(w.isalpha() for w in words):  # "Liu Wenhao", later "Liu"
             people.setdefault(_FIRST + _clean(words[0]), full)
         if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
             people.setdefault(_clean(" ".join(words[-2:])), full)
-    elif kind == "organisation" and not (words[1] == "for" and names.plain(words[0]) not in _NOT_POLLSTERS):
+    elif kind == "organisation" and not (
+        (words[1] == "for" and names.plain(words[0]) not in _NOT_POLLSTERS)
+        or " ".join(words[1:]).lower() in _COUNTRY_WORDS  # "Heineken Netherlands": a branch, not Heineken
+    ):
         bodies.setdefault(_clean(words[0]), full)  # not "Kantara for the Morning Ledger": two names
+        if names.plain(words[-1]) in _CLUB_ENDS:
+            bodies.setdefault(_clean(words[-1]), full)  # "Manchester City ... City said"
+
+
+_CLUB_ENDS = frozenset({"city", "united", "rovers", "wanderers", "athletic", "albion", "hotspur"})
+"""The word a club is called by after its full name ("City said", "United said")."""
 
 
 _SHORT_FORMS = {"Fed": "Federal Reserve"}
@@ -1412,8 +1574,8 @@ def _short_forms(entries: dict[str, dict]) -> None:
 
 
 _TWO_SAID = re.compile(
-    rf"\b[Tt]he{_SP}+two{_SP}+(?:companies|groups|firms|banks|carmakers|airlines|miners|lenders|insurers|"
-    rf"unions|retailers|brewers|chipmakers|operators|partners){_SP}+{_ADVERBS}(?:said|say|announced)\b"
+    rf"\b[Tt]he{_SP}+(?:two{_SP}+)?(?:companies|groups|firms|banks|carmakers|airlines|miners|lenders|insurers|"
+    rf"unions|retailers|brewers|chipmakers|operators|partners|clubs|teams){_SP}+{_ADVERBS}(?:said|say|announced)\b"
 )
 
 
@@ -1435,14 +1597,21 @@ def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_H
             if " " in left and (names.plain(first) in names.COMMON_WORDS or _PLURAL_ROLE.search(first)):
                 left = left[len(first) :].lstrip()  # "Brewers Halvik and Orremont": a trade first
             for part, start in ((left, run.start()), (right, run.end() - len(right))):
-                if not _refused(part, None, "", False) and not lookup(part) and classify(part) != "person":
+                if not _refused(part, None, "", False) and not lookup(part):  # "the clubs": no person
                     yield _Hit(_clean(part), start, "organisation", final=True)
             break
 
 
 _LOWER_HEADS = re.compile(
-    rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau))\b"
+    rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau)|"
+    rf"air{_SP}+force|navy|armed{_SP}+forces|regulator|weather{_SP}+(?:service|agency|bureau|office)|"
+    rf"election{_SP}+commission|electoral{_SP}+commission|(?<=[a-z]{_SP})department|(?P<prosecutor>prosecutor['’]s{_SP}+office))(?!\w)"
 )
+_NAMED_AFTER = re.compile(rf",{_SP}*[{_UPPER}]")
+_SAYING_LATER = re.compile(
+    rf"(?:[^.!?\n]|\.(?=\d)){{1,160}}?(?:,{_SP}+saying|{_SP}+and{_SP}+(?:said|signalled|signaled|warned))\b"
+)
+"""``Chile's environmental regulator rejected a project on Thursday, saying``: the subject speaks."""
 _LOWER_OWNER = re.compile(
     rf"(?:\b(?P<owner>[{_UPPER}][\w-]+(?:{_SP}+[{_UPPER}][\w-]+)?)['’]s"
     rf"|\b[Tt]he{_SP}+(?P<adjective>[{_UPPER}][a-z]+)|\b(?P<pronoun>[Ii]ts|[Tt]he))"
@@ -1454,7 +1623,7 @@ _MORE_COUNTRIES = frozenset({
 })  # fmt: skip
 _COUNTRY_WORDS = COUNTRIES | _MORE_COUNTRIES
 _COUNTRY_BEFORE = re.compile(
-    rf"\b(?P<country>[{_UPPER}][a-z]+(?:{_SP}+[{_UPPER}][a-z]+)?)(?=['’]s\b|{_SP}+(?:has|have|had|is|was)\b)"
+    rf"\b(?P<country>[{_UPPER}][a-z]+(?:{_SP}+[{_UPPER}][a-z]+)?)(?=['’]s\b|{_SP}+(?:has|have|had|is|was|will|[a-z]{{3,}}ed)\b)"
 )
 _ADJECTIVE_COUNTRIES = {
     "egyptian": "Egypt", "french": "France", "german": "Germany", "italian": "Italy", "spanish": "Spain",
@@ -1480,6 +1649,26 @@ _LOWER_BODY_WORDS = frozenset({
 })  # fmt: skip
 
 
+_CAPITALISED_WORD = re.compile(rf"\b[{_UPPER}][a-z]+\b")
+_ADJECTIVE_REACH = 300
+
+
+def _only_country_adjective(text: str, start: int, end: int) -> str | None:
+    """ "The average price of rice in Japanese supermarkets rose ..., the agriculture ministry said":
+    the country whose adjective is the only one in the sentence before the body (a short window, so
+    each look costs the same)."""
+    found = set()
+    for word in _CAPITALISED_WORD.finditer(text, max(start, end - _ADJECTIVE_REACH), end):
+        key = word.group().lower()
+        if key in _ADJECTIVE_COUNTRIES:
+            found.add(_ADJECTIVE_COUNTRIES[key])
+        elif key in _COUNTRY_WORDS and not _CAPITALISED_BEFORE.search(
+            text, max(0, word.start() - 20), word.start()
+        ):  # "Serbia signed a deal ... to the Hungarian border"; not "New South Wales"
+            found.add(word.group())
+    return found.pop() if len(found) == 1 else None
+
+
 def _lower_case_bodies(text: str) -> Iterator[_Hit]:
     """ "Chile's mining ministry said", "Uganda has confirmed ..., its health ministry said": a body
     named in lower case after its country's possessive (or "its"/"the" when the sentence opened with
@@ -1487,10 +1676,24 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
     ministry". Each look reads a few words either side of a head noun, so the whole stays linear."""
     for head in _LOWER_HEADS.finditer(text):
         said = _ATTRIBUTION.match(text, head.end())
-        if said is None or said.group("body_noun"):
-            continue
+        if said is not None and (said.group("body_noun")
+                                 or _NAMED_AFTER.match(said.group("appositive") or "")):
+            continue  # "Spain's state weather agency, AEMET, said": the name itself is found
         before = _LOWER_OWNER.search(text, max(0, head.start() - 60), head.start())
         if before is None or any(w in _LOWER_BODY_WORDS for w in before.group("words").split()):
+            continue
+        if said is None and not (
+            before.group("owner") and _SAYING_LATER.match(text, head.end())
+            and _SUBJECT_BEFORE.search(text, max(0, before.start() - 12), before.start())
+        ):
+            continue
+        body = " ".join((before.group("words") + " " + head.group()).split())
+        if " " not in body and body not in ("government", "cabinet", "navy") and not before.group("owner"):
+            continue  # "the ministry said": a ministry named before, not the country's whole government
+        if head.group("prosecutor"):  # "the Bordeaux prosecutor's office said": named by its city
+            place = before.group("adjective")
+            if place and not _DEMONYM.match(place) and names.plain(place) not in names.COMMON_WORDS:
+                yield _Hit(f"{place} {body}", before.start(), "organisation")
             continue
         owner = before.group("owner") or _ADJECTIVE_COUNTRIES.get((before.group("adjective") or "").lower())
         if owner is None and before.group("adjective") is not None:
@@ -1499,10 +1702,11 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
             sentence = max(text.rfind(". ", 0, before.start()), text.rfind("\n", 0, before.start())) + 1
             first = _COUNTRY_BEFORE.search(text, sentence, before.start())
             opens = first is not None and not re.search(r"\b[a-z]", text[sentence:first.start()])
-            owner = first.group("country") if opens else None  # the sentence's subject, past a dateline
+            owner = first.group("country") if opens else _only_country_adjective(
+                text, sentence, before.start()
+            )
         if owner is None or " ".join(owner.split()).lower() not in _COUNTRY_WORDS:
             continue
-        body = " ".join((before.group("words") + " " + head.group()).split())
         yield _Hit(f"{' '.join(owner.split())}'s {body}", before.start(), "organisation")
 
 
@@ -1512,12 +1716,14 @@ def detect_references(text: str) -> list[dict]:
     hits = _hits(text, runs)
     taken = {h.start for h in hits}
     hits = sorted(hits + list(_company_hits(text, runs, taken)) + list(_pronoun_hits(text, runs, taken))
-                  + list(_lower_case_bodies(text)) + list(_joint_hits(text, runs, taken)),
+                  + list(_lower_case_bodies(text)) + list(_joint_hits(text, runs, taken))
+                  + list(_head_noun_hits(text, runs, taken)),
                   key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
-    bodies.update(_spelled_out(text, runs, {w for w in wanted if _ACRONYM_WORD.match(w)}))
+    short = {w for w in wanted if _ACRONYM_WORD.match(w) or _AMPERSANDED.match(w)}
+    bodies.update(_spelled_out(text, runs, short))
     entries: dict[str, dict] = {}
     for hit in hits:
         name, kind, known = _resolve(hit, people, bodies)

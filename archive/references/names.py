@@ -22,7 +22,8 @@ TITLE_WORDS = frozenset({
     "princess", "pope", "archbishop", "bishop", "cardinal", "rabbi", "imam", "reverend", "rev",
     "attorney", "speaker", "leader", "chairman", "chairwoman", "chair", "chairperson", "ceo", "cfo",
     "coo", "officer", "director", "director-general", "spokesman", "spokeswoman", "spokesperson",
-    "premier", "mp", "mep", "councillor", "cllr", "councilman", "councilwoman", "alderman",
+    "premier", "taoiseach", "tanaiste", "mp", "mep", "councillor", "cllr", "councilman", "councilwoman",
+    "alderman",
     "campaigner", "analyst", "economist", "lawyer", "activist", "coach", "manager", "official",
     "founder", "editor", "correspondent", "columnist", "researcher", "scientist", "author", "head",
     "chief", "executive", "strategist", "historian", "expert", "diplomat", "negotiator", "advocate",
@@ -43,7 +44,12 @@ ROLE_WORDS = frozenset({
     "customer", "victim", "relative", "neighbour", "neighbor", "lecturer", "commentator",
     "presenter", "host", "actor", "actress", "singer", "player", "striker", "forward", "defender",
     "goalkeeper", "writer", "poet", "entrepreneur", "investor", "billionaire", "protester", "teenager",
-    "opponent", "challenger", "successor", "predecessor",
+    "opponent", "challenger", "successor", "predecessor", "champion", "guide", "ranger", "parent",
+    "priest", "nun", "monk", "cleric", "paramedic", "midwife", "mechanic", "fan", "eyewitness",
+    "bystander", "pilgrim",
+    "grower", "villager", "vendor", "herder", "rancher", "hunter", "worshipper", "mourner", "hiker",
+    "climber", "skier", "diver", "holidaymaker", "traveller", "traveler", "commuter", "motorist",
+    "shopper", "tourist", "homeowner", "landlord", "labourer", "laborer",
 })  # fmt: skip
 """Lower-case nouns for people that are no titles (a run of names is not cut at them: "EU Member
 States"), but say that the name beside them is a person's ("passenger Bikash Mohanty")."""
@@ -56,6 +62,9 @@ COMMON_WORDS = frozenset({
     "authorities", "residents", "observers", "investigators", "rescuers", "doctors", "economists",
     "forecasters", "prosecutors", "lawyers", "researchers", "scientists", "protesters", "voters",
     "workers", "farmers", "firefighters", "diplomats", "shares", "markets", "traders", "investors",
+    "guests", "customers", "shoppers", "tourists", "pilgrims", "students", "teachers", "nurses",
+    "villagers", "motorists", "commuters", "neighbours", "neighbors", "spectators", "refugees",
+    "migrants", "miners", "drivers", "fishermen", "pupils", "tenants", "consumers", "unions",
     "sales", "profit", "profits", "revenue", "revenues", "exports", "imports", "prices", "output",
     "earnings", "inflation", "unemployment", "demand",
     "people", "officers", "troops", "soldiers", "activists", "campaigners", "organisers",
@@ -83,7 +92,7 @@ TIME_WORDS = frozenset({
 ("Competition and Markets Authority" keeps its "Markets")."""
 _CONNECTORS = frozenset({
     "of", "and", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
-    "da", "dos", "y", "bin", "della", "dello", "delle", "degli", "dei", "des", "di", "das", "do",
+    "da", "dos", "y", "bin", "ab", "ap", "della", "dello", "delle", "degli", "dei", "des", "di", "das", "do",
 })  # fmt: skip
 _ARTICLES = ("The", "A", "An")
 PORTFOLIO_WORDS = frozenset({
@@ -105,7 +114,7 @@ ORG_DESCRIPTORS = frozenset({
     "non-profit", "publisher", "supermarket", "chain", "automaker", "carmaker", "miner",
     "producer", "supplier", "exporter", "importer", "bank", "provider", "drugmaker", "chipmaker",
     "exchange", "platform", "streamer", "processor", "railroad", "railway", "fund",
-    "steelmaker", "planemaker", "shipbuilder", "lobby", "rival",
+    "steelmaker", "planemaker", "shipbuilder", "lobby", "rival", "brewer", "refiner", "distiller",
 })  # fmt: skip
 """Nouns that say the name after them is a body's: "the campaign group Just Stop Oil", "Airline
 Ryanair said", "cyber security firm Check Point Research"."""
@@ -156,6 +165,8 @@ def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> t
     """
     last = None
     for position, word in enumerate(words[:-1]):
+        if plain(word) in _LATE_TITLES and (position == 0 or not is_title(words[position - 1], position - 1)):
+            continue  # "College of General Practitioners": "General" is a title only after one
         if is_title(word, position):
             last = position
     if last is None:
@@ -179,6 +190,9 @@ def _name_after_portfolio(rest: list[str]) -> list[str] | None:
     title's "of" or "for" comes its portfolio, then the name. Where one ends and the other begins no
     word says, so the name is taken to be the last two words, with the particles before its last
     word ("Mariana de la Fuente"); at least one word of portfolio must be left before it."""
+    named = _after_portfolio_words(rest)
+    if named is not None:
+        return named
     start = len(rest) - 1
     while start > 1 and rest[start - 1] in _CONNECTORS and rest[start - 1][:1].islower():
         start -= 1
@@ -188,15 +202,51 @@ def _name_after_portfolio(rest: list[str]) -> list[str] | None:
     return rest[start:]
 
 
+def _after_portfolio_words(rest: list[str]) -> list[str] | None:
+    """ "of Industry and Trade Nguyen Sinh Nhat Tan": when every word of the portfolio is a
+    portfolio's ("Industry", "Trade", "Foreign Affairs"), the name is all that follows it, however
+    many words it has; None when the words do not say where the portfolio ends."""
+    position = 1
+    while position < len(rest) and (
+        plain(rest[position]) in _PORTFOLIO_PARTS or rest[position] in _PORTFOLIO_JOINS
+    ):
+        position += 1
+    name = rest[position:]
+    if position < 2 or rest[position - 1] in _PORTFOLIO_JOINS or len(name) < 2:
+        return None
+    return name if name[0][:1].isupper() else None
+
+
+_PORTFOLIO_JOINS = ("and", "&", "the", "for", "of")
+_PORTFOLIO_PARTS = (PORTFOLIO_WORDS - {"national", "royal", "general", "central", "high"}) | {
+    "affairs", "state", "change", "climate", "development", "planning", "works", "water", "resources",
+    "land", "lands", "mines", "mining", "petroleum", "oil", "gas", "power", "youth", "sports", "sport",
+    "women", "family", "families", "social", "welfare", "employment", "investment", "budget", "regional",
+    "local", "government", "rural", "urban", "international", "relations", "cooperation", "veterans",
+    "immigration", "citizenship", "legal", "constitutional", "arts", "heritage", "food", "forestry",
+    "forests", "natural", "wildlife", "religious", "broadcasting", "telecommunications", "aviation",
+    "shipping", "maritime", "ports", "roads", "highways", "railways", "electricity", "research",
+    "higher", "enterprise", "industries", "manpower", "livestock", "irrigation", "consumer",
+    "protection", "disaster", "management", "emergencies", "civil", "human", "rights", "equality",
+    "equalities", "children", "media", "european", "territory", "economic", "defense",
+}  # fmt: skip
+"""The words a minister's portfolio is made of ("Minister of Industry and Trade", "Secretary of
+State for Foreign Affairs"): none is a given name."""
+
+
 def only_titles(words: list[str]) -> bool:
     """ "Prime Minister", "Chief Executive": a role without a name, which no one can confirm."""
     return all(is_title(w, i) or plain(w) in _CONNECTORS for i, w in enumerate(words))
 
 
+_DESCRIBING_ENDS = ("-based", "-owned", "-run", "-backed", "-controlled", "-listed")
+"""The endings of a capitalised word that only describes the name after it ("State-owned ZCCM")."""
+
+
 def strip_descriptor(words: list[str]) -> tuple[list[str], bool]:
     """A name without the body noun that opens its run ("Airline Ryanair", capitalised only because
     it opens the sentence), and whether there was one."""
-    if len(words) > 1 and (plain(words[0]) in ORG_DESCRIPTORS or words[0].endswith("-based")) and any(
+    if len(words) > 1 and (plain(words[0]) in ORG_DESCRIPTORS or words[0].endswith(_DESCRIBING_ENDS)) and any(
         c.isupper() for c in words[1][:5]
     ):
         return words[1:], True
@@ -267,9 +317,23 @@ def drop_article(words: list[str]) -> list[str]:
     return words
 
 
+_MEMBERS_BODIES = frozenset({
+    "association", "union", "party", "congress", "federation", "council", "alliance", "league", "guild",
+    "society", "fund", "front", "collective", "cooperative", "co-operative", "assembly", "forum",
+    "coalition", "movement", "network", "committee", "club",
+})  # fmt: skip
+"""Bodies named for their members in a plural possessive ("Farmers' Union")."""
+
+
 def possessive_split(words: list[str]) -> tuple[list[str], list[str]] | None:
     """``(owner, rest)`` when a word inside the name is possessive ("Chile's National ...")."""
     for position, word in enumerate(words[:-1]):
+        if words[position + 1] in ("of", "for") or (
+            word.endswith(("s'", "s’")) and (
+                plain(words[position + 1]) in _MEMBERS_BODIES or plain(words[-1]) in _MEMBERS_BODIES
+            )
+        ):
+            continue  # "Lloyd's of London" (a possessive is never followed by "of"), "Farmers' Union"
         if _POSSESSIVE.search(word) and (word.endswith(("'s", "’s")) or word.endswith(("s'", "s’"))):
             return words[: position + 1], words[position + 1 :]
     return None
