@@ -36,7 +36,8 @@ def test_list_json_gives_each_copy_and_its_last_check_after_replicate_and_verify
     for record_id in ids:
         places = {p["where"]: p for p in before[record_id]["copies"]["places"]}
         assert set(places) == {"local", NAME}
-        assert (places[NAME]["good"], places[NAME]["versions"], places[NAME]["last_checked"]) == (False, 0, "")
+        nas = places[NAME]
+        assert (nas["good"], nas["versions"], nas["last_checked"]) == (False, 0, "")
 
     assert cli("--root", archive_root, "replicate").code == 0
     verified = cli("--root", archive_root, "verify", "--replica", NAME)

@@ -46,7 +46,8 @@ def _target(kind: str, request, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["s3", "sftp"])
-def test_server_stops_after_some_objects_are_confirmed(cli, archive_root, tmp_path, kind, request, monkeypatch):
+def test_server_stops_after_some_objects_are_confirmed(cli, archive_root, tmp_path, kind, request,
+                                                        monkeypatch):
     server, target = _target(kind, request, monkeypatch, tmp_path)
     make_archive(cli, archive_root, tmp_path, count=RECORDS)
     assert cli("--root", archive_root, "replica", "add", NAME, target.url, *target.options).code == 0
