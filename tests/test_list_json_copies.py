@@ -63,3 +63,13 @@ def test_list_json_copies_of_a_record_never_bagged(cli, seeded_root, tmp_path):
     assert row["copies"]["good"] == 0 and row["copies"]["short"] == 0
     assert [(p["where"], p["good"], p["versions"], p["of"]) for p in row["copies"]["places"]] == \
         [("local", False, 0, 0), (NAME, False, 0, 0)]
+
+
+def test_a_copy_as_json_holds_every_field_of_the_copy():
+    """``Copy.as_json`` is written out for speed: it must stay every field, by name."""
+    from dataclasses import asdict
+
+    from archive.replicas.status import Copy
+
+    copy = Copy("nas", True, 2, 2, "2026-11-29T10:00:00Z", "2026-11-30T10:00:00Z", "success", True)
+    assert copy.as_json() == asdict(copy)

@@ -13,7 +13,7 @@ of those places still count. This module imports nothing heavy: ``list`` and ``s
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from archive.config import Settings
@@ -49,7 +49,12 @@ class Copy:
     """True when a check behind ``last_checked`` read no file contents."""
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field by name, as ``dataclasses.asdict`` gives them; written out because
+        ``list --json`` makes two or more per record and asdict's deep copy of each field was most
+        of what listing 1,000 bagged records' copies cost."""
+        return {"where": self.where, "good": self.good, "versions": self.versions, "of": self.of,
+                "replicated_at": self.replicated_at, "last_checked": self.last_checked,
+                "outcome": self.outcome, "fast": self.fast}
 
     def line(self) -> str:
         """``nas: good; copied 2026-11-29; checked 2026-11-30 success (full)``, for ``show``."""
