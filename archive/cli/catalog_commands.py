@@ -231,7 +231,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         from archive.replicas.status import with_copies
 
-        print_json(with_copies(rows, arc.settings))
+        # Only bagged records have copies to detail; the documents are read without a copy each.
+        records = arc.store.documents_of(r["id"] for r in rows if r.get("bag_version"))
+        print_json(with_copies(rows, arc.settings, records))
     else:
         print_rows(rows)
     return 0

@@ -1,0 +1,66 @@
+"""A forwarding S3 endpoint on 127.0.0.1 in front of moto that writes down every request it passes.
+
+moto keeps no request log a test can read, so a test that must prove what a command did NOT do
+(download an object's bytes) points the replica at this proxy instead: each request's method and
+path (the bucket and key, query left off) is appended to ``requests`` before it is forwarded, and
+the answer is passed back unchanged.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import threading
+from urllib.parse import unquote, urlsplit
+
+
+class RecordingProxy:
+    def __init__(self, upstream: str) -> None:
+        self.requests: list[tuple[str, str]] = []
+        outer = self
+        up = urlsplit(upstream)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _forward(self) -> None:
+                outer.requests.append((self.command, unquote(urlsplit(self.path).path)))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                connection = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                connection.request(self.command, self.path, body=body or None, headers=headers)
+                answer = connection.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for key, value in answer.getheaders():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(key, value)
+                # A HEAD's answer has no body but the object's length, which must go through as it is.
+                length = answer.getheader("Content-Length") if self.command == "HEAD" else None
+                self.send_header("Content-Length", length or str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                connection.close()
+
+            do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _forward
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def gets(self) -> list[str]:
+        """Paths of the GET requests (object downloads and listings) since the last ``clear``."""
+        return [path for method, path in self.requests if method == "GET"]
+
+    def clear(self) -> None:
+        self.requests.clear()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
