@@ -86,13 +86,58 @@
 }());
 
 var archiveCite = (function () {
-    var locales = {};   // "en-US" -> locale XML, filled by the caller before an engine needs it
+    var locales = {};   // "en-US" -> locale XML, given by the caller as engines ask for them
+    var shipped = {};   // tag -> true for every locale the caller can give (knownLocales)
+    var missing = [];   // shipped tags an engine asked for before they were given
     var styles = {};    // style key -> style XML
     var engines = {};   // style key + "|" + lang + "|" + force -> {engine, items}
 
     function addLocale(tag, xml) {
         locales[tag] = xml;
         return true;
+    }
+
+    // Parsing and sending all sixty locale files costs a tenth of a second, and an engine reads
+    // two or three of them (en-US, its language's, the style's own xml:lang), all while it is
+    // built (localeConfigure runs from the constructor and from attributes read at build time). So
+    // the caller names the locales it has and gives each when an engine first asks: an engine that
+    // asked for a shipped locale not yet given is thrown away unfinished, the call answers
+    // {"needLocales": [...]}, and the caller sends them and calls again. A locale that is not
+    // shipped gets false, as before.
+    function knownLocales(tagsJson) {
+        var tags = JSON.parse(tagsJson);
+        for (var i = 0; i < tags.length; i += 1) {
+            shipped[tags[i]] = true;
+        }
+        return true;
+    }
+
+    function retrieveLocale(tag) {
+        if (locales[tag]) {
+            return locales[tag];
+        }
+        if (shipped[tag] === true && missing.indexOf(tag) < 0) {
+            missing.push(tag);
+        }
+        return false;
+    }
+
+    // fn()'s answer; the JSON of {"needLocales": tags} instead when building its engine asked for
+    // locales not given yet (engineFor then throws before keeping that engine).
+    function withLocales(fn) {
+        missing = [];
+        var out;
+        try {
+            out = fn();
+        } catch (e) {
+            if (missing.length === 0) {
+                throw e;
+            }
+        }
+        if (missing.length === 0) {
+            return out;
+        }
+        return JSON.stringify({needLocales: missing});
     }
 
     function addStyle(key, xml) {
@@ -111,14 +156,16 @@ var archiveCite = (function () {
         if (!found) {
             found = {items: {}};
             var sys = {
-                retrieveLocale: function (tag) {
-                    return locales[tag] || false;
-                },
+                retrieveLocale: retrieveLocale,
                 retrieveItem: function (id) {
                     return found.items[id];
                 }
             };
+            var before = missing.length;
             found.engine = new CSL.Engine(sys, styles[key], lang, force);
+            if (missing.length > before) {
+                throw new Error("archive: locales not given yet: " + missing.join(" "));
+            }
             found.engine.setOutputFormat("text");
             engines[name] = found;
         }
@@ -127,6 +174,12 @@ var archiveCite = (function () {
 
     // items: JSON array of CSL-JSON items. Returns JSON [[id, text], ...] in the style's order.
     function bibliography(key, lang, force, itemsJson) {
+        return withLocales(function () {
+            return bibliographyOf(key, lang, force, itemsJson);
+        });
+    }
+
+    function bibliographyOf(key, lang, force, itemsJson) {
         var items = JSON.parse(itemsJson);
         var state = engineFor(key, lang, force);
         var ids = [];
@@ -154,6 +207,12 @@ var archiveCite = (function () {
     // before with updateItems([id]); the engine forgets what it held first, and again before an id
     // seen earlier in the call (an edited record keeps its id).
     function each(key, lang, force, itemsJson) {
+        return withLocales(function () {
+            return eachOf(key, lang, force, itemsJson);
+        });
+    }
+
+    function eachOf(key, lang, force, itemsJson) {
         var items = JSON.parse(itemsJson);
         var state = engineFor(key, lang, force);
         var out = [];
@@ -175,6 +234,7 @@ var archiveCite = (function () {
     return {
         addLocale: addLocale,
         addStyle: addStyle,
+        knownLocales: knownLocales,
         bibliography: bibliography,
         each: each,
         version: function () {
