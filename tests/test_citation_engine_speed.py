@@ -20,7 +20,9 @@ def items() -> list[dict]:
     return [to_csl_json(r, archive_name="Test Archive") for r in RECORDS.values()]
 
 
-@pytest.mark.parametrize("style, lang", [("apa", "de-AT"), ("chicago-author-date", "pt-BR"), ("mla", "en-GB")])
+@pytest.mark.parametrize(
+    "style, lang", [("apa", "de-AT"), ("chicago-author-date", "pt-BR"), ("mla", "en-GB")]
+)
 def test_locales_given_on_demand_format_as_all_locales_given_up_front(items, style, lang):
     xml = load_style(style).xml
     every = CiteprocJS()
@@ -30,7 +32,9 @@ def test_locales_given_on_demand_format_as_all_locales_given_up_front(items, sty
         expected = every.bibliography(every.add_style(xml), lang, True, items)
         got = lazy.bibliography(lazy.add_style(xml), lang, True, items)
         assert got == expected
-        assert lazy.each(lazy.add_style(xml), lang, True, items) == every.each(every.add_style(xml), lang, True, items)
+        assert lazy.each(lazy.add_style(xml), lang, True, items) == every.each(
+            every.add_style(xml), lang, True, items
+        )
         assert "en-US" in lazy._locales and len(lazy._locales) <= 4  # only what the engine asked for
     finally:
         every.close()
