@@ -431,10 +431,12 @@ def runtimes(styles: list[str], count: int, rounds: int, runs: int) -> None:
                       f" {first_ms:15.2f} {warm_update:11.2f} {warm_bib:9.2f} {warm_ms:14.2f}  {load:.1f}")
 
 
-def command(styles: list[str], count: int, runs: int, folder: Path) -> None:
+def command(styles: list[str], count: int, runs: int, folder: Path, baseline: Path | None = None) -> None:
     """The whole command the goal names, ``archive export --all --format text --style S`` of a fresh
     archive of ``count`` records (bench/catalog_fixture.py), each run a new process as a user's is;
-    beside it the same export as csv, the command's cost without any citation engine."""
+    beside it the same export as csv, the command's cost without any citation engine, and with
+    ``baseline`` (a checkout of another tree, e.g. ``git archive main``) the same cold export run by
+    that tree's code in the same rounds (rounds alternate the contenders, so load hits all alike)."""
     import os
     import resource
 
@@ -447,18 +449,26 @@ def command(styles: list[str], count: int, runs: int, folder: Path) -> None:
           f"brackets, 1-minute load average after the run); 'cold' runs start with an empty citation "
           f"cache (the engine formats every entry: a first export), 'cached' runs repeat an export "
           f"whose bibliography the cache holds")
-    jobs = [("csv (no engine)", ["--format", "csv"], "cold")]
+    jobs = [("csv (no engine)", ["--format", "csv"], "cold", None)]
     for style in styles:
-        jobs += [(f"text --style {style}, cold", ["--format", "text", "--style", style], "cold"),
-                 (f"text --style {style}, cached", ["--format", "text", "--style", style], "warm")]
-    warm_cache = folder / "cache-warm"
-    for number, (label, options, cache) in enumerate(jobs):
-        figures = []
-        for n in range(runs):
-            out = folder / f"export-{n}.out"
-            cache_dir = warm_cache if cache == "warm" else folder / f"cache-cold-{number}-{n}"
+        text = ["--format", "text", "--style", style]
+        jobs.append((f"text --style {style}, cold", text, "cold", None))
+        if baseline is not None:
+            jobs.append((f"  baseline {baseline.name}, cold", text, "cold", baseline))
+        jobs.append((f"text --style {style}, cached", text, "warm", None))
+    figures: dict[int, list[str]] = {number: [] for number in range(len(jobs))}
+    outputs: dict[str, bytes] = {}
+    for n in range(runs):
+        for number, (_label, options, cache, tree) in enumerate(jobs):
+            out = folder / f"export-{number}-{n}.out"
+            cold_dir = folder / f"cache-cold-{number}-{n}"
+            cache_dir = folder / f"cache-warm-{number}" if cache == "warm" else cold_dir
             env = {**os.environ, "ARCHIVE_CACHE_DIR": str(cache_dir)}
             argv = [str(archive_cli), "--root", str(root), "export", "--all", *options, "--out", str(out)]
+            if tree is not None:
+                env["PYTHONPATH"] = str(tree)
+                argv = [sys.executable, "-c", "import sys; from archive.cli import entry; sys.exit(entry())",
+                        *argv[1:]]
             if cache == "warm" and n == 0:
                 subprocess.run(argv, check=True, capture_output=True, env=env)  # fills the cache, untimed
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -467,8 +477,13 @@ def command(styles: list[str], count: int, runs: int, folder: Path) -> None:
             wall = time.perf_counter() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-            figures.append(f"{wall:6.2f} ({cpu:5.2f}) {os.getloadavg()[0]:4.1f}")
-        print(f"  {label:28} " + "   ".join(figures))
+            figures[number].append(f"{wall:6.2f} ({cpu:5.2f}) {os.getloadavg()[0]:4.1f}")
+            data = out.read_bytes()
+            if options[1] == "text":  # every contender, every run: the same bytes
+                first = outputs.setdefault(options[-1], data)
+                assert data == first, f"{_label}: output differs from the first run's"
+    for number, (label, *_rest) in enumerate(jobs):
+        print(f"  {label:28} " + "   ".join(figures[number]))
 
 
 def main(argv: list[str]) -> int:
@@ -484,6 +499,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--command", action="store_true",
                         help="only the whole `archive export` command on a fresh archive, beside csv")
     parser.add_argument("--runs", type=int, default=3, help="runs of each in --runtimes and --command")
+    parser.add_argument("--baseline", type=Path,
+                        help="with --command: a checkout of another tree (git archive main | tar -x -C DIR) "
+                             "whose cold export runs in the same rounds")
     args = parser.parse_args(argv)
     if args.runtimes:
         runtimes(args.styles, args.records, 3, args.runs)
@@ -492,7 +510,7 @@ def main(argv: list[str]) -> int:
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
-            command(args.styles, args.records, args.runs, Path(tmp))
+            command(args.styles, args.records, args.runs, Path(tmp), args.baseline)
         return 0
     if not args.skip_agreement:
         agreement(args.styles)
