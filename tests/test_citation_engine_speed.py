@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from test_citation_golden import RECORDS
 
@@ -122,3 +124,63 @@ def test_a_style_that_leaves_an_entry_out_is_formatted_whole():
     whole = _engine_call(chosen, lambda cite, key: cite.bibliography(key, "en-US", True, items))
     assert len(whole) < len(items)  # the collection holds such an item
     assert _in_parts(chosen, "en-US", items) is None
+
+
+# The engine is built without the style's citation <sort> (bridge.js styleForEngine): what that
+# builds, citation_sort, is read only when in-text citation clusters are processed, which the
+# archive never asks for. Built both ways, every other part of the engine's state is the same.
+SNAPSHOT_JS = """
+function archiveSnapshot(xml, stripped) {
+    var locale = archiveTestLocale;
+    var sys = {retrieveLocale: function () { return locale; }, retrieveItem: function () { return null; }};
+    var engine = new CSL.Engine(sys, stripped ? archiveCite.styleForEngine(xml) : xml, "en-US", true);
+    var seen = [];
+    function plain(key, value) {
+        if (typeof value === "function") { return "function"; }
+        if (value instanceof RegExp) { return String(value); }
+        if (value && typeof value === "object") {
+            if (seen.indexOf(value) >= 0) { return "seen"; }
+            seen.push(value);
+            if (!Array.isArray(value)) {
+                var sorted = {};
+                Object.keys(value).sort().forEach(function (k) { sorted[k] = value[k]; });
+                return sorted;
+            }
+        }
+        return value;
+    }
+    var opt = Object.assign({}, engine.opt);
+    delete opt.sort_citations;  // set when the citation sort is built; nothing reads it
+    var parts = {
+        opt: opt, citation: engine.citation.opt, bibliography: engine.bibliography.opt,
+        bibliography_sort: engine.bibliography_sort.opt, build: engine.build, locale: engine.locale,
+        macros: Object.keys(engine.macros).sort().map(function (name) {
+            return [name, engine.macros[name].length];
+        }),
+        tokens: [engine.citation.tokens.length, engine.bibliography.tokens.length,
+                 engine.bibliography_sort.tokens.length, engine.intext.tokens.length]
+    };
+    var out = {};
+    for (var name in parts) { seen = []; out[name] = JSON.stringify(parts[name], plain); }
+    out.citationSortTokens = engine.citation_sort.tokens.length;
+    return JSON.stringify(out);
+}
+"""
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_an_engine_built_without_the_citation_sort_is_otherwise_the_same(style):
+    cite = CiteprocJS()
+    try:
+        cite._ctx.eval(SNAPSHOT_JS)
+        en_us = locale_files()["en-US"].read_text(encoding="utf-8")
+        cite._ctx.eval(f"var archiveTestLocale = {json.dumps(en_us)};")
+        xml = load_style(style).xml
+        whole = json.loads(cite._ctx.call("archiveSnapshot", xml, False))
+        stripped = json.loads(cite._ctx.call("archiveSnapshot", xml, True))
+        assert stripped.pop("citationSortTokens") == 0
+        has_sort = whole.pop("citationSortTokens") > 0
+        assert has_sort == (style in {"apa", "harvard", "ieee"})  # the styles with a citation <sort>
+        assert stripped == whole
+    finally:
+        cite.close()
