@@ -86,13 +86,58 @@
 }());
 
 var archiveCite = (function () {
-    var locales = {};   // "en-US" -> locale XML, filled by the caller before an engine needs it
+    var locales = {};   // "en-US" -> locale XML, given by the caller as engines ask for them
+    var shipped = {};   // tag -> true for every locale the caller can give (knownLocales)
+    var missing = [];   // shipped tags an engine asked for before they were given
     var styles = {};    // style key -> style XML
     var engines = {};   // style key + "|" + lang + "|" + force -> {engine, items}
 
     function addLocale(tag, xml) {
         locales[tag] = xml;
         return true;
+    }
+
+    // Parsing and sending all sixty locale files costs a tenth of a second, and an engine reads
+    // two or three of them (en-US, its language's, the style's own xml:lang), all while it is
+    // built (localeConfigure runs from the constructor and from attributes read at build time). So
+    // the caller names the locales it has and gives each when an engine first asks: an engine that
+    // asked for a shipped locale not yet given is thrown away unfinished, the call answers
+    // {"needLocales": [...]}, and the caller sends them and calls again. A locale that is not
+    // shipped gets false, as before.
+    function knownLocales(tagsJson) {
+        var tags = JSON.parse(tagsJson);
+        for (var i = 0; i < tags.length; i += 1) {
+            shipped[tags[i]] = true;
+        }
+        return true;
+    }
+
+    function retrieveLocale(tag) {
+        if (locales[tag]) {
+            return locales[tag];
+        }
+        if (shipped[tag] === true && missing.indexOf(tag) < 0) {
+            missing.push(tag);
+        }
+        return false;
+    }
+
+    // fn()'s answer; the JSON of {"needLocales": tags} instead when building its engine asked for
+    // locales not given yet (engineFor then throws before keeping that engine).
+    function withLocales(fn) {
+        missing = [];
+        var out;
+        try {
+            out = fn();
+        } catch (e) {
+            if (missing.length === 0) {
+                throw e;
+            }
+        }
+        if (missing.length === 0) {
+            return out;
+        }
+        return JSON.stringify({needLocales: missing});
     }
 
     function addStyle(key, xml) {
@@ -105,20 +150,44 @@ var archiveCite = (function () {
         return true;
     }
 
+    // A style's citation <sort> orders the items inside one in-text citation; citeproc-js reads
+    // what it builds (citation_sort) only in processCitationCluster, makeCitationCluster and
+    // previewCitationCluster, which this bridge never calls, yet building it expands the sort keys'
+    // macros inline: for APA about 40 % of the engine's build. So the engine gets the style
+    // without it, parsed here exactly as CSL.setupXml parses a style string (CSL.parseXml after the
+    // same trim) and handed over as the parsed object, which setupXml takes as it is. Built with
+    // and without it, APA's, harvard's and ieee's engines differ only in citation_sort and in
+    // opt.sort_citations, which nothing reads (tests/test_citation_engine_speed.py compares them).
+    function styleForEngine(xml) {
+        var root = CSL.parseXml(xml.replace("^\uFEFF", "").replace(/^\s+/, ""));
+        var children = root.children || [];
+        for (var i = 0; i < children.length; i += 1) {
+            var node = children[i];
+            if (node && node.name === "citation" && node.children) {
+                node.children = node.children.filter(function (child) {
+                    return !(child && child.name === "sort");
+                });
+            }
+        }
+        return root;
+    }
+
     function engineFor(key, lang, force) {
         var name = key + "|" + lang + "|" + (force ? "1" : "0");
         var found = engines[name];
         if (!found) {
             found = {items: {}};
             var sys = {
-                retrieveLocale: function (tag) {
-                    return locales[tag] || false;
-                },
+                retrieveLocale: retrieveLocale,
                 retrieveItem: function (id) {
                     return found.items[id];
                 }
             };
-            found.engine = new CSL.Engine(sys, styles[key], lang, force);
+            var before = missing.length;
+            found.engine = new CSL.Engine(sys, styleForEngine(styles[key]), lang, force);
+            if (missing.length > before) {
+                throw new Error("archive: locales not given yet: " + missing.join(" "));
+            }
             found.engine.setOutputFormat("text");
             engines[name] = found;
         }
@@ -127,6 +196,12 @@ var archiveCite = (function () {
 
     // items: JSON array of CSL-JSON items. Returns JSON [[id, text], ...] in the style's order.
     function bibliography(key, lang, force, itemsJson) {
+        return withLocales(function () {
+            return JSON.stringify(bibliographyOf(key, lang, force, itemsJson));
+        });
+    }
+
+    function bibliographyOf(key, lang, force, itemsJson) {
         var items = JSON.parse(itemsJson);
         var state = engineFor(key, lang, force);
         var ids = [];
@@ -143,8 +218,58 @@ var archiveCite = (function () {
             for (var j = 0; j < result[1].length; j += 1) {
                 out.push([result[0].entry_ids[j][0], result[1][j].trim()]);
             }
+            // makeBibliography lists every item's id but only the entries that print: with an
+            // entry left out, an id no longer names the entry beside it
+            out.even = result[0].entry_ids.length === result[1].length;
         }
-        return JSON.stringify(out);
+        return out;
+    }
+
+    // As bibliography(), each entry with its sort keys as the registry holds them: [[id, text,
+    // keys], ...], a key that is undefined sent as 0 and any other as [value] (JSON has no
+    // undefined, and citeproc-js's comparison tells undefined apart). For a bibliography formatted
+    // in parts (archive/citation/parallel.py), put back in order by order(). {"uneven": true} when
+    // the style left an entry out (its id can then not be told).
+    function bibliographyKeyed(key, lang, force, itemsJson) {
+        return withLocales(function () {
+            var entries = bibliographyOf(key, lang, force, itemsJson);
+            if (entries.length && !entries.even) {
+                return JSON.stringify({uneven: true});
+            }
+            var registry = engineFor(key, lang, force).engine.registry.registry;
+            for (var i = 0; i < entries.length; i += 1) {
+                var keys = registry[entries[i][0]].sortkeys || [];
+                var sent = [];
+                for (var k = 0; k < keys.length; k += 1) {
+                    sent.push(typeof keys[k] === "undefined" ? 0 : [keys[k]]);
+                }
+                entries[i].push(sent);
+            }
+            return JSON.stringify(entries);
+        });
+    }
+
+    // rowsJson: [[keys as bibliographyKeyed sends them, seq], ...], seq the item's place in the
+    // whole list. Returns JSON of the row numbers in the order citeproc-js's registry puts them:
+    // its own comparison (CSL.Registry.Comparifier.compareKeys: each key by the style's direction
+    // with the locale's collator, then seq), which orders one bibliography's registry.
+    function order(key, lang, force, rowsJson) {
+        return withLocales(function () {
+            var compare = engineFor(key, lang, force).engine.registry.sorter.compareKeys;
+            var rows = JSON.parse(rowsJson);
+            var tokens = [];
+            for (var i = 0; i < rows.length; i += 1) {
+                var keys = [];
+                for (var k = 0; k < rows[i][0].length; k += 1) {
+                    keys.push(rows[i][0][k] === 0 ? undefined : rows[i][0][k][0]);
+                }
+                tokens.push({sortkeys: keys, seq: rows[i][1], row: i});
+            }
+            tokens.sort(compare);
+            return JSON.stringify(tokens.map(function (token) {
+                return token.row;
+            }));
+        });
     }
 
     // items: JSON array of CSL-JSON items. Returns JSON [text, ...]: each item formatted alone, as
@@ -154,6 +279,12 @@ var archiveCite = (function () {
     // before with updateItems([id]); the engine forgets what it held first, and again before an id
     // seen earlier in the call (an edited record keeps its id).
     function each(key, lang, force, itemsJson) {
+        return withLocales(function () {
+            return eachOf(key, lang, force, itemsJson);
+        });
+    }
+
+    function eachOf(key, lang, force, itemsJson) {
         var items = JSON.parse(itemsJson);
         var state = engineFor(key, lang, force);
         var out = [];
@@ -175,7 +306,11 @@ var archiveCite = (function () {
     return {
         addLocale: addLocale,
         addStyle: addStyle,
+        knownLocales: knownLocales,
+        styleForEngine: styleForEngine,
         bibliography: bibliography,
+        bibliographyKeyed: bibliographyKeyed,
+        order: order,
         each: each,
         version: function () {
             return CSL.PROCESSOR_VERSION;
