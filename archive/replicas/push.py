@@ -23,10 +23,11 @@ A folder replica takes the same path for a bag already there but not recorded (a
 and otherwise a faster one (folder_push.py): the whole bag copied into a temporary folder, checked
 against its manifests and renamed into place, with no fsync per file; one syncfs per recorded batch
 makes it durable before it counts. Its source files too are written without an fsync each, under
-the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs. No thread pool there:
-the copies run in the calling thread (threads only handed the GIL over at every system call; a
-forked second copier was tried and measured slower on the shared 2-core machine, 5.5-6.5 s against
-2-4 s). Its batches are bounded by time, not count.
+the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs. Two copier threads
+(``FOLDER_THREADS``; eight only traded the GIL, 1.6x the CPU of one; a forked second copier was
+measured slower) while the calling thread records: a batch holds only bags whose task returned,
+so every one was renamed into place before the batch's syncfs, and bags still being copied are
+left to the next batch. Its batches are bounded by time, not count.
 
 Last, when the replica was not given up on, the catalogue goes as a snapshot
 (``archive.replicas.snapshot.push_snapshot``), after the copies were recorded, so a replica alone
@@ -79,6 +80,12 @@ FOLDER_RECORD_BATCH = 5000
 catalogue transaction costs about 15 fsyncs whatever its size (0.7-1.2 s on a loaded disk), more
 than copying 250 bags, and what a kill loses is re-hashed from the replica, never re-sent."""
 FLUSH_SECONDS = 5.0
+FOLDER_THREADS = 2
+"""Copiers for a folder replica (``--jobs`` 1: none, the calling thread copies). Half of a
+folder copy's CPU is the kernel's (creating ~12,000 small files), during which a thread has let
+the GIL go, so a second copier overlaps one's system calls with the other's Python: measured on
+the shared 2-core machine, 1,000 seed bags in 3.9-6.4 s against 5.6-9.3 s in one thread, for
+the same CPU (1.4-1.9 s against 1.5-2.6 s). More threads than that only trade the GIL."""
 ATTEMPTS = 3
 BACKOFF_S = 0.5
 DOWN_AFTER = 3
@@ -329,20 +336,23 @@ def push_bag_to_folder(bags: FolderBags, ctx: Context, record_id: str, entry: di
     return copy_bag(ctx, bags, record_id, entry) or push_bag(ctx, record_id, entry)
 
 
-def push_sources(ctx: Context, record: dict[str, Any], remote: dict[str, Entry]) -> SourceDone:
-    """The record's source files (sources/<id>/), each confirmed against the catalogue's digest."""
+def push_sources(ctx: Context, record: dict[str, Any], remote: dict[str, Entry],
+                 sources_dir: str = "") -> SourceDone:
+    """The record's source files (sources/<id>/), each confirmed against the catalogue's digest;
+    ``sources_dir``: the archive's sources/ as a string, computed once a run by the caller."""
     record_id = record["id"]
-    local = LocalStorage(ctx.arc.sources_dir)
     sent = sent_bytes = 0
     if isinstance(ctx.storage, LocalStorage):  # a folder replica: no descent, no fsync per file
+        sources_dir = sources_dir or str(ctx.arc.sources_dir)
         for item in files_of(record):
             target = source_path(record_id, item.filename)
             copied = copy_source(ctx, record_id, item.filename, item.sha256, remote.get(target),
-                                 partial(_confirmed, ctx))
+                                 partial(_confirmed, ctx), sources_dir)
             if copied is not None:
                 sent += 1
                 sent_bytes += copied
         return SourceDone(record_id, sent, sent_bytes)
+    local = LocalStorage(ctx.arc.sources_dir)
     for item in files_of(record):
         rel = f"{record_id}/{item.filename}"
         file = local.stat(rel)
@@ -476,10 +486,9 @@ class _Run:
             self.outcome.stopped = f"{self.failures_in_a_row} failures in a row"
 
     def run_here(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
-        """The tasks one after the other in the calling thread: a folder replica's copies are
-        system calls on the page cache, so worker threads only add GIL hand-offs (measured: 8
-        threads cost 1.6x the CPU of one, and a hand-off per bag through the pool's queue).
-        Progress, cancel and the batch flushes are checked between tasks, as in :meth:`run`."""
+        """The tasks one after the other in the calling thread: a folder replica with ``--jobs 1``
+        (see ``FOLDER_THREADS`` for more). Progress, cancel and the batch flushes are checked
+        between tasks, as in :meth:`run`."""
         assert self.ctx is not None
         try:
             while tasks and not self.ctx.stop.is_set():
@@ -572,7 +581,7 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
         send_bag = push_bag
         unsynced: Unsynced | None = None
         if isinstance(storage, LocalStorage):  # a folder replica: whole bags, one rename each
-            folder_bags = FolderBags.listed(storage)
+            folder_bags = FolderBags.listed(storage, str(arc.bags_dir))
             folder_bags.sweep_partials({record_id for record_id, _ in pending})
             send_bag = partial(push_bag_to_folder, folder_bags)
             unsynced = Unsynced.mark(arc.catalog_dir, name)
@@ -580,16 +589,21 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
             # there unless a run died before its final sync (then every one is hashed again).
             ctx = replace(bag_ctx, deferred=unsynced.was_left)
         tasks: deque[tuple[str, Callable[[], Any]]] = deque()
+        sources_dir = str(arc.sources_dir)
         for record in records:
             if files_of(record):
                 tasks.append((f"{record['id']} sources",
-                              lambda r=record: push_sources(ctx, r, remote_sources)))
+                              lambda r=record: push_sources(ctx, r, remote_sources, sources_dir)))
         for record_id, entry in pending:
             tasks.append((f"bag {record_id} v{entry['version']}",
                           lambda rid=record_id, e=entry: send_bag(bag_ctx, rid, e)))
         if isinstance(storage, LocalStorage):
             run.batch_size = FOLDER_RECORD_BATCH
-            run.run_here(tasks)
+            if jobs > 1:
+                run.jobs = min(jobs, FOLDER_THREADS)
+                run.run(tasks)
+            else:
+                run.run_here(tasks)
         else:
             run.run(tasks)
         if unsynced is not None:
