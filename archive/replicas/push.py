@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -188,8 +189,8 @@ def _records(arc: Archive) -> list[dict[str, Any]]:
     shard is read once (``records_of``), not a ``get`` per record."""
     wanted = ("id", "bags", "source")
     ids = list(arc.store.ids())
-    try:
-        found = arc.store.records_of(ids).values()
+    try:  # the parsed documents, not copies: only read here, and a copy of each was most of the cost
+        found = arc.store.documents_of(ids).values()
     except RecordNotFoundError:  # one went missing under us: read the rest one by one
         found = _each_found(arc, ids)
     return [{key: record[key] for key in wanted if key in record} for record in found]
@@ -373,34 +374,49 @@ def push_sources(ctx: Context, record: dict[str, Any], remote: dict[str, Entry],
 
 def record_copies(arc: Archive, name: str, label: str, done: list[BagDone]) -> None:
     """One transaction for a batch of confirmed bags: replicated_at and a replication event each,
-    the batch's records read and written once per shard (the store's batch calls)."""
+    the batch's records read and written once per shard (the store's batch calls).
+
+    The records are read as the store's documents (``peek_many``) and only the ones changed are
+    copied, a bag entry at a time; the events share one ``make_event`` (its time, its agents: the
+    user's name is a passwd look-up) and differ in their id and what they say."""
     at = now_utc()
+    template = make_event("rep", "", bag_version=0)
     with arc.store.transaction() as tx:
-        records = _found_in(tx, [bag.record_id for bag in done])
+        current = _found_in(tx, [bag.record_id for bag in done])
+        changed: dict[str, dict[str, Any]] = {}
         events = []
         for bag in done:
-            record = records.get(bag.record_id)
+            record = changed.get(bag.record_id) or current.get(bag.record_id)
             if record is None:
                 continue
-            for entry in record.get("bags") or []:
-                if entry.get("version") == bag.version:
-                    copies = entry.setdefault("replicas", {})
-                    copies[name] = {**(copies.get(name) or {}), "replicated_at": at}
-            events.append(make_event(
-                "rep", bag.record_id, bag_version=bag.version,
-                detail=f"bag v{bag.version} copied to replica {name} ({label}); every file's "
-                       f"sha256 confirmed there",
-                outcome_detail={"replica": name, "storage": label, "files": bag.files,
-                                "bytes": bag.bytes, "sent": bag.sent},
-            ))
+            changed[bag.record_id] = {**record, "bags": [_with_copy(entry, bag.version, name, at)
+                                                         for entry in record.get("bags") or []]}
+            events.append({
+                **template, "id": str(uuid.uuid4()), "record_id": bag.record_id,
+                "detail": f"bag v{bag.version} copied to replica {name} ({label}); every file's "
+                          f"sha256 confirmed there",
+                "outcome_detail": {"replica": name, "storage": label, "files": bag.files,
+                                   "bytes": bag.bytes, "sent": bag.sent},
+                "bag_version": bag.version,
+            })
         tx.log_many(events)
-        tx.update_many(records.values(), bookkeeping=True)
+        tx.update_many(changed.values(), bookkeeping=True)
+
+
+def _with_copy(entry: dict[str, Any], version: int, name: str, at: str) -> dict[str, Any]:
+    """The bag entry with ``replicas[name].replicated_at`` set when it is bag ``version``; else
+    the entry itself (the store's document, never changed)."""
+    if entry.get("version") != version:
+        return entry
+    copies = entry.get("replicas") or {}
+    return {**entry, "replicas": {**copies, name: {**(copies.get(name) or {}), "replicated_at": at}}}
 
 
 def _found_in(tx: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The records of ``ids`` that exist, read together; one gone is left out, as ``get`` would."""
+    """The records of ``ids`` that exist, as the store's documents (to read, never to change);
+    one gone is left out, as ``get`` would."""
     try:
-        return tx.get_many(ids)
+        return tx.peek_many(ids)
     except RecordNotFoundError:
         found = {}
         for record_id in dict.fromkeys(ids):
@@ -434,6 +450,9 @@ class _Run:
     finished: int = 0
     skipped: int = 0
     batch_size: int = RECORD_BATCH
+    synced: bool = False
+    """The last flush's syncfs came after every task's result was taken: nothing the run wrote is
+    left for a closing sync (a folder replica)."""
 
     def fail(self, what: str, exc: BaseException) -> None:
         self.outcome.failures.append(f"replica {self.replica.name}: {what}: {exc}")
@@ -447,6 +466,7 @@ class _Run:
         try:
             if self.bag_ctx is not None and isinstance(self.bag_ctx.storage, LocalStorage):
                 self.bag_ctx.storage.sync()  # every file of the batch durable before it counts
+                self.synced = True
             record_copies(self.arc, self.replica.name, self.outcome.storage, self.batch)
             self.outcome.bags_copied += len(self.batch)
         except (ArchiveError, OSError) as exc:
@@ -459,6 +479,7 @@ class _Run:
 
     def took(self, what: str, future: Future) -> None:
         """A finished task: its result recorded or its failure named."""
+        self.synced = False  # whatever it came to, it may have written
         exc = future.exception()
         if exc is None:
             result = future.result()
@@ -607,7 +628,7 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
         else:
             run.run(tasks)
         if unsynced is not None:
-            _sync_folder(bag_ctx.storage, unsynced, outcome)
+            _sync_folder(bag_ctx.storage, unsynced, outcome, run.synced)
         if not outcome.stopped and not outcome.cancelled:
             _push_snapshot(arc, storage, outcome)
 
@@ -623,12 +644,14 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
     return run.finished
 
 
-def _sync_folder(storage: Storage, unsynced: Unsynced, outcome: ReplicaOutcome) -> None:
+def _sync_folder(storage: Storage, unsynced: Unsynced, outcome: ReplicaOutcome, synced: bool) -> None:
     """Everything written to a folder replica durable (the source files since the last batch),
-    then the run's mark removed; a failure leaves the mark, so the next run checks by content."""
+    then the run's mark removed; a failure leaves the mark, so the next run checks by content.
+    ``synced``: the last batch's syncfs came after the last write, so it made everything durable."""
     assert isinstance(storage, LocalStorage)
     try:
-        storage.sync()
+        if not synced:
+            storage.sync()
     except StorageError as exc:
         outcome.failures.append(f"replica {outcome.name}: the files sent could not be made durable "
                                 f"({exc.reason}); the next run checks them")
