@@ -186,10 +186,11 @@ def _copied(entry: dict[str, Any], name: str) -> bool:
 def _records(arc: Archive) -> list[dict[str, Any]]:
     """Every record, deaccessioned ones too: deaccession is not deletion, their bags stay. Only
     what replication reads is kept (a catalogue of 100,000 records stays small in memory); each
-    shard is read once (``records_of``), not a ``get`` per record."""
+    shard is read once (``documents_of``), not a ``get`` per record. Those values are the store's
+    own documents' and only ever read here (a copy of every record was most of this call's cost)."""
     wanted = ("id", "bags", "source")
     ids = list(arc.store.ids())
-    try:  # the parsed documents, not copies: only read here, and a copy of each was most of the cost
+    try:
         found = arc.store.documents_of(ids).values()
     except RecordNotFoundError:  # one went missing under us: read the rest one by one
         found = _each_found(arc, ids)
