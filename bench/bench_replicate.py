@@ -1,10 +1,11 @@
 """Replication speed and memory, each printed beside its baseline measured in the same run.
 
 1. N seed-sized bags (default 1,000) replicated to a folder replica by ``archive replicate``
-   (each bag copied whole into a temporary folder, every file confirmed against its manifest's
-   sha256, the bag renamed into place, one syncfs per batch before the batch is recorded with a
-   PREMIS event per bag) against ``rsync -a`` (``cp -a`` where rsync is missing) of the same
-   bags/ folder, which neither syncs nor checks anything, and against that copy plus ``sync -f``.
+   (two copier threads; each bag copied whole into a temporary folder, every file confirmed
+   against its manifest's sha256, the bag renamed into place, one syncfs per batch before the
+   batch is recorded with a PREMIS event per bag) against ``rsync -a`` (``cp -a`` where rsync is
+   missing) of the same bags/ folder, which neither syncs nor checks anything, and against that
+   copy plus ``sync -f``.
    Goal: at least 0.5x the speed of the plain copy. ``--runs`` (default 3) side-by-side runs, each
    to a new replica, as the load of a shared machine moves between them.
 2. The same N bags to a local S3 server (moto's, on 127.0.0.1) with 8 concurrent transfers: bags

@@ -44,14 +44,32 @@ SITE = textwrap.dedent('''
 
         folder_push._copy_file = gated_copy_file
         LocalStorage.sync = gated_sync
+
+        from archive.replicas import push
+
+        real_record, real_clear = push.record_copies, folder_push.Unsynced.clear
+
+        def gated_record(arc, name, label, done):
+            killgate.gate("record", "before", *(f"bags/{bag.record_id}/v{bag.version}" for bag in done))
+            real_record(arc, name, label, done)
+
+        def gated_clear(self):
+            killgate.gate("unsynced", "clear", self.path)
+            real_clear(self)
+
+        push.record_copies = gated_record
+        folder_push.Unsynced.clear = gated_clear
+        if os.environ.get("TEST_FLUSH_SECONDS"):
+            push.FLUSH_SECONDS = float(os.environ["TEST_FLUSH_SECONDS"])
 ''')
 
 
-def gated_run(gate: KillGate, root: Path, tmp_path: Path, *args: str) -> subprocess.Popen:
+def gated_run(gate: KillGate, root: Path, tmp_path: Path, *args: str,
+              env_extra: dict[str, str] | None = None) -> subprocess.Popen:
     site = tmp_path / "site"
     site.mkdir(exist_ok=True)
     (site / "sitecustomize.py").write_text(SITE)
-    env = gate.env({**os.environ, "ARCHIVE_NO_PROGRESS": "1"})
+    env = gate.env({**os.environ, "ARCHIVE_NO_PROGRESS": "1", **(env_extra or {})})
     env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
     env.pop("ARCHIVE_ROOT", None)
     return subprocess.Popen([str(ARCHIVE_BIN), "--root", str(root), "replicate", *args], env=env,
@@ -139,6 +157,68 @@ def test_each_batch_is_synced_after_its_renames_and_before_it_is_recorded(cli, a
                for e in seen) == 3
     assert len(copies(archive_root)) == 3
     assert not (archive_root / "catalog" / f".replicate-{NAME}.unsynced").exists()
+
+
+def _written_then_synced(seen: list[Event]) -> tuple[dict[str, int], list[int]]:
+    """Where each bag was renamed into place and each source file committed (its last such event),
+    and where each syncfs ended, as positions in ``seen``."""
+    written: dict[str, int] = {}
+    synced = []
+    for at, event in enumerate(seen):
+        if event.phase == "after" and event.op == "rename" and is_partial(Path(event.paths[0]).name):
+            bag = Path(event.paths[1])
+            written[f"bags/{bag.parent.name}/{bag.name}"] = at
+        elif event.phase == "after" and event.op == "replace" and "/sources/" in event.paths[-1]:
+            written[event.paths[-1]] = at
+        elif event.op == "sync" and event.phase == "after":
+            synced.append(at)
+    return written, synced
+
+
+def test_batches_recorded_while_two_copiers_run_hold_only_bags_renamed_and_synced(cli, archive_root,
+                                                                                  tmp_path):
+    """A batch a bag (``FLUSH_SECONDS`` 0), recorded while the other copier is still copying: each
+    bag a batch records was renamed into place before a syncfs that ended before the record."""
+    ids = make_archive(cli, archive_root, tmp_path, count=6)
+    replica = tmp_path / "rep"
+    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
+    seen: list[Event] = []
+    with KillGate() as gate:
+        process = gated_run(gate, archive_root, tmp_path, "--jobs", "2",
+                            env_extra={"TEST_FLUSH_SECONDS": "0"})
+        assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
+    assert process.returncode == 0
+    written, synced = _written_then_synced(seen)
+    recorded = [(at, bag) for at, event in enumerate(seen) if event.op == "record" for bag in event.paths]
+    assert sorted(bag for _, bag in recorded) == sorted(f"bags/{record_id}/v1" for record_id in ids)
+    assert len({at for at, _ in recorded}) > 1, "one batch only: nothing was recorded mid-run"
+    for at, bag in recorded:
+        assert any(written[bag] < sync < at for sync in synced), \
+            f"{bag} recorded before a sync made it durable"
+    assert set(copies(archive_root)) == {(record_id, 1) for record_id in ids}
+
+
+def test_a_source_file_sent_after_the_last_batch_is_synced_before_the_run_mark_goes(cli, archive_root,
+                                                                                   tmp_path):
+    """A run with no bag to copy that sends a source file: its closing syncfs comes after that file
+    and before the run's unsynced mark is removed (no batch's syncfs covered it)."""
+    make_archive(cli, archive_root, tmp_path, count=2)
+    replica = tmp_path / "rep"
+    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
+    assert cli("--root", archive_root, "replicate").code == 0
+    [source, *_] = sorted((replica / "sources").glob("*/*"))
+    source.unlink()
+    seen: list[Event] = []
+    with KillGate() as gate:
+        process = gated_run(gate, archive_root, tmp_path)
+        assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
+    assert process.returncode == 0
+    written, synced = _written_then_synced(seen)
+    [(path, at)] = written.items()
+    assert path.endswith(f"sources/{source.parent.name}/{source.name}")
+    [cleared] = [i for i, event in enumerate(seen) if event.op == "unsynced"]
+    assert any(at < sync < cleared for sync in synced), "the run's mark went before its files were synced"
+    assert source.exists()
 
 
 def test_after_a_run_died_unsynced_source_files_are_checked_by_content(cli, archive_root, tmp_path):

@@ -33,25 +33,26 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import secrets
 import shutil
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from hashlib import sha256 as _sha256
 from typing import Any
 
 from archive.fixity.inventory import KEEP_FILE, KEEP_TOTAL, Inventory
 from archive.replicas.remote import BAGS
 from archive.replicas.transfer import BagDone, Context, LocalProblem, Stopped, bag_digests
 from archive.storage.base import Entry
-from archive.storage.local import TMP_SUFFIX, LocalStorage
+from archive.storage.local import TMP_SUFFIX, LocalStorage, file_entry
 
 CHUNK = 1 << 20
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
+S_ISREG = stat.S_ISREG
 _WRITE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | _CLOEXEC
 
 
@@ -67,14 +68,16 @@ class FolderBags:
     replica: LocalStorage
     present: set[str] = field(default_factory=set)
     """The record ids with a folder in bags/ on the replica."""
+    local_bags: str = ""
+    """The archive's own bags/ folder, as a string (a Path per bag costs more than its copy's mkdir)."""
 
     @property
     def bags_dir(self) -> str:
         return f"{self.replica.root}/{BAGS}"
 
     @classmethod
-    def listed(cls, replica: LocalStorage) -> FolderBags:
-        found = cls(replica)
+    def listed(cls, replica: LocalStorage, local_bags: str = "") -> FolderBags:
+        found = cls(replica, local_bags=local_bags)
         try:
             with os.scandir(found.bags_dir) as listing:
                 found.present = {item.name for item in listing if item.is_dir(follow_symlinks=False)}
@@ -104,11 +107,13 @@ class FolderBags:
 
 @dataclass
 class _Copied:
-    """The files of one bag as copied: each file's sha256 and size, and the tag files' bytes."""
+    """The files of one bag as copied: each file's sha256, and what the manifest check reads of
+    the tag files (their size and identity, their bytes when small). Payload files (data/...) keep
+    only their digest: ~10 of a seed bag's 11 files, so one dict write each, not four."""
 
     digests: dict[str, str] = field(default_factory=dict)
-    sizes: dict[str, int] = field(default_factory=dict)
-    identities: dict[str, tuple[int, int]] = field(default_factory=dict)
+    tags: dict[str, tuple[int, tuple[int, int]]] = field(default_factory=dict)
+    """Tag file -> (size, (st_dev, st_ino)) as copied."""
     kept: dict[str, bytes] = field(default_factory=dict)
     kept_bytes: int = 0
     bytes: int = 0
@@ -119,6 +124,10 @@ def _refuse(rel: str, why: str) -> LocalProblem:
     return LocalProblem(f"the bag here cannot be copied: {rel}: {why}")
 
 
+def _name(item: os.DirEntry) -> str:
+    return item.name
+
+
 def _copy_folder(src: int, dst: int, rel_folder: str, copied: _Copied, ctx: Context) -> None:
     """Every file of the local folder open as ``src`` into the (new, empty) folder open as ``dst``,
     then each subfolder the same way; names are resolved one component at a time from the open
@@ -126,23 +135,23 @@ def _copy_folder(src: int, dst: int, rel_folder: str, copied: _Copied, ctx: Cont
     check would. ``rel_folder`` is the folder's bag-relative path ('' for the bag's root)."""
     try:
         with os.scandir(src) as listing:
-            items = sorted(listing, key=lambda item: item.name)
+            items = sorted(listing, key=_name)
     except OSError as exc:
         raise _refuse(rel_folder or ".", f"cannot list folder: {exc.strerror or exc}") from None
     prefix = f"{rel_folder}/" if rel_folder else ""
+    stop = ctx.stop
     folders = []
     for item in items:
-        rel = prefix + item.name
         if item.is_file(follow_symlinks=False):
-            if ctx.stop.is_set():
+            if stop.is_set():
                 raise Stopped("stopped")
-            _copy_file(src, item.name, item.inode(), dst, rel, copied)
+            _copy_file(src, item.name, item.inode(), dst, prefix + item.name, copied)
         elif item.is_dir(follow_symlinks=False):
-            folders.append((item.name, rel))
+            folders.append((item.name, prefix + item.name))
         elif item.is_symlink():
-            raise _refuse(rel, "a symbolic link; not followed")
+            raise _refuse(prefix + item.name, "a symbolic link; not followed")
         else:
-            raise _refuse(rel, "not a regular file; not opened")
+            raise _refuse(prefix + item.name, "not a regular file; not opened")
     for name, rel in folders:
         try:
             sub_src = os.open(name, _DIR, dir_fd=src)
@@ -162,75 +171,95 @@ def _copy_folder(src: int, dst: int, rel_folder: str, copied: _Copied, ctx: Cont
 def _copy_file(src: int, name: str, inode: int, dst: int, rel: str, copied: _Copied) -> None:
     """One file (``name`` in the local folder ``src``) into the temporary bag's folder ``dst``:
     proved to be the file listed (its inode), read once, hashed from the bytes read and written
-    from the same bytes; a small file is one read (its short count is the end)."""
+    from the same bytes.
+
+    No second read of the copy confirms it: the digest is of the very buffer handed to ``write``,
+    so what the manifest check compares is what the replica was given (a short write is
+    continued, never a silent truncation). What could still differ is what the disk keeps of it, which
+    a read-back through the page cache would not see either; that is syncfs's part (see the
+    module's docstring), and a copy not yet recorded is re-hashed when found by a later run."""
     try:
         fd = os.open(name, _READ, dir_fd=src)
     except OSError as exc:
         raise LocalProblem(f"cannot read {rel} here: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_ino != inode:
+        if info.st_ino != inode or not S_ISREG(info.st_mode):
             raise LocalProblem(f"{rel} here changed while it was being copied; not copied")
-        keep = not rel.startswith("data/") and info.st_size <= KEEP_FILE \
-            and copied.kept_bytes + info.st_size <= KEEP_TOTAL
         out = os.open(name, _WRITE, 0o644, dir_fd=dst)
         try:
-            digest, size, data = _pump(fd, out, info.st_size, keep, rel)
+            digest, size, data = _transfer(fd, out, info.st_size, rel)
         finally:
             os.close(out)
     finally:
         os.close(fd)
     copied.digests[rel] = digest
-    copied.sizes[rel] = size
-    copied.identities[rel] = (info.st_dev, info.st_ino)
     copied.bytes += size
     copied.files += 1
-    if data is not None and size <= KEEP_FILE:
+    if rel.startswith("data/"):
+        return
+    copied.tags[rel] = (size, (info.st_dev, info.st_ino))
+    if data is not None and size <= KEEP_FILE and copied.kept_bytes + size <= KEEP_TOTAL:
         copied.kept[rel] = data
         copied.kept_bytes += size
 
 
-def _pump(fd: int, out: int, size_hint: int, keep: bool, rel: str) -> tuple[str, int, bytes | None]:
-    """Everything readable from ``fd`` written to ``out``: (sha256 of the bytes read, how many,
-    the bytes themselves when ``keep``). A small file is one read: its short count is the end."""
-    want = min(size_hint + 1, CHUNK)
+def _transfer(fd: int, out: int, size_hint: int, rel: str) -> tuple[str, int, bytes | None]:
+    """Everything readable from ``fd`` written to ``out``: (sha256 of the bytes read, how many, the
+    bytes themselves when few enough to keep). A file smaller than ``CHUNK`` (every file of a seed
+    bag) is one read of its size plus one: a short count is its end, seen in the same call."""
+    if size_hint >= CHUNK:
+        return _pump(fd, out, b"", rel)
     try:
-        block = os.read(fd, want)
+        block = os.read(fd, size_hint + 1)
     except OSError as exc:
         raise LocalProblem(f"cannot read {rel} here: {exc.strerror or exc}") from None
-    digest = hashlib.sha256(block)
-    size = _write_all(out, block)
-    if len(block) < want:  # the whole file in one read: the common case for a bag's files
-        return digest.hexdigest(), size, block if keep else None
-    parts = [block] if keep else []
+    size = len(block)
+    if size > size_hint:  # it grew since the fstat: read on
+        return _pump(fd, out, block, rel)
+    written = os.write(out, block)
+    if written != size:
+        _write_all(out, block, written)
+    return _sha256(block).hexdigest(), size, block
+
+
+def _pump(fd: int, out: int, first: bytes, rel: str) -> tuple[str, int, bytes | None]:
+    """``first`` (bytes already read) and everything readable after it from ``fd`` written to
+    ``out``: (sha256 of those bytes, how many, the bytes themselves when they are few enough to
+    keep for the manifest check)."""
+    digest = _sha256()
+    parts: list[bytes] | None = []
+    size = 0
+    block = first
     while True:
+        if block:
+            digest.update(block)
+            size += _write_all(out, block, 0)
+            if parts is not None:
+                parts.append(block)
+                if size > KEEP_FILE:
+                    parts = None
         try:
             block = os.read(fd, CHUNK)
         except OSError as exc:
             raise LocalProblem(f"cannot read {rel} here: {exc.strerror or exc}") from None
         if not block:
             break
-        digest.update(block)
-        size += _write_all(out, block)
-        if keep:
-            parts.append(block)
-    return digest.hexdigest(), size, b"".join(parts) if keep else None
+    return digest.hexdigest(), size, b"".join(parts) if parts is not None else None
 
 
-def _write_all(out: int, block: bytes) -> int:
-    written = os.write(out, block)
-    if written < len(block):
-        view = memoryview(block)[written:]
-        while view:
-            view = view[os.write(out, view):]
+def _write_all(out: int, block: bytes, written: int) -> int:
+    """The rest of ``block`` after its first ``written`` bytes into ``out``; its length."""
+    view = memoryview(block)[written:]
+    while view:
+        view = view[os.write(out, view):]
     return len(block)
 
 
 def _check_against_manifests(local_root: str, copied: _Copied, entry: dict[str, Any]) -> None:
     """Every copied file a sha256 manifest lists (and the pinned tag manifest) hashed as listed;
     the manifests are parsed from the bytes just copied (read again only when too large to keep)."""
-    tags = {rel: Entry(rel, "file", copied.sizes[rel], copied.identities[rel])
-            for rel in copied.sizes if not rel.startswith("data/")}
+    tags = {rel: file_entry(rel, size, identity) for rel, (size, identity) in copied.tags.items()}
     inv = Inventory(root=local_root, storage=LocalStorage(local_root), files=tags,
                     kept=dict(copied.kept), kept_bytes=copied.kept_bytes)
     for rel, want in bag_digests(inv, entry).items():
@@ -249,7 +278,7 @@ def copy_bag(ctx: Context, bags: FolderBags, record_id: str, entry: dict[str, An
     version = int(entry["version"])
     if bags.committed(record_id, version):
         return None
-    local_root = str(ctx.arc.bag_dir(record_id, version))
+    local_root = f"{bags.local_bags or ctx.arc.bags_dir}/{record_id}/v{version}"
     try:  # O_NOFOLLOW: a link to a folder is no bag here
         src = os.open(local_root, _DIR)
     except OSError:
@@ -279,7 +308,7 @@ def _copy_bag_from(ctx: Context, bags: FolderBags, src: int, local_root: str, re
         finally:
             os.close(dst)
         ctx.sent.add(copied.bytes)
-        if "bagit.txt" not in copied.sizes:
+        if "bagit.txt" not in copied.tags:
             raise LocalProblem(f"the bag here is missing or incomplete ({entry.get('path')}); not copied")
         _check_against_manifests(local_root, copied, entry)
         if ctx.stop.is_set():
@@ -336,17 +365,18 @@ class Unsynced:
 
 
 def copy_source(ctx: Context, record_id: str, filename: str, sha256: str | None, there: Entry | None,
-                confirm: Callable[[Entry, int, str], bool]) -> int | None:
+                confirm: Callable[[Entry, int, str], bool], sources_dir: str = "") -> int | None:
     """One source file (sources/<id>/<filename>) to the folder replica unless ``there`` (the
     replica's file, listed at the start) is confirmed by ``confirm(there, size, sha256)``; the
     bytes sent, None when nothing was.
 
     Read with O_NOFOLLOW below a folder opened with O_NOFOLLOW, hashed as read, written to a
     temporary beside the final name, renamed over it only when the digest is the catalogue's
-    (or, with none there, whatever the bytes read hash to). No fsync: see :class:`Unsynced`."""
+    (or, with none there, whatever the bytes read hash to). No fsync: see :class:`Unsynced`.
+    ``sources_dir`` is the archive's sources/ as a string (the caller's, computed once a run)."""
     rel = f"sources/{record_id}/{filename}"
     try:
-        folder = os.open(os.path.join(ctx.arc.sources_dir, record_id), _DIR)
+        folder = os.open(f"{sources_dir or ctx.arc.sources_dir}/{record_id}", _DIR)
     except OSError as exc:
         raise LocalProblem(f"source file {rel} is missing here (or not a regular file); not sent "
                            f"({exc.strerror or exc})") from None
@@ -393,7 +423,7 @@ def _send_source(ctx: Context, fd: int, size_hint: int, rel: str, sha256: str | 
     try:
         out = os.open(tmp, _WRITE, 0o644)
         try:
-            digest, size, _ = _pump(fd, out, size_hint, False, rel)
+            digest, size, _ = _transfer(fd, out, size_hint, rel)
             ctx.sent.add(size)
         finally:
             os.close(out)

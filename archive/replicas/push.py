@@ -23,10 +23,11 @@ A folder replica takes the same path for a bag already there but not recorded (a
 and otherwise a faster one (folder_push.py): the whole bag copied into a temporary folder, checked
 against its manifests and renamed into place, with no fsync per file; one syncfs per recorded batch
 makes it durable before it counts. Its source files too are written without an fsync each, under
-the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs. No thread pool there:
-the copies run in the calling thread (threads only handed the GIL over at every system call; a
-forked second copier was tried and measured slower on the shared 2-core machine, 5.5-6.5 s against
-2-4 s). Its batches are bounded by time, not count.
+the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs. Two copier threads
+(``FOLDER_THREADS``; eight only traded the GIL, 1.6x the CPU of one; a forked second copier was
+measured slower) while the calling thread records: a batch holds only bags whose task returned,
+so every one was renamed into place before the batch's syncfs, and bags still being copied are
+left to the next batch. Its batches are bounded by time, not count.
 
 Last, when the replica was not given up on, the catalogue goes as a snapshot
 (``archive.replicas.snapshot.push_snapshot``), after the copies were recorded, so a replica alone
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -79,6 +81,12 @@ FOLDER_RECORD_BATCH = 5000
 catalogue transaction costs about 15 fsyncs whatever its size (0.7-1.2 s on a loaded disk), more
 than copying 250 bags, and what a kill loses is re-hashed from the replica, never re-sent."""
 FLUSH_SECONDS = 5.0
+FOLDER_THREADS = 2
+"""Copiers for a folder replica (``--jobs`` 1: none, the calling thread copies). Half of a
+folder copy's CPU is the kernel's (creating ~12,000 small files), during which a thread has let
+the GIL go, so a second copier overlaps one's system calls with the other's Python: measured on
+the shared 2-core machine, 1,000 seed bags in 3.9-6.4 s against 5.6-9.3 s in one thread, for
+the same CPU (1.4-1.9 s against 1.5-2.6 s). More threads than that only trade the GIL."""
 ATTEMPTS = 3
 BACKOFF_S = 0.5
 DOWN_AFTER = 3
@@ -178,11 +186,12 @@ def _copied(entry: dict[str, Any], name: str) -> bool:
 def _records(arc: Archive) -> list[dict[str, Any]]:
     """Every record, deaccessioned ones too: deaccession is not deletion, their bags stay. Only
     what replication reads is kept (a catalogue of 100,000 records stays small in memory); each
-    shard is read once (``records_of``), not a ``get`` per record."""
+    shard is read once (``documents_of``), not a ``get`` per record. Those values are the store's
+    own documents' and only ever read here (a copy of every record was most of this call's cost)."""
     wanted = ("id", "bags", "source")
     ids = list(arc.store.ids())
     try:
-        found = arc.store.records_of(ids).values()
+        found = arc.store.documents_of(ids).values()
     except RecordNotFoundError:  # one went missing under us: read the rest one by one
         found = _each_found(arc, ids)
     return [{key: record[key] for key in wanted if key in record} for record in found]
@@ -329,20 +338,23 @@ def push_bag_to_folder(bags: FolderBags, ctx: Context, record_id: str, entry: di
     return copy_bag(ctx, bags, record_id, entry) or push_bag(ctx, record_id, entry)
 
 
-def push_sources(ctx: Context, record: dict[str, Any], remote: dict[str, Entry]) -> SourceDone:
-    """The record's source files (sources/<id>/), each confirmed against the catalogue's digest."""
+def push_sources(ctx: Context, record: dict[str, Any], remote: dict[str, Entry],
+                 sources_dir: str = "") -> SourceDone:
+    """The record's source files (sources/<id>/), each confirmed against the catalogue's digest;
+    ``sources_dir``: the archive's sources/ as a string, computed once a run by the caller."""
     record_id = record["id"]
-    local = LocalStorage(ctx.arc.sources_dir)
     sent = sent_bytes = 0
     if isinstance(ctx.storage, LocalStorage):  # a folder replica: no descent, no fsync per file
+        sources_dir = sources_dir or str(ctx.arc.sources_dir)
         for item in files_of(record):
             target = source_path(record_id, item.filename)
             copied = copy_source(ctx, record_id, item.filename, item.sha256, remote.get(target),
-                                 partial(_confirmed, ctx))
+                                 partial(_confirmed, ctx), sources_dir)
             if copied is not None:
                 sent += 1
                 sent_bytes += copied
         return SourceDone(record_id, sent, sent_bytes)
+    local = LocalStorage(ctx.arc.sources_dir)
     for item in files_of(record):
         rel = f"{record_id}/{item.filename}"
         file = local.stat(rel)
@@ -363,34 +375,49 @@ def push_sources(ctx: Context, record: dict[str, Any], remote: dict[str, Entry])
 
 def record_copies(arc: Archive, name: str, label: str, done: list[BagDone]) -> None:
     """One transaction for a batch of confirmed bags: replicated_at and a replication event each,
-    the batch's records read and written once per shard (the store's batch calls)."""
+    the batch's records read and written once per shard (the store's batch calls).
+
+    The records are read as the store's documents (``peek_many``) and only the ones changed are
+    copied, a bag entry at a time; the events share one ``make_event`` (its time, its agents: the
+    user's name is a passwd look-up) and differ in their id and what they say."""
     at = now_utc()
+    template = make_event("rep", "", bag_version=0)
     with arc.store.transaction() as tx:
-        records = _found_in(tx, [bag.record_id for bag in done])
+        current = _found_in(tx, [bag.record_id for bag in done])
+        changed: dict[str, dict[str, Any]] = {}
         events = []
         for bag in done:
-            record = records.get(bag.record_id)
+            record = changed.get(bag.record_id) or current.get(bag.record_id)
             if record is None:
                 continue
-            for entry in record.get("bags") or []:
-                if entry.get("version") == bag.version:
-                    copies = entry.setdefault("replicas", {})
-                    copies[name] = {**(copies.get(name) or {}), "replicated_at": at}
-            events.append(make_event(
-                "rep", bag.record_id, bag_version=bag.version,
-                detail=f"bag v{bag.version} copied to replica {name} ({label}); every file's "
-                       f"sha256 confirmed there",
-                outcome_detail={"replica": name, "storage": label, "files": bag.files,
-                                "bytes": bag.bytes, "sent": bag.sent},
-            ))
+            changed[bag.record_id] = {**record, "bags": [_with_copy(entry, bag.version, name, at)
+                                                         for entry in record.get("bags") or []]}
+            events.append({
+                **template, "id": str(uuid.uuid4()), "record_id": bag.record_id,
+                "detail": f"bag v{bag.version} copied to replica {name} ({label}); every file's "
+                          f"sha256 confirmed there",
+                "outcome_detail": {"replica": name, "storage": label, "files": bag.files,
+                                   "bytes": bag.bytes, "sent": bag.sent},
+                "bag_version": bag.version,
+            })
         tx.log_many(events)
-        tx.update_many(records.values(), bookkeeping=True)
+        tx.update_many(changed.values(), bookkeeping=True)
+
+
+def _with_copy(entry: dict[str, Any], version: int, name: str, at: str) -> dict[str, Any]:
+    """The bag entry with ``replicas[name].replicated_at`` set when it is bag ``version``; else
+    the entry itself (the store's document, never changed)."""
+    if entry.get("version") != version:
+        return entry
+    copies = entry.get("replicas") or {}
+    return {**entry, "replicas": {**copies, name: {**(copies.get(name) or {}), "replicated_at": at}}}
 
 
 def _found_in(tx: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The records of ``ids`` that exist, read together; one gone is left out, as ``get`` would."""
+    """The records of ``ids`` that exist, as the store's documents (to read, never to change);
+    one gone is left out, as ``get`` would."""
     try:
-        return tx.get_many(ids)
+        return tx.peek_many(ids)
     except RecordNotFoundError:
         found = {}
         for record_id in dict.fromkeys(ids):
@@ -424,6 +451,9 @@ class _Run:
     finished: int = 0
     skipped: int = 0
     batch_size: int = RECORD_BATCH
+    synced: bool = False
+    """The last flush's syncfs came after every task's result was taken: nothing the run wrote is
+    left for a closing sync (a folder replica)."""
 
     def fail(self, what: str, exc: BaseException) -> None:
         self.outcome.failures.append(f"replica {self.replica.name}: {what}: {exc}")
@@ -437,6 +467,7 @@ class _Run:
         try:
             if self.bag_ctx is not None and isinstance(self.bag_ctx.storage, LocalStorage):
                 self.bag_ctx.storage.sync()  # every file of the batch durable before it counts
+                self.synced = True
             record_copies(self.arc, self.replica.name, self.outcome.storage, self.batch)
             self.outcome.bags_copied += len(self.batch)
         except (ArchiveError, OSError) as exc:
@@ -449,6 +480,7 @@ class _Run:
 
     def took(self, what: str, future: Future) -> None:
         """A finished task: its result recorded or its failure named."""
+        self.synced = False  # whatever it came to, it may have written
         exc = future.exception()
         if exc is None:
             result = future.result()
@@ -476,10 +508,9 @@ class _Run:
             self.outcome.stopped = f"{self.failures_in_a_row} failures in a row"
 
     def run_here(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
-        """The tasks one after the other in the calling thread: a folder replica's copies are
-        system calls on the page cache, so worker threads only add GIL hand-offs (measured: 8
-        threads cost 1.6x the CPU of one, and a hand-off per bag through the pool's queue).
-        Progress, cancel and the batch flushes are checked between tasks, as in :meth:`run`."""
+        """The tasks one after the other in the calling thread: a folder replica with ``--jobs 1``
+        (see ``FOLDER_THREADS`` for more). Progress, cancel and the batch flushes are checked
+        between tasks, as in :meth:`run`."""
         assert self.ctx is not None
         try:
             while tasks and not self.ctx.stop.is_set():
@@ -572,7 +603,7 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
         send_bag = push_bag
         unsynced: Unsynced | None = None
         if isinstance(storage, LocalStorage):  # a folder replica: whole bags, one rename each
-            folder_bags = FolderBags.listed(storage)
+            folder_bags = FolderBags.listed(storage, str(arc.bags_dir))
             folder_bags.sweep_partials({record_id for record_id, _ in pending})
             send_bag = partial(push_bag_to_folder, folder_bags)
             unsynced = Unsynced.mark(arc.catalog_dir, name)
@@ -580,20 +611,25 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
             # there unless a run died before its final sync (then every one is hashed again).
             ctx = replace(bag_ctx, deferred=unsynced.was_left)
         tasks: deque[tuple[str, Callable[[], Any]]] = deque()
+        sources_dir = str(arc.sources_dir)
         for record in records:
             if files_of(record):
                 tasks.append((f"{record['id']} sources",
-                              lambda r=record: push_sources(ctx, r, remote_sources)))
+                              lambda r=record: push_sources(ctx, r, remote_sources, sources_dir)))
         for record_id, entry in pending:
             tasks.append((f"bag {record_id} v{entry['version']}",
                           lambda rid=record_id, e=entry: send_bag(bag_ctx, rid, e)))
         if isinstance(storage, LocalStorage):
             run.batch_size = FOLDER_RECORD_BATCH
-            run.run_here(tasks)
+            if jobs > 1:
+                run.jobs = min(jobs, FOLDER_THREADS)
+                run.run(tasks)
+            else:
+                run.run_here(tasks)
         else:
             run.run(tasks)
         if unsynced is not None:
-            _sync_folder(bag_ctx.storage, unsynced, outcome)
+            _sync_folder(bag_ctx.storage, unsynced, outcome, run.synced)
         if not outcome.stopped and not outcome.cancelled:
             _push_snapshot(arc, storage, outcome)
 
@@ -609,12 +645,14 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
     return run.finished
 
 
-def _sync_folder(storage: Storage, unsynced: Unsynced, outcome: ReplicaOutcome) -> None:
+def _sync_folder(storage: Storage, unsynced: Unsynced, outcome: ReplicaOutcome, synced: bool) -> None:
     """Everything written to a folder replica durable (the source files since the last batch),
-    then the run's mark removed; a failure leaves the mark, so the next run checks by content."""
+    then the run's mark removed; a failure leaves the mark, so the next run checks by content.
+    ``synced``: the last batch's syncfs came after the last write, so it made everything durable."""
     assert isinstance(storage, LocalStorage)
     try:
-        storage.sync()
+        if not synced:
+            storage.sync()
     except StorageError as exc:
         outcome.failures.append(f"replica {outcome.name}: the files sent could not be made durable "
                                 f"({exc.reason}); the next run checks them")
