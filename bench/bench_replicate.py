@@ -231,6 +231,10 @@ def bench_s3(root: Path, count: int, jobs: int, big_mib: int) -> None:
     env = {**DUMMY_AWS, "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
     os.environ.update(env)
+    # moto's werkzeug logs every request (13,000+ lines for 1,000 bags); keep only its errors
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = MotoServer().start()
     try:
         make_bucket(server.endpoint, "bench-replica")
