@@ -593,7 +593,7 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     KnownSource("Courrier International", "https://www.courrierinternational.com/"),
     KnownSource("Télérama", "https://www.telerama.fr/", ("Telerama",)),
     KnownSource("Les Inrockuptibles", "https://www.lesinrocks.com/", ("Les Inrocks",)),
-    KnownSource("France Info", "https://www.francetvinfo.fr/", ("Franceinfo",)),
+    KnownSource("Franceinfo", "https://www.francetvinfo.fr/", ("France Info",)),
     KnownSource("France 3", "https://www.france.tv/france-3/"),
     KnownSource("France Culture", "https://www.radiofrance.fr/franceculture"),
     KnownSource("Arte", "https://www.arte.tv/"),
