@@ -7,11 +7,13 @@ serve the CLI and the TUI form, which places each under the field it names.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import re
 import threading
+import time
 from datetime import date
 from functools import cache
 from itertools import islice
@@ -143,12 +145,16 @@ class _Remembered:
     """At most this many values are remembered, the newest: archives use a handful of tags and
     event URIs, but every captured page's address is checked too, and a cache that stopped taking
     verdicts once full would send every later ``add`` back to rfc3987 for the event URIs."""
+    WRITE_SECONDS = 2.0
+    """After its first write in a run, the file is written at most this often (and at exit)."""
 
     def __init__(self, kind: str, module: str, data_file: str) -> None:
         self.kind, self.module, self.data_file = kind, module, data_file
         self._verdicts: dict[str, Any] | None = None
         self._path: Path | None = None
         self._lock = threading.Lock()  # validation runs in worker threads too (TUI, verify)
+        self._dirty = self._at_exit = False
+        self._written_at = float("-inf")
 
     def path(self) -> Path | None:
         if self._path is None:
@@ -178,14 +184,31 @@ class _Remembered:
         return self.verdicts().get(value)
 
     def put(self, value: str, verdict: Any) -> None:
-        """Remember a verdict, dropping the oldest beyond ENTRIES (written atomically; a file
-        that cannot be written is not kept)."""
+        """Remember a verdict, dropping the oldest beyond ENTRIES. The file is written at once the
+        first time (a one-record command keeps what it learnt), then at most every WRITE_SECONDS,
+        and once more at exit: a run meeting thousands of new values (verify of records that each
+        have their own URL) would otherwise rewrite the whole file for every one of them."""
         with self._lock:
             verdicts = self.verdicts()
             verdicts[value] = verdict
             for oldest in list(islice(verdicts, max(0, len(verdicts) - self.ENTRIES))):
                 del verdicts[oldest]  # (a dict keeps the order its keys were put in)
-            text = json.dumps(verdicts, ensure_ascii=True)
+            self._dirty = True
+            due = time.monotonic() - self._written_at >= self.WRITE_SECONDS
+            if not due and not self._at_exit:
+                atexit.register(self.flush)
+                self._at_exit = True
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the verdicts not yet written (atomically; a file that cannot be written is not
+        kept, and a process killed before this only loses verdicts the library can give again)."""
+        with self._lock:
+            if not self._dirty:
+                return
+            text = json.dumps(self.verdicts(), ensure_ascii=True)
+            self._dirty, self._written_at = False, time.monotonic()
         path = self.path()
         if path is None:
             return
