@@ -89,6 +89,7 @@ PROBE = textwrap.dedent(
         out.update(verify_bytes=wchar() - before, verify_s=time.perf_counter() - t)
     else:
         picks = ids[:: max(1, len(ids) // 40)][:40]
+        run = time.time_ns()  # a kept catalogue (--keep) was edited the same way by the last run
         history, sizes = [], []
         for rid in picks:
             t = time.perf_counter()
@@ -97,10 +98,10 @@ PROBE = textwrap.dedent(
         edits, adds = [], []
         for i, rid in enumerate(picks):
             t = time.perf_counter()
-            catalog.edit_record(arc, rid, assignments=[f"section=World {i}"])
+            catalog.edit_record(arc, rid, assignments=[f"section=World {i} {run}"])  # new each run
             edits.append(time.perf_counter() - t)
             path = sample.with_name(f"sample-{mode}-{i}.txt")
-            path.write_text(sample.read_text() + f" variant {mode} {i}")
+            path.write_text(sample.read_text() + f" variant {mode} {i} {run}")
             t = time.perf_counter()
             catalog.add_article(arc, catalog.NewArticle(path, {"title": f"Bench {i}"}))
             adds.append(time.perf_counter() - t)
