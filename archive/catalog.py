@@ -875,8 +875,8 @@ def text_contains(arc: Archive, record_id: str, query: str) -> bool:
 
 
 def history(arc: Archive, record_id: str) -> list[dict]:
-    arc.store.summary(record_id)  # a clear error for an unknown id
-    return arc.store.events(record_id)
+    """A record's events, oldest first; RecordNotFoundError for an unknown id."""
+    return arc.store.history(record_id)
 
 
 def iter_events(arc: Archive) -> Iterator[dict]:

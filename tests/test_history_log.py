@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from killgate import KillGate
 
 from archive import catalog
+from archive.errors import RecordNotFoundError
 from archive.events import make_event
 from archive.layout import open_archive
 from archive.store.history import HISTORY, HistoryLog, committed_end, decode_line
@@ -138,6 +139,22 @@ def test_an_old_archive_reads_the_same_and_migrates_on_its_first_write(eventful_
     assert "events" not in json.loads(shard.read_bytes())
     assert list(open_archive(eventful_root).store.iter_events()) == after
     log_lines_are_whole(eventful_root)
+
+
+def test_history_of_an_unknown_record_is_one_clear_line(eventful_root: Path, cli):
+    """The command reads the record's shard, not the summary index: an id absent from a shard
+    that exists and an id whose shard does not exist both say so, and a known id still reads."""
+    record_id = record_id_of(eventful_root)
+    prefix = record_id.rsplit("-", 1)[0]
+    for missing in (f"{prefix}-000002", f"{prefix}-009999"):
+        for args in (["history", missing], ["history", missing, "--json"]):
+            result = cli("--root", eventful_root, *args)
+            assert (result.code, result.out) == (1, ""), result
+            assert result.err == f"archive: error: no record {missing}\n"
+    with pytest.raises(RecordNotFoundError, match=f"no record {prefix}-000002"):
+        catalog.history(open_archive(eventful_root), f"{prefix}-000002")
+    known = catalog.history(open_archive(eventful_root), record_id)
+    assert known == history_of(cli, eventful_root, record_id)
 
 
 @pytest.mark.parametrize("point", [("log", "half-written"), ("log", "before-fsync"), ("replace", "before")])

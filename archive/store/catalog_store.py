@@ -338,8 +338,22 @@ class Store:
         plus, in a shard not yet written since the upgrade, its old ``events`` table.
         """
         sequence = sequence_of(record_id)
+        return self._events_in(read_shard(self._shard_path(shard_of(sequence)), self.cache), record_id)
+
+    def history(self, record_id: str) -> list[dict]:
+        """``events`` of a record that exists (RecordNotFoundError otherwise), from one read of its
+        shard: what ``archive history ID`` prints, with nothing read but that shard and the
+        record's own lines of the log (no summary index row is parsed)."""
+        sequence = sequence_of(record_id)
+        data = read_shard(self._shard_path(shard_of(sequence)), self.cache)
+        doc = (data.get(RECORDS) or {}).get(str(sequence))
+        if doc is None or doc.get("id") != record_id:
+            raise RecordNotFoundError(f"no record {record_id}")
+        return self._events_in(data, record_id)
+
+    def _events_in(self, data: dict, record_id: str) -> list[dict]:
+        sequence = sequence_of(record_id)
         shard = shard_of(sequence)
-        data = read_shard(self._shard_path(shard), self.cache)
         old = [(int(key), e) for key, e in (data.get(EVENTS) or {}).items() if e["record_id"] == record_id]
         found = [_copy(e) for _, e in sorted(old, key=lambda pair: pair[0])]
         head = (data.get(HISTORY) or {}).get(str(sequence))
