@@ -69,6 +69,10 @@ def compile_sources() -> None:
 
 
 def test(extra: list[str]) -> int:
+    """Lint, check the layering, then every test with one pytest worker more than there are cores
+    (``PYTEST_WORKERS`` overrides): many tests spend part of their time waiting, on a CLI
+    subprocess held at a kill gate, a server on 127.0.0.1 or an fsync, and with one worker per
+    core a core stood idle whenever both workers waited."""
     for step in (
         [str(BIN / "ruff"), "check", "."],
         [str(BIN / "lint-imports")],
@@ -76,8 +80,16 @@ def test(extra: list[str]) -> int:
         say(" ".join(Path(step[0]).name if i == 0 else s for i, s in enumerate(step)))
         if run(*step) != 0:
             return 1
-    workers = os.environ.get("PYTEST_WORKERS", "auto")
+    workers = os.environ.get("PYTEST_WORKERS") or str(cores() + 1)
     return run(str(PY), "-m", "pytest", "-n", workers, "--durations=10", *extra, env=test_env())
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def test_env() -> dict[str, str]:
