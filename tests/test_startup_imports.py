@@ -115,6 +115,18 @@ def test_validating_a_bag_folder_loads_no_deposit_or_ingest_code(bagged_root: Pa
     assert loaded == ["archive.deposit.unpack"], loaded  # the package check: is it a tar or zip?
 
 
+def test_bagging_and_exporting_compile_no_reference_patterns(seeded_root: Path):
+    """The reference detector compiles ~70 patterns on import; a bag run (its workers included:
+    forked, they report to the same stderr) and an export use none of them."""
+    names, done = imported_modules("--root", seeded_root, "bag", "--all")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "archive.bagging.build" in names and "archive.citation.ris" in names
+    names_export, done = imported_modules("--root", seeded_root, "export", "--all", "--format", "csv")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "archive.references.listing" in names_export
+    assert "archive.references.detect" not in names | names_export
+
+
 def test_python_dash_m_archive_is_the_command_line(archive_root: Path):
     done = subprocess.run([sys.executable, "-m", "archive", "--version"], capture_output=True, text=True)
     assert done.returncode == 0
