@@ -55,8 +55,8 @@ def _usable() -> bool:
     return check.returncode == 0
 
 
-def run(*cmd: str) -> int:
-    return subprocess.run(cmd, cwd=HERE).returncode
+def run(*cmd: str, env: dict[str, str] | None = None) -> int:
+    return subprocess.run(cmd, cwd=HERE, env=env).returncode
 
 
 def compile_sources() -> None:
@@ -69,6 +69,10 @@ def compile_sources() -> None:
 
 
 def test(extra: list[str]) -> int:
+    """Lint, check the layering, then every test with one pytest worker more than there are cores
+    (``PYTEST_WORKERS`` overrides): many tests spend part of their time waiting, on a CLI
+    subprocess held at a kill gate, a server on 127.0.0.1 or an fsync, and with one worker per
+    core a core stood idle whenever both workers waited."""
     for step in (
         [str(BIN / "ruff"), "check", "."],
         [str(BIN / "lint-imports")],
@@ -76,8 +80,28 @@ def test(extra: list[str]) -> int:
         say(" ".join(Path(step[0]).name if i == 0 else s for i, s in enumerate(step)))
         if run(*step) != 0:
             return 1
-    workers = os.environ.get("PYTEST_WORKERS", "auto")
-    return run(str(PY), "-m", "pytest", "-n", workers, "--durations=10", *extra)
+    workers = os.environ.get("PYTEST_WORKERS") or str(cores() + 1)
+    return run(str(PY), "-m", "pytest", "-n", workers, "--durations=10", *extra, env=test_env())
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def test_env() -> dict[str, str]:
+    """The tests' environment, with bytecode caching on even where PYTHONDONTWRITEBYTECODE is set
+    (.ci/run sets it): pytest caches each test module with its asserts rewritten only when it may
+    write bytecode, so without it every worker rewrote and compiled all ~100 test modules on every
+    run (about 4 CPU-seconds each), and every process a test starts compiled the tests' helper
+    modules it imports (killgate's sitecustomize) afresh. The files go to __pycache__ folders,
+    which .gitignore covers, like the .pyc files compile_sources writes."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def main(argv: list[str]) -> int:

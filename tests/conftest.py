@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -186,6 +188,30 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# ----- where the CPU goes: ARCHIVE_TEST_CPU_LOG=<file> -------------------------------------------
+CPU_LOG = "ARCHIVE_TEST_CPU_LOG"
+"""Set to a file's path to have each test append a line: test, CPU-seconds of the pytest process,
+CPU-seconds of the processes it started and waited for (CLI runs), seconds, worker. On a busy
+machine wall time says little, and the suite's budget is CPU: 2 cores for 5 minutes."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    if CPU_LOG not in os.environ:
+        yield
+        return
+    own, children, started = _own_cpu(), helpers.children_cpu(), time.monotonic()
+    yield
+    with open(os.environ[CPU_LOG], "a", encoding="utf-8") as log:
+        log.write(f"{item.nodeid}\t{_own_cpu() - own:.3f}\t{helpers.children_cpu() - children:.3f}\t"
+                  f"{time.monotonic() - started:.3f}\t{os.environ.get('PYTEST_XDIST_WORKER', '-')}\n")
+
+
+def _own_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
 
 
 # ----- slowest first: so that under xdist no long test starts last and runs alone -----------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -30,7 +31,7 @@ def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None 
     full_env = {**os.environ, "ARCHIVE_NO_PROGRESS": "1", **(env or {})}
     if "ARCHIVE_ROOT" not in (env or {}):  # a developer's own $ARCHIVE_ROOT must not leak in
         full_env.pop("ARCHIVE_ROOT", None)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), children_cpu()
     done = subprocess.run(
         [str(ARCHIVE_BIN), *map(str, args)], cwd=cwd, env=full_env, input=input,
         capture_output=True, timeout=timeout,
@@ -39,12 +40,19 @@ def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None 
         command = next((str(a) for a in args if not str(a).startswith("-") and "/" not in str(a)), "")
         with open(os.environ[CLI_LOG], "a", encoding="utf-8") as log:
             log.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?').split(' ')[0]}\t"
-                      f"{time.monotonic() - started:.3f}\t{command}\n")
+                      f"{time.monotonic() - started:.3f}\t{command}\t{children_cpu() - cpu:.3f}\n")
     return done
 
 
 CLI_LOG = "ARCHIVE_TEST_CLI_LOG"
-"""Set to a file's path to have every ``cli``/``run_cli`` run appended to it: test, seconds, command."""
+"""Set to a file's path to have every ``cli``/``run_cli`` run appended to it: test, seconds, command,
+and the CPU-seconds (user + system) the run used."""
+
+
+def children_cpu() -> float:
+    """CPU-seconds used so far by this process's finished (waited-for) child processes."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 UNEXPECTED = re.compile(r"^archive: error: unexpected ", re.MULTILINE)

@@ -7,6 +7,7 @@ where a name must resolve to a chosen address.
 from __future__ import annotations
 
 import ipaddress
+import string
 
 import pytest
 from hypothesis import assume, given
@@ -201,8 +202,19 @@ def test_hypothesis_no_non_global_ipv6_address_gets_through(address, compressed)
     refused(f"http://[{host}]/", resolver=public_resolver)
 
 
-@given(address=st.one_of(NON_GLOBAL_V4, NON_GLOBAL_V6),
-       name=st.from_regex(r"\A[a-z][a-z0-9-]{0,20}(\.[a-z][a-z0-9-]{0,10}){1,3}\Z"))
+def dns_label(longest: int) -> st.SearchStrategy[str]:
+    """``[a-z][a-z0-9-]{0,longest}``, built from its parts: the same names ``st.from_regex`` drew,
+    for a fraction of its generation time (most of this test's time went to the regex)."""
+    return st.builds(str.__add__, st.sampled_from(string.ascii_lowercase),
+                     st.text(alphabet=string.ascii_lowercase + string.digits + "-", max_size=longest))
+
+
+HOST_NAMES = st.builds(lambda head, rest: ".".join([head, *rest]),
+                       dns_label(20), st.lists(dns_label(10), min_size=1, max_size=3))
+"""``[a-z][a-z0-9-]{0,20}(\\.[a-z][a-z0-9-]{0,10}){1,3}``: a name of two to four labels."""
+
+
+@given(address=st.one_of(NON_GLOBAL_V4, NON_GLOBAL_V6), name=HOST_NAMES)
 def test_hypothesis_names_that_resolve_to_non_global_addresses_are_refused(address, name):
     assume(not name.split(".")[-1].isdigit())
     message = refused(f"http://{name}/", resolver=lambda host, port: [PUBLIC, str(address)])

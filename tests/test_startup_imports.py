@@ -104,6 +104,29 @@ def test_the_check_names_a_heavy_import_when_there_is_one(seeded_root: Path):
     assert not {"filelock", "tinydb"} & {n.partition(".")[0] for n in names}
 
 
+def test_validating_a_bag_folder_loads_no_deposit_or_ingest_code(bagged_root: Path):
+    """``archive validate-bag`` on a folder reads archive.deposit.verify only: the package's other
+    modules (making packages, ingesting, profiles) stay unloaded, ~70 ms of each validation."""
+    (bag,) = sorted((bagged_root / "bags").glob("*/v*"))
+    names, done = imported_modules("validate-bag", bag)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "archive.deposit.verify" in names
+    loaded = sorted(n for n in names if n.startswith("archive.deposit.") and n != "archive.deposit.verify")
+    assert loaded == ["archive.deposit.unpack"], loaded  # the package check: is it a tar or zip?
+
+
+def test_bagging_and_exporting_compile_no_reference_patterns(seeded_root: Path):
+    """The reference detector compiles ~70 patterns on import; a bag run (its workers included:
+    forked, they report to the same stderr) and an export use none of them."""
+    names, done = imported_modules("--root", seeded_root, "bag", "--all")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "archive.bagging.build" in names and "archive.citation.ris" in names
+    names_export, done = imported_modules("--root", seeded_root, "export", "--all", "--format", "csv")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "archive.references.listing" in names_export
+    assert "archive.references.detect" not in names | names_export
+
+
 def test_python_dash_m_archive_is_the_command_line(archive_root: Path):
     done = subprocess.run([sys.executable, "-m", "archive", "--version"], capture_output=True, text=True)
     assert done.returncode == 0

@@ -46,6 +46,8 @@ class Editor(Vertical):
         self.node = node
         self.path = path
         self.label = label if label is not None else node.get("title", str(path[-1]))
+        self.shown_problems = ""
+        """The text under the field now (its error widget starts empty)."""
 
     @property
     def path_text(self) -> str:
@@ -55,9 +57,16 @@ class Editor(Vertical):
         raise NotImplementedError
 
     def show_problems(self, reasons: list[str]) -> None:
-        """Show (or clear) the reasons for this field; every line names the problem plainly."""
-        error = self.query_children(".field-error").first(Static)
-        error.update("\n".join(f"✗ {r}" for r in reasons))
+        """Show (or clear) the reasons for this field; every line names the problem plainly.
+
+        The form calls this for every editor on every keystroke, and a Static's update lays out
+        the whole form again even when the text is the same: an editor whose reasons did not
+        change is left alone, so a keystroke re-lays out only the fields it changed."""
+        text = "\n".join(f"✗ {r}" for r in reasons)
+        if text == self.shown_problems:
+            return
+        self.shown_problems = text
+        self.query_children(".field-error").first(Static).update(text)
         self.set_class(bool(reasons), "-invalid")
 
     def error_widget(self) -> Static:
