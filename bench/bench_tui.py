@@ -259,7 +259,8 @@ def run_child(root: Path, args: argparse.Namespace, code: Path | None = None) ->
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode == 3:
         why = done.stderr.strip().splitlines()[-1]
-        print(f"  {root.name}: {why}; the round is run again", file=sys.stderr)
+        which = f" (code in {code})" if code is not None else ""
+        print(f"  {root.name}{which}: {why}; the round is run again", file=sys.stderr)
         return None
     if done.returncode != 0:
         raise SystemExit(f"a measuring run failed:\n{done.stderr}")
