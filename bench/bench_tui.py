@@ -23,6 +23,11 @@ search to finish, which also gives the time to the first page and to the last hi
     .venv/bin/python bench/bench_tui.py                      # 100,000 records, 5 runs
     .venv/bin/python bench/bench_tui.py --records 10000 --runs 3   # a quicker look
     .venv/bin/python bench/bench_tui.py --root DIR --keep    # reuse / keep the catalogues
+    .venv/bin/python bench/bench_tui.py --compare OLD        # and the code in OLD, same rounds
+
+``--compare OLD`` also runs the ``archive`` and ``tui`` packages found in OLD (e.g. ``mkdir OLD &&
+git archive COMMIT archive tui schemas | tar -x -C OLD``) in every round, on both catalogues, so
+a change is judged against the code before it under the same load.
 
 The catalogues are built straight through the store's transactions (no source files: the table,
 search and scrolling only read the summary index), about a minute at 100,000 records.
@@ -242,15 +247,20 @@ def one_run(args: argparse.Namespace) -> int:
 
 
 # ----- five runs and the report ------------------------------------------------------------------
-def run_child(root: Path, args: argparse.Namespace) -> dict[str, Any] | None:
-    """One measuring run's figures; None (and its reason on stderr) when it hung."""
+def run_child(root: Path, args: argparse.Namespace, code: Path | None = None) -> dict[str, Any] | None:
+    """One measuring run's figures (of the packages in ``code``, else these); None (and its
+    reason on stderr) when it hung."""
     command = [sys.executable, __file__, "--measure", str(root), "--query", args.query, "--size", args.size,
                "--spawned", repr(time.time())]
+    env = dict(os.environ)
+    if code is not None:  # ahead of the installed packages (the script's own folder comes first)
+        env["PYTHONPATH"] = os.pathsep.join([str(code), *filter(None, [env.get("PYTHONPATH")])])
     spawned = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode == 3:
         why = done.stderr.strip().splitlines()[-1]
-        print(f"  {root.name}: {why}; the round is run again", file=sys.stderr)
+        which = f" (code in {code})" if code is not None else ""
+        print(f"  {root.name}{which}: {why}; the round is run again", file=sys.stderr)
         return None
     if done.returncode != 0:
         raise SystemExit(f"a measuring run failed:\n{done.stderr}")
@@ -269,8 +279,9 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(ms):6.0f} ms ({ms[0]:4.0f}–{ms[-1]:4.0f})"
 
 
-def report(runs: list[dict[str, Any]], base: list[dict[str, Any]], args: argparse.Namespace) -> bool:
-    print(f"records: {runs[0]['rows']}  terminal: {args.size}  query: {args.query!r} "
+def report(runs: list[dict[str, Any]], base: list[dict[str, Any]], args: argparse.Namespace,
+           title: str = "") -> bool:
+    print(f"{title}records: {runs[0]['rows']}  terminal: {args.size}  query: {args.query!r} "
           f"({runs[0]['patient typist'][-1]['hits']} hits)  runs: {len(runs)}")
     print(f"  figure                              {runs[0]['rows']:,} records, median (range)"
           f"   baseline {base[0]['rows']:,} records   goal, on the slowest run")
@@ -331,6 +342,35 @@ def report(runs: list[dict[str, Any]], base: list[dict[str, Any]], args: argpars
     return failed
 
 
+def measure_round(small: Path, large: Path, codes: list[Path | None],
+                  args: argparse.Namespace) -> list[dict[str, Any]] | None:
+    """Baseline and large catalogue for each code in turn, in one round (the same load); None
+    when a run hung."""
+    figures = []
+    for code in codes:
+        for root in (small, large):
+            run = run_child(root, args, code)
+            if run is None:
+                return None
+            figures.append(run)
+    return figures
+
+
+def compare(rounds: list[list[dict[str, Any]]]) -> None:
+    """This code's figures at 100,000 records as a ratio of the compared code's, round by round."""
+    print("this code ÷ the compared code, 100,000 records, same round: median (range)")
+    def worst(typist: str, what: str = "key") -> Any:
+        return lambda r: max(keys(r, typist, what))
+
+    for name, get in (("first screen", lambda r: r["first screen"]),
+                      ("keystroke, fast typist (worst)", worst("fast typist")),
+                      ("keystroke, patient typist (worst)", worst("patient typist")),
+                      ("first page of hits (worst key)", worst("patient typist", "first page")),
+                      ("all hits listed (worst key)", worst("patient typist", "all hits"))):
+        ratios = [get(r[3]) / get(r[1]) for r in rounds]
+        print(f"  {name:<34} {statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -340,6 +380,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the catalogues built in a temporary folder")
     parser.add_argument("--query", default="city 42 strikes", help="typed one key at a time")
     parser.add_argument("--size", default="120x40", help="terminal size, WxH")
+    parser.add_argument("--compare", type=Path, metavar="OLD",
+                        help="also measure the archive and tui packages in OLD, in the same rounds")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # one run, in a child process
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)  # when the parent started it
     args = parser.parse_args()
@@ -354,24 +396,30 @@ def main() -> int:
             if not (root / "archive.toml").exists():
                 print(f"building {count} records in {root}", file=sys.stderr)
                 build(root, count)
-        runs, base = [], []
+        codes = [None] if args.compare is None else [args.compare, None]
+        rounds: list[list[dict[str, Any]]] = []
         load_before = os.getloadavg()
         hung = 0
-        while len(runs) < args.runs and hung < args.runs:
-            print(f"  run {len(runs) + 1}/{args.runs}", file=sys.stderr, flush=True)
-            baseline = run_child(small, args)  # the same round, the same load
-            measured = run_child(large, args) if baseline is not None else None
-            if baseline is None or measured is None:
+        while len(rounds) < args.runs and hung < args.runs:
+            print(f"  run {len(rounds) + 1}/{args.runs}", file=sys.stderr, flush=True)
+            figures = measure_round(small, large, codes, args)
+            if figures is None:
                 hung += 1
                 continue
-            base.append(baseline)
-            runs.append(measured)
-        if not runs:
+            rounds.append(figures)
+        if not rounds:
             raise SystemExit("every measuring run hung")
     finally:
         if temporary and not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
-    failed = report(runs, base, args)
+    failed = False
+    for n, code in enumerate(codes):
+        title = f"code in {code}: " if code is not None else ("this code: " if args.compare else "")
+        runs, base = [r[2 * n + 1] for r in rounds], [r[2 * n] for r in rounds]
+        failed = report(runs, base, args, title)
+        print()
+    if args.compare is not None:
+        compare(rounds)
     before, after = (" ".join(f"{n:.1f}" for n in load) for load in (load_before, os.getloadavg()))
     print(f"  load average (1, 5, 15 min) before the runs: {before}; after: {after}")
     return 1 if failed else 0

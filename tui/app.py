@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Iterable
 from functools import partial
@@ -16,20 +15,6 @@ from textual.screen import Screen
 
 from tui.keys import KEY_ACTIONS
 from tui.screens.main import MainScreen
-
-
-def start_resource_tracker() -> None:
-    """Start multiprocessing's helper process while stderr is still a real file.
-
-    Bagging and verifying run worker processes; multiprocessing starts its resource tracker with
-    ``sys.stderr.fileno()``, and inside a running Textual app stderr is captured (fileno -1), which
-    fails with "bad value(s) in fds_to_keep". Started here, before the app runs, it is reused.
-    """
-    import multiprocessing.resource_tracker
-
-    with contextlib.suppress(Exception):
-        multiprocessing.resource_tracker.ensure_running()
-
 
 SWITCH_INTERVAL_S = 0.0005
 """How long the UI thread may wait for the interpreter while a worker thread computes.
@@ -50,7 +35,6 @@ class ArchiveApp(App):
     ]
 
     def __init__(self, arc: Any, **kwargs: Any) -> None:
-        start_resource_tracker()
         super().__init__(**kwargs)
         self.arc = arc
         self.main_screen = MainScreen(arc)

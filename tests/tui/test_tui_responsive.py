@@ -164,3 +164,31 @@ async def test_a_style_chosen_while_the_citation_tab_is_closed_formats_only_when
         assert styles == [] and not [w for w in app.workers if w.group == "citation"]
         app.screen.query_one(TabbedContent).active = "tab-citation"
         await wait_until(lambda: styles == ["mla"], pilot, "the citation formatted in mla")
+
+
+async def test_the_job_helper_process_starts_once_the_first_listing_shows(archive_root: Path, monkeypatch):
+    """multiprocessing's resource tracker (a second interpreter the jobs' worker processes need)
+    is started once the first listing is on screen, not before the first screen where it competed
+    for the CPU, with the real stderr (captured inside the app, whose fileno -1 fails it), and
+    again, as a no-op, before a job."""
+    import multiprocessing.resource_tracker
+
+    fill_catalogue(archive_root, 300)
+    app = make_app(archive_root)
+    started: list[tuple[int, bool, int]] = []
+
+    def ensure_running() -> None:
+        screen = app.main_screen
+        shown = len(screen.table.rows) if screen.is_mounted else -1
+        started.append((shown, screen.is_mounted and screen.finding, sys.stderr.fileno()))
+
+    monkeypatch.setattr(multiprocessing.resource_tracker, "ensure_running", ensure_running)
+    assert started == []  # making the app starts nothing
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await wait_until(lambda: started, pilot, "the tracker started")
+        assert started[0][:2] == (300, False)  # after every row was listed and shown
+        assert started[0][2] >= 0  # with a real stderr to hand to it
+        app.main_screen.run_job("Nothing", lambda progress, cancel: None, lambda result, cancelled: None)
+        await wait_until(lambda: len(started) == 2, pilot, "the tracker made sure of before a job")
+        await settle(pilot, app)

@@ -141,3 +141,45 @@ async def test_end_and_home_scroll_the_streamed_table(archive_root: Path):
         await pilot.press("home")
         await wait_until(lambda: table.cursor_row == 0 and table.scroll_y == 0, pilot, "back at the top")
         await wait_until(lambda: ids[0] in screen_text(app), pilot, "the first record on screen")
+
+
+async def test_search_runs_in_a_thread_niced_below_the_ui_thread(archive_root: Path):
+    """Listing and search narrow the rows in threads at a lower OS priority than the
+    UI thread (on a loaded machine the UI thread then gets the core first, see tui/background.py),
+    never in the worker pool whose threads also run the jobs; a newer key still cancels the older
+    search there, and the hits are the library's."""
+    import os
+    import sys
+
+    fill_catalogue(archive_root, 600)
+    app = make_app(archive_root)
+    gate = gate_pages(app)
+    store = app.arc.store
+    gated = store.search_text_pages
+    readers: list[tuple[str, int]] = []
+
+    def recorded():
+        native = threading.get_native_id()
+        readers.append((threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, native)))
+        yield from gated()
+
+    store.search_text_pages = recorded
+    ui_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.main_screen
+        await wait_until(lambda: len(screen.table.rows) == 256, pilot, "the first shard's rows listed")
+        await pilot.press("slash")
+        search = screen.query_one("#search", Input)
+        await wait_until(lambda: app.focused is search, pilot, "focus on the search box")
+        await pilot.press(*"strikes")
+        await wait_until(lambda: search.value == "strikes", pilot, "the first search typed")
+        await pilot.press(*" harbours")
+        await wait_until(lambda: search.value == "strikes harbours", pilot, "the longer search typed")
+        gate.set()
+        await settle(pilot, app)
+        expected = ids_of(search_records(open_archive(archive_root), "strikes harbours"))
+        assert ids_of(screen.table.rows) == expected and not screen.finding
+        assert screen.search_index.finished_queries() == {"strikes harbours"}
+    assert len(readers) == 1 and readers[0][0].startswith("archive-search")  # read once, there
+    if sys.platform == "linux":  # a thread's own nice value: Linux only
+        assert readers[0][1] > ui_priority

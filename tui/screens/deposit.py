@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, ProgressBar, Select, Static
 from archive.errors import ArchiveError
 from archive.progress import Step
 from tui import library
+from tui.processes import start_resource_tracker
 
 log = logging.getLogger(__name__)
 """Deposit failures, logged besides the outcome line (a bug with its traceback)."""
@@ -96,6 +97,7 @@ class DepositScreen(ModalScreen[Any]):
         self.add_class("-running")
         self.query_one("#deposit", Button).disabled = True
         outcome.update("Depositing…")
+        start_resource_tracker()  # bagging for the deposit runs worker processes
         self._deposit(fmt, Path(to).expanduser(), Path(profile).expanduser() if profile else None)
 
     @work(thread=True, exclusive=True, group="deposit", exit_on_error=False)

@@ -35,7 +35,9 @@ from archive.errors import ArchiveError
 from archive.progress import Progress, Step
 from archive.records import serial_of
 from tui import library
+from tui.background import NicedThreads
 from tui.keys import KEY_ACTIONS
+from tui.processes import start_resource_tracker
 from tui.search_index import SearchIndex
 from tui.widgets.detail import DetailPane, Tabs
 from tui.widgets.progress_panel import ProgressPanel
@@ -58,6 +60,11 @@ STREAM_EVERY_S = 0.05
 """How often, at most, the rows found since are handed to the table while a search goes on."""
 FIRST_PAINT_WAIT_S = 0.5
 """The longest a worker waits for the table to draw its first page before it reads on."""
+
+SEARCHER = NicedThreads("archive-search")
+"""Where listing and search narrow the rows: threads at a lower OS priority than the UI thread,
+so on a loaded machine a key is echoed before the search of the key before it goes on (see
+tui/background.py)."""
 
 Job = Callable[[Progress, threading.Event], Any]
 
@@ -117,6 +124,8 @@ class MainScreen(Screen):
         self.shown_pages = 0
         """Pages of the latest listing or search the table has shown so far."""
         self._keep_id: str | None = None
+        self._tracker_started = False
+        """Whether multiprocessing's resource tracker was started (see tui/processes.py)."""
 
     # ----- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -193,14 +202,22 @@ class MainScreen(Screen):
 
     @work(thread=True, exclusive=True, group="rows", exit_on_error=False)
     def _find_rows(self, generation: int, index: SearchIndex, query: str, status: str | None) -> None:
-        """Walk the rows a chunk at a time, handing what matches to the table as it is found;
-        stop when cancelled (``exclusive``: the next keystroke's search cancels this one).
+        """List or search in the niced search thread (``SEARCHER``) while this worker waits for it;
+        the worker is what the app cancels (``exclusive``: the next keystroke's search cancels
+        this one) and waits for."""
+        SEARCHER.run(self._stream_rows, get_current_worker(), generation, index, query, status)
 
-        After the first page the worker waits (briefly) until the table has shown it, so the
+    def _stream_rows(self, worker: Any, generation: int, index: SearchIndex, query: str,
+                     status: str | None) -> None:
+        """Walk the rows a chunk at a time, handing what matches to the table as it is found;
+        stop when ``worker`` is cancelled.
+
+        After the first page the search waits (briefly) until the table has shown it, so the
         first screen and the first hits are drawn without this thread competing for the
         interpreter (see also ``SWITCH_INTERVAL_S`` in tui/app.py).
         """
-        worker = get_current_worker()
+        if worker.is_cancelled:  # a newer key came while it waited for the search before
+            return
         found: list[dict] = []
         shown = 0
         last = time.monotonic()
@@ -246,6 +263,9 @@ class MainScreen(Screen):
             self.call_after_refresh(self.detail.build)
         if event.done:
             self.finding = False
+            if not self._tracker_started:  # the first listing is shown: jobs may need it now
+                self._tracker_started = True
+                self.call_after_refresh(start_resource_tracker)
             if isinstance(self.focused, Input) and self._detail_timer is not None:
                 self._show_detail_later()  # the pause is counted from the search's end
         if event.error is not None:
@@ -467,6 +487,7 @@ class MainScreen(Screen):
             self.notify(f"{self.job_name} is still running; wait for it or press Escape.",
                         severity="warning")
             return
+        start_resource_tracker()  # the job's worker processes need it (a no-op once it runs)
         self.job_name = what
         self.cancel_event = threading.Event() if cancellable else None
         self.query_one(ProgressPanel).start(what, cancellable)

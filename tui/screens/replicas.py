@@ -34,6 +34,7 @@ from archive.progress import Cancel, Progress, Step
 from archive.replicas.status import LOCAL, Copy, copies_of, row_copies
 from tui import library
 from tui.formatting import copies_cell, copy_cell
+from tui.processes import start_resource_tracker
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.record_table import fit
 
@@ -257,6 +258,7 @@ class ReplicasScreen(Screen[None]):
         self.cancel_event = threading.Event()
         self.query_one("#replica-results", Static).update("")
         self.query_one(ProgressPanel).start(what, cancellable=True)
+        start_resource_tracker()  # checking and repairing may run worker processes
         self._job_worker(what, job, self.cancel_event)
 
     @work(thread=True, exclusive=True, group="replica-job", exit_on_error=False)
