@@ -25,7 +25,7 @@ from archive.clock import now_utc
 from archive.errors import StoreError
 from archive.events import make_event
 from archive.fixity.crosscheck import BagTask, check_task
-from archive.fixity.pooled import check_chunk
+from archive.fixity.pooled import check_chunk, expand
 from archive.fixity.report import BagReport, SourceReport, VerifyReport
 from archive.fixity.state import next_fixity, standing_failure
 from archive.fixity.workingcopy import SourceTask, source_task
@@ -344,7 +344,8 @@ def _pool_results(pool: ProcessPoolExecutor, plan: _Plan, first: list[Task],
             if not inflight:
                 return
             part, future = inflight.popleft()
-            yield from zip(part, future.result(), strict=True)
+            for task, result in zip(part, future.result(), strict=True):
+                yield task, expand(task, result)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
