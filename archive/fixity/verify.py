@@ -289,6 +289,8 @@ class _Plan:
         self._pages = pages
         self.remaining = expected_pages
         self.tasks: list[Task] = []
+        self.sizes: list[int] = []
+        """Each task's expected bytes (``_expected_bytes``), for the progress of its result."""
         self.bags = 0
         self.bytes = 0
 
@@ -301,8 +303,10 @@ class _Plan:
         self.remaining = self.remaining - 1 if page is not None else 0
         page = page or []
         self.tasks += page
+        sizes = [_expected_bytes(t) for t in page]
+        self.sizes += sizes
         self.bags += sum(isinstance(t, BagTask) for t in page)
-        self.bytes += sum(_expected_bytes(t) for t in page)
+        self.bytes += sum(sizes)
         return page
 
     def finish(self) -> None:
@@ -521,13 +525,13 @@ def _run_plan(arc: Archive, plan: _Plan, report: VerifyReport, *, jobs: int | No
     recorder = _Recorder(arc, report)
     finished = False
     try:
-        for done, (task, result) in enumerate(results, 1):
+        for done, (_task, result) in enumerate(results, 1):
             if isinstance(result, SourceReport):
                 report.sources.append(result)
             else:
                 report.bags.append(result)
                 pending.append(result)
-            done_bytes += _expected_bytes(task)
+            done_bytes += plan.sizes[done - 1]
             if _batch_full(pending, plan.tasks, done):
                 recorder.add(pending)
                 pending = []
