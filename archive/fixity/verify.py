@@ -371,10 +371,18 @@ def _results(plan: _Plan, jobs: int, early: EarlyPool | None = None,
     return _pool_results(pool, plan, first, jobs), stop
 
 
+_NOTHING_FOUND = BagReport(path="", record_id=None, version=None, fast=False).counts()
+"""A report's counts when it found nothing: every kind, zero."""
+
+
 def _fix_detail(report: BagReport) -> tuple[str, dict]:
+    mode = "fast check (completeness and Payload-Oxum only)" if report.fast else "full fixity check"
+    if not report.problems and not report.standing_failure:  # nearly every bag: the same words
+        return f"{mode} of {report.path}: all files intact", {
+            **_NOTHING_FOUND, "fast": report.fast, "bag": report.path, "hashed_bytes": report.hashed_bytes,
+            "failures": []}
     counts = report.counts()
     found = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-    mode = "fast check (completeness and Payload-Oxum only)" if report.fast else "full fixity check"
     quiet = "warnings only" if report.problems else "all files intact"
     detail = f"{mode} of {report.path}: {found or quiet}"
     if report.standing_note():
