@@ -201,18 +201,17 @@ def measure(argv: list[str]) -> dict:
 
     thread = threading.Thread(target=sampler, daemon=True)
     thread.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    status, own_cpu, _ = proctree.wait_own_cpu(proc.pid)  # not rusage: it adds the workers it reaped
     wall = time.perf_counter() - started
     done.set()
     thread.join()
-    own_cpu = usage.ru_utime + usage.ru_stime
     others = {pid: seconds for pid, seconds in cpu.items() if pid != proc.pid}
     assert proc.stderr is not None
     return {"wall": wall, "cpu": own_cpu + sum(others.values()), "code": os.waitstatus_to_exitcode(status),
             "stderr": proc.stderr.read().decode(errors="replace"),
             "hwm_main": hwm.get(proc.pid, 0),
-            "hwm_workers": [kb for pid, kb in hwm.items()
-                            if pid != proc.pid and "forkserver" in names.get(pid, "")],
+            "hwm_workers": [kb for pid, kb in hwm.items()  # forked by the command or a fork server
+                            if pid != proc.pid and "resource_tracker" not in names.get(pid, "")],
             "hwm_sum": sum(hwm.values())}
 
 

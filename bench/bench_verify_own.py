@@ -123,10 +123,11 @@ def _tree_sample(pid: int) -> tuple[int, dict[int, float]]:
 
 def run(argv: list[str], expect_ok: bool = True,
         env: dict[str, str] | None = None) -> tuple[float, float, int, int, float]:
-    """Wall seconds, CPU seconds (the command and the children it reaped), peak RSS (kB) of the
-    largest of those processes (``wait4``'s rusage: getrusage of that child), peak tree RSS (kB),
-    and the CPU seconds of the whole tree: the command's own (rusage) plus, for processes it did
-    not reap (the fork server and its workers), the last of samples taken every 0.1 s."""
+    """Wall seconds, the command's own CPU seconds, peak RSS (kB) of the largest of the command
+    and the children it reaped (``wait4``'s rusage), peak tree RSS (kB), and the CPU seconds of
+    the whole tree: the command's own (read as it exits) plus, for every process it started (fork
+    server, workers, forked or not), the last of samples taken every 0.1 s. The rusage's CPU is
+    not used: it includes the children the command reaped, which the samples already count."""
     peak = [0]
     others: dict[int, float] = {}
     started = time.perf_counter()
@@ -144,7 +145,7 @@ def run(argv: list[str], expect_ok: bool = True,
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    status, own, usage = proctree.wait_own_cpu(proc.pid)
     took = time.perf_counter() - started
     done.set()
     sampler.join()
@@ -152,8 +153,7 @@ def run(argv: list[str], expect_ok: bool = True,
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if expect_ok and code != 0:
         raise SystemExit(f"{' '.join(argv)} failed with exit code {code}: {err[-2000:]}")
-    own = usage.ru_utime + usage.ru_stime
-    return took, own, usage.ru_maxrss, peak[0], own + sum(others.values())
+    return took, own, usage.ru_maxrss if usage else 0, peak[0], own + sum(others.values())
 
 
 BAGIT_SERIAL = ("import bagit, sys\n"
