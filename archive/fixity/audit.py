@@ -86,10 +86,7 @@ def audit(arc: Archive, *, older_than: float | None = None, limit: int | None = 
           progress: Progress | None = None, cancel: Cancel | None = None) -> VerifyReport:
     """Verify the bags due, stopping between bags once ``budget`` seconds have passed."""
     expected = len(arc.store) if limit is None else min(limit, len(arc.store))
-    # Its workers come from a fork server: forked, a 100,000-bag audit's command peaked about
-    # 50 MB higher (565 against 615 MB, bench_audit.py), for start-up time a run of minutes
-    # does not notice. Starts while the bags due are found.
-    pool = early_pool(jobs, expected, fork=False)
+    pool = early_pool(jobs, expected)  # starts while the bags due are found
     try:
         tasks = _tasks(arc, due_bags(arc, older_than, limit), fast)
     except BaseException:

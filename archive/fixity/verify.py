@@ -233,13 +233,13 @@ class EarlyPool:
     it (and raises what starting raised); ``close`` shuts down a pool nobody took.
     """
 
-    def __init__(self, jobs: int, fork: bool = True):
+    def __init__(self, jobs: int):
         self.jobs = jobs
         self._pool: ProcessPoolExecutor | None = None
         self._error: BaseException | None = None
         self._taken = False
         self._thread: threading.Thread | None = None
-        if fork and _may_fork():  # forked at once, on the caller's thread: errors raise here
+        if _may_fork():  # forked at once, on the caller's thread: errors raise here
             self._pool = _forked_pool(jobs)
             return
         self._thread = threading.Thread(target=self._start, name="verify-pool-start", daemon=True)
@@ -274,11 +274,10 @@ class EarlyPool:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def early_pool(jobs: int | None, expected_tasks: int, *, fork: bool = True) -> EarlyPool | None:
-    """A pool started now when ``expected_tasks`` will be checked in one, else None; ``fork``
-    False keeps the fork server even where the workers could be forked."""
+def early_pool(jobs: int | None, expected_tasks: int) -> EarlyPool | None:
+    """A pool started now when ``expected_tasks`` will be checked in one, else None."""
     jobs = jobs or os.cpu_count() or 1
-    return EarlyPool(jobs, fork) if jobs > 1 and expected_tasks >= INLINE_BELOW else None
+    return EarlyPool(jobs) if jobs > 1 and expected_tasks >= INLINE_BELOW else None
 
 
 class _Plan:
