@@ -163,13 +163,32 @@ def _resume(root: Path, arc: Archive) -> int:
     return len(arc.store)
 
 
+def _link_or_copy(source: str, dest: str) -> None:
+    """Shards and index files are only ever replaced, never written in place: hard-linked, so
+    they keep the inode and mtime the index's stamps name; anything else (the history logs,
+    appended to) copied."""
+    if Path(source).parent.name in ("records", "index"):
+        os.link(source, dest)
+    else:
+        shutil.copy2(source, dest)
+
+
 def reset(keep: Path) -> Path:
-    """The kept archive with its catalogue (and logs) as built: no audit recorded yet."""
+    """The kept archive with its catalogue (and logs) as built: no audit recorded yet.
+
+    A plain copy gave every shard a new inode, so the audit's store took every summary index for
+    stale and rebuilt all of them at open (a cost no real audit pays, and a parent holding every
+    record when its workers were forked); the pristine catalogue's index is made current once,
+    then its files are linked."""
+    from archive.store.catalog_store import Store
+
     root = keep / "archive"
+    if (keep / "pristine-catalog" / "records").is_dir():
+        Store.open(keep / "pristine-catalog")  # rebuilds (and saves) a stale index, once
     for folder in ("catalog", "logs"):
         shutil.rmtree(root / folder, ignore_errors=True)
         if (keep / f"pristine-{folder}").exists():
-            shutil.copytree(keep / f"pristine-{folder}", root / folder)
+            shutil.copytree(keep / f"pristine-{folder}", root / folder, copy_function=_link_or_copy)
     return root
 
 
@@ -201,18 +220,17 @@ def measure(argv: list[str]) -> dict:
 
     thread = threading.Thread(target=sampler, daemon=True)
     thread.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    status, own_cpu, _ = proctree.wait_own_cpu(proc.pid)  # not rusage: it adds the workers it reaped
     wall = time.perf_counter() - started
     done.set()
     thread.join()
-    own_cpu = usage.ru_utime + usage.ru_stime
     others = {pid: seconds for pid, seconds in cpu.items() if pid != proc.pid}
     assert proc.stderr is not None
     return {"wall": wall, "cpu": own_cpu + sum(others.values()), "code": os.waitstatus_to_exitcode(status),
             "stderr": proc.stderr.read().decode(errors="replace"),
             "hwm_main": hwm.get(proc.pid, 0),
-            "hwm_workers": [kb for pid, kb in hwm.items()
-                            if pid != proc.pid and "forkserver" in names.get(pid, "")],
+            "hwm_workers": [kb for pid, kb in hwm.items()  # forked by the command or a fork server
+                            if pid != proc.pid and "resource_tracker" not in names.get(pid, "")],
             "hwm_sum": sum(hwm.values())}
 
 
@@ -235,7 +253,7 @@ def audit(root: Path, command: str, jobs: int | None, budget: str | None) -> Non
     print(f"  wall {wall:.1f} s = {checked / wall:,.0f} bags/s; CPU of the process tree {cpu:.1f} s "
           f"= {1000 * cpu / max(checked, 1):.2f} ms a bag")
     print(f"  peak memory (VmHWM): command {got['hwm_main'] / 1024:.0f} MB, largest pool process "
-          f"{max(workers, default=0) / 1024:.0f} MB (fork server and {max(len(workers) - 1, 0)} workers), "
+          f"{max(workers, default=0) / 1024:.0f} MB (of {len(workers)}: workers, and a fork server if any), "
           f"whole tree summed "
           f"{got['hwm_sum'] / 1024:.0f} MB", flush=True)
 

@@ -46,3 +46,19 @@ def cpu_seconds(pid: int) -> float:
 def command_line(pid: int) -> str:
     with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
         return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+
+
+def wait_own_cpu(pid: int) -> tuple[int, float, os.struct_rusage | None]:
+    """Wait for the child ``pid`` to end; its wait status, its own CPU seconds, and ``wait4``'s
+    rusage (which adds the CPU of every child it reaped).
+
+    Its own: read from the exited (not yet reaped) process, without the CPU of the children it
+    reaped. A tree's CPU is the command's own plus each descendant's sampled CPU; the rusage
+    would count twice the workers a command forks and reaps itself (a fork pool's)."""
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    try:
+        own: float | None = cpu_seconds(pid)
+    except (OSError, ValueError, IndexError):
+        own = None
+    _, status, usage = os.wait4(pid, 0)
+    return status, own if own is not None else usage.ru_utime + usage.ru_stime, usage

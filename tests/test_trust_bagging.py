@@ -315,9 +315,19 @@ def test_a_killed_verify_run_leaves_no_worker_processes(cli, archive_root, tmp_p
         with open(source, "r+b") as handle:
             handle.truncate(64 << 30)
     process = _start(archive_root, "verify", "--jobs", "2")
+    command = psutil.Process(process.pid).cmdline()
 
-    def checking(children: list[psutil.Process]) -> bool:  # workers are the fork server's children
-        return sum(_parent(c) not in (None, process.pid) for c in children) >= 2
+    def worker(child: psutil.Process) -> bool:
+        """A checking worker: forked by the command itself (its command line), or by a fork
+        server (a child of the server, not of the command); the server and the resource tracker
+        are the command's children with command lines of their own."""
+        try:
+            return _parent(child) not in (None, process.pid) or child.cmdline() == command
+        except psutil.NoSuchProcess:
+            return False
+
+    def checking(children: list[psutil.Process]) -> bool:  # both workers are up
+        return sum(worker(c) for c in children) >= 2
 
     _kill_and_expect_no_descendants(process, checking)
 

@@ -88,3 +88,39 @@ def test_the_pool_started_while_planning_is_shut_down_when_planning_fails(cli, a
     assert _pool_threads(before) == []
     result = cli("--root", archive_root, "verify", *ids, missing)
     assert (result.code, result.out) == (1, "") and result.err == f"archive: error: no record {missing}\n"
+
+
+_POOL_PARENTS = """
+import os, sys, threading
+from archive.fixity.verify import EarlyPool
+
+def worker_parents():
+    early = EarlyPool(2)
+    pool = early.take()
+    try:
+        return {f.result() for f in [pool.submit(os.getppid) for _ in range(8)]}
+    finally:
+        pool.shutdown(wait=True)
+
+alone = worker_parents()
+stop = threading.Event()
+waiter = threading.Thread(target=stop.wait)
+waiter.start()
+beside_a_thread = worker_parents()
+stop.set()
+waiter.join()
+print(alone == {os.getpid()}, os.getpid() not in beside_a_thread)
+"""
+
+
+def test_workers_are_forked_by_a_process_running_no_other_thread_else_by_a_fork_server():
+    """A fork copies the locks other threads hold (a TUI's), so the checker's workers are forked
+    only from a process running no other thread (the CLI): their parent is the process itself.
+    Beside another thread they come from a fork server, a process of its own."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _POOL_PARENTS], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"], result.stdout

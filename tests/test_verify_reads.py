@@ -127,3 +127,36 @@ def test_a_file_swapped_after_the_walk_is_refused_not_read(bagged_root):
             hash_checked(inv, rel, ["sha256"])
         with pytest.raises(StorageError):
             read_checked(inv, rel, 1 << 20)
+
+
+def test_a_result_sent_back_compact_is_the_report_the_check_made(cli, archive_root, tmp_path):
+    """Workers send a clean check back as its byte counts alone, and the parent makes the report
+    again from the task: it must be the very report the check made, and a report with a problem
+    (a changed file, a missing bag) must come back whole."""
+    from archive.fixity.crosscheck import check_task
+    from archive.fixity.pooled import compact, expand
+    from archive.fixity.verify import source_tasks_for, tasks_for
+    from archive.layout import open_archive
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    for i in range(3):
+        (texts / f"a{i}.txt").write_text(f"Article {i}\n\nbody {i}\n", encoding="utf-8")
+    assert cli("--root", archive_root, "import", texts).code == 0
+    assert cli("--root", archive_root, "bag", "--all").code == 0
+    arc = open_archive(archive_root)
+    records = [arc.store.get(row["id"]) for row in arc.store.summaries()]
+    bags = sorted((archive_root / "bags").iterdir())
+    changed = bags[1] / "v1" / "data" / "metadata" / "citation.ris"
+    changed.write_bytes(changed.read_bytes()[:-1] + b"!")
+    for path in (bags[2] / "v1").rglob("*"):
+        if path.is_file():
+            path.unlink()
+    for fast in (False, True):
+        tasks = [*tasks_for(arc, records, fast), *source_tasks_for(arc, records, fast)]
+        reports = [check_task(task) for task in tasks]
+        sent = [compact(report) for report in reports]
+        assert [expand(task, item) for task, item in zip(tasks, sent, strict=True)] == reports
+        changed_kind = "tuple" if fast else "BagReport"  # a same-size change: only digests tell
+        assert [type(item).__name__ for item in sent] == ["tuple", changed_kind, "BagReport",
+                                                           "int", "int", "int"]

@@ -187,7 +187,9 @@ def _write_report(path: Path, data: dict) -> None:
 
 
 def _finish(report: VerifyReport, args: argparse.Namespace, verbose: bool) -> int:
-    data = report.to_dict()
+    # The JSON form only when it is written or printed: a dict per bag, made after the last bag
+    # is checked, when nothing else runs beside it (a tenth of a second at 10,000 bags).
+    data = report.to_dict() if args.report or args.json else {}
     if args.report:
         _write_report(args.report, data)
     if args.json:

@@ -116,6 +116,12 @@ def _walk_local(inv: Inventory, root: str) -> None:
         for item in items:
             rel = f"{rel_folder}/{item.name}" if rel_folder else item.name
             try:
+                # A folder is known from the listing's own entry type (an lstat only where the
+                # file system gives none): a bag has a folder for every few files, each an lstat.
+                if item.is_dir(follow_symlinks=False):
+                    folders.add(rel)
+                    stack.append((rel, item.path))
+                    continue
                 info = item.stat(follow_symlinks=False)
             except OSError as exc:
                 _take(inv, Entry(rel, "unreadable", detail=why(exc)), root)
@@ -123,7 +129,7 @@ def _walk_local(inv: Inventory, root: str) -> None:
             mode = info.st_mode
             if S_ISREG(mode):
                 files[rel] = make(rel, info.st_size, (info.st_dev, info.st_ino))
-            elif S_ISDIR(mode):
+            elif S_ISDIR(mode):  # it became a folder since the listing
                 folders.add(rel)
                 stack.append((rel, item.path))
             else:

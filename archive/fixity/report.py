@@ -120,6 +120,8 @@ def tally(planned: int, bags: list[BagReport], sources: list[SourceReport]) -> d
         totals["standing_failures"] += bool(bag.standing_note())
         totals["payload_bytes"] += bag.payload_bytes
         totals["hashed_bytes"] += bag.hashed_bytes
+        if not bag.problems:  # nearly every bag: nothing to count
+            continue
         if any(p.code == "missing-bag" for p in bag.problems):
             totals["missing_bags"] += 1
         for kind, count in bag.counts().items():
