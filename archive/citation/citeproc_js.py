@@ -20,6 +20,8 @@ import threading
 from functools import cache
 from pathlib import Path
 
+from archive.errors import InstallationError
+
 ENGINE_DIR = Path(__file__).with_name("engine")
 CITEPROC_VERSION = "2.4.63"
 """The npm package ``citeproc`` vendored in ``engine/citeproc.js`` (citeproc-js 1.4.x)."""
@@ -103,7 +105,9 @@ class CiteprocJS:
                     return result
                 needed = [tag for tag in result["needLocales"] if tag not in self._locales]
                 if not needed:
-                    raise RuntimeError(f"citeproc-js asked again for the locales {result['needLocales']}")
+                    asked = ", ".join(result["needLocales"])
+                    raise InstallationError(f"citeproc-js asked again for the locales {asked}: "
+                                            "the engine's locale files are incomplete")
                 self._give_locales(needed)
 
     def _give_locales(self, tags: list[str]) -> None:
