@@ -112,14 +112,10 @@ CPU of the busiest thread, are the figures). Three changes, every string unchang
   read: APA's build 1.13 -> 0.63 s CPU in a fresh runtime, 0.61 -> 0.33 warm (node, same run).
   APA's build expands 7,772 macros into 132,039 tokens, most of them the sort keys' inline
   macros, about half of them the citation sort's;
-- a bibliography of 300+ entries in apa, chicago-author-date or harvard formatted in two parts on
-  two engines in two threads (archive/citation/parallel.py). ``--parts --styles apa --runs 2``
-  (fresh process each; wall, CPU, busiest threads' CPU): whole 51.70 s, 5.46 s [5.29]; parts
-  43.19 s, 7.01 s [3.42 3.37] (load 15-16); earlier, before the citation-sort change, whole 52.87
-  s, 7.19 [6.95], parts 57.47 s, 10.70 [5.26 5.17] (load 14-15), and at load 12-13 whole 15.61 s,
-  5.20 [4.99], parts 26.32 s, 7.06 [3.47 3.40]. Each part costs a style build (now ~0.6 s) and
-  its own JIT warm-up, so the critical path falls by about a third and the CPU rises by about
-  1.5 s; with two free cores the wall time follows the busiest thread.
+- a bibliography formatted in two parts on two engines in two threads was tried and removed
+  (2026-11-30): under load the busiest thread fell by a third, but on a quiet machine the export
+  took the same time with and without parts (2.56-3.75 s against 2.63-3.63 s, three runs each):
+  V8 already keeps the second core busy (CPU about 1.7x wall with one engine);
 - ``--command --styles apa --runs 3 --baseline DIR`` (DIR: ``git archive main``), wall (CPU) with
   the load after each run: ours cold 43.15 (7.05) 16.5, 40.01 (6.40) 21.7, 46.05 (7.98) 17.6;
   main cold 45.11 (7.09) 18.6, 55.19 (6.63) 20.1, 47.08 (6.63) 18.1; cached 3.01 / 3.96 / 3.30
@@ -510,59 +506,6 @@ def command(styles: list[str], count: int, runs: int, folder: Path, baseline: Pa
         print(f"  {label:28} " + "   ".join(figures[number]))
 
 
-PARTS = """
-import json, os, sys, time
-sys.path.insert(0, {root!r})
-from archive.citation import format_bibliography, parallel
-if not {parts!r}:
-    parallel.MIN_ITEMS = 10**9  # the whole list on one engine, as before
-records = json.loads(open({path!r}, encoding="utf-8").read())
-
-def threads():
-    out = {{}}
-    for tid in os.listdir("/proc/self/task"):
-        with open(f"/proc/self/task/{{tid}}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        out[tid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return out
-
-before, started, cpu = threads(), time.perf_counter(), time.process_time()
-entries = format_bibliography(records, {style!r}, archive_name="Test Archive")
-wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-spent = sorted((t - before.get(tid, 0.0) for tid, t in threads().items()), reverse=True)
-print(json.dumps([len(entries), wall, cpu, spent[:3], os.getloadavg()[0]]))
-"""
-
-
-def parts(styles: list[str], runs: int, folder: Path) -> None:
-    """The bibliography in two parts on two engines (archive/citation/parallel.py) against the
-    whole list on one, each run a fresh process (V8 and the style built cold, as in an export),
-    the two alternating. Besides wall and CPU, the CPU of the busiest threads (V8 runs each engine
-    on a thread of its own): with two free cores the wall time approaches the busiest thread's."""
-    import random
-    from types import SimpleNamespace
-
-    from catalog_fixture import make_record
-
-    rng = random.Random(7)
-    arc = SimpleNamespace(settings=SimpleNamespace(id_prefix="ART"))
-    records = [make_record(arc, sequence, rng) for sequence in range(1, 1001)]
-    path = folder / "catalogue.json"
-    path.write_text(json.dumps(records), encoding="utf-8")
-    print(f"\nformat_bibliography of bench/catalog_fixture.py's {len(records)} records, fresh process each: "
-          f"wall s, CPU s, the three busiest threads' CPU s, load")
-    for style in styles:
-        for _ in range(runs):
-            for label, split in (("whole, one engine", False), ("two parts, two engines", True)):
-                code = PARTS.format(root=str(ROOT), path=str(path), style=style, parts=split)
-                done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                      check=True)
-                count, wall, cpu, busiest, load = json.loads(done.stdout.strip().splitlines()[-1])
-                assert count == len(records)
-                top = " ".join(f"{t:5.2f}" for t in busiest)
-                print(f"  {style:20} {label:24} {wall:7.2f} {cpu:7.2f}   [{top}]  {load:5.1f}")
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -576,20 +519,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--command", action="store_true",
                         help="only the whole `archive export` command on a fresh archive, beside csv")
     parser.add_argument("--runs", type=int, default=3, help="runs of each in --runtimes and --command")
-    parser.add_argument("--parts", action="store_true",
-                        help="only the bibliography in two parts against the whole, per-thread CPU")
     parser.add_argument("--baseline", type=Path,
                         help="with --command: a checkout of another tree (git archive main | tar -x -C DIR) "
                              "whose cold export runs in the same rounds")
     args = parser.parse_args(argv)
     if args.runtimes:
         runtimes(args.styles, args.records, 3, args.runs)
-        return 0
-    if args.parts:
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            parts(args.styles, args.runs, Path(tmp))
         return 0
     if args.command:
         import tempfile

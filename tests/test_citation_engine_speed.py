@@ -12,7 +12,7 @@ import json
 import pytest
 from test_citation_golden import RECORDS
 
-from archive.citation import LOCALES, STYLES
+from archive.citation import STYLES
 from archive.citation.citeproc_js import CiteprocJS, locale_files
 from archive.citation.csl import to_csl_json
 from archive.citation.formatted import load_style
@@ -51,79 +51,6 @@ def test_a_fallback_locale_is_fetched_on_a_second_try(items):
         assert {"en-US", "de-AT", "de-DE"} <= lazy._locales
     finally:
         lazy.close()
-
-
-# A bibliography formatted in two parts (archive/citation/parallel.py): the parts, each on its own
-# engine, put back in order, against citeproc-js formatting the whole list at once, in every style
-# offered, on the golden collection, the speed bench's first 500 records (many surnames and years) and
-# the export bench's first 500 (eight surnames over 36 years: year-suffix groups).
-
-
-def _bench_records() -> list[dict]:
-    import bench_citations
-
-    return bench_citations.many_records(500)
-
-
-def _catalogue_records() -> list[dict]:
-    import random
-    from types import SimpleNamespace
-
-    from catalog_fixture import make_record
-
-    rng = random.Random(7)
-    arc = SimpleNamespace(settings=SimpleNamespace(id_prefix="ART"))
-    return [make_record(arc, sequence, rng) for sequence in range(1, 501)]
-
-
-RECORD_SETS = {
-    "golden": lambda: list(RECORDS.values()),
-    "bench": _bench_records,
-    "catalogue": _catalogue_records,
-}
-
-
-@pytest.fixture(scope="module")
-def bench_path():
-    import sys
-    from pathlib import Path
-
-    folder = str(Path(__file__).resolve().parents[1] / "bench")
-    sys.path.insert(0, folder)
-    yield
-    sys.path.remove(folder)
-
-
-@pytest.mark.parametrize("records", sorted(RECORD_SETS))
-@pytest.mark.parametrize("style", sorted(STYLES))
-def test_a_bibliography_in_two_parts_is_the_whole_bibliography(bench_path, style, records):
-    from archive.citation import parallel
-    from archive.citation.formatted import _engine_call, _in_parts
-
-    chosen = load_style(style)
-    items = [to_csl_json(r, archive_name="Test Archive") for r in RECORD_SETS[records]()]
-    if style not in parallel.PROVEN_STYLES:
-        assert not parallel.can_split(style, chosen.xml, 10_000)
-        return
-    assert parallel.can_split(style, chosen.xml, len(items)) == (len(items) >= parallel.MIN_ITEMS)
-    sizes = sorted(len(part) for part in parallel.split(items, chosen.xml))
-    assert len(sizes) == 2 and sizes[0] >= len(items) // 4, sizes  # both engines get real work
-    for lang in LOCALES if records == "golden" else ["en-US"]:
-        whole = _engine_call(chosen, lambda cite, key, lang=lang: cite.bibliography(key, lang, True, items))
-        assert _in_parts(chosen, lang, items) == whole, lang
-
-
-def test_a_style_that_leaves_an_entry_out_is_formatted_whole():
-    """citeproc-js names every item in makeBibliography's ids but returns only the entries that
-    print, so with one left out (chicago-note-bibliography drops an authorless, placeless item) no
-    entry's id is known: the parts are not used and the whole list is formatted instead."""
-    from archive.citation.formatted import _engine_call, _in_parts
-
-    chosen = load_style("chicago-note-bibliography")
-    items = [to_csl_json(r, archive_name="Test Archive") for r in RECORDS.values()]
-    whole = _engine_call(chosen, lambda cite, key: cite.bibliography(key, "en-US", True, items))
-    assert len(whole) < len(items)  # the collection holds such an item
-    assert _in_parts(chosen, "en-US", items) is None
 
 
 # The engine is built without the style's citation <sort> (bridge.js styleForEngine): what that

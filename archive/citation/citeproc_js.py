@@ -78,22 +78,12 @@ class CiteprocJS:
         result = self._call("archiveCite.bibliography", key, lang, force, items)
         return [(entry_id, text) for entry_id, text in result]
 
-    def bibliography_keyed(self, key: str, lang: str, force: bool, items: list[dict]) -> list | None:
-        """``[id, text, sort keys]`` in the style's order (a part of a bibliography, ``parallel``);
-        None when the style leaves an entry out (the entries' ids are then unknown)."""
-        result = self._call("archiveCite.bibliographyKeyed", key, lang, force, items)
-        return None if isinstance(result, dict) else result
-
-    def order(self, key: str, lang: str, force: bool, rows: list) -> list[int]:
-        """The rows ``[sort keys, seq]`` in citeproc-js's registry order, as row numbers."""
-        return [int(row) for row in self._call("archiveCite.order", key, lang, force, rows)]
-
     def each(self, key: str, lang: str, force: bool, items: list[dict]) -> list[str]:
         """Each item's entry alone, as ``bibliography`` of that one item gives it ("" when the style
         leaves it out), for many items in one call."""
         return [str(text) for text in self._call("archiveCite.each", key, lang, force, items)]
 
-    def _call(self, function: str, key: str, lang: str, force: bool, items: list) -> list | dict:
+    def _call(self, function: str, key: str, lang: str, force: bool, items: list[dict]) -> list:
         """One bridge call; the locales a new engine asks for are read and given first (bridge.js's
         ``withLocales``), so only the two or three an engine uses are ever parsed."""
         payload = json.dumps(items, ensure_ascii=False)
@@ -101,7 +91,7 @@ class CiteprocJS:
             self._give_locales(["en-US", lang])
             while True:
                 result = json.loads(self._ctx.call(function, key, lang, force, payload))
-                if not isinstance(result, dict) or "needLocales" not in result:
+                if not isinstance(result, dict):
                     return result
                 needed = [tag for tag in result["needLocales"] if tag not in self._locales]
                 if not needed:
@@ -118,16 +108,15 @@ class CiteprocJS:
                 self._locales.add(tag)
 
 
-_ENGINES: dict[int, CiteprocJS] = {}
+_ENGINE: CiteprocJS | None = None
 _ENGINE_LOCK = threading.Lock()
 
 
-def engine(number: int = 0) -> CiteprocJS:
-    """The process's citeproc-js context ``number``, made on first use (about 0.2 s): 0 serves every
-    call, 1 the second half of a bibliography formatted in two parts (``parallel``)."""
+def engine() -> CiteprocJS:
+    """The process's one citeproc-js context, made on first use (about 0.2 s)."""
+    global _ENGINE
     with _ENGINE_LOCK:
-        found = _ENGINES.get(number)
-        if found is None:
-            found = _ENGINES[number] = CiteprocJS()
-            atexit.register(found.close)
-        return found
+        if _ENGINE is None:
+            _ENGINE = CiteprocJS()
+            atexit.register(_ENGINE.close)
+        return _ENGINE

@@ -181,12 +181,6 @@ def bibliography_items(
     """citeproc-js's ``(id, text)`` pairs for CSL-JSON items, in the style's order."""
 
     def compute(todo: list[dict]) -> list[tuple[str, str]]:
-        from archive.citation import parallel
-
-        if parallel.can_split(style.name, style.xml, len(todo)):
-            parts = _in_parts(style, lang, todo)
-            if parts is not None:
-                return parts
         return _engine_call(style, lambda cite, key: cite.bibliography(key, lang, True, todo))
 
     if not cached:
@@ -196,27 +190,13 @@ def bibliography_items(
     return entry_cache.bibliography(style.xml, lang, items, compute)
 
 
-def _in_parts(style: Style, lang: str, items: list[dict]) -> list[tuple[str, str]] | None:
-    """The bibliography formatted in two parts at once, two engines (``parallel``); None if it does
-    not split."""
-    from archive.citation import parallel
-
-    def keyed(number: int, part: list[dict]) -> list:
-        return _engine_call(style, lambda cite, key: cite.bibliography_keyed(key, lang, True, part), number)
-
-    def order(rows: list) -> list[int]:
-        return _engine_call(style, lambda cite, key: cite.order(key, lang, True, rows))
-
-    return parallel.formatted_in_parts(items, style.xml, keyed, order)
-
-
-def _engine_call(style: Style, call, number: int = 0):
+def _engine_call(style: Style, call):
     """``call(engine, style key)`` with the style loaded; citeproc-js's failure as one clear line."""
     from py_mini_racer import JSEvalException
 
     from archive.citation.citeproc_js import engine
 
-    cite = engine(number)
+    cite = engine()
     try:
         return call(cite, cite.add_style(style.xml))
     except JSEvalException as exc:

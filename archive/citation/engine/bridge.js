@@ -197,7 +197,7 @@ var archiveCite = (function () {
     // items: JSON array of CSL-JSON items. Returns JSON [[id, text], ...] in the style's order.
     function bibliography(key, lang, force, itemsJson) {
         return withLocales(function () {
-            return JSON.stringify(bibliographyOf(key, lang, force, itemsJson));
+            return bibliographyOf(key, lang, force, itemsJson);
         });
     }
 
@@ -218,58 +218,8 @@ var archiveCite = (function () {
             for (var j = 0; j < result[1].length; j += 1) {
                 out.push([result[0].entry_ids[j][0], result[1][j].trim()]);
             }
-            // makeBibliography lists every item's id but only the entries that print: with an
-            // entry left out, an id no longer names the entry beside it
-            out.even = result[0].entry_ids.length === result[1].length;
         }
-        return out;
-    }
-
-    // As bibliography(), each entry with its sort keys as the registry holds them: [[id, text,
-    // keys], ...], a key that is undefined sent as 0 and any other as [value] (JSON has no
-    // undefined, and citeproc-js's comparison tells undefined apart). For a bibliography formatted
-    // in parts (archive/citation/parallel.py), put back in order by order(). {"uneven": true} when
-    // the style left an entry out (its id can then not be told).
-    function bibliographyKeyed(key, lang, force, itemsJson) {
-        return withLocales(function () {
-            var entries = bibliographyOf(key, lang, force, itemsJson);
-            if (entries.length && !entries.even) {
-                return JSON.stringify({uneven: true});
-            }
-            var registry = engineFor(key, lang, force).engine.registry.registry;
-            for (var i = 0; i < entries.length; i += 1) {
-                var keys = registry[entries[i][0]].sortkeys || [];
-                var sent = [];
-                for (var k = 0; k < keys.length; k += 1) {
-                    sent.push(typeof keys[k] === "undefined" ? 0 : [keys[k]]);
-                }
-                entries[i].push(sent);
-            }
-            return JSON.stringify(entries);
-        });
-    }
-
-    // rowsJson: [[keys as bibliographyKeyed sends them, seq], ...], seq the item's place in the
-    // whole list. Returns JSON of the row numbers in the order citeproc-js's registry puts them:
-    // its own comparison (CSL.Registry.Comparifier.compareKeys: each key by the style's direction
-    // with the locale's collator, then seq), which orders one bibliography's registry.
-    function order(key, lang, force, rowsJson) {
-        return withLocales(function () {
-            var compare = engineFor(key, lang, force).engine.registry.sorter.compareKeys;
-            var rows = JSON.parse(rowsJson);
-            var tokens = [];
-            for (var i = 0; i < rows.length; i += 1) {
-                var keys = [];
-                for (var k = 0; k < rows[i][0].length; k += 1) {
-                    keys.push(rows[i][0][k] === 0 ? undefined : rows[i][0][k][0]);
-                }
-                tokens.push({sortkeys: keys, seq: rows[i][1], row: i});
-            }
-            tokens.sort(compare);
-            return JSON.stringify(tokens.map(function (token) {
-                return token.row;
-            }));
-        });
+        return JSON.stringify(out);
     }
 
     // items: JSON array of CSL-JSON items. Returns JSON [text, ...]: each item formatted alone, as
@@ -309,8 +259,6 @@ var archiveCite = (function () {
         knownLocales: knownLocales,
         styleForEngine: styleForEngine,
         bibliography: bibliography,
-        bibliographyKeyed: bibliographyKeyed,
-        order: order,
         each: each,
         version: function () {
             return CSL.PROCESSOR_VERSION;
