@@ -154,7 +154,8 @@ def test_a_body_that_stalls_times_out(pages):
 
 
 def test_the_total_time_limit_bounds_every_read(pages):
-    with pytest.raises(FetchTimeoutError, match=r"sent nothing for 0\.2 s"):
+    # the read gets what is left of the 0.2 s (0.196 s when the first few ms went to connecting), not 30 s
+    with pytest.raises(FetchTimeoutError, match=r"sent nothing for 0\.(2|1\d*) s"):
         get(pages, "/slow", limits=Limits(read_seconds=30, total_seconds=0.2))
 
 
