@@ -80,7 +80,10 @@ def test_server_stops_after_some_objects_are_confirmed(cli, archive_root, tmp_pa
     lines = err.splitlines()
     assert lines and all(line.startswith("archive: error: replica offsite") for line in lines), err
     assert "Traceback" not in err and "unexpected" not in err
-    assert sum("stopped after" in line for line in lines) == 1, err
+    # the run either gives up once, saying so, or (when few bags were left) names each one it could not send
+    stops = sum("stopped after" in line for line in lines)
+    assert stops == 1 or (stops == 0 and all(" bag ART-" in line or "snapshot not sent" in line
+                                             for line in lines)), err
     for secret in DUMMY_AWS.values():
         assert secret not in err
 
