@@ -35,6 +35,13 @@ class InFlight:
         if hold <= 0:
             self._released.set()
 
+    def reset(self) -> None:
+        """Start counting afresh (between two runs against the same server); no hold any more."""
+        with self._lock:
+            self.peak = self.current
+            self.transfers = 0
+            self._released.set()
+
     def wrap(self, app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
         def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             if environ.get("REQUEST_METHOD") not in TRANSFERS:
