@@ -92,6 +92,20 @@ def test_s3_credentials_and_region_come_from_a_named_profile(cli, bagged_root, m
             assert secret not in result.out + result.err
 
 
+def test_s3_credentials_from_the_aws_environment(cli, bagged_root, moto_server, aws_env):
+    bucket = f"environment-replica-{os.getpid()}"
+    make_bucket_with_own_keys(moto_server.endpoint, bucket)
+    relay = RecordingProxy(moto_server.endpoint)
+    try:
+        added = cli("--root", bagged_root, "replica", "add", "cloud", f"s3://{bucket}/archive",
+                    "--endpoint-url", relay.endpoint, "--region", "us-east-1")
+        replicated = cli("--root", bagged_root, "replicate", "cloud")
+    finally:
+        relay.stop()
+    assert added.code == 0 and replicated.code == 0, (added, replicated)
+    assert relay.signers and set(relay.signers) == {(aws_env["AWS_ACCESS_KEY_ID"], "us-east-1")}
+
+
 def test_s3_with_no_credentials_anywhere_is_one_clear_line(cli, archive_root, moto_server, aws_nowhere):
     bucket = f"no-credentials-{os.getpid()}"
     make_bucket_with_own_keys(moto_server.endpoint, bucket)
@@ -139,6 +153,24 @@ def test_sftp_replicate_and_verify_through_ssh_agent(cli, bagged_root, sshd_serv
     assert refused.code == 1, refused
     [line] = errors(refused)
     assert "ssh-agent" in line and "after 4 attempts" not in line, line
+
+
+def test_sftp_key_file_named_by_ssh_config_identityfile(cli, bagged_root, sshd_server, monkeypatch, tmp_path):
+    """A key under a name of the user's choosing, found only through its Host's IdentityFile."""
+    home = ssh_home_copy(sshd_server, tmp_path / "home", keys=True)
+    ssh = home / ".ssh"
+    (ssh / "id_ed25519").rename(ssh / "offsite_key")
+    (ssh / "id_ed25519.pub").unlink()
+    (ssh / "config").write_text((ssh / "config").read_text() + "  IdentityFile ~/.ssh/offsite_key\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    url = f"sftp://replica-box{tmp_path / 'sftp-replica'}"  # user, host, port and key from the config
+    added = cli("--root", bagged_root, "replica", "add", "offsite", url)
+    assert added.code == 0, added
+    replicated = cli("--root", bagged_root, "replicate", "offsite")
+    assert replicated.code == 0, replicated
+    assert (tmp_path / "sftp-replica" / "replica.json").is_file()
+    assert "offsite_key" not in (bagged_root / "archive.toml").read_text()
 
 
 def test_sftp_with_neither_agent_nor_key_is_one_clear_line(cli, archive_root, sshd_server, monkeypatch,
