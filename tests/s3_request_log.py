@@ -3,20 +3,27 @@
 moto keeps no request log a test can read, so a test that must prove what a command did NOT do
 (download an object's bytes) points the replica at this proxy instead: each request's method and
 path (the bucket and key, query left off) is appended to ``requests`` before it is forwarded, and
-the answer is passed back unchanged.
+the answer is passed back unchanged. ``signers`` records, for each signed request, the access key
+id and region of its SigV4 credential scope (moto accepts any key, so this is how a test proves
+which credentials the client really used); the signature itself is never kept.
 """
 
 from __future__ import annotations
 
 import http.client
 import http.server
+import re
 import threading
 from urllib.parse import unquote, urlsplit
+
+SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/,\s]+)/s3/aws4_request")
 
 
 class RecordingProxy:
     def __init__(self, upstream: str) -> None:
         self.requests: list[tuple[str, str]] = []
+        self.signers: list[tuple[str, str]] = []
+        """(access key id, region) of each signed request, from its Authorization header."""
         outer = self
         up = urlsplit(upstream)
 
@@ -25,6 +32,9 @@ class RecordingProxy:
 
             def _forward(self) -> None:
                 outer.requests.append((self.command, unquote(urlsplit(self.path).path)))
+                scope = SCOPE.search(self.headers.get("Authorization") or "")
+                if scope:
+                    outer.signers.append((scope.group(1), scope.group(2)))
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 connection = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
@@ -60,6 +70,7 @@ class RecordingProxy:
 
     def clear(self) -> None:
         self.requests.clear()
+        self.signers.clear()
 
     def stop(self) -> None:
         self.server.shutdown()

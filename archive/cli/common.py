@@ -154,6 +154,7 @@ def progress_bar(label: str, total: int, unit: str = "items") -> Iterator[Progre
     if not sys.stderr.isatty() or os.environ.get("ARCHIVE_NO_PROGRESS"):
         yield lambda step: None
         return
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -166,7 +167,7 @@ def progress_bar(label: str, total: int, unit: str = "items") -> Iterator[Progre
     with RichProgress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[extra]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-        transient=True, console=None,
+        transient=True, console=Console(stderr=True),  # rich's default console is stdout: the report's
     ) as progress:
         task = progress.add_task(label, total=total, extra="")
 

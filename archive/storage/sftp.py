@@ -132,8 +132,8 @@ class SFTPStorage:
             except (paramiko.AuthenticationException, paramiko.BadHostKeyException) as exc:
                 raise self._error(path, doing, exc) from None
             except (OSError, EOFError, paramiko.SSHException) as exc:
-                if isinstance(exc, paramiko.SSHException) and "known_hosts" in str(exc):
-                    raise self._error(path, doing, exc) from None
+                if isinstance(exc, paramiko.SSHException) and ("known_hosts" in str(exc) or _no_key(exc)):
+                    raise self._error(path, doing, exc) from None  # retrying finds no key nor host key
                 if self._alive() and isinstance(exc, OSError):
                     raise self._error(path, doing, exc) from None  # the server answered: not transient
                 last = exc
@@ -148,6 +148,9 @@ class SFTPStorage:
         text = str(exc).strip() or type(exc).__name__
         if type(exc).__name__ == "AuthenticationException":
             text += " (keys are taken from ssh-agent, ~/.ssh/config and ~/.ssh/id_*)"
+        elif _no_key(exc):
+            text = ("no key to log in with: none in ssh-agent (SSH_AUTH_SOCK), none named by IdentityFile "
+                    "in ~/.ssh/config, no ~/.ssh/id_* file")
         if type(exc).__name__ == "SSHException" and "known_hosts" in text:
             text = f"host key of {self.host} is not in ~/.ssh/known_hosts; add it (ssh-keyscan) first"
         after = f" (after {self.attempts} attempts)" if retried else ""
@@ -220,7 +223,7 @@ class SFTPStorage:
         if folder not in self._folders:
             self._call(path, "making folders", lambda s: _makedirs(s, folder, self.label))
             self._folders.add(folder)
-        sftp = self._sftp()
+        sftp = self._call(path, "connect", lambda s: s)  # a failed (re)connect: one clear, retried error
         digest = hashlib.sha256()
         size = 0
         try:
@@ -250,6 +253,12 @@ class SFTPStorage:
                 raise self._error(path, "write", exc) from None
             raise
         return _entry(path, attr)
+
+
+def _no_key(exc: BaseException) -> bool:
+    """paramiko's SSHException when it found no key at all to offer (an empty or absent agent and
+    no key file): a setting to fix, not a network fault worth retrying."""
+    return type(exc).__name__ == "SSHException" and "No authentication methods available" in str(exc)
 
 
 def _kind(mode: int) -> Kind:
