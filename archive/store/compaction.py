@@ -48,7 +48,7 @@ FANOUT = 4
 
 def tier(size: int) -> int:
     """The size tier of a segment; BASE (FLUSH_BYTES / 2) is below any flushed log's segment."""
-    level, bound = 0, FLUSH_BYTES // 2 * FANOUT
+    level, bound = 0, max(1, FLUSH_BYTES // 2) * FANOUT
     while size >= bound:
         level, bound = level + 1, bound * FANOUT
     return level

@@ -154,10 +154,7 @@ def decode_line(line: bytes, path: Path, offset: int) -> tuple[int, int, int, di
 
 
 def missing_file(path: Path) -> HistoryFileGone:
-    return HistoryFileGone(
-        f"history file {path} is damaged: it is missing but the catalogue references it; "
-        "restore it from a backup"
-    )
+    return HistoryFileGone(str(damaged_log(path, "it is missing but the catalogue references it")))
 
 
 def write_error(path: Path, exc: OSError) -> StoreError:
