@@ -20,6 +20,7 @@ import pytest
 from helpers import RECORDS, Result, run_cli
 from killgate import KillGate
 
+from archive.errors import StoreError
 from archive.events import make_event
 from archive.layout import open_archive
 from archive.store import catalog_store, compaction
@@ -269,6 +270,36 @@ def test_a_full_disk_during_a_compaction_leaves_the_history_as_it_was(three_root
     assert committed_end(data[HISTORY]) == 0 and len(generations(data)) == len(sizes) - 2
     assert history_of(cli, three_root, record_id)[:len(events)] == events
     files_are_only_the_committed(three_root)
+
+
+def test_a_compaction_whose_commit_fails_leaves_no_segment_behind(three_root: Path, cli, monkeypatch):
+    """The segment is written but the shard that would list it cannot be (a full disk at the
+    commit): the new segment is removed, the shard and the history are as they were."""
+    arc = open_archive(three_root)
+    record_id = arc.store.ids()[0]
+    _log_transaction(arc, record_id, 0)
+    before = history_of(cli, three_root, record_id)
+    shard_before = shard_data(three_root)
+    files_before = sorted(os.listdir(three_root / "catalog" / "history"))
+    real = compaction.compact
+    seen = []
+
+    def full_at_commit(folder, shard, data, commit):
+        def refuse(new):
+            seen.append(sorted(os.listdir(folder)))
+            raise StoreError("disk full while writing 000000.json; nothing was changed")
+
+        return real(folder, shard, data, refuse)
+
+    monkeypatch.setattr(compaction, "compact", full_at_commit)
+    monkeypatch.setattr(compaction, "FLUSH_BYTES", 1)
+    _log_transaction(arc, record_id, 1)  # commits; its compaction fails at the commit
+    assert seen and segment_name(0, 1) in seen[0], "the segment was written before the commit"
+    assert sorted(os.listdir(three_root / "catalog" / "history")) == files_before
+    data = shard_data(three_root)
+    assert SEGMENTS not in data and len(data[HISTORY]) == len(shard_before[HISTORY])
+    events = history_of(cli, three_root, record_id)
+    assert events[:len(before)] == before and len(events) == len(before) + 4
 
 
 def test_two_writers_compacting_at_once_lose_and_duplicate_nothing(three_root: Path, cli):
