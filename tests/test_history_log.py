@@ -22,7 +22,7 @@ from archive import catalog
 from archive.errors import RecordNotFoundError
 from archive.events import make_event
 from archive.layout import open_archive
-from archive.store.history import HISTORY, HistoryLog, committed_end, decode_line
+from archive.store.history import HISTORY, HistoryLog, committed_end, decode_line, log_name
 
 EDITOR = textwrap.dedent(
     """
@@ -52,10 +52,11 @@ def shards(root: Path) -> list[Path]:
 
 
 def log_lines_are_whole(root: Path) -> None:
-    """Every log ends at its committed end and every line in it decodes with a good checksum."""
+    """Every live log ends at its committed end and every line in it decodes with a good checksum."""
     for shard in shards(root):
-        heads = json.loads(shard.read_bytes()).get(HISTORY) or {}
-        log = HistoryLog(root / "catalog" / "history" / f"{shard.stem}.log")
+        data = json.loads(shard.read_bytes())
+        heads = data.get(HISTORY) or {}
+        log = HistoryLog(root / "catalog" / "history" / log_name(int(shard.stem), data))
         assert log.path.stat().st_size == committed_end(heads), f"{log.path} has an uncommitted tail"
         assert sum(1 for _ in log.scan(committed_end(heads))) == sum(h["count"] for h in heads.values())
 

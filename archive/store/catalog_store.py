@@ -9,6 +9,8 @@ atomically, so they always see a whole version of it.
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -22,8 +24,9 @@ from archive.clock import now_utc
 from archive.errors import RecordNotFoundError, StaleRecordError, StoreError
 from archive.ids import sequence_of
 from archive.records import BOOKKEEPING_WRITES, check_mode, full_check_at, good_places, serial_of
+from archive.store import compaction
 from archive.store.atomic import atomic_write, remove_stale_temporaries
-from archive.store.history import HISTORY, LOG_SUFFIX, HistoryLog, committed_end, damaged_log
+from archive.store.history import HISTORY, SEGMENTS, HistoryFileGone, HistoryLog
 from archive.store.index import SEARCH_FIELDS, IndexShard, haystack, summarize
 from archive.store.lockfile import InterProcessLock, LockTimeout
 from archive.store.many import validate_many
@@ -37,6 +40,7 @@ from archive.store.shard import (
     read_shard,
     shard_of,
 )
+from archive.store.shard_history import event_total, live_log, record_events, shard_events
 
 # Start-up: the schema validators (jsonschema, langcodes) are imported where
 # a write or a query first needs them, so read-only commands (list, show, search) never load them.
@@ -146,8 +150,21 @@ class Store:
     def _shard_path(self, shard: int) -> Path:
         return self.records_dir / f"{shard:06d}.json"
 
-    def _history(self, shard: int) -> HistoryLog:
-        return HistoryLog(self.history_dir / f"{shard:06d}{LOG_SUFFIX}")
+    def _history(self, shard: int, data: dict) -> HistoryLog:
+        """The shard's live log (its name changes with each compaction, see history.py)."""
+        return live_log(self.history_dir, shard, data)
+
+    def _read_history(self, shard: int, read: Any) -> Any:
+        """``read(shard data)`` of a shard's history files, the shard read again if a file it
+        listed is gone: a compaction in another process replaced it after our read of the shard."""
+        path = self._shard_path(shard)
+        while True:
+            stamp = file_stamp(path)
+            try:
+                return read(read_shard(path, self.cache))
+            except HistoryFileGone:
+                if file_stamp(path) == stamp:
+                    raise
 
     def _index_path(self, shard: int) -> Path:
         return self.index_dir / f"{shard:06d}.json"
@@ -334,50 +351,55 @@ class Store:
     def events(self, record_id: str) -> list[dict]:
         """The record's events, oldest first (by time, then in the order they were committed).
 
-        Reads only this record's lines of its shard's history log (see archive/store/history.py),
-        plus, in a shard not yet written since the upgrade, its old ``events`` table.
+        Reads only this record's range of each history segment and its lines of its shard's live
+        log (see archive/store/history.py), plus, in a shard not yet written since the upgrade, its
+        old ``events`` table.
         """
         sequence = sequence_of(record_id)
-        return self._events_in(read_shard(self._shard_path(shard_of(sequence)), self.cache), record_id)
+        return self._read_history(shard_of(sequence), lambda data: self._events_in(data, record_id))
 
     def history(self, record_id: str) -> list[dict]:
         """``events`` of a record that exists (RecordNotFoundError otherwise), from one read of its
         shard: what ``archive history ID`` prints, with nothing read but that shard and the
         record's own lines of the log (no summary index row is parsed)."""
         sequence = sequence_of(record_id)
-        data = read_shard(self._shard_path(shard_of(sequence)), self.cache)
-        doc = (data.get(RECORDS) or {}).get(str(sequence))
-        if doc is None or doc.get("id") != record_id:
-            raise RecordNotFoundError(f"no record {record_id}")
-        return self._events_in(data, record_id)
+
+        def read(data: dict) -> list[dict]:
+            doc = (data.get(RECORDS) or {}).get(str(sequence))
+            if doc is None or doc.get("id") != record_id:
+                raise RecordNotFoundError(f"no record {record_id}")
+            return self._events_in(data, record_id)
+
+        return self._read_history(shard_of(sequence), read)
 
     def _events_in(self, data: dict, record_id: str) -> list[dict]:
         sequence = sequence_of(record_id)
         shard = shard_of(sequence)
         old = [(int(key), e) for key, e in (data.get(EVENTS) or {}).items() if e["record_id"] == record_id]
         found = [_copy(e) for _, e in sorted(old, key=lambda pair: pair[0])]
-        head = (data.get(HISTORY) or {}).get(str(sequence))
-        if head is not None:
-            log = self._history(shard)
-            chain = log.chain(head)
-            if len(chain) != head["count"]:
-                raise damaged_log(log.path, f"{record_id} has {len(chain)} events in it, the catalogue "
-                                            f"counts {head['count']}")
-            found.extend(chain)
+        found.extend(record_events(self.history_dir, shard, data, sequence, record_id))
         return sorted(found, key=lambda e: e["at"])  # stable: ties keep the committed order
 
     def iter_events(self) -> Iterator[dict]:
         """Every committed event of the catalogue, streamed: shard by shard in accession order,
         each shard's events in the order they were committed (an unmigrated shard's old table in
-        its document order). For PREMIS export and replicas; memory stays small."""
+        its document order; a compacted shard's segments record by record first, see
+        shard_history.py). For PREMIS export and replicas; memory stays small."""
         for shard in self._shards_on_disk():
             data = read_shard(self._shard_path(shard), self.cache)
             old = data.get(EVENTS) or {}
             for key in sorted(old, key=int):
                 yield _copy(old[key])
-            heads = data.get(HISTORY) or {}
-            for _, event in self._history(shard).scan(committed_end(heads)):
-                yield event
+            events = self._read_history(shard, functools.partial(self._opened_events, shard))
+            yield from events
+
+    def _opened_events(self, shard: int, data: dict) -> Iterator[dict]:
+        """``shard_events`` started, so its files are open (or HistoryFileGone raised) now."""
+        events = shard_events(self.history_dir, shard, data)
+        first = next(events, None)
+        if first is None:
+            return iter(())
+        return itertools.chain((first,), events)
 
     def ids(self) -> list[str]:
         return [r["id"] for r in self.summaries()]
@@ -394,7 +416,7 @@ class Store:
         for shard in self._shards_on_disk():
             data = read_shard(self._shard_path(shard), self.cache)
             total += len(data.get(EVENTS) or {})
-            total += sum(head["count"] for head in (data.get(HISTORY) or {}).values())
+            total += event_total(data)
         return total
 
     # ----- writing -------------------------------------------------------------------------
@@ -415,6 +437,7 @@ class Store:
                     remove_stale_temporaries(self.records_dir)
                     remove_stale_temporaries(self.index_dir)
                     remove_stale_temporaries(self.folder)
+                    remove_stale_temporaries(self.history_dir)
                     self._cleaned = True
                 yield
             finally:
@@ -467,16 +490,24 @@ class Store:
         # An old shard's events move into the log on its first write, before this write's own.
         pending = [(sequence_of(old_table[k]["record_id"]), old_table[k]) for k in sorted(old_table, key=int)]
         pending += [(sequence_of(event["record_id"]), event) for event in events]
-        log = self._history(shard)
+        log = self._history(shard, data)
         new_heads = log.append(heads, pending) if pending else heads
         # One TinyDB write per shard per transaction, and the commit of the appended events:
         # insert_multiple/upsert would rewrite the file once per document.
+        written = {RECORDS: records, HISTORY: new_heads}
+        if data.get(SEGMENTS):
+            written[SEGMENTS] = data[SEGMENTS]
         try:
-            storage.write({RECORDS: records, HISTORY: new_heads})
+            storage.write(written)
         except BaseException:
             if pending:
                 log.roll_back(heads)
             raise
+        if compaction.due(written):
+            # The transaction is committed; a compaction that fails (a full disk) leaves the
+            # history as it was and the next write of this shard tries again.
+            with contextlib.suppress(StoreError):
+                compaction.compact(self.history_dir, shard, written, storage.write)
         index = self._index.get(shard)
         if index is not None and index.stamp == stamp_before:
             rows = dict(index.rows)

@@ -29,7 +29,20 @@ Transactions, and why a killed process never leaves a half-committed history:
    events are both durable. A full disk at step 2 or 3 leaves the shard as it was, and the log is
    cut back at once (or by the next writer).
 
-Committed bytes are never rewritten or truncated, so readers need no lock. Old archives kept
+Committed bytes are never rewritten or truncated, so readers need no lock.
+
+Why segments (archive/store/segments.py, archive/store/compaction.py): a record's lines in the log
+lie a shard's worth of other records' lines apart (~165 KB at 1,000 events each), so a cold
+``history ID`` read one page per event. Once a shard's live log has grown past
+``compaction.FLUSH_BYTES``, a compaction rewrites its events grouped by record into an immutable
+segment (``NNNNNN.G.seg``, with a per-record index) and starts a new, empty live log
+(``NNNNNN.G.log``); size tiers merge segments of similar size, so a byte is rewritten a logarithmic
+number of times. The shard's ``segments`` table lists the committed segments; like the heads, it
+is committed by the shard write, so a compaction is atomic too, and the files it replaced are
+removed only after. A record's history is then one contiguous range per segment plus its chain
+in the live log.
+
+Old archives kept
 events in an ``events`` table inside each shard; they are read from there until the shard is next
 written, when they are moved into the log in their original order (a killed migration leaves the
 old shard, whose events are still read from the table, and a tail the next writer drops).
@@ -44,7 +57,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -52,7 +65,32 @@ from archive.errors import StoreError
 
 HISTORY = "history"
 """The shard table of heads: doc id = record sequence, doc = {"head": [offset, length], "count": n}."""
+SEGMENTS = "segments"
+"""The shard table of committed segments: doc id = generation, doc = {"bytes": size, "events": n}."""
 LOG_SUFFIX = ".log"
+SEGMENT_SUFFIX = ".seg"
+
+
+class HistoryFileGone(StoreError):
+    """A history file the shard referenced is missing: a compaction in another process may have
+    replaced it since the shard was read (readers take no lock), so the reader reads the shard
+    again before believing it (``Store``)."""
+
+
+def generations(data: dict) -> list[int]:
+    """The committed segments of a parsed shard, oldest first."""
+    return sorted(int(key) for key in (data.get(SEGMENTS) or {}))
+
+
+def log_name(shard: int, data: dict) -> str:
+    """The live log's file name: the original ``NNNNNN.log`` until the shard's first compaction,
+    then named for the newest segment, so a compaction's commit starts a new, empty log."""
+    gens = generations(data)
+    return f"{shard:06d}.{gens[-1]}{LOG_SUFFIX}" if gens else f"{shard:06d}{LOG_SUFFIX}"
+
+
+def segment_name(shard: int, generation: int) -> str:
+    return f"{shard:06d}.{generation}{SEGMENT_SUFFIX}"
 
 
 def damaged_log(path: Path, reason: str) -> StoreError:
@@ -115,7 +153,11 @@ def decode_line(line: bytes, path: Path, offset: int) -> tuple[int, int, int, di
     return sequence, prev_offset, prev_length, event
 
 
-def _write_error(path: Path, exc: OSError) -> StoreError:
+def missing_file(path: Path) -> HistoryFileGone:
+    return HistoryFileGone(str(damaged_log(path, "it is missing but the catalogue references it")))
+
+
+def write_error(path: Path, exc: OSError) -> StoreError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return StoreError(f"disk full while writing {path.parent.name}/{path.name}; nothing was changed "
                           f"({exc.strerror})")
@@ -158,7 +200,7 @@ class HistoryLog:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise _write_error(self.path, exc) from None
+            raise write_error(self.path, exc) from None
         try:
             size = os.fstat(fd).st_size
             if size < start:
@@ -171,7 +213,7 @@ class HistoryLog:
             os.fsync(fd)
         except OSError as exc:
             self._cut(fd, start)
-            raise _write_error(self.path, exc) from None
+            raise write_error(self.path, exc) from None
         finally:
             os.close(fd)
         if created:
@@ -207,7 +249,7 @@ class HistoryLog:
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
-            raise damaged_log(self.path, "it is missing but the catalogue references it") from None
+            raise missing_file(self.path) from None
         try:
             while offset >= 0:
                 line = os.pread(fd, length, offset)
@@ -232,12 +274,9 @@ class HistoryLog:
 
     def scan(self, end: int) -> Iterator[tuple[int, dict]]:
         """Every committed line up to ``end``, in the order committed, as (sequence, event)."""
-        if end <= 0:
+        handle = self.open_for_scan(end)
+        if handle is None:
             return
-        try:
-            handle = open(self.path, "rb")  # noqa: SIM115 - closed in finally, a generator
-        except FileNotFoundError:
-            raise damaged_log(self.path, "it is missing but the catalogue references it") from None
         try:
             position = 0
             while position < end:
@@ -245,6 +284,34 @@ class HistoryLog:
                 if not line:
                     raise damaged_log(self.path, f"it ends before byte {end}, which the catalogue references")
                 sequence, _, _, event = decode_line(line, self.path, position)
+                position += len(line)
+                yield sequence, event
+        finally:
+            handle.close()
+
+    def open_for_scan(self, end: int) -> BinaryIO | None:
+        """The log opened for reading (None when nothing is committed): opened before a scan
+        starts, so a compaction that removes it later cannot cut the scan short."""
+        if end <= 0:
+            return None
+        try:
+            return open(self.path, "rb")
+        except FileNotFoundError:
+            raise missing_file(self.path) from None
+
+    def scan_raw(self, end: int) -> Iterator[tuple[int, bytes]]:
+        """(sequence, event JSON) of every committed line, checksums checked, no event parsed:
+        what a compaction copies into a segment."""
+        handle = self.open_for_scan(end)
+        if handle is None:
+            return
+        try:
+            position = 0
+            while position < end:
+                line = handle.readline(end - position)
+                if not line:
+                    raise damaged_log(self.path, f"it ends before byte {end}, which the catalogue references")
+                sequence, _, _, event = decode_header(line, self.path, position)
                 position += len(line)
                 yield sequence, event
         finally:

@@ -16,7 +16,7 @@ import orjson
 
 from archive.errors import StoreError
 from archive.store.atomic import atomic_write
-from archive.store.history import HISTORY
+from archive.store.history import HISTORY, SEGMENTS
 
 if TYPE_CHECKING:
     from tinydb import TinyDB
@@ -105,6 +105,9 @@ def shape_problem(data: Any) -> str | None:
         if (not isinstance(head, list) or len(head) != 2 or not all(type(n) is int and n >= 0 for n in head)
                 or type(count) is not int or count < 1):
             return f"history head {key} is not a [offset, length] and a count"
+    for key, doc in (data.get(SEGMENTS) or {}).items():
+        if not all(type(doc.get(n)) is int and doc[n] > 0 for n in ("bytes", "events")):
+            return f"history segment {key} has no size and event count"
     return None
 
 
