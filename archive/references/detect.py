@@ -115,8 +115,9 @@ _BODY_AFTER = (
 _WHICH_SAID = r"(?:said|says|told|tells|added|warned|stated|confirmed|estimated)\b"
 """What a body says in a relative clause ("Korea Zinc, which said"); not "which reported last week"
 (its results)."""
-_ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
-"""``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
+_ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}(?:{_SP}[{_UPPER}][\w&.-]{{1,10}})?\))?"
+"""``the Educational Institute of Scotland (EIS) union said``, ``the California Department of
+Forestry and Fire Protection (Cal Fire) said``: the short form in brackets, of one or two words."""
 _ATTRIBUTION = re.compile(
     rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>(?:(?!(?:and|or|of|in|the|an?|to|for|by)\b)[a-z]+{_SP}+)?"
     rf"(?:news{_SP}+(?:site|portal|outlet|website)|{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+(?:['’]s|s['’])?{_SP}+)?(?:(?:industry|trade|business){_SP}+)?(?:{_BODY_AFTER}))|"
@@ -140,7 +141,7 @@ a long run of capitalised words it would re-read the run to its end (48 KB took 
 and ``_ATTRIBUTION`` are its two halves, run so that each run of names is read once."""
 _NAME = re.compile(NAME)
 
-_DESCRIBED_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | {"portal", "consultancy", "institute"}))
+_DESCRIBED_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | {"portal", "consultancy", "institute", "agency"}))
 """``according to the property portal ImmoScout24``: a body's kind between the phrase and its name."""
 _MEDIA_PLURALS = "broadcasters|newspapers|channels|stations|dailies|magazines|tabloids|networks"
 _MEDIUM_BEFORE = (
@@ -199,8 +200,9 @@ _MEDIUM_AFTER = re.compile(
     rf"(?:,{_SP}+(?:the|an?){_SP}+(?:[\w-]+{_SP}+){{0,2}}?)?{_SP}*(?<=\s)(?:{_MEDIA_NOUNS})\b"
 )
 """``told France Info radio``, ``told Sud Ouest, the regional daily``."""
-_MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b")
-"""``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium."""
+_MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b(?!['’])")
+"""``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium (not
+``Phil Baty, the magazine's chief global affairs officer, said``: a role the medium owns)."""
 _BODY_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | ORGANISATION_WORDS))
 _BODY_IN = re.compile(
     rf"^,{_SP}*(?:an?|the|[{_UPPER}][\w-]*['’]s){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w'’-]+{_SP}+){{0,2}}?"
@@ -820,11 +822,17 @@ def _parsed(raw_name: str) -> tuple[int, str, str | None]:
     """``(characters skipped at the start, name, "person" if a title said so)`` for a raw name."""
     words = names.trim_time(names.words_of(raw_name))
     skipped = 0
-    if lookup(" ".join(words)) is None and names.drop_article(words) is not words:
+    if lookup(" ".join(words)) is None and (
+        names.drop_article(words) is not words
+        or (len(words) > 2 and words[0].lower() in _ROMANCE_ARTICLES and lookup(" ".join(words[1:])))
+    ):  # "The BBC"; "Il Corriere della Sera": an article the known title leaves out
         skipped = len(words[0]) + 1
         words = words[1:]
     name, kind = _name_and_kind(words)
     return skipped, name, kind
+
+
+_ROMANCE_ARTICLES = frozenset({"il", "lo", "la", "le", "el", "les", "los", "las", "der", "die", "das"})
 
 
 def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
@@ -857,7 +865,8 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
     if len(words) > 2 and names.plain(words[0]) in names.ROLE_WORDS and classify(after_role) == "person":
         return _clean(after_role), "person"  # "Passenger Hollis Brand told": a role opens the sentence
     stripped, titled = names.strip_title(words, _BODY_WORDS)
-    if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"):
+    if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"
+                   or names.particle_opens(stripped)):  # "Minister Le Minh Hoan", not "El Mercurio"
         return _clean(" ".join(names.trim_place(stripped))), "person"
     # else a title's word inside a body's name: "Court of Justice of the European Union"
     person = names.person_of_body(words, _is_person)
@@ -1121,7 +1130,14 @@ def _aside_or_body(text: str, end: int) -> bool:
             words = words[:position]
             break
     last = names.plain(words[-1])
+    if any(w.endswith(names.DESCRIBING_ENDS) for w in words) and not (
+        names.is_title(words[-1], 1) or last in names.ROLE_WORDS or last in _PERSON_NOUNS
+    ):
+        return True  # "Grace Ocean, the Singapore-based owner of the Dali": not "a London-based analyst"
     return words[0].lower() in _ASIDE_OPENERS or last in names.ORG_DESCRIPTORS or last in ORGANISATION_WORDS
+
+
+_PERSON_NOUNS = frozenset({"man", "woman", "resident", "mother", "father", "student", "worker", "farmer"})
 
 
 _HEAD_ENDS = frozenset({"by", "in", "of", "with", "for", "on", "at", "since", "from", "to", "outside"})
