@@ -576,7 +576,11 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
     if not sep or "," in left:
         return [raw]
     body, medium = raw.body, raw.medium
-    if text and _TWO_AFTER.match(text, raw.end) and not raw.medium and len(right.split()) <= 3 and not (
+    kinds_before = _KINDS_BEFORE.search(text, max(0, raw.start - 40), raw.start) if text else None
+    if kinds_before is not None and len(left.split()) <= 3 and len(right.split()) <= 3:
+        medium = medium or kinds_before.group("media") is not None  # "the transport unions USB and Orsa said"
+        body = body or not medium
+    elif text and _TWO_AFTER.match(text, raw.end) and not raw.medium and len(right.split()) <= 3 and not (
         {"of", "for"} & set(left.split())  # "Centers for Disease Control and Prevention say"
     ):
         pass
@@ -647,10 +651,21 @@ _TWO_AFTER = re.compile(
 a plural body's noun ("the CGT and SUD-Rail unions said")."""
 
 
+_KINDS_BEFORE = re.compile(
+    rf"\b(?:unions|parties|groups|companies|firms|banks|agencies|associations|federations|carmakers|"
+    rf"airlines|lenders|insurers|retailers|clubs|pollsters|regulators|(?P<media>broadcasters|newspapers|"
+    rf"dailies|channels)){_SP}+$"
+)
+"""A plural kind just before "A and B" says they are two: "the transport unions USB and Orsa said"."""
+
+
 def _stands_alone(part: str) -> bool:
     words = names.drop_article(part.split())
     if not words or lookup(part):
         return bool(words)
+    owned = names.possessive_split(words)
+    if owned is not None and not lookup(names.without_possessive(" ".join(owned[0]))):
+        words = owned[1]  # "South Korea's Aviation and Railway Accident Investigation Board": "Aviation" alone
     if len(words) == 1:
         return _ACRONYM.match(words[0]) is not None
     if len(words) <= 3 and _ACRONYM_WORD.match(words[0]):
@@ -1196,10 +1211,14 @@ _THE_COMPANY = re.compile(
     rf"maker{_SP}+of{_SP}+(?:[\w-]+{_SP}+){{1,3}}?(?=[a-z]+{_SP}+(?:said|says)\b)[a-z]+|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
+    rf"|\b[Tt]he{_SP}+(?:{_NATIONALITY}|[a-z]+){_SP}+(?:club|side){_SP}+{_ADVERBS}(?:said|says|announced|confirmed)\b"
+    rf"|\b[Aa]{_SP}+company{_SP}+(?:spokesman|spokeswoman|spokesperson){_SP}+{_ADVERBS}(?:said|says|told|added)\b"
 )
 """``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``,
 ``the Danish drugmaker said``, ``the software maker said``, ``the shipping group said`` (a group of
-an industry's, not a rights or campaign group, which may be anyone's)."""
+an industry's, not a rights or campaign group, which may be anyone's); ``the Spanish club said``
+(a club with a word that says which: "the club said" may follow a player); ``a company spokeswoman
+said``."""
 _SUBJECT_BEFORE = re.compile(
     rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–-]{_SP}+|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+"""
     rf"""|(?:^|[.!?]\s+|\n\s*|[—–-]{_SP}+)(?:Sales|Profits?|Revenues?|Earnings|Output){_SP}+(?:at|of){_SP}+)$"""
@@ -1334,7 +1353,7 @@ def _previous_subject(text: str, run: re.Match, said: re.Match) -> bool:
 
 _PRONOUN_SAID = re.compile(
     rf"\b(?P<pronoun>he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b|,{_SP}+saying\b"
-    rf"|,{_SP}+it{_SP}+(?:said|says)\b"
+    rf"|,{_SP}+it{_SP}+(?:said|says)\b|(?<=[a-z0-9%]){_SP}+and{_SP}+(?:also{_SP}+)?(?:said|warned|added)\b"
 )
 _PRONOUN_REACH = 300
 _DESCRIBES_NEXT = re.compile(rf"(?:{_SP}+[a-z][\w-]*){{1,3}}{_SP}+[{_UPPER}]")
