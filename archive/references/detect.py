@@ -109,7 +109,7 @@ _BODY_AFTER = (
     "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority|"
     "unions|parties|groups|agencies|associations|federations|spa|museum|zoo|hospital|"
     "network|foundation|council|committee|commission|board|mission|delegation|co-operative|cooperative|"
-    "platform|exchange|police|police force"
+    "platform|exchange|police|police force|unit|subsidiary|division|affiliate"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
 _WHICH_SAID = r"(?:said|says|told|tells|added|warned|stated|confirmed|estimated)\b"
@@ -193,8 +193,11 @@ PHRASE_FIRST = re.compile(
 """``according to the New York Times``, ``told the state broadcaster ERT``, ``said John Smith``,
 ``polled by the Financial Times``, ``a study by the University of Leeds``."""
 _SAID = frozenset({"said", "says", "explained", "added", "wrote"})
-_CLAUSE_GOES_ON = re.compile(rf"{_SP}+[a-z]")
-"""``said Moscow was studying``: a name the sentence goes on from is what was said, not who said it;
+_CLAUSE_GOES_ON = re.compile(
+    rf"{_SP}+[a-z]|,{_SP}*\d{{1,3}},{_SP}+(?:had|has|was|is|were|would|will|could|did|should|must)\b"
+)
+"""``said Moscow was studying``, ``said Dieter S., 40, had scouted``: a name the sentence goes on from
+is what was said, not who said it;
 the speaker after "said" ends the clause ("said Reuters.", "said Anna Kowalski, who ...")."""
 _MEDIUM_AFTER = re.compile(
     rf"(?:,{_SP}+(?:the|an?){_SP}+(?:[\w-]+{_SP}+){{0,2}}?)?{_SP}*(?<=\s)(?:{_MEDIA_NOUNS})\b"
@@ -300,6 +303,12 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         if attribution.group("body_noun") is not None and _DEMONYM.match(name.group().removeprefix("The ")):
             position = attribution.end()  # "The U.N. refugee agency said": a qualifier, not a name
             continue
+        owner = _unit_owner(name.group()) if attribution.group("body_noun") is not None else None
+        if owner:  # "The African Union's observer mission said", "Shell's Nigerian unit said"
+            yield _Raw(owner, name.start(), name.start() + len(owner), body=True,
+                       verb=_verb_key(text, attribution))
+            position = attribution.end()
+            continue
         if attribution.group("body_noun") is not None and name.group().endswith(("'s", "’s")):
             position = attribution.end()  # "France's farm ministry said": the owner is not the body
             continue
@@ -321,6 +330,23 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         yield _Raw(name.group(), name.start(), name.end(), medium=medium, body=body,
                    verb=_verb_key(text, attribution), finding=attribution.group("finding") is not None)
         position = attribution.end()
+
+
+def _unit_owner(run: str) -> str | None:
+    """The body that owns a lower-case unit of its own that speaks ("The African Union's observer
+    mission said", "Shell's Nigerian unit said": the AU, Shell): a body's name or a short form, never
+    a country's or a place's possessive ("France's farm ministry said" is France's ministry)."""
+    words = run.split()
+    split = (words, []) if words[-1].endswith(("'s", "’s")) else names.possessive_split(words)
+    if split is None or (split[1] and not all(_DEMONYM.match(w) for w in split[1])):
+        return None
+    owner = names.without_possessive(" ".join(split[0]))
+    bare = " ".join(names.drop_article(owner.split()))
+    if not bare or bare.lower() in _COUNTRY_WORDS or names.plain(bare) in CAPITALS or _DEMONYM.match(bare):
+        return None
+    if said_by_words(bare) or _ACRONYM.match(bare) or (" " not in bare and split[1]):
+        return run[: len(owner)]
+    return None
 
 
 def _verb_key(text: str, attribution: re.Match) -> str:
@@ -665,7 +691,7 @@ def _stands_alone(part: str) -> bool:
         return bool(words)
     owned = names.possessive_split(words)
     if owned is not None and not lookup(names.without_possessive(" ".join(owned[0]))):
-        words = owned[1]  # "South Korea's Aviation and Railway Accident Investigation Board": "Aviation" alone
+        words = owned[1]  # "South Korea's Aviation and Railway ... Board": "Aviation" alone stands not
     if len(words) == 1:
         return _ACRONYM.match(words[0]) is not None
     if len(words) <= 3 and _ACRONYM_WORD.match(words[0]):
@@ -1389,6 +1415,34 @@ def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             yield _Hit(name, subject.start() + skipped, classify(name) if " " in name else "organisation")
 
 
+_AGED_SAID = re.compile(
+    rf"\b[Tt]he{_SP}+\d{{1,3}}-year-old(?:{_SP}+[a-z]+)?{_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote)\b"
+)
+"""``the 18-year-old told reporters``: wire copy's second mention of a person it has just named."""
+
+
+def _aged_hits(text: str, runs: list[re.Match]) -> Iterator[_Hit]:
+    """ "Gukesh Dommaraju ... became champion ... "It is the best moment," the 18-year-old told
+    reporters": the person who is the subject of a sentence just before (the nearest subject; when
+    that is not a person, no one). Each look walks back over a few runs, so the whole is linear."""
+    starts = [m.start() for m in runs]
+    for said in _AGED_SAID.finditer(text):
+        at = bisect.bisect_left(starts, said.start()) - 1
+        while at >= 0 and runs[at].start() > said.start() - 2 * _PRONOUN_REACH:
+            run = runs[at]
+            at -= 1
+            if not _SUBJECT_BEFORE.search(text, max(0, run.start() - 12), run.start()) or (
+                _DATELINE_AFTER.match(text, run.end())
+            ):
+                continue
+            skipped, name, kind = _parsed(run.group())
+            if not name or _refused(name, kind, "", False):
+                continue  # "It", "The": no one
+            if kind == "person" or (" " in name and kind is None and _is_person(name)):
+                yield _Hit(name, run.start() + skipped, "person")
+            break
+
+
 def _full_names(runs: list[re.Match], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:
     """Full names the ``wanted`` single words may stand for: a person's by surname, a body's by
     its first word.
@@ -1484,22 +1538,32 @@ _DOTTED_WORD = re.compile(r"^(?:[A-Z]\.)+$")
 def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) -> None:
     """ "The Financial Conduct Authority, Britain's financial watchdog, ... The FCA said": a short
     form never defined in brackets is the body the text names in full with those initials (a
-    body's name, not a person's; the first such run)."""
+    body's name, not a person's; the first such run). A country or "U.S." before the name may be
+    left out of the short form ("the U.S. National Highway Traffic Safety Administration ... NHTSA")."""
     for run in runs:
-        words = run.group().split()
+        text = run.group()
+        words = text.split()
         if len(words) < 2:
             continue
         if words[0] in ("The", "A", "An"):
-            words = words[1:]
-        initials = "".join(_initials_of(w) for w in words if w not in _NOT_INITIALLED)
+            text, words = text[len(words[0]) :].lstrip(), words[1:]
+        if len(words) > 2 and (_DOTTED_WORD.match(words[0]) or words[0].lower() in _COUNTRY_WORDS) and (
+            _initials_of_words(words[1:]) in wanted
+        ):
+            text, words = text[len(words[0]) :].lstrip(), words[1:]
+        initials = _initials_of_words(words)
         short = initials if initials in wanted else "&".join(initials) if "&" in words else ""
         if short not in wanted or short in found:
             continue  # "Johnson & Johnson ... J&J said": the initials joined as the name joins them
-        _skipped, name, kind = _parsed(run.group())
+        _skipped, name, kind = _parsed(text)
         if not name or kind == "person" or lookup(name) or classify(name) != "organisation":
             continue
-        if "".join(_initials_of(w) for w in name.split() if w not in _NOT_INITIALLED) == initials:
+        if _initials_of_words(name.split()) == initials:
             found[short] = name
+
+
+def _initials_of_words(words: list[str]) -> str:
+    return "".join(_initials_of(w) for w in words if w not in _NOT_INITIALLED)
 
 
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
@@ -1535,6 +1599,8 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
             people.setdefault(_FIRST + _clean(words[0]), full)
         if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
             people.setdefault(_clean(" ".join(words[-2:])), full)
+        if len(words) > 3 and words[-2][:1].islower():  # "Fernandez de Kirchner" for Cristina ...
+            people.setdefault(_clean(" ".join(words[1:])), full)
     elif kind == "organisation" and not (
         (words[1] == "for" and names.plain(words[0]) not in _NOT_POLLSTERS)
         or " ".join(words[1:]).lower() in _COUNTRY_WORDS  # "Heineken Netherlands": a branch, not Heineken
@@ -1576,6 +1642,8 @@ def _resolve(
         return _SHORT_FORMS[hit.name], "organisation", None
     if hit.kind == "person" and hit.name.count(" ") == 1 and hit.name in people:
         return people[hit.name], "person", None
+    if hit.kind != "publication" and _HAS_LOWER.search(hit.name) and hit.name in people:
+        return people[hit.name], "person", None  # "Fernandez de Kirchner wrote", named in full before
     if " " not in hit.name and hit.kind != "publication":
         if hit.name in people:
             return people[hit.name], "person", None
@@ -1752,10 +1820,11 @@ def detect_references(text: str) -> list[dict]:
     taken = {h.start for h in hits}
     hits = sorted(hits + list(_company_hits(text, runs, taken)) + list(_pronoun_hits(text, runs, taken))
                   + list(_lower_case_bodies(text)) + list(_joint_hits(text, runs, taken))
-                  + list(_head_noun_hits(text, runs, taken)),
+                  + list(_head_noun_hits(text, runs, taken)) + list(_aged_hits(text, runs)),
                   key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
+    wanted |= {w for h in hits if _HAS_LOWER.search(h.name) and not lookup(h.name) for w in h.name.split()}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     short = {w for w in wanted if _ACRONYM_WORD.match(w) or _AMPERSANDED.match(w)}
     bodies.update(_spelled_out(text, runs, short))

@@ -193,7 +193,7 @@ def particle_opens(rest: list[str]) -> bool:
     followed by capitalised words opens a person's name (a Vietnamese "Le", an Italian "De")."""
     return (
         len(rest) >= 2 and plain(rest[0]) in _OPENING_PARTICLES and rest[0][:1].isupper()
-        and all(w[:1].isupper() and plain(w) not in _CONNECTORS for w in rest[1:])
+        and all(w[:1].isupper() for w in rest[1:])
     )
 
 
