@@ -413,6 +413,13 @@ def test_the_dev_split_reads_no_held_out_file(tmp_path, monkeypatch):
     # a company's plural ending is no one's surname
     ("Orrin Platforms must change its rules, the court ruled. Orrin said it would appeal.",
      {("Orrin Platforms", "organisation")}),
+    # a lower-case army after its country's adjective, as an air force; not one that ends an aside
+    ("Troops clashed near the border overnight, the Thai army said.", {("Thailand's army", "organisation")}),
+    ("The Pentagon, in its report on Russia's military, said Moscow was rearming.",
+     {("Pentagon", "organisation")}),
+    # the object of a deal is not "the drugmaker" that speaks
+    ("Orrin AG agreed to buy U.S. biotech firm Kestrel Labs Inc. for 2 billion, the Swiss drugmaker said.",
+     {("Orrin AG", "organisation")}),
 ])  # fmt: skip
 def test_the_error_classes_of_batches_826_to_905(text, expected):
     """One case per kind of mistake the dev batches 826 to 905 showed (tests/fixtures/references/

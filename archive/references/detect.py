@@ -1258,6 +1258,12 @@ _COMPANY_KINDS = ("organisation", "publication")
 _WORDS_ONLY = re.compile(rf"^[{_UPPER}][a-z]+(?:{_SP}+[{_UPPER}][a-z]+){{1,2}}$")
 """Two or three capitalised words and nothing else ("Luckin Coffee"; not "About 2,000")."""
 _RIVAL_BEFORE = re.compile(rf"\b(?:rival|rivals|competitor|peer){_SP}+$")
+_DEAL_BEFORE = re.compile(
+    rf"\b(?:buy|buys|bought|buying|acquire|acquires|acquired|acquiring|purchase|purchased|sell|sells|sold|"
+    rf"selling|merge{_SP}+with|merged{_SP}+with|invest{_SP}+in|invested{_SP}+in|stake{_SP}+in|takeover{_SP}+of|"
+    rf"bid{_SP}+for)(?:{_SP}+[\w.'’-]+){{1,4}}?{_SP}+$"
+)
+"""The object of a deal before a body's noun and its name: the one bought is not who speaks."""
 _HAS_LOWER = re.compile(r"\s[a-z]")
 _HOLDINGS = frozenset({"Shares", "Stock", "Holdings", "Units"})
 _DATELINE_AFTER = re.compile(
@@ -1287,6 +1293,8 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             )
             if _RIVAL_BEFORE.search(text, max(0, run.start() - 8), run.start()):
                 continue  # "a merger with rival Frontier, the low-cost carrier said": the other one
+            if described and not opens and _DEAL_BEFORE.search(text, max(0, run.start() - 60), run.start()):
+                continue  # "Novartis AG agreed to buy biotech firm Avidity ..., the drugmaker said"
             if run.start() in taken or not (opens or described) or _DATELINE_AFTER.match(text, run.end()):
                 continue  # "SANTIAGO, Chile — Six workers ...": a dateline's place names no one
             skipped, name, kind = _parsed(run.group())
@@ -1707,7 +1715,7 @@ def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_H
 
 _LOWER_HEADS = re.compile(
     rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau)|"
-    rf"air{_SP}+force|navy|armed{_SP}+forces|regulator|weather{_SP}+(?:service|agency|bureau|office)|"
+    rf"air{_SP}+force|navy|army|military|armed{_SP}+forces|regulator|weather{_SP}+(?:service|agency|bureau|office)|"
     rf"election{_SP}+commission|electoral{_SP}+commission|(?<=[a-z]{_SP})department|(?P<prosecutor>prosecutor['’]s{_SP}+office))(?!\w)"
 )
 _NAMED_AFTER = re.compile(rf",{_SP}*[{_UPPER}]")
@@ -1779,6 +1787,10 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
     ministry". Each look reads a few words either side of a head noun, so the whole stays linear."""
     for head in _LOWER_HEADS.finditer(text):
         said = _ATTRIBUTION.match(text, head.end())
+        if said is not None and said.group("appositive") is None and said.group().startswith(",") and not (
+            said.group()[1:].lstrip().startswith(("which", "who"))
+        ):
+            continue  # "The Pentagon, in its annual report on Russia's military, said": an aside ends
         if said is not None and (said.group("body_noun")
                                  or _NAMED_AFTER.match(said.group("appositive") or "")):
             continue  # "Spain's state weather agency, AEMET, said": the name itself is found
@@ -1791,7 +1803,9 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
         ):
             continue
         body = " ".join((before.group("words") + " " + head.group()).split())
-        if " " not in body and body not in ("government", "cabinet", "navy") and not before.group("owner"):
+        if " " not in body and body not in ("government", "cabinet", "navy", "army", "military") and not (
+            before.group("owner")
+        ):
             continue  # "the ministry said": a ministry named before, not the country's whole government
         if head.group("prosecutor"):  # "the Bordeaux prosecutor's office said": named by its city
             place = before.group("adjective")
