@@ -420,6 +420,25 @@ def test_the_dev_split_reads_no_held_out_file(tmp_path, monkeypatch):
     # the object of a deal is not "the drugmaker" that speaks
     ("Orrin AG agreed to buy U.S. biotech firm Kestrel Labs Inc. for 2 billion, the Swiss drugmaker said.",
      {("Orrin AG", "organisation")}),
+    # "added" before an object is no speech
+    ("The Guardian reported that Orrin had added a surcharge of 200 dollars.",
+     {("The Guardian", "publication")}),
+    # a weather service that issued a warning is a source
+    ("The Ruritanian weather service RWS issued its highest flood warning for the south.",
+     {("RWS", "organisation")}),
+    # "said NAME, a description, had": the name is what was said
+    ("The Herald said Orrin, the largest producer, had culled fish.", {("The Herald", "publication")}),
+    # "the satellite internet company told" stands for the sentence's subject
+    ("Skylinkr has cut its price by a third, the satellite internet company told customers.",
+     {("Skylinkr", "organisation")}),
+    # "District Collector" is a title
+    ("District Collector Anita Rao told reporters 200 people were in hospital.", {("Anita Rao", "person")}),
+    # an inspectorate is a body, not what its owner owns
+    ("Losses rose, according to figures published by the Ruritanian Government's Fish Inspectorate.",
+     {("Fish Inspectorate", "organisation")}),
+    # a short form in another language after a body's head noun
+    ("More cars were sold, the Federal Motor Transport Authority KBA said.",
+     {("Federal Motor Transport Authority", "organisation")}),
 ])  # fmt: skip
 def test_the_error_classes_of_batches_826_to_905(text, expected):
     """One case per kind of mistake the dev batches 826 to 905 showed (tests/fixtures/references/

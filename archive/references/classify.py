@@ -28,7 +28,7 @@ ORGANISATION_WORDS = {
     "organization", "organisation", "court", "parliament", "senate", "congress", "kremlin",
     "pentagon", "service", "services", "authority", "bureau", "center", "centre", "group",
     "agency", "embassy", "administration", "house", "nations", "federation", "coalition",
-    "alliance", "board", "secretariat", "directorate", "command", "cabinet", "presidency",
+    "alliance", "board", "secretariat", "directorate", "inspectorate", "command", "cabinet", "presidency",
     "trust", "fund", "society", "charity", "institution", "museum", "hospital", "school", "college",
     "club", "network", "church", "watch", "international", "observatory", "airlines", "airways",
     "airport", "motor", "motors", "builders", "industries", "holdings", "partners", "capital", "securities",

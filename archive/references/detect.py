@@ -66,7 +66,8 @@ NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s
 
 _VERBS = (
     "reported|reports|said|says|explains|explained|wrote|writes|noted|notes|stated|states(?![.,;:)])|"
-    "claimed|claims|confirmed|confirms|announced|announces|added|adds|described|describes|"
+    rf"claimed|claims|confirmed|confirms|announced|announces|(?:added|adds)(?!{_SP}+(?:an?|\d|more|new|some|another)\b)|"
+    "described|describes|"
     "revealed|reveals|told|tells|warned|warns|found|finds|showed|shows|estimated|estimates|"
     "predicted|predicts|argued|argues|insisted|concluded|acknowledged|admitted|disclosed|"
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
@@ -83,6 +84,8 @@ _VERBS = (
     rf"(?=(?:{_SP}+(?:its|their|the))?(?:{_SP}+[\w'’-]+){{0,3}}?{_SP}+(?:forecasts?|estimates?|outlook|"
     rf"projections?|guidance|ratings?)\b)|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|called{_SP}+(?:on|for)\b|"
+    rf"issued(?=(?:{_SP}+(?:its|their|an?|the))?(?:{_SP}+[\w-]+){{0,3}}?{_SP}+(?:warnings?|alerts?|advisory|"
+    rf"advisories|forecasts?|statements?)\b)|"
     rf"quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
 )
 _ADVERBS = (
@@ -194,10 +197,10 @@ PHRASE_FIRST = re.compile(
 ``polled by the Financial Times``, ``a study by the University of Leeds``."""
 _SAID = frozenset({"said", "says", "explained", "added", "wrote"})
 _CLAUSE_GOES_ON = re.compile(
-    rf"{_SP}+[a-z]|,{_SP}*\d{{1,3}},{_SP}+(?:had|has|was|is|were|would|will|could|did|should|must)\b"
+    rf"{_SP}+[a-z]|,[^,.;:\n]{{1,60}},{_SP}+(?:had|has|was|is|were|would|will|could|did|should|must)\b"
 )
-"""``said Moscow was studying``, ``said Dieter S., 40, had scouted``: a name the sentence goes on from
-is what was said, not who said it;
+"""``said Moscow was studying``, ``said Dieter S., 40, had scouted``, ``said Mowi, the largest producer,
+had culled``: a name the sentence goes on from is what was said, not who said it;
 the speaker after "said" ends the clause ("said Reuters.", "said Anna Kowalski, who ...")."""
 _MEDIUM_AFTER = re.compile(
     rf"(?:,{_SP}+(?:the|an?){_SP}+(?:[\w-]+{_SP}+){{0,2}}?)?{_SP}*(?<=\s)(?:{_MEDIA_NOUNS})\b"
@@ -929,9 +932,17 @@ def _without_trailing_acronym(words: list[str]) -> list[str]:
         initials = sorted(w[0] for w in words[:-1] if w[:1].isupper())
         if sorted(words[-1]) == initials or sorted(words[-1]) == initials[1:]:
             return words[:-1]
+        if names.plain(words[-2]) in _HEADS_BEFORE_SHORT_FORM:
+            return words[:-1]  # "the Federal Motor Transport Authority KBA": its German short form
     return words
 
 
+_HEADS_BEFORE_SHORT_FORM = frozenset({
+    "authority", "agency", "office", "institute", "commission", "ministry", "bureau", "administration",
+    "board", "council", "inspectorate", "directorate", "service",
+})  # fmt: skip
+"""A body's head noun that ends its name: a short form after it is the same body's, in whatever
+language its letters were taken from."""
 _ACRONYM_WORD = re.compile(r"^[A-Z]{2,6}$")
 _ADJECTIVE = re.compile(r"[a-z](?:ist|ian|ic|ese|ish|an)$")
 
@@ -1232,7 +1243,7 @@ _THE_COMPANY = re.compile(
     rf"(?:{_NATIONALITY}{_SP}+)?(?:[a-z][\w]*-[\w-]+{_SP}+)?"
     rf"(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
     rf"(?:(?!(?:rights|campaign|advocacy|pressure|aid|lobby|industry|trade|opposition|rebel|militant|armed|"
-    rf"research|activist|environmental|human|civil|consumer|patient|business|employers)\b)[a-z]+{_SP}+)"
+    rf"research|activist|environmental|human|civil|consumer|patient|business|employers)\b)[a-z]+{_SP}+){{1,2}}?"
     rf"(?:maker|group|giant|operator|company|firm|lender|carrier|airline|retailer|insurer|miner|utility)|agency|"
     rf"maker{_SP}+of{_SP}+(?:[\w-]+{_SP}+){{1,3}}?(?=[a-z]+{_SP}+(?:said|says)\b)[a-z]+|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"

@@ -33,7 +33,7 @@ TITLE_WORDS = frozenset({
     "emir", "chef", "curator", "organiser", "organizer", "coordinator", "vice",
     "lawmaker", "legislator", "politician", "treasurer", "comptroller", "auditor", "registrar",
     "solicitor", "barrister", "secretary-general", "boss", "astronomer", "prefect", "astronaut",
-    "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother",
+    "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother", "collector",
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
 copy puts before a name ("Campaigner Rob Findlay", "Economist Liam O'Connor")."""
