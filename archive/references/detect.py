@@ -73,7 +73,7 @@ _VERBS = (
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
     "calculated|projected|forecast|forecasts|logged|recorded|counted|measured|detected|tallied|"
     "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
-    rf"remarked|replied|responded|countered|alleged|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
+    rf"remarked|replied|responded|countered|alleged|defended|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
     rf"testified|declared(?={_SP}+that|,|{_SP}*[“\"])|reiterated|denied|denies|advised|advises|"
     rf"puts?(?={_SP}+(?:(?:the|its|their){_SP}+)?(?:[\w-]+{_SP}+){{1,6}}?at\b)|rated|ranked|"
@@ -99,7 +99,8 @@ _MEDIA_NOUNS = (
 _SPOKESPEOPLE = "spokesman|spokeswoman|spokesperson|data|figures"
 _STAFF = "analysts|economists|strategists|researchers|organisers|organizers"
 """Who speaks for a body named before them: "Goldman Sachs analysts said" cites Goldman Sachs."""
-_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)|,(?=\d{3}\b)){1,100},"""
+_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)|(?<=\b[A-Z])\.|,(?=\d{3}\b)){1,100},"""
+"""Words set off by commas, an initial's full stop inside ("the largest U.S. egg producer")."""
 _FINDINGS = (
     "reporting|report|reports|analysis|investigation|tally|poll|polls|survey|data|figures|index|"
     "estimate|estimates|study|count|calculations|editorial|coverage|review"
@@ -910,7 +911,7 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
         return _clean(after_role), "person"  # "Passenger Hollis Brand told": a role opens the sentence
     stripped, titled = names.strip_title(words, _BODY_WORDS)
     if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"
-                   or names.particle_opens(stripped)):  # "Minister Le Minh Hoan", not "El Mercurio"
+                   or names.particle_opens(stripped) or _place_surname(stripped)):  # "Minister Le Minh Hoan"
         return _clean(" ".join(names.trim_place(stripped))), "person"
     # else a title's word inside a body's name: "Court of Justice of the European Union"
     person = names.person_of_body(words, _is_person)
@@ -921,6 +922,17 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
     if names.only_titles(words):
         return "", None
     return _clean(" ".join(words)), None
+
+
+def _place_surname(words: list[str]) -> bool:
+    """ "Jasper Mayor Richard Ireland": after a title, a given name and a surname that is also a
+    country's name is a person's (not "Minister Spain", nor a body's words)."""
+    return 2 <= len(words) <= 3 and words[-1].lower() in COUNTRIES and all(
+        w.isalpha() and w[:1].isupper() and w.lower() not in ORGANISATION_WORDS
+        and w.lower() not in PUBLICATION_WORDS for w in words
+    ) and words[0].lower() not in COUNTRIES and not _DEMONYM.match(words[0]) and (
+        names.plain(words[0]) not in names.COMMON_WORDS
+    )
 
 
 def _without_trailing_acronym(words: list[str]) -> list[str]:
@@ -1235,6 +1247,7 @@ _DESCRIBED_BEFORE = re.compile(
 
 
 _NATIONALITY = (
+    r"(?:(?:Anglo|Franco|Sino|Indo|Austro|Russo|Swiss|Dutch|Greek|Turkish|German|British)-)?"
     r"(?:[A-Z][a-z]+(?:ian|ean|ese|ish|ic|an|ch)|Israeli|Iraqi|Saudi|Kuwaiti|Pakistani|Emirati|Qatari|Thai|"
     r"Swiss|Greek|Dutch|Czech|U\.S\.|British|European|Asian|African)"
 )
@@ -1248,7 +1261,8 @@ _THE_COMPANY = re.compile(
     rf"maker{_SP}+of{_SP}+(?:[\w-]+{_SP}+){{1,3}}?(?=[a-z]+{_SP}+(?:said|says)\b)[a-z]+|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
-    rf"|\b[Tt]he{_SP}+(?:{_NATIONALITY}|[a-z]+){_SP}+(?:club|side){_SP}+{_ADVERBS}(?:said|says|announced|confirmed)\b"
+    rf"|\b[Tt]he{_SP}+(?:{_NATIONALITY}|[a-z]+|(?:[{_UPPER}][\w-]*{_SP}+){{0,2}}[{_UPPER}][\w-]*){_SP}+(?:club|side)"
+    rf"{_SP}+{_ADVERBS}(?:said|says|announced|confirmed)\b"
     rf"|\b[Aa]{_SP}+company{_SP}+(?:spokesman|spokeswoman|spokesperson){_SP}+{_ADVERBS}(?:said|says|told|added)\b"
 )
 """``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``,
@@ -1558,7 +1572,8 @@ def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) 
     """ "The Financial Conduct Authority, Britain's financial watchdog, ... The FCA said": a short
     form never defined in brackets is the body the text names in full with those initials (a
     body's name, not a person's; the first such run). A country or "U.S." before the name may be
-    left out of the short form ("the U.S. National Highway Traffic Safety Administration ... NHTSA")."""
+    left out of the short form ("the U.S. National Highway Traffic Safety Administration ... NHTSA"),
+    and stays in the name."""
     for run in runs:
         text = run.group()
         words = text.split()
@@ -1566,18 +1581,17 @@ def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) 
             continue
         if words[0] in ("The", "A", "An"):
             text, words = text[len(words[0]) :].lstrip(), words[1:]
-        if len(words) > 2 and (_DOTTED_WORD.match(words[0]) or words[0].lower() in _COUNTRY_WORDS) and (
-            _initials_of_words(words[1:]) in wanted
-        ):
-            text, words = text[len(words[0]) :].lstrip(), words[1:]
-        initials = _initials_of_words(words)
+        country = len(words) > 2 and (
+            _DOTTED_WORD.match(words[0]) or words[0].lower() in _COUNTRY_WORDS
+        ) and _initials_of_words(words[1:]) in wanted  # the name keeps its "U.S.", as the text gives it
+        initials = _initials_of_words(words[1:] if country else words)
         short = initials if initials in wanted else "&".join(initials) if "&" in words else ""
         if short not in wanted or short in found:
             continue  # "Johnson & Johnson ... J&J said": the initials joined as the name joins them
         _skipped, name, kind = _parsed(text)
         if not name or kind == "person" or lookup(name) or classify(name) != "organisation":
             continue
-        if _initials_of_words(name.split()) == initials:
+        if _initials_of_words(name.split()[1:] if country else name.split()) == initials:
             found[short] = name
 
 
@@ -1771,6 +1785,7 @@ _LOWER_BODY_WORDS = frozenset({
 })  # fmt: skip
 
 
+_NOT_NATIONAL = re.compile(r"\b(?:regional|local|provincial|municipal|city|state|county|district)\b")
 _CAPITALISED_WORD = re.compile(rf"\b[{_UPPER}][a-z]+\b")
 _ADJECTIVE_REACH = 300
 
@@ -1814,6 +1829,8 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
         ):
             continue
         body = " ".join((before.group("words") + " " + head.group()).split())
+        if _NOT_NATIONAL.search(before.group("words")):
+            continue  # "police and the regional government said": not the country's government
         if " " not in body and body not in ("government", "cabinet", "navy", "army", "military") and not (
             before.group("owner")
         ):
