@@ -19,7 +19,7 @@ PUBLICATION_WORDS = {
     "dispatch", "inquirer", "examiner", "standard", "mail", "today", "insider", "blog", "podcast",
     "reports", "dealer", "zeitung", "abendblatt", "tageblatt", "tagblatt", "kurier", "rundschau",
     "anzeiger", "dagblad", "tidning", "gazzetta", "giornale", "diario", "jornal", "gazeta", "fm", "folha",
-    "correio",
+    "correio", "advertiser",
 }  # fmt: skip
 ORGANISATION_WORDS = {
     "ministry", "department", "office", "police", "forces", "force", "army", "navy", "military",
@@ -28,7 +28,7 @@ ORGANISATION_WORDS = {
     "organization", "organisation", "court", "parliament", "senate", "congress", "kremlin",
     "pentagon", "service", "services", "authority", "bureau", "center", "centre", "group",
     "agency", "embassy", "administration", "house", "nations", "federation", "coalition",
-    "alliance", "board", "secretariat", "directorate", "command", "cabinet", "presidency",
+    "alliance", "board", "secretariat", "directorate", "inspectorate", "command", "cabinet", "presidency",
     "trust", "fund", "society", "charity", "institution", "museum", "hospital", "school", "college",
     "club", "network", "church", "watch", "international", "observatory", "airlines", "airways",
     "airport", "motor", "motors", "builders", "industries", "holdings", "partners", "capital", "securities",
@@ -64,7 +64,7 @@ ORGANISATION_WORDS = {
     "unione", "unión", "união", "organización", "organizzazione", "instituut",
 }  # fmt: skip
 _LAST_ONLY = frozenset({
-    "standard", "mail", "star", "sun", "record", "register", "globe", "mirror", "express",
+    "standard", "mail", "star", "sun", "record", "register", "globe", "mirror", "express", "advertiser",
 })
 """Paper's words that make a paper's name only at its end ("Evening Standard", "Daily Mail"): before
 another word they are a company's ("Standard Chartered", "Star Entertainment")."""
@@ -220,6 +220,10 @@ is given at birth."""
 _NEVER_SURNAMES = frozenset({
     "city", "town", "county", "rovers", "wanderers", "athletic", "albion", "hotspur", "fc", "airport",
     "harbour", "harbor", "airlines", "airways", "stadium",
+    # a company's plural ending ("Meta Platforms", "Avidity Biosciences"), no one's surname
+    "platforms", "systems", "holdings", "industries", "technologies", "networks", "brands", "foods",
+    "motors", "pharmaceuticals", "therapeutics", "biosciences", "labs", "enterprises", "solutions",
+    "ventures", "logistics", "semiconductors", "materials", "minerals", "metals", "chemicals",
 })  # fmt: skip
 """Words that end a club's or a place's name ("Manchester City", "Brussels Airport") and no person's."""
 

@@ -66,13 +66,14 @@ NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s
 
 _VERBS = (
     "reported|reports|said|says|explains|explained|wrote|writes|noted|notes|stated|states(?![.,;:)])|"
-    "claimed|claims|confirmed|confirms|announced|announces|added|adds|described|describes|"
+    rf"claimed|claims|confirmed|confirms|announced|announces|(?:added|adds)(?!{_SP}+(?:an?|\d|more|new|some|another)\b)|"
+    "described|describes|"
     "revealed|reveals|told|tells|warned|warns|found|finds|showed|shows|estimated|estimates|"
     "predicted|predicts|argued|argues|insisted|concluded|acknowledged|admitted|disclosed|"
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
     "calculated|projected|forecast|forecasts|logged|recorded|counted|measured|detected|tallied|"
     "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
-    rf"remarked|replied|responded|countered|alleged|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
+    rf"remarked|replied|responded|countered|alleged|defended|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
     rf"testified|declared(?={_SP}+that|,|{_SP}*[“\"])|reiterated|denied|denies|advised|advises|"
     rf"puts?(?={_SP}+(?:(?:the|its|their){_SP}+)?(?:[\w-]+{_SP}+){{1,6}}?at\b)|rated|ranked|"
@@ -83,6 +84,8 @@ _VERBS = (
     rf"(?=(?:{_SP}+(?:its|their|the))?(?:{_SP}+[\w'’-]+){{0,3}}?{_SP}+(?:forecasts?|estimates?|outlook|"
     rf"projections?|guidance|ratings?)\b)|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|called{_SP}+(?:on|for)\b|"
+    rf"issued(?=(?:{_SP}+(?:its|their|an?|the))?(?:{_SP}+[\w-]+){{0,3}}?{_SP}+(?:warnings?|alerts?|advisory|"
+    rf"advisories|forecasts?|statements?)\b)|"
     rf"quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
 )
 _ADVERBS = (
@@ -96,7 +99,8 @@ _MEDIA_NOUNS = (
 _SPOKESPEOPLE = "spokesman|spokeswoman|spokesperson|data|figures"
 _STAFF = "analysts|economists|strategists|researchers|organisers|organizers"
 """Who speaks for a body named before them: "Goldman Sachs analysts said" cites Goldman Sachs."""
-_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)|,(?=\d{3}\b)){1,100},"""
+_APPOSITIVE = r""",(?:[^,.;:\n"“”]|\.(?!\s)|(?<=\b[A-Z])\.|,(?=\d{3}\b)){1,100},"""
+"""Words set off by commas, an initial's full stop inside ("the largest U.S. egg producer")."""
 _FINDINGS = (
     "reporting|report|reports|analysis|investigation|tally|poll|polls|survey|data|figures|index|"
     "estimate|estimates|study|count|calculations|editorial|coverage|review"
@@ -109,14 +113,15 @@ _BODY_AFTER = (
     "agency|group|association|institute|regulator|watchdog|pollster|charity|ministry|authority|"
     "unions|parties|groups|agencies|associations|federations|spa|museum|zoo|hospital|"
     "network|foundation|council|committee|commission|board|mission|delegation|co-operative|cooperative|"
-    "platform|exchange|police|police force"
+    "platform|exchange|police|police force|unit|subsidiary|division|affiliate"
 )
 """A body's noun between its name and the verb: "The Verdi union said", "the AFAD agency said"."""
 _WHICH_SAID = r"(?:said|says|told|tells|added|warned|stated|confirmed|estimated)\b"
 """What a body says in a relative clause ("Korea Zinc, which said"); not "which reported last week"
 (its results)."""
-_ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}\))?"
-"""``the Educational Institute of Scotland (EIS) union said``: the short form in brackets."""
+_ACRONYM_AFTER = rf"(?:{_SP}+\([{_UPPER}][\w&.-]{{1,10}}(?:{_SP}[{_UPPER}][\w&.-]{{1,10}})?\))?"
+"""``the Educational Institute of Scotland (EIS) union said``, ``the California Department of
+Forestry and Fire Protection (Cal Fire) said``: the short form in brackets, of one or two words."""
 _ATTRIBUTION = re.compile(
     rf"{_ACRONYM_AFTER}(?:{_SP}+(?:(?P<medium>(?:(?!(?:and|or|of|in|the|an?|to|for|by)\b)[a-z]+{_SP}+)?"
     rf"(?:news{_SP}+(?:site|portal|outlet|website)|{_MEDIA_NOUNS})(?:{_SP}+in{_SP}+[{_UPPER}][\w-]+)?)|(?<!\b[Tt]he{_SP})(?<!\b[Aa]n{_SP})(?<!\b[Aa]{_SP})(?P<body_noun>(?:[a-z]+(?:['’]s|s['’])?{_SP}+)?(?:(?:industry|trade|business){_SP}+)?(?:{_BODY_AFTER}))|"
@@ -140,7 +145,7 @@ a long run of capitalised words it would re-read the run to its end (48 KB took 
 and ``_ATTRIBUTION`` are its two halves, run so that each run of names is read once."""
 _NAME = re.compile(NAME)
 
-_DESCRIBED_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | {"portal", "consultancy", "institute"}))
+_DESCRIBED_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | {"portal", "consultancy", "institute", "agency"}))
 """``according to the property portal ImmoScout24``: a body's kind between the phrase and its name."""
 _MEDIA_PLURALS = "broadcasters|newspapers|channels|stations|dailies|magazines|tabloids|networks"
 _MEDIUM_BEFORE = (
@@ -192,15 +197,19 @@ PHRASE_FIRST = re.compile(
 """``according to the New York Times``, ``told the state broadcaster ERT``, ``said John Smith``,
 ``polled by the Financial Times``, ``a study by the University of Leeds``."""
 _SAID = frozenset({"said", "says", "explained", "added", "wrote"})
-_CLAUSE_GOES_ON = re.compile(rf"{_SP}+[a-z]")
-"""``said Moscow was studying``: a name the sentence goes on from is what was said, not who said it;
+_CLAUSE_GOES_ON = re.compile(
+    rf"{_SP}+[a-z]|,[^,.;:\n]{{1,60}},{_SP}+(?:had|has|was|is|were|would|will|could|did|should|must)\b"
+)
+"""``said Moscow was studying``, ``said Dieter S., 40, had scouted``, ``said Mowi, the largest producer,
+had culled``: a name the sentence goes on from is what was said, not who said it;
 the speaker after "said" ends the clause ("said Reuters.", "said Anna Kowalski, who ...")."""
 _MEDIUM_AFTER = re.compile(
     rf"(?:,{_SP}+(?:the|an?){_SP}+(?:[\w-]+{_SP}+){{0,2}}?)?{_SP}*(?<=\s)(?:{_MEDIA_NOUNS})\b"
 )
 """``told France Info radio``, ``told Sud Ouest, the regional daily``."""
-_MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b")
-"""``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium."""
+_MEDIUM_IN = re.compile(rf"\b(?:{_MEDIA_NOUNS}|news{_SP}+site|journal)\b(?!['’])")
+"""``told France Info radio``, ``Le Progrès, the regional daily, said``: the name is a medium (not
+``Phil Baty, the magazine's chief global affairs officer, said``: a role the medium owns)."""
 _BODY_NOUNS = "|".join(sorted(names.ORG_DESCRIPTORS | ORGANISATION_WORDS))
 _BODY_IN = re.compile(
     rf"^,{_SP}*(?:an?|the|[{_UPPER}][\w-]*['’]s){_SP}+(?:(?!(?:of|at|for|in|with|from|on|to|by)\b)[\w'’-]+{_SP}+){{0,2}}?"
@@ -298,6 +307,12 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         if attribution.group("body_noun") is not None and _DEMONYM.match(name.group().removeprefix("The ")):
             position = attribution.end()  # "The U.N. refugee agency said": a qualifier, not a name
             continue
+        owner = _unit_owner(name.group()) if attribution.group("body_noun") is not None else None
+        if owner:  # "The African Union's observer mission said", "Shell's Nigerian unit said"
+            yield _Raw(owner, name.start(), name.start() + len(owner), body=True,
+                       verb=_verb_key(text, attribution))
+            position = attribution.end()
+            continue
         if attribution.group("body_noun") is not None and name.group().endswith(("'s", "’s")):
             position = attribution.end()  # "France's farm ministry said": the owner is not the body
             continue
@@ -319,6 +334,23 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         yield _Raw(name.group(), name.start(), name.end(), medium=medium, body=body,
                    verb=_verb_key(text, attribution), finding=attribution.group("finding") is not None)
         position = attribution.end()
+
+
+def _unit_owner(run: str) -> str | None:
+    """The body that owns a lower-case unit of its own that speaks ("The African Union's observer
+    mission said", "Shell's Nigerian unit said": the AU, Shell): a body's name or a short form, never
+    a country's or a place's possessive ("France's farm ministry said" is France's ministry)."""
+    words = run.split()
+    split = (words, []) if words[-1].endswith(("'s", "’s")) else names.possessive_split(words)
+    if split is None or (split[1] and not all(_DEMONYM.match(w) for w in split[1])):
+        return None
+    owner = names.without_possessive(" ".join(split[0]))
+    bare = " ".join(names.drop_article(owner.split()))
+    if not bare or bare.lower() in _COUNTRY_WORDS or names.plain(bare) in CAPITALS or _DEMONYM.match(bare):
+        return None
+    if said_by_words(bare) or _ACRONYM.match(bare) or (" " not in bare and split[1]):
+        return run[: len(owner)]
+    return None
 
 
 def _verb_key(text: str, attribution: re.Match) -> str:
@@ -574,7 +606,11 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
     if not sep or "," in left:
         return [raw]
     body, medium = raw.body, raw.medium
-    if text and _TWO_AFTER.match(text, raw.end) and not raw.medium and len(right.split()) <= 3 and not (
+    kinds_before = _KINDS_BEFORE.search(text, max(0, raw.start - 40), raw.start) if text else None
+    if kinds_before is not None and len(left.split()) <= 3 and len(right.split()) <= 3:
+        medium = medium or kinds_before.group("media") is not None  # "the transport unions USB and Orsa said"
+        body = body or not medium
+    elif text and _TWO_AFTER.match(text, raw.end) and not raw.medium and len(right.split()) <= 3 and not (
         {"of", "for"} & set(left.split())  # "Centers for Disease Control and Prevention say"
     ):
         pass
@@ -645,10 +681,21 @@ _TWO_AFTER = re.compile(
 a plural body's noun ("the CGT and SUD-Rail unions said")."""
 
 
+_KINDS_BEFORE = re.compile(
+    rf"\b(?:unions|parties|groups|companies|firms|banks|agencies|associations|federations|carmakers|"
+    rf"airlines|lenders|insurers|retailers|clubs|pollsters|regulators|(?P<media>broadcasters|newspapers|"
+    rf"dailies|channels)){_SP}+$"
+)
+"""A plural kind just before "A and B" says they are two: "the transport unions USB and Orsa said"."""
+
+
 def _stands_alone(part: str) -> bool:
     words = names.drop_article(part.split())
     if not words or lookup(part):
         return bool(words)
+    owned = names.possessive_split(words)
+    if owned is not None and not lookup(names.without_possessive(" ".join(owned[0]))):
+        words = owned[1]  # "South Korea's Aviation and Railway ... Board": "Aviation" alone stands not
     if len(words) == 1:
         return _ACRONYM.match(words[0]) is not None
     if len(words) <= 3 and _ACRONYM_WORD.match(words[0]):
@@ -820,11 +867,17 @@ def _parsed(raw_name: str) -> tuple[int, str, str | None]:
     """``(characters skipped at the start, name, "person" if a title said so)`` for a raw name."""
     words = names.trim_time(names.words_of(raw_name))
     skipped = 0
-    if lookup(" ".join(words)) is None and names.drop_article(words) is not words:
+    if lookup(" ".join(words)) is None and (
+        names.drop_article(words) is not words
+        or (len(words) > 2 and words[0].lower() in _ROMANCE_ARTICLES and lookup(" ".join(words[1:])))
+    ):  # "The BBC"; "Il Corriere della Sera": an article the known title leaves out
         skipped = len(words[0]) + 1
         words = words[1:]
     name, kind = _name_and_kind(words)
     return skipped, name, kind
+
+
+_ROMANCE_ARTICLES = frozenset({"il", "lo", "la", "le", "el", "les", "los", "las", "der", "die", "das"})
 
 
 def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
@@ -857,7 +910,8 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
     if len(words) > 2 and names.plain(words[0]) in names.ROLE_WORDS and classify(after_role) == "person":
         return _clean(after_role), "person"  # "Passenger Hollis Brand told": a role opens the sentence
     stripped, titled = names.strip_title(words, _BODY_WORDS)
-    if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"):
+    if titled and (len(stripped) < 2 or classify(" ".join(names.trim_place(stripped))) == "person"
+                   or names.particle_opens(stripped) or _place_surname(stripped)):  # "Minister Le Minh Hoan"
         return _clean(" ".join(names.trim_place(stripped))), "person"
     # else a title's word inside a body's name: "Court of Justice of the European Union"
     person = names.person_of_body(words, _is_person)
@@ -870,6 +924,17 @@ def _name_and_kind(words: list[str]) -> tuple[str, str | None]:
     return _clean(" ".join(words)), None
 
 
+def _place_surname(words: list[str]) -> bool:
+    """ "Jasper Mayor Richard Ireland": after a title, a given name and a surname that is also a
+    country's name is a person's (not "Minister Spain", nor a body's words)."""
+    return 2 <= len(words) <= 3 and words[-1].lower() in COUNTRIES and all(
+        w.isalpha() and w[:1].isupper() and w.lower() not in ORGANISATION_WORDS
+        and w.lower() not in PUBLICATION_WORDS for w in words
+    ) and words[0].lower() not in COUNTRIES and not _DEMONYM.match(words[0]) and (
+        names.plain(words[0]) not in names.COMMON_WORDS
+    )
+
+
 def _without_trailing_acronym(words: list[str]) -> list[str]:
     """ "The Polish Press Agency PAP": a body's or paper's full name followed by its short form is
     the full name; the short form is only a second way to say it. Its letters must be the name's
@@ -879,9 +944,17 @@ def _without_trailing_acronym(words: list[str]) -> list[str]:
         initials = sorted(w[0] for w in words[:-1] if w[:1].isupper())
         if sorted(words[-1]) == initials or sorted(words[-1]) == initials[1:]:
             return words[:-1]
+        if names.plain(words[-2]) in _HEADS_BEFORE_SHORT_FORM:
+            return words[:-1]  # "the Federal Motor Transport Authority KBA": its German short form
     return words
 
 
+_HEADS_BEFORE_SHORT_FORM = frozenset({
+    "authority", "agency", "office", "institute", "commission", "ministry", "bureau", "administration",
+    "board", "council", "inspectorate", "directorate", "service",
+})  # fmt: skip
+"""A body's head noun that ends its name: a short form after it is the same body's, in whatever
+language its letters were taken from."""
 _ACRONYM_WORD = re.compile(r"^[A-Z]{2,6}$")
 _ADJECTIVE = re.compile(r"[a-z](?:ist|ian|ic|ese|ish|an)$")
 
@@ -1121,7 +1194,14 @@ def _aside_or_body(text: str, end: int) -> bool:
             words = words[:position]
             break
     last = names.plain(words[-1])
+    if any(w.endswith(names.DESCRIBING_ENDS) for w in words) and not (
+        names.is_title(words[-1], 1) or last in names.ROLE_WORDS or last in _PERSON_NOUNS
+    ):
+        return True  # "Grace Ocean, the Singapore-based owner of the Dali": not "a London-based analyst"
     return words[0].lower() in _ASIDE_OPENERS or last in names.ORG_DESCRIPTORS or last in ORGANISATION_WORDS
+
+
+_PERSON_NOUNS = frozenset({"man", "woman", "resident", "mother", "father", "student", "worker", "farmer"})
 
 
 _HEAD_ENDS = frozenset({"by", "in", "of", "with", "for", "on", "at", "since", "from", "to", "outside"})
@@ -1167,6 +1247,7 @@ _DESCRIBED_BEFORE = re.compile(
 
 
 _NATIONALITY = (
+    r"(?:(?:Anglo|Franco|Sino|Indo|Austro|Russo|Swiss|Dutch|Greek|Turkish|German|British)-)?"
     r"(?:[A-Z][a-z]+(?:ian|ean|ese|ish|ic|an|ch)|Israeli|Iraqi|Saudi|Kuwaiti|Pakistani|Emirati|Qatari|Thai|"
     r"Swiss|Greek|Dutch|Czech|U\.S\.|British|European|Asian|African)"
 )
@@ -1175,15 +1256,20 @@ _THE_COMPANY = re.compile(
     rf"(?:{_NATIONALITY}{_SP}+)?(?:[a-z][\w]*-[\w-]+{_SP}+)?"
     rf"(?:fund{_SP}+manager|asset{_SP}+manager|drugmaker|chipmaker|"
     rf"(?:(?!(?:rights|campaign|advocacy|pressure|aid|lobby|industry|trade|opposition|rebel|militant|armed|"
-    rf"research|activist|environmental|human|civil|consumer|patient|business|employers)\b)[a-z]+{_SP}+)"
+    rf"research|activist|environmental|human|civil|consumer|patient|business|employers)\b)[a-z]+{_SP}+){{1,2}}?"
     rf"(?:maker|group|giant|operator|company|firm|lender|carrier|airline|retailer|insurer|miner|utility)|agency|"
     rf"maker{_SP}+of{_SP}+(?:[\w-]+{_SP}+){{1,3}}?(?=[a-z]+{_SP}+(?:said|says)\b)[a-z]+|"
     rf"{'|'.join(sorted(names.ORG_DESCRIPTORS - {'group', 'bank', 'organisation', 'organization'}))})"
     rf"(?:,|{_SP}+{_ADVERBS}(?:{_VERBS})\b)"
+    rf"|\b[Tt]he{_SP}+(?:{_NATIONALITY}|[a-z]+|(?:[{_UPPER}][\w-]*{_SP}+){{0,2}}[{_UPPER}][\w-]*){_SP}+(?:club|side)"
+    rf"{_SP}+{_ADVERBS}(?:said|says|announced|confirmed)\b"
+    rf"|\b[Aa]{_SP}+company{_SP}+(?:spokesman|spokeswoman|spokesperson){_SP}+{_ADVERBS}(?:said|says|told|added)\b"
 )
 """``the company said``, ``the fund manager said``, ``The company, Halvorsen Builders, denied``,
 ``the Danish drugmaker said``, ``the software maker said``, ``the shipping group said`` (a group of
-an industry's, not a rights or campaign group, which may be anyone's)."""
+an industry's, not a rights or campaign group, which may be anyone's); ``the Spanish club said``
+(a club with a word that says which: "the club said" may follow a player); ``a company spokeswoman
+said``."""
 _SUBJECT_BEFORE = re.compile(
     rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–-]{_SP}+|(?:[Ss]hares|[Ss]tock){_SP}+(?:in|of){_SP}+"""
     rf"""|(?:^|[.!?]\s+|\n\s*|[—–-]{_SP}+)(?:Sales|Profits?|Revenues?|Earnings|Output){_SP}+(?:at|of){_SP}+)$"""
@@ -1197,6 +1283,12 @@ _COMPANY_KINDS = ("organisation", "publication")
 _WORDS_ONLY = re.compile(rf"^[{_UPPER}][a-z]+(?:{_SP}+[{_UPPER}][a-z]+){{1,2}}$")
 """Two or three capitalised words and nothing else ("Luckin Coffee"; not "About 2,000")."""
 _RIVAL_BEFORE = re.compile(rf"\b(?:rival|rivals|competitor|peer){_SP}+$")
+_DEAL_BEFORE = re.compile(
+    rf"\b(?:buy|buys|bought|buying|acquire|acquires|acquired|acquiring|purchase|purchased|sell|sells|sold|"
+    rf"selling|merge{_SP}+with|merged{_SP}+with|invest{_SP}+in|invested{_SP}+in|stake{_SP}+in|takeover{_SP}+of|"
+    rf"bid{_SP}+for)(?:{_SP}+[\w.'’-]+){{1,4}}?{_SP}+$"
+)
+"""The object of a deal before a body's noun and its name: the one bought is not who speaks."""
 _HAS_LOWER = re.compile(r"\s[a-z]")
 _HOLDINGS = frozenset({"Shares", "Stock", "Holdings", "Units"})
 _DATELINE_AFTER = re.compile(
@@ -1226,6 +1318,8 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             )
             if _RIVAL_BEFORE.search(text, max(0, run.start() - 8), run.start()):
                 continue  # "a merger with rival Frontier, the low-cost carrier said": the other one
+            if described and not opens and _DEAL_BEFORE.search(text, max(0, run.start() - 60), run.start()):
+                continue  # "Novartis AG agreed to buy biotech firm Avidity ..., the drugmaker said"
             if run.start() in taken or not (opens or described) or _DATELINE_AFTER.match(text, run.end()):
                 continue  # "SANTIAGO, Chile — Six workers ...": a dateline's place names no one
             skipped, name, kind = _parsed(run.group())
@@ -1318,7 +1412,7 @@ def _previous_subject(text: str, run: re.Match, said: re.Match) -> bool:
 
 _PRONOUN_SAID = re.compile(
     rf"\b(?P<pronoun>he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b|,{_SP}+saying\b"
-    rf"|,{_SP}+it{_SP}+(?:said|says)\b"
+    rf"|,{_SP}+it{_SP}+(?:said|says)\b|(?<=[a-z0-9%]){_SP}+and{_SP}+(?:also{_SP}+)?(?:said|warned|added)\b"
 )
 _PRONOUN_REACH = 300
 _DESCRIBES_NEXT = re.compile(rf"(?:{_SP}+[a-z][\w-]*){{1,3}}{_SP}+[{_UPPER}]")
@@ -1352,6 +1446,34 @@ def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
         elif said.group("pronoun") is None and (said_by_words(name) or " " not in name) and not lookup(name):
             # "The California Department of Motor Vehicles suspended the permit, saying ..."
             yield _Hit(name, subject.start() + skipped, classify(name) if " " in name else "organisation")
+
+
+_AGED_SAID = re.compile(
+    rf"\b[Tt]he{_SP}+\d{{1,3}}-year-old(?:{_SP}+[a-z]+)?{_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote)\b"
+)
+"""``the 18-year-old told reporters``: wire copy's second mention of a person it has just named."""
+
+
+def _aged_hits(text: str, runs: list[re.Match]) -> Iterator[_Hit]:
+    """ "Gukesh Dommaraju ... became champion ... "It is the best moment," the 18-year-old told
+    reporters": the person who is the subject of a sentence just before (the nearest subject; when
+    that is not a person, no one). Each look walks back over a few runs, so the whole is linear."""
+    starts = [m.start() for m in runs]
+    for said in _AGED_SAID.finditer(text):
+        at = bisect.bisect_left(starts, said.start()) - 1
+        while at >= 0 and runs[at].start() > said.start() - 2 * _PRONOUN_REACH:
+            run = runs[at]
+            at -= 1
+            if not _SUBJECT_BEFORE.search(text, max(0, run.start() - 12), run.start()) or (
+                _DATELINE_AFTER.match(text, run.end())
+            ):
+                continue
+            skipped, name, kind = _parsed(run.group())
+            if not name or _refused(name, kind, "", False):
+                continue  # "It", "The": no one
+            if kind == "person" or (" " in name and kind is None and _is_person(name)):
+                yield _Hit(name, run.start() + skipped, "person")
+            break
 
 
 def _full_names(runs: list[re.Match], wanted: set[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -1449,22 +1571,32 @@ _DOTTED_WORD = re.compile(r"^(?:[A-Z]\.)+$")
 def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) -> None:
     """ "The Financial Conduct Authority, Britain's financial watchdog, ... The FCA said": a short
     form never defined in brackets is the body the text names in full with those initials (a
-    body's name, not a person's; the first such run)."""
+    body's name, not a person's; the first such run). A country or "U.S." before the name may be
+    left out of the short form ("the U.S. National Highway Traffic Safety Administration ... NHTSA"),
+    and stays in the name."""
     for run in runs:
-        words = run.group().split()
+        text = run.group()
+        words = text.split()
         if len(words) < 2:
             continue
         if words[0] in ("The", "A", "An"):
-            words = words[1:]
-        initials = "".join(_initials_of(w) for w in words if w not in _NOT_INITIALLED)
+            text, words = text[len(words[0]) :].lstrip(), words[1:]
+        country = len(words) > 2 and (
+            _DOTTED_WORD.match(words[0]) or words[0].lower() in _COUNTRY_WORDS
+        ) and _initials_of_words(words[1:]) in wanted  # the name keeps its "U.S.", as the text gives it
+        initials = _initials_of_words(words[1:] if country else words)
         short = initials if initials in wanted else "&".join(initials) if "&" in words else ""
         if short not in wanted or short in found:
             continue  # "Johnson & Johnson ... J&J said": the initials joined as the name joins them
-        _skipped, name, kind = _parsed(run.group())
+        _skipped, name, kind = _parsed(text)
         if not name or kind == "person" or lookup(name) or classify(name) != "organisation":
             continue
-        if "".join(_initials_of(w) for w in name.split() if w not in _NOT_INITIALLED) == initials:
+        if _initials_of_words(name.split()[1:] if country else name.split()) == initials:
             found[short] = name
+
+
+def _initials_of_words(words: list[str]) -> str:
+    return "".join(_initials_of(w) for w in words if w not in _NOT_INITIALLED)
 
 
 def _split_on(words: list[str], separators: tuple[str, ...]) -> Iterator[list[str]]:
@@ -1500,6 +1632,8 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
             people.setdefault(_FIRST + _clean(words[0]), full)
         if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
             people.setdefault(_clean(" ".join(words[-2:])), full)
+        if len(words) > 3 and words[-2][:1].islower():  # "Fernandez de Kirchner" for Cristina ...
+            people.setdefault(_clean(" ".join(words[1:])), full)
     elif kind == "organisation" and not (
         (words[1] == "for" and names.plain(words[0]) not in _NOT_POLLSTERS)
         or " ".join(words[1:]).lower() in _COUNTRY_WORDS  # "Heineken Netherlands": a branch, not Heineken
@@ -1541,6 +1675,8 @@ def _resolve(
         return _SHORT_FORMS[hit.name], "organisation", None
     if hit.kind == "person" and hit.name.count(" ") == 1 and hit.name in people:
         return people[hit.name], "person", None
+    if hit.kind != "publication" and _HAS_LOWER.search(hit.name) and hit.name in people:
+        return people[hit.name], "person", None  # "Fernandez de Kirchner wrote", named in full before
     if " " not in hit.name and hit.kind != "publication":
         if hit.name in people:
             return people[hit.name], "person", None
@@ -1604,7 +1740,7 @@ def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_H
 
 _LOWER_HEADS = re.compile(
     rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau)|"
-    rf"air{_SP}+force|navy|armed{_SP}+forces|regulator|weather{_SP}+(?:service|agency|bureau|office)|"
+    rf"air{_SP}+force|navy|army|military|armed{_SP}+forces|regulator|weather{_SP}+(?:service|agency|bureau|office)|"
     rf"election{_SP}+commission|electoral{_SP}+commission|(?<=[a-z]{_SP})department|(?P<prosecutor>prosecutor['’]s{_SP}+office))(?!\w)"
 )
 _NAMED_AFTER = re.compile(rf",{_SP}*[{_UPPER}]")
@@ -1649,6 +1785,7 @@ _LOWER_BODY_WORDS = frozenset({
 })  # fmt: skip
 
 
+_NOT_NATIONAL = re.compile(r"\b(?:regional|local|provincial|municipal|city|state|county|district)\b")
 _CAPITALISED_WORD = re.compile(rf"\b[{_UPPER}][a-z]+\b")
 _ADJECTIVE_REACH = 300
 
@@ -1676,6 +1813,10 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
     ministry". Each look reads a few words either side of a head noun, so the whole stays linear."""
     for head in _LOWER_HEADS.finditer(text):
         said = _ATTRIBUTION.match(text, head.end())
+        if said is not None and said.group("appositive") is None and said.group().startswith(",") and not (
+            said.group()[1:].lstrip().startswith(("which", "who"))
+        ):
+            continue  # "The Pentagon, in its annual report on Russia's military, said": an aside ends
         if said is not None and (said.group("body_noun")
                                  or _NAMED_AFTER.match(said.group("appositive") or "")):
             continue  # "Spain's state weather agency, AEMET, said": the name itself is found
@@ -1688,7 +1829,11 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
         ):
             continue
         body = " ".join((before.group("words") + " " + head.group()).split())
-        if " " not in body and body not in ("government", "cabinet", "navy") and not before.group("owner"):
+        if _NOT_NATIONAL.search(before.group("words")):
+            continue  # "police and the regional government said": not the country's government
+        if " " not in body and body not in ("government", "cabinet", "navy", "army", "military") and not (
+            before.group("owner")
+        ):
             continue  # "the ministry said": a ministry named before, not the country's whole government
         if head.group("prosecutor"):  # "the Bordeaux prosecutor's office said": named by its city
             place = before.group("adjective")
@@ -1717,10 +1862,11 @@ def detect_references(text: str) -> list[dict]:
     taken = {h.start for h in hits}
     hits = sorted(hits + list(_company_hits(text, runs, taken)) + list(_pronoun_hits(text, runs, taken))
                   + list(_lower_case_bodies(text)) + list(_joint_hits(text, runs, taken))
-                  + list(_head_noun_hits(text, runs, taken)),
+                  + list(_head_noun_hits(text, runs, taken)) + list(_aged_hits(text, runs)),
                   key=lambda h: h.start)
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
+    wanted |= {w for h in hits if _HAS_LOWER.search(h.name) and not lookup(h.name) for w in h.name.split()}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     short = {w for w in wanted if _ACRONYM_WORD.match(w) or _AMPERSANDED.match(w)}
     bodies.update(_spelled_out(text, runs, short))

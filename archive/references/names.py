@@ -33,7 +33,7 @@ TITLE_WORDS = frozenset({
     "emir", "chef", "curator", "organiser", "organizer", "coordinator", "vice",
     "lawmaker", "legislator", "politician", "treasurer", "comptroller", "auditor", "registrar",
     "solicitor", "barrister", "secretary-general", "boss", "astronomer", "prefect", "astronaut",
-    "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother",
+    "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother", "collector",
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
 copy puts before a name ("Campaigner Rob Findlay", "Economist Liam O'Connor")."""
@@ -178,11 +178,23 @@ def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> t
             return words, False
     while rest and is_title(rest[0], 1):
         rest = rest[1:]
-    if not rest or plain(rest[0]) in _CONNECTORS or not rest[0][:1].isupper():
+    if not rest or not rest[0][:1].isupper() or (plain(rest[0]) in _CONNECTORS and not particle_opens(rest)):
         return words, False
     if all(plain(w) in body_words for w in rest):
         return words, False
     return rest, True
+
+
+_OPENING_PARTICLES = frozenset({"le", "la", "de", "da", "di", "du", "van", "von", "del", "al", "el"})
+
+
+def particle_opens(rest: list[str]) -> bool:
+    """ "Agriculture Minister Le Minh Hoan", "Mayor De Blasio Jr": after a title, a capitalised particle
+    followed by capitalised words opens a person's name (a Vietnamese "Le", an Italian "De")."""
+    return (
+        len(rest) >= 2 and plain(rest[0]) in _OPENING_PARTICLES and rest[0][:1].isupper()
+        and all(w[:1].isupper() for w in rest[1:])
+    )
 
 
 def _name_after_portfolio(rest: list[str]) -> list[str] | None:
@@ -239,14 +251,14 @@ def only_titles(words: list[str]) -> bool:
     return all(is_title(w, i) or plain(w) in _CONNECTORS for i, w in enumerate(words))
 
 
-_DESCRIBING_ENDS = ("-based", "-owned", "-run", "-backed", "-controlled", "-listed")
+DESCRIBING_ENDS = ("-based", "-owned", "-run", "-backed", "-controlled", "-listed")
 """The endings of a capitalised word that only describes the name after it ("State-owned ZCCM")."""
 
 
 def strip_descriptor(words: list[str]) -> tuple[list[str], bool]:
     """A name without the body noun that opens its run ("Airline Ryanair", capitalised only because
     it opens the sentence), and whether there was one."""
-    if len(words) > 1 and (plain(words[0]) in ORG_DESCRIPTORS or words[0].endswith(_DESCRIBING_ENDS)) and any(
+    if len(words) > 1 and (plain(words[0]) in ORG_DESCRIPTORS or words[0].endswith(DESCRIBING_ENDS)) and any(
         c.isupper() for c in words[1][:5]
     ):
         return words[1:], True
