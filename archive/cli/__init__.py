@@ -123,6 +123,39 @@ class _Parser(argparse.ArgumentParser):
                  **kwargs: Any) -> None:
         super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """argparse's own message repeats every unrecognised word, and the word after an unknown
+        option may be a secret someone tried to pass (a key, a password): credentials never come
+        from the command line, and no secret is echoed to output or logs. So the unknown options
+        are named and their values only counted."""
+        known, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {_named_without_values(extras)}")
+        return known
+
+
+def _named_without_values(words: list[str]) -> str:
+    """``--key VALUE --token=X stray`` -> ``--key --token stray (2 values not shown)``: a word
+    right after an unknown option, or after its ``=``, is taken for that option's value."""
+    shown: list[str] = []
+    hidden = 0
+    after_option = False
+    for word in words:
+        if word.startswith("-") and len(word) > 1:
+            name, equals, _value = word.partition("=")
+            shown.append(name)
+            hidden += bool(equals)
+            after_option = not equals
+        elif after_option:
+            hidden += 1
+            after_option = False
+        else:
+            shown.append(word)
+    if hidden:
+        shown.append(f"({hidden} value{'s' if hidden > 1 else ''} not shown)")
+    return " ".join(shown)
+
 
 class _Unused:
     """Takes every call a module's ``register`` makes on a command that is not being run."""
