@@ -49,9 +49,9 @@ def due_bags(arc: Archive, older_than: float | None = None,
     """(record id, version) of bags never fully checked, then oldest full check first."""
     cutoff = None if older_than is None else _cutoff(older_than)
     due: list[tuple[str, str, int]] = []
-    rows = arc.store.summaries()
-    for start in range(0, len(rows), PAGE):  # a page of records in memory at a time, each shard read once
-        page = arc.store.documents_of(row["id"] for row in rows[start:start + PAGE])  # read only: no copy
+    ids = arc.store.ids()  # the ids alone: no summary row parsed
+    for start in range(0, len(ids), PAGE):  # a page of records in memory at a time, each shard read once
+        page = arc.store.documents_of(ids[start:start + PAGE])  # read only: no copy
         for record in page.values():
             for entry in record.get("bags") or []:
                 at = full_check_at(entry.get("last_fixity"))

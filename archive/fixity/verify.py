@@ -578,7 +578,7 @@ def verify_archive(arc: Archive, ids: Iterable[str] | None = None, *, fast: bool
     try:
         scan = _OrphanScan(arc, report) if ids is None else None
         if ids is None:
-            ids = [row["id"] for row in arc.store.summaries()]
+            ids = arc.store.ids()  # no summary row parsed
     except BaseException:
         if pool is not None:
             pool.close()
