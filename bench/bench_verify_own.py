@@ -267,10 +267,13 @@ def bench_verify(count: int, rounds: int, compare: Path | None = None, page_cach
             loads.append(os.getloadavg()[0])
             if copy is None:
                 results[name].append(bagit_serial(bags))
-                continue
-            extra, env, _ = runs[name]
-            wall, _, _, _, tree_cpu, read = run([ARCHIVE, "--root", str(copy), "verify", *extra], env=env)
-            results[name].append((wall, tree_cpu, read))
+            else:
+                extra, env, _ = runs[name]
+                wall, _, _, _, tree_cpu, read = run([ARCHIVE, "--root", str(copy), "verify", *extra], env=env)
+                results[name].append((wall, tree_cpu, read))
+            wall, tree_cpu, read = results[name][-1]
+            print(f"  round {round_number + 1}: {name:10} {wall:7.2f} s  cpu {tree_cpu:6.2f} s  "
+                  f"read {read / 1e6:5.0f} MB  load {loads[-1]:.1f}", flush=True)  # a killed run keeps these
     report(count, len(bags), rounds, page_cache, loads, cores, runs, results)
 
 
