@@ -81,7 +81,7 @@ def test_results_are_recorded_a_shard_at_a_time():
     """A batch of results grows to the end of its last record's shard, so each catalogue shard is
     rewritten once per verify, not once per 250 bags (a batch of 250 straddles two shards of 256)."""
     from archive.fixity.report import BagReport
-    from archive.fixity.verify import MAX_BATCH, RECORD_BATCH, BagTask, _batch_full
+    from archive.fixity.verify import MAX_BATCH, RECORD_BATCH, BagTask, _batch_full, _Plan
     from archive.store.shard import SHARD_SIZE
 
     def task(sequence: int) -> BagTask:
@@ -89,10 +89,12 @@ def test_results_are_recorded_a_shard_at_a_time():
                        version=1, fast=False)
 
     tasks = [task(n) for n in range(1, 3 * SHARD_SIZE + 1)]
+    plan = _Plan(iter([tasks]), 1)
+    plan.next_page()
     batches, pending = [], []
     for done, t in enumerate(tasks, 1):
         pending.append(BagReport(path=t.rel, record_id=t.record_id, version=1, fast=False))
-        if _batch_full(pending, tasks, done):
+        if _batch_full(pending, plan, done):
             batches.append(len(pending))
             pending = []
     assert pending == [] and batches == [SHARD_SIZE] * 3

