@@ -8,8 +8,8 @@ SHA-256 are sent, so a killed run resumes where it stopped. Every file goes thro
 ``source.files`` digest for a source file): a local file that rotted is refused there, never
 copied as good. A bag counts as a copy only when every one of its files is confirmed; then its
 ``replicated_at`` and a PREMIS replication event are written in one transaction, batched
-(``RECORD_BATCH`` bags, or every ``FLUSH_SECONDS``), so a thousand bags are a handful of writes
-(to a folder replica, where copies are fast, the time alone bounds a batch: one write).
+(``RECORD_BATCH`` bags, or every ``FLUSH_SECONDS``), so a thousand bags are a handful of writes,
+made by a recorder thread while the transfers go on.
 
 Transfers run on a thread pool, one bag per task (bags are written elsewhere, so no os.chdir
 here): the boto3 client is shared (it is thread-safe), SFTP gives each thread its own channel
