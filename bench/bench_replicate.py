@@ -3,11 +3,17 @@
 1. N seed-sized bags (default 1,000) replicated to a folder replica by ``archive replicate``
    (two copier threads; each bag copied whole into a temporary folder, every file confirmed
    against its manifest's sha256, the bag renamed into place, one syncfs per batch before the
-   batch is recorded with a PREMIS event per bag) against ``rsync -a`` (``cp -a`` where rsync is
-   missing) of the same bags/ folder, which neither syncs nor checks anything, and against that
-   copy plus ``sync -f``.
-   Goal: at least 0.5x the speed of the plain copy. ``--runs`` (default 3) side-by-side runs, each
-   to a new replica, as the load of a shared machine moves between them.
+   batch is recorded with a PREMIS event per bag; the sources and a catalogue snapshot too),
+   side by side with ``cp -a`` and ``rsync -a`` (when rsync is on PATH; else a note says it was
+   skipped) of the same bags/ folder, which neither sync nor check anything, and, as extra
+   information, ``cp -a`` followed by ``sync -f`` on the copy (a durable copy).
+   Goal: at least 0.5x the speed of ``cp -a``. ``--runs`` (default 3) rounds; in each, every side
+   runs once, in an order rotated round by round so a machine's drift hits all alike, each after
+   a ``sync``, all copying from the same warm page cache, every round's ``archive replicate``
+   into the catalogue as built (a new replica each round). Printed: each side's median wall and
+   CPU (user + sys, from wait4) with their range, and the per-round ratios ours/cp and
+   ours/rsync (median and range). ``--compare-with ARCHIVE`` adds another build's ``archive``
+   (e.g. main's) as column B in the same rounds.
 2. The same N bags to a local S3 server (moto's, on 127.0.0.1) with 8 concurrent transfers: bags
    per second, and the highest number of transfers (PUTs) the server was serving at once, counted
    inside moto's own application (tests/s3_in_flight.py: a lock and a counter per request, no
@@ -21,7 +27,9 @@ CLI in a child process, timed from start to exit.
 
     .venv/bin/python bench/bench_replicate.py                       # full run (lead)
     .venv/bin/python bench/bench_replicate.py --bags 200 --mib 256   # quick look while developing
-    .venv/bin/python bench/bench_replicate.py --bags 1000 --skip-s3  # the folder figure only
+    .venv/bin/python bench/bench_replicate.py --bags 1000 --skip-s3 --runs 5  # the folder figure only
+    .venv/bin/python bench/bench_replicate.py --bags 1000 --skip-s3 --runs 5 \
+        --compare-with /work/main/.venv/bin/archive                               # before/after
     .venv/bin/python bench/bench_replicate.py --skip-folder          # the S3 figures only
 """
 
@@ -32,6 +40,7 @@ import hashlib
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -167,64 +176,160 @@ def timed(args: list[object], env: dict | None = None) -> tuple[float, int, str]
         return seconds, peak[0], out.read().decode()
 
 
-def _folder_run(root: Path, tmp: Path, count: int, run: int) -> tuple[tuple[float, float], ...]:
-    """One side-by-side run: ``archive replicate`` to a new folder replica, then ``cp -a`` (or
-    rsync -a) of bags/, then the same copy followed by ``sync -f``; (wall, CPU) of each."""
-    name = f"folder{run}"
-    cli("--root", root, "replica", "add", name, tmp / f"folder-replica-{run}")
-    subprocess.run(["sync"], check=True)  # nothing of the build left for one side to write back
-    seconds, _, out = timed([ARCHIVE, "--root", root, "replicate", name, "--json"])
-    cpu = CPU[ARCHIVE.name]
+def _warm(folder: Path) -> None:
+    """Every file under ``folder`` read once, so each side copies from the same warm page cache
+    (the first side of the first round would otherwise pay the cold reads for all)."""
+    for dirpath, _, files in os.walk(folder):
+        for name in files:
+            with open(os.path.join(dirpath, name), "rb") as handle:
+                while handle.read(1 << 20):
+                    pass
+
+
+def _fresh_catalogue(root: Path, pristine: Path) -> None:
+    """The archive's catalogue and archive.toml put back as they were after the build, so every
+    round of ``archive replicate`` records its 1,000 copies into the same catalogue (not one
+    grown by the rounds before it) and snapshots the same; bags/ and sources/ are only read."""
+    shutil.rmtree(root / "catalog")
+    shutil.copytree(pristine / "catalog", root / "catalog", symlinks=True)
+    shutil.copy2(pristine / "archive.toml", root / "archive.toml")
+
+
+class _Side:
+    """One command measured in every round: its wall and CPU seconds, round by round."""
+
+    def __init__(self, label: str, note: str = "") -> None:
+        self.label, self.note = label, note
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def add(self, wall: float, cpu: float) -> None:
+        self.wall.append(wall)
+        self.cpu.append(cpu)
+
+    def summary(self, count: int) -> str:
+        wall, cpu = _spread(self.wall), _spread(self.cpu)
+        rate = count / statistics.median(self.wall)
+        return (f"  {self.label:<22} wall {wall}   CPU {cpu}   {rate:7.1f} bags/s (median)"
+                f"{'   ' + self.note if self.note else ''}")
+
+
+def _spread(values: list[float]) -> str:
+    """'median s (min-max)' of a side's rounds."""
+    return f"{statistics.median(values):6.2f} s ({min(values):.2f}-{max(values):.2f})"
+
+
+def _ratio(base: list[float], ours: list[float]) -> str:
+    """Round by round, base / ours (above 1: ours is faster or cheaper): 'median (min-max)'."""
+    ratios = sorted(b / o for b, o in zip(base, ours, strict=True))
+    return f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+
+
+def _ours(root: Path, tmp: Path, name: str, archive: Path, count: int) -> tuple[float, float, dict]:
+    cli("--root", root, "replica", "add", name, tmp / f"replica-{name}")
+    subprocess.run(["sync"], check=True)
+    seconds, _, out = timed([archive, "--root", root, "replicate", name, "--json"])
     report = json.loads(out)["replicas"][0]
-    assert report["bags_copied"] == count, report
-    baseline = shutil.which("rsync")
-    copy_to = tmp / f"baseline-copy-{run}"
-    command = [baseline, "-a", f"{root / 'bags'}/", f"{copy_to}/"] if baseline else \
-        ["cp", "-a", root / "bags", copy_to]
-    base_seconds, _, _ = timed(command)
-    base_cpu = CPU[Path(str(command[0])).name]
-    durable_to = tmp / f"baseline-durable-{run}"  # the same copy made durable: then one syncfs, as ours
-    durable_command = [*command[:-1], durable_to if not baseline else f"{durable_to}/"]
+    assert report["bags_copied"] == count and report["ok"], report
+    return seconds, CPU[archive.name], report
+
+
+def _copy(command: list[object]) -> tuple[float, float]:
+    subprocess.run(["sync"], check=True)
+    seconds, _, _ = timed(command)
+    return seconds, CPU[Path(str(command[0])).name]
+
+
+def _copy_durable(source: Path, target: Path) -> tuple[float, float]:
+    """``cp -a`` then ``sync -f`` on the copy: the plain copy made durable, timed as one."""
+    subprocess.run(["sync"], check=True)
     started = time.perf_counter()
-    timed(durable_command)
-    durable_cpu = CPU[Path(str(command[0])).name]
-    timed(["sync", "-f", durable_to])
-    durable_cpu += CPU["sync"]
-    return (seconds, cpu), (base_seconds, base_cpu), (time.perf_counter() - started, durable_cpu), report
+    timed(["cp", "-a", source, target])
+    cpu = CPU["cp"]
+    timed(["sync", "-f", target])
+    return time.perf_counter() - started, cpu + CPU["sync"]
 
 
-def bench_folder(root: Path, tmp: Path, count: int, runs: int) -> None:
-    name = "rsync -a" if shutil.which("rsync") else "cp -a"
-    ratios: list[float] = []
-    cpu_ratios: list[float] = []
-    for run in range(1, runs + 1):
-        load = os.getloadavg()[0]
-        (seconds, cpu), (base_seconds, base_cpu), (durable_seconds, durable_cpu), report = \
-            _folder_run(root, tmp, count, run)
-        ratios.append(base_seconds / seconds)
-        cpu_ratios.append(base_cpu / cpu)
-        if run == 1:
-            print(f"folder replica, {count} bags ({report['files_sent']} files, "
-                  f"{report['bytes_sent'] / 1e6:.1f} MB, sources and PREMIS events included, every file "
-                  "confirmed and synced before it counts):")
-        print(f" run {run} (load average {load:.1f}):")
-        print(f"  archive replicate   {seconds:7.2f} s   {count / seconds:8.1f} bags/s   CPU {cpu:5.2f} s")
-        print(f"  {name:<18}  {base_seconds:7.2f} s   {count / base_seconds:8.1f} bags/s   "
-              f"CPU {base_cpu:5.2f} s   (bags/ only, no fsync)")
-        durable = name + " + sync -f"
-        print(f"  {durable:<18}  {durable_seconds:7.2f} s   {count / durable_seconds:8.1f} bags/s   "
-              f"CPU {durable_cpu:5.2f} s   (bags/ only, made durable)")
-        print(f"  ratio {base_seconds / seconds:.2f}x of {name}'s speed (goal >= 0.5x), "
-              f"{durable_seconds / seconds:.2f}x of {name} + sync's; CPU {base_cpu / cpu:.2f}x of {name}'s")
-    if runs > 1:
-        ratios.sort()
-        cpu_ratios.sort()
-        print(f" ratio over {runs} runs: median {ratios[len(ratios) // 2]:.2f}x, "
-              f"from {ratios[0]:.2f}x to {ratios[-1]:.2f}x of {name}'s speed; CPU median "
-              f"{cpu_ratios[len(cpu_ratios) // 2]:.2f}x, from {cpu_ratios[0]:.2f}x to {cpu_ratios[-1]:.2f}x")
-    again, _, out = timed([ARCHIVE, "--root", root, "replicate", f"folder{runs}", "--json"])
+def bench_folder(root: Path, tmp: Path, count: int, runs: int, compare: Path | None = None) -> None:
+    """``--runs`` rounds; in each, every side once, in an order rotated round by round (ours, cp,
+    rsync, cp + sync; then cp, rsync, ...), each after a ``sync`` so none writes back another's
+    copy; every copy is removed (and synced away) at the end of its round. The archive's bags/
+    are read once first, so every side copies from a warm page cache."""
+    rsync = shutil.which("rsync")
+    pristine = tmp / "pristine"
+    pristine.mkdir()
+    shutil.copytree(root / "catalog", pristine / "catalog", symlinks=True)
+    shutil.copy2(root / "archive.toml", pristine / "archive.toml")
+    _warm(root / "bags")
+    _warm(root / "sources")
+    ours = _Side("archive replicate", "(bags, sources, events, snapshot; synced)")
+    other = _Side("archive replicate (B)", f"({compare})") if compare else None
+    cp = _Side("cp -a", "(bags/ only, no fsync)")
+    rs = _Side("rsync -a", "(bags/ only, no fsync)") if rsync else None
+    durable = _Side("cp -a + sync -f", "(bags/ only, made durable)")
+    report: dict = {}
+    loads: list[float] = []
+
+    def run_ours(round_: int) -> None:
+        nonlocal report
+        _fresh_catalogue(root, pristine)
+        seconds, cpu, report = _ours(root, tmp, f"folder{round_}", ARCHIVE, count)
+        ours.add(seconds, cpu)
+
+    def run_other(round_: int) -> None:
+        assert other is not None and compare is not None
+        _fresh_catalogue(root, pristine)
+        seconds, cpu, _ = _ours(root, tmp, f"other{round_}", compare, count)
+        other.add(seconds, cpu)
+
+    def run_cp(round_: int) -> None:
+        cp.add(*_copy(["cp", "-a", root / "bags", tmp / f"cp-{round_}"]))
+
+    def run_rsync(round_: int) -> None:
+        assert rs is not None and rsync is not None
+        rs.add(*_copy([rsync, "-a", f"{root / 'bags'}/", f"{tmp / f'rsync-{round_}'}/"]))
+
+    def run_durable(round_: int) -> None:
+        durable.add(*_copy_durable(root / "bags", tmp / f"durable-{round_}"))
+
+    order = [run_ours, *([run_other] if other else []), run_cp, *([run_rsync] if rs else []), run_durable]
+    for round_ in range(1, runs + 1):
+        loads.append(os.getloadavg()[0])
+        shift = (round_ - 1) % len(order)
+        for side in order[shift:] + order[:shift]:
+            side(round_)
+        for leftover in tmp.glob(f"*-{round_}"):
+            shutil.rmtree(leftover)
+        subprocess.run(["sync"], check=True)
+        line = (f" round {round_} (load {loads[-1]:.1f}): ours {ours.wall[-1]:.2f} s (CPU {ours.cpu[-1]:.2f})"
+                + (f", B {other.wall[-1]:.2f} s (CPU {other.cpu[-1]:.2f})" if other else "")
+                + f", cp -a {cp.wall[-1]:.2f} s (CPU {cp.cpu[-1]:.2f})"
+                + (f", rsync -a {rs.wall[-1]:.2f} s (CPU {rs.cpu[-1]:.2f})" if rs else "")
+                + f", cp -a + sync -f {durable.wall[-1]:.2f} s")
+        print(line, flush=True)
+        for replica in tmp.glob("replica-*"):
+            shutil.rmtree(replica)
+    print(f"folder replica, {count} bags ({report['files_sent']} files, {report['bytes_sent'] / 1e6:.1f} MB, "
+          f"{report['sources_sent']} source files, a PREMIS event per bag, every file confirmed against "
+          f"its manifest and synced before it counts), {runs} rounds, "
+          f"load {min(loads):.1f}-{max(loads):.1f}:")
+    for side in (ours, other, cp, rs, durable):
+        if side is not None:
+            print(side.summary(count))
+    if rs is None:
+        print("  rsync -a               skipped: rsync is not on PATH")
+    for base in (cp, rs, durable):
+        if base is not None:
+            goal = " (goal >= 0.5x)" if base is cp else ""
+            print(f"  ours/{base.label:<16} speed {_ratio(base.wall, ours.wall)}{goal}; "
+                  f"CPU {_ratio(base.cpu, ours.cpu)} of {base.label}'s")
+    if other is not None:
+        print(f"  ours/B                 speed {_ratio(other.wall, ours.wall)}")
+    _fresh_catalogue(root, pristine)
+    _ours(root, tmp, "again", ARCHIVE, count)
+    again, _, out = timed([ARCHIVE, "--root", root, "replicate", "again", "--json"])
     sent = json.loads(out)["replicas"][0]["files_sent"]
-    print(f"  second run (nothing new): {again:.2f} s, {sent} files sent")
+    print(f"  second run to the same replica (nothing new): {again:.2f} s, {sent} files sent")
 
 
 def bench_s3(root: Path, count: int, jobs: int, big_mib: int) -> None:
@@ -279,6 +384,8 @@ def main() -> None:
                         "replica (default 3; the machine's load varies between them)")
     parser.add_argument("--skip-s3", action="store_true")
     parser.add_argument("--skip-folder", action="store_true", help="the S3 figures only")
+    parser.add_argument("--compare-with", type=Path, metavar="ARCHIVE", help="another `archive` executable "
+                        "(e.g. main's .venv/bin/archive) replicating in the same folder rounds, as column B")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} "
           "(a shared machine skews both columns)")
@@ -289,7 +396,7 @@ def main() -> None:
         build_archive(root, args.bags)
         print(f"built {args.bags} bags in {time.perf_counter() - started:.1f} s")
         if not args.skip_folder:
-            bench_folder(root, tmp, args.bags, args.runs)
+            bench_folder(root, tmp, args.bags, args.runs, args.compare_with)
         if not args.skip_s3:
             bench_s3(root, args.bags, args.jobs, args.mib)
 

@@ -8,8 +8,8 @@ SHA-256 are sent, so a killed run resumes where it stopped. Every file goes thro
 ``source.files`` digest for a source file): a local file that rotted is refused there, never
 copied as good. A bag counts as a copy only when every one of its files is confirmed; then its
 ``replicated_at`` and a PREMIS replication event are written in one transaction, batched
-(``RECORD_BATCH`` bags, or every ``FLUSH_SECONDS``), so a thousand bags are a handful of writes
-(to a folder replica, where copies are fast, the time alone bounds a batch: one write).
+(``RECORD_BATCH`` bags, or every ``FLUSH_SECONDS``), so a thousand bags are a handful of writes,
+made by a recorder thread while the transfers go on.
 
 Transfers run on a thread pool, one bag per task (bags are written elsewhere, so no os.chdir
 here): the boto3 client is shared (it is thread-safe), SFTP gives each thread its own channel
@@ -25,9 +25,10 @@ against its manifests and renamed into place, with no fsync per file; one syncfs
 makes it durable before it counts. Its source files too are written without an fsync each, under
 the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs. Two copier threads
 (``FOLDER_THREADS``; eight only traded the GIL, 1.6x the CPU of one; a forked second copier was
-measured slower) while the calling thread records: a batch holds only bags whose task returned,
-so every one was renamed into place before the batch's syncfs, and bags still being copied are
-left to the next batch. Its batches are bounded by time, not count.
+measured slower) while the calling thread feeds them and a recorder thread records (any replica
+with ``--jobs`` above 1): a batch holds only bags whose task returned, so every one was renamed
+into place before the batch's syncfs, and bags still being copied are left to the next batch; one
+batch is recorded at a time, the next growing meanwhile.
 
 Last, when the replica was not given up on, the catalogue goes as a snapshot
 (``archive.replicas.snapshot.push_snapshot``), after the copies were recorded, so a replica alone
@@ -78,8 +79,13 @@ CHUNK = 1 << 20
 RECORD_BATCH = 250
 FOLDER_RECORD_BATCH = 5000
 """A folder replica's batches are bounded by time (``FLUSH_SECONDS``) rather than by count: a
-catalogue transaction costs about 15 fsyncs whatever its size (0.7-1.2 s on a loaded disk), more
-than copying 250 bags, and what a kill loses is re-hashed from the replica, never re-sent."""
+catalogue transaction costs about 15 fsyncs whatever its size (0.1-1 s on a loaded disk), more
+than copying 250 bags. Since a batch is recorded by its own thread while the copiers go on
+(``_Run.flush``), batches of 250 were tried for a folder too, so that a 1,000-bag run would not
+record everything after its last copy: 10 rounds side by side with the time-bounded batches
+(bench_replicate.py --compare-with, load 5-10) gave 0.57-1.38x, median 0.99x, with more CPU
+(the extra syncfs and transactions), so the bound stayed. What the recorder thread changes is a
+run longer than ``FLUSH_SECONDS``: its mid-run batches no longer stop the copiers."""
 FLUSH_SECONDS = 5.0
 FOLDER_THREADS = 2
 """Copiers for a folder replica (``--jobs`` 1: none, the calling thread copies). Half of a
@@ -454,33 +460,71 @@ class _Run:
     synced: bool = False
     """The last flush's syncfs came after every task's result was taken: nothing the run wrote is
     left for a closing sync (a folder replica)."""
+    recorder: ThreadPoolExecutor | None = None
+    """The one thread that records batches while the copiers go on (``run``); None: each batch is
+    recorded in the calling thread (``run_here``)."""
+    recording: Future | None = None
+    """The batch being recorded by ``recorder``; its result: whether its syncfs came after every
+    task's result taken before the batch was handed over."""
+    taken: int = 0
+    """Tasks whose outcome was taken so far (a batch's syncfs covers only those taken before it)."""
+    taken_at_handover: int = 0
 
     def fail(self, what: str, exc: BaseException) -> None:
         self.outcome.failures.append(f"replica {self.replica.name}: {what}: {exc}")
 
     def flush_due(self) -> bool:
+        """A batch is due when it is big or old enough, and the last one is recorded: one at a
+        time, the next growing meanwhile."""
+        if self.recording is not None and not self.recording.done():
+            return False
         return len(self.batch) >= self.batch_size or time.monotonic() - self.flushed_at > FLUSH_SECONDS
 
-    def flush(self) -> None:
+    def flush(self, *, last: bool = True) -> None:
+        """Record the batch: handed to the recorder thread mid-run (``last`` False), so the loop
+        goes on feeding the copiers while its syncfs and catalogue transaction run; in the calling
+        thread otherwise, after the batch before it is recorded. Either way the batch holds only
+        bags whose task returned (renamed into place) before the batch's syncfs began."""
+        self._wait_recording()
         if not self.batch:
             return
+        batch, self.batch = self.batch, []
+        self.flushed_at = time.monotonic()
+        if self.recorder is not None and not last:
+            self.taken_at_handover = self.taken
+            self.recording = self.recorder.submit(self._record, batch)
+            return
+        self.synced = self._record(batch)
+
+    def _wait_recording(self) -> None:
+        """Wait for the batch the recorder holds; a bug there is raised here."""
+        if self.recording is None:
+            return
+        recording, self.recording = self.recording, None
+        if recording.result() and self.taken == self.taken_at_handover:
+            self.synced = True
+
+    def _record(self, batch: list[BagDone]) -> bool:
+        """Make the batch durable (a folder replica: one syncfs) then record it; whether a syncfs
+        ran. Called from the recorder thread or the calling thread, never both at once."""
+        synced = False
         try:
             if self.bag_ctx is not None and isinstance(self.bag_ctx.storage, LocalStorage):
                 self.bag_ctx.storage.sync()  # every file of the batch durable before it counts
-                self.synced = True
-            record_copies(self.arc, self.replica.name, self.outcome.storage, self.batch)
-            self.outcome.bags_copied += len(self.batch)
+                synced = True
+            record_copies(self.arc, self.replica.name, self.outcome.storage, batch)
+            self.outcome.bags_copied += len(batch)
         except (ArchiveError, OSError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.outcome.failures.append(
-                f"replica {self.replica.name}: {len(self.batch)} bags were sent but could not be made "
+                f"replica {self.replica.name}: {len(batch)} bags were sent but could not be made "
                 f"durable or recorded ({reason}); the next run checks them and records them")
-        self.batch = []
-        self.flushed_at = time.monotonic()
+        return synced
 
     def took(self, what: str, future: Future) -> None:
         """A finished task: its result recorded or its failure named."""
         self.synced = False  # whatever it came to, it may have written
+        self.taken += 1
         exc = future.exception()
         if exc is None:
             result = future.result()
@@ -531,7 +575,9 @@ class _Run:
         assert self.ctx is not None
         running: dict[Future, str] = {}
         prefix = f"replicate-{self.replica.name}"
-        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=prefix) as pool:
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix=prefix) as pool, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{prefix}-record") as recorder:
+            self.recorder = recorder
             try:
                 while tasks or running:
                     while tasks and len(running) < 2 * self.jobs and not self.ctx.stop.is_set():
@@ -542,10 +588,12 @@ class _Run:
                     done, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
                     for future in done:
                         self._count(running.pop(future), future)
-                    self._between_tasks()
+                    self._between_tasks(background=True)
             finally:
                 self.ctx.stop.set()  # an exception here (a bug): let the workers stop at once
+                pool.shutdown(wait=True)
                 self.flush()
+                self.recorder = None
         self._say_stopped(tasks)
 
     def _count(self, what: str, future: Future) -> None:
@@ -554,8 +602,9 @@ class _Run:
         if what.startswith("bag "):
             self.finished += 1
 
-    def _between_tasks(self) -> None:
-        """What both loops do between tasks: show progress, honour a cancel, record a due batch."""
+    def _between_tasks(self, *, background: bool = False) -> None:
+        """What both loops do between tasks: show progress, honour a cancel, record a due batch
+        (handed to the recorder thread when ``background``)."""
         assert self.ctx is not None
         if self.progress:
             self.progress(self.steps(self.finished))
@@ -563,7 +612,7 @@ class _Run:
             self.outcome.cancelled = True
             self.ctx.stop.set()
         if self.flush_due():
-            self.flush()
+            self.flush(last=not background)
 
     def _say_stopped(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
         if self.outcome.stopped:
