@@ -81,7 +81,8 @@ def test(extra: list[str]) -> int:
         if run(*step) != 0:
             return 1
     workers = os.environ.get("PYTEST_WORKERS") or str(cores() + 1)
-    return run(str(PY), "-m", "pytest", "-n", workers, "--durations=10", *extra, env=test_env())
+    return run(str(PY), "-m", "pytest", "-n", workers, "--dist", "worksteal", "--durations=10", *extra,
+               env=test_env())
 
 
 def cores() -> int:
