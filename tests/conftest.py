@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,32 @@ from helpers import RECORDS, SEED, Result, run_cli
 from replica_targets import replica_target  # noqa: F401
 
 from archive.layout import open_archive
+
+CACHE_ENV = "ARCHIVE_CACHE_DIR"
+_own_cache: list[tuple[str, str | None]] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each pytest process (each xdist worker) gets a cache folder of its own for the verdicts and
+    formatted citations the archive remembers (``$ARCHIVE_CACHE_DIR``), removed at its end: with
+    the user's ~/.cache/article-archive, shared by every run and every checkout, a run found the
+    citations and verdicts of the runs before it, so a second run did less work than the first
+    and a test could pass on a cache an earlier run filled. One folder per worker, not per test:
+    the worker's CLI runs share it as a user's successive commands do (a cold cache per CLI run
+    would load langcodes in every ``add``). Tests of the cache itself point it elsewhere."""
+    folder = tempfile.mkdtemp(prefix="archive-test-cache-")
+    _own_cache.append((folder, os.environ.get(CACHE_ENV)))
+    os.environ[CACHE_ENV] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _own_cache:
+        folder, before = _own_cache.pop()
+        shutil.rmtree(folder, ignore_errors=True)
+        if before is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = before
 
 
 @pytest.fixture
