@@ -295,33 +295,45 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: (-cost[groups[id(item)]], first[groups[id(item)]], order[id(item)]))
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     if workers > 1:
-        items[:] = _dealt(items, workers, lambda item: groups[id(item)], known)
+        items[:] = _dealt(items, workers, known)
 
 
-def _dealt(items: list[pytest.Item], workers: int, group: Callable[[pytest.Item], str],
-           known: dict[str, float]) -> list[pytest.Item]:
-    """``items`` (slowest first) dealt into ``workers`` consecutive shares of equal time, each
-    still slowest first, for xdist's ``worksteal`` scheduler (dev.py uses it): that hands the
-    workers consecutive shares of the list, as many tests each, and a worker that runs out takes
-    the tail of the longest queue. Not dealt, the first worker got the slowest third of the run
-    (and under the default ``load`` scheduler the slowest 150 tests) and ran it alone at the end
-    while the other cores stood idle: the warm run was 100 s slower than a fresh clone's, in file
-    order. Each block of a module-scoped fixture stays whole, in the share with the least time
-    that has room for it."""
-    blocks: dict[str, list[pytest.Item]] = {}
+def _dealt(items: list[pytest.Item], workers: int, known: dict[str, float]) -> list[pytest.Item]:
+    """``items`` (slowest first) dealt into ``workers`` consecutive shares of equal time, for
+    xdist's ``worksteal`` scheduler (dev.py uses it): that hands the workers consecutive shares of
+    the list, as many tests each, and a worker that runs out takes the tail of the longest queue.
+    Not dealt, the first worker got the slowest third of the run (and under the default ``load``
+    scheduler the slowest 150 tests) and ran it alone at the end while the other cores stood idle:
+    the warm run was 100 s slower than a fresh clone's, in file order.
+
+    Whole modules are dealt (the longest first, each to the share with the least time so far; one
+    is split only where a share is full), not single tests: dealt one by one, every worker ran part
+    of every module and paid its warm-up (a citeproc-js engine per style, a module fixture, a
+    template) three times, 4 -> 18 CPU-s for test_citation_golden alone. In each share the modules
+    run in the order of their slowest test, so no long test starts last."""
+
+    def seconds(part: list[pytest.Item]) -> float:
+        return sum(min(known.get(item.nodeid, 60.0), 60.0) for item in part)
+
+    modules: dict[str, list[pytest.Item]] = {}
     for item in items:
-        blocks.setdefault(group(item), []).append(item)
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
     room, left = [], len(items)
     for n in range(workers):  # the share sizes worksteal's first hand-out makes
         room.append(left // (workers - n))
         left -= room[-1]
-    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    shares: list[list[list[pytest.Item]]] = [[] for _ in range(workers)]
     spent = [0.0] * workers
-    for block in blocks.values():
-        fits = [n for n in range(workers) if room[n] >= len(block)]
-        fits = fits or [max(range(workers), key=room.__getitem__)]
-        n = min(fits, key=lambda n: (spent[n], n))
-        shares[n].extend(block)
-        room[n] -= len(block)
-        spent[n] += sum(min(known.get(item.nodeid, 60.0), 60.0) for item in block)
-    return [item for share in shares for item in share]
+    for rest in sorted(modules.values(), key=seconds, reverse=True):
+        while rest:
+            n = min((n for n in range(workers) if room[n] > 0), key=lambda n: (spent[n], n))
+            part, rest = rest[: room[n]], rest[room[n]:]
+            shares[n].append(part)
+            room[n] -= len(part)
+            spent[n] += seconds(part)
+    dealt = []
+    for share in shares:
+        share.sort(key=lambda part: -max(min(known.get(i.nodeid, 60.0), 60.0) for i in part))
+        dealt.extend(item for part in share for item in part)
+    assert len(dealt) == len(items) and {id(i) for i in dealt} == {id(i) for i in items}
+    return dealt
