@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import resource
 import shutil
@@ -33,12 +34,14 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = tempfile.mkdtemp(prefix="archive-test-cache-")
     _own_cache.append((folder, os.environ.get(CACHE_ENV)))
     os.environ[CACHE_ENV] = folder
+    # Removed at exit, not at unconfigure: the verdict cache writes what it learnt at exit too
+    # (schema._Remembered), which would make the folder again; atexit runs this one last.
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     while _own_cache:
-        folder, before = _own_cache.pop()
-        shutil.rmtree(folder, ignore_errors=True)
+        _folder, before = _own_cache.pop()
         if before is None:
             os.environ.pop(CACHE_ENV, None)
         else:
