@@ -72,7 +72,11 @@ def test(extra: list[str]) -> int:
     """Lint, check the layering, then every test with one pytest worker more than there are cores
     (``PYTEST_WORKERS`` overrides): many tests spend part of their time waiting, on a CLI
     subprocess held at a kill gate, a server on 127.0.0.1 or an fsync, and with one worker per
-    core a core stood idle whenever both workers waited."""
+    core a core stood idle whenever both workers waited. xdist's ``worksteal`` scheduler hands each
+    worker an equal share up front (tests/conftest.py deals the slowest-first order into equal
+    shares) and lets a worker that runs out take the tail of another's queue: the default ``load``
+    scheduler gave the first worker the slowest 150 tests in one chunk, and the run ended with that
+    worker alone. ``--durations=10`` prints the ten slowest tests at the end."""
     for step in (
         [str(BIN / "ruff"), "check", "."],
         [str(BIN / "lint-imports")],
@@ -81,7 +85,8 @@ def test(extra: list[str]) -> int:
         if run(*step) != 0:
             return 1
     workers = os.environ.get("PYTEST_WORKERS") or str(cores() + 1)
-    return run(str(PY), "-m", "pytest", "-n", workers, "--durations=10", *extra, env=test_env())
+    return run(str(PY), "-m", "pytest", "-n", workers, "--dist", "worksteal", "--durations=10", *extra,
+               env=test_env())
 
 
 def cores() -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import resource
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +18,34 @@ from helpers import RECORDS, SEED, Result, run_cli
 from replica_targets import replica_target  # noqa: F401
 
 from archive.layout import open_archive
+
+CACHE_ENV = "ARCHIVE_CACHE_DIR"
+_own_cache: list[tuple[str, str | None]] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each pytest process (each xdist worker) gets a cache folder of its own for the verdicts and
+    formatted citations the archive remembers (``$ARCHIVE_CACHE_DIR``), removed at its end: with
+    the user's ~/.cache/article-archive, shared by every run and every checkout, a run found the
+    citations and verdicts of the runs before it, so a second run did less work than the first
+    and a test could pass on a cache an earlier run filled. One folder per worker, not per test:
+    the worker's CLI runs share it as a user's successive commands do (a cold cache per CLI run
+    would load langcodes in every ``add``). Tests of the cache itself point it elsewhere."""
+    folder = tempfile.mkdtemp(prefix="archive-test-cache-")
+    _own_cache.append((folder, os.environ.get(CACHE_ENV)))
+    os.environ[CACHE_ENV] = folder
+    # Removed at exit, not at unconfigure: the verdict cache writes what it learnt at exit too
+    # (schema._Remembered), which would make the folder again; atexit runs this one last.
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _own_cache:
+        _folder, before = _own_cache.pop()
+        if before is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = before
 
 
 @pytest.fixture
@@ -58,8 +88,12 @@ STAGES = {  # stage: (the stage it starts from, the CLI steps the fixture used t
 
 def _environment_key() -> frozenset:
     """What a CLI run sees of the environment; a test that changed it (HOME, SOURCE_DATE_EPOCH...)
-    before asking for an archive gets one built under its own environment, never a stale one."""
-    return frozenset((k, v) for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST")
+    before asking for an archive gets one built under its own environment, never a stale one.
+    Left out: the AWS variables, which only boto3 reads (init, import and bag never reach S3), and
+    which ``aws_env`` sets to paths in the test's own tmp_path, so every S3 test that asked for
+    ``aws_env`` before its archive rebuilt the whole chain through the CLI."""
+    return frozenset((k, v) for k, v in os.environ.items()
+                     if k != "PYTEST_CURRENT_TEST" and not k.startswith("AWS_"))
 
 
 class ArchiveTemplates:
@@ -238,7 +272,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Run the tests slowest first, by the times the last runs recorded in .pytest_cache; tests
     never timed go first (they may be slow), in collection order. A module with a module-scoped
     fixture moves as one block (at its slowest test's place), so that fixture is still built once.
-    Every xdist worker reads the same cache, so all collect the same order, as xdist requires."""
+    Under xdist the order is then dealt into one share per worker (``_dealt``). Every xdist worker
+    reads the same cache, so all collect the same order, as xdist requires."""
     cache = getattr(config, "cache", None)
     if cache is None:
         return
@@ -261,3 +296,47 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         first.setdefault(name, n)
     order = {id(item): n for n, item in enumerate(items)}
     items.sort(key=lambda item: (-cost[groups[id(item)]], first[groups[id(item)]], order[id(item)]))
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers > 1:
+        items[:] = _dealt(items, workers, known)
+
+
+def _dealt(items: list[pytest.Item], workers: int, known: dict[str, float]) -> list[pytest.Item]:
+    """``items`` (slowest first) dealt into ``workers`` consecutive shares of equal time, for
+    xdist's ``worksteal`` scheduler (dev.py uses it): that hands the workers consecutive shares of
+    the list, as many tests each, and a worker that runs out takes the tail of the longest queue.
+    Not dealt, the first worker got the slowest third of the run (and under the default ``load``
+    scheduler the slowest 150 tests) and ran it alone at the end while the other cores stood idle:
+    the warm run was 100 s slower than a fresh clone's, in file order.
+
+    Whole modules are dealt (the longest first, each to the share with the least time so far; one
+    is split only where a share is full), not single tests: dealt one by one, every worker ran part
+    of every module and paid its warm-up (a citeproc-js engine per style, a module fixture, a
+    template) three times, 4 -> 18 CPU-s for test_citation_golden alone. In each share the modules
+    run in the order of their slowest test, so no long test starts last."""
+
+    def seconds(part: list[pytest.Item]) -> float:
+        return sum(min(known.get(item.nodeid, 60.0), 60.0) for item in part)
+
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    room, left = [], len(items)
+    for n in range(workers):  # the share sizes worksteal's first hand-out makes
+        room.append(left // (workers - n))
+        left -= room[-1]
+    shares: list[list[list[pytest.Item]]] = [[] for _ in range(workers)]
+    spent = [0.0] * workers
+    for rest in sorted(modules.values(), key=seconds, reverse=True):
+        while rest:
+            n = min((n for n in range(workers) if room[n] > 0), key=lambda n: (spent[n], n))
+            part, rest = rest[: room[n]], rest[room[n]:]
+            shares[n].append(part)
+            room[n] -= len(part)
+            spent[n] += seconds(part)
+    dealt = []
+    for share in shares:
+        share.sort(key=lambda part: -max(min(known.get(i.nodeid, 60.0), 60.0) for i in part))
+        dealt.extend(item for part in share for item in part)
+    assert len(dealt) == len(items) and {id(i) for i in dealt} == {id(i) for i in items}
+    return dealt
