@@ -274,6 +274,12 @@ class HistoryLog:
 
     def scan(self, end: int) -> Iterator[tuple[int, dict]]:
         """Every committed line up to ``end``, in the order committed, as (sequence, event)."""
+        for line, position in self._committed_lines(end):
+            sequence, _, _, event = decode_line(line, self.path, position)
+            yield sequence, event
+
+    def _committed_lines(self, end: int) -> Iterator[tuple[bytes, int]]:
+        """(line, its offset) up to ``end``; a log shorter than the catalogue says is damaged."""
         handle = self.open_for_scan(end)
         if handle is None:
             return
@@ -283,9 +289,8 @@ class HistoryLog:
                 line = handle.readline(end - position)
                 if not line:
                     raise damaged_log(self.path, f"it ends before byte {end}, which the catalogue references")
-                sequence, _, _, event = decode_line(line, self.path, position)
+                yield line, position
                 position += len(line)
-                yield sequence, event
         finally:
             handle.close()
 
@@ -302,17 +307,6 @@ class HistoryLog:
     def scan_raw(self, end: int) -> Iterator[tuple[int, bytes]]:
         """(sequence, event JSON) of every committed line, checksums checked, no event parsed:
         what a compaction copies into a segment."""
-        handle = self.open_for_scan(end)
-        if handle is None:
-            return
-        try:
-            position = 0
-            while position < end:
-                line = handle.readline(end - position)
-                if not line:
-                    raise damaged_log(self.path, f"it ends before byte {end}, which the catalogue references")
-                sequence, _, _, event = decode_header(line, self.path, position)
-                position += len(line)
-                yield sequence, event
-        finally:
-            handle.close()
+        for line, position in self._committed_lines(end):
+            sequence, _, _, event = decode_header(line, self.path, position)
+            yield sequence, event
