@@ -19,11 +19,12 @@ from urllib.parse import unquote, urlsplit
 SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/,\s]+)/s3/aws4_request")
 
 
-class RecordingProxy:
+class ForwardingProxy:
+    """An endpoint on 127.0.0.1 that passes every request on to ``upstream`` and its answer back
+    unchanged. Subclasses see each request first (``note``) and may answer it themselves
+    (``answer_instead``, True when they did)."""
+
     def __init__(self, upstream: str) -> None:
-        self.requests: list[tuple[str, str]] = []
-        self.signers: list[tuple[str, str]] = []
-        """(access key id, region) of each signed request, from its Authorization header."""
         outer = self
         up = urlsplit(upstream)
 
@@ -31,12 +32,11 @@ class RecordingProxy:
             protocol_version = "HTTP/1.1"
 
             def _forward(self) -> None:
-                outer.requests.append((self.command, unquote(urlsplit(self.path).path)))
-                scope = SCOPE.search(self.headers.get("Authorization") or "")
-                if scope:
-                    outer.signers.append((scope.group(1), scope.group(2)))
+                outer.note(self)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if outer.answer_instead(self):
+                    return
                 connection = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 connection.request(self.command, self.path, body=body or None, headers=headers)
@@ -64,6 +64,31 @@ class RecordingProxy:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def note(self, request: http.server.BaseHTTPRequestHandler) -> None:
+        """Called with each request before its body is read."""
+
+    def answer_instead(self, request: http.server.BaseHTTPRequestHandler) -> bool:
+        """Answer ``request`` here (its body already read) and return True, or False to forward it."""
+        return False
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class RecordingProxy(ForwardingProxy):
+    def __init__(self, upstream: str) -> None:
+        self.requests: list[tuple[str, str]] = []
+        self.signers: list[tuple[str, str]] = []
+        """(access key id, region) of each signed request, from its Authorization header."""
+        super().__init__(upstream)
+
+    def note(self, request: http.server.BaseHTTPRequestHandler) -> None:
+        self.requests.append((request.command, unquote(urlsplit(request.path).path)))
+        scope = SCOPE.search(request.headers.get("Authorization") or "")
+        if scope:
+            self.signers.append((scope.group(1), scope.group(2)))
+
     def gets(self) -> list[str]:
         """Paths of the GET requests (object downloads and listings) since the last ``clear``."""
         return [path for method, path in self.requests if method == "GET"]
@@ -71,7 +96,3 @@ class RecordingProxy:
     def clear(self) -> None:
         self.requests.clear()
         self.signers.clear()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()

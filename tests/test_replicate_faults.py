@@ -24,6 +24,7 @@ from helpers import ARCHIVE_BIN, replay_seed, snapshot_tree
 from killgate import Event, KillGate
 from remote_servers import DUMMY_AWS
 from replica_targets import folder_target, s3_target
+from s3_request_log import ForwardingProxy
 from test_replicate import NAME, copies, local_files, make_archive, replication_events
 
 from archive.replicas.folder_push import is_partial
@@ -257,70 +258,27 @@ def test_server_stops_mid_transfer(cli, archive_root, tmp_path, kind, request, m
     assert len(copies(archive_root)) == 3
 
 
-class _Refusing:
+class _Refusing(ForwardingProxy):
     """An S3 endpoint on 127.0.0.1 in front of moto: reads (GET, HEAD) go through, every write (PUT,
-    POST) is answered 503 SlowDown, so a run gets past its checks and fails while sending."""
+    POST, DELETE) is answered 503 SlowDown, so a run gets past its checks and fails while sending."""
 
     BODY = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
             b"<Message>Please reduce your request rate.</Message></Error>")
 
     def __init__(self, upstream: str) -> None:
-        import http.client
-        import http.server
-        import threading
-        from urllib.parse import urlsplit
-
         self.refused = 0
-        outer = self
-        up = urlsplit(upstream)
+        super().__init__(upstream)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _body(self) -> bytes:
-                length = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(length) if length else b""
-
-            def _refuse(self) -> None:
-                self._body()
-                outer.refused += 1
-                self.send_response(503)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(outer.BODY)))
-                self.end_headers()
-                self.wfile.write(outer.BODY)
-
-            def _forward(self) -> None:
-                body = self._body()
-                connection = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                connection.request(self.command, self.path, body=body or None, headers=headers)
-                answer = connection.getresponse()
-                data = answer.read()
-                self.send_response(answer.status)
-                for key, value in answer.getheaders():
-                    if key.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-                connection.close()
-
-            do_GET = do_HEAD = _forward
-            do_PUT = do_POST = do_DELETE = _refuse
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer_instead(self, request) -> bool:
+        if request.command in ("GET", "HEAD"):
+            return False
+        self.refused += 1
+        request.send_response(503)
+        request.send_header("Content-Type", "application/xml")
+        request.send_header("Content-Length", str(len(self.BODY)))
+        request.end_headers()
+        request.wfile.write(self.BODY)
+        return True
 
 
 def test_a_server_answering_with_errors_is_retried_a_bounded_number_of_times(cli, archive_root, tmp_path,

@@ -15,16 +15,15 @@ import json
 import os
 
 import pytest
-from fixtures_servers import use_ssh_home
 from killgate import Event, KillGate
 from remote_servers import DUMMY_AWS
-from replica_targets import folder_target, s3_target
 from test_replicate import NAME, copies, local_files, make_archive, replication_events
 from test_replicate_faults import (
     FAST_RETRIES,
     SITE,
     archive_files,
     gated_env,
+    private_target,
     remote_files,
     start_replicate,
 )
@@ -32,23 +31,10 @@ from test_replicate_faults import (
 RECORDS = 6
 
 
-def _target(kind: str, request, monkeypatch, tmp_path):
-    if kind == "s3":
-        server = request.getfixturevalue("moto_private")
-        request.getfixturevalue("aws_env")
-        return server, s3_target(server.endpoint)
-    server = request.getfixturevalue("sshd_private")
-    use_ssh_home(monkeypatch, server)
-    root = tmp_path / "sftp-replica"
-    target = folder_target(root, "sftp")
-    target.url = f"sftp://{server.user}@127.0.0.1:{server.port}{root}"
-    return server, target
-
-
 @pytest.mark.parametrize("kind", ["s3", "sftp"])
 def test_server_stops_after_some_objects_are_confirmed(cli, archive_root, tmp_path, kind, request,
                                                         monkeypatch):
-    server, target = _target(kind, request, monkeypatch, tmp_path)
+    server, target = private_target(kind, request, monkeypatch, tmp_path)
     make_archive(cli, archive_root, tmp_path, count=RECORDS)
     assert cli("--root", archive_root, "replica", "add", NAME, target.url, *target.options).code == 0
     site = tmp_path / "site"
