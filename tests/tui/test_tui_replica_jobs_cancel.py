@@ -64,17 +64,23 @@ async def escape_while_held(pilot, key: str, what: str, started: threading.Event
     await wait_until(lambda: pilot.app.screen.job_name is None, pilot, "the job to end")
 
 
+async def escape_the_held_job(root, key: str, what: str, started, release) -> None:
+    """The replicas view of a fresh app, job ``key`` started and cancelled while held; the hold is
+    let go whatever happens, so a failing test never leaves a worker thread waiting."""
+    app = make_app(root)
+    try:
+        async with app.run_test(size=(140, 30)) as pilot:
+            await open_replicas(pilot)
+            await escape_while_held(pilot, key, what, started, release)
+    finally:
+        release.set()
+
+
 async def test_escape_cancels_a_running_verify_replica(seeded_root, article, cli, monkeypatch):
     first, _ = replicated(cli, seeded_root, article)
     started, release = threading.Event(), threading.Event()
     monkeypatch.setattr(check, "check_copy", held_first(check.check_copy, first, started, release))
-    app = make_app(seeded_root)
-    try:
-        async with app.run_test(size=(140, 30)) as pilot:
-            await open_replicas(pilot)
-            await escape_while_held(pilot, "c", "Checking nas", started, release)
-    finally:
-        release.set()
+    await escape_the_held_job(seeded_root, "c", "Checking nas", started, release)
     # The held bag was the first in order: its check is recorded, nothing after it was taken.
     assert replica_checks(seeded_root) == [first]
 
@@ -88,13 +94,7 @@ async def test_escape_cancels_a_running_repair(seeded_root, article, cli, monkey
         path.write_bytes(b"X" + path.read_bytes()[1:])  # same size: only hashing can tell
     started, release = threading.Event(), threading.Event()
     monkeypatch.setattr(repair, "check_task", held_first(repair.check_task, first, started, release))
-    app = make_app(seeded_root)
-    try:
-        async with app.run_test(size=(140, 30)) as pilot:
-            await open_replicas(pilot)
-            await escape_while_held(pilot, "r", "Repairing local bags from replicas", started, release)
-    finally:
-        release.set()
+    await escape_the_held_job(seeded_root, "r", "Repairing local bags from replicas", started, release)
     assert bags[first].read_bytes() == good[first]  # the bag in hand when Escape came was finished
     assert bags[second].read_bytes() != good[second]  # nothing after Escape was touched
     recoveries = [e["record_id"] for e in open_archive(seeded_root).store.iter_events()
