@@ -39,6 +39,21 @@ def ids_of(rows) -> list[str]:
     return [row["id"] for row in rows]
 
 
+async def open_search(pilot, app) -> Input:
+    """The search box, opened with "/" and focused."""
+    await pilot.press("slash")
+    search = app.main_screen.query_one("#search", Input)
+    await wait_until(lambda: app.focused is search, pilot, "focus on the search box")
+    return search
+
+
+async def type_into(pilot, search: Input, keys: str) -> None:
+    """``keys`` typed after what the box holds, waited for until the box shows them all."""
+    wanted = search.value + keys
+    await pilot.press(*keys)
+    await wait_until(lambda: search.value == wanted, pilot, f"{wanted!r} in the search box")
+
+
 async def test_the_first_page_shows_and_keys_work_while_the_rest_is_read(archive_root: Path):
     ids = fill_catalogue(archive_root, 600)  # three shards: 256, 256, 88 records
     app = make_app(archive_root)
@@ -50,11 +65,8 @@ async def test_the_first_page_shows_and_keys_work_while_the_rest_is_read(archive
         assert screen.finding and ids_of(table.rows) == ids[:256]  # shown while the listing waits
 
         # Typing is handled at once: the listing worker is stuck behind the gate, the UI is not.
-        await pilot.press("slash")
-        search = screen.query_one("#search", Input)
-        await wait_until(lambda: app.focused is search, pilot, "focus on the search box")
-        await pilot.press(*"harbours")
-        await wait_until(lambda: search.value == "harbours", pilot, "the keys in the search box")
+        search = await open_search(pilot, app)
+        await type_into(pilot, search, "harbours")
         # ...and the search shows its hits among the rows read so far, before the rest arrive.
         expected = ids_of(search_records(open_archive(archive_root), "harbours"))  # the library's hits
         first_shard = [i for i in expected if i in ids[:256]]
@@ -74,14 +86,10 @@ async def test_a_newer_keystroke_cancels_the_older_search(archive_root: Path):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.main_screen
         await wait_until(lambda: len(screen.table.rows) == 256, pilot, "the first shard's rows listed")
-        await pilot.press("slash")
-        search = screen.query_one("#search", Input)
-        await wait_until(lambda: app.focused is search, pilot, "focus on the search box")
-        await pilot.press(*"strikes")
-        await wait_until(lambda: search.value == "strikes", pilot, "the first search typed")
+        search = await open_search(pilot, app)
+        await type_into(pilot, search, "strikes")
         older = [w for w in app.workers if w.group == "rows"]  # the listing's and each key's search
-        await pilot.press(*" harbours")
-        await wait_until(lambda: search.value == "strikes harbours", pilot, "the longer search typed")
+        await type_into(pilot, search, " harbours")
         assert older and all(w.is_cancelled for w in older)
 
         gate.set()
@@ -105,9 +113,7 @@ async def test_typing_a_search_repaints_without_reflowing_the_screen(archive_roo
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         screen = app.main_screen
-        await pilot.press("slash")
-        search = screen.query_one("#search", Input)
-        await wait_until(lambda: app.focused is search, pilot, "focus on the search box")
+        search = await open_search(pilot, app)
         await settle(pilot, app)
         layouts = []
         reflow = screen._refresh_layout
@@ -168,13 +174,9 @@ async def test_search_runs_in_a_thread_niced_below_the_ui_thread(archive_root: P
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.main_screen
         await wait_until(lambda: len(screen.table.rows) == 256, pilot, "the first shard's rows listed")
-        await pilot.press("slash")
-        search = screen.query_one("#search", Input)
-        await wait_until(lambda: app.focused is search, pilot, "focus on the search box")
-        await pilot.press(*"strikes")
-        await wait_until(lambda: search.value == "strikes", pilot, "the first search typed")
-        await pilot.press(*" harbours")
-        await wait_until(lambda: search.value == "strikes harbours", pilot, "the longer search typed")
+        search = await open_search(pilot, app)
+        await type_into(pilot, search, "strikes")
+        await type_into(pilot, search, " harbours")
         gate.set()
         await settle(pilot, app)
         expected = ids_of(search_records(open_archive(archive_root), "strikes harbours"))
