@@ -363,33 +363,32 @@ KEEP = Path("/tmp/article-archive-bench")
 """Where ``--keep`` builds, in a folder named for the bench and its size."""
 
 
+def _once(marker: Path, step, done: str) -> None:
+    """Run ``step`` unless ``marker`` says an earlier run finished it (a 10 M-event build takes
+    minutes, and a killed one resumes), then mark it and say how long it took."""
+    if marker.exists():
+        return
+    started = time.perf_counter()
+    step()
+    marker.write_text("")
+    print(f"{done} in {time.perf_counter() - started:.1f} s", flush=True)
+
+
 def build(work: Path, records: int, events: int) -> tuple[Path, Path]:
     """The template catalogue (records, no history) and the history catalogue, each built only if
     not finished before: a ``built`` file marks the template done; the history's shards say
     themselves whether their events are in (``add_history`` skips those)."""
-    template, history = work / "template", work / "history"
+    template, history, segmented = work / "template", work / "history", work / "segmented"
     if not (work / "template.built").exists():
         shutil.rmtree(template, ignore_errors=True)
-        t = time.perf_counter()
-        build_records(template, records)
-        (work / "template.built").write_text("")
-        print(f"built {records} records in {time.perf_counter() - t:.1f} s", flush=True)
+    _once(work / "template.built", lambda: build_records(template, records), f"built {records} records")
     if not history.exists():
         shutil.copytree(template, work / "history.copying")
         (work / "history.copying").rename(history)
-    if not (work / "history.built").exists():
-        t = time.perf_counter()
-        add_history(history, events)
-        (work / "history.built").write_text("")
-        print(f"wrote {records * events:,} events through HistoryLog.append in "
-              f"{time.perf_counter() - t:.1f} s", flush=True)
-    segmented = work / "segmented"
-    if not (work / "segmented.built").exists():
-        t = time.perf_counter()
-        to_segments(history, segmented)
-        (work / "segmented.built").write_text("")
-        print(f"grouped the history into segments as compactions would have in "
-              f"{time.perf_counter() - t:.1f} s", flush=True)
+    _once(work / "history.built", lambda: add_history(history, events),
+          f"wrote {records * events:,} events through HistoryLog.append")
+    _once(work / "segmented.built", lambda: to_segments(history, segmented),
+          "grouped the history into segments as compactions would have")
     return template, segmented
 
 
