@@ -279,20 +279,22 @@ class HistoryLog:
             yield sequence, event
 
     def _committed_lines(self, end: int) -> Iterator[tuple[bytes, int]]:
-        """(line, its offset) up to ``end``; a log shorter than the catalogue says is damaged."""
         handle = self.open_for_scan(end)
         if handle is None:
             return
-        try:
-            position = 0
-            while position < end:
-                line = handle.readline(end - position)
-                if not line:
-                    raise damaged_log(self.path, f"it ends before byte {end}, which the catalogue references")
-                yield line, position
-                position += len(line)
-        finally:
-            handle.close()
+        with handle:
+            yield from self.lines_of(handle, end)
+
+    def lines_of(self, handle: BinaryIO, end: int) -> Iterator[tuple[bytes, int]]:
+        """(line, its offset) of the log opened as ``handle``, up to ``end``; a log shorter than the
+        catalogue says is damaged."""
+        position = 0
+        while position < end:
+            line = handle.readline(end - position)
+            if not line:
+                raise damaged_log(self.path, f"it ends before byte {end}, which the catalogue references")
+            yield line, position
+            position += len(line)
 
     def open_for_scan(self, end: int) -> BinaryIO | None:
         """The log opened for reading (None when nothing is committed): opened before a scan

@@ -62,14 +62,9 @@ def shard_events(folder: Path, shard: int, data: dict) -> Iterator[dict]:
         for segment in segments:
             for sequence, raw, count in segment.ranges():
                 yield from parse_range(raw, count, segment.path, sequence)
-        position = 0
-        while handle is not None and position < end:
-            line = handle.readline(end - position)
-            if not line:
-                raise damaged_log(log.path, f"it ends before byte {end}, which the catalogue references")
-            _, _, _, event = decode_line(line, log.path, position)
-            position += len(line)
-            yield event
+        if handle is not None:
+            for line, position in log.lines_of(handle, end):
+                yield decode_line(line, log.path, position)[3]
 
 
 def event_total(data: dict) -> int:
