@@ -315,9 +315,8 @@ def test_a_killed_verify_run_leaves_no_worker_processes(cli, archive_root, tmp_p
         with open(source, "r+b") as handle:
             handle.truncate(64 << 30)
     process = _start(archive_root, "verify", "--jobs", "2")
-    command = psutil.Process(process.pid).cmdline()
 
-    def worker(child: psutil.Process) -> bool:
+    def worker(child: psutil.Process, command: list[str]) -> bool:
         """A checking worker: forked by the command itself (its command line), or by a fork
         server (a child of the server, not of the command); the server and the resource tracker
         are the command's children with command lines of their own."""
@@ -327,7 +326,11 @@ def test_a_killed_verify_run_leaves_no_worker_processes(cli, archive_root, tmp_p
             return False
 
     def checking(children: list[psutil.Process]) -> bool:  # both workers are up
-        return sum(worker(c) for c in children) >= 2
+        # The command's own line is read at each poll, not once after Popen: read while the
+        # kernel is still setting up the exec it is empty (CI failed on that race, no forked
+        # worker ever matching it).
+        command = psutil.Process(process.pid).cmdline()
+        return bool(command) and sum(worker(c, command) for c in children) >= 2
 
     _kill_and_expect_no_descendants(process, checking)
 
