@@ -122,6 +122,34 @@ CPU of the busiest thread, are the figures). Three changes, every string unchang
   (0.34-0.42); csv 3.15-3.55 (0.34-0.44). At that load both cores are taken by other sessions, so
   a second thread buys little wall time; the 2 s goal for a first export of 1,000 APA entries is
   still not met: the busiest thread alone needs 3.4 s of CPU.
+
+Measured 2026-11-30, sixth session (issue 12's speed point; load 1 at first, then 5-9 on 2 cores).
+Where a cold APA export of bench/catalog_fixture.py's 1,000 records goes (mini-racer, CPU s, load 1):
+V8 + citeproc.js 0.14, APA's build 0.35-0.40, updateItems 3.1-4.0, makeBibliography 1.2-1.4 (a warm
+second round: 3.6 + 1.0). node --cpu-prof of the same calls: updateItems 60 % (the disambiguation
+pass 35 %: every record of this fixture shares its author-year with others), makeBibliography 27 %,
+sort keys 11 %, building the style 5 %, GC 7 %. Counts: 7,844 renders (getCite), 1.6 million
+tokens run (511 per APA entry), 108,401 calls of the flip-flop parser's processTags, each of which
+built its apostrophe RegExp anew from a 171-character source (4.3 us, 0.34 us once built): 6.5 % of
+the profile's own time. Neither the bridge (one call per export), JSON (under 0.05 s) nor the
+abstract field (the CSL-JSON's largest; removing it changed nothing) matter.
+Two changes, every string unchanged (goldens; tests/test_citation_engine_speed.py compares the
+patched engine with the vendored file on every style and on generated quotes and apostrophes):
+- V8 with its background threads (citeproc_js.V8_FLAGS), not mini-racer's ``--single-threaded``:
+  at load 1, two rounds of 1,000 entries 6.53 s wall (7.94 CPU) against 10.41 s (10.41); at load
+  7, five alternating runs each, the first round plus build CPU lower in every pair;
+- citeproc.js's apostrophe RegExp built once (citeproc_js.SOURCE_PATCHES): processTags 6.5 % ->
+  0.9 % of the profile.
+Tried and dropped: a second engine in a second thread on half the records (split by first author;
+mini-racer does run two contexts in parallel, 2 x 2.9 s of JS in 2.85 s wall at load 1): at load
+5-7, four runs, 10.1-22.8 s wall against 6.0-15.2 s for one engine, and it pays the build and the
+JIT's warm-up twice (CPU 5.5-11.2 against 3.6-6.4); merging the parts exactly (sort order, year
+suffixes, given-name disambiguation across the whole list) was not attempted; V8 flags
+--max-lazy, --interrupt-budget, --min-semi-space-size 16/64 MB: no gain beyond the noise.
+``--command --styles apa --runs 3 --baseline DIR`` (DIR: ``git archive main``; load 5-7, so wall is
+swamped and CPU is the figure): cold, ours 3.91 / 3.51 / 3.39 s CPU, main 4.14 / 3.80 / 3.77 (same
+rounds); cached 0.19-0.22; csv 0.18-0.21. The 2 s goal for a first export of 1,000 APA entries is
+still not met: what is left is citeproc-js's own rendering, flat below tokenExec.
 """
 
 from __future__ import annotations
@@ -477,6 +505,7 @@ def command(styles: list[str], count: int, runs: int, folder: Path, baseline: Pa
             jobs.append((f"  baseline {baseline.name}, cold", text, "cold", baseline))
         jobs.append((f"text --style {style}, cached", text, "warm", None))
     figures: dict[int, list[str]] = {number: [] for number in range(len(jobs))}
+    samples: dict[int, list[tuple[float, float, float]]] = {number: [] for number in range(len(jobs))}
     outputs: dict[str, bytes] = {}
     for n in range(runs):
         for number, (_label, options, cache, tree) in enumerate(jobs):
@@ -498,12 +527,23 @@ def command(styles: list[str], count: int, runs: int, folder: Path, baseline: Pa
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
             figures[number].append(f"{wall:6.2f} ({cpu:5.2f}) {os.getloadavg()[0]:4.1f}")
+            samples[number].append((wall, cpu, os.getloadavg()[0]))
             data = out.read_bytes()
             if options[1] == "text":  # every contender, every run: the same bytes
                 first = outputs.setdefault(options[-1], data)
                 assert data == first, f"{_label}: output differs from the first run's"
     for number, (label, *_rest) in enumerate(jobs):
         print(f"  {label:28} " + "   ".join(figures[number]))
+    print("\nmedian (range): wall s, CPU s, load")
+    for number, (label, *_rest) in enumerate(jobs):
+        print(f"  {label:28} " + ",  ".join(_spread([run[k] for run in samples[number]]) for k in range(3)))
+
+
+def _spread(values: list[float]) -> str:
+    """Median and range, the way the bench README reports a figure."""
+    import statistics
+
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def main(argv: list[str]) -> int:

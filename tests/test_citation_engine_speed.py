@@ -1,5 +1,7 @@
 """The engine's speed-ups change no character: each is checked against citeproc-js run the plain way.
 
+- citeproc.js's text gets ``SOURCE_PATCHES`` as it is loaded (one regular expression built once,
+  not on every string); the patched engine and the vendored file write the same strings.
 - Locales are given to citeproc-js only when an engine asks for them (bridge.js ``withLocales``)
   instead of all sixty up front; an engine whose locale falls back to another (de-AT reads de-DE,
   pt-BR reads pt-PT) gets it on a second try and formats exactly as with every locale given.
@@ -8,12 +10,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_citation_golden import RECORDS
 
 from archive.citation import STYLES
-from archive.citation.citeproc_js import CiteprocJS, locale_files
+from archive.citation.citeproc_js import ENGINE_DIR, SOURCE_PATCHES, CiteprocJS, engine_source, locale_files
 from archive.citation.csl import to_csl_json
 from archive.citation.formatted import load_style
 
@@ -111,3 +116,65 @@ def test_an_engine_built_without_the_citation_sort_is_otherwise_the_same(style):
         assert stripped == whole
     finally:
         cite.close()
+
+
+# citeproc_js.SOURCE_PATCHES: speed-ups applied to citeproc.js's text as it is loaded. Each must
+# find its text, and the patched engine must write every string as the vendored file does.
+APOSTROPHE_RECORDS = [
+    {"id": "APOS-1", "type": "article-newspaper", "title": "Ireland’s ‘new’ budget: O’Brien’s plan",
+     "creators": [{"family": "O’Brien", "given": "Seán"}, {"family": "d’Alembert", "given": "Jean"}],
+     "container_title": "The Journal’s Review", "issued": "2019-03-02"},
+    {"id": "APOS-2", "type": "article",
+     "title": "l’Europe d’aujourd’hui, \"quoted\" and 'single' rock'n'roll, rock‘n‘roll",
+     "creators": [{"literal": "Musée d’Orsay"}], "container_title": "Le Monde", "issued": "2020"},
+]
+
+
+def _patched_and_vendored(style: str, items: list[dict]) -> tuple[list, list]:
+    xml = load_style(style).xml
+    patched, vendored = CiteprocJS(), CiteprocJS(patched=False)
+    try:
+        got = [patched.bibliography(patched.add_style(xml), "en-US", True, items),
+               patched.each(patched.add_style(xml), "en-US", True, items)]
+        expected = [vendored.bibliography(vendored.add_style(xml), "en-US", True, items),
+                    vendored.each(vendored.add_style(xml), "en-US", True, items)]
+        return got, expected
+    finally:
+        patched.close()
+        vendored.close()
+
+
+def test_each_source_patch_finds_its_text_once_and_is_applied():
+    vendored = (ENGINE_DIR / "citeproc.js").read_text(encoding="utf-8")
+    source = engine_source()
+    for old, new in SOURCE_PATCHES:
+        assert vendored.count(old) == 1
+        assert new in source and old not in source
+    # the shared expression is built from a constant: defined once in the file, never assigned
+    assert len(re.findall(r"(?<![_A-Z])ROMANESQUE_REGEXP\s*[:=]", vendored)) == 1
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_the_patched_engine_writes_what_the_vendored_file_writes(style):
+    items = [to_csl_json(r, archive_name="Test Archive") for r in [*RECORDS.values(), *APOSTROPHE_RECORDS]]
+    got, expected = _patched_and_vendored(style, items)
+    assert got == expected
+    assert any("’" in text for _, text in got[0])  # the apostrophe path was taken
+
+
+NAME_TEXT = st.text(alphabet="aeiouBDKLmnrsxÉé’'\"‘“” -<>/i", min_size=1, max_size=14).filter(str.strip)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(titles=st.lists(NAME_TEXT, min_size=1, max_size=4),
+       families=st.lists(NAME_TEXT, min_size=1, max_size=4))
+def test_patched_and_vendored_engines_agree_on_any_quotes_and_apostrophes(titles, families):
+    records = [
+        {"id": f"GEN-{n}", "type": "article-newspaper", "title": title,
+         "creators": [{"family": families[n % len(families)], "given": "Ann"}],
+         "container_title": "The Daily Planet", "issued": f"{2000 + n % 2}"}
+        for n, title in enumerate(titles)
+    ]
+    items = [to_csl_json(r, archive_name="Test Archive") for r in records]
+    got, expected = _patched_and_vendored("apa", items)
+    assert got == expected

@@ -9,7 +9,8 @@ keyed by everything the output depends on:
 - the CSL-JSON given to the engine, serialised exactly as it is passed (so the archive's name, the
   bag being cited and every field are part of the key);
 - the style's XML and the locale tag;
-- the engine: the bytes of ``engine/citeproc.js`` and ``engine/bridge.js``, and the name, size and
+- the engine: the bytes of ``engine/citeproc.js`` and ``engine/bridge.js``, the source patches
+  (``citeproc_js.SOURCE_PATCHES``), and the name, size and
   modification time of every locale file citeproc-py ships.
 
 Two kinds of entry: ``each`` (one item formatted alone: a bag-info label, a record's citation) and
@@ -43,9 +44,10 @@ def cache_path() -> Path:
 @cache
 def engine_fingerprint() -> str:
     """What, besides the style and the items, decides citeproc-js's output in this installation."""
-    from archive.citation.citeproc_js import CITEPROC_VERSION, ENGINE_DIR, locale_files
+    from archive.citation.citeproc_js import CITEPROC_VERSION, ENGINE_DIR, SOURCE_PATCHES, locale_files
 
     digest = hashlib.sha256(CITEPROC_VERSION.encode())
+    digest.update(repr(SOURCE_PATCHES).encode())
     for name in ("citeproc.js", "bridge.js"):
         digest.update((ENGINE_DIR / name).read_bytes())
     for tag, path in locale_files().items():
