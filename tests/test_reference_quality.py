@@ -458,3 +458,28 @@ def test_the_error_classes_of_batches_826_to_905(text, expected):
     """One case per kind of mistake the dev batches 826 to 905 showed (tests/fixtures/references/
     README.md), in invented sentences of their own: the rules are general, not fitted to those texts."""
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a name shaped like a person's after a club's or a company's possessive is one of its people
+    ("Rovers won 2-0. Harbour's Tomasz Wren said his side had been lucky.", {("Tomasz Wren", "person")}),
+    ("Veltro's Ines Marchetti said the new engine worked.", {("Ines Marchetti", "person")}),
+    # "Skipper" is a title, as "Captain" is
+    ("Skipper Rangi Tuhoe said the crew had sailed well.", {("Rangi Tuhoe", "person")}),
+    # a person named by the first two words of a longer name given before
+    ('Planning Minister Dewi Sartika Wulandari spoke on Monday. "It is fair," Dewi Sartika told reporters.',
+     {("Dewi Sartika Wulandari", "person")}),
+    # a capitalised head noun alone stands for the body named in full before it
+    ("The Ruritanian Commission fined the bank. A Commission spokesperson said it would appeal.",
+     {("Ruritanian Commission", "organisation")}),
+    # countries joined by "and" are places, not one body
+    ("Norway, Iceland, Ireland and Portugal on Friday called on the council to act.", set()),
+    # a body named by the fields or members it lists, commas inside its name
+    ("He told the Energy, Mines and Water Committee that the plant was safe.", set()),
+    ("The Ruritania Nurses, Midwives and Paramedics Union said talks had failed.",
+     {("Ruritania Nurses, Midwives and Paramedics Union", "organisation")}),
+])  # fmt: skip
+def test_the_error_classes_of_batches_966_to_1010(text, expected):
+    """One case per kind of mistake the dev batches 966 to 1010 showed (tests/fixtures/references/
+    README.md), in invented sentences of their own: the rules are general, not fitted to those texts."""
+    assert _found(text) == expected

@@ -720,6 +720,29 @@ _LISTING_AFTER = re.compile(
     rf"(?:,{_SP}+{_WORD}(?:{_SP}+{_WORD})?){{1,4}}?,?{_SP}+and{_SP}+{_WORD}(?:{_SP}+{_WORD}){{0,2}}"
 )
 _LISTING_NAME = re.compile(rf"^(?:the{_SP}+|{_WORD}['’]s{_SP}+)?{_LISTING_HEADS}{_SP}+(?:of|for)\b")
+_FIELDS_HEADS = r"(?:Union|Association|Federation|Committee|Council|Commission|Authority|Board)"
+_FIELDS_AFTER = re.compile(
+    rf"(?:,{_SP}+(?P<field>{_WORD}(?:{_SP}+{_WORD})?)){{1,3}},?{_SP}+and{_SP}+{_WORD}(?:{_SP}+{_WORD}){{0,2}}"
+    rf"{_SP}+{_FIELDS_HEADS}\b"
+)
+"""``the Environment, Food and Rural Affairs Committee``: a body named by the fields it covers, read on
+past the commas from its first field."""
+_MEMBERS_BEFORE = re.compile(
+    rf"\b[Tt]he{_SP}+(?P<head>{_WORD}(?:{_SP}+{_WORD}){{0,3}}),{_SP}+(?:{_WORD}(?:{_SP}+{_WORD})?,{_SP}+){{0,2}}$"
+)
+_MEMBERS_NAME = re.compile(rf"^{_WORD}(?:{_SP}+{_WORD})?{_SP}+and{_SP}+(?:{_WORD}{_SP}+){{1,2}}{_FIELDS_HEADS}$")
+"""``The Kenya Medical Practitioners, Pharmacists and Dentists Union``, ``The Environment, Food and Rural
+Affairs Committee said``: a body named by the members or fields it lists, read back past the commas
+to the article that opens it."""
+
+
+def _plain_fields(words: str) -> bool:
+    """Fields, not a list of sources: no country (but the first word: "Kenya Medical Practitioners"), no
+    short form, no known title among them."""
+    return all(
+        (w.lower() not in _COUNTRY_WORDS or at == 0) and not _ACRONYM_WORD.match(w)
+        for at, w in enumerate(words.replace(",", " ").split())
+    ) and not any(lookup(part.strip()) for part in re.split(r",|\band\b", words))
 
 
 _MISSION = re.compile(r"\b(?:Embassy|Consulate|High Commission|Mission|Delegation)$")
@@ -743,6 +766,15 @@ def _listing_name(raw: _Raw, text: str) -> _Raw:
         found = _LISTING_AFTER.match(text, raw.end)
         if found is not None:
             return replace(raw, name=text[raw.start : found.end()], end=found.end())
+    if " and " not in raw.name and "," not in raw.name:
+        found = _FIELDS_AFTER.match(text, raw.end)
+        if found is not None and _plain_fields(text[raw.start : found.end()]):
+            return replace(raw, name=text[raw.start : found.end()], end=found.end())
+    if _MEMBERS_NAME.match(raw.name) and text[raw.start - 2 : raw.start] == ", ":
+        found = _MEMBERS_BEFORE.search(text, max(0, raw.start - 120), raw.start)
+        if found is not None and _plain_fields(text[found.start("head") : raw.end]):
+            start = found.start("head")
+            return replace(raw, name=text[start : raw.end], start=start)
     return raw
 
 
@@ -1014,6 +1046,11 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
         return True  # "claims by 42 U.S. states that": the country's short form, a place
     if len(words) > 1 and name.lower() in _MORE_COUNTRIES:
         return True  # "Saudi Arabia and Russia said"
+    if "and" in words and all(
+        part and (" ".join(part).lower() in _COUNTRY_WORDS or " ".join(part).lower() in CAPITALS)
+        for part in _split_on(words, ("and",))
+    ):
+        return True  # "Germany, France, Italy and Spain called on": countries, not a body named "Italy and Spain"
     if len(words) > 1 and not known and names.plain(words[-1]) in _INSTRUMENTS:
         return True  # "the James Webb Space Telescope found": the people using it are the source
     return phrase == "told" and not known and not medium and any(
@@ -1157,7 +1194,7 @@ def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
             and before[-1] not in names.ORG_DESCRIPTORS)
     ):
         return True  # "passenger Bikash Mohanty", "winemaker Hélène Darroze-Bastide"
-    if _persons_rival(before):
+    if _persons_rival(before) or _owned_by_a_body(raw.name):
         return True
     if text.endswith(", ", 0, raw.start) or _QUOTE_BEFORE.search(text, max(0, raw.start - 4), raw.start):
         return True
@@ -1170,6 +1207,19 @@ def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
         # "Air Liquide, the French industrial gases group, said"
         return not _aside_or_body(text, raw.end)
     return _PERSON_AFTER.match(text, raw.end) is not None
+
+
+def _owned_by_a_body(raw_name: str) -> bool:
+    """ "Villa's Unai Emery said", "McLaren's Andrea Stella said": a name shaped like a person's after a
+    club's or a company's possessive is one of its people; after a country's or a capital's it may be
+    one of its companies ("Germany's Deutsche Bahn said") and the shape alone does not say."""
+    split = names.possessive_split(raw_name.split())
+    if split is None or len(split[0]) != 1:
+        return False
+    owner = names.plain(split[0][0])
+    return owner not in _COUNTRY_WORDS and owner not in CAPITALS and owner not in _ADJECTIVE_COUNTRIES and (
+        owner not in names.COMMON_WORDS and split[0][0][:1].isupper()
+    )
 
 
 _ASIDE = re.compile(rf",{_SP}+(?P<aside>[^,.;:\n]{{1,80}}),")
@@ -1630,6 +1680,8 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
             people.setdefault(_capitalised(_clean(words[-1])), full)
         if len(words) == 2 and all(w.isalpha() for w in words):  # "Liu Wenhao", later "Liu"
             people.setdefault(_FIRST + _clean(words[0]), full)
+        if len(words) > 2 and all(w.isalpha() and w[:1].isupper() for w in words[:2]):
+            people.setdefault(_clean(" ".join(words[:2])), full)  # "Sri Mulyani Indrawati", later "Sri Mulyani"
         if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
             people.setdefault(_clean(" ".join(words[-2:])), full)
         if len(words) > 3 and words[-2][:1].islower():  # "Fernandez de Kirchner" for Cristina ...
@@ -1641,10 +1693,17 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
         bodies.setdefault(_clean(words[0]), full)  # not "Kantara for the Morning Ledger": two names
         if names.plain(words[-1]) in _CLUB_ENDS:
             bodies.setdefault(_clean(words[-1]), full)  # "Manchester City ... City said"
+        elif len(words) == 2 and names.plain(words[-1]) in _HEADS_NAMED_ALONE:
+            bodies.setdefault(_clean(words[-1]), full)  # "the European Commission ... A Commission spokesperson"
 
 
 _CLUB_ENDS = frozenset({"city", "united", "rovers", "wanderers", "athletic", "albion", "hotspur"})
 """The word a club is called by after its full name ("City said", "United said")."""
+
+
+_HEADS_NAMED_ALONE = frozenset({"commission", "parliament", "council", "senate", "tribunal"})
+"""A body's head noun that wire copy, capitalised, uses alone for the body it named in full just before
+("The European Commission fined ... A Commission spokesperson said")."""
 
 
 _SHORT_FORMS = {"Fed": "Federal Reserve"}

@@ -34,6 +34,7 @@ TITLE_WORDS = frozenset({
     "lawmaker", "legislator", "politician", "treasurer", "comptroller", "auditor", "registrar",
     "solicitor", "barrister", "secretary-general", "boss", "astronomer", "prefect", "astronaut",
     "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother", "collector",
+    "skipper", "helmsman", "jockey", "trainer",
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
 copy puts before a name ("Campaigner Rob Findlay", "Economist Liam O'Connor")."""
