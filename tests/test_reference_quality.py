@@ -478,6 +478,23 @@ def test_the_error_classes_of_batches_826_to_905(text, expected):
     ("He told the Energy, Mines and Water Committee that the plant was safe.", set()),
     ("The Ruritania Nurses, Midwives and Paramedics Union said talks had failed.",
      {("Ruritania Nurses, Midwives and Paramedics Union", "organisation")}),
+    # ", writing that" after a named subject: the subject wrote it
+    ("Mayor Elin Varga toured the flooded streets on Monday, writing that the town would rebuild.", {("Elin Varga", "person")}),
+    # "expects" is a forecast, as "forecasts" is; "placed ... on alert" a warning, as "issued an alert"
+    ("The Ruritanian Grocers Federation expects sales to grow 3%.",
+     {("Ruritanian Grocers Federation", "organisation")}),
+    ("Meteo-Ruritania placed the coast on red alert for wind.", {("Meteo-Ruritania", "organisation")}),
+    # a common word opening a longer name that ends in a party's or a union's noun
+    ("The opposition People First Party called the budget reckless.", {("People First Party", "organisation")}),
+    # "citing officials at X": X is the source
+    ("The Courier, citing unnamed officials at the Ruritanian Treasury, said cuts were coming.",
+     {("Courier", "publication"), ("Ruritanian Treasury", "organisation")}),
+    # a German "und" inside a name
+    ("Swiss newspaper Handel und Gewerbe said the deal was done.", {("Handel und Gewerbe", "publication")}),
+    # "radio station X" is the station the gazetteer calls "Radio X"
+    ("The minister told radio station Mitre that prices would fall.", {("Radio Mitre", "publication")}),
+    # a prefecture named by its place, as a prosecutor's office is
+    ("The road was closed on Monday, the Vaucluse prefecture said.", {("Vaucluse prefecture", "organisation")}),
 ])  # fmt: skip
 def test_the_error_classes_of_batches_966_to_1010(text, expected):
     """One case per kind of mistake the dev batches 966 to 1010 showed (tests/fixtures/references/

@@ -58,7 +58,7 @@ _CAP = (
 S.Paulo")."""
 _CONNECT = (
     rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
-    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|ten|ter|den|da|das|do|dos|y|bin|ab|ap)"
+    r"and|und|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|ten|ter|den|da|das|do|dos|y|bin|ab|ap)"
 )
 NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
 """A run of capitalised words, with connectors ("Institute for the Study of War") and numbers
@@ -71,7 +71,7 @@ _VERBS = (
     "revealed|reveals|told|tells|warned|warns|found|finds|showed|shows|estimated|estimates|"
     "predicted|predicts|argued|argues|insisted|concluded|acknowledged|admitted|disclosed|"
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
-    "calculated|projected|forecast|forecasts|logged|recorded|counted|measured|detected|tallied|"
+    "calculated|projected|forecast|forecasts|(?<!who )expects|logged|recorded|counted|measured|detected|tallied|"
     "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
     rf"remarked|replied|responded|countered|alleged|defended|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
@@ -86,7 +86,8 @@ _VERBS = (
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|called{_SP}+(?:on|for)\b|"
     rf"issued(?=(?:{_SP}+(?:its|their|an?|the))?(?:{_SP}+[\w-]+){{0,3}}?{_SP}+(?:warnings?|alerts?|advisory|"
     rf"advisories|forecasts?|statements?)\b)|"
-    rf"quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
+    rf"quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)|"
+    rf"(?:placed|puts?)(?=(?:{_SP}+[\w'’-]+){{1,4}}?{_SP}+on{_SP}+(?:[a-z]+{_SP}+){{0,2}}alert\b)"
 )
 _ADVERBS = (
     rf"(?:(?:has|have|had|also|first|later|previously|earlier|then|recently|all|both|itself|"
@@ -174,6 +175,8 @@ _PHRASES = (
     "(?:estimates|forecasts|calculations|projections|studies|surveys|polls) (?:by|from)|"
     "(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
+    "citing (?:(?:two|three|several|unnamed|anonymous|senior|government) ){0,2}(?:officials|sources|executives) "
+    "(?:at|from|with)|"
     "(?:by|from) (?:a team of )?(?:researchers|scientists|economists|experts|academics) (?:at|from)|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
     rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}|{_ROLES}),?"
@@ -256,7 +259,7 @@ Commission". After "told", any other name is the medium that carried the words."
 _PHRASE_KINDS = {
     "published in": "publication", "reported in": "publication", "wrote in": "publication",
     "writing in": "publication", "polled by": None, "lawyers for": "organisation",
-    "analysts at": "organisation", "broadcast by": "publication", "aired by": "publication",
+    "analysts at": "organisation", "officials at": "organisation", "broadcast by": "publication", "aired by": "publication",
     "titled": "document", "for": "publication",
 }  # fmt: skip
 
@@ -556,6 +559,8 @@ def _phrase_key(phrase: str) -> str:
         return "for"  # "a poll by Forsa for broadcasters RTL and n-tv"
     if words[-1] == "by" and words[-2] == "led":
         return "led by"
+    if words[0] == "citing" and words[-1] in ("at", "from", "with"):
+        return "officials at"  # "citing unnamed officials at the Central Bank of Nigeria": a body's people
     return " ".join(words)
 
 
@@ -880,6 +885,9 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
         return _apposed(raw, text)
     kind = kind or _context_kind(raw, name, before, text)
+    if kind == "publication" and " " not in name and _RADIO_BEFORE.search(text, max(0, start - 16), start):
+        station = lookup("Radio " + name)  # "told radio station Mitre": the station the gazetteer calls Radio Mitre
+        name = station.name if station and not lookup(name) else name
     if raw.verb and " " not in raw.name and raw.name.endswith(("'s", "’s")) and (
         _SAID_NEXT.match(text, raw.end)
     ):
@@ -891,6 +899,7 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     return _Hit(name, start, kind)
 
 
+_RADIO_BEFORE = re.compile(rf"\b[Rr]adio(?:{_SP}+station)?{_SP}+$")
 _SAID_NEXT = re.compile(rf"{_SP}+{_ADVERBS}(?:said|says|told|added|announced|reported|warned)\b")
 
 
@@ -1067,8 +1076,13 @@ _INSTRUMENTS = frozenset({
 
 
 def _owner_of_name(words: list[str]) -> bool:
-    """ "People's Party", "Workers' Party": a possessive common word that opens a longer name."""
-    return len(words) > 1 and words[0].endswith(("'s", "’s", "s'", "s’")) and words[1][:1].isupper()
+    """ "People's Party", "Workers' Party": a possessive common word that opens a longer name; "People
+    Power Party": a common word opening a longer name that ends in a members' body's noun."""
+    return len(words) > 1 and words[1][:1].isupper() and (
+        words[0].endswith(("'s", "’s", "s'", "s’"))
+        or (len(words) > 2 and names.plain(words[-1]) in names.MEMBERS_BODIES
+            and names.plain(words[1]) not in names.COMMON_WORDS)
+    )
 
 
 def _role_named(words: list[str]) -> bool:
@@ -1461,7 +1475,8 @@ def _previous_subject(text: str, run: re.Match, said: re.Match) -> bool:
 
 
 _PRONOUN_SAID = re.compile(
-    rf"\b(?P<pronoun>he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b|,{_SP}+saying\b"
+    rf"\b(?P<pronoun>he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b"
+    rf"|,{_SP}+(?:saying|writing{_SP}+(?:that|on))\b"
     rf"|,{_SP}+it{_SP}+(?:said|says)\b|(?<=[a-z0-9%]){_SP}+and{_SP}+(?:also{_SP}+)?(?:said|warned|added)\b"
 )
 _PRONOUN_REACH = 300
@@ -1800,7 +1815,8 @@ def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_H
 _LOWER_HEADS = re.compile(
     rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau)|"
     rf"air{_SP}+force|navy|army|military|armed{_SP}+forces|regulator|weather{_SP}+(?:service|agency|bureau|office)|"
-    rf"election{_SP}+commission|electoral{_SP}+commission|(?<=[a-z]{_SP})department|(?P<prosecutor>prosecutor['’]s{_SP}+office))(?!\w)"
+    rf"election{_SP}+commission|electoral{_SP}+commission|(?<=[a-z]{_SP})department|"
+    rf"(?P<prosecutor>prosecutor['’]s{_SP}+office|prefecture))(?!\w)"
 )
 _NAMED_AFTER = re.compile(rf",{_SP}*[{_UPPER}]")
 _SAYING_LATER = re.compile(
@@ -1890,15 +1906,15 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
         body = " ".join((before.group("words") + " " + head.group()).split())
         if _NOT_NATIONAL.search(before.group("words")):
             continue  # "police and the regional government said": not the country's government
-        if " " not in body and body not in ("government", "cabinet", "navy", "army", "military") and not (
-            before.group("owner")
-        ):
-            continue  # "the ministry said": a ministry named before, not the country's whole government
-        if head.group("prosecutor"):  # "the Bordeaux prosecutor's office said": named by its city
+        if head.group("prosecutor"):  # "the Bordeaux prosecutor's office said", "the Savoie prefecture said"
             place = before.group("adjective")
             if place and not _DEMONYM.match(place) and names.plain(place) not in names.COMMON_WORDS:
                 yield _Hit(f"{place} {body}", before.start(), "organisation")
             continue
+        if " " not in body and body not in ("government", "cabinet", "navy", "army", "military") and not (
+            before.group("owner")
+        ):
+            continue  # "the ministry said": a ministry named before, not the country's whole government
         owner = before.group("owner") or _ADJECTIVE_COUNTRIES.get((before.group("adjective") or "").lower())
         if owner is None and before.group("adjective") is not None:
             continue

@@ -134,7 +134,7 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     KnownSource("Lusa", "https://www.lusa.pt/", ("Agência Lusa",)),
     KnownSource("Belga", "https://www.belga.be/"),
     KnownSource("ANP", "https://www.anp.nl/"),
-    KnownSource("Austria Presse Agentur", "https://www.apa.at/", ("APA",)),
+    KnownSource("Austria Presse Agentur", "https://www.apa.at/", ("APA", "Austria Press Agency")),
     KnownSource("Keystone-SDA", "https://www.keystone-sda.ch/"),
     KnownSource("NTB", "https://www.ntb.no/"),
     KnownSource("Ritzau", "https://ritzau.com/"),

@@ -92,7 +92,7 @@ TIME_WORDS = frozenset({
 """Days, months and seasons: joined on by a connector ("Ruiz on Friday") they are not the name's
 ("Competition and Markets Authority" keeps its "Markets")."""
 _CONNECTORS = frozenset({
-    "of", "and", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
+    "of", "and", "und", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
     "da", "dos", "y", "bin", "ab", "ap", "della", "dello", "delle", "degli", "dei", "des", "di", "das", "do",
 })  # fmt: skip
 _ARTICLES = ("The", "A", "An")
@@ -336,6 +336,7 @@ _MEMBERS_BODIES = frozenset({
     "coalition", "movement", "network", "committee", "club",
 })  # fmt: skip
 """Bodies named for their members in a plural possessive ("Farmers' Union")."""
+MEMBERS_BODIES = _MEMBERS_BODIES
 
 
 def possessive_split(words: list[str]) -> tuple[list[str], list[str]] | None:
