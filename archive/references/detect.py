@@ -51,7 +51,7 @@ _PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu
 _LOWER_NAMES = "dpa|n-tv"
 """Sources that write their own name in lower case ("the dpa news agency")."""
 _CAP = (
-    rf"(?:(?<!\w)[{_UPPER}][\w’'&/-]*\.(?:com|org|net|io|fyi)\b|(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
+    rf"(?:(?<!\w)[{_UPPER}][\w’'&/-]*\.(?:com|org|net|io|fyi|ie|de|fr|es|it|nl|ch|at|se|dk|no|fi|pl|cz|in|au|nz|ca|za|ng|ke|jp|kr|br|mx|ar|co\.uk|co\.za|co\.nz|co\.in|com\.au|com\.br)(?!\w|\.\w)|(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
     rf"(?<![\w’'&.-])[a-z]{{1,4}}[{_UPPER}][\w’'&/-]*|(?<![\w’'&.-])(?:{_LOWER_NAMES})(?![\w’'&-]))"
 )
 """A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
@@ -71,7 +71,8 @@ _VERBS = (
     "revealed|reveals|told|tells|warned|warns|found|finds|showed|shows|estimated|estimates|"
     "predicted|predicts|argued|argues|insisted|concluded|acknowledged|admitted|disclosed|"
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
-    "calculated|projected|forecast|forecasts|(?<!who )expects|logged|recorded|counted|measured|detected|tallied|"
+    "calculated|projected|forecast|forecasts|(?<!who )expects|logged|recorded|counted|measured|detected|"
+    "tallied|"
     "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
     rf"remarked|replied|responded|countered|alleged|defended|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
@@ -152,7 +153,7 @@ _MEDIA_PLURALS = "broadcasters|newspapers|channels|stations|dailies|magazines|ta
 _MEDIUM_BEFORE = (
     rf"(?:(?:the|a|an){_SP}+)?(?:(?!(?:for|by|of|to|and|in|on|at|from|with)\b)[\w-]+{_SP}+){{0,2}}?"
     rf"(?:{_MEDIA_PLURALS}|{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper|"
-    rf"news{_SP}+site|site|publication)"
+    rf"news{_SP}+(?:site|portal)|site|publication)"
     rf"{_SP}+"
 )
 _LOWER_TITLES = "|".join(
@@ -175,7 +176,8 @@ _PHRASES = (
     "(?:estimates|forecasts|calculations|projections|studies|surveys|polls) (?:by|from)|"
     "(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
-    "citing (?:(?:two|three|several|unnamed|anonymous|senior|government) ){0,2}(?:officials|sources|executives) "
+    "citing (?:(?:two|three|several|unnamed|anonymous|senior|government) ){0,2}"
+    "(?:officials|sources|executives) "
     "(?:at|from|with)|"
     "(?:by|from) (?:a team of )?(?:researchers|scientists|economists|experts|academics) (?:at|from)|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
@@ -259,7 +261,8 @@ Commission". After "told", any other name is the medium that carried the words."
 _PHRASE_KINDS = {
     "published in": "publication", "reported in": "publication", "wrote in": "publication",
     "writing in": "publication", "polled by": None, "lawyers for": "organisation",
-    "analysts at": "organisation", "officials at": "organisation", "broadcast by": "publication", "aired by": "publication",
+    "analysts at": "organisation", "officials at": "organisation", "broadcast by": "publication",
+    "aired by": "publication",
     "titled": "document", "for": "publication",
 }  # fmt: skip
 
@@ -549,8 +552,8 @@ def _phrase_key(phrase: str) -> str:
         return "in a"  # "in a Fox News interview", "said in a Gallup poll"
     if "in" in words[1:-1] and words[words.index("in", 1) + 1] == "the":
         return "in its"  # "warned in the Global Tipping Points Report": a document, like "in its"
-    if words[0] in _SAID or words[0] in ("quoted", "cited"):
-        return words[0]
+    if words[0] in _SAID or (words[0] in ("quoted", "cited") and words[-1] != "by"):
+        return words[0]  # not "quoted by the TASS news agency": a phrase of its own
     if words[0] == "published" and words[-1] == "in":
         return "published in"
     if words[0] == "in" and words[1] in ("its", "their"):
@@ -580,7 +583,7 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
     described = _DESCRIBED_IN_LIST.search(text, max(0, start - 60), start)
     if described is not None:  # "The World Food Programme and the U.N. refugee agency UNHCR warned"
         start = described.start("described")
-    if " and " in raw.name and len(_pair(raw)) > 1:
+    if " and " in raw.name and len(_pair(raw, text)) > 1:
         first = False  # "A, the B and C warned": the run "B and C" holds the list's "and" itself
     elif not text[start - 9 if start > 9 else 0 : start].rstrip().endswith(("and", "and the")):
         return
@@ -621,6 +624,8 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
         pass
     elif text and _named_alone_nearby(left, right, raw, text):
         pass  # "Greenpeace and Oxfam said ... said Oxfam's climate policy lead"
+    elif text and len(left.split()) <= 3 and len(right.split()) <= 3 and _opens_a_list(text, raw.start):
+        pass  # "Tata Motors, Mahindra & Mahindra and Maruti Suzuki reported": the last two of three
     elif (lookup(left) or lookup(right)) and len(left.split()) <= 4 and len(right.split()) <= 4 and (
         not lookup(raw.name)  # "Mail and Guardian" is one paper
     ):
@@ -640,6 +645,22 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
 
 
 _ALONE_REACH = 1500
+_LIST_OPENS = re.compile(
+    rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–]{_SP}+|(?<=\w){_SP}+-{_SP}+)(?:The{_SP}+)?(?P<first>{NAME}),{_SP}+$"""
+)
+
+
+def _opens_a_list(text: str, start: int) -> bool:
+    """ "Tata Motors, Mahindra & Mahindra and Maruti Suzuki reported": a name and a comma that open the
+    sentence before a run with "and" make it a list's last two (not "In March, Procter and Gamble said")."""
+    found = _LIST_OPENS.search(text, max(0, start - 60), start)
+    if found is None:
+        return False
+    first = found.group("first").split()
+    return names.plain(first[0]) not in names.COMMON_WORDS and not _refused(
+        found.group("first"), None, "", False
+    )
+
 
 
 def _named_alone_nearby(left: str, right: str, raw: _Raw, text: str) -> bool:
@@ -735,7 +756,9 @@ past the commas from its first field."""
 _MEMBERS_BEFORE = re.compile(
     rf"\b[Tt]he{_SP}+(?P<head>{_WORD}(?:{_SP}+{_WORD}){{0,3}}),{_SP}+(?:{_WORD}(?:{_SP}+{_WORD})?,{_SP}+){{0,2}}$"
 )
-_MEMBERS_NAME = re.compile(rf"^{_WORD}(?:{_SP}+{_WORD})?{_SP}+and{_SP}+(?:{_WORD}{_SP}+){{1,2}}{_FIELDS_HEADS}$")
+_MEMBERS_NAME = re.compile(
+    rf"^{_WORD}(?:{_SP}+{_WORD})?{_SP}+and{_SP}+(?:{_WORD}{_SP}+){{1,2}}{_FIELDS_HEADS}$"
+)
 """``The Kenya Medical Practitioners, Pharmacists and Dentists Union``, ``The Environment, Food and Rural
 Affairs Committee said``: a body named by the members or fields it lists, read back past the commas
 to the article that opens it."""
@@ -886,7 +909,7 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
         return _apposed(raw, text)
     kind = kind or _context_kind(raw, name, before, text)
     if kind == "publication" and " " not in name and _RADIO_BEFORE.search(text, max(0, start - 16), start):
-        station = lookup("Radio " + name)  # "told radio station Mitre": the station the gazetteer calls Radio Mitre
+        station = lookup("Radio " + name)  # "told radio station Mitre": the gazetteer's Radio Mitre
         name = station.name if station and not lookup(name) else name
     if raw.verb and " " not in raw.name and raw.name.endswith(("'s", "’s")) and (
         _SAID_NEXT.match(text, raw.end)
@@ -1059,7 +1082,7 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
         part and (" ".join(part).lower() in _COUNTRY_WORDS or " ".join(part).lower() in CAPITALS)
         for part in _split_on(words, ("and",))
     ):
-        return True  # "Germany, France, Italy and Spain called on": countries, not a body named "Italy and Spain"
+        return True  # "Germany, France, Italy and Spain called on": countries, not a body "Italy and Spain"
     if len(words) > 1 and not known and names.plain(words[-1]) in _INSTRUMENTS:
         return True  # "the James Webb Space Telescope found": the people using it are the source
     return phrase == "told" and not known and not medium and any(
@@ -1577,7 +1600,8 @@ def _run_entries(text: str) -> tuple[frozenset[str], tuple[tuple[bool, str, str]
         return words, ()
     people: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for part in _split_on(run, ("and", "&")):
+    parts = list(_split_on(run, ("and",)))  # "Mahindra & Mahindra" whole first, then each side of its "&"
+    for part in parts + [p for whole in parts if "&" in whole for p in _split_on(whole, ("&",))]:
         owned = names.possessive_split(part)
         if owned is not None:  # "Prime Minister Narendra Modi's Bharatiya Janata Party": both
             _index_full_name([*owned[0][:-1], names.without_possessive(owned[0][-1])], people, bodies)
@@ -1696,7 +1720,7 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
         if len(words) == 2 and all(w.isalpha() for w in words):  # "Liu Wenhao", later "Liu"
             people.setdefault(_FIRST + _clean(words[0]), full)
         if len(words) > 2 and all(w.isalpha() and w[:1].isupper() for w in words[:2]):
-            people.setdefault(_clean(" ".join(words[:2])), full)  # "Sri Mulyani Indrawati", later "Sri Mulyani"
+            people.setdefault(_clean(" ".join(words[:2])), full)  # "Sri Mulyani Indrawati"; "Sri Mulyani"
         if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
             people.setdefault(_clean(" ".join(words[-2:])), full)
         if len(words) > 3 and words[-2][:1].islower():  # "Fernandez de Kirchner" for Cristina ...
@@ -1709,7 +1733,7 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
         if names.plain(words[-1]) in _CLUB_ENDS:
             bodies.setdefault(_clean(words[-1]), full)  # "Manchester City ... City said"
         elif len(words) == 2 and names.plain(words[-1]) in _HEADS_NAMED_ALONE:
-            bodies.setdefault(_clean(words[-1]), full)  # "the European Commission ... A Commission spokesperson"
+            bodies.setdefault(_clean(words[-1]), full)  # "the European Commission ... A Commission aide"
 
 
 _CLUB_ENDS = frozenset({"city", "united", "rovers", "wanderers", "athletic", "albion", "hotspur"})

@@ -115,7 +115,7 @@ ORG_DESCRIPTORS = frozenset({
     "non-profit", "publisher", "supermarket", "chain", "automaker", "carmaker", "miner",
     "producer", "supplier", "exporter", "importer", "bank", "provider", "drugmaker", "chipmaker",
     "exchange", "platform", "streamer", "processor", "railroad", "railway", "fund",
-    "steelmaker", "planemaker", "shipbuilder", "lobby", "rival", "brewer", "refiner", "distiller",
+    "steelmaker", "planemaker", "shipbuilder", "lobby", "rival", "brewer", "refiner", "distiller", "portal",
 })  # fmt: skip
 """Nouns that say the name after them is a body's: "the campaign group Just Stop Oil", "Airline
 Ryanair said", "cyber security firm Check Point Research"."""
