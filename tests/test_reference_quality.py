@@ -508,6 +508,16 @@ def test_the_error_classes_of_batches_826_to_905(text, expected):
      {("Volta Motors", "organisation"), ("Baird & Baird", "organisation"),
       ("Kestrel Foods", "organisation")}),
     ("In March, Procter and Gamble said sales rose.", {("Procter and Gamble", "organisation")}),
+    # a given name spelt like an agency whose name is all capitals makes no edition of it
+    ("Kestrel Securities analyst Sana Malik said rates would fall.", {("Sana Malik", "person")}),
+    # "the company said" after a country's company: the company, not the country
+    ("Norway's Voltiva will halve its wind spending, the state-controlled company said.",
+     {("Voltiva", "organisation")}),
+    # "raised the alert" is a warning, as "issued an alert" is
+    ("The Ruritanian Volcano Office raised the alert to its highest level.",
+     {("Ruritanian Volcano Office", "organisation")}),
+    # the taz writes its name in lower case
+    ("The left-leaning taz said the plan would fail.", {("Die Tageszeitung", "publication")}),
 ])  # fmt: skip
 def test_the_error_classes_of_batches_966_to_1010(text, expected):
     """One case per kind of mistake the dev batches 966 to 1010 showed (tests/fixtures/references/

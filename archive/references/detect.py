@@ -48,7 +48,7 @@ only as a word of its own (the "T." of "NYT." is no initial), so a run is the sa
 its capitals it is read from."""
 _PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu|ben)-[{_UPPER}][\w’'&/-]*"
 """A surname joined to its particle by a hyphen, in lower case: "Karim al-Rubaie"."""
-_LOWER_NAMES = "dpa|n-tv"
+_LOWER_NAMES = "dpa|n-tv|taz"
 """Sources that write their own name in lower case ("the dpa news agency")."""
 _CAP = (
     rf"(?:(?<!\w)[{_UPPER}][\w’'&/-]*\.(?:com|org|net|io|fyi|ie|de|fr|es|it|nl|ch|at|se|dk|no|fi|pl|cz|in|au|nz|ca|za|ng|ke|jp|kr|br|mx|ar|co\.uk|co\.za|co\.nz|co\.in|com\.au|com\.br)(?!\w|\.\w)|(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
@@ -83,7 +83,7 @@ _VERBS = (
     rf"(?:cut|cuts|raised|raises|lowered|lowers|revised|revises|trimmed|lifted|slashed|upgraded|downgraded|"
     rf"kept|keeps|reaffirmed|affirmed)"
     rf"(?=(?:{_SP}+(?:its|their|the))?(?:{_SP}+[\w'’-]+){{0,3}}?{_SP}+(?:forecasts?|estimates?|outlook|"
-    rf"projections?|guidance|ratings?)\b)|"
+    rf"projections?|guidance|ratings?|alerts?|warnings?|threat{_SP}+level)\b)|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|called{_SP}+(?:on|for)\b|"
     rf"issued(?=(?:{_SP}+(?:its|their|an?|the))?(?:{_SP}+[\w-]+){{0,3}}?{_SP}+(?:warnings?|alerts?|advisory|"
     rf"advisories|forecasts?|statements?)\b)|"
@@ -1313,6 +1313,22 @@ def _titled_before(before: list[str]) -> bool:
     return bool(before) and names.is_title(before[-1].rstrip(","), 1)
 
 
+def _known_as_written(name: str) -> bool:
+    """A known source the words name as it writes itself: "Sana" in "Sana Tawfik" is a given name,
+    not the SANA news agency, whose name is all capitals ("Taz Ahmed" is no edition of the taz)."""
+    known = lookup(name)
+    if known is None:
+        return False
+    bare = name.removeprefix("The ").removeprefix("the ")
+    return any(
+        alias.removeprefix("The ") == bare or (
+            not alias.isupper() and not alias.islower()
+            and alias.lower().removeprefix("the ") == bare.lower()
+        )
+        for alias in (known.name, *known.aliases)
+    )
+
+
 @functools.lru_cache(maxsize=16384)
 def _edition_of_known(name: str) -> bool:
     """ "Politico Europe", "Bloomberg Businessweek", "CNN International": a known publication's name
@@ -1320,7 +1336,7 @@ def _edition_of_known(name: str) -> bool:
     words = name.split()
     for n in range(len(words) - 1, 0, -1):
         rest = words[n:]
-        if lookup(" ".join(words[:n])):
+        if _known_as_written(" ".join(words[:n])):
             return len(rest) <= 2 and not said_by_words(" ".join(rest)) and all(
                 w[:1].isupper() and names.plain(w) not in names.COMMON_WORDS for w in rest
             )
@@ -1414,6 +1430,9 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             if owned is not None and names.plain(owned[1][-1]) in ORGANISATION_WORDS:
                 # "Hong Kong's Securities and Futures Commission fined ..., the regulator said"
                 skipped, name, kind = run.group().index(owned[1][0]), " ".join(owned[1]), None
+            elif owned is not None and names.without_possessive(" ".join(owned[0])).lower() in _COUNTRY_WORDS:
+                # "Norway's Equinor will cut ..., the company said": the country's company
+                skipped, name, kind = run.group().index(owned[1][0]), _clean(" ".join(owned[1])), None
             elif owned is not None:  # "SpaceX's Starship rocket exploded ..., the company said"
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owned[0]))), None
             if name.endswith("-based"):
