@@ -518,6 +518,18 @@ def test_the_error_classes_of_batches_826_to_905(text, expected):
      {("Ruritanian Volcano Office", "organisation")}),
     # the taz writes its name in lower case
     ("The left-leaning taz said the plan would fail.", {("Die Tageszeitung", "publication")}),
+    # "whose" and a person's own (a team, a faction) after a name shaped like a person's
+    ("Marta Lind, whose Green faction lost heavily, told reporters the result was a shock.",
+     {("Marta Lind", "person")}),
+    ("Kestrel Group, whose ferries sail to Crete, said it would appeal.",
+     {("Kestrel Group", "organisation")}),
+    # ", telling X" is "told X"; a subject that acts "and told reporters" speaks; the unit's owner speaks
+    ("Finance Minister Ana Mrak welcomed the cut, telling Radio Kestrel it was good news.",
+     {("Ana Mrak", "person"), ("Radio Kestrel", "publication")}),
+    ("Norway's Erik Dahl took three wickets and told reporters the pitch was slow.",
+     {("Erik Dahl", "person")}),
+    ("The Ruritania government closed schools and told people to stay indoors.", set()),
+    ("Inflation fell. Voltabank's research unit said rates would fall.", {("Voltabank", "organisation")}),
 ])  # fmt: skip
 def test_the_error_classes_of_batches_966_to_1010(text, expected):
     """One case per kind of mistake the dev batches 966 to 1010 showed (tests/fixtures/references/

@@ -164,7 +164,7 @@ Dr. Halima Abdulkadir", "said senior economist Ana Reyes"."""
 _ROLES = "|".join(sorted(names.ROLE_WORDS, key=len, reverse=True))
 _PHRASES = (
     "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
-    "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
+    "(?:[Ii]n )?an interview with|told|telling|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
     "an? (?:article|editorial|op-ed|column) (?:in|for)|polled by|surveyed by|conducted by|"
     "(?:published|released|issued) (?:on|last|this|earlier) [\\w-]+ by|"
     "compiled by|first reported by|measured by|calculated by|estimated by|recorded by|collected by|"
@@ -313,7 +313,9 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         if attribution.group("body_noun") is not None and _DEMONYM.match(name.group().removeprefix("The ")):
             position = attribution.end()  # "The U.N. refugee agency said": a qualifier, not a name
             continue
-        owner = _unit_owner(name.group()) if attribution.group("body_noun") is not None else None
+        owner = _unit_owner(name.group(), attribution.group("body_noun")) if (
+            attribution.group("body_noun") is not None
+        ) else None
         if owner:  # "The African Union's observer mission said", "Shell's Nigerian unit said"
             yield _Raw(owner, name.start(), name.start() + len(owner), body=True,
                        verb=_verb_key(text, attribution))
@@ -342,7 +344,11 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         position = attribution.end()
 
 
-def _unit_owner(run: str) -> str | None:
+_OWNED_UNITS = frozenset({"unit", "division", "subsidiary", "affiliate"})
+"""A body's own parts: whoever owns one is a body ("Bancolombia's research unit said")."""
+
+
+def _unit_owner(run: str, noun: str = "") -> str | None:
     """The body that owns a lower-case unit of its own that speaks ("The African Union's observer
     mission said", "Shell's Nigerian unit said": the AU, Shell): a body's name or a short form, never
     a country's or a place's possessive ("France's farm ministry said" is France's ministry)."""
@@ -354,7 +360,9 @@ def _unit_owner(run: str) -> str | None:
     bare = " ".join(names.drop_article(owner.split()))
     if not bare or bare.lower() in _COUNTRY_WORDS or names.plain(bare) in CAPITALS or _DEMONYM.match(bare):
         return None
-    if said_by_words(bare) or _ACRONYM.match(bare) or (" " not in bare and split[1]):
+    if said_by_words(bare) or _ACRONYM.match(bare) or (" " not in bare and split[1]) or (
+        " " not in bare and noun.split()[-1:] and noun.split()[-1] in _OWNED_UNITS
+    ):
         return run[: len(owner)]
     return None
 
@@ -562,6 +570,8 @@ def _phrase_key(phrase: str) -> str:
         return "for"  # "a poll by Forsa for broadcasters RTL and n-tv"
     if words[-1] == "by" and words[-2] == "led":
         return "led by"
+    if words == ["telling"]:
+        return "told"  # "welcomed the cut, telling Radio New Zealand it was good news"
     if words[0] == "citing" and words[-1] in ("at", "from", "with"):
         return "officials at"  # "citing unnamed officials at the Central Bank of Nigeria": a body's people
     return " ".join(words)
@@ -1276,6 +1286,8 @@ def _aside_or_body(text: str, end: int) -> bool:
     words = found.group("aside").split()
     if words[0] == "who":
         return False  # "Yoshihiko Noda, who leads the Constitutional Democratic Party, said"
+    if words[0] == "whose" and len(words) > 1 and (words[1][:1].isupper() or words[1] in _PERSONS_OWN):
+        return False  # "Uddhav Thackeray, whose Shiv Sena faction lost heavily, told", "whose team was"
     for position, word in enumerate(words[2:], 2):  # "Latin America's largest bank by market value"
         if word in _HEAD_ENDS:
             words = words[:position]
@@ -1289,6 +1301,12 @@ def _aside_or_body(text: str, end: int) -> bool:
 
 
 _PERSON_NOUNS = frozenset({"man", "woman", "resident", "mother", "father", "student", "worker", "farmer"})
+_PERSONS_OWN = frozenset({
+    "team", "side", "crew", "faction", "party", "wife", "husband", "son", "daughter", "family", "father",
+    "mother", "brother", "sister", "children", "career", "campaign", "lawyer", "lawyers", "book", "novel",
+    "film", "term", "government", "administration", "coalition",
+})  # fmt: skip
+"""What a person has ("Ben Ainslie, whose team was bidding"): after "whose" it says the name is a person's."""
 
 
 _HEAD_ENDS = frozenset({"by", "in", "of", "with", "for", "on", "at", "since", "from", "to", "outside"})
@@ -1519,7 +1537,7 @@ def _previous_subject(text: str, run: re.Match, said: re.Match) -> bool:
 _PRONOUN_SAID = re.compile(
     rf"\b(?P<pronoun>he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b"
     rf"|,{_SP}+(?:saying|writing{_SP}+(?:that|on))\b"
-    rf"|,{_SP}+it{_SP}+(?:said|says)\b|(?<=[a-z0-9%]){_SP}+and{_SP}+(?:also{_SP}+)?(?:said|warned|added)\b"
+    rf"|,{_SP}+it{_SP}+(?:said|says)\b|(?<=[a-z0-9%]){_SP}+and{_SP}+(?:also{_SP}+)?(?:said|warned|added|told)\b"
 )
 _PRONOUN_REACH = 300
 _DESCRIBES_NEXT = re.compile(rf"(?:{_SP}+[a-z][\w-]*){{1,3}}{_SP}+[{_UPPER}]")
@@ -1550,7 +1568,9 @@ def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             continue
         if kind == "person" or (" " in name and kind is None and _is_person(name)):
             yield _Hit(name, subject.start() + skipped, "person")
-        elif said.group("pronoun") is None and (said_by_words(name) or " " not in name) and not lookup(name):
+        elif said.group("pronoun") is None and (said_by_words(name) or " " not in name) and (
+            not lookup(name) and not said.group().endswith("told")  # not "The Punjab government ... and told"
+        ):
             # "The California Department of Motor Vehicles suspended the permit, saying ..."
             yield _Hit(name, subject.start() + skipped, classify(name) if " " in name else "organisation")
 
