@@ -530,6 +530,18 @@ def test_the_error_classes_of_batches_826_to_905(text, expected):
      {("Erik Dahl", "person")}),
     ("The Ruritania government closed schools and told people to stay indoors.", set()),
     ("Inflation fell. Voltabank's research unit said rates would fall.", {("Voltabank", "organisation")}),
+    # "quoted X as calling for"; a regnal number ends a person's name
+    ("The agency quoted King Harald V as calling for calm.", {("Harald V", "person")}),
+    # a short form by initials: of a publisher named like its papers, of an owner before its possessive
+    ("Kestrel Group Newspapers apologised in court. KGN said in a statement that it was sorry.",
+     {("Kestrel Group Newspapers", "organisation")}),
+    ("The Ruritanian Space Agency's Kestrel probe flew past Mars on Wednesday, RSA said.",
+     {("Ruritanian Space Agency", "organisation")}),
+    # a people's adjective opening a sentence is no company for "the company said"
+    ("Brazilian customers made up half of sales, the company said.", set()),
+    # a body's name before "of" and a country stands for the whole name given before
+    ("The case was filed by the Bar Council of Ghana. The Bar Council said the law was void.",
+     {("Bar Council of Ghana", "organisation")}),
 ])  # fmt: skip
 def test_the_error_classes_of_batches_966_to_1010(text, expected):
     """One case per kind of mistake the dev batches 966 to 1010 showed (tests/fixtures/references/

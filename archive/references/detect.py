@@ -500,7 +500,9 @@ _DECLINED = re.compile(
     rf"(?:was|were){_SP}+unavailable)\b"
 )
 """Who was asked and said nothing is no source: "a spokesperson for X declined to comment"."""
-_AS_SAYING = re.compile(rf"(?:,[^,.;:\n]{{1,60}},|,)?{_SP}+as{_SP}+(?:saying|telling|writing|stating)\b")
+_AS_SAYING = re.compile(
+    rf"(?:,[^,.;:\n]{{1,60}},|,)?{_SP}+as{_SP}+(?:saying|telling|writing|stating|calling|urging|warning|adding)\b"
+)
 """``quoted X as saying``: the words are X's."""
 _TITLE_THEN_NAME = re.compile(
     rf"{_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}){_SP}+(?P<name>{NAME})"
@@ -1453,8 +1455,8 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
                 skipped, name, kind = run.group().index(owned[1][0]), _clean(" ".join(owned[1])), None
             elif owned is not None:  # "SpaceX's Starship rocket exploded ..., the company said"
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owned[0]))), None
-            if name.endswith("-based"):
-                continue  # "Singapore-based exchange WazirX": the place describes the next name
+            if name.endswith("-based") or _DEMONYM.match(name):
+                continue  # "Singapore-based exchange WazirX", "Chinese customers ...": a description
             parts = name.split(None, 2)
             if len(parts) == 3 and parts[1] in ("of", "in") and parts[0] in _HOLDINGS:
                 # "Shares of Volta Motors fell", "Holdings of SPDR Gold Trust rose"
@@ -1709,6 +1711,10 @@ def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) 
             continue
         if words[0] in ("The", "A", "An"):
             text, words = text[len(words[0]) :].lstrip(), words[1:]
+        owned = names.possessive_split(words)
+        if owned is not None and len(owned[0]) > 1:  # "The European Space Agency's Hera ... ESA said"
+            words = [*owned[0][:-1], names.without_possessive(owned[0][-1])]
+            text = " ".join(words)
         country = len(words) > 2 and (
             _DOTTED_WORD.match(words[0]) or words[0].lower() in _COUNTRY_WORDS
         ) and _initials_of_words(words[1:]) in wanted  # the name keeps its "U.S.", as the text gives it
@@ -1717,8 +1723,8 @@ def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) 
         if short not in wanted or short in found:
             continue  # "Johnson & Johnson ... J&J said": the initials joined as the name joins them
         _skipped, name, kind = _parsed(text)
-        if not name or kind == "person" or lookup(name) or classify(name) != "organisation":
-            continue
+        if not name or kind == "person" or lookup(name) or classify(name) not in _COMPANY_KINDS:
+            continue  # "News Group Newspapers ... NGN said": a publisher named like its papers
         if _initials_of_words(name.split()[1:] if country else name.split()) == initials:
             found[short] = name
 
@@ -1773,6 +1779,8 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
             bodies.setdefault(_clean(words[-1]), full)  # "Manchester City ... City said"
         elif len(words) == 2 and names.plain(words[-1]) in _HEADS_NAMED_ALONE:
             bodies.setdefault(_clean(words[-1]), full)  # "the European Commission ... A Commission aide"
+        if 2 <= len(words) - 2 <= 3 and words[-2] == "of" and words[-1].lower() in _COUNTRY_WORDS:
+            bodies.setdefault(" ".join(words[:-2]), full)  # "the Law Society of Kenya ... The Law Society"
 
 
 _CLUB_ENDS = frozenset({"city", "united", "rovers", "wanderers", "athletic", "albion", "hotspur"})
@@ -1814,6 +1822,8 @@ def _resolve(
         return people[hit.name], "person", None
     if hit.kind != "publication" and _HAS_LOWER.search(hit.name) and hit.name in people:
         return people[hit.name], "person", None  # "Fernandez de Kirchner wrote", named in full before
+    if " " in hit.name and hit.kind == "organisation" and hit.name in bodies:
+        return bodies[hit.name], "organisation", None  # "The Law Society said", named in full before
     if " " not in hit.name and hit.kind != "publication":
         if hit.name in people:
             return people[hit.name], "person", None
@@ -2005,6 +2015,7 @@ def detect_references(text: str) -> list[dict]:
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
     wanted |= {w for h in hits if _HAS_LOWER.search(h.name) and not lookup(h.name) for w in h.name.split()}
+    wanted |= {h.name.split()[0] for h in hits if h.kind == "organisation" and 1 <= h.name.count(" ") <= 2}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     short = {w for w in wanted if _ACRONYM_WORD.match(w) or _AMPERSANDED.match(w)}
     bodies.update(_spelled_out(text, runs, short))
