@@ -1711,7 +1711,7 @@ def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) 
             continue
         if words[0] in ("The", "A", "An"):
             text, words = text[len(words[0]) :].lstrip(), words[1:]
-        owned = names.possessive_split(words)
+        owned = names.possessive_split(words) if "'" in text or "’" in text else None
         if owned is not None and len(owned[0]) > 1:  # "The European Space Agency's Hera ... ESA said"
             words = [*owned[0][:-1], names.without_possessive(owned[0][-1])]
             text = " ".join(words)
@@ -2015,9 +2015,9 @@ def detect_references(text: str) -> list[dict]:
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
     wanted |= {w for h in hits if _HAS_LOWER.search(h.name) and not lookup(h.name) for w in h.name.split()}
+    short = {w for w in wanted if _ACRONYM_WORD.match(w) or _AMPERSANDED.match(w)}
     wanted |= {h.name.split()[0] for h in hits if h.kind == "organisation" and 1 <= h.name.count(" ") <= 2}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
-    short = {w for w in wanted if _ACRONYM_WORD.match(w) or _AMPERSANDED.match(w)}
     bodies.update(_spelled_out(text, runs, short))
     entries: dict[str, dict] = {}
     for hit in hits:
