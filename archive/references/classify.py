@@ -228,6 +228,9 @@ _NEVER_SURNAMES = frozenset({
 """Words that end a club's or a place's name ("Manchester City", "Brussels Airport") and no person's."""
 
 
+_REGNAL = re.compile(r"^(?:I{1,3}|IV|VI{0,3}|IX|XI{0,3}|XIV|XV|XVI)$")
+
+
 def _could_be_person(parts: list[str]) -> bool:
     """No word of the name is an acronym ("Cancer Research UK", "Morningstar DBRS"), none ends like
     a company's ("Nordbank", "Powergrid") and it does not open with a body's word ("World Rugby"):
@@ -236,8 +239,10 @@ def _could_be_person(parts: list[str]) -> bool:
         return False
     if any(p.lower() in COUNTRIES or p.lower() in _NEVER_IN_NAMES for p in parts):
         return False
-    for word in parts:
+    for position, word in enumerate(parts):
         bare = word.strip(".,'’")
+        if position and position == len(parts) - 1 and _REGNAL.match(bare):
+            continue  # "Mohammed VI", "Charles III": a regnal number ends a person's name
         if len(bare) >= 2 and bare.isalpha() and bare.isupper():
             return False
         lower = bare.lower()

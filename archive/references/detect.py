@@ -48,17 +48,17 @@ only as a word of its own (the "T." of "NYT." is no initial), so a run is the sa
 its capitals it is read from."""
 _PARTICLE_JOINED = rf"(?<![\w’'&.-])(?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu|ben)-[{_UPPER}][\w’'&/-]*"
 """A surname joined to its particle by a hyphen, in lower case: "Karim al-Rubaie"."""
-_LOWER_NAMES = "dpa|n-tv"
+_LOWER_NAMES = "dpa|n-tv|taz"
 """Sources that write their own name in lower case ("the dpa news agency")."""
 _CAP = (
-    rf"(?:(?<!\w)[{_UPPER}][\w’'&/-]*\.(?:com|org|net|io|fyi)\b|(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
+    rf"(?:(?<!\w)[{_UPPER}][\w’'&/-]*\.(?:com|org|net|io|fyi|ie|de|fr|es|it|nl|ch|at|se|dk|no|fi|pl|cz|in|au|nz|ca|za|ng|ke|jp|kr|br|mx|ar|co\.uk|co\.za|co\.nz|co\.in|com\.au|com\.br)(?!\w|\.\w)|(?<!\w)[{_UPPER}]\.[{_UPPER}][\w’'&/-]+|{_DOTTED}|(?<!\w)[{_UPPER}][\w’'&/-]*|{_PARTICLE_JOINED}|"
     rf"(?<![\w’'&.-])[a-z]{{1,4}}[{_UPPER}][\w’'&/-]*|(?<![\w’'&.-])(?:{_LOWER_NAMES})(?![\w’'&-]))"
 )
 """A capitalised word, an initial or abbreviation (above), or a place's initial run on ("Folha de
 S.Paulo")."""
 _CONNECT = (
     rf"(?:(?:of|for|on)(?:{_SP}+the)?|"
-    r"and|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|ten|ter|den|da|das|do|dos|y|bin|ab|ap)"
+    r"and|und|&|de|del|della|dello|delle|degli|dei|der|des|di|du|la|le|al|van|von|ten|ter|den|da|das|do|dos|y|bin|ab|ap)"
 )
 NAME = rf"{_CAP}(?:{_SP}+(?:{_CONNECT}{_SP}+)*(?!The\b)(?:{_CAP}|\d+\b(?:['’]s)?))*"
 """A run of capitalised words, with connectors ("Institute for the Study of War") and numbers
@@ -71,7 +71,8 @@ _VERBS = (
     "revealed|reveals|told|tells|warned|warns|found|finds|showed|shows|estimated|estimates|"
     "predicted|predicts|argued|argues|insisted|concluded|acknowledged|admitted|disclosed|"
     "published|publishes|welcomed|suggested|suggests|recommends|recommended|tweeted|posted|"
-    "calculated|projected|forecast|forecasts|logged|recorded|counted|measured|detected|tallied|"
+    "calculated|projected|forecast|forecasts|(?<!who )expects|logged|recorded|counted|measured|detected|"
+    "tallied|"
     "cautioned|urged|stressed|emphasised|emphasized|asserted|maintained|observed|commented|"
     rf"remarked|replied|responded|countered|alleged|defended|broadcast(?!{_SP}+by)|aired(?!{_SP}+by)|"
     rf"conceded(?!{_SP}+(?:defeat|the{_SP}+(?:race|election|match|game|title|seat)))|"
@@ -82,11 +83,12 @@ _VERBS = (
     rf"(?:cut|cuts|raised|raises|lowered|lowers|revised|revises|trimmed|lifted|slashed|upgraded|downgraded|"
     rf"kept|keeps|reaffirmed|affirmed)"
     rf"(?=(?:{_SP}+(?:its|their|the))?(?:{_SP}+[\w'’-]+){{0,3}}?{_SP}+(?:forecasts?|estimates?|outlook|"
-    rf"projections?|guidance|ratings?)\b)|"
+    rf"projections?|guidance|ratings?|alerts?|warnings?|threat{_SP}+level)\b)|"
     rf"called(?!{_SP}+(?:for|off|on|in|up|out|back)\b)|called{_SP}+(?:on|for)\b|"
     rf"issued(?=(?:{_SP}+(?:its|their|an?|the))?(?:{_SP}+[\w-]+){{0,3}}?{_SP}+(?:warnings?|alerts?|advisory|"
     rf"advisories|forecasts?|statements?)\b)|"
-    rf"quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)"
+    rf"quoted(?!{_SP}+(?:by|at|in)\b)|cited(?!{_SP}+by\b)|"
+    rf"(?:placed|puts?)(?=(?:{_SP}+[\w'’-]+){{1,4}}?{_SP}+on{_SP}+(?:[a-z]+{_SP}+){{0,2}}alert\b)"
 )
 _ADVERBS = (
     rf"(?:(?:has|have|had|also|first|later|previously|earlier|then|recently|all|both|itself|"
@@ -151,7 +153,7 @@ _MEDIA_PLURALS = "broadcasters|newspapers|channels|stations|dailies|magazines|ta
 _MEDIUM_BEFORE = (
     rf"(?:(?:the|a|an){_SP}+)?(?:(?!(?:for|by|of|to|and|in|on|at|from|with)\b)[\w-]+{_SP}+){{0,2}}?"
     rf"(?:{_MEDIA_PLURALS}|{_MEDIA_NOUNS}|journal|radio{_SP}+station|station|network|programme|show|outlet|paper|"
-    rf"news{_SP}+site|site|publication)"
+    rf"news{_SP}+(?:site|portal)|site|publication)"
     rf"{_SP}+"
 )
 _LOWER_TITLES = "|".join(
@@ -162,7 +164,7 @@ Dr. Halima Abdulkadir", "said senior economist Ana Reyes"."""
 _ROLES = "|".join(sorted(names.ROLE_WORDS, key=len, reverse=True))
 _PHRASES = (
     "[Aa]ccording to|reported by|cited by|quoted by|published by|published in|reported in|"
-    "(?:[Ii]n )?an interview with|told|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
+    "(?:[Ii]n )?an interview with|told|telling|citing|[Ss]peaking (?:to|on|with)|wrote in|writing in|"
     "an? (?:article|editorial|op-ed|column) (?:in|for)|polled by|surveyed by|conducted by|"
     "(?:published|released|issued) (?:on|last|this|earlier) [\\w-]+ by|"
     "compiled by|first reported by|measured by|calculated by|estimated by|recorded by|collected by|"
@@ -174,6 +176,9 @@ _PHRASES = (
     "(?:estimates|forecasts|calculations|projections|studies|surveys|polls) (?:by|from)|"
     "(?:data|figures|statistics)(?:,)? from|"
     "[Aa]n? (?:spokesman|spokeswoman|spokesperson) for|[Ll]awyers for|[Aa]nalysts at|"
+    "citing (?:(?:two|three|several|unnamed|anonymous|senior|government) ){0,2}"
+    "(?:officials|sources|executives) "
+    "(?:at|from|with)|"
     "(?:by|from) (?:a team of )?(?:researchers|scientists|economists|experts|academics) (?:at|from)|"
     rf"(?:said|says|explained|added|wrote)(?={_SP}+[{_UPPER}])|"
     rf"(?:quoted|cited){_SP}+(?:(?:an?|the){_SP}+)?(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}|{_ROLES}),?"
@@ -256,7 +261,8 @@ Commission". After "told", any other name is the medium that carried the words."
 _PHRASE_KINDS = {
     "published in": "publication", "reported in": "publication", "wrote in": "publication",
     "writing in": "publication", "polled by": None, "lawyers for": "organisation",
-    "analysts at": "organisation", "broadcast by": "publication", "aired by": "publication",
+    "analysts at": "organisation", "officials at": "organisation", "broadcast by": "publication",
+    "aired by": "publication",
     "titled": "document", "for": "publication",
 }  # fmt: skip
 
@@ -307,7 +313,9 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         if attribution.group("body_noun") is not None and _DEMONYM.match(name.group().removeprefix("The ")):
             position = attribution.end()  # "The U.N. refugee agency said": a qualifier, not a name
             continue
-        owner = _unit_owner(name.group()) if attribution.group("body_noun") is not None else None
+        owner = _unit_owner(name.group(), attribution.group("body_noun")) if (
+            attribution.group("body_noun") is not None
+        ) else None
         if owner:  # "The African Union's observer mission said", "Shell's Nigerian unit said"
             yield _Raw(owner, name.start(), name.start() + len(owner), body=True,
                        verb=_verb_key(text, attribution))
@@ -336,7 +344,11 @@ def _source_first(text: str, runs: list[re.Match] | None = None) -> Iterator[_Ra
         position = attribution.end()
 
 
-def _unit_owner(run: str) -> str | None:
+_OWNED_UNITS = frozenset({"unit", "division", "subsidiary", "affiliate"})
+"""A body's own parts: whoever owns one is a body ("Bancolombia's research unit said")."""
+
+
+def _unit_owner(run: str, noun: str = "") -> str | None:
     """The body that owns a lower-case unit of its own that speaks ("The African Union's observer
     mission said", "Shell's Nigerian unit said": the AU, Shell): a body's name or a short form, never
     a country's or a place's possessive ("France's farm ministry said" is France's ministry)."""
@@ -348,7 +360,9 @@ def _unit_owner(run: str) -> str | None:
     bare = " ".join(names.drop_article(owner.split()))
     if not bare or bare.lower() in _COUNTRY_WORDS or names.plain(bare) in CAPITALS or _DEMONYM.match(bare):
         return None
-    if said_by_words(bare) or _ACRONYM.match(bare) or (" " not in bare and split[1]):
+    if said_by_words(bare) or _ACRONYM.match(bare) or (" " not in bare and split[1]) or (
+        " " not in bare and noun.split()[-1:] and noun.split()[-1] in _OWNED_UNITS
+    ):
         return run[: len(owner)]
     return None
 
@@ -486,7 +500,9 @@ _DECLINED = re.compile(
     rf"(?:was|were){_SP}+unavailable)\b"
 )
 """Who was asked and said nothing is no source: "a spokesperson for X declined to comment"."""
-_AS_SAYING = re.compile(rf"(?:,[^,.;:\n]{{1,60}},|,)?{_SP}+as{_SP}+(?:saying|telling|writing|stating)\b")
+_AS_SAYING = re.compile(
+    rf"(?:,[^,.;:\n]{{1,60}},|,)?{_SP}+as{_SP}+(?:saying|telling|writing|stating|calling|urging|warning|adding)\b"
+)
 """``quoted X as saying``: the words are X's."""
 _TITLE_THEN_NAME = re.compile(
     rf"{_SP}+(?:[a-z][\w-]*{_SP}+){{0,2}}?(?:{_LOWER_TITLES}){_SP}+(?P<name>{NAME})"
@@ -546,8 +562,8 @@ def _phrase_key(phrase: str) -> str:
         return "in a"  # "in a Fox News interview", "said in a Gallup poll"
     if "in" in words[1:-1] and words[words.index("in", 1) + 1] == "the":
         return "in its"  # "warned in the Global Tipping Points Report": a document, like "in its"
-    if words[0] in _SAID or words[0] in ("quoted", "cited"):
-        return words[0]
+    if words[0] in _SAID or (words[0] in ("quoted", "cited") and words[-1] != "by"):
+        return words[0]  # not "quoted by the TASS news agency": a phrase of its own
     if words[0] == "published" and words[-1] == "in":
         return "published in"
     if words[0] == "in" and words[1] in ("its", "their"):
@@ -556,6 +572,10 @@ def _phrase_key(phrase: str) -> str:
         return "for"  # "a poll by Forsa for broadcasters RTL and n-tv"
     if words[-1] == "by" and words[-2] == "led":
         return "led by"
+    if words == ["telling"]:
+        return "told"  # "welcomed the cut, telling Radio New Zealand it was good news"
+    if words[0] == "citing" and words[-1] in ("at", "from", "with"):
+        return "officials at"  # "citing unnamed officials at the Central Bank of Nigeria": a body's people
     return " ".join(words)
 
 
@@ -575,7 +595,7 @@ def _listed_before(text: str, raw: _Raw) -> Iterator[_Raw]:
     described = _DESCRIBED_IN_LIST.search(text, max(0, start - 60), start)
     if described is not None:  # "The World Food Programme and the U.N. refugee agency UNHCR warned"
         start = described.start("described")
-    if " and " in raw.name and len(_pair(raw)) > 1:
+    if " and " in raw.name and len(_pair(raw, text)) > 1:
         first = False  # "A, the B and C warned": the run "B and C" holds the list's "and" itself
     elif not text[start - 9 if start > 9 else 0 : start].rstrip().endswith(("and", "and the")):
         return
@@ -616,6 +636,8 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
         pass
     elif text and _named_alone_nearby(left, right, raw, text):
         pass  # "Greenpeace and Oxfam said ... said Oxfam's climate policy lead"
+    elif text and len(left.split()) <= 3 and len(right.split()) <= 3 and _opens_a_list(text, raw.start):
+        pass  # "Tata Motors, Mahindra & Mahindra and Maruti Suzuki reported": the last two of three
     elif (lookup(left) or lookup(right)) and len(left.split()) <= 4 and len(right.split()) <= 4 and (
         not lookup(raw.name)  # "Mail and Guardian" is one paper
     ):
@@ -635,6 +657,22 @@ def _pair(raw: _Raw, text: str = "") -> list[_Raw]:
 
 
 _ALONE_REACH = 1500
+_LIST_OPENS = re.compile(
+    rf"""(?:^|[.!?]['"’”]?\s+|\n\s*|[—–]{_SP}+|(?<=\w){_SP}+-{_SP}+)(?:The{_SP}+)?(?P<first>{NAME}),{_SP}+$"""
+)
+
+
+def _opens_a_list(text: str, start: int) -> bool:
+    """ "Tata Motors, Mahindra & Mahindra and Maruti Suzuki reported": a name and a comma that open the
+    sentence before a run with "and" make it a list's last two (not "In March, Procter and Gamble said")."""
+    found = _LIST_OPENS.search(text, max(0, start - 60), start)
+    if found is None:
+        return False
+    first = found.group("first").split()
+    return names.plain(first[0]) not in names.COMMON_WORDS and not _refused(
+        found.group("first"), None, "", False
+    )
+
 
 
 def _named_alone_nearby(left: str, right: str, raw: _Raw, text: str) -> bool:
@@ -720,6 +758,31 @@ _LISTING_AFTER = re.compile(
     rf"(?:,{_SP}+{_WORD}(?:{_SP}+{_WORD})?){{1,4}}?,?{_SP}+and{_SP}+{_WORD}(?:{_SP}+{_WORD}){{0,2}}"
 )
 _LISTING_NAME = re.compile(rf"^(?:the{_SP}+|{_WORD}['’]s{_SP}+)?{_LISTING_HEADS}{_SP}+(?:of|for)\b")
+_FIELDS_HEADS = r"(?:Union|Association|Federation|Committee|Council|Commission|Authority|Board)"
+_FIELDS_AFTER = re.compile(
+    rf"(?:,{_SP}+(?P<field>{_WORD}(?:{_SP}+{_WORD})?)){{1,3}},?{_SP}+and{_SP}+{_WORD}(?:{_SP}+{_WORD}){{0,2}}"
+    rf"{_SP}+{_FIELDS_HEADS}\b"
+)
+"""``the Environment, Food and Rural Affairs Committee``: a body named by the fields it covers, read on
+past the commas from its first field."""
+_MEMBERS_BEFORE = re.compile(
+    rf"\b[Tt]he{_SP}+(?P<head>{_WORD}(?:{_SP}+{_WORD}){{0,3}}),{_SP}+(?:{_WORD}(?:{_SP}+{_WORD})?,{_SP}+){{0,2}}$"
+)
+_MEMBERS_NAME = re.compile(
+    rf"^{_WORD}(?:{_SP}+{_WORD})?{_SP}+and{_SP}+(?:{_WORD}{_SP}+){{1,2}}{_FIELDS_HEADS}$"
+)
+"""``The Kenya Medical Practitioners, Pharmacists and Dentists Union``, ``The Environment, Food and Rural
+Affairs Committee said``: a body named by the members or fields it lists, read back past the commas
+to the article that opens it."""
+
+
+def _plain_fields(words: str) -> bool:
+    """Fields, not a list of sources: no country (but the first word: "Kenya Medical Practitioners"), no
+    short form, no known title among them."""
+    return all(
+        (w.lower() not in _COUNTRY_WORDS or at == 0) and not _ACRONYM_WORD.match(w)
+        for at, w in enumerate(words.replace(",", " ").split())
+    ) and not any(lookup(part.strip()) for part in re.split(r",|\band\b", words))
 
 
 _MISSION = re.compile(r"\b(?:Embassy|Consulate|High Commission|Mission|Delegation)$")
@@ -743,6 +806,15 @@ def _listing_name(raw: _Raw, text: str) -> _Raw:
         found = _LISTING_AFTER.match(text, raw.end)
         if found is not None:
             return replace(raw, name=text[raw.start : found.end()], end=found.end())
+    if " and " not in raw.name and "," not in raw.name:
+        found = _FIELDS_AFTER.match(text, raw.end)
+        if found is not None and _plain_fields(text[raw.start : found.end()]):
+            return replace(raw, name=text[raw.start : found.end()], end=found.end())
+    if _MEMBERS_NAME.match(raw.name) and text[raw.start - 2 : raw.start] == ", ":
+        found = _MEMBERS_BEFORE.search(text, max(0, raw.start - 120), raw.start)
+        if found is not None and _plain_fields(text[found.start("head") : raw.end]):
+            start = found.start("head")
+            return replace(raw, name=text[start : raw.end], start=start)
     return raw
 
 
@@ -848,6 +920,9 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     if _misplaced(name, kind, raw, start, text, before) or _modifies_a_noun(name, raw, text):
         return _apposed(raw, text)
     kind = kind or _context_kind(raw, name, before, text)
+    if kind == "publication" and " " not in name and _RADIO_BEFORE.search(text, max(0, start - 16), start):
+        station = lookup("Radio " + name)  # "told radio station Mitre": the gazetteer's Radio Mitre
+        name = station.name if station and not lookup(name) else name
     if raw.verb and " " not in raw.name and raw.name.endswith(("'s", "’s")) and (
         _SAID_NEXT.match(text, raw.end)
     ):
@@ -859,6 +934,7 @@ def _hit(raw: _Raw, text: str) -> _Hit | None:
     return _Hit(name, start, kind)
 
 
+_RADIO_BEFORE = re.compile(rf"\b[Rr]adio(?:{_SP}+station)?{_SP}+$")
 _SAID_NEXT = re.compile(rf"{_SP}+{_ADVERBS}(?:said|says|told|added|announced|reported|warned)\b")
 
 
@@ -1014,6 +1090,11 @@ def _refused(name: str, kind: str | None, phrase: str, medium: bool) -> bool:
         return True  # "claims by 42 U.S. states that": the country's short form, a place
     if len(words) > 1 and name.lower() in _MORE_COUNTRIES:
         return True  # "Saudi Arabia and Russia said"
+    if "and" in words and all(
+        part and (" ".join(part).lower() in _COUNTRY_WORDS or " ".join(part).lower() in CAPITALS)
+        for part in _split_on(words, ("and",))
+    ):
+        return True  # "Germany, France, Italy and Spain called on": countries, not a body "Italy and Spain"
     if len(words) > 1 and not known and names.plain(words[-1]) in _INSTRUMENTS:
         return True  # "the James Webb Space Telescope found": the people using it are the source
     return phrase == "told" and not known and not medium and any(
@@ -1030,8 +1111,13 @@ _INSTRUMENTS = frozenset({
 
 
 def _owner_of_name(words: list[str]) -> bool:
-    """ "People's Party", "Workers' Party": a possessive common word that opens a longer name."""
-    return len(words) > 1 and words[0].endswith(("'s", "’s", "s'", "s’")) and words[1][:1].isupper()
+    """ "People's Party", "Workers' Party": a possessive common word that opens a longer name; "People
+    Power Party": a common word opening a longer name that ends in a members' body's noun."""
+    return len(words) > 1 and words[1][:1].isupper() and (
+        words[0].endswith(("'s", "’s", "s'", "s’"))
+        or (len(words) > 2 and names.plain(words[-1]) in names.MEMBERS_BODIES
+            and names.plain(words[1]) not in names.COMMON_WORDS)
+    )
 
 
 def _role_named(words: list[str]) -> bool:
@@ -1157,7 +1243,7 @@ def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
             and before[-1] not in names.ORG_DESCRIPTORS)
     ):
         return True  # "passenger Bikash Mohanty", "winemaker Hélène Darroze-Bastide"
-    if _persons_rival(before):
+    if _persons_rival(before) or _owned_by_a_body(raw.name):
         return True
     if text.endswith(", ", 0, raw.start) or _QUOTE_BEFORE.search(text, max(0, raw.start - 4), raw.start):
         return True
@@ -1170,6 +1256,19 @@ def _introduced_as_person(raw: _Raw, text: str, before: list[str]) -> bool:
         # "Air Liquide, the French industrial gases group, said"
         return not _aside_or_body(text, raw.end)
     return _PERSON_AFTER.match(text, raw.end) is not None
+
+
+def _owned_by_a_body(raw_name: str) -> bool:
+    """ "Villa's Unai Emery said", "McLaren's Andrea Stella said": a name shaped like a person's after a
+    club's or a company's possessive is one of its people; after a country's or a capital's it may be
+    one of its companies ("Germany's Deutsche Bahn said") and the shape alone does not say."""
+    split = names.possessive_split(raw_name.split())
+    if split is None or len(split[0]) != 1:
+        return False
+    owner = names.plain(split[0][0])
+    return owner not in _COUNTRY_WORDS and owner not in CAPITALS and owner not in _ADJECTIVE_COUNTRIES and (
+        owner not in names.COMMON_WORDS and split[0][0][:1].isupper()
+    )
 
 
 _ASIDE = re.compile(rf",{_SP}+(?P<aside>[^,.;:\n]{{1,80}}),")
@@ -1189,6 +1288,8 @@ def _aside_or_body(text: str, end: int) -> bool:
     words = found.group("aside").split()
     if words[0] == "who":
         return False  # "Yoshihiko Noda, who leads the Constitutional Democratic Party, said"
+    if words[0] == "whose" and len(words) > 1 and (words[1][:1].isupper() or words[1] in _PERSONS_OWN):
+        return False  # "Uddhav Thackeray, whose Shiv Sena faction lost heavily, told", "whose team was"
     for position, word in enumerate(words[2:], 2):  # "Latin America's largest bank by market value"
         if word in _HEAD_ENDS:
             words = words[:position]
@@ -1202,6 +1303,12 @@ def _aside_or_body(text: str, end: int) -> bool:
 
 
 _PERSON_NOUNS = frozenset({"man", "woman", "resident", "mother", "father", "student", "worker", "farmer"})
+_PERSONS_OWN = frozenset({
+    "team", "side", "crew", "faction", "party", "wife", "husband", "son", "daughter", "family", "father",
+    "mother", "brother", "sister", "children", "career", "campaign", "lawyer", "lawyers", "book", "novel",
+    "film", "term", "government", "administration", "coalition",
+})  # fmt: skip
+"""What a person has ("Ben Ainslie, whose team was bidding"): after "whose" it says the name is a person's."""
 
 
 _HEAD_ENDS = frozenset({"by", "in", "of", "with", "for", "on", "at", "since", "from", "to", "outside"})
@@ -1226,6 +1333,22 @@ def _titled_before(before: list[str]) -> bool:
     return bool(before) and names.is_title(before[-1].rstrip(","), 1)
 
 
+def _known_as_written(name: str) -> bool:
+    """A known source the words name as it writes itself: "Sana" in "Sana Tawfik" is a given name,
+    not the SANA news agency, whose name is all capitals ("Taz Ahmed" is no edition of the taz)."""
+    known = lookup(name)
+    if known is None:
+        return False
+    bare = name.removeprefix("The ").removeprefix("the ")
+    return any(
+        alias.removeprefix("The ") == bare or (
+            not alias.isupper() and not alias.islower()
+            and alias.lower().removeprefix("the ") == bare.lower()
+        )
+        for alias in (known.name, *known.aliases)
+    )
+
+
 @functools.lru_cache(maxsize=16384)
 def _edition_of_known(name: str) -> bool:
     """ "Politico Europe", "Bloomberg Businessweek", "CNN International": a known publication's name
@@ -1233,7 +1356,7 @@ def _edition_of_known(name: str) -> bool:
     words = name.split()
     for n in range(len(words) - 1, 0, -1):
         rest = words[n:]
-        if lookup(" ".join(words[:n])):
+        if _known_as_written(" ".join(words[:n])):
             return len(rest) <= 2 and not said_by_words(" ".join(rest)) and all(
                 w[:1].isupper() and names.plain(w) not in names.COMMON_WORDS for w in rest
             )
@@ -1327,10 +1450,13 @@ def _company_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             if owned is not None and names.plain(owned[1][-1]) in ORGANISATION_WORDS:
                 # "Hong Kong's Securities and Futures Commission fined ..., the regulator said"
                 skipped, name, kind = run.group().index(owned[1][0]), " ".join(owned[1]), None
+            elif owned is not None and names.without_possessive(" ".join(owned[0])).lower() in _COUNTRY_WORDS:
+                # "Norway's Equinor will cut ..., the company said": the country's company
+                skipped, name, kind = run.group().index(owned[1][0]), _clean(" ".join(owned[1])), None
             elif owned is not None:  # "SpaceX's Starship rocket exploded ..., the company said"
                 skipped, name, kind = 0, _clean(" ".join(names.drop_article(owned[0]))), None
-            if name.endswith("-based"):
-                continue  # "Singapore-based exchange WazirX": the place describes the next name
+            if name.endswith("-based") or _DEMONYM.match(name):
+                continue  # "Singapore-based exchange WazirX", "Chinese customers ...": a description
             parts = name.split(None, 2)
             if len(parts) == 3 and parts[1] in ("of", "in") and parts[0] in _HOLDINGS:
                 # "Shares of Volta Motors fell", "Holdings of SPDR Gold Trust rose"
@@ -1411,8 +1537,9 @@ def _previous_subject(text: str, run: re.Match, said: re.Match) -> bool:
 
 
 _PRONOUN_SAID = re.compile(
-    rf"\b(?P<pronoun>he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b|,{_SP}+saying\b"
-    rf"|,{_SP}+it{_SP}+(?:said|says)\b|(?<=[a-z0-9%]){_SP}+and{_SP}+(?:also{_SP}+)?(?:said|warned|added)\b"
+    rf"\b(?P<pronoun>he|she){_SP}+{_ADVERBS}(?:said|says|told|tells|added|wrote|warned)\b"
+    rf"|,{_SP}+(?:saying|writing{_SP}+(?:that|on))\b"
+    rf"|,{_SP}+it{_SP}+(?:said|says)\b|(?<=[a-z0-9%]){_SP}+and{_SP}+(?:also{_SP}+)?(?:said|warned|added|told)\b"
 )
 _PRONOUN_REACH = 300
 _DESCRIBES_NEXT = re.compile(rf"(?:{_SP}+[a-z][\w-]*){{1,3}}{_SP}+[{_UPPER}]")
@@ -1443,7 +1570,9 @@ def _pronoun_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[
             continue
         if kind == "person" or (" " in name and kind is None and _is_person(name)):
             yield _Hit(name, subject.start() + skipped, "person")
-        elif said.group("pronoun") is None and (said_by_words(name) or " " not in name) and not lookup(name):
+        elif said.group("pronoun") is None and (said_by_words(name) or " " not in name) and (
+            not lookup(name) and not said.group().endswith("told")  # not "The Punjab government ... and told"
+        ):
             # "The California Department of Motor Vehicles suspended the permit, saying ..."
             yield _Hit(name, subject.start() + skipped, classify(name) if " " in name else "organisation")
 
@@ -1512,7 +1641,8 @@ def _run_entries(text: str) -> tuple[frozenset[str], tuple[tuple[bool, str, str]
         return words, ()
     people: dict[str, str] = {}
     bodies: dict[str, str] = {}
-    for part in _split_on(run, ("and", "&")):
+    parts = list(_split_on(run, ("and",)))  # "Mahindra & Mahindra" whole first, then each side of its "&"
+    for part in parts + [p for whole in parts if "&" in whole for p in _split_on(whole, ("&",))]:
         owned = names.possessive_split(part)
         if owned is not None:  # "Prime Minister Narendra Modi's Bharatiya Janata Party": both
             _index_full_name([*owned[0][:-1], names.without_possessive(owned[0][-1])], people, bodies)
@@ -1581,6 +1711,10 @@ def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) 
             continue
         if words[0] in ("The", "A", "An"):
             text, words = text[len(words[0]) :].lstrip(), words[1:]
+        owned = names.possessive_split(words) if "'" in text or "’" in text else None
+        if owned is not None and len(owned[0]) > 1:  # "The European Space Agency's Hera ... ESA said"
+            words = [*owned[0][:-1], names.without_possessive(owned[0][-1])]
+            text = " ".join(words)
         country = len(words) > 2 and (
             _DOTTED_WORD.match(words[0]) or words[0].lower() in _COUNTRY_WORDS
         ) and _initials_of_words(words[1:]) in wanted  # the name keeps its "U.S.", as the text gives it
@@ -1589,8 +1723,8 @@ def _by_initials(runs: list[re.Match], wanted: set[str], found: dict[str, str]) 
         if short not in wanted or short in found:
             continue  # "Johnson & Johnson ... J&J said": the initials joined as the name joins them
         _skipped, name, kind = _parsed(text)
-        if not name or kind == "person" or lookup(name) or classify(name) != "organisation":
-            continue
+        if not name or kind == "person" or lookup(name) or classify(name) not in _COMPANY_KINDS:
+            continue  # "News Group Newspapers ... NGN said": a publisher named like its papers
         if _initials_of_words(name.split()[1:] if country else name.split()) == initials:
             found[short] = name
 
@@ -1630,6 +1764,8 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
             people.setdefault(_capitalised(_clean(words[-1])), full)
         if len(words) == 2 and all(w.isalpha() for w in words):  # "Liu Wenhao", later "Liu"
             people.setdefault(_FIRST + _clean(words[0]), full)
+        if len(words) > 2 and all(w.isalpha() and w[:1].isupper() for w in words[:2]):
+            people.setdefault(_clean(" ".join(words[:2])), full)  # "Sri Mulyani Indrawati"; "Sri Mulyani"
         if len(words) > 3:  # "Ana Lucía Ferreira Gómez", later "Ferreira Gómez"
             people.setdefault(_clean(" ".join(words[-2:])), full)
         if len(words) > 3 and words[-2][:1].islower():  # "Fernandez de Kirchner" for Cristina ...
@@ -1641,10 +1777,19 @@ def _index_full_name(words: list[str], people: dict[str, str], bodies: dict[str,
         bodies.setdefault(_clean(words[0]), full)  # not "Kantara for the Morning Ledger": two names
         if names.plain(words[-1]) in _CLUB_ENDS:
             bodies.setdefault(_clean(words[-1]), full)  # "Manchester City ... City said"
+        elif len(words) == 2 and names.plain(words[-1]) in _HEADS_NAMED_ALONE:
+            bodies.setdefault(_clean(words[-1]), full)  # "the European Commission ... A Commission aide"
+        if 2 <= len(words) - 2 <= 3 and words[-2] == "of" and words[-1].lower() in _COUNTRY_WORDS:
+            bodies.setdefault(" ".join(words[:-2]), full)  # "the Law Society of Kenya ... The Law Society"
 
 
 _CLUB_ENDS = frozenset({"city", "united", "rovers", "wanderers", "athletic", "albion", "hotspur"})
 """The word a club is called by after its full name ("City said", "United said")."""
+
+
+_HEADS_NAMED_ALONE = frozenset({"commission", "parliament", "council", "senate", "tribunal"})
+"""A body's head noun that wire copy, capitalised, uses alone for the body it named in full just before
+("The European Commission fined ... A Commission spokesperson said")."""
 
 
 _SHORT_FORMS = {"Fed": "Federal Reserve"}
@@ -1677,6 +1822,8 @@ def _resolve(
         return people[hit.name], "person", None
     if hit.kind != "publication" and _HAS_LOWER.search(hit.name) and hit.name in people:
         return people[hit.name], "person", None  # "Fernandez de Kirchner wrote", named in full before
+    if " " in hit.name and hit.kind == "organisation" and hit.name in bodies:
+        return bodies[hit.name], "organisation", None  # "The Law Society said", named in full before
     if " " not in hit.name and hit.kind != "publication":
         if hit.name in people:
             return people[hit.name], "person", None
@@ -1741,7 +1888,8 @@ def _joint_hits(text: str, runs: list[re.Match], taken: set[int]) -> Iterator[_H
 _LOWER_HEADS = re.compile(
     rf"\b(?:ministry|central{_SP}+bank|government|cabinet|statistics{_SP}+(?:office|agency|bureau)|"
     rf"air{_SP}+force|navy|army|military|armed{_SP}+forces|regulator|weather{_SP}+(?:service|agency|bureau|office)|"
-    rf"election{_SP}+commission|electoral{_SP}+commission|(?<=[a-z]{_SP})department|(?P<prosecutor>prosecutor['’]s{_SP}+office))(?!\w)"
+    rf"election{_SP}+commission|electoral{_SP}+commission|(?<=[a-z]{_SP})department|"
+    rf"(?P<prosecutor>prosecutor['’]s{_SP}+office|prefecture))(?!\w)"
 )
 _NAMED_AFTER = re.compile(rf",{_SP}*[{_UPPER}]")
 _SAYING_LATER = re.compile(
@@ -1831,15 +1979,15 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
         body = " ".join((before.group("words") + " " + head.group()).split())
         if _NOT_NATIONAL.search(before.group("words")):
             continue  # "police and the regional government said": not the country's government
-        if " " not in body and body not in ("government", "cabinet", "navy", "army", "military") and not (
-            before.group("owner")
-        ):
-            continue  # "the ministry said": a ministry named before, not the country's whole government
-        if head.group("prosecutor"):  # "the Bordeaux prosecutor's office said": named by its city
+        if head.group("prosecutor"):  # "the Bordeaux prosecutor's office said", "the Savoie prefecture said"
             place = before.group("adjective")
             if place and not _DEMONYM.match(place) and names.plain(place) not in names.COMMON_WORDS:
                 yield _Hit(f"{place} {body}", before.start(), "organisation")
             continue
+        if " " not in body and body not in ("government", "cabinet", "navy", "army", "military") and not (
+            before.group("owner")
+        ):
+            continue  # "the ministry said": a ministry named before, not the country's whole government
         owner = before.group("owner") or _ADJECTIVE_COUNTRIES.get((before.group("adjective") or "").lower())
         if owner is None and before.group("adjective") is not None:
             continue
@@ -1867,8 +2015,9 @@ def detect_references(text: str) -> list[dict]:
     wanted = {h.name for h in hits if " " not in h.name and not lookup(h.name)}
     wanted |= {w for h in hits if h.kind == "person" and h.name.count(" ") == 1 for w in h.name.split()}
     wanted |= {w for h in hits if _HAS_LOWER.search(h.name) and not lookup(h.name) for w in h.name.split()}
-    people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     short = {w for w in wanted if _ACRONYM_WORD.match(w) or _AMPERSANDED.match(w)}
+    wanted |= {h.name.split()[0] for h in hits if h.kind == "organisation" and 1 <= h.name.count(" ") <= 2}
+    people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     bodies.update(_spelled_out(text, runs, short))
     entries: dict[str, dict] = {}
     for hit in hits:

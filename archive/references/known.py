@@ -134,7 +134,7 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     KnownSource("Lusa", "https://www.lusa.pt/", ("Agência Lusa",)),
     KnownSource("Belga", "https://www.belga.be/"),
     KnownSource("ANP", "https://www.anp.nl/"),
-    KnownSource("Austria Presse Agentur", "https://www.apa.at/", ("APA",)),
+    KnownSource("Austria Presse Agentur", "https://www.apa.at/", ("APA", "Austria Press Agency")),
     KnownSource("Keystone-SDA", "https://www.keystone-sda.ch/"),
     KnownSource("NTB", "https://www.ntb.no/"),
     KnownSource("Ritzau", "https://ritzau.com/"),
@@ -286,7 +286,7 @@ KNOWN_PUBLICATIONS: tuple[KnownSource, ...] = (
     # More newspapers, magazines and news sites, by region.
     KnownSource("Die Welt", "https://www.welt.de/", ("Welt",)),
     KnownSource("Der Tagesspiegel", "https://www.tagesspiegel.de/", ("Tagesspiegel",)),
-    KnownSource("Die Tageszeitung", "https://taz.de/"),
+    KnownSource("Die Tageszeitung", "https://taz.de/", ("taz",)),
     KnownSource("Frankfurter Rundschau", "https://www.fr.de/"),
     KnownSource("Der Standard", "https://www.derstandard.at/"),
     KnownSource("Die Presse", "https://www.diepresse.com/"),

@@ -34,6 +34,7 @@ TITLE_WORDS = frozenset({
     "lawmaker", "legislator", "politician", "treasurer", "comptroller", "auditor", "registrar",
     "solicitor", "barrister", "secretary-general", "boss", "astronomer", "prefect", "astronaut",
     "principal", "dean", "rector", "provost", "father", "brother", "sister", "mother", "collector",
+    "skipper", "helmsman", "jockey", "trainer",
 })  # fmt: skip
 """Words that make what follows them a person: ranks, offices, honorifics, and the job nouns wire
 copy puts before a name ("Campaigner Rob Findlay", "Economist Liam O'Connor")."""
@@ -91,7 +92,7 @@ TIME_WORDS = frozenset({
 """Days, months and seasons: joined on by a connector ("Ruiz on Friday") they are not the name's
 ("Competition and Markets Authority" keeps its "Markets")."""
 _CONNECTORS = frozenset({
-    "of", "and", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
+    "of", "and", "und", "&", "de", "del", "der", "du", "la", "le", "al", "van", "von", "for", "on", "the",
     "da", "dos", "y", "bin", "ab", "ap", "della", "dello", "delle", "degli", "dei", "des", "di", "das", "do",
 })  # fmt: skip
 _ARTICLES = ("The", "A", "An")
@@ -114,7 +115,7 @@ ORG_DESCRIPTORS = frozenset({
     "non-profit", "publisher", "supermarket", "chain", "automaker", "carmaker", "miner",
     "producer", "supplier", "exporter", "importer", "bank", "provider", "drugmaker", "chipmaker",
     "exchange", "platform", "streamer", "processor", "railroad", "railway", "fund",
-    "steelmaker", "planemaker", "shipbuilder", "lobby", "rival", "brewer", "refiner", "distiller",
+    "steelmaker", "planemaker", "shipbuilder", "lobby", "rival", "brewer", "refiner", "distiller", "portal",
 })  # fmt: skip
 """Nouns that say the name after them is a body's: "the campaign group Just Stop Oil", "Airline
 Ryanair said", "cyber security firm Check Point Research"."""
@@ -335,6 +336,7 @@ _MEMBERS_BODIES = frozenset({
     "coalition", "movement", "network", "committee", "club",
 })  # fmt: skip
 """Bodies named for their members in a plural possessive ("Farmers' Union")."""
+MEMBERS_BODIES = _MEMBERS_BODIES
 
 
 def possessive_split(words: list[str]) -> tuple[list[str], list[str]] | None:
