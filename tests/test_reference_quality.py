@@ -15,6 +15,10 @@ HELD_OUT_FLOOR_PRECISION = 0.90
 HELD_OUT_FLOOR_RECALL = 0.82
 HELD_OUT_2_FLOOR_PRECISION = 0.90
 HELD_OUT_2_FLOOR_RECALL = 0.85
+LATER_HELD_OUT_FLOORS = {"heldout3": (0.91, 0.87), "heldout4": (0.92, 0.86), "heldout5": (0.92, 0.89),
+                         "heldout6": (0.92, 0.88)}
+"""The later blind batches' floors, a little below what the rules give them on 2026-11-30 (0.936/0.898,
+0.950/0.884, 0.948/0.919, 0.941/0.903): only a change that makes them worse trips these."""
 
 
 def _found(text: str) -> set[tuple[str, str]]:
@@ -83,6 +87,7 @@ def test_the_labelled_set_meets_the_goals(split):
 @pytest.mark.parametrize(("split", "floor_precision", "floor_recall"), [
     ("heldout", HELD_OUT_FLOOR_PRECISION, HELD_OUT_FLOOR_RECALL),
     ("heldout2", HELD_OUT_2_FLOOR_PRECISION, HELD_OUT_2_FLOOR_RECALL),
+    *((split, *floors) for split, floors in LATER_HELD_OUT_FLOORS.items()),
 ])  # fmt: skip
 def test_the_held_out_texts_do_not_fall_back(split, floor_precision, floor_recall):
     """The held-out texts were never tuned on, so they are the honest figure (the first ten: 0.93
