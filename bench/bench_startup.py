@@ -156,16 +156,19 @@ def main() -> None:
             verdict = "" if goal is None else f"<= {goal:.1f}x {'met' if met else 'MISSED'}"
             print(f"{name:<52} {median * 1000:6.0f}ms {min(values) * 1000:5.0f}ms "
                   f"{max(values) * 1000:5.0f}ms {median / baseline:5.2f}x  {verdict}")
-    print_rounds(times, loads, goals)
+    print_rounds("wall clock", times, loads, goals)
+    print_rounds("CPU time", cpu, loads, goals)
     print(f"\n(commands run round-robin, one of each per round; load average {os.getloadavg()[0]:.1f})")
 
 
-def print_rounds(times: dict[str, list[float]], loads: list[float], goals: dict[str, float]) -> None:
-    """Each round's wall-clock ratios to that round's ``bagit.py --version``, with the load
-    average when the round began: a goal met on the medians should be met in every round too,
-    and a round far above it on a loaded machine shows which load it came with."""
+def print_rounds(label: str, times: dict[str, list[float]], loads: list[float],
+                 goals: dict[str, float]) -> None:
+    """Each round's ratios to that round's ``bagit.py --version``, with the load average when
+    the round began: a goal met on the medians should be met in every round too, and a round far
+    above it on a loaded machine shows which load it came with (the CPU times move far less with
+    other people's work than the wall clock does)."""
     names = [n for n in times if n != "bagit.py --version"]
-    print("\nwall clock per round: ratio to the same round's bagit.py --version (* above its goal)")
+    print(f"\n{label} per round: ratio to the same round's bagit.py --version (* above its goal)")
     print(f"{'round':>5} {'load':>5} {'bagit':>6}  " + "  ".join(f"{_short(n):>8}" for n in names))
     for i, load in enumerate(loads):
         baseline = times["bagit.py --version"][i]
