@@ -112,9 +112,10 @@ class IndexShard:
     source digests and the ids (JSON lists), then one JSON row per line. Opening reads the first
     HEAD_READ bytes: the header and the table. ``add`` looks for its digest among the prefixes and
     reads the digests and ids only of a shard where it is found; ``search`` reads the hay, finds
-    the lines holding a word through the line ends (no line is split out unless the word is in
-    most of them), then reads the rows it returns, one by one, where the row ends say they are
-    (no id list is read: a row is checked against its own hay line, which starts with its id);
+    the lines holding a word through the line ends (no line is cut out of the hay), then reads
+    the rows it returns where the row ends say they are, in one span when they lie close, else
+    one by one (no id list is read: a row is checked against its own hay line, which starts with
+    its id);
     ``rows`` are read on first use. Every later read checks that the file is still the one the
     header came from (bench/bench_startup.py).
     """
