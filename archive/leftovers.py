@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from pathlib import Path
 
 from archive.errors import RecordNotFoundError
@@ -71,6 +70,8 @@ def clear_unclaimed_source(arc: Archive, record_id: str) -> bool:
     if not (folder.exists() or folder.is_symlink()) or _claimed(arc, record_id):
         return False
     if folder.is_dir() and not folder.is_symlink():
+        import shutil  # here, not at the top: every add calls this, nearly always with nothing to clear
+
         shutil.rmtree(folder)
     else:
         folder.unlink()

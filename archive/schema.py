@@ -12,12 +12,14 @@ import contextlib
 import json
 import os
 import re
+import sys
 import threading
 import time
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from itertools import islice
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from archive.errors import ValidationError
@@ -322,9 +324,7 @@ def partial_problems(document: dict, schema: str = "record") -> list[str]:
     When jsonschema-rs finds nothing but missing fields, there is nothing to explain and
     jsonschema is never loaded; otherwise the lines are ``problems``' own, word for word.
     """
-    import jsonschema_rs
-
-    missing = jsonschema_rs.ValidationErrorKind.Required
+    missing = jsonschema_rs_module().ValidationErrorKind.Required
     if all(isinstance(error.kind, missing) for error in _fast_validator(schema).iter_errors(document)):
         return []
     return [line for line in problems(document, schema) if not line.endswith(": is required")]
@@ -358,11 +358,67 @@ def _fast_validator(name: str) -> jsonschema_rs.Draft202012Validator:
     record), which matters when bagging or verifying thousands of records writes three
     documents each. tests/test_schema_validators.py holds both validators to the same verdicts.
     """
-    import jsonschema_rs
-
-    return jsonschema_rs.Draft202012Validator(
+    return jsonschema_rs_module().Draft202012Validator(
         load_json(f"{name}.schema.json"), formats=FORMAT_CHECKS, validate_formats=True
     )
+
+
+_IMPORTING = threading.Lock()
+
+
+def jsonschema_rs_module() -> ModuleType:
+    """jsonschema-rs, imported without importing ``email.utils``.
+
+    Its native module takes ``email.utils.parsedate_to_datetime`` when it is imported (and
+    calls it once, on a date of its own), and ``email.utils`` brings socket, random, urllib and
+    the e-mail charsets with it: 7 ms of CPU, more than jsonschema-rs itself, in every ``archive
+    add`` (issue 13, bench/bench_startup.py). For that one import ``email.utils`` is a stand-in
+    holding ``parsedate_to_datetime`` below, the same function on the same parser; any other name
+    asked of it comes from the real module, imported then. The stand-in is taken out of
+    ``sys.modules`` as soon as the import is over: everything else imports the real module.
+    """
+    module = sys.modules.get("jsonschema_rs")
+    if module is not None:
+        return module
+    with _IMPORTING:
+        if "email.utils" in sys.modules:  # already paid for
+            import jsonschema_rs
+
+            return jsonschema_rs
+        stand_in = ModuleType("email.utils", "Stands in for email.utils while jsonschema_rs is imported.")
+        stand_in.parsedate_to_datetime = parsedate_to_datetime  # type: ignore[attr-defined]
+        stand_in.__getattr__ = _from_real_email_utils  # type: ignore[attr-defined]
+        sys.modules["email.utils"] = stand_in
+        try:
+            import jsonschema_rs
+        finally:
+            if sys.modules.get("email.utils") is stand_in:
+                del sys.modules["email.utils"]
+        return jsonschema_rs
+
+
+def parsedate_to_datetime(data: str) -> datetime:
+    """``email.utils.parsedate_to_datetime`` as it is written there, on the parser it uses
+    (``email._parseaddr``, a module of the same package without socket and the rest):
+    tests/test_startup_imports.py holds the two to the same answers and the same errors."""
+    from email._parseaddr import _parsedate_tz
+
+    parsed = _parsedate_tz(data)
+    if parsed is None:
+        raise ValueError(f'Invalid date value or format "{data!s}"')
+    *fields, offset = parsed
+    if offset is None:
+        return datetime(*fields[:6])
+    return datetime(*fields[:6], tzinfo=timezone(timedelta(seconds=offset)))
+
+
+def _from_real_email_utils(name: str) -> Any:
+    """A name asked of the stand-in other than ``parsedate_to_datetime``: from the real
+    ``email.utils`` (the stand-in is taken out of ``sys.modules`` so that it can be imported)."""
+    import importlib
+
+    sys.modules.pop("email.utils", None)
+    return getattr(importlib.import_module("email.utils"), name)
 
 
 def validate(document: dict, schema: str = "record") -> None:

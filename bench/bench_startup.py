@@ -134,7 +134,9 @@ def main() -> None:
             run(make(), envs[name], cwd=tmp)
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpu: dict[str, list[float]] = {name: [] for name in commands}
+        loads: list[float] = []
         for _ in range(opts.runs):
+            loads.append(os.getloadavg()[0])
             for name, make in commands.items():
                 wall, used = run(make(), envs[name], cwd=tmp)
                 times[name].append(wall)
@@ -154,7 +156,34 @@ def main() -> None:
             verdict = "" if goal is None else f"<= {goal:.1f}x {'met' if met else 'MISSED'}"
             print(f"{name:<52} {median * 1000:6.0f}ms {min(values) * 1000:5.0f}ms "
                   f"{max(values) * 1000:5.0f}ms {median / baseline:5.2f}x  {verdict}")
+    print_rounds("wall clock", times, loads, goals)
+    print_rounds("CPU time", cpu, loads, goals)
     print(f"\n(commands run round-robin, one of each per round; load average {os.getloadavg()[0]:.1f})")
+
+
+def print_rounds(label: str, times: dict[str, list[float]], loads: list[float],
+                 goals: dict[str, float]) -> None:
+    """Each round's ratios to that round's ``bagit.py --version``, with the load average when
+    the round began: a goal met on the medians should be met in every round too, and a round far
+    above it on a loaded machine shows which load it came with (the CPU times move far less with
+    other people's work than the wall clock does)."""
+    names = [n for n in times if n != "bagit.py --version"]
+    print(f"\n{label} per round: ratio to the same round's bagit.py --version (* above its goal)")
+    print(f"{'round':>5} {'load':>5} {'bagit':>6}  " + "  ".join(f"{_short(n):>8}" for n in names))
+    for i, load in enumerate(loads):
+        baseline = times["bagit.py --version"][i]
+        cells = []
+        for name in names:
+            ratio = times[name][i] / baseline
+            goal = next((g for prefix, g in goals.items() if name.startswith(prefix)), None)
+            cells.append(f"{ratio:7.2f}{'*' if goal is not None and ratio > goal else ' '}")
+        print(f"{i + 1:>5} {load:5.1f} {baseline * 1000:4.0f}ms  " + "  ".join(cells))
+
+
+def _short(name: str) -> str:
+    """A column heading: the command's word (and the compared copy's folder, if any)."""
+    word = name.split()[1] if name.startswith("archive") else name.split()[0]
+    return word + ("[" + name.rsplit("[", 1)[1] if name.endswith("]") else "")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from archive.store.index import INDEX_FORMAT, ROW_GAP, IndexShard, haystack, read_hay_at_open
+from archive.store import index as index_module
+from archive.store.index import INDEX_FORMAT, SPAN_BYTES, IndexShard, haystack, read_hay_at_open
 
 
 def _index_files(root: Path) -> list[Path]:
@@ -224,24 +225,34 @@ def test_search_finds_exactly_the_rows_holding_every_word(tmp_path: Path):
 
 
 @pytest.mark.parametrize("hay_at_open", [False, True])
-def test_hits_far_apart_and_close_together_are_read_exactly(tmp_path: Path, hay_at_open: bool):
-    """Hits are read in spans (rows closer than ROW_GAP in one read, cut apart after): rows long
-    enough to split the spans, with the hay read at open or later, give what each row's text gives."""
+def test_hits_far_apart_and_close_together_are_read_exactly(tmp_path: Path, hay_at_open: bool, monkeypatch):
+    """A search's rows of one file are read in one span when they lie close together, else one
+    read each (``_Layout.read_rows``): rows long enough to spread the hits apart, with the hay
+    read at open or later, give what each row's text gives, whichever way they were read."""
     rows = {}
     for n in range(1, 200):
         rid = f"ART-2026-{n:06d}"
-        rows[rid] = {"id": rid, "title": f"story {'museum' if n % 3 else 'kowalski'} {n}", "sha256": "",
-                     "notes": "ü" * (ROW_GAP if n % 17 == 0 else n)}
+        near = " near" if 150 <= n < 160 else ""
+        rows[rid] = {"id": rid, "title": f"story {'museum' if n % 3 else 'kowalski'}{near} {n}", "sha256": "",
+                     "notes": "ü" * (SPAN_BYTES * 60 if n % 17 == 0 and n < 100 else n)}
     path = tmp_path / "000000.json"
     path.write_bytes(IndexShard(stamp=(1, 2, 3), rows=rows).dumps())
+    reads: list[int] = []
+    real_pread = index_module.os.pread
+    monkeypatch.setattr(index_module.os, "pread", lambda *a: reads.append(1) or real_pread(*a))
     read_hay_at_open(hay_at_open)
     try:
-        for query in (["museum"], ["kowalski"], ["story"], ["story", "1"], ["nothing"]):
+        for query, each in ((["museum"], True), (["kowalski"], True), (["story"], True),
+                            (["story", "1"], True), (["near"], False), (["near", "kowalski"], False),
+                            (["nothing"], None)):
             index = IndexShard.load(path)
             assert index is not None and (index._hay_raw is not None) == hay_at_open
             expected = [r for r in rows.values() if all(w in haystack(r) for w in query)]
+            reads.clear()
             assert index.matching(query) == expected, query
             assert index._rows is None
+            if each is not None:  # the rows' reads, after the hay's if it was not read at open
+                assert len(reads) - (not hay_at_open) == (len(expected) if each else 1), (query, len(reads))
     finally:
         read_hay_at_open(False)
 
@@ -273,3 +284,15 @@ def test_row_ends_that_pass_the_checksum_but_are_wrong_are_healed(tmp_path: Path
     index.heal = lambda: IndexShard(stamp=(1, 2, 3), rows=rows)
     assert index.matching(["museum"]) == list(rows.values())
     assert index._file is None  # healed: the rows came from the shard
+
+
+def test_an_index_opened_from_its_file_has_every_attribute_one_made_from_rows_has(tmp_path: Path):
+    """``load`` makes the object without ``__init__`` (opening 391 files is on every command's
+    path): it must set every attribute ``__init__`` sets, or a later read fails on a missing one."""
+    rows = {"ART-2026-000001": {"id": "ART-2026-000001", "title": "t", "sha256": ""}}
+    path = tmp_path / "000000.json"
+    made = IndexShard(stamp=(1, 2, 3), rows=rows)
+    path.write_bytes(made.dumps())
+    opened = IndexShard.load(path)
+    assert opened is not None
+    assert sorted(vars(opened)) == sorted(vars(made))

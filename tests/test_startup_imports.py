@@ -165,6 +165,86 @@ def test_add_explains_with_jsonschema_only_when_a_field_is_wrong(archive_root: P
     assert "jsonschema" in names  # the explanation is jsonschema's, word for word as before
 
 
+def test_add_imports_neither_email_utils_nor_shutil(archive_root: Path, tmp_path: Path):
+    """jsonschema-rs is imported with a stand-in for email.utils (socket, random, the e-mail
+    charsets: 7 ms), and clearing a killed run's source folder imports shutil only when there is
+    one to clear."""
+    story = tmp_path / "story.txt"
+    story.write_text("A story.\n")
+    names, done = _add(archive_root, story, tmp_path / "cache", "--title", "Story")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "jsonschema_rs" in names
+    assert not {"email.utils", "socket", "shutil"} & names
+
+
+@pytest.mark.parametrize("text", [
+    "Thu, 12 Nov 2026 07:50:16 +0000", "Mon, 20 Nov 1995 19:12:08 -0500", "20 Nov 1995 19:12 GMT",
+    "Mon, 20 Nov 1995 19:12:08 -0000", "Mon, 20 Nov 1995 19:12:08", "not a date", "",
+])
+def test_the_stand_in_parses_dates_as_email_utils_does(text: str):
+    from email.utils import parsedate_to_datetime
+
+    from archive.schema import parsedate_to_datetime as stand_in
+
+    def outcome(parse):
+        try:
+            return parse(text)
+        except Exception as exc:  # the same error, in the same words
+            return type(exc), str(exc)
+
+    assert outcome(stand_in) == outcome(parsedate_to_datetime)
+
+
+def test_jsonschema_rs_is_imported_with_the_stand_in_and_email_utils_is_the_real_one_after():
+    code = ("import sys; from archive.schema import jsonschema_rs_module as m; rs = m(); "
+            "assert rs.Draft202012Validator({'type': 'string'}).is_valid('x'); "
+            "print('email.utils' in sys.modules); import email.utils; "
+            "print(email.utils.formatdate(0, usegmt=True)); print(m() is rs)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:3] == ["False", "Thu, 01 Jan 1970 00:00:00 GMT", "True"]
+
+
+@pytest.mark.parametrize(("command", "torn_down"), [
+    (["search", "ankara"], False), (["list"], False), (["add", "{story}", "--title", "Quick"], False),
+    (["show", "{id}", "--json"], False), (["show", "ART-0000-000000"], False), (["--version"], True),
+    (["export", "--all"], True),
+])
+def test_a_quick_command_ends_without_the_interpreter_teardown(seeded_root: Path, tmp_path: Path,
+                                                                 command: list[str], torn_down: bool):
+    """A command in QUICK_EXIT ends right after the exit handlers, its output flushed and its exit
+    code kept: an object that says so when it is freed is never freed. Other commands, and
+    argparse's own exits, end as Python always ends them. Each output is the plain run's."""
+    record_id = json.loads(subprocess.run(
+        [sys.executable, "-m", "archive", "--root", str(seeded_root), "list", "--json"],
+        capture_output=True, text=True, check=True).stdout)[0]["id"]
+    env = {**os.environ, "ARCHIVE_NO_PROGRESS": "1", "ARCHIVE_CACHE_DIR": str(tmp_path / "cache")}
+    runs = []
+    for n, how in enumerate(("witnessed", "plain")):
+        story = tmp_path / f"story-{n}.txt"
+        story.write_text(f"A quick story, number {n}.\n")
+        argv = ["--root", str(seeded_root), *[c.format(story=story, id=record_id) for c in command]]
+        code = ("import sys\n"
+                "class Witness:\n"
+                "    def __del__(self): sys.stderr.write('torn down\\n')\n"
+                "witness = Witness()\n"
+                f"sys.argv = ['archive', *{argv!r}]\n"
+                "from archive.cli import entry\n"
+                "entry()\n")
+        args = ["-c", code] if how == "witnessed" else ["-m", "archive", *argv]
+        runs.append(subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env,
+                                   timeout=120))
+    witnessed, plain = runs
+    assert ("torn down" in witnessed.stderr) == torn_down, witnessed.stderr[-2000:]
+    assert "torn down" not in plain.stderr
+    assert witnessed.returncode == plain.returncode
+    assert witnessed.stderr.replace("torn down\n", "") == plain.stderr
+    if command[0] == "add":  # a new id each
+        assert witnessed.stdout.startswith("ART-") and plain.stdout.startswith("ART-")
+    else:
+        assert witnessed.stdout == plain.stdout
+
+
 def test_language_tags_are_checked_by_langcodes_once_then_remembered(archive_root: Path, tmp_path: Path):
     cache = tmp_path / "cache"
     verdicts = []

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable
 from itertools import accumulate, compress, islice, repeat
-from operator import add, contains
+from operator import add, sub
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +83,10 @@ def read_hay_at_open(on: bool = True) -> None:
     _READ_HAY_AT_OPEN[0] = on
 
 
-ROW_GAP = 16384
-"""Rows a search returns that lie closer than this many bytes in an index file are read in one
-``pread`` with the bytes between them (cheaper than a system call per row)."""
+SPAN_BYTES = 4096
+"""A search's rows of one index file are read in one span, first to last, when the span is less
+than this many bytes per row it holds (copying a few KB costs about what a system call does),
+else each row alone."""
 
 
 def _prefix(digest: str) -> bytes:
@@ -111,9 +112,10 @@ class IndexShard:
     source digests and the ids (JSON lists), then one JSON row per line. Opening reads the first
     HEAD_READ bytes: the header and the table. ``add`` looks for its digest among the prefixes and
     reads the digests and ids only of a shard where it is found; ``search`` reads the hay, finds
-    the lines holding a word through the line ends (no line is split out unless the word is in
-    most of them), then reads the rows it returns, one by one, where the row ends say they are
-    (no id list is read: a row is checked against its own hay line, which starts with its id);
+    the lines holding a word through the line ends (no line is cut out of the hay), then reads
+    the rows it returns where the row ends say they are, in one span when they lie close, else
+    one by one (no id list is read: a row is checked against its own hay line, which starts with
+    its id);
     ``rows`` are read on first use. Every later read checks that the file is still the one the
     header came from (bench/bench_startup.py).
     """
@@ -135,8 +137,6 @@ class IndexShard:
         self._table_crc: int | None = 0
         """The table's checksum from the header, None once the table was checked against it."""
         self._odd_digests = False
-        self._ends: memoryview | None = None
-        self._line_ends: memoryview | None = None
         self.heal: Callable[[], IndexShard] | None = None
         """Set by the store: rebuilds this shard's index from its shard when a lazily read part
         of the file turns out to be damaged or replaced (the index is a cache; the shard is the truth)."""
@@ -180,9 +180,9 @@ class IndexShard:
                 crc, odd = header["table_crc"], header["odd_digests"]
                 if not (type(count) is int and type(rows_bytes) is int and type(part_bytes) is list
                         and type(crc) is int and type(odd) is bool
-                        and len(part_bytes) == 4 and all(type(n) is int and n >= 0 for n in part_bytes)
+                        and len(part_bytes) == 4 and set(map(type, part_bytes)) == {int}
                         and count >= 0 and part_bytes[0] == TABLE_BYTES * count
-                        and min(part_bytes[2:]) >= 2
+                        and min(part_bytes[2:]) >= 2 and part_bytes[1] >= 0
                         and (rows_bytes >= 2 * count - 1 if count else rows_bytes == 0)):
                     return None
                 layout = _Layout(path, (st.st_ino, st.st_size, st.st_mtime_ns), newline + 1, part_bytes,
@@ -194,9 +194,12 @@ class IndexShard:
                 os.close(fd)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             return None  # a cache of the wrong shape is rebuilt, never trusted (JSONDecodeError too)
-        index = cls(stamp=stamp)  # type: ignore[arg-type]
-        index._rows, index._sha256s, index._ids, index._count = None, None, None, count
-        index._hay, index._file = None, layout
+        # Made without __init__, which builds an index from rows: opening 391 files at 100,000
+        # records is on the start-up path of every command.
+        index = cls.__new__(cls)
+        index.stamp, index._count, index._file, index.heal = stamp, count, layout, None  # type: ignore[assignment]
+        index._rows = index._ids = index._sha256s = index._hay = index._hay_raw = None
+        index._digests_raw = index._table = None
         index._table_crc, index._odd_digests = crc, odd
         at, size = layout.table
         if at + size <= len(head):  # a full shard's comes with the header
@@ -310,37 +313,35 @@ class IndexShard:
             self._table_crc = None  # checked: not again
         return self._table
 
-    def _row_ends(self) -> memoryview | None:
-        """Where each row ends in the rows part (row i ends at ``ends[i] + i``: i newlines before
-        it), or None if the table is damaged. Read in place (no list of every end is made): the
-        table passed its checksum, and each row read is checked where it is used (``rows_at``)."""
-        if self._ends is None:
-            table = self._checked_table()
-            if table is None:
-                return None
-            count = self._count
-            ends = memoryview(table)[PREFIX_BYTES * count:(PREFIX_BYTES + 4) * count].cast("I")
-            # The last row ends where the header says the rows do.
-            if count and ends[-1] + count - 1 != self._file.all_rows[1]:
-                return None
-            self._ends = ends
-        return self._ends
+    def _rows_bounds(self) -> list[int] | None:
+        """0, then where each row ends in the rows part, not counting the newlines between rows:
+        row i starts at ``bounds[i] + i`` and is ``bounds[i + 1] - bounds[i]`` bytes long. None if
+        the table is damaged. The table passed its checksum, and each row read is checked where
+        it is used (``rows_at``)."""
+        table = self._checked_table()
+        if table is None:
+            return None
+        count = self._count
+        bounds = [0, *_uint32s(table[PREFIX_BYTES * count:(PREFIX_BYTES + 4) * count])]
+        # The last row ends where the header says the rows do.
+        if count and bounds[-1] + count - 1 != self._file.all_rows[1]:
+            return None
+        return bounds
 
-    def _line_starts_ends(self, text: bytes) -> tuple[list[int], Sequence[int]] | None:
-        """Where each hay line starts and ends (its newline, or the end of the hay), from the table
-        when the index was read from a file; None if the table is damaged."""
+    def _line_bounds(self, text: bytes) -> list[int] | None:
+        """-1, then where each hay line ends (its newline, or the end of the hay): line i is
+        ``text[bounds[i] + 1:bounds[i + 1]]``. From the table when the index was read from a
+        file; None if the table is damaged."""
         if self._file is None:
             ends = [m.start() for m in re.finditer(b"\n", text)] + [len(text)]
         else:
-            if self._line_ends is None:
-                table = self._checked_table()
-                if table is None:
-                    return None
-                self._line_ends = memoryview(table)[(PREFIX_BYTES + 4) * self._count:].cast("I")
-            ends = self._line_ends  # read in place: bisect and indexing work on the memoryview
+            table = self._checked_table()
+            if table is None:
+                return None
+            ends = _uint32s(table[(PREFIX_BYTES + 4) * self._count:])
         if len(ends) != self._count or (ends and ends[-1] != len(text)):
             return None
-        return [0, *map(add, ends[:-1], repeat(1))], ends
+        return [-1, *ends]
 
     # ----- rows, read when first needed ----------------------------------------------------------
     @property
@@ -363,18 +364,20 @@ class IndexShard:
         """The summaries at these positions, reading and parsing those rows alone while the
         rest of the shard's rows are not needed (a search returns a few rows of many shards).
 
-        ``hay`` (the hay's bytes and where each line starts, as a search has them) lets each row be
+        ``hay`` (the hay's bytes and its line bounds, as a search has them) lets each row be
         checked against its own line, which starts with its id, instead of reading the ids."""
         if self._rows is not None or self._file is None or not positions:
             return [self.rows[self.ids[i]] for i in positions]
-        ends = self._row_ends()
-        if ends is None:
+        bounds = self._rows_bounds()
+        if bounds is None:
             return self._healed().rows_at(positions)
-        ranges = [(self._file.rows_at + (ends[i - 1] + i if i else 0), ends[i] - (ends[i - 1] if i else 0))
-                  for i in positions]
         # Each row is at least ``{}``; one that is not where the table says fails to parse as
-        # one row, or parses as a row without the id of its position.
-        blobs = self._file.read_rows(ranges) if min(n for _, n in ranges) >= 2 else None
+        # one row, or parses as a row without the id of its position. (C-level maps: a search
+        # reads thousands of rows.)
+        begins = list(map(bounds.__getitem__, positions))
+        offsets = list(map(add, begins, map(add, positions, repeat(self._file.rows_at))))
+        lengths = list(map(sub, map(bounds.__getitem__, map(add, positions, repeat(1))), begins))
+        blobs = self._file.read_rows(offsets, lengths) if min(lengths) >= 2 else None
         try:
             parsed = None if blobs is None else orjson.loads(b"[" + b",".join(blobs) + b"]")
         except orjson.JSONDecodeError:
@@ -386,15 +389,22 @@ class IndexShard:
     def _rows_agree(self, parsed: list[Any], positions: list[int],
                     hay: tuple[bytes, list[int]] | None) -> bool:
         """Each parsed row an object whose id is the one at its position (by the ids, or by its
-        hay line, which begins with the id and a field separator)."""
-        if not all(type(row) is dict and type(row.get("id")) is str for row in parsed):
+        hay line, which begins with the id and a field separator). Every step runs in C: a search
+        checks thousands of rows."""
+        if set(map(type, parsed)) != {dict}:
+            return False
+        ids = list(map(dict.get, parsed, repeat("id")))
+        if set(map(type, ids)) != {str}:
             return False
         if hay is None or self._ids is not None:
-            ids = self.ids
-            return all(row["id"] == ids[i] for row, i in zip(parsed, positions, strict=True))
-        text, starts = hay
-        return all(map(text.startswith, [(row["id"].casefold() + "\x1f").encode("utf-8") for row in parsed],
-                       map(starts.__getitem__, positions)))
+            return list(map(self.ids.__getitem__, positions)) == ids
+        text, bounds = hay
+        try:
+            heads = ("\x1f\n".join(ids) + "\x1f").casefold().encode("utf-8").split(b"\n")
+        except UnicodeEncodeError:
+            return False
+        starts = map(add, map(bounds.__getitem__, positions), repeat(1))
+        return len(heads) == len(ids) and all(map(text.startswith, heads, starts))
 
     def _healed(self) -> IndexShard:
         """The index rebuilt from its shard, taken over in place, when a part read late was
@@ -407,7 +417,7 @@ class IndexShard:
         self.stamp, self._rows, self._ids, self._sha256s = fresh.stamp, fresh.rows, fresh.ids, fresh.sha256s
         self._count = len(fresh.ids)
         self._hay, self._hay_raw, self._file, self._digests_raw = fresh.hay, None, None, None
-        self._table, self._ends, self._line_ends = None, None, None
+        self._table = None
         return self
 
     def matching(self, words: list[str]) -> list[dict[str, Any]]:
@@ -422,26 +432,29 @@ class IndexShard:
         needles = sorted((word.encode("utf-8") for word in words), key=len, reverse=True)  # longest: rarest
         if any(n not in text for n in needles):  # most shards are ruled out by one C-speed scan
             return []
-        lines = self._line_starts_ends(text)
-        if lines is None:
+        bounds = self._line_bounds(text)
+        if bounds is None:
             return self._healed().matching(words)
-        starts, ends = lines
-        # Every loop below runs in C (map, compress, islice, bisect): no Python step per line or hit.
-        # The first word's occurrences name the lines to look at, unless it is in most lines.
+        # Every loop below runs in C (map, compress, accumulate, bisect): no Python step per line
+        # or hit. The first word's occurrences name the lines to look at, unless it is in most
+        # lines: ``split`` (one fast scan) cuts the hay at each, and the pieces' lengths say where
+        # each occurrence ends, so in which line it is.
         cap = self._count // 2 + 1
-        at = list(islice(map(re.Match.start, re.finditer(re.escape(needles[0]), text)), cap))
-        if len(at) < cap:
-            found = list(dict.fromkeys(map(bisect_right, repeat(ends), at)))
+        pieces = text.split(needles[0], cap)
+        if len(pieces) <= cap:  # fewer than ``cap`` occurrences
+            after = accumulate(map(add, map(len, islice(pieces, len(pieces) - 1)), repeat(len(needles[0]))))
+            found = list(map(sub, dict.fromkeys(map(bisect_left, repeat(bounds), after)), repeat(1)))
             needles = needles[1:]
         else:
             found = list(range(self._count))
-        for needle in needles:
-            candidates = map(text.__getitem__, map(slice, map(starts.__getitem__, found),
-                                                   map(ends.__getitem__, found)))
-            found = list(compress(found, map(contains, candidates, repeat(needle))))
+        del pieces
+        for needle in needles:  # counted in each line where it is, not cut out of the hay
+            starts = map(add, map(bounds.__getitem__, found), repeat(1))
+            ends = map(bounds.__getitem__, map(add, found, repeat(1)))
+            found = list(compress(found, map(text.count, repeat(needle), starts, ends)))
             if not found:
                 return []
-        return self.rows_at(found, (text, starts))
+        return self.rows_at(found, (text, bounds))
 
 
 class _Layout:
@@ -450,11 +463,12 @@ class _Layout:
     def __init__(self, path: str | Path, identity: tuple[int, int, int], at: int, part_bytes: list[int],
                  count: int, rows_bytes: int) -> None:
         self.path, self.identity = path, identity
-        ranges = []
-        for size in part_bytes:  # table, hay, digests, ids: each after its newline
-            ranges.append((at, size))
-            at += size + 1
-        self.table, self.hay, self.digests, self.ids = ranges
+        table, hay, digests, ids = part_bytes  # each after its newline
+        self.table = (at, table)
+        self.hay = (at := at + table + 1, hay)
+        self.digests = (at := at + hay + 1, digests)
+        self.ids = (at := at + digests + 1, ids)
+        at += ids + 1
         self.rows_at = at
         self.all_rows = (at, rows_bytes)
         self.end = at + rows_bytes if count else at - 1
@@ -477,21 +491,31 @@ class _Layout:
             os.close(fd)
         return got if all(len(g) == n for g, (_, n) in zip(got, ranges, strict=True)) else None
 
-    def read_rows(self, ranges: list[tuple[int, int]]) -> list[bytes] | None:
-        """Like ``read``, for ranges in file order: those less than ROW_GAP bytes apart are read
-        in one span and cut out of it (a search's hits cluster in few spans per shard)."""
-        spans: list[list[int]] = []  # [start, end, first range, last range + 1]
-        for n, (offset, length) in enumerate(ranges):
-            if spans and 0 <= offset - spans[-1][1] < ROW_GAP:  # (in file order, not overlapping)
-                spans[-1][1], spans[-1][3] = offset + length, n + 1
-            else:
-                spans.append([offset, offset + length, n, n + 1])
-        got = self.read([(start, end - start) for start, end, _, _ in spans])
-        if got is None:
+    def read_rows(self, offsets: list[int], lengths: list[int]) -> list[bytes] | None:
+        """Like ``read``, for many short ranges in file order (a search's rows): in one read of
+        the span from the first to the last when they lie close together on average (less than
+        SPAN_BYTES a range), else a ``pread`` each. Either way every step is made from C (``map``),
+        not a Python loop per row."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
             return None
-        return [blob[offset - start:offset - start + length]
-                for blob, (start, _, first, last) in zip(got, spans, strict=True)
-                for offset, length in ranges[first:last]]
+        first, end = offsets[0], offsets[-1] + lengths[-1]
+        try:
+            st = os.fstat(fd)
+            if (st.st_ino, st.st_size, st.st_mtime_ns) != self.identity:
+                return None
+            if 0 <= first < end <= first + SPAN_BYTES * len(offsets):
+                span = os.pread(fd, end - first, first)
+                starts = list(map(sub, offsets, repeat(first)))
+                got = list(map(span.__getitem__, map(slice, starts, map(add, starts, lengths))))
+            else:
+                got = list(map(os.pread, repeat(fd), lengths, offsets))
+        except (OSError, ValueError, OverflowError):  # (an offset the table got wrong)
+            return None
+        finally:
+            os.close(fd)
+        return got if list(map(len, got)) == lengths else None
 
 
 def _read_range(fd: int, where: tuple[int, int], head: bytes) -> bytes | None:
@@ -502,6 +526,12 @@ def _read_range(fd: int, where: tuple[int, int], head: bytes) -> bytes | None:
         return head[at:at + size]
     got = os.pread(fd, size, at)
     return got if len(got) == size else None
+
+
+def _uint32s(raw: bytes) -> list[int]:
+    """The table's native-order uint32 values as a list (indexing and bisect on a list are
+    cheaper than on a memoryview, and a shard has 256 of them)."""
+    return memoryview(raw).cast("I").tolist()
 
 
 def _is_utf8(raw: bytes) -> bool:
