@@ -54,6 +54,7 @@ def _snap_archive(root: Path, cli) -> None:
 @pytest.fixture
 def snap_root(fixed_env: None, tmp_path: Path, archive_templates) -> Path:
     """The seed record imported with fixed time and user, and a fixed uuid, for snapshots: a copy
-    of the archive built once per worker (two CLI runs, about a CPU-second, in each of 19 tests
-    before); the templates are keyed by the environment, so it is built under ``fixed_env``."""
+    of the archive built once per worker (before: two CLI runs in each of the 19 tests, about
+    0.2 CPU-s of child processes each as measured under load); the templates are keyed by the
+    environment, so it is built under ``fixed_env``."""
     return archive_templates.made("snapshot-seed", _snap_archive, tmp_path / "arc")
