@@ -33,13 +33,11 @@ def fixed_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
 
 
-@pytest.fixture
-def snap_root(fixed_env: None, tmp_path: Path, cli) -> Path:
-    """The seed record imported with fixed time and user, and a fixed uuid, for snapshots."""
-    root = tmp_path / "arc"
+def _snap_archive(root: Path, cli) -> None:
+    """The seed record imported with fixed time and user, then given a fixed uuid."""
     assert cli("init", root, "--org", "Test Archive", "--contact-name", "Ada Archivist",
                "--contact-email", "ada@example.org").code == 0
-    folder = tmp_path / "records"
+    folder = root.parent / "records"
     folder.mkdir()
     for name in ("ankara-ambassador-shooting.txt", "ankara-ambassador-shooting.json"):
         shutil.copyfile(RECORDS / name, folder / name)
@@ -51,4 +49,12 @@ def snap_root(fixed_env: None, tmp_path: Path, cli) -> Path:
         record["uuid"] = FIXED_UUID
         record["provenance"]["catalogued_by"] = "archivist"
         tx.update(record)
-    return root
+
+
+@pytest.fixture
+def snap_root(fixed_env: None, tmp_path: Path, archive_templates) -> Path:
+    """The seed record imported with fixed time and user, and a fixed uuid, for snapshots: a copy
+    of the archive built once per worker (before: two CLI runs in each of the 19 tests, about
+    0.2 CPU-s of child processes each as measured under load); the templates are keyed by the
+    environment, so it is built under ``fixed_env``."""
+    return archive_templates.made("snapshot-seed", _snap_archive, tmp_path / "arc")
