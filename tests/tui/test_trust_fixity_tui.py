@@ -74,7 +74,7 @@ async def test_verify_from_the_app_names_a_tampered_working_copy_and_refuses_to_
         await pilot.press("v")
         await wait_for_screen(pilot, VerifyResultsScreen, "the verify results", focused=False)
         await settle(pilot, app)
-        await wait_until(lambda: "1 working copy failed" in screen_text(app), pilot, "the failed working copy")
+        await wait_until(lambda: "1 working copy failed" in screen_text(app), pilot, "the failed copy")
         text = screen_text(app)
         assert "1 working copy failed" in text and f"sources/{record_id}/{source.name}" in text
         before = snapshot_tree(seeded_root)
@@ -86,7 +86,7 @@ async def test_verify_from_the_app_names_a_tampered_working_copy_and_refuses_to_
         def notes() -> list[str]:
             return [str(n.message) for n in app._notifications]
 
-        await wait_until(lambda: any("catalog/" in n and "only the archive itself writes" in n for n in notes()),
-                         pilot, "the refusal to write into the archive")
-        await wait_for_screen(pilot, VerifyResultsScreen, "the results after the refused export", focused=False)
+        await wait_until(lambda: any("catalog/" in n and "only the archive itself writes" in n
+                                     for n in notes()), pilot, "the refusal to write into the archive")
+        await wait_for_screen(pilot, VerifyResultsScreen, "the results again", focused=False)
         assert snapshot_tree(seeded_root) == before
