@@ -282,8 +282,9 @@ async def test_replicate_check_and_repair_a_folder_replica_for_real(seeded_root,
 
         await finished("p")
         await wait_for_text(pilot, "0 short of it")
-        rows = table_lines(app)
-        assert "2/2" in rows[first] and "2/2" in rows[second], rows
+        # the summary line and the table's rows are painted apart: wait for the rows too
+        await wait_until(lambda: all("2/2" in table_lines(app).get(i, "") for i in (first, second)), pilot,
+                         "both records at 2 of 2 good copies")
         await finished("c")
         # the local copies were never verified ('· not checked'): a ✓ is the copy on nas
         await wait_until(lambda: all("✓ 20" in line for line in table_lines(app).values()), pilot,
