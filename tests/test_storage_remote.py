@@ -412,6 +412,13 @@ def test_hostile_url_password_never_echoed(scheme, user, password, rest):
     pytest.fail(f"a URL with a password was accepted: {url!r}")
 
 
+@pytest.mark.parametrize("url", ["file://[", "FILE://[", "file://[]"])
+def test_replica_add_of_a_malformed_file_url_is_a_usage_error(cli, archive_root, url):
+    result = cli("--root", archive_root, "replica", "add", "x", url)
+    assert (result.code, result.out) == (2, ""), result
+    assert result.err == "archive: error: file:// replica URL is malformed\n", result
+
+
 @given(url=hs.one_of(
     hs.text(max_size=60),
     hs.builds(lambda s, t: f"{s}://{t}", hs.sampled_from(["sftp", "s3", "file"]), hs.text(max_size=60)),
