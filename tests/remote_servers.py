@@ -19,7 +19,9 @@ from pathlib import Path
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 SSH_KEYGEN = shutil.which("ssh-keygen") or "/usr/bin/ssh-keygen"
-READY_SECONDS = 20.0
+READY_SECONDS = 60.0
+"""A guard against a server that never starts, not a wait: on a loaded machine sshd may take
+seconds to log that it listens and more to answer (it re-executes itself for each connection)."""
 
 # Dummy credentials for moto; tests assert they never appear in an error message.
 DUMMY_AWS = {

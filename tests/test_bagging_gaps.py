@@ -157,9 +157,10 @@ def test_bag_records_never_changes_the_callers_working_directory(cli, archive_ro
     try:
         watcher.start()
         worker.start()
-        worker.join(120)
+        worker.join(300)  # only a guard against a hang (a fork server starts first, slow under load)
         stop.set()
         watcher.join()
+        assert not worker.is_alive(), "bag_records did not return within 300 s"
         assert os.getcwd() == str(here)
     finally:
         os.chdir(before)

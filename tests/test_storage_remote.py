@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import fixtures_servers
 import pytest
 from fixtures_servers import use_ssh_home
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as hs
 from remote_servers import DUMMY_AWS
 
@@ -412,10 +412,22 @@ def test_hostile_url_password_never_echoed(scheme, user, password, rest):
     pytest.fail(f"a URL with a password was accepted: {url!r}")
 
 
+@pytest.mark.parametrize("url", ["file://[", "FILE://[", "file://[]"])
+def test_replica_add_of_a_malformed_file_url_is_a_usage_error(cli, archive_root, url):
+    result = cli("--root", archive_root, "replica", "add", "x", url)
+    assert (result.code, result.out) == (2, ""), result
+    assert result.err == "archive: error: file:// replica URL is malformed\n", result
+
+
 @given(url=hs.one_of(
     hs.text(max_size=60),
     hs.builds(lambda s, t: f"{s}://{t}", hs.sampled_from(["sftp", "s3", "file"]), hs.text(max_size=60)),
 ))
+# Found by Hypothesis in a loaded xdist run, not in a run alone: its examples also draw on constants
+# it harvests from every module imported so far, so they depend on the tests run before in the
+# worker. Kept here so every run tries them.
+@example(url="FILE://[")
+@example(url="file://[]")
 def test_hostile_urls_give_a_storage_or_a_usage_error(url):
     try:
         storage = storage_from_url(url)

@@ -88,7 +88,10 @@ def _refuse_inside_archive(arc: Archive, url: str) -> None:
         return
     from urllib.parse import unquote, urlsplit
 
-    path = Path(unquote(urlsplit(url).path) if url.startswith("file://") else url).resolve()
+    try:
+        path = Path(unquote(urlsplit(url).path) if url.startswith("file://") else url).resolve()
+    except ValueError:  # urlsplit's own check of a [IPv6] host: "file://["
+        raise UsageError("file:// replica URL is malformed") from None
     root = arc.root.resolve()
     if path == root or root in path.parents or path in root.parents:
         raise UsageError(f"{path}: a replica must be outside the archive folder {root} "

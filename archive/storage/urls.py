@@ -55,7 +55,10 @@ def _split(url: str, kind: str) -> SplitResult:
 
 def _folder(url: str, kind: str) -> Storage:
     if kind == "file":
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # an unclosed or bad [IPv6] host: "file://[" (urlsplit's own check)
+            raise UsageError("file:// replica URL is malformed") from None
         if parts.netloc not in ("", "localhost") or parts.query or parts.fragment:
             raise UsageError("file:// replica URL must name a local folder: file:///path/to/folder")
         path = unquote(parts.path)

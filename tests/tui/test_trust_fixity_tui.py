@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import TabbedContent
-from tui_helpers import make_app, screen_text, settle
+from tui_helpers import make_app, screen_text, settle, wait_for_screen, wait_until
 
 from archive.bagging import bag_records
 from archive.catalog import get_record
@@ -30,8 +30,8 @@ async def test_a_fast_check_is_marked_fast_and_a_full_one_is_not(seeded_root):
         assert app.screen.query_one(RecordTable).rows[0]["fixity_mode"] == "fast"
         assert "✓ fast 20" in screen_text(app)
         app.screen.query_one(TabbedContent).active = "tab-bags"
-        await pilot.pause()
-        assert "success fast" in screen_text(app) and "last full check never" in screen_text(app)
+        await wait_until(lambda: "success fast" in screen_text(app), pilot, "the Bags tab")
+        assert "last full check never" in screen_text(app)
     assert verify_archive(open_archive(seeded_root), jobs=1).ok
     app = make_app(seeded_root)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -50,7 +50,7 @@ async def test_a_tampered_working_copy_is_refused_in_the_text_tab(seeded_root):
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot, app)
         app.screen.query_one(TabbedContent).active = "tab-text"
-        await pilot.pause()
+        await wait_until(lambda: "does not match" in screen_text(app), pilot, "the Text tab's refusal")
         text = screen_text(app)
         assert "INJECTED" not in text
         assert "does not match" in text
@@ -72,17 +72,21 @@ async def test_verify_from_the_app_names_a_tampered_working_copy_and_refuses_to_
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot, app)
         await pilot.press("v")
+        await wait_for_screen(pilot, VerifyResultsScreen, "the verify results", focused=False)
         await settle(pilot, app)
-        assert isinstance(app.screen, VerifyResultsScreen)
+        await wait_until(lambda: "1 working copy failed" in screen_text(app), pilot, "the failed copy")
         text = screen_text(app)
         assert "1 working copy failed" in text and f"sources/{record_id}/{source.name}" in text
         before = snapshot_tree(seeded_root)
         await pilot.press("e")
-        assert isinstance(app.screen, SavePathScreen)
+        await wait_for_screen(pilot, SavePathScreen, "the save dialog")
         app.screen.query_one(Input).value = str(seeded_root / "catalog" / "records" / "000000.json")
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, VerifyResultsScreen)
-        notes = [str(n.message) for n in app._notifications]
-        assert any("catalog/" in n and "only the archive itself writes" in n for n in notes), notes
+
+        def notes() -> list[str]:
+            return [str(n.message) for n in app._notifications]
+
+        await wait_until(lambda: any("catalog/" in n and "only the archive itself writes" in n
+                                     for n in notes()), pilot, "the refusal to write into the archive")
+        await wait_for_screen(pilot, VerifyResultsScreen, "the results again", focused=False)
         assert snapshot_tree(seeded_root) == before

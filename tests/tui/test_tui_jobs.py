@@ -76,6 +76,8 @@ async def test_verify_names_the_tampered_file_and_marks_the_failure(seeded_root,
         save.query_one(Input).value = str(target)
         await pilot.press("enter")
         await wait_for_screen(pilot, VerifyResultsScreen, "the results again", focused=False)
+        # The dialog is popped first; the report is written by its result callback, run next.
+        await wait_until(target.exists, pilot, "the report to be written")
         assert '"outcome": "failure"' in target.read_text(encoding="utf-8")
         await pilot.press("escape")
         await wait_for_screen(pilot, MainScreen, focused=False)

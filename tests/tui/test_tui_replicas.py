@@ -100,7 +100,10 @@ async def test_the_view_lists_each_replica_and_each_copys_last_check(seeded_root
     async with app.run_test(size=(140, 30)) as pilot:
         view = await open_replicas(pilot)
         await wait_for_text(pilot, "2 bagged records, 1 short of it")
-        rows = {line.split()[0]: line for line in screen_text(app).splitlines() if line.startswith("ART-")}
+        # the summary line and the copies table's rows are painted apart: wait for the rows too
+        await wait_until(lambda: "2/2" in table_lines(app).get(first, "")
+                         and "1/2" in table_lines(app).get(second, ""), pilot, "both rows painted")
+        rows = table_lines(app)
         assert "2/2" in rows[first] and "✓ 2026-11-30" in rows[first] and "✗ fast 2026-11-30" in rows[first]
         assert "! 1/2" in rows[second] and rows[second].count("– not copied") == 2
         replicas = view.query_one("#replicas", DataTable)
@@ -282,8 +285,9 @@ async def test_replicate_check_and_repair_a_folder_replica_for_real(seeded_root,
 
         await finished("p")
         await wait_for_text(pilot, "0 short of it")
-        rows = table_lines(app)
-        assert "2/2" in rows[first] and "2/2" in rows[second], rows
+        # the summary line and the table's rows are painted apart: wait for the rows too
+        await wait_until(lambda: all("2/2" in table_lines(app).get(i, "") for i in (first, second)), pilot,
+                         "both records at 2 of 2 good copies")
         await finished("c")
         # the local copies were never verified ('· not checked'): a ✓ is the copy on nas
         await wait_until(lambda: all("✓ 20" in line for line in table_lines(app).values()), pilot,
