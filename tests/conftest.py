@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
+import pkgutil
 import resource
 import shutil
 import tempfile
@@ -37,6 +39,23 @@ def pytest_configure(config: pytest.Config) -> None:
     # Removed at exit, not at unconfigure: the verdict cache writes what it learnt at exit too
     # (schema._Remembered), which would make the folder again; atexit runs this one last.
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    _import_every_local_module()
+
+
+def _import_every_local_module() -> None:
+    """Import every module of archive/ and tui/ before any test runs. Hypothesis draws some
+    examples from the constants of the local modules imported so far, so even derandomised (CI's
+    profile) a test's examples depended on which tests ran before it in its xdist worker: CI could
+    meet an example no local run had (a ``file://[`` replica URL did so). With every module
+    imported first, each test sees the same constants in every order. ``__main__`` modules run the
+    program, so they are left out."""
+    import archive
+    import tui
+
+    for package in (archive, tui):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if not module.name.endswith(".__main__"):
+                importlib.import_module(module.name)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
