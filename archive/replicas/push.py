@@ -536,13 +536,11 @@ class _Run:
                 f"durable or recorded ({reason}); the next run checks them and records them")
         return synced
 
-    def took(self, what: str, future: Future) -> None:
-        """A finished task: its result recorded or its failure named."""
+    def took(self, what: str, result: Any, exc: BaseException | None) -> None:
+        """A finished task: its result recorded or its failure (``exc``) named."""
         self.synced = False  # whatever it came to, it may have written
         self.taken += 1
-        exc = future.exception()
         if exc is None:
-            result = future.result()
             self.failures_in_a_row = 0
             self.outcome.files_sent += result.sent
             self.outcome.bytes_sent += result.sent_bytes
@@ -578,12 +576,11 @@ class _Run:
         try:
             while tasks and not self.ctx.stop.is_set():
                 what, call = tasks.popleft()
-                future: Future = Future()
                 try:
-                    future.set_result(call())
-                except Exception as exc:  # sorted by took(), as a pool's future would be
-                    future.set_exception(exc)
-                self._count(what, future)
+                    result, failure = call(), None
+                except Exception as exc:  # sorted by took(), as a pool's future's would be
+                    result, failure = None, exc
+                self._count(what, result, failure)
                 self._between_tasks(background=recorder)
                 if pool is not None:
                     self._presync(pool, last_bag=what.startswith("bag ") and not (
@@ -616,7 +613,8 @@ class _Run:
                         break
                     done, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
                     for future in done:
-                        self._count(running.pop(future), future)
+                        failure = future.exception()
+                        self._count(running.pop(future), None if failure else future.result(), failure)
                     self._between_tasks(background=True)
             finally:
                 self.ctx.stop.set()  # an exception here (a bug): let the workers stop at once
@@ -625,9 +623,9 @@ class _Run:
                 self.recorder = None
         self._say_stopped(tasks)
 
-    def _count(self, what: str, future: Future) -> None:
+    def _count(self, what: str, result: Any, failure: BaseException | None) -> None:
         """Take a finished task's outcome; a bag counts towards progress whatever it came to."""
-        self.took(what, future)
+        self.took(what, result, failure)
         if what.startswith("bag "):
             self.finished += 1
 
