@@ -25,7 +25,8 @@ against its manifests and renamed into place, with no fsync per file; one syncfs
 makes it durable before it counts. Its source files too are written without an fsync each, under
 the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs. The calling thread
 copies (``FOLDER_THREADS``: a second copier thread only traded the GIL; a forked one was measured
-slower), the bags first and then the sources; with ``--jobs`` above 1 a recorder thread beside it
+slower; two copier threads only when other work holds every core, ``LOADED_COPIERS``), the bags
+first and then the sources; with ``--jobs`` above 1 a recorder thread beside it
 runs syncfs ahead of the batch's own (``PRESYNC_SECONDS``) and records the batches due mid-run: a
 batch holds only bags whose task returned, so every one was renamed into place before the batch's
 syncfs; one batch is recorded at a time, the next growing meanwhile.
@@ -41,6 +42,7 @@ is ever deleted on a replica.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 import uuid
@@ -100,6 +102,12 @@ more). A thread with Python to run beside the copier (a batch's record) starves 
 (the convoy effect: the sources took 0.4 s beside a record against 0.14 s alone), so the thread
 beside it only waits in the kernel: syncfs ahead of the batch's (``PRESYNC_SECONDS``), and, for
 a run longer than ``FLUSH_SECONDS``, the mid-run batches' syncfs and record."""
+LOADED_COPIERS = 2
+"""Copiers for a folder replica when the machine's cores are all busy with other work: there a
+thread gets its share of a core, so a second copier gets the run a second share, where on free
+cores it only traded the GIL. Measured beside main's two copiers (bench/README.md, seventh
+session): at load 10-16 one copier took 2.62 s and 4.36 s (median of 5 rounds) against 2.18 s
+and 2.99 s, for the same CPU; on a quiet machine 1.09-1.53 s against 2.03-2.12 s."""
 PRESYNC_SECONDS = 0.25
 """While bags are copied to a folder, a syncfs every this often (and one when the last bag is
 copied) in the recorder thread: the disk writes the bags out while the copying goes on, so the
@@ -714,8 +722,11 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
             deque(bag_tasks + source_tasks if unsynced is not None else source_tasks + bag_tasks)
         if isinstance(storage, LocalStorage):
             run.batch_size = FOLDER_RECORD_BATCH
-            run.jobs = FOLDER_THREADS
-            run.run_here(tasks, recorder=jobs > 1)
+            run.jobs = _folder_copiers(jobs)
+            if run.jobs > 1:
+                run.run(tasks)
+            else:
+                run.run_here(tasks, recorder=jobs > 1)
         else:
             run.run(tasks)
         if unsynced is not None:
@@ -733,6 +744,19 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
         if callable(close):
             close()
     return run.finished
+
+
+def _folder_copiers(jobs: int) -> int:
+    """How many threads copy to a folder replica: ``FOLDER_THREADS``, or ``LOADED_COPIERS`` when
+    other work already holds every core (the 1-minute load average at least the core count) and
+    ``--jobs`` allows."""
+    if jobs <= 1:
+        return 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this system
+        return FOLDER_THREADS
+    return min(jobs, LOADED_COPIERS) if load >= (os.cpu_count() or 1) else FOLDER_THREADS
 
 
 def _presync(storage: LocalStorage) -> None:
