@@ -175,10 +175,11 @@ def _written_then_synced(seen: list[Event]) -> tuple[dict[str, int], list[int]]:
     return written, synced
 
 
-def test_batches_recorded_while_two_copiers_run_hold_only_bags_renamed_and_synced(cli, archive_root,
-                                                                                  tmp_path):
-    """A batch a bag (``FLUSH_SECONDS`` 0), recorded while the other copier is still copying: each
-    bag a batch records was renamed into place before a syncfs that ended before the record."""
+def test_batches_recorded_while_the_copier_runs_hold_only_bags_renamed_and_synced(cli, archive_root,
+                                                                                   tmp_path):
+    """A batch a bag (``FLUSH_SECONDS`` 0), recorded by the recorder thread while the calling thread
+    is still copying (syncfs run ahead in that thread too): each bag a batch records was renamed
+    into place before a syncfs that ended before the record."""
     ids = make_archive(cli, archive_root, tmp_path, count=6)
     replica = tmp_path / "rep"
     assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0

@@ -1,12 +1,12 @@
 """archive replicate to a folder replica records its batches beside the copying, not instead of it.
 
 A batch's record (one syncfs, then one catalogue transaction of ~15 fsyncs) takes longer than
-copying a few hundred seed bags; were it done by the loop that hands bags to the copiers, the
-copiers would stand idle for its whole length. Here the first batch's record is held until every
-bag of the run has been renamed into place on the replica (a hook in the CLI process, waiting for
-that event with a bound): it can only happen when the copying goes on while a batch is recorded.
-What was recorded must still be only bags renamed and synced first (tests/test_replicate_folder.py
-checks the order of those steps with the copiers running).
+copying a few hundred seed bags; were it done by the thread that copies (a folder replica's
+calling thread), the copying would stop for its whole length. Here the first batch's record is
+held until every bag of the run has been renamed into place on the replica (a hook in the CLI
+process, waiting for that event with a bound): it can only happen when the copying goes on while
+a batch is recorded. What was recorded must still be only bags renamed and synced first
+(tests/test_replicate_folder.py checks the order of those steps with the copying going on).
 """
 
 from __future__ import annotations

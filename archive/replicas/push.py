@@ -23,12 +23,13 @@ A folder replica takes the same path for a bag already there but not recorded (a
 and otherwise a faster one (folder_push.py): the whole bag copied into a temporary folder, checked
 against its manifests and renamed into place, with no fsync per file; one syncfs per recorded batch
 makes it durable before it counts. Its source files too are written without an fsync each, under
-the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs. Two copier threads
-(``FOLDER_THREADS``; eight only traded the GIL, 1.6x the CPU of one; a forked second copier was
-measured slower) while the calling thread feeds them and a recorder thread records (any replica
-with ``--jobs`` above 1): a batch holds only bags whose task returned, so every one was renamed
-into place before the batch's syncfs, and bags still being copied are left to the next batch; one
-batch is recorded at a time, the next growing meanwhile.
+the ``catalog/.replicate-NAME.unsynced`` mark until the run's closing syncfs. The calling thread
+copies (``FOLDER_THREADS``: a second copier thread only traded the GIL; a forked one was measured
+slower; two copier threads only when other work holds every core, ``LOADED_COPIERS``), the bags
+first and then the sources; with ``--jobs`` above 1 a recorder thread beside it
+runs syncfs ahead of the batch's own (``PRESYNC_SECONDS``) and records the batches due mid-run: a
+batch holds only bags whose task returned, so every one was renamed into place before the batch's
+syncfs; one batch is recorded at a time, the next growing meanwhile.
 
 Last, when the replica was not given up on, the catalogue goes as a snapshot
 (``archive.replicas.snapshot.push_snapshot``), after the copies were recorded, so a replica alone
@@ -40,6 +41,8 @@ is ever deleted on a replica.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 import uuid
@@ -87,12 +90,29 @@ record everything after its last copy: 10 rounds side by side with the time-boun
 (the extra syncfs and transactions), so the bound stayed. What the recorder thread changes is a
 run longer than ``FLUSH_SECONDS``: its mid-run batches no longer stop the copiers."""
 FLUSH_SECONDS = 5.0
-FOLDER_THREADS = 2
-"""Copiers for a folder replica (``--jobs`` 1: none, the calling thread copies). Half of a
-folder copy's CPU is the kernel's (creating ~12,000 small files), during which a thread has let
-the GIL go, so a second copier overlaps one's system calls with the other's Python: measured on
-the shared 2-core machine, 1,000 seed bags in 3.9-6.4 s against 5.6-9.3 s in one thread, for
-the same CPU (1.4-1.9 s against 1.5-2.6 s). More threads than that only trade the GIL."""
+FOLDER_THREADS = 1
+"""Copiers for a folder replica: one, the calling thread. A copy is a system call every few
+microseconds, each letting the GIL go; with two copier threads every one of them became a GIL
+hand-off (futex wake-ups and context switches were a fifth of perf's samples), and 1,000 seed
+bags took 1.9-2.2 s of CPU against 1.1-1.2 s in one thread, 1.7-2.1 s wall against 1.3-1.5 s
+(seventh session, file creation not slowed by ext4's recently-deleted inodes: see
+bench/README.md). The two copiers measured faster in the sixth session only where the kernel's
+part was many times larger (3.9-6.4 s against 5.6-9.3 s, when ``cp -a`` too took 5 s and
+more). A thread with Python to run beside the copier (a batch's record) starves it the same way
+(the convoy effect: the sources took 0.4 s beside a record against 0.14 s alone), so the thread
+beside it only waits in the kernel: syncfs ahead of the batch's (``PRESYNC_SECONDS``), and, for
+a run longer than ``FLUSH_SECONDS``, the mid-run batches' syncfs and record."""
+LOADED_COPIERS = 2
+"""Copiers for a folder replica when the machine's cores are all busy with other work: there a
+thread gets its share of a core, so a second copier gets the run a second share, where on free
+cores it only traded the GIL. Measured beside main's two copiers (bench/README.md, seventh
+session): at load 10-16 one copier took 2.62 s and 4.36 s (median of 5 rounds) against 2.18 s
+and 2.99 s, for the same CPU; on a quiet machine 1.09-1.53 s against 2.03-2.12 s."""
+PRESYNC_SECONDS = 0.25
+"""While bags are copied to a folder, a syncfs every this often (and one when the last bag is
+copied) in the recorder thread: the disk writes the bags out while the copying goes on, so the
+syncfs each batch waits for before it is recorded finds little left (0.02-0.03 s against
+0.14-0.27 s for 1,000 seed bags). Only the batch's own syncfs makes anything count."""
 ATTEMPTS = 3
 BACKOFF_S = 0.5
 DOWN_AFTER = 3
@@ -469,6 +489,9 @@ class _Run:
     taken: int = 0
     """Tasks whose outcome was taken so far (a batch's syncfs covers only those taken before it)."""
     taken_at_handover: int = 0
+    presyncing: Future | None = None
+    """A syncfs started ahead of the batch's own (``_presync``)."""
+    presynced_at: float = field(default_factory=time.monotonic)
 
     def fail(self, what: str, exc: BaseException) -> None:
         self.outcome.failures.append(f"replica {self.replica.name}: {what}: {exc}")
@@ -521,13 +544,11 @@ class _Run:
                 f"durable or recorded ({reason}); the next run checks them and records them")
         return synced
 
-    def took(self, what: str, future: Future) -> None:
-        """A finished task: its result recorded or its failure named."""
+    def took(self, what: str, result: Any, exc: BaseException | None) -> None:
+        """A finished task: its result recorded or its failure (``exc``) named."""
         self.synced = False  # whatever it came to, it may have written
         self.taken += 1
-        exc = future.exception()
         if exc is None:
-            result = future.result()
             self.failures_in_a_row = 0
             self.outcome.files_sent += result.sent
             self.outcome.bytes_sent += result.sent_bytes
@@ -551,24 +572,37 @@ class _Run:
             self.ctx.stop.set()
             self.outcome.stopped = f"{self.failures_in_a_row} failures in a row"
 
-    def run_here(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
-        """The tasks one after the other in the calling thread: a folder replica with ``--jobs 1``
-        (see ``FOLDER_THREADS`` for more). Progress, cancel and the batch flushes are checked
-        between tasks, as in :meth:`run`."""
+    def run_here(self, tasks: deque[tuple[str, Callable[[], Any]]], *, recorder: bool = False) -> None:
+        """The tasks one after the other in the calling thread: a folder replica (see
+        ``FOLDER_THREADS``). Progress, cancel and the batch flushes are checked between tasks, as
+        in :meth:`run`; with ``recorder``, a batch due mid-run is recorded by a thread of its own
+        while the copying goes on (the last one in the calling thread, after the last task)."""
         assert self.ctx is not None
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"replicate-{self.replica.name}-record") \
+            if recorder else None
+        self.recorder = pool
         try:
             while tasks and not self.ctx.stop.is_set():
                 what, call = tasks.popleft()
-                future: Future = Future()
                 try:
-                    future.set_result(call())
-                except Exception as exc:  # sorted by took(), as a pool's future would be
-                    future.set_exception(exc)
-                self._count(what, future)
-                self._between_tasks()
+                    result, failure = call(), None
+                except Exception as exc:  # sorted by took(), as a pool's future's would be
+                    result, failure = None, exc
+                self._count(what, result, failure)
+                self._between_tasks(background=recorder)
+                if pool is not None:
+                    self._presync(pool, last_bag=what.startswith("bag ") and not (
+                        tasks and tasks[0][0].startswith("bag ")))
         finally:
             self.ctx.stop.set()
-            self.flush()
+            try:
+                if self.presyncing is not None:
+                    wait([self.presyncing])
+                self.flush()
+            finally:
+                self.recorder = None
+                if pool is not None:
+                    pool.shutdown(wait=True)
         self._say_stopped(tasks)
 
     def run(self, tasks: deque[tuple[str, Callable[[], Any]]]) -> None:
@@ -587,7 +621,8 @@ class _Run:
                         break
                     done, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
                     for future in done:
-                        self._count(running.pop(future), future)
+                        failure = future.exception()
+                        self._count(running.pop(future), None if failure else future.result(), failure)
                     self._between_tasks(background=True)
             finally:
                 self.ctx.stop.set()  # an exception here (a bug): let the workers stop at once
@@ -596,11 +631,27 @@ class _Run:
                 self.recorder = None
         self._say_stopped(tasks)
 
-    def _count(self, what: str, future: Future) -> None:
+    def _count(self, what: str, result: Any, failure: BaseException | None) -> None:
         """Take a finished task's outcome; a bag counts towards progress whatever it came to."""
-        self.took(what, future)
+        self.took(what, result, failure)
         if what.startswith("bag "):
             self.finished += 1
+
+    def _presync(self, pool: ThreadPoolExecutor, *, last_bag: bool) -> None:
+        """Start a syncfs of the folder replica in ``pool``'s thread when none is running and
+        ``PRESYNC_SECONDS`` went by since the last began, or the bags are all copied: the disk
+        writes what is copied so far while the copying goes on, leaving less to the syncfs that
+        each batch waits for before it is recorded. Only that one counts (a presync's failure is
+        the batch's syncfs's to report): this one makes nothing count."""
+        if self.bag_ctx is None or not isinstance(self.bag_ctx.storage, LocalStorage):
+            return
+        if self.presyncing is not None and not self.presyncing.done():
+            return
+        now = time.monotonic()
+        if not last_bag and now - self.presynced_at < PRESYNC_SECONDS:
+            return
+        self.presynced_at = now
+        self.presyncing = pool.submit(_presync, self.bag_ctx.storage)
 
     def _between_tasks(self, *, background: bool = False) -> None:
         """What both loops do between tasks: show progress, honour a cancel, record a due batch
@@ -659,22 +710,23 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
             # Sources too are written without an fsync each; their size alone confirms one found
             # there unless a run died before its final sync (then every one is hashed again).
             ctx = replace(bag_ctx, deferred=unsynced.was_left)
-        tasks: deque[tuple[str, Callable[[], Any]]] = deque()
         sources_dir = str(arc.sources_dir)
-        for record in records:
-            if files_of(record):
-                tasks.append((f"{record['id']} sources",
-                              lambda r=record: push_sources(ctx, r, remote_sources, sources_dir)))
-        for record_id, entry in pending:
-            tasks.append((f"bag {record_id} v{entry['version']}",
-                          lambda rid=record_id, e=entry: send_bag(bag_ctx, rid, e)))
+        source_tasks = [(f"{record['id']} sources",
+                         lambda r=record: push_sources(ctx, r, remote_sources, sources_dir))
+                        for record in records if files_of(record)]
+        bag_tasks = [(f"bag {record_id} v{entry['version']}",
+                      lambda rid=record_id, e=entry: send_bag(bag_ctx, rid, e))
+                     for record_id, entry in pending]
+        # A folder: the bags first, so the sources are copied while the disk writes the bags out.
+        tasks: deque[tuple[str, Callable[[], Any]]] = \
+            deque(bag_tasks + source_tasks if unsynced is not None else source_tasks + bag_tasks)
         if isinstance(storage, LocalStorage):
             run.batch_size = FOLDER_RECORD_BATCH
-            if jobs > 1:
-                run.jobs = min(jobs, FOLDER_THREADS)
+            run.jobs = _folder_copiers(jobs)
+            if run.jobs > 1:
                 run.run(tasks)
             else:
-                run.run_here(tasks)
+                run.run_here(tasks, recorder=jobs > 1)
         else:
             run.run(tasks)
         if unsynced is not None:
@@ -692,6 +744,24 @@ def _push_replica(arc: Archive, replica: ReplicaSettings, records: list[dict[str
         if callable(close):
             close()
     return run.finished
+
+
+def _folder_copiers(jobs: int) -> int:
+    """How many threads copy to a folder replica: ``FOLDER_THREADS``, or ``LOADED_COPIERS`` when
+    other work already holds every core (the 1-minute load average at least the core count) and
+    ``--jobs`` allows."""
+    if jobs <= 1:
+        return 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this system
+        return FOLDER_THREADS
+    return min(jobs, LOADED_COPIERS) if load >= (os.cpu_count() or 1) else FOLDER_THREADS
+
+
+def _presync(storage: LocalStorage) -> None:
+    with contextlib.suppress(StorageError):
+        storage.sync()
 
 
 def _sync_folder(storage: Storage, unsynced: Unsynced, outcome: ReplicaOutcome, synced: bool) -> None:
