@@ -165,10 +165,23 @@ def test_the_patched_engine_writes_what_the_vendored_file_writes(style):
 NAME_TEXT = st.text(alphabet="aeiouBDKLmnrsxÉé’'\"‘“” -<>/i", min_size=1, max_size=14).filter(str.strip)
 
 
+@pytest.fixture(scope="module")
+def apa_engines():
+    """A patched and a vendored engine with APA loaded, shared by every generated example (as an
+    export shares one engine across its entries): building both per example cost 1.8 s each."""
+    xml = load_style("apa").xml
+    patched, vendored = CiteprocJS(), CiteprocJS(patched=False)
+    try:
+        yield (patched, patched.add_style(xml)), (vendored, vendored.add_style(xml))
+    finally:
+        patched.close()
+        vendored.close()
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(titles=st.lists(NAME_TEXT, min_size=1, max_size=4),
        families=st.lists(NAME_TEXT, min_size=1, max_size=4))
-def test_patched_and_vendored_engines_agree_on_any_quotes_and_apostrophes(titles, families):
+def test_patched_and_vendored_engines_agree_on_any_quotes_and_apostrophes(apa_engines, titles, families):
     records = [
         {"id": f"GEN-{n}", "type": "article-newspaper", "title": title,
          "creators": [{"family": families[n % len(families)], "given": "Ann"}],
@@ -176,5 +189,6 @@ def test_patched_and_vendored_engines_agree_on_any_quotes_and_apostrophes(titles
         for n, title in enumerate(titles)
     ]
     items = [to_csl_json(r, archive_name="Test Archive") for r in records]
-    got, expected = _patched_and_vendored("apa", items)
+    got, expected = ([engine.bibliography(style, "en-US", True, items),
+                      engine.each(style, "en-US", True, items)] for engine, style in apa_engines)
     assert got == expected
