@@ -17,6 +17,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import pytest
 from helpers import ARCHIVE_BIN
 from killgate import Event, KillGate
 from test_replicate import NAME, copies, local_files, make_archive, replication_events
@@ -61,6 +62,9 @@ SITE = textwrap.dedent('''
         folder_push.Unsynced.clear = gated_clear
         if os.environ.get("TEST_FLUSH_SECONDS"):
             push.FLUSH_SECONDS = float(os.environ["TEST_FLUSH_SECONDS"])
+        if os.environ.get("TEST_FOLDER_COPIERS"):  # the machine's load no longer picks the path
+            copiers = int(os.environ["TEST_FOLDER_COPIERS"])
+            push._folder_copiers = lambda jobs: min(jobs, copiers)
 ''')
 
 
@@ -133,13 +137,21 @@ def test_a_temporary_bag_folder_on_the_replica_is_not_taken_for_a_copy(cli, arch
     assert (replica / "bags" / record_id / "v1" / "bagit.txt").read_bytes() != b"not the bag's bytes"
 
 
-def test_each_batch_is_synced_after_its_renames_and_before_it_is_recorded(cli, archive_root, tmp_path):
+COPIERS = pytest.mark.parametrize("copiers", ["1", "2"], ids=["one-copier", "two-copiers"])
+"""A folder replica is copied by the command's thread alone on free cores and by two copier threads
+when the cores are busy (push._folder_copiers reads the load average): each path is pinned and
+tested on its own, whatever the machine's load."""
+
+
+@COPIERS
+def test_each_batch_is_synced_after_its_renames_and_before_it_is_recorded(cli, archive_root, tmp_path,
+                                                                         copiers):
     make_archive(cli, archive_root, tmp_path, count=3)
     replica = tmp_path / "rep"
     assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
     seen: list[Event] = []
     with KillGate() as gate:
-        process = gated_run(gate, archive_root, tmp_path)
+        process = gated_run(gate, archive_root, tmp_path, env_extra={"TEST_FOLDER_COPIERS": copiers})
         assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
     assert process.returncode == 0
     renamed_unsynced = False
@@ -175,8 +187,9 @@ def _written_then_synced(seen: list[Event]) -> tuple[dict[str, int], list[int]]:
     return written, synced
 
 
+@COPIERS
 def test_batches_recorded_while_the_copier_runs_hold_only_bags_renamed_and_synced(cli, archive_root,
-                                                                                   tmp_path):
+                                                                                   tmp_path, copiers):
     """A batch a bag (``FLUSH_SECONDS`` 0), recorded by the recorder thread while the calling thread
     is still copying (syncfs run ahead in that thread too): each bag a batch records was renamed
     into place before a syncfs that ended before the record."""
@@ -186,7 +199,7 @@ def test_batches_recorded_while_the_copier_runs_hold_only_bags_renamed_and_synce
     seen: list[Event] = []
     with KillGate() as gate:
         process = gated_run(gate, archive_root, tmp_path, "--jobs", "2",
-                            env_extra={"TEST_FLUSH_SECONDS": "0"})
+                            env_extra={"TEST_FLUSH_SECONDS": "0", "TEST_FOLDER_COPIERS": copiers})
         assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
     assert process.returncode == 0
     written, synced = _written_then_synced(seen)
