@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import RECORDS, Result, run_cli
+from helpers import RECORDS, made_archive
 from hypothesis import given
 from hypothesis import strategies as st
 from killgate import KillGate
@@ -75,29 +75,23 @@ def to_old_format(root: Path) -> None:
     shutil.rmtree(catalogue / "history")
 
 
-@pytest.fixture(scope="module")
-def eventful_template(tmp_path_factory) -> Path:
-    """The seed record with every kind of event the CLI makes in a short life: built once,
-    copied for each test (bagging and two verifies cost seconds)."""
-    root = tmp_path_factory.mktemp("eventful") / "arc"
-    steps = [["init", root, "--org", "Test Archive", "--contact-name", "Ada Archivist",
-              "--contact-email", "ada@example.org"], ["--root", root, "import", RECORDS]]
-    for args in steps:
-        result = Result(run_cli(*args))
+def _eventful(root: Path, cli) -> None:
+    """The seed record with every kind of event the CLI makes in a short life (bagging and two
+    verifies cost seconds, so it is built once per worker and copied for each test)."""
+    for args in (["init", root, "--org", "Test Archive", "--contact-name", "Ada Archivist",
+                  "--contact-email", "ada@example.org"], ["--root", root, "import", RECORDS]):
+        result = cli(*args)
         assert result.code == 0, result
     record_id = record_id_of(root)
     for args in (["bag", "--all"], ["verify", "--fast"], ["verify"],
                  ["edit", record_id, "--set", "section=World"]):
-        result = Result(run_cli("--root", root, *args))
+        result = cli("--root", root, *args)
         assert result.code == 0, result
-    return root
 
 
 @pytest.fixture
-def eventful_root(eventful_template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "arc"
-    shutil.copytree(eventful_template, root, symlinks=True)
-    return root
+def eventful_root(tmp_path: Path) -> Path:
+    return made_archive(tmp_path / "arc", "history-eventful", _eventful)
 
 
 def record_id_of(root: Path) -> str:

@@ -17,7 +17,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import RECORDS, Result, run_cli
+from helpers import RECORDS, made_archive
 from killgate import KillGate
 
 from archive.errors import StoreError
@@ -70,10 +70,8 @@ WRITER = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def three_template(tmp_path_factory) -> Path:
-    """Three records in one shard (the seed and two more), built once per module."""
-    root = tmp_path_factory.mktemp("three") / "arc"
+def _three_in_one_shard(root: Path, cli) -> None:
+    """Three records in one shard (the seed and two more)."""
     extra = root.parent / "extra"
     extra.mkdir()
     steps = [["init", root, "--org", "Test Archive", "--contact-name", "Ada Archivist",
@@ -82,16 +80,14 @@ def three_template(tmp_path_factory) -> Path:
         (extra / f"more-{n}.txt").write_text(f"Another article, number {n}, sharing the shard.")
         steps.append(["--root", root, "add", extra / f"more-{n}.txt", "--title", f"More {n}"])
     for args in steps:
-        result = Result(run_cli(*args))
+        result = cli(*args)
         assert result.code == 0, result
-    return root
 
 
 @pytest.fixture
-def three_root(three_template: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "arc"
-    shutil.copytree(three_template, root, symlinks=True)
-    return root
+def three_root(tmp_path: Path) -> Path:
+    """A copy of the three-record archive, built through the CLI once per worker."""
+    return made_archive(tmp_path / "arc", "history-three-in-one-shard", _three_in_one_shard)
 
 
 def run_writer(root: Path, transactions: int, tag: str, env: dict | None = None) -> subprocess.Popen:
