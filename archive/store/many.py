@@ -42,14 +42,12 @@ def _remembered(check: Callable[[object], bool]) -> Callable[[object], bool]:
 
 @cache
 def _validator(name: str) -> jsonschema_rs.Draft202012Validator:
-    import jsonschema_rs
-
     from archive import schema
     from archive.resources import load_json
 
     formats = {fmt: _remembered(check) for fmt, check in schema.FORMAT_CHECKS.items()}
-    return jsonschema_rs.Draft202012Validator(load_json(f"{name}.schema.json"), formats=formats,
-                                              validate_formats=True)
+    return schema.jsonschema_rs_module().Draft202012Validator(
+        load_json(f"{name}.schema.json"), formats=formats, validate_formats=True)
 
 
 def validate_many(documents: Iterable[dict[str, Any]], name: str = "record") -> None:
