@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import cli_runner
 import helpers
 import pytest
 from fixtures_servers import aws_env, moto_private, moto_server, sshd_private, sshd_server  # noqa: F401
@@ -59,12 +60,23 @@ def _import_every_local_module() -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    cli_runner.close()
     while _own_cache:
         _folder, before = _own_cache.pop()
         if before is None:
             os.environ.pop(CACHE_ENV, None)
         else:
             os.environ[CACHE_ENV] = before
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """A test marked ``real_exec`` runs every CLI run by exec (its fixtures' set-up runs need not)."""
+    cli_runner.FORCE_EXEC[0] = item.get_closest_marker("real_exec") is not None
+    try:
+        yield
+    finally:
+        cli_runner.FORCE_EXEC[0] = False
 
 
 @pytest.fixture

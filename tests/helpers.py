@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import cli_runner
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,15 +28,13 @@ ARCHIVE_BIN = Path(sys.executable).with_name("archive")
 
 def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None = None,
             input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run ``archive ARGS`` as a user would, capturing text output."""
+    """Run ``archive ARGS`` as a user would, capturing text output: a process of its own, forked
+    from the worker's warmed zygote or exec'd (tests/cli_runner.py says which and why)."""
     full_env = {**os.environ, "ARCHIVE_NO_PROGRESS": "1", **(env or {})}
     if "ARCHIVE_ROOT" not in (env or {}):  # a developer's own $ARCHIVE_ROOT must not leak in
         full_env.pop("ARCHIVE_ROOT", None)
     started, cpu = time.monotonic(), children_cpu()
-    done = subprocess.run(
-        [str(ARCHIVE_BIN), *map(str, args)], cwd=cwd, env=full_env, input=input,
-        capture_output=True, timeout=timeout,
-    )
+    done = cli_runner.run([str(ARCHIVE_BIN), *map(str, args)], cwd, full_env, input, timeout)
     if CLI_LOG in os.environ:  # where the suite's time goes: one line per CLI run
         command = next((str(a) for a in args if not str(a).startswith("-") and "/" not in str(a)), "")
         with open(os.environ[CLI_LOG], "a", encoding="utf-8") as log:
@@ -50,9 +49,10 @@ and the CPU-seconds (user + system) the run used."""
 
 
 def children_cpu() -> float:
-    """CPU-seconds used so far by this process's finished (waited-for) child processes."""
+    """CPU-seconds used so far by this process's finished (waited-for) child processes, and by the
+    CLI runs forked for it from the zygote (the zygote's children, not this process's)."""
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
+    return used.ru_utime + used.ru_stime + cli_runner.forked_cpu()
 
 
 UNEXPECTED = re.compile(r"^archive: error: unexpected ", re.MULTILINE)
