@@ -34,6 +34,8 @@ def pytest_configure(config: pytest.Config) -> None:
     and a test could pass on a cache an earlier run filled. One folder per worker, not per test:
     the worker's CLI runs share it as a user's successive commands do (a cold cache per CLI run
     would load langcodes in every ``add``). Tests of the cache itself point it elsewhere."""
+    config.addinivalue_line("markers", "real_exec: every CLI run of the test execs the console script "
+                            "(tests/cli_runner.py)")
     folder = tempfile.mkdtemp(prefix="archive-test-cache-")
     _own_cache.append((folder, os.environ.get(CACHE_ENV)))
     os.environ[CACHE_ENV] = folder
