@@ -145,6 +145,9 @@ def _serve() -> tuple[dict, list[int]]:
         for key, _ in selector.select():
             what = key.data
             if what == "worker":  # end of file: the worker has gone
+                with contextlib.suppress(OSError):
+                    os.unlink(sys.argv[2])
+                    os.rmdir(os.path.dirname(sys.argv[2]))
                 for pid, _conn in running.values():
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)

@@ -155,3 +155,32 @@ def test_importing_archive_reads_only_start_up_variables():
     read = done.stdout.split()
     assert read, "the check saw no read at all: the recording does not work"
     assert [key for key in read if not cli_runner.startup_differs({}, {key: "x"})] == []
+
+
+DIES_WITH_WORKER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+import cli_runner
+zygote = cli_runner.Zygote(Path(sys.argv[2]), dict(__import__("os").environ))
+print(zygote.proc.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_the_zygote_ends_when_its_worker_is_killed():
+    """A worker SIGKILLed (no teardown runs) leaves no zygote behind: the zygote's stdin, a pipe
+    only the worker holds, reaches end of file."""
+    worker = subprocess.Popen([sys.executable, "-c", DIES_WITH_WORKER, str(Path(__file__).parent),
+                               str(ARCHIVE_BIN)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        zygote = psutil.Process(int(worker.stdout.readline()))  # type: ignore[union-attr]
+        assert zygote.is_running() and zygote.status() != psutil.STATUS_ZOMBIE
+        worker.kill()
+        worker.wait()
+        zygote.wait(timeout=120)  # re-parented, then reaped: gone
+        assert not psutil.pid_exists(zygote.pid) or zygote.status() == psutil.STATUS_ZOMBIE
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
