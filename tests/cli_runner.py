@@ -92,6 +92,8 @@ class Zygote:
             input: bytes | None, timeout: float | None) -> tuple[subprocess.CompletedProcess, float]:
         """As ``subprocess.run(argv, cwd, env, input, capture_output=True, timeout)``; also the
         CPU-seconds the run used."""
+        if cwd is not None and not os.path.isdir(cwd):  # subprocess fails in the parent too
+            raise FileNotFoundError(2, "No such file or directory", os.fspath(cwd))
         request = json.dumps({
             "argv0": argv[0], "args": argv[1:], "env": env, "umask": _umask(),
             "cwd": os.fspath(cwd) if cwd is not None else os.getcwd(),
@@ -222,7 +224,8 @@ def forked_cpu() -> float:
 
 def run(argv: list[str], cwd, env: dict[str, str], input: bytes | None,
         timeout: float | None) -> subprocess.CompletedProcess:
-    """One ``archive`` run: forked from the zygote where that is the same, else exec'd."""
+    """One ``archive`` run: forked from the zygote where that is the same, else exec'd (the
+    result's ``how`` says which: "fork" or "exec")."""
     global _zygote
     zygote = None
     if os.environ.get(EXEC_ENV) != "1" and not FORCE_EXEC[0]:
@@ -233,10 +236,13 @@ def run(argv: list[str], cwd, env: dict[str, str], input: bytes | None,
         if startup_differs(env, zygote.env):
             zygote = None
     if zygote is None:
-        return subprocess.run(argv, cwd=cwd, env=env, input=input, capture_output=True, timeout=timeout)
+        done = subprocess.run(argv, cwd=cwd, env=env, input=input, capture_output=True, timeout=timeout)
+        done.how = "exec"  # type: ignore[attr-defined]
+        return done
     done, cpu = zygote.run(argv, cwd, env, input, timeout)
     with _lock:
         _cpu[0] += cpu
+    done.how = "fork"  # type: ignore[attr-defined]
     return done
 
 

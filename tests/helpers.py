@@ -39,13 +39,15 @@ def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None 
         command = next((str(a) for a in args if not str(a).startswith("-") and "/" not in str(a)), "")
         with open(os.environ[CLI_LOG], "a", encoding="utf-8") as log:
             log.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?').split(' ')[0]}\t"
-                      f"{time.monotonic() - started:.3f}\t{command}\t{children_cpu() - cpu:.3f}\n")
+                      f"{time.monotonic() - started:.3f}\t{command}\t{children_cpu() - cpu:.3f}\t"
+                      f"{done.how}\n")
     return done
 
 
 CLI_LOG = "ARCHIVE_TEST_CLI_LOG"
 """Set to a file's path to have every ``cli``/``run_cli`` run appended to it: test, seconds, command,
-and the CPU-seconds (user + system) the run used."""
+the CPU-seconds (user + system) the run used, and how it started ("fork" from the worker's zygote
+or "exec": tests/cli_runner.py)."""
 
 
 def children_cpu() -> float:
