@@ -3,7 +3,7 @@
 
 Either way the command is a process of its own with real argv parsing, exit code, output and
 files; the fork only skips the interpreter's start-up and archive's imports, which were most of
-the suite's CPU (0.04-0.1 CPU-s of every one of some 4,000 runs). A run goes by real exec when:
+the suite's CPU (0.04-0.1 CPU-s of each of some 2,000 runs). A run goes by real exec when:
 
 - ``$ARCHIVE_TEST_EXEC=1`` (every run: to check that the fast path changes nothing);
 - the test is marked ``@pytest.mark.real_exec`` (a test about start-up, imports, signals or the
@@ -12,6 +12,13 @@ the suite's CPU (0.04-0.1 CPU-s of every one of some 4,000 runs). A run goes by 
   and import (``STARTUP_KEYS``): PYTHONPATH (killgate's sitecustomize and other hooks), any
   PYTHON* variable, -X options by PYTHONxxx, the locale (LANG, LC_*), TZ; or sets a kill point
   (``ARCHIVE_KILLGATE``, ``ARCHIVE_TEST_KILL_AT``: a test that kills the CLI).
+
+What a forked run does not reproduce, so a test that depends on it must exec (tests that need a
+process tree, psutil's cmdline, or SIGKILL of the CLI start ``archive`` with subprocess
+themselves, as they did before): the kernel's record of the exec (/proc/PID/cmdline and
+/proc/PID/environ are the zygote's, the parent is the zygote), the freeing of every module at
+exit (``cli_zygote._end``), and a fresh str hash seed per run (every run a worker forks shares
+its zygote's; each worker's zygote has its own).
 """
 
 from __future__ import annotations
