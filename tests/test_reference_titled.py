@@ -43,3 +43,8 @@ def test_a_person_is_left_alone() -> None:
 
 def test_a_body_word_before_the_role_keeps_the_body() -> None:
     assert titled_person("Kenya Rotary Club Rotarian Jenny Mwape", "organisation") is None
+
+
+@pytest.mark.parametrize("name", ["Christopher Lee Smith", "Miller Harris Lee", "German Economy Ministry"])
+def test_a_given_name_or_surname_with_an_agents_ending_is_no_role(name: str) -> None:
+    assert titled_person(name, "organisation") is None

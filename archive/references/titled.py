@@ -21,10 +21,18 @@ from archive.references.classify import classify, said_by_words
 
 _AGENT = re.compile(r"^[A-Z][a-z]{3,}(?:er|or|ist|ian|man)$")
 """A capitalised agent noun opening a run: Beekeeper, Rotarian, Yachtsman, Conservationist."""
-_NOT_AGENTS = frozenset({"German", "Norman", "Roman", "Herman", "Christian", "Julian", "Brian", "Adrian",
-                         "Damian", "Fabian", "Vivian", "Lillian", "Marian", "Oliver", "Peter", "Walter",
-                         "Victor", "Hector", "Taylor", "Tudor", "Islamist", "Baptist"})
-"""Given names and adjectives with an agent noun's ending: "Brian Cox" is no "Brian" of "Cox"."""
+_NOT_AGENTS = frozenset({
+    "German", "Norman", "Roman", "Herman", "Christian", "Julian", "Brian", "Adrian", "Damian", "Fabian",
+    "Vivian", "Lillian", "Marian", "Sebastian", "Maximilian", "Florian", "Kristian", "Bastian", "Ian",
+    "Oliver", "Peter", "Walter", "Alexander", "Christopher", "Jennifer", "Esther", "Heather", "Amber",
+    "Xavier", "Javier", "Reinier", "Gunter", "Dieter", "Jasper", "Kasper", "Casper", "Roger", "Homer",
+    "Victor", "Hector", "Igor", "Connor", "Trevor", "Taylor", "Tudor", "Eleanor", "Lenor", "Nestor",
+    "Miller", "Baker", "Walker", "Parker", "Turner", "Cooper", "Carter", "Porter", "Butler", "Fisher",
+    "Hunter", "Palmer", "Spencer", "Webster", "Foster", "Fletcher", "Tyler", "Chester", "Sawyer",
+    "Islamist", "Baptist", "Sherman", "Freeman", "Coleman", "Newman", "Truman", "Hoffman", "Kaufman",
+})  # fmt: skip
+"""Given names, surnames and adjectives with an agent noun's ending: "Christopher Lee Smith" is no
+"Christopher" of "Lee Smith", "Miller Harris Lee" no "Miller" of "Harris Lee"."""
 
 
 def titled_person(name: str, kind: str) -> str | None:
