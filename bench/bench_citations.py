@@ -623,6 +623,96 @@ def command(
 
 
 
+PHASE_TIMERS_JS = """
+// Date.now() around citeproc-js's own phases, inside V8 (bench only; the engine is not changed):
+// what updateItems spends in each registry step, makeBibliography, and how many times each
+// rendering entry point runs (getAmbiguousCite: the in-text form used to group and disambiguate).
+var archivePhases = (function () {
+    var spent = {}, calls = {};
+    function wrap(owner, name, label) {
+        var inner = owner[name];
+        owner[name] = function () {
+            var started = Date.now();
+            try {
+                return inner.apply(this, arguments);
+            } finally {
+                spent[label] = (spent[label] || 0) + Date.now() - started;
+                calls[label] = (calls[label] || 0) + 1;
+            }
+        };
+    }
+    var registry = ["doinserts", "setsortkeys", "setdisambigs", "sorttokens"];
+    for (var i = 0; i < registry.length; i += 1) {
+        wrap(CSL.Registry.prototype, registry[i], "updateItems: " + registry[i]);
+    }
+    wrap(CSL.Engine.prototype, "updateItems", "updateItems");
+    wrap(CSL.Engine.prototype, "makeBibliography", "makeBibliography");
+    wrap(CSL, "getAmbiguousCite", "renders: getAmbiguousCite");
+    wrap(CSL, "getSortKeys", "renders: getSortKeys");
+    wrap(CSL.Disambiguation.prototype, "run", "disambiguation groups (run)");
+    return {
+        reset: function () { spent = {}; calls = {}; return true; },
+        report: function () { return JSON.stringify({spent: spent, calls: calls}); }
+    };
+}());
+"""
+
+
+def phases(style: str, count: int, runs: int, dataset: str) -> None:
+    """Where a first export's engine time goes, phase by phase, timed inside V8 (``Date.now()``
+    around citeproc-js's registry steps), each run a fresh process: the engine's build, then one
+    bibliography of ``count`` records of ``dataset``; ms per phase (median and range of ``runs``)."""
+    import tempfile
+
+    from archive.citation.catalogue import select_records
+    from archive.layout import open_archive
+
+    with tempfile.TemporaryDirectory() as tmp:
+        build_archive(Path(tmp) / "archive", count, dataset)
+        arc = open_archive(Path(tmp) / "archive")
+        items = [to_csl_json(r, archive_name=arc.settings.organization or None) for r in select_records(arc)]
+    code = f"""
+import json, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from archive.citation.citeproc_js import CiteprocJS
+from archive.citation.formatted import load_style
+items = json.loads(open(sys.argv[1], encoding="utf-8").read())
+cite = CiteprocJS()
+cite._ctx.eval({PHASE_TIMERS_JS!r})
+key = cite.add_style(load_style({style!r}).xml)
+started = time.process_time()
+cite.bibliography(key, "en-US", True, items[:1])
+build = time.process_time() - started
+cite._ctx.call("archivePhases.reset")
+started = time.process_time()
+cite.bibliography(key, "en-US", True, items)
+cpu = time.process_time() - started
+print(json.dumps([build, cpu, json.loads(cite._ctx.call("archivePhases.report"))]))
+cite.close()
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as handle:
+        json.dump(items, handle)
+    table: dict[str, list[float]] = {}
+    counts: dict[str, int] = {}
+    try:
+        for _ in range(runs):
+            done = subprocess.run([sys.executable, "-c", code, handle.name], capture_output=True, text=True,
+                                  check=True)
+            build, cpu, report = json.loads(done.stdout.strip().splitlines()[-1])
+            table.setdefault("build (CPU s, Python's clock)", []).append(build)
+            table.setdefault(f"{count} entries (CPU s)", []).append(cpu)
+            for label, ms in report["spent"].items():
+                table.setdefault(label + " (wall ms)", []).append(ms)
+            counts.update(report["calls"])
+    finally:
+        Path(handle.name).unlink()
+    print(f"\n{style}, {dataset} ({clashes(items)}): citeproc-js's phases in V8, {runs} fresh processes, "
+          f"median (range)")
+    for label, values in table.items():
+        calls = counts.get(label.rsplit(" (", 1)[0])
+        print(f"  {label:40} {_spread(values):>24}" + (f"   {calls} calls" if calls else ""))
+
+
 def _spread(values: list[float]) -> str:
     """Median and range, the way the bench README reports a figure."""
     import statistics
@@ -642,9 +732,11 @@ def main(argv: list[str]) -> int:
                         help="only the node-against-mini-racer phase comparison (node: dev machines)")
     parser.add_argument("--command", action="store_true",
                         help="only the whole `archive export` command on a fresh archive, beside csv")
+    parser.add_argument("--phases", action="store_true",
+                        help="only citeproc-js's phases timed inside V8 (updateItems' steps, renders)")
     parser.add_argument("--runs", type=int, default=5, help="runs of each in --runtimes and --command")
     parser.add_argument("--dataset", nargs="+", default=["catalogue"], choices=DATASETS,
-                        help="with --command: the archives to export (see DATASETS)")
+                        help="with --command or --phases: the archives to export (see DATASETS)")
     parser.add_argument("--skip-citeproc-py", action="store_true",
                         help="with --command: leave out citeproc-py's figure (about 40 s of CPU for apa)")
     parser.add_argument("--baseline", type=Path,
@@ -653,6 +745,11 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.runtimes:
         runtimes(args.styles, args.records, 3, args.runs)
+        return 0
+    if args.phases:
+        for dataset in args.dataset:
+            for style in args.styles:
+                phases(style, args.records, args.runs, dataset)
         return 0
     if args.command:
         import tempfile
