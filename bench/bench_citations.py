@@ -192,10 +192,10 @@ times are swamped and CPU is the figure; nothing in archive/citation changed, ev
   (4.29-6.14); cached 0.55 / 0.22; csv 0.49 / 0.17; citeproc-py in-process 96.30 / 38.47.
   (Same code both: the difference is the load.) A cold export outside the engine costs about
   0.3 s CPU (imports 0.05, catalogue 0.04-0.09, CSL-JSON 0.01, style 0.02, V8 and citeproc.js
-  0.10-0.16), the APA build 0.5-0.6, the entries 3-4.5. Even with every non-rendering cost at zero
-  and both cores fully used, 1,000 APA entries need about 1.7 s of wall for the renders alone on a
-  quiet machine: the ≤ 2 s goal for a first export is not met with the reference processor's
-  exact output; a repeated export (the citation cache) meets it at 0.5 s.
+  0.10-0.16), the APA build 0.5-0.6, the entries 3.5-4.8. Spread perfectly over both cores, the
+  entries alone would take 1.7-2.4 s of wall, and the build and start 0.8 s more: about 2.6 s at
+  best on a quiet machine. The ≤ 2 s goal for a first export is not met with the reference
+  processor's exact output; a repeated export (the citation cache) meets it at 0.5 s.
 """
 
 from __future__ import annotations
