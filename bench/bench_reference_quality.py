@@ -3,10 +3,18 @@
     .venv/bin/python bench/bench_reference_quality.py            # figures per split and kind
     .venv/bin/python bench/bench_reference_quality.py --mistakes # and each mistake on the dev texts
     .venv/bin/python bench/bench_reference_quality.py --dev 561-585 --mistakes  # one dev batch only
+    .venv/bin/python bench/bench_reference_quality.py --unseen   # older rules on dev text written later
 
 With ``--dev`` (optionally a range of dev numbers, "561-585", or several, "1-560,586-610") only dev
 texts are scored, timed and printed: no held-out labels file or text is even read, so a helper
 tuning the rules can use it without seeing the held-out batches.
+
+With ``--unseen`` the detector of older commits (``UNSEEN_SNAPSHOTS``: the rules as they stood before a
+dev batch was written) is taken from git and scored on the dev texts written after it, which those
+rules never saw: a pseudo-held-out set of hundreds of texts instead of a new batch's first score.
+Each line is given twice: the old rules alone, and with today's last look over finished proposals
+(``archive.references.titled``), so a change of method can be measured on text its rules never saw.
+Dev texts only; labels as they are now.
 
 The texts and their labels are in tests/fixtures/references/ (README.md there says what counts).
 The held-out texts ("heldout": ten labelled first; "heldout2": twenty-five written and labelled later,
@@ -19,7 +27,12 @@ Goals (issue 12): precision >= 0.95, recall >= 0.90, and 1 MiB of news text in <
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +41,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from reference_eval import GOAL_PRECISION, GOAL_RECALL, KINDS, load_cases, score, splits
 
 from archive.references import detect_references
+from archive.references.titled import titled_person
+
+ROOT = Path(__file__).resolve().parents[1]
+UNSEEN_SNAPSHOTS = (("5885d25a", 561), ("740486ba", 826), ("881b6220", 966))
+"""(commit, first dev number written after it): the rules of that commit never saw dev-N onwards."""
+_CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from archive.references.detect import detect_references
+texts = json.load(sys.stdin)
+found = [[[r["name"], r["kind"], bool(r.get("url"))] for r in detect_references(t)] for t in texts]
+json.dump(found, sys.stdout)
+"""
 
 GOAL_SECONDS_PER_MIB = 2.0
 
@@ -67,6 +93,43 @@ def _dev_number(file: str) -> int:
     return int(file.split("-")[1])
 
 
+def _old_proposals(commit: str, texts: list[str]) -> list[list[list]]:
+    """What the detector of ``commit`` proposes for each text, run in a child process from a copy of
+    that commit's archive/references (git archive), so today's package is not imported beside it."""
+    tar = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit, "archive/references"],
+                         check=True, capture_output=True).stdout
+    with tempfile.TemporaryDirectory() as folder:
+        with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+            archive.extractall(folder, filter="data")
+        (Path(folder) / "archive" / "__init__.py").write_text("", encoding="utf-8")
+        out = subprocess.run([sys.executable, "-c", _CHILD, folder], input=json.dumps(texts), text=True,
+                             check=True, capture_output=True).stdout
+    return json.loads(out)
+
+
+def _post_checked(proposals: list[list]) -> list[dict]:
+    """Old proposals through today's last look (a role before a person's name)."""
+    checked = []
+    for name, kind, known in proposals:
+        person = None if known else titled_person(name, kind)
+        checked.append({"name": person or name, "kind": "person" if person else kind})
+    return checked
+
+
+def _unseen(cases: list) -> None:
+    """Each snapshot's rules on the dev texts written after it, alone and with today's last look."""
+    for commit, first in UNSEEN_SNAPSHOTS:
+        chosen = [c for c in cases if _dev_number(c.file) >= first]
+        if not chosen:
+            continue
+        texts = [c.text for c in chosen]
+        found = dict(zip(texts, _old_proposals(commit, texts), strict=True))
+        alone = score(chosen, lambda text, found=found: [{"name": n, "kind": k} for n, k, _ in found[text]])
+        checked = score(chosen, lambda text, found=found: _post_checked(found[text]))
+        print(_line(f"{commit} dev-{first}+", alone))
+        print(_line("  + last look", checked))
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mistakes", action="store_true",
@@ -74,7 +137,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--dev", nargs="?", const="all", metavar="RANGES",
                         help="score only dev texts (all, or numbers: 561-585,600); reads no held-out file")
     parser.add_argument("--no-speed", action="store_true", help="skip the 1 MiB timing")
+    parser.add_argument("--unseen", action="store_true",
+                        help="score older commits' rules on the dev texts written after them (dev only)")
     args = parser.parse_args(argv)
+    if args.unseen:
+        print(f"{'':<22} {'precision':>9} {'recall':>7} {'right':>5} {'wrong':>5} {'miss':>5}")
+        _unseen(load_cases("dev"))
+        return 0
     if args.dev is not None:
         numbers = _dev_numbers(args.dev)
         cases = [c for c in load_cases("dev") if numbers is None or _dev_number(c.file) in numbers]

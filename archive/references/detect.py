@@ -29,6 +29,7 @@ from archive.references.classify import (
     said_by_words,
 )
 from archive.references.known import KnownSource, lookup
+from archive.references.titled import titled_person
 
 _SP = r"[^\S\r\n]"
 """Spaces within a line, the no-break space included (news texts use it between names)."""
@@ -2022,6 +2023,9 @@ def detect_references(text: str) -> list[dict]:
     entries: dict[str, dict] = {}
     for hit in hits:
         name, kind, known = _resolve(hit, people, bodies)
+        person = None if known else titled_person(name, kind)
+        if person:
+            name, kind = person, "person"  # "Rotarian Jenny Mwape": a role no list knows yet
         entry = entries.get(name.lower())
         if entry is None:
             entry = {"name": name, "kind": kind}
