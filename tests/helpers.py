@@ -44,6 +44,16 @@ def run_cli(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None 
     return done
 
 
+def wait_for(condition, timeout: float, what: str, step: float = 0.02) -> None:
+    """Poll ``condition`` until it holds: for states only /proc or the disk shows, with no event
+    to block on. Fails after ``timeout`` seconds, naming ``what``, so a hang is a clear failure."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(step)
+
+
 CLI_LOG = "ARCHIVE_TEST_CLI_LOG"
 """Set to a file's path to have every ``cli``/``run_cli`` run appended to it: test, seconds, command,
 the CPU-seconds (user + system) the run used, and how it started ("fork" from the worker's zygote

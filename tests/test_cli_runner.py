@@ -7,25 +7,17 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import cli_runner
 import psutil
 import pytest
-from helpers import ARCHIVE_BIN, SEED, run_cli
+from helpers import ARCHIVE_BIN, SEED, run_cli, wait_for
 
 from archive.store.lockfile import InterProcessLock
 
 pytestmark = pytest.mark.skipif(os.environ.get(cli_runner.EXEC_ENV) == "1",
                                 reason="about the forked runs, which ARCHIVE_TEST_EXEC=1 turns off")
-
-
-def _wait_for(condition, what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
 
 
 def _proc_view(pid: int) -> dict:
@@ -65,12 +57,12 @@ def test_a_forked_run_is_set_up_as_an_exec_d_one(archive_root: Path, tmp_path: P
         runner = threading.Thread(target=lambda: results.append(
             cli_runner.run([str(ARCHIVE_BIN), *args], tmp_path, env, b"", 120)))
         runner.start()
-        _wait_for(lambda: len(zygote.children()) == 1 and _waiting_on_lock(zygote.children()[0].pid, lock),
-                  "the forked run to wait on the lock")
+        wait_for(lambda: len(zygote.children()) == 1 and _waiting_on_lock(zygote.children()[0].pid, lock),
+                 120, "the forked run to wait on the lock")
         forked = _proc_view(zygote.children()[0].pid)
         real = subprocess.Popen([str(ARCHIVE_BIN), *args], cwd=tmp_path, env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        _wait_for(lambda: _waiting_on_lock(real.pid, lock), "the exec'd run to wait on the lock")
+        wait_for(lambda: _waiting_on_lock(real.pid, lock), 120, "the exec'd run to wait on the lock")
         execd = _proc_view(real.pid)
     finally:
         held.release()

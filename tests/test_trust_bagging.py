@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import orjson
@@ -19,7 +18,7 @@ import psutil
 import pytest
 from bag_tamper import reseal, same_length_change
 from filelock import FileLock
-from helpers import ARCHIVE_BIN, REPO, SEED
+from helpers import ARCHIVE_BIN, REPO, SEED, wait_for
 
 from archive.bagit_format import taginfo
 from archive.fixity import validate_bag
@@ -232,15 +231,6 @@ def _gone(process: psutil.Process) -> bool:
         return True
 
 
-def _wait_for(condition, timeout: float, what: str, step: float = 0.02) -> None:
-    """Poll ``condition`` until it holds; fail after ``timeout`` seconds, naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(step)
-
-
 def _kill_and_expect_no_descendants(process: subprocess.Popen, ready) -> None:
     """Wait until ``ready(children)``, SIGKILL the CLI alone, then wait until every process it
     had started is gone; whatever is left is killed so no test leaks processes."""
@@ -253,11 +243,11 @@ def _kill_and_expect_no_descendants(process: subprocess.Popen, ready) -> None:
         return ready(children)
 
     try:
-        _wait_for(workers_up, 120, "the worker processes")
+        wait_for(workers_up, 120, "the worker processes")
         process.send_signal(signal.SIGKILL)
         process.wait()
         try:
-            _wait_for(lambda: all(_gone(c) for c in children), 60,
+            wait_for(lambda: all(_gone(c) for c in children), 60,
                       "the killed command's processes to end")
         except AssertionError:
             left = [f"{c.pid} {' '.join(c.cmdline()[:4])}" for c in children if not _gone(c)]
