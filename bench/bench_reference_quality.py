@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -41,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from reference_eval import GOAL_PRECISION, GOAL_RECALL, KINDS, load_cases, score, splits
 
 from archive.references import detect_references
-from archive.references.titled import titled_person
+from archive.references.titled import described_as_body, last_look
 
 ROOT = Path(__file__).resolve().parents[1]
 UNSEEN_SNAPSHOTS = (("5885d25a", 561), ("740486ba", 826), ("881b6220", 966))
@@ -107,12 +108,17 @@ def _old_proposals(commit: str, texts: list[str]) -> list[list[list]]:
     return json.loads(out)
 
 
-def _post_checked(proposals: list[list]) -> list[dict]:
-    """Old proposals through today's last look (a role before a person's name)."""
+def _post_checked(proposals: list[list], text: str) -> list[dict]:
+    """Old proposals through today's last look (a role before a person's name, a common given name
+    unless a mention of the name describes a body: the old proposals carry no positions, so every
+    place the name is written is looked at)."""
     checked = []
     for name, kind, known in proposals:
-        person = None if known else titled_person(name, kind)
-        checked.append({"name": person or name, "kind": "person" if person else kind})
+        if not known:
+            mentions = re.finditer(re.escape(name), text)
+            described = any(described_as_body(text, m.start(), m.end()) for m in mentions)
+            name, kind = last_look(name, kind, described=described)
+        checked.append({"name": name, "kind": kind})
     return checked
 
 
@@ -125,7 +131,7 @@ def _unseen(cases: list) -> None:
         texts = [c.text for c in chosen]
         found = dict(zip(texts, _old_proposals(commit, texts), strict=True))
         alone = score(chosen, lambda text, found=found: [{"name": n, "kind": k} for n, k, _ in found[text]])
-        checked = score(chosen, lambda text, found=found: _post_checked(found[text]))
+        checked = score(chosen, lambda text, found=found: _post_checked(found[text], text))
         print(_line(f"{commit} dev-{first}+", alone))
         print(_line("  + last look", checked))
 

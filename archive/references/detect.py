@@ -29,7 +29,7 @@ from archive.references.classify import (
     said_by_words,
 )
 from archive.references.known import KnownSource, lookup
-from archive.references.titled import titled_person
+from archive.references.titled import described_as_body, given_named_person, last_look
 
 _SP = r"[^\S\r\n]"
 """Spaces within a line, the no-break space included (news texts use it between names)."""
@@ -2004,6 +2004,16 @@ def _lower_case_bodies(text: str) -> Iterator[_Hit]:
         yield _Hit(f"{' '.join(owner.split())}'s {body}", before.start(), "organisation")
 
 
+def _hit_described(text: str, hit: _Hit) -> bool:
+    """Whether the mention a hit was found at is described as a body's. The hit may start at a word
+    before the name ("Publisher Jonathan Cape said"), so the name is looked for a little after it;
+    a mention written otherwise (a surname alone) is judged by the words before the hit."""
+    at = text.find(hit.name, hit.start, hit.start + len(hit.name) + 80)
+    if at < 0:
+        return described_as_body(text, hit.start, hit.start)
+    return described_as_body(text, at, at + len(hit.name))
+
+
 def detect_references(text: str) -> list[dict]:
     """Proposed ``references`` entries, most-mentioned first, all ``confirmed: false``."""
     runs: list[re.Match] = []
@@ -2020,12 +2030,13 @@ def detect_references(text: str) -> list[dict]:
     wanted |= {h.name.split()[0] for h in hits if h.kind == "organisation" and 1 <= h.name.count(" ") <= 2}
     people, bodies = _full_names(runs, wanted) if wanted else ({}, {})
     bodies.update(_spelled_out(text, runs, short))
+    resolved = [(hit, *_resolve(hit, people, bodies)) for hit in hits]
+    described = {name for hit, name, kind, known in resolved
+                 if not known and given_named_person(name, kind) and _hit_described(text, hit)}
     entries: dict[str, dict] = {}
-    for hit in hits:
-        name, kind, known = _resolve(hit, people, bodies)
-        person = None if known else titled_person(name, kind)
-        if person:
-            name, kind = person, "person"  # "Rotarian Jenny Mwape": a role no list knows yet
+    for _, name, kind, known in resolved:
+        if not known:  # "Rotarian Jenny Mwape", "Peter Schroecksnadel said": a person's name after all
+            name, kind = last_look(name, kind, described=name in described)
         entry = entries.get(name.lower())
         if entry is None:
             entry = {"name": name, "kind": kind}

@@ -1,4 +1,7 @@
-"""A last look at each finished proposal: a body's or a paper's name that opens with a person's role.
+"""A last look at each finished proposal: a body's or a paper's name that is a person's.
+
+Two shapes: a name that opens with a person's role, and a bare name whose first word is a common
+given name.
 
 The rules that read a run of capitalised words strip the titles and roles their lists know
 ("Governor Ana Ruiz"). New text keeps bringing roles no list holds ("Rotarian Jenny Mwape told
@@ -18,6 +21,7 @@ import re
 
 from archive.references import names
 from archive.references.classify import classify, said_by_words
+from archive.references.given_names import is_common_given_name
 
 _AGENT = re.compile(r"^[A-Z][a-z]{3,}(?:er|or|ist|ian|man)$")
 """A capitalised agent noun opening a run: Beekeeper, Rotarian, Yachtsman, Conservationist."""
@@ -58,3 +62,42 @@ def _person_after(head: list[str], tail: list[str]) -> str | None:
     if classify(person) != "person" or said_by_words(" ".join(head)):
         return None
     return person
+
+
+_DESCRIBED_AFTER = re.compile(r",\s+(?:the|a|an|its)\s+[^,.;:\n\"“”]{0,60}?\b(?P<noun>[a-z-]+),")
+"""A body's description set off by commas after a name: "Barry Callebaut, the world's largest cocoa
+processor, warned"."""
+
+
+def described_as_body(text: str, start: int, end: int) -> bool:
+    """Whether the mention at ``start:end`` is described as a body's: a body's noun just before it
+    ("Chocolate maker Barry Callebaut", "Publisher Jonathan Cape") or in apposition after it. Looks at
+    a few words on either side of one mention only."""
+    before = text[max(0, start - 30) : start].split()
+    if before and names.plain(before[-1]) in names.ORG_DESCRIPTORS:
+        return True
+    after = _DESCRIBED_AFTER.match(text, end)
+    return after is not None and after.group("noun") in names.ORG_DESCRIPTORS
+
+
+def given_named_person(name: str, kind: str) -> bool:
+    """Whether a body's proposal of two or three words is a person's name by its first word, a common
+    given name ("Peter Schroecksnadel told", "Charlie Taylor said in his annual report"): the rules
+    read such a name as a body's when nothing around it introduces a person, as they must for
+    "Deutsche Bahn said". Only names whose own words say nothing of a body, which ``classify`` reads
+    as a person's shape; the caller leaves out names a mention describes as a body's ("Chocolate
+    maker Barry Callebaut"), since companies are named after people too."""
+    words = name.split()
+    return (kind == "organisation" and 2 <= len(words) <= 3 and all(word[:1].isupper() for word in words)
+            and is_common_given_name(words[0]) and classify(name) == "person")
+
+
+def last_look(name: str, kind: str, described: bool = False) -> tuple[str, str]:
+    """The name and kind of a finished proposal (not a known publication's) after both checks;
+    ``described`` says that a mention of it is described as a body's (``described_as_body``)."""
+    person = titled_person(name, kind)
+    if person:
+        return person, "person"  # "Rotarian Jenny Mwape": a role no list knows yet
+    if not described and given_named_person(name, kind):
+        return name, "person"
+    return name, kind
