@@ -36,6 +36,7 @@ def test_a_bare_name_opening_with_a_common_given_name_is_a_person(text: str, per
     ("Publisher Jonathan Cape said it had ordered more copies.", "Jonathan Cape"),
     ("Deutsche Bahn said trains would run again on Monday.", "Deutsche Bahn"),
     ("Victoria Brewing said sales fell by a tenth.", "Victoria Brewing"),
+    ("Susan Hallworth said its Christmas trading had started slowly.", "Susan Hallworth"),  # "its"
 ])
 def test_bodies_named_like_people_stay_bodies(text: str, body: str) -> None:
     assert (body, "organisation") in _found(text)
@@ -72,6 +73,10 @@ def test_described_as_body_looks_before_and_in_apposition_after() -> None:
     assert described_as_body(text, first, first + len("Barry Hollis"))
     assert described_as_body(text, second, second + len("Barry Hollis"))
     assert not described_as_body(text, third, third + len("Barry Hollis"))
+    told = "Susan Hallworth said in its annual report that sales fell."
+    assert described_as_body(told, 0, len("Susan Hallworth"))
+    his = "Susan Hallworth said in her annual report that it was too early to tell."
+    assert not described_as_body(his, 0, len("Susan Hallworth"))
 
 
 def test_last_look_keeps_a_described_name_a_body() -> None:

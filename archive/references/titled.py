@@ -69,12 +69,19 @@ _DESCRIBED_AFTER = re.compile(r",\s+(?:the|a|an|its)\s+[^,.;:\n\"“”]{0,60}?\
 processor, warned"."""
 
 
+_ITS_AFTER = re.compile(r"(?:[^\S\n]+[a-z]+){1,3}[^\S\n]+its\b")
+"""A body's pronoun after the verb: "John Lewis said its Christmas trading had started slowly"."""
+
+
 def described_as_body(text: str, start: int, end: int) -> bool:
     """Whether the mention at ``start:end`` is described as a body's: a body's noun just before it
-    ("Chocolate maker Barry Callebaut", "Publisher Jonathan Cape") or in apposition after it. Looks at
-    a few words on either side of one mention only."""
+    ("Chocolate maker Barry Callebaut", "Publisher Jonathan Cape"), in apposition after it, or "its"
+    in the words after it ("John Lewis said its sales"). Looks at a few words on either side of one
+    mention only."""
     before = text[max(0, start - 30) : start].split()
     if before and names.plain(before[-1]) in names.ORG_DESCRIPTORS:
+        return True
+    if _ITS_AFTER.match(text, end):
         return True
     after = _DESCRIBED_AFTER.match(text, end)
     return after is not None and after.group("noun") in names.ORG_DESCRIPTORS
