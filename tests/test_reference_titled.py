@@ -48,3 +48,15 @@ def test_a_body_word_before_the_role_keeps_the_body() -> None:
 @pytest.mark.parametrize("name", ["Christopher Lee Smith", "Miller Harris Lee", "German Economy Ministry"])
 def test_a_given_name_or_surname_with_an_agents_ending_is_no_role(name: str) -> None:
     assert titled_person(name, "organisation") is None
+
+
+@pytest.mark.parametrize(("text", "person"), [
+    ("Soma Sen Roy, a scientist at the department, said the heat would ease.", "Soma Sen Roy"),
+    ("Dr Anita Sen Gupta said the wards were full.", "Anita Sen Gupta"),
+    ("Republican Sen Ted Cruz said the bill would fail.", "Ted Cruz"),  # two words after: a senator
+    ("Sen. Ted Cruz said the bill would fail.", "Ted Cruz"),
+])
+def test_sen_inside_a_name_is_a_surname_not_a_title(text: str, person: str) -> None:
+    found = _found(text)
+    assert (person, "person") in found
+    assert len(found) == 1

@@ -156,6 +156,22 @@ def is_title(word: str, position: int) -> bool:
             or key in _PROFESSIONS_IN_IST)
 
 
+_TITLES_THAT_ARE_NAMES = frozenset({"sen"})
+"""Abbreviated titles that are also names ("Sen" of "Amartya Sen", "Soma Sen Roy")."""
+_BEFORE_ABBREVIATED_TITLE = frozenset({"republican", "democratic", "democrat", "state", "u.s", "us", "gop"})
+
+
+def _surname_not_title(words: list[str], position: int) -> bool:
+    """Whether an abbreviated title without its full stop, between a name and one more word, is a
+    name: "Soma Sen Roy" is one person, "Republican Sen Ted Cruz" is a senator (two words after)."""
+    word = words[position]
+    if plain(word) not in _TITLES_THAT_ARE_NAMES or word.endswith(".") or position == 0:
+        return False
+    before = words[position - 1]
+    return (position == len(words) - 2 and before[:1].isupper() and not is_title(before, position - 1)
+            and plain(before) not in _BEFORE_ABBREVIATED_TITLE)
+
+
 def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> tuple[list[str], bool]:
     """The words after the last title, and whether there was one.
 
@@ -168,6 +184,8 @@ def strip_title(words: list[str], body_words: frozenset[str] = frozenset()) -> t
     for position, word in enumerate(words[:-1]):
         if plain(word) in _LATE_TITLES and (position == 0 or not is_title(words[position - 1], position - 1)):
             continue  # "College of General Practitioners": "General" is a title only after one
+        if _surname_not_title(words, position):
+            continue  # "Soma Sen Roy": a surname spelt as an abbreviated title
         if is_title(word, position):
             last = position
     if last is None:
