@@ -17,6 +17,7 @@ costs nothing per character of text.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from archive.references import names
@@ -39,6 +40,7 @@ _NOT_AGENTS = frozenset({
 "Christopher" of "Lee Smith", "Miller Harris Lee" no "Miller" of "Harris Lee"."""
 
 
+@functools.lru_cache(maxsize=16384)
 def titled_person(name: str, kind: str) -> str | None:
     """The person a body's or paper's proposal names after a role ("Rotarian Jenny Mwape" gives
     "Jenny Mwape"), or None when the name is not of that shape."""
@@ -87,6 +89,7 @@ def described_as_body(text: str, start: int, end: int) -> bool:
     return after is not None and after.group("noun") in names.ORG_DESCRIPTORS
 
 
+@functools.lru_cache(maxsize=16384)
 def given_named_person(name: str, kind: str) -> bool:
     """Whether a body's proposal of two or three words is a person's name by its first word, a common
     given name ("Peter Schroecksnadel told", "Charlie Taylor said in his annual report"): the rules
