@@ -203,26 +203,35 @@ def history(out: str) -> list[Figure]:
 
 def verify_bytes(out: str, first: float, first_none: float) -> Figure:
     """A full verify's bytes with 1,000 events a record beside none: the first pass and the mean
-    over the passes in a row (compaction comes in steps, so one pass alone can land on a merge).
-    Judged met when the mean a record is under twice the no-history verify's: the history is
-    ~635 KB a record, and a write that grew with it (the design before rewrote it all) would be
-    tens of times that; a compaction's amortised merges add at most 1 + log4(S / 512 KiB) copies
-    of each new event (README), not the history."""
+    over the passes in a row (compaction comes in steps: from the built state the 4th verify
+    merges every shard's small segments, ~840 MB, so one pass alone says little).
+
+    Judged on what the history adds: the mean extra bytes a verify writes over the no-history
+    verify, as a share of the history's size. A verify that rewrote the history (the design
+    before the log rewrote every shard, events inside) writes 100 % of it or more; the log and
+    segments append each new event and, amortised, copy it at most 1 + log4(S / 512 KiB) times
+    (see bench/README.md), which stays a small share of any history: met below 5 %."""
     pattern = r"^segments, ([^:]+): full verifies of [\d,]+ records in a row wrote ([\d., ]+) MB"
     passes = dict(re.findall(pattern, out, re.M))
+    size = _find(r"^segments, \d+ events/record\s+[\d.]+\s+([\d.]+)", out)
 
     def mean(label: str) -> float | None:
         found = passes.get(label)
         return statistics.mean(float(x) for x in found.split(", ")) if found else None
+
     big, none = mean("1000 events/record"), mean("no history")
     ours = f"first {first:.1f} MB with 1,000 events a record"
     base = f"first {first_none:.1f} MB with none"
-    if big is None or none is None:
+    if big is None or none is None or size is None:
         return ("a full verify's bytes written", ours, base, "passes not found in the output")
-    ratio = big / none
-    return ("a full verify's bytes written", f"{ours}; mean of {len(passes['no history'].split(', '))} "
-            f"in a row {big:.1f} MB ({passes['1000 events/record']})", f"{base}; mean {none:.1f} MB",
-            f"independent of history: {ratio:.2f}× none, mean; {'met' if ratio < 2 else 'MISSED'} (< 2×)")
+    share, history_mb = (big - none) / float(size.group(1)), float(size.group(1))
+    count = len(passes["1000 events/record"].split(", "))
+    verdict = "met" if share < 0.05 else "MISSED"
+    return ("a full verify's bytes written",
+            f"{ours}; mean of {count} in a row {big:.1f} MB ({passes['1000 events/record']})",
+            f"{base}; mean {none:.1f} MB",
+            f"independent of history: the history's extra is {(big - none):.1f} MB a verify = {share:.2%} "
+            f"of its {history_mb:,.0f} MB ({big / none:.2f}× none): {verdict} (< 5 %)")
 
 
 def history_cold(out: str) -> list[Figure]:
