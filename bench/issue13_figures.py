@@ -53,7 +53,7 @@ DATASETS = {
                    "import bench_verify_own as b; b.current_index(b.cached_archive(10_000))"),
     "audit": (KEEP / "audit-100000" / "built.json",
               f"import subprocess; subprocess.run([{PY!r}, 'bench_audit.py', '--build-only'], check=True)"),
-    "history": (HISTORY / "segmented.built",
+    "history": (HISTORY / "segmented.indexed",
                 f"import subprocess; subprocess.run([{PY!r}, 'bench_history.py', '--keep', '--build-only'], "
                 "check=True)"),
 }
@@ -260,7 +260,7 @@ BENCHES: dict[str, tuple[list[str], Callable[[str], list[Figure]]]] = {
     "verify_own": (["bench_verify_own.py", "--records", "10000", "--skip-audit", "--rounds", "3"],
                    verify_own),
     "audit": (["bench_audit.py", "--bags", "100000"], audit),
-    "history": (["bench_history.py", "--keep", "--no-baseline", "--verifies", "4", "--rounds", "5"], history),
+    "history": (["bench_history.py", "--keep", "--no-baseline", "--verifies", "8", "--rounds", "5"], history),
     "history_cold": (["bench_history_cold.py", str(HISTORY / "segmented")], history_cold),
 }
 
