@@ -268,9 +268,9 @@ def to_old_design(root: Path, events: int) -> None:
                                 if not line.startswith("min_copies")))
 
 
-APPENDED = (".log", ".lock", ".json")
-"""Files of a kept catalogue written in place (live logs appended and cut, the lock, the
-counter), copied into a working copy; the rest are hard links."""
+APPENDED = (".log", ".json")
+"""Files of a kept catalogue written in place (live logs appended and cut, the counter), copied
+into a working copy with the lock (``.lock``, no suffix) and logs/; the rest are hard links."""
 
 
 def working_copy(source: Path, dest: Path) -> Path:
@@ -285,7 +285,8 @@ def working_copy(source: Path, dest: Path) -> Path:
     subprocess.run(["cp", "-al", str(source), str(dest)], check=True)
     for path in [*(dest / "catalog").rglob("*"), *(dest / "logs").rglob("*")]:
         replaced = path.parent.name in ("records", "index")
-        if path.is_file() and (path.suffix in APPENDED or path.parent.name == "logs") and not replaced:
+        written = path.suffix in APPENDED or path.name == ".lock" or path.parent.name == "logs"
+        if path.is_file() and written and not replaced:
             copy = path.with_name(path.name + ".copying")
             shutil.copy2(path, copy)
             os.replace(copy, path)  # the link to the kept file is dropped, the copy is its own
