@@ -82,6 +82,23 @@ def test_a_read_only_command_imports_no_heavy_library(seeded_root: Path, command
     assert command_modules == ([] if argv[0] == "--help" else ["archive.cli.catalog_commands"])
 
 
+def test_history_reads_a_records_events_without_the_catalogue_module(seeded_root: Path):
+    """``archive history ID`` is judged on its own work over ``archive --help`` (issue 13: <= 100 ms
+    at 1,000 events a record, bench/bench_history.py): it reads the shard and the record's history
+    through the store alone. archive.catalog (uuid, the extractors' results, the source checks)
+    was a third of that work at 1,000 events a record when it was imported."""
+    record_id = subprocess.run(
+        [sys.executable, "-m", "archive", "--root", str(seeded_root), "list", "--json"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split('"id": "')[1].split('"')[0]
+    names, done = imported_modules("--root", seeded_root, "history", record_id)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip(), "the record's events were not printed"
+    assert "archive.store.shard_history" in names, "the history was not read through the store"
+    assert "archive.catalog" not in names
+    assert heavy_among(names) == []
+
+
 def test_search_imports_no_heavy_library(seeded_root: Path):
     names, done = imported_modules("--root", seeded_root, "search", "ankara")
     assert done.returncode == 0, done.stderr[-2000:]
