@@ -1,9 +1,10 @@
 """Replication speed and memory, each printed beside its baseline measured in the same run.
 
 1. N seed-sized bags (default 1,000) replicated to a folder replica by ``archive replicate``
-   (two copier threads; each bag copied whole into a temporary folder, every file confirmed
-   against its manifest's sha256, the bag renamed into place, one syncfs per batch before the
-   batch is recorded with a PREMIS event per bag; the sources and a catalogue snapshot too),
+   (the command's own thread copies, or two copier threads when other work holds every core;
+   each bag copied whole into a temporary folder, every file confirmed against its manifest's
+   sha256, the bag renamed into place, a syncfs run ahead while copying and one per batch before
+   the batch is recorded with a PREMIS event per bag; the sources and a catalogue snapshot too),
    side by side with ``cp -a`` and ``rsync -a`` (when rsync is on PATH; else a note says it was
    skipped) of the same bags/ folder, which neither sync nor check anything, and, as extra
    information, ``cp -a`` followed by ``sync -f`` on the copy (a durable copy).

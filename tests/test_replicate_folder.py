@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -62,6 +63,8 @@ SITE = textwrap.dedent('''
         folder_push.Unsynced.clear = gated_clear
         if os.environ.get("TEST_FLUSH_SECONDS"):
             push.FLUSH_SECONDS = float(os.environ["TEST_FLUSH_SECONDS"])
+        if os.environ.get("TEST_PRESYNC_SECONDS"):
+            push.PRESYNC_SECONDS = float(os.environ["TEST_PRESYNC_SECONDS"])
         if os.environ.get("TEST_FOLDER_COPIERS"):  # the machine's load no longer picks the path
             copiers = int(os.environ["TEST_FOLDER_COPIERS"])
             push._folder_copiers = lambda jobs: min(jobs, copiers)
@@ -212,6 +215,31 @@ def test_batches_recorded_while_the_copier_runs_hold_only_bags_renamed_and_synce
     assert set(copies(archive_root)) == {(record_id, 1) for record_id in ids}
 
 
+@COPIERS
+def test_the_disk_is_synced_while_the_bags_are_still_being_copied(cli, archive_root, tmp_path, copiers):
+    """The recorder thread runs syncfs ahead of the batch's own while the copying goes on
+    (``PRESYNC_SECONDS``, here 0: as often as one can start), so the batch's syncfs, after the last
+    copy, finds little left to write; on both paths. Before, with two copiers, the only syncfs
+    began after the last bag was copied. Whatever runs ahead, nothing is recorded before a syncfs
+    that followed the bag's rename (the tests above)."""
+    make_archive(cli, archive_root, tmp_path, count=6)
+    replica = tmp_path / "rep"
+    assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
+    seen: list[Event] = []
+    with KillGate() as gate:
+        process = gated_run(gate, archive_root, tmp_path, "--jobs", "2",
+                            env_extra={"TEST_PRESYNC_SECONDS": "0", "TEST_FOLDER_COPIERS": copiers})
+        assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
+    assert process.returncode == 0
+    renames = [at for at, e in enumerate(seen)
+               if e.op == "rename" and e.phase == "after" and is_partial(Path(e.paths[0]).name)]
+    syncs = [at for at, e in enumerate(seen) if e.op == "sync" and e.phase == "before"]
+    assert len(renames) == 6
+    assert any(renames[0] < at < renames[-1] for at in syncs), \
+        "no syncfs began while the bags were still being copied"
+    assert len(copies(archive_root)) == 6
+
+
 def test_a_source_file_sent_after_the_last_batch_is_synced_before_the_run_mark_goes(cli, archive_root,
                                                                                    tmp_path):
     """A run with no bag to copy that sends a source file: its closing syncfs comes after that file
@@ -267,3 +295,31 @@ def test_a_local_bag_holding_a_link_is_refused_whole(cli, archive_root, tmp_path
     assert set(copies(archive_root)) == {(ids[1], 1)}
     assert not (replica / "bags" / ids[0] / "v1").exists()
     assert partials(replica) == []
+
+
+def test_a_run_in_the_archives_own_form_never_imports_the_bag_checker(cli, archive_root, tmp_path):
+    """The bag checker (archive.fixity) and the manifest parsers are imported only for a bag not in
+    the archive's own form, or a file to hash again after a crash: importing them with the module
+    was a fixed cost of every run. The copies are still checked (the tests above and
+    test_replicate.py's rotten file); this only proves the parsers are not loaded to do it."""
+    make_archive(cli, archive_root, tmp_path, count=2)
+    assert cli("--root", archive_root, "replica", "add", NAME, tmp_path / "rep").code == 0
+    env = {**os.environ, "ARCHIVE_NO_PROGRESS": "1"}
+    env.pop("ARCHIVE_ROOT", None)
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "archive", "--root", str(archive_root),
+                           "replicate", NAME], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = {line.rpartition("|")[2].strip() for line in done.stderr.splitlines()
+             if line.startswith("import time:")}
+    assert "archive.replicas.folder_push" in names  # the folder path ran
+    assert not sorted(n for n in names if n.startswith(("archive.fixity", "archive.bagit_format")))
+    assert len(copies(archive_root)) == 2
+
+
+def test_the_bytes_kept_for_the_manifest_check_are_within_the_inventorys_bounds():
+    """folder_push keeps a bag's tag files under its own names for two numbers, to spare the import
+    above; the inventory it hands them to (for a bag not in the archive's own form) has the same."""
+    from archive.fixity import inventory
+    from archive.replicas import folder_push
+
+    assert (folder_push.KEEP_FILE, folder_push.KEEP_TOTAL) == (inventory.KEEP_FILE, inventory.KEEP_TOTAL)

@@ -42,13 +42,18 @@ from dataclasses import dataclass, field
 from hashlib import sha256 as _sha256
 from typing import Any
 
-from archive.fixity.inventory import KEEP_FILE, KEEP_TOTAL, Inventory
 from archive.replicas.remote import BAGS
 from archive.replicas.transfer import MANIFESTS, BagDone, Context, LocalProblem, Stopped, bag_digests
 from archive.storage.base import Entry
 from archive.storage.local import TMP_SUFFIX, LocalStorage, file_entry
 
 CHUNK = 1 << 20
+KEEP_FILE = 1 << 20
+KEEP_TOTAL = 32 << 20
+"""The bytes of a bag's tag files kept from the copy for the manifest check: a file up to
+KEEP_FILE, all of them up to KEEP_TOTAL. The same bounds as archive.fixity.inventory's, which
+reads what is kept when a bag needs the full parse (a test checks they agree); named here so a
+replicate run does not import the fixity package for two numbers."""
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | _CLOEXEC
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | _CLOEXEC
@@ -302,6 +307,8 @@ def _check_against_manifests(local_root: str, copied: _Copied, entry: dict[str, 
     if _listed_as_copied(copied, entry):
         return
     tags = {rel: file_entry(rel, size, identity) for rel, (size, identity) in copied.tags.items()}
+    from archive.fixity.inventory import Inventory  # only for a bag not in the archive's own form
+
     inv = Inventory(root=local_root, storage=LocalStorage(local_root), files=tags,
                     kept=dict(copied.kept), kept_bytes=copied.kept_bytes)
     for rel, want in bag_digests(inv, entry).items():

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archive.bagit_format.manifest import ManifestLine
-from archive.bagit_format.paths import decode_path
 from archive.errors import ArchiveError
-from archive.fixity.inventory import Inventory
-from archive.fixity.tagfiles import iter_manifest, read_declaration
 from archive.layout import Archive
 from archive.storage.base import Storage
+
+if TYPE_CHECKING:  # the fixity and bag-format packages are imported where a manifest is parsed
+    from archive.fixity.inventory import Inventory
 
 MANIFESTS = ("manifest-sha256.txt", "tagmanifest-sha256.txt")
 
@@ -74,7 +73,15 @@ class Context:
 
 def bag_digests(inv: Inventory, entry: dict[str, Any]) -> dict[str, str]:
     """sha256 of each file the bag's sha256 manifests list, and of the tag manifest as pinned by
-    the catalogue; read through the inventory, so a link planted in the bag is never followed."""
+    the catalogue; read through the inventory, so a link planted in the bag is never followed.
+
+    Its parsers are imported here, not with the module: a folder replica's bags in the archive's
+    own form never need them (folder_push._listed_as_copied), and importing the fixity package
+    (the bag checker and all it needs) was a fixed cost of every replicate run."""
+    from archive.bagit_format.manifest import ManifestLine
+    from archive.bagit_format.paths import decode_path
+    from archive.fixity.tagfiles import iter_manifest, read_declaration
+
     decl = read_declaration(inv)
     version = decl.version or (1, 0)
     digests: dict[str, str] = {}
