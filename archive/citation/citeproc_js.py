@@ -36,10 +36,11 @@ CITEPROC_VERSION = "2.4.63"
 CSL_NS = "http://purl.org/net/xbiblio/csl"
 V8_FLAGS = ("--no-single-threaded", "--min-semi-space-size=32")
 """V8's own default: compile and collect garbage on background threads (see the module's note); and
-a young generation that starts at 32 MB instead of growing to it from 1 MB: citeproc-js allocates
-short-lived blobs, tokens and strings at a high rate (the garbage collector was 13 % of a node
---cpu-prof of 1,000 APA entries), and the small first semi-spaces made it scavenge far more often
-while the style is built and the first entries are rendered. A flag of the collector's sizing,
+a young generation that starts large (``--min-semi-space-size``, in MB; V8 caps it at its maximum
+semi-space) instead of growing from its 1 MB start: citeproc-js allocates short-lived blobs, tokens
+and strings at a high rate (the garbage collector was 13 % of a node --cpu-prof of 1,000 APA
+entries), and the small first semi-spaces made it scavenge far more often while the style is built
+and the first entries are rendered. Same peak memory, measured. A flag of the collector's sizing,
 never of what the code computes (bench/bench_citations.py, 2026-12-01)."""
 _APOSTROPHE_REX = (
     'new RegExp("(" + CSL.ROMANESQUE_REGEXP.source + ")\\u2019(" + CSL.ROMANESQUE_REGEXP.source + ")", "g")'
