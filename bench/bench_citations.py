@@ -16,6 +16,7 @@
     .venv/bin/python bench/bench_citations.py --command --styles apa --dataset catalogue varied \
         --baseline DIR                                   # beside another tree's code and citeproc-py
     .venv/bin/python bench/bench_citations.py --phases --styles apa --dataset catalogue varied
+    .venv/bin/python bench/bench_citations.py --js-profile --styles apa --dataset varied  # node, dev only
 
 3. ``--runtimes``: where the time goes. The same calls (build an engine; updateItems, which fills the
    registry with each item's ambiguity cite, sort keys and disambiguation; makeBibliography, the
@@ -770,6 +771,84 @@ cite.close()
         print(f"  {label:40} {_spread(values):>24}" + (f"   {calls} calls" if calls else ""))
 
 
+PROFILE_DRIVER = r"""
+const fs = require("fs"), vm = require("vm");
+const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+vm.runInThisContext("var module = {exports: {}};");
+vm.runInThisContext(job.engine, {filename: "citeproc.js"});
+vm.runInThisContext(fs.readFileSync(job.bridge, "utf8"), {filename: "bridge.js"});
+archiveCite.knownLocales(JSON.stringify(["en-US"]));
+archiveCite.addLocale("en-US", job.locale);
+archiveCite.addStyle("s", job.style);
+archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items.slice(0, 1)));
+archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items));
+"""
+"""``--js-profile``'s node script: the archive's citeproc.js (``engine_source()``, the patches applied)
+and bridge.js loaded as mini-racer loads them, the engine built, then one bibliography of all items."""
+
+
+def js_profile(style: str, count: int, dataset: str, top: int) -> None:
+    """A function-level CPU profile of citeproc-js on a first export (node --cpu-prof; node is a
+    development machine's tool): the functions with the most self time, each with its inclusive
+    time, so a speed-up (``citeproc_js.SOURCE_PATCHES``) aims where the time is."""
+    import shutil
+    import tempfile
+    from collections import defaultdict
+
+    from archive.citation.catalogue import select_records
+    from archive.citation.citeproc_js import ENGINE_DIR, engine_source, locale_files
+    from archive.layout import open_archive
+
+    node = shutil.which("node")
+    if node is None:
+        print("--js-profile needs node on PATH (a development machine's tool)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        build_archive(folder / "archive", count, dataset)
+        arc = open_archive(folder / "archive")
+        items = [to_csl_json(r, archive_name=arc.settings.organization or None) for r in select_records(arc)]
+        job = {"engine": engine_source(), "bridge": str(ENGINE_DIR / "bridge.js"),
+               "style": load_style(style).xml, "items": items,
+               "locale": locale_files()["en-US"].read_text(encoding="utf-8")}
+        (folder / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        (folder / "driver.js").write_text(PROFILE_DRIVER, encoding="utf-8")
+        subprocess.run([node, "--cpu-prof", "--cpu-prof-dir", str(folder / "prof"),
+                        "--cpu-prof-interval", "200", str(folder / "driver.js"), str(folder / "job.json")],
+                       check=True)
+        profile = json.loads(next((folder / "prof").glob("*.cpuprofile")).read_text(encoding="utf-8"))
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    parent = {child: n["id"] for n in profile["nodes"] for child in n.get("children", [])}
+    spent: dict[int, int] = defaultdict(int)
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        spent[sample] += delta
+
+    def name(node_id: int) -> str:
+        frame = nodes[node_id]["callFrame"]
+        where = frame["url"].rsplit("/", 1)[-1]
+        return f"{frame['functionName'] or '(anonymous)'} {where}:{frame['lineNumber'] + 1}" if where else \
+            frame["functionName"]
+
+    own: dict[str, int] = defaultdict(int)
+    inclusive: dict[str, int] = defaultdict(int)
+    for node_id, micros in spent.items():
+        own[name(node_id)] += micros
+        seen, walk = set(), node_id
+        while walk is not None:
+            label = name(walk)
+            if label not in seen:
+                seen.add(label)
+                inclusive[label] += micros
+            walk = parent.get(walk)
+    total = sum(spent.values())
+    print(f"\n{style}, {dataset}, {count} records: node --cpu-prof of a first export (build + bibliography), "
+          f"{total / 1e6:.2f} s sampled; top {top} by self time")
+    print(f"  {'self %':>7} {'self ms':>8} {'incl %':>7}  function")
+    for label, micros in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        share = 100 * inclusive[label] / total
+        print(f"  {100 * micros / total:7.1f} {micros / 1000:8.0f} {share:7.1f}  {label}")
+
+
 def _spread(values: list[float]) -> str:
     """Median and range, the way the bench README reports a figure."""
     import statistics
@@ -799,7 +878,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--baseline", type=Path,
                         help="with --command: a checkout of another tree (git archive main | tar -x -C DIR) "
                              "whose cold export runs in the same rounds")
+    parser.add_argument("--js-profile", action="store_true",
+                        help="only a function-level node --cpu-prof of citeproc-js (node: dev machines)")
+    parser.add_argument("--top", type=int, default=30, help="with --js-profile: functions listed")
     args = parser.parse_args(argv)
+    if args.js_profile:
+        for dataset in args.dataset:
+            for style in args.styles:
+                js_profile(style, args.records, dataset, args.top)
+        return 0
     if args.runtimes:
         runtimes(args.styles, args.records, 3, args.runs)
         return 0
