@@ -92,6 +92,13 @@ SOURCE_PATCHES = (
 {_DOPPEL_SPANS}
         }}""",
     ),
+    (
+        "        blob.alldecor = blob.alldecor.concat(this.alldecor);\n",
+        """        for (var at = 0, end = this.alldecor.length; at < end; at += 1) {
+            blob.alldecor.push(this.alldecor[at]);
+        }
+""",
+    ),
 )
 """``(text in citeproc.js, what the engine runs instead)``: speed-ups that change no result, applied
 as the file is loaded (the vendored file stays as npm ships it).
@@ -114,6 +121,15 @@ as the file is loaded (the vendored file stays as npm ships it).
   regular expressions on every string; both must match the literal ``<span`` first, so a string
   without it is returned by ``replace`` unchanged and the patch skips the two calls for it (a value
   that is not a string still takes them, as before).
+- ``CSL.Blob.prototype.push``, run for every blob the output queue nests, replaced the child's list
+  of inherited decorations with a new array (``concat``) of its own and the parent's; the patch
+  appends the parent's to the child's array in place, the same elements in the same order. No one
+  else holds a blob's ``alldecor`` array: every other assignment in citeproc.js gives a fresh array
+  (``[this.decorations]``, ``[]``, ``slice()``, ``concat``) and the readers loop over it at once, so
+  which array object holds the list is never seen. The lists have no holes (built only by literals,
+  ``push``, ``slice`` and ``concat`` of hole-free arrays), so pushing each element is ``concat``'s copy.
+  A parent blob's list always holds its own decorations, so the loop reads ``blob.alldecor`` at
+  least once and a child without one fails there as ``concat`` did.
 """
 ATTRIBUTION = "(c) Frank Bennett · citeproc-js implements the Citation Style Language · https://citationstyles.org/"
 """citeproc-js's Attribution Information (CPAL Exhibit B): a user interface that reaches the engine
