@@ -603,6 +603,23 @@ def citeproc_py_figure(root: Path, style: str) -> str:
     return f"{time.perf_counter() - started:.2f} (CPU {time.process_time() - cpu:.2f})"
 
 
+def baseline_command(
+    tree: Path, args: list[str], env: dict[str, str]
+) -> tuple[list[str], dict[str, str], str]:
+    """``archive ARGS`` run by the package in ``tree``: ``(argv, env, cwd)``. The process starts in
+    ``tree``: ``python -c`` puts its working folder first on sys.path, before PYTHONPATH, so started
+    from the project folder (as the bench is) it ran the project's own package, not the baseline's
+    (every ``--baseline`` figure before 2026-12-01 compared the code with itself). Checked before use."""
+    tree = tree.resolve()
+    env = {**env, "PYTHONPATH": str(tree)}
+    found = subprocess.run([sys.executable, "-c", "import archive; print(archive.__file__)"], env=env,
+                           cwd=tree, capture_output=True, text=True, check=True).stdout.strip()
+    if not Path(found).resolve().is_relative_to(tree):
+        raise SystemExit(f"--baseline {tree}: its run imports {found}, not the baseline's package")
+    argv = [sys.executable, "-c", "import sys; from archive.cli import entry; sys.exit(entry())", *args]
+    return argv, env, str(tree)
+
+
 def command(
     styles: list[str],
     count: int,
@@ -650,15 +667,14 @@ def command(
             cache_dir = folder / f"cache-warm-{number}" if cache == "warm" else cold_dir
             env = {**os.environ, "ARCHIVE_CACHE_DIR": str(cache_dir)}
             argv = [str(archive_cli), "--root", str(root), "export", "--all", *options, "--out", str(out)]
+            run_in = None
             if tree is not None:
-                env["PYTHONPATH"] = str(tree)
-                argv = [sys.executable, "-c", "import sys; from archive.cli import entry; sys.exit(entry())",
-                        *argv[1:]]
+                argv, env, run_in = baseline_command(tree, argv[1:], env)
             if cache == "warm" and n == 0:
-                subprocess.run(argv, check=True, capture_output=True, env=env)  # fills the cache, untimed
+                subprocess.run(argv, check=True, capture_output=True, env=env, cwd=run_in)  # fills the cache
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            subprocess.run(argv, check=True, capture_output=True, env=env)
+            subprocess.run(argv, check=True, capture_output=True, env=env, cwd=run_in)
             wall = time.perf_counter() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime

@@ -236,3 +236,31 @@ def test_the_patched_engine_writes_the_benchs_1000_apa_entries_as_the_vendored_f
         vendored.close()
     assert len(expected) == 1000 and len({text for _, text in expected}) == 1000
     assert got == expected
+
+
+def test_the_benchs_baseline_runs_the_baseline_trees_package(tmp_path, monkeypatch):
+    """bench_citations.py --baseline DIR compares the export with DIR's code; started from the project
+    folder, ``python -c`` had imported the project's own package instead (the working folder comes
+    before PYTHONPATH), so the comparison was of the code with itself."""
+    import os
+    import subprocess
+    import sys
+
+    bench = str(Path(__file__).resolve().parents[1] / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    from bench_citations import baseline_command
+
+    tree = tmp_path / "base"
+    (tree / "archive").mkdir(parents=True)
+    (tree / "archive" / "__init__.py").write_text("", encoding="utf-8")
+    (tree / "archive" / "cli.py").write_text(
+        "import archive\ndef entry():\n    print(archive.__file__)\n    return 0\n", encoding="utf-8")
+    project = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(project)  # where the bench is run from
+    argv, env, cwd = baseline_command(tree, ["--version"], dict(os.environ))
+    done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    assert Path(done.stdout.strip()).resolve() == (tree / "archive" / "__init__.py").resolve()
+    # the old way, the same command started in the project folder: the project's package
+    old = subprocess.run(argv, env=env, cwd=project, capture_output=True, text=True, check=True)
+    assert Path(old.stdout.strip()).resolve() != (tree / "archive" / "__init__.py").resolve()
