@@ -16,6 +16,7 @@
     .venv/bin/python bench/bench_citations.py --command --styles apa --dataset catalogue varied \
         --baseline DIR                                   # beside another tree's code and citeproc-py
     .venv/bin/python bench/bench_citations.py --phases --styles apa --dataset catalogue varied
+    .venv/bin/python bench/bench_citations.py --js-profile --styles apa --dataset varied  # node, dev only
 
 3. ``--runtimes``: where the time goes. The same calls (build an engine; updateItems, which fills the
    registry with each item's ambiguity cite, sort keys and disambiguation; makeBibliography, the
@@ -207,6 +208,32 @@ times are swamped and CPU is the figure; nothing in archive/citation changed, ev
   (range) wall s / CPU s: ieee 3.08 (2.01-4.04) / 1.54 (1.23-1.92), the one within reach of 2 s on a
   quiet machine; harvard 5.32 / 3.97; mla 9.45 / 4.75; chicago-note-bibliography 10.43 / 5.57;
   chicago-author-date 7.73 / 5.86; cached 0.33-0.51 / 0.22-0.25 each; csv 0.51 / 0.21.
+
+Measured 2026-12-01, ninth session (load as given; every string unchanged: goldens, and the patched
+engine against the vendored file on the 1,000 catalogue and varied records,
+tests/test_citation_engine_speed.py):
+- ``--js-profile`` (node --cpu-prof, varied, apa): flat. Self time: GC 13 %, tokenExec 7 % (59 %
+  inclusive), Output.Queue.string 4 %, Engine.retrieveItem 2.4 %, Blob.push 2.4 %, Blob 2.2 %,
+  Output.Queue.append 2 %, nothing else above 2 %. Inclusive: getCite 61 %, makeBibliography 39 %,
+  updateItems 38 % (inserts 17, sort keys 11, disambiguation 9), names (outputNames) 21 %, build 8 %.
+- Four source patches (citeproc_js.SOURCE_PATCHES): tokenExec without its per-call closure (1.6
+  million calls), Stack.value without an array copy, _doppelString's span rewrites skipped when a
+  string has no ``<span``, Blob.push appending in place instead of concat; and V8's young generation
+  started large (``--min-semi-space-size``; 16, 32 and 64 measured alike, against the default: GC).
+  Engine alone in mini-racer (/tmp script: start, APA build, 1,000 entries; CPU s, median of 6
+  interleaved fresh processes, load 7-8): catalogue main 3.70 -> patches 3.26 -> patches + flag 2.92;
+  varied 3.15 -> 2.83 -> 2.71. The Blob.push patch alone: lower in 9 of 10 interleaved pairs (~4 %).
+  V8 flags without gain (3-5 runs): --max-lazy, --no-sparkplug, --semi-space-growth-factor=4.
+- ``--baseline`` compared the code with itself until this session (``baseline_command``): run from
+  the project folder, ``python -c`` imported the project's package before PYTHONPATH's.
+- ``--command --styles apa --runs 5 --dataset catalogue varied --baseline DIR`` (DIR: ``git archive
+  1f96a9b``, main), quiet (load 0.5-1.0), median (range), wall s / CPU s: catalogue ours 1.80
+  (1.72-2.02) / 2.39 (2.30-2.61), main 1.91 (1.80-2.04) / 2.52 (2.38-2.65); varied ours 1.63
+  (1.59-1.67) / 2.29 (2.24-2.33), main 1.84 (1.79-1.97) / 2.59 (2.47-2.75); cached 0.13-0.17; csv
+  0.10-0.16. ``--runs 7`` right after (load 3.7-4.8): catalogue ours 3.56 / 2.55, main 3.53 / 2.62;
+  varied ours 2.27 / 2.56, main 2.59 / 2.97. So on a quiet machine a first export of 1,000 APA
+  entries takes under 2 s wall (main's code too, at this machine's speed today: V8 spreads the work
+  over both cores, CPU about 1.35x wall); under load it does not.
 """
 
 from __future__ import annotations
@@ -602,6 +629,23 @@ def citeproc_py_figure(root: Path, style: str) -> str:
     return f"{time.perf_counter() - started:.2f} (CPU {time.process_time() - cpu:.2f})"
 
 
+def baseline_command(
+    tree: Path, args: list[str], env: dict[str, str]
+) -> tuple[list[str], dict[str, str], str]:
+    """``archive ARGS`` run by the package in ``tree``: ``(argv, env, cwd)``. The process starts in
+    ``tree``: ``python -c`` puts its working folder first on sys.path, before PYTHONPATH, so started
+    from the project folder (as the bench is) it ran the project's own package, not the baseline's
+    (every ``--baseline`` figure before 2026-12-01 compared the code with itself). Checked before use."""
+    tree = tree.resolve()
+    env = {**env, "PYTHONPATH": str(tree)}
+    found = subprocess.run([sys.executable, "-c", "import archive; print(archive.__file__)"], env=env,
+                           cwd=tree, capture_output=True, text=True, check=True).stdout.strip()
+    if not Path(found).resolve().is_relative_to(tree):
+        raise SystemExit(f"--baseline {tree}: its run imports {found}, not the baseline's package")
+    argv = [sys.executable, "-c", "import sys; from archive.cli import entry; sys.exit(entry())", *args]
+    return argv, env, str(tree)
+
+
 def command(
     styles: list[str],
     count: int,
@@ -649,15 +693,14 @@ def command(
             cache_dir = folder / f"cache-warm-{number}" if cache == "warm" else cold_dir
             env = {**os.environ, "ARCHIVE_CACHE_DIR": str(cache_dir)}
             argv = [str(archive_cli), "--root", str(root), "export", "--all", *options, "--out", str(out)]
+            run_in = None
             if tree is not None:
-                env["PYTHONPATH"] = str(tree)
-                argv = [sys.executable, "-c", "import sys; from archive.cli import entry; sys.exit(entry())",
-                        *argv[1:]]
+                argv, env, run_in = baseline_command(tree, argv[1:], env)
             if cache == "warm" and n == 0:
-                subprocess.run(argv, check=True, capture_output=True, env=env)  # fills the cache, untimed
+                subprocess.run(argv, check=True, capture_output=True, env=env, cwd=run_in)  # fills the cache
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            subprocess.run(argv, check=True, capture_output=True, env=env)
+            subprocess.run(argv, check=True, capture_output=True, env=env, cwd=run_in)
             wall = time.perf_counter() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
@@ -770,6 +813,84 @@ cite.close()
         print(f"  {label:40} {_spread(values):>24}" + (f"   {calls} calls" if calls else ""))
 
 
+PROFILE_DRIVER = r"""
+const fs = require("fs"), vm = require("vm");
+const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+vm.runInThisContext("var module = {exports: {}};");
+vm.runInThisContext(job.engine, {filename: "citeproc.js"});
+vm.runInThisContext(fs.readFileSync(job.bridge, "utf8"), {filename: "bridge.js"});
+archiveCite.knownLocales(JSON.stringify(["en-US"]));
+archiveCite.addLocale("en-US", job.locale);
+archiveCite.addStyle("s", job.style);
+archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items.slice(0, 1)));
+archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items));
+"""
+"""``--js-profile``'s node script: the archive's citeproc.js (``engine_source()``, the patches applied)
+and bridge.js loaded as mini-racer loads them, the engine built, then one bibliography of all items."""
+
+
+def js_profile(style: str, count: int, dataset: str, top: int) -> None:
+    """A function-level CPU profile of citeproc-js on a first export (node --cpu-prof; node is a
+    development machine's tool): the functions with the most self time, each with its inclusive
+    time, so a speed-up (``citeproc_js.SOURCE_PATCHES``) aims where the time is."""
+    import shutil
+    import tempfile
+    from collections import defaultdict
+
+    from archive.citation.catalogue import select_records
+    from archive.citation.citeproc_js import ENGINE_DIR, engine_source, locale_files
+    from archive.layout import open_archive
+
+    node = shutil.which("node")
+    if node is None:
+        print("--js-profile needs node on PATH (a development machine's tool)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        build_archive(folder / "archive", count, dataset)
+        arc = open_archive(folder / "archive")
+        items = [to_csl_json(r, archive_name=arc.settings.organization or None) for r in select_records(arc)]
+        job = {"engine": engine_source(), "bridge": str(ENGINE_DIR / "bridge.js"),
+               "style": load_style(style).xml, "items": items,
+               "locale": locale_files()["en-US"].read_text(encoding="utf-8")}
+        (folder / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        (folder / "driver.js").write_text(PROFILE_DRIVER, encoding="utf-8")
+        subprocess.run([node, "--cpu-prof", "--cpu-prof-dir", str(folder / "prof"),
+                        "--cpu-prof-interval", "200", str(folder / "driver.js"), str(folder / "job.json")],
+                       check=True)
+        profile = json.loads(next((folder / "prof").glob("*.cpuprofile")).read_text(encoding="utf-8"))
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    parent = {child: n["id"] for n in profile["nodes"] for child in n.get("children", [])}
+    spent: dict[int, int] = defaultdict(int)
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        spent[sample] += delta
+
+    def name(node_id: int) -> str:
+        frame = nodes[node_id]["callFrame"]
+        where = frame["url"].rsplit("/", 1)[-1]
+        return f"{frame['functionName'] or '(anonymous)'} {where}:{frame['lineNumber'] + 1}" if where else \
+            frame["functionName"]
+
+    own: dict[str, int] = defaultdict(int)
+    inclusive: dict[str, int] = defaultdict(int)
+    for node_id, micros in spent.items():
+        own[name(node_id)] += micros
+        seen, walk = set(), node_id
+        while walk is not None:
+            label = name(walk)
+            if label not in seen:
+                seen.add(label)
+                inclusive[label] += micros
+            walk = parent.get(walk)
+    total = sum(spent.values())
+    print(f"\n{style}, {dataset}, {count} records: node --cpu-prof of a first export (build + bibliography), "
+          f"{total / 1e6:.2f} s sampled; top {top} by self time")
+    print(f"  {'self %':>7} {'self ms':>8} {'incl %':>7}  function")
+    for label, micros in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        share = 100 * inclusive[label] / total
+        print(f"  {100 * micros / total:7.1f} {micros / 1000:8.0f} {share:7.1f}  {label}")
+
+
 def _spread(values: list[float]) -> str:
     """Median and range, the way the bench README reports a figure."""
     import statistics
@@ -799,7 +920,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--baseline", type=Path,
                         help="with --command: a checkout of another tree (git archive main | tar -x -C DIR) "
                              "whose cold export runs in the same rounds")
+    parser.add_argument("--js-profile", action="store_true",
+                        help="only a function-level node --cpu-prof of citeproc-js (node: dev machines)")
+    parser.add_argument("--top", type=int, default=30, help="with --js-profile: functions listed")
     args = parser.parse_args(argv)
+    if args.js_profile:
+        for dataset in args.dataset:
+            for style in args.styles:
+                js_profile(style, args.records, dataset, args.top)
+        return 0
     if args.runtimes:
         runtimes(args.styles, args.records, 3, args.runs)
         return 0

@@ -34,15 +34,70 @@ ENGINE_DIR = Path(__file__).with_name("engine")
 CITEPROC_VERSION = "2.4.63"
 """The npm package ``citeproc`` vendored in ``engine/citeproc.js`` (citeproc-js 1.4.x)."""
 CSL_NS = "http://purl.org/net/xbiblio/csl"
-V8_FLAGS = ("--no-single-threaded",)
-"""V8's own default: compile and collect garbage on background threads (see the module's note)."""
+V8_FLAGS = ("--no-single-threaded", "--min-semi-space-size=32")
+"""V8's own default: compile and collect garbage on background threads (see the module's note); and
+a young generation that starts large (``--min-semi-space-size``, in MB; V8 caps it at its maximum
+semi-space) instead of growing from its 1 MB start: citeproc-js allocates short-lived blobs, tokens
+and strings at a high rate (the garbage collector was 13 % of a node --cpu-prof of 1,000 APA
+entries), and the small first semi-spaces made it scavenge far more often while the style is built
+and the first entries are rendered. Same peak memory, measured. A flag of the collector's sizing,
+never of what the code computes (bench/bench_citations.py, 2026-12-01)."""
 _APOSTROPHE_REX = (
     'new RegExp("(" + CSL.ROMANESQUE_REGEXP.source + ")\\u2019(" + CSL.ROMANESQUE_REGEXP.source + ")", "g")'
+)
+_DOPPEL_SPANS = (
+    '        str = str.replace(/(<span)\\s+(style=\\"font-variant:)\\s*(small-caps);?\\"[^>]*(>)/g, '
+    '"$1 $2$3;\\"$4");\n'
+    '        str = str.replace(/(<span)\\s+(class=\\"no(?:case|decor)\\")[^>]*(>)/g, "$1 $2$3");'
 )
 SOURCE_PATCHES = (
     (
         f"var rex = {_APOSTROPHE_REX};",
         f"var rex = CSL.archiveApostropheRex || (CSL.archiveApostropheRex = {_APOSTROPHE_REX});",
+    ),
+    (
+        """    var record = function (result) {
+        if (result) {
+            this.tmp.jump.replace("succeed");
+            return token.succeed;
+        } else {
+            this.tmp.jump.replace("fail");
+            return token.fail;
+        }
+    };
+    if (token.test) {
+        next = record.call(this,token.test(Item, item));
+    }""",
+        """    if (token.test) {
+        if (token.test(Item, item)) {
+            this.tmp.jump.replace("succeed");
+            next = token.succeed;
+        } else {
+            this.tmp.jump.replace("fail");
+            next = token.fail;
+        }
+    }""",
+    ),
+    (
+        """CSL.Stack.prototype.value = function () {
+    return this.mystack.slice(-1)[0];
+};""",
+        """CSL.Stack.prototype.value = function () {
+    return this.mystack[this.mystack.length - 1];
+};""",
+    ),
+    (
+        _DOPPEL_SPANS,
+        f"""        if (typeof str !== "string" || str.indexOf("<span") > -1) {{
+{_DOPPEL_SPANS}
+        }}""",
+    ),
+    (
+        "        blob.alldecor = blob.alldecor.concat(this.alldecor);\n",
+        """        for (var at = 0, end = this.alldecor.length; at < end; at += 1) {
+            blob.alldecor.push(this.alldecor[at]);
+        }
+""",
     ),
 )
 """``(text in citeproc.js, what the engine runs instead)``: speed-ups that change no result, applied
@@ -54,6 +109,27 @@ as the file is loaded (the vendored file stays as npm ships it).
   The source is a constant (defined once, never assigned), so one expression built on first use is
   the same expression; it is used only by ``String.prototype.replace`` with the ``g`` flag, which
   starts from ``lastIndex`` 0 every time, so sharing it carries no state from one call to the next.
+- ``CSL.tokenExec``, run for every token of every render (about 1.6 million times for 1,000 APA
+  entries), made a closure ``record`` on each call to pick a conditional token's next step; the
+  patch runs the closure's body in place: the same test called the same way (``token.test(Item,
+  item)``, ``this`` the token), the same ``jump`` written, the same ``succeed``/``fail`` taken.
+- ``CSL.Stack.prototype.value``, the top of a stack (the output queue asks for it on every blob),
+  copied the last element into a new array (``mystack.slice(-1)[0]``); reading
+  ``mystack[mystack.length - 1]`` gives the same value: ``mystack`` is always an array (set only to
+  ``[]``), so on an empty stack both read index ``-1``'s absent property and give ``undefined``.
+- The flip-flop parser's ``_doppelString`` rewrote two spellings of ``<span ...>`` markup with two
+  regular expressions on every string; both must match the literal ``<span`` first, so a string
+  without it is returned by ``replace`` unchanged and the patch skips the two calls for it (a value
+  that is not a string still takes them, as before).
+- ``CSL.Blob.prototype.push``, run for every blob the output queue nests, replaced the child's list
+  of inherited decorations with a new array (``concat``) of its own and the parent's; the patch
+  appends the parent's to the child's array in place, the same elements in the same order. No one
+  else holds a blob's ``alldecor`` array: every other assignment in citeproc.js gives a fresh array
+  (``[this.decorations]``, ``[]``, ``slice()``, ``concat``) and the readers loop over it at once, so
+  which array object holds the list is never seen. The lists have no holes (built only by literals,
+  ``push``, ``slice`` and ``concat`` of hole-free arrays), so pushing each element is ``concat``'s copy.
+  A parent blob's list always holds its own decorations, so the loop reads ``blob.alldecor`` at
+  least once and a child without one fails there as ``concat`` did.
 """
 ATTRIBUTION = "(c) Frank Bennett · citeproc-js implements the Citation Style Language · https://citationstyles.org/"
 """citeproc-js's Attribution Information (CPAL Exhibit B): a user interface that reaches the engine
