@@ -27,7 +27,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, TabbedContent
+from textual.widgets import Input, Label, TabbedContent
 from textual.worker import get_current_worker
 
 from archive import catalog
@@ -40,6 +40,7 @@ from tui.keys import KEY_ACTIONS
 from tui.processes import start_resource_tracker
 from tui.search_index import SearchIndex
 from tui.widgets.detail import DetailPane, Tabs
+from tui.widgets.footer import SteadyFooter
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.record_table import RecordTable
 from tui.widgets.search_box import SearchBox
@@ -136,7 +137,7 @@ class MainScreen(Screen):
             yield RecordTable(id="records")
             yield DetailPane(self.arc)
         yield ProgressPanel(id="progress")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.table.copy_settings = self.arc.settings

@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from archive import catalog, schema
 from archive.catalog import READ_ONLY_FIELDS, NewArticle
 from archive.errors import ArchiveError, DuplicateSourceError, StaleRecordError, ValidationError
 from tui.screens.confirm import ChoiceScreen
 from tui.widgets.fields import MISSING, Editor, FormChanged, build_editor
+from tui.widgets.footer import SteadyFooter
 
 PLACEHOLDERS = {
     "id": "ART-0000-000000",
@@ -106,7 +107,7 @@ class RecordFormScreen(Screen[dict | None]):
         with Horizontal(classes="buttons"):
             yield Button("Cancel", id="cancel", compact=True)
             yield Button("Save", id="save", variant="primary", compact=True)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.baseline = self.collect()
@@ -148,15 +149,22 @@ class RecordFormScreen(Screen[dict | None]):
         found = {p: r for p, r in found.items() if p.split(".")[0].split("[")[0] in self.fields}
         self.problems = found
         self.route_problems(found)
-        status = self.query_one("#form-status", Static)
         if found:
             count = sum(len(r) for r in found.values())
-            status.update(f"✗ {count} problem(s) to fix before saving: "
-                          + "; ".join(f"{p}: {r[0]}" for p, r in list(found.items())[:3]))
+            self._show_status(f"✗ {count} problem(s) to fix before saving: "
+                              + "; ".join(f"{p}: {r[0]}" for p, r in list(found.items())[:3]), bool(found))
         else:
-            status.update("✓ no problems" + (" · unsaved changes" if self.is_dirty else ""))
-        status.set_class(bool(found), "-errors")
+            self._show_status("✓ no problems" + (" · unsaved changes" if self.is_dirty else ""), False)
         return found
+
+    def _show_status(self, text: str, errors: bool) -> None:
+        """Put ``text`` in the status line, leaving it alone when it already says that: a Static's
+        update lays out the whole form again even when the text is the same, and the form
+        validates on every keystroke, so typing a title re-laid out every field once per key."""
+        status = self.query_one("#form-status", Static)
+        if status.content != text:
+            status.update(text)
+        status.set_class(errors, "-errors")
 
     def route_problems(self, found: dict[str, list[str]]) -> None:
         editors = {e.path_text: e for e in self.query(Editor)}
@@ -218,9 +226,7 @@ class RecordFormScreen(Screen[dict | None]):
         return catalog.replace_record(self.arc, record)
 
     def _show_error(self, message: str) -> None:
-        status = self.query_one("#form-status", Static)
-        status.update(f"✗ {message}")
-        status.add_class("-errors")
+        self._show_status(f"✗ {message}", True)
         self.notify(message, severity="error", timeout=8)
 
     def _focus_first_problem(self) -> None:

@@ -25,7 +25,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from archive import catalog
 from archive.config import load_settings
@@ -35,6 +35,7 @@ from archive.replicas.status import LOCAL, Copy, copies_of, row_copies
 from tui import library
 from tui.formatting import copies_cell, copy_cell
 from tui.processes import start_resource_tracker
+from tui.widgets.footer import SteadyFooter
 from tui.widgets.progress_panel import ProgressPanel
 from tui.widgets.record_table import fit
 
@@ -181,7 +182,7 @@ class ReplicasScreen(Screen[None]):
         with VerticalScroll(id="replica-results-scroll"):
             yield Static("", id="replica-results")
         yield ProgressPanel(id="replica-progress")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         if self.settings_problem:

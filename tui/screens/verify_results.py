@@ -17,11 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from archive.errors import ArchiveError
 from archive.outputs import check_output_path
 from tui.formatting import FIXITY_MARKS
+from tui.widgets.footer import SteadyFooter
 
 OUTCOME_STYLES = {"success": "green", "failure": "bold red", "warning": "yellow"}
 
@@ -135,7 +136,7 @@ class VerifyResultsScreen(Screen[None]):
         with VerticalScroll(id="verify-body"):
             yield Static(results_table(self.data), id="verify-table")
         yield Static(totals_text(self.data, self.cancelled), id="verify-totals")
-        yield Footer()
+        yield SteadyFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)
