@@ -83,6 +83,17 @@ def gated_run(gate: KillGate, root: Path, tmp_path: Path, *args: str,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+def gated_events(root: Path, tmp_path: Path, *args: str, env_extra: dict | None = None) -> list[Event]:
+    """Run ``archive replicate`` held at every gate until it ends by itself, and every event it
+    reported, in order: the tests below read durability order from them."""
+    seen: list[Event] = []
+    with KillGate() as gate:
+        process = gated_run(gate, root, tmp_path, *args, env_extra=env_extra)
+        assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
+    assert process.returncode == 0
+    return seen
+
+
 def partials(replica: Path) -> list[Path]:
     return sorted(p for p in (replica / "bags").glob("*/*") if is_partial(p.name))
 
@@ -152,11 +163,7 @@ def test_each_batch_is_synced_after_its_renames_and_before_it_is_recorded(cli, a
     make_archive(cli, archive_root, tmp_path, count=3)
     replica = tmp_path / "rep"
     assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
-    seen: list[Event] = []
-    with KillGate() as gate:
-        process = gated_run(gate, archive_root, tmp_path, env_extra={"TEST_FOLDER_COPIERS": copiers})
-        assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
-    assert process.returncode == 0
+    seen = gated_events(archive_root, tmp_path, env_extra={"TEST_FOLDER_COPIERS": copiers})
     renamed_unsynced = False
     records_written = 0
     for event in seen:
@@ -199,12 +206,8 @@ def test_batches_recorded_while_the_copier_runs_hold_only_bags_renamed_and_synce
     ids = make_archive(cli, archive_root, tmp_path, count=6)
     replica = tmp_path / "rep"
     assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
-    seen: list[Event] = []
-    with KillGate() as gate:
-        process = gated_run(gate, archive_root, tmp_path, "--jobs", "2",
-                            env_extra={"TEST_FLUSH_SECONDS": "0", "TEST_FOLDER_COPIERS": copiers})
-        assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
-    assert process.returncode == 0
+    seen = gated_events(archive_root, tmp_path, "--jobs", "2",
+                        env_extra={"TEST_FLUSH_SECONDS": "0", "TEST_FOLDER_COPIERS": copiers})
     written, synced = _written_then_synced(seen)
     recorded = [(at, bag) for at, event in enumerate(seen) if event.op == "record" for bag in event.paths]
     assert sorted(bag for _, bag in recorded) == sorted(f"bags/{record_id}/v1" for record_id in ids)
@@ -225,12 +228,8 @@ def test_the_disk_is_synced_while_the_bags_are_still_being_copied(cli, archive_r
     make_archive(cli, archive_root, tmp_path, count=6)
     replica = tmp_path / "rep"
     assert cli("--root", archive_root, "replica", "add", NAME, replica).code == 0
-    seen: list[Event] = []
-    with KillGate() as gate:
-        process = gated_run(gate, archive_root, tmp_path, "--jobs", "2",
-                            env_extra={"TEST_PRESYNC_SECONDS": "0", "TEST_FOLDER_COPIERS": copiers})
-        assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
-    assert process.returncode == 0
+    seen = gated_events(archive_root, tmp_path, "--jobs", "2",
+                        env_extra={"TEST_PRESYNC_SECONDS": "0", "TEST_FOLDER_COPIERS": copiers})
     renames = [at for at, e in enumerate(seen)
                if e.op == "rename" and e.phase == "after" and is_partial(Path(e.paths[0]).name)]
     syncs = [at for at, e in enumerate(seen) if e.op == "sync" and e.phase == "before"]
@@ -250,11 +249,7 @@ def test_a_source_file_sent_after_the_last_batch_is_synced_before_the_run_mark_g
     assert cli("--root", archive_root, "replicate").code == 0
     [source, *_] = sorted((replica / "sources").glob("*/*"))
     source.unlink()
-    seen: list[Event] = []
-    with KillGate() as gate:
-        process = gated_run(gate, archive_root, tmp_path)
-        assert gate.run(process, lambda event: seen.append(event) or False, timeout=300) is None
-    assert process.returncode == 0
+    seen = gated_events(archive_root, tmp_path)
     written, synced = _written_then_synced(seen)
     [(path, at)] = written.items()
     assert path.endswith(f"sources/{source.parent.name}/{source.name}")
