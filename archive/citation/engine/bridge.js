@@ -172,8 +172,39 @@ var archiveCite = (function () {
         return root;
     }
 
-    function engineFor(key, lang, force) {
-        var name = key + "|" + lang + "|" + (force ? "1" : "0");
+    // An engine for one item at a time (each()) needs neither sort: a bibliography of one item has
+    // one order. Nor does it need the citation's layout, which citeproc-js renders for every item
+    // it registers only to find cites that read alike (ambiguity, year suffixes), and one item has
+    // no other to read like. So that engine gets the style without the bibliography's <sort> and
+    // with the citation's <layout> reduced to the title (the <citation> element and its options
+    // stay): for APA a build of 40 ms instead of 330 and 1.0 ms an entry instead of 1.7 (node).
+    // Its entries are the full engine's, character for character: tests/test_citation_alone.py
+    // compares the two over the golden records in every offered style and locale, and over
+    // records Hypothesis makes.
+    function styleAlone(xml) {
+        var root = styleForEngine(xml);
+        var children = root.children || [];
+        for (var i = 0; i < children.length; i += 1) {
+            var node = children[i];
+            if (node && node.name === "bibliography" && node.children) {
+                node.children = node.children.filter(function (child) {
+                    return !(child && child.name === "sort");
+                });
+            }
+            if (node && node.name === "citation" && node.children) {
+                for (var j = 0; j < node.children.length; j += 1) {
+                    var layout = node.children[j];
+                    if (layout && layout.name === "layout") {
+                        layout.children = [{name: "text", attrs: {variable: "title"}, children: []}];
+                    }
+                }
+            }
+        }
+        return root;
+    }
+
+    function engineFor(key, lang, force, alone) {
+        var name = key + "|" + lang + "|" + (force ? "1" : "0") + (alone ? "|alone" : "");
         var found = engines[name];
         if (!found) {
             found = {items: {}};
@@ -184,7 +215,8 @@ var archiveCite = (function () {
                 }
             };
             var before = missing.length;
-            found.engine = new CSL.Engine(sys, styleForEngine(styles[key]), lang, force);
+            var style = alone ? styleAlone(styles[key]) : styleForEngine(styles[key]);
+            found.engine = new CSL.Engine(sys, style, lang, force);
             if (missing.length > before) {
                 throw new Error("archive: locales not given yet: " + missing.join(" "));
             }
@@ -236,7 +268,7 @@ var archiveCite = (function () {
 
     function eachOf(key, lang, force, itemsJson) {
         var items = JSON.parse(itemsJson);
-        var state = engineFor(key, lang, force);
+        var state = engineFor(key, lang, force, true);
         var out = [];
         state.items = {};
         state.engine.updateItems([]);
@@ -258,6 +290,7 @@ var archiveCite = (function () {
         addStyle: addStyle,
         knownLocales: knownLocales,
         styleForEngine: styleForEngine,
+        styleAlone: styleAlone,
         bibliography: bibliography,
         each: each,
         version: function () {
