@@ -21,6 +21,9 @@ REPLICA_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 REPLICA_KEYS = ("url", "endpoint_url", "region")
 ARCHIVE_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+STYLE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+"""An offered style name or an installed CSL style id; never a path, since archive.toml is input."""
+LOCALE_TAG_RE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ class Settings:
     id_prefix: str = "ART"
     algorithms: list[str] = field(default_factory=lambda: ["sha256", "sha512"])
     profile: str = "article-archive"
+    citation_style: str = "apa"
+    """The CSL style of each new bag's bag-info ``Citation`` (an offered name such as ``chicago-author-date``
+    or an installed style id), which citeproc-js formats from the bag's own citation.json."""
+    citation_locale: str = ""
+    """Its CSL locale (``en-GB``); empty: the style's own default locale, else en-US, as export does."""
     min_copies: int = 2
     """Good copies (this archive's own plus replicas) a record should have; fewer stands out."""
     archive_id: str = ""
@@ -76,6 +84,12 @@ class Settings:
             value = getattr(self, name)
             if any(ord(c) < 32 or ord(c) == 127 for c in value):
                 return name, f"{name.replace('_', ' ')} must be one line without control characters"
+        if not STYLE_NAME_RE.match(self.citation_style):
+            return "citation_style", (f"citation style {self.citation_style!r} must be a style name such as "
+                                      "apa or chicago-author-date (lower-case letters, digits and '-')")
+        if self.citation_locale and not LOCALE_TAG_RE.match(self.citation_locale):
+            return "citation_locale", (f"citation locale {self.citation_locale!r} must be a locale tag such "
+                                       "as en-GB, or empty for the style's own")
         if self.archive_id and not ARCHIVE_ID_RE.match(self.archive_id):
             return "archive_id", (f"archive id {self.archive_id!r} is not a UUID (replica add writes it; "
                                   "do not edit it)")

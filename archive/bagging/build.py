@@ -16,13 +16,13 @@ from pathlib import Path
 
 from archive.bagging.bagit_patches import prepare_bagit, run_make_bag
 from archive.bagging.conform import BagSummary, conform
-from archive.bagging.contents import BagJob, bag_labels, citation_label, cited_record
+from archive.bagging.contents import BagJob, bag_labels, citation_label
 from archive.bagging.payload import stage_payload
 from archive.bagit_format import taginfo
 from archive.bagit_format.paths import payload_name
 from archive.bagit_format.payload import SOURCE_FOLDER
 from archive.clock import now_utc
-from archive.errors import PayloadError
+from archive.errors import ArchiveError, PayloadError
 from archive.processes import die_with_parent
 from archive.source_files import ORIGINAL, files_of
 
@@ -47,9 +47,11 @@ def worker_init(owner: int | None = None) -> None:
     # What a bag's citations are written with (metadata_files, citation_label), imported once per
     # worker, not per bag (the package loads lazily). Not archive.citation.export: it brings the
     # reference detector, whose 70-odd patterns took each worker ~0.3 s to compile, for nothing.
+    # citeproc-js itself (V8) starts on the worker's first bag, not here: a pool made for one bag
+    # would start it in every worker.
     import archive.citation.bibtex
     import archive.citation.csl
-    import archive.citation.plain
+    import archive.citation.formatted
     import archive.citation.ris  # noqa: F401
 
 
@@ -94,12 +96,14 @@ def build_bag(job: BagJob) -> BagOutcome:
     syncing: list[threading.Thread] = []
     try:
         syncing = stage_payload(job, target)
-        citation = citation_label(cited_record(record, job.version), job.organization)
+        citation = citation_label(job)
         outcome.summary = make_bag(target, bag_labels(job, outcome.bagged_at, citation), job.algorithms)
     except FileNotFoundError as exc:
         outcome.error = f"{record['id']}: source file missing ({Path(exc.filename or '?').name}); not bagged"
     except PayloadError as exc:
         outcome.error = f"{record['id']}: {exc}"
+    except ArchiveError as exc:  # citeproc-js could not format the Citation label
+        outcome.error = f"{record['id']}: cannot format the bag's Citation ({exc}); not bagged"
     except OSError as exc:
         outcome.error = f"{record['id']}: cannot write the bag ({exc.strerror or exc})"
     except Exception as exc:  # bagit raises BagError/RuntimeError with a message of its own

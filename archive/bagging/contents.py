@@ -3,12 +3,13 @@ names of the source files. Pure values from the record; nothing here writes a fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 
 from archive import __version__
 from archive.bagit_format.payload import METADATA_FILES
+from archive.errors import PayloadError
 from archive.creators import format_creator
 from archive.source_files import files_of
 
@@ -28,6 +29,10 @@ class BagJob:
     contact_email: str = ""
     algorithms: tuple[str, ...] = ("sha256", "sha512")
     durable: bool = True
+    citation_style: str = "apa"
+    citation_locale: str = ""
+    csl: dict | None = field(default=None, repr=False, compare=False)
+    """The bag's CSL-JSON item, made once by ``csl_item`` in the worker (not sent by the parent)."""
 
 
 def cited_record(record: dict, version: int) -> dict:
@@ -63,16 +68,27 @@ def bag_labels(job: BagJob, bagged_at: str, citation: str) -> list[tuple[str, ob
     return labels
 
 
+def csl_item(job: BagJob) -> dict:
+    """The bag's one CSL-JSON item: data/metadata/citation.json holds it, and the Citation label is
+    formatted from it, so the label can always be checked against the bag's own metadata."""
+    if job.csl is None:
+        from archive.citation import to_csl_json
+
+        cited = cited_record(job.record, job.version)
+        job.csl = to_csl_json(cited, archive_name=job.organization or None)
+    return job.csl
+
+
 def metadata_files(job: BagJob) -> dict[str, bytes]:
     """data/metadata/: the record and its citation in CSL-JSON, BibTeX and RIS."""
-    from archive.citation import to_bibtex, to_csl_json, to_ris
+    from archive.citation import to_bibtex, to_ris
 
     record = job.record
     cited = cited_record(record, job.version)
     org = job.organization or None
     contents = (
         orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n",
-        orjson.dumps([to_csl_json(cited, archive_name=org)], option=orjson.OPT_INDENT_2) + b"\n",
+        orjson.dumps([csl_item(job)], option=orjson.OPT_INDENT_2) + b"\n",
         to_bibtex(cited, archive_name=org).encode("utf-8"),
         to_ris(cited, archive_name=org).encode("utf-8"),
     )
@@ -85,9 +101,19 @@ def source_files(record: dict) -> list[str]:
     return [f.filename for f in files_of(record)]
 
 
-def citation_label(record: dict, organization: str) -> str:
-    """The one-line Citation label (``archive.citation.plain``): a CSL engine would cost more per
-    bag than ``bagit.make_bag`` itself, and data/metadata/citation.json serves every style."""
-    from archive.citation.plain import plain_citation
+def citation_label(job: BagJob) -> str:
+    """bag-info's Citation: citeproc-js's entry for the bag's own CSL-JSON item (``csl_item``) in the
+    archive's citation style and locale (archive.toml), character for character as the CSL
+    reference processor formats a bibliography of that one item.
 
-    return plain_citation(record, archive_name=organization or None)
+    Formatted in the worker that makes the bag, by its own citeproc-js engine (started on the
+    worker's first bag): the bagging parent never starts V8, so its workers can still be forked.
+    """
+    from archive.citation.formatted import format_items_each
+
+    style = job.citation_style
+    text = format_items_each([csl_item(job)], style, locale=job.citation_locale or None)[0]
+    if not text:  # no offered style drops an item with an archive_location, which every bag's has
+        raise PayloadError(f"the citation style {style} leaves this record out of a bibliography, so "
+                           "the bag would have no Citation; set another citation_style in archive.toml")
+    return text

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -85,8 +86,33 @@ def plan(arc: Archive, ids: Iterable[str], work: Path,
             target=str(work / f"{record_id}_v{version}"), organization=settings.organization,
             contact_name=settings.contact_name, contact_email=settings.contact_email,
             algorithms=tuple(settings.algorithms), durable=durable,
+            citation_style=settings.citation_style, citation_locale=settings.citation_locale,
         ))
     return jobs, done
+
+
+def citation_engine_started() -> bool:
+    """Whether this process runs citeproc-js (V8 and its threads): a fork would copy a V8 whose
+    threads are gone."""
+    engine = sys.modules.get("archive.citation.citeproc_js")
+    return engine is not None and engine.started()
+
+
+def check_citation_settings(arc: Archive) -> None:
+    """The archive's citation style and locale, found before any bag is begun: one clear line
+    naming the setting, instead of the same failure for every record."""
+    from archive.citation.formatted import check_locale, load_style
+
+    settings = arc.settings
+    where = arc.root / "archive.toml"
+    try:
+        style = load_style(settings.citation_style)
+    except ArchiveError as exc:
+        raise ArchiveError(f"{where}: archive.citation_style: {exc}") from None
+    try:
+        check_locale(settings.citation_locale or style.default_locale or "en-US")
+    except ArchiveError as exc:
+        raise ArchiveError(f"{where}: archive.citation_locale: {exc}") from None
 
 
 _pool: ProcessPoolExecutor | None = None
@@ -109,12 +135,14 @@ def worker_pool(count: int) -> ProcessPoolExecutor:
     """The warm pool of ``count`` bagging processes, made on first use and kept for later calls.
 
     Workers are forked when this process runs no other thread (cheapest); otherwise (a TUI's
-    threads may hold locks a fork would copy) they start from a fork server with bagit and the
-    citation code preloaded. Either way every worker ends when this process does
+    threads may hold locks a fork would copy, and V8's threads, which ``threading`` does not see,
+    run once this process has formatted a citation) they start from a fork server with bagit and
+    the citation code preloaded. Either way every worker ends when this process does
     (``archive.processes.die_with_parent``), so a killed run leaves no process behind.
     """
     global _pool, _pool_key
-    single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    single = (threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+              and not citation_engine_started())
     method = "fork" if single else "forkserver"
     with _pool_lock:
         key = (count, method, os.getpid())
@@ -280,6 +308,7 @@ def bag_records(
     ids = list(ids)
     if not ids:
         return []
+    check_citation_settings(arc)
     try:
         with _bagging_lock(arc), work_folder(arc.staging_dir, "bag") as work:
             adopted = set(adopt_interrupted(arc, ids))

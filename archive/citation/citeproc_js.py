@@ -16,7 +16,7 @@ instead of stopping the one that runs citeproc-js, which a first export of 1,000
 spends most of its time in (bench/bench_citations.py, ``--runtimes``). The flags decide how fast V8
 runs the same code, never what it computes, so every string is the same. Those threads are native,
 invisible to ``threading.active_count()``: a process that has started this engine must not fork
-workers that use it (bagging's forked workers never do; they write the plain Citation label).
+workers that use it (bagging forks its workers only while no engine runs here; each worker starts its own).
 """
 
 from __future__ import annotations
@@ -229,6 +229,11 @@ class CiteprocJS:
 
 _ENGINE: CiteprocJS | None = None
 _ENGINE_LOCK = threading.Lock()
+
+
+def started() -> bool:
+    """Whether this process has started its citeproc-js context (and so V8's threads)."""
+    return _ENGINE is not None
 
 
 def engine() -> CiteprocJS:

@@ -121,9 +121,11 @@ def format_citation(
     record: dict, style: str = DEFAULT_STYLE, *, locale: str | None = None, archive_name: str | None = None
 ) -> str:
     """One bibliography entry as plain text; empty when the style leaves such an item out of its
-    bibliography (Chicago notes-bibliography drops an authorless, placeless document)."""
-    entries = format_bibliography([record], style, locale=locale, archive_name=archive_name)
-    return entries[0] if entries else ""
+    bibliography (Chicago notes-bibliography drops an authorless, placeless document).
+
+    Formatted alone (``format_each``): the bibliography of this one record, from an engine that
+    skips the sorting and ambiguity work a list of one never needs."""
+    return format_each([record], style, locale=locale, archive_name=archive_name)[0]
 
 
 def format_bibliography(
@@ -155,15 +157,24 @@ def format_each(
     cached: bool = False,
 ) -> list[str]:
     """``format_citation`` of each record, character for character, for many records at once: one
-    engine call, not one per record (a bag run formats a citation for every bag).
+    engine call, not one per record.
 
     ``cached``: entries formatted before (the same CSL-JSON, style and locale) are read from
     ``entry_cache``, and only the others go to the engine."""
+    items = [to_csl_json(r, archive_name=archive_name) for r in records]
+    return format_items_each(items, style, locale=locale, cached=cached)
+
+
+def format_items_each(
+    items: list[dict], style: str = DEFAULT_STYLE, *, locale: str | None = None, cached: bool = False
+) -> list[str]:
+    """Each CSL-JSON item's entry formatted alone, exactly as citeproc-js formats a bibliography of
+    that one item ("" when the style leaves it out): what a bag's Citation label is made from, its
+    own data/metadata/citation.json item (``archive.bagging.contents``)."""
     chosen = load_style(style)
     lang = check_locale(locale or chosen.default_locale or DEFAULT_LOCALE)
-    if not records:
+    if not items:
         return []
-    items = [to_csl_json(r, archive_name=archive_name) for r in records]
 
     def compute(todo: list[dict]) -> list[str]:
         return _engine_call(chosen, lambda cite, key: cite.each(key, lang, True, todo))
