@@ -240,17 +240,3 @@ def test_export_to_an_unwritable_place_is_one_line(seeded_root, cli, tmp_path):
     )
     assert result.code == 1
     assert result.err.startswith("archive: error: ") and result.err.count("\n") == 1
-
-
-def test_the_plain_label_citation_carries_authors_title_source_and_the_preserved_copy():
-    from archive.citation.plain import plain_citation
-
-    record = {**NEWS, "bags": [{"version": 2}]}
-    text = plain_citation(record, archive_name="Test Archive")
-    assert "\n" not in text
-    assert text.startswith("Marsh, E. and Coastal Desk (2019) "
-                           "'Harbour wall gives way: Six boats lost in overnight storm', "
-                           "The Coastal Courier. Available at: https://courier.example.org/harbour.")
-    assert "Preserved copy: Test Archive, ART-2019-000007, bag v2." in text
-    authorless = plain_citation({"id": "ART-2016-000001", "title": "Untitled report", "issued": "2016"})
-    assert authorless == "'Untitled report' (2016)."

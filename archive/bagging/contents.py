@@ -1,5 +1,6 @@
 """What goes into a bag of one record version: the bag-info labels, the metadata files and the
-names of the source files. Pure values from the record; nothing here writes a file."""
+names of the source files. Values from the record (the Citation label by citeproc-js); nothing here
+writes a file."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import orjson
 
 from archive import __version__
 from archive.bagit_format.payload import METADATA_FILES
-from archive.errors import PayloadError
 from archive.creators import format_creator
+from archive.errors import PayloadError
 from archive.source_files import files_of
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
