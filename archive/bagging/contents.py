@@ -11,7 +11,7 @@ import orjson
 from archive import __version__
 from archive.bagit_format.payload import METADATA_FILES
 from archive.creators import format_creator
-from archive.errors import PayloadError
+from archive.errors import ArchiveError, PayloadError
 from archive.source_files import files_of
 
 PROFILE_ID = "https://article-archive.invalid/schemas/profiles/article-archive.json"
@@ -118,3 +118,23 @@ def citation_label(job: BagJob) -> str:
         raise PayloadError(f"the citation style {style} leaves this record out of a bibliography, so "
                            "the bag would have no Citation; set another citation_style in archive.toml")
     return text
+
+
+def citation_labels(jobs: list[BagJob]) -> list[str | None]:
+    """``citation_label`` of each job by one engine call per style and locale; None for a job whose
+    label is empty or whose call failed, so ``build_bag`` formats that one alone and names its
+    record in the error."""
+    from archive.citation.formatted import format_items_each
+
+    labels: list[str | None] = [None] * len(jobs)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for at, job in enumerate(jobs):
+        groups.setdefault((job.citation_style, job.citation_locale), []).append(at)
+    for (style, locale), where in groups.items():
+        try:
+            texts = format_items_each([csl_item(jobs[at]) for at in where], style, locale=locale or None)
+        except ArchiveError:
+            continue
+        for at, text in zip(where, texts, strict=True):
+            labels[at] = text or None
+    return labels

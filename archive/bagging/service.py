@@ -26,7 +26,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from archive.bagging.adopt import adopt_interrupted, versions_on_disk
-from archive.bagging.build import BagOutcome, build_bag, worker_init
+from archive.bagging.build import BagOutcome, build_bags, worker_init
 from archive.bagging.contents import BagJob
 from archive.bagging.staging import flush_filesystem, work_folder
 from archive.bagit_format.entry import BagEntry
@@ -172,15 +172,21 @@ def _slices(jobs: list[BagJob], workers: int | None,
         return
     count = max(1, workers or os.cpu_count() or 1)
     pool = worker_pool(count)
-    chunk = max(1, min(16, min(BATCH, len(jobs)) // (count * 4)))
     batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
+
+    def start(batch: list[BagJob]):
+        """Each worker's share of a batch as a few chunks (``build_bags``: one citeproc-js call for
+        each chunk's labels); results come back in job order."""
+        size = max(1, -(-len(batch) // (count * 2)))
+        return pool.map(build_bags, [batch[i:i + size] for i in range(0, len(batch), size)])
+
     try:
-        running = pool.map(build_bag, batches[0], chunksize=chunk)
+        running = start(batches[0])
         for number in range(len(batches)):
-            outcomes = list(running)
+            outcomes = [outcome for chunk in running for outcome in chunk]
             more = number + 1 < len(batches) and not cancelled(cancel)
             if more:
-                running = pool.map(build_bag, batches[number + 1], chunksize=chunk)
+                running = start(batches[number + 1])
             yield outcomes
             if not more:
                 return
