@@ -140,17 +140,22 @@ def test_a_bad_citation_setting_is_refused_before_any_bag(cli, seeded_root, key,
     assert sorted(p.name for p in seeded_root.rglob("*")) == before
 
 
-def test_bagging_after_this_process_has_formatted_a_citation(seeded_root):
+@pytest.mark.parametrize("start", [
+    "assert format_citation(arc.store.get(record_id))",  # the process's shared engine
+    "CiteprocJS(patched=False).close()",  # a context of its own, closed again: V8's threads stay
+])
+def test_bagging_after_this_process_has_started_citeproc_js(seeded_root, start):
     """A process that has started citeproc-js (V8 and its threads) must not fork bagging workers
-    from itself: they would inherit a V8 without its threads. The pool then starts from a fork
-    server, and the bag is made and labelled as usual."""
+    from itself: they would inherit a V8 without its threads (abseil aborts the worker). The pool
+    then starts from a fork server, and the bag is made and labelled as usual."""
     script = textwrap.dedent(f"""
         from archive.bagging import bag_records
         from archive.citation import format_citation
+        from archive.citation.citeproc_js import CiteprocJS
         from archive.layout import open_archive
         arc = open_archive({str(seeded_root)!r})
         (record_id,) = arc.store.ids()
-        assert format_citation(arc.store.get(record_id))
+        {start}
         [result] = bag_records(arc, [record_id])
         print(result.outcome)
     """)

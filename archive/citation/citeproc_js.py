@@ -163,7 +163,9 @@ class CiteprocJS:
         """``patched=False`` runs citeproc.js exactly as vendored (the tests' reference)."""
         from py_mini_racer import MiniRacer, init_mini_racer
 
+        global _V8_STARTED
         init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)  # once per process, before any context
+        _V8_STARTED = True  # its threads run from here on, even after every context is closed
         self._lock = threading.Lock()
         self._ctx = MiniRacer()
         self._ctx.eval("var module = {exports: {}};")
@@ -228,12 +230,13 @@ class CiteprocJS:
 
 
 _ENGINE: CiteprocJS | None = None
+_V8_STARTED = False
 _ENGINE_LOCK = threading.Lock()
 
 
 def started() -> bool:
-    """Whether this process has started its citeproc-js context (and so V8's threads)."""
-    return _ENGINE is not None
+    """Whether this process has started V8 (and so its threads) for any citeproc-js context."""
+    return _V8_STARTED
 
 
 def engine() -> CiteprocJS:
