@@ -6,9 +6,11 @@ bagit is another version or a patched function is gone or has another signature.
 made in worker processes only (``make_bag`` changes the working directory of the whole process),
 and none changes the finished bag, only how fast it is made:
 
-- ``generate_manifest_lines`` becomes ``_manifest_lines``: one read per file, sha512 on a second
-  thread for a large one (``archive.hashing.hash_file``), and a note of each size hashed so
-  ``conform`` can tell whether the payload changed while it was bagged;
+- ``generate_manifest_lines`` becomes ``_manifest_lines``: a file the staging step wrote from
+  memory (``note_written``: the metadata files and a small source file) is hashed from those
+  bytes, not read back; any other file in one read, sha512 on a second thread for a large one
+  (``archive.hashing.hash_file``); and a note of each size hashed so ``conform`` can tell whether
+  the payload changed while it was bagged;
 - while ``run_make_bag`` runs, ``Bag`` is ``_Unopened`` and the tag-file writers ``_make_tag_file``
   and ``_make_tagmanifest_file`` do nothing: ``conform`` writes bag-info.txt and the tag manifests
   again anyway, and opening the finished bag only to throw it away costs about 4 ms a bag.
@@ -16,8 +18,10 @@ and none changes the finished bag, only how fast it is made:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
+import os
 from pathlib import Path
 
 from archive.hashing import hash_file
@@ -43,10 +47,32 @@ def _manifest_lines(filename: str, algorithms=("sha256", "sha512")) -> list[tupl
     import bagit
 
     names = list(algorithms)
-    digests, size = hash_file(Path(filename), names)
+    written = _WRITTEN.pop(filename[5:], None) if filename.startswith("data/") else None
+    if written is not None:  # the bytes this file was written with, moments ago, in this process
+        digests, size = {name: hashlib.new(name, written).hexdigest() for name in names}, len(written)
+    else:
+        digests, size = hash_file(Path(filename), names)
     decoded = bagit._decode_filename(filename)
     _HASHED[decoded[5:] if decoded.startswith("data/") else decoded] = size
     return [(name, digests[name], decoded, size) for name in names]
+
+
+_STAGING = [""]
+"""The folder being staged in this process (one bag at a time per worker)."""
+_WRITTEN: dict[str, bytes] = {}
+"""Payload path (relative to data/) -> the bytes it was written with, for the folder in _STAGING."""
+
+
+def begin_staging(folder: Path) -> None:
+    """Forget the bytes noted for any earlier folder (a bag that failed before make_bag ran)."""
+    _WRITTEN.clear()
+    _STAGING[0] = os.path.abspath(folder)
+
+
+def note_written(path: str, data: bytes) -> None:
+    """``path`` (payload-relative, as it will be under data/) was just written new with ``data``:
+    make_bag in this process hashes these bytes instead of reading the file back."""
+    _WRITTEN[path] = data
 
 
 _HASHED: dict[str, int] = {}
@@ -92,9 +118,13 @@ def run_make_bag(folder: Path, bag_info: dict[str, object], algorithms: tuple[st
                            "call it in a worker process (archive.bagging.bag_records does)")
     prepare_bagit()
     _HASHED.clear()
+    if _STAGING[0] != os.path.abspath(folder):  # noted for another folder: hash from the files
+        _WRITTEN.clear()
     saved = bagit.Bag, bagit._make_tag_file, bagit._make_tagmanifest_file
     bagit.Bag, bagit._make_tag_file, bagit._make_tagmanifest_file = _Unopened, _skip, _skip
     try:
         bagit.make_bag(str(folder), bag_info=bag_info, checksums=list(algorithms))
     finally:
         bagit.Bag, bagit._make_tag_file, bagit._make_tagmanifest_file = saved
+        _WRITTEN.clear()
+        _STAGING[0] = ""
