@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.bagging.bagit_patches import hashed_sizes
+from archive.bagging.bagit_patches import hashed_sizes, manifests_written
 from archive.bagging.staging import write_file
 from archive.bagit_format import taginfo
 from archive.bagit_format.manifest import render_manifest_line, split_manifest_line
@@ -92,9 +92,10 @@ def conform(bag: Path, labels: list[tuple[str, object]], algorithms: tuple[str, 
     on_disk = payload_on_disk(bag / DATA)
     summary = BagSummary()
     manifests: dict[str, bytes] = {}
+    written = manifests_written(bag)  # the bytes bagit wrote, when run_make_bag made this bag here
     for algorithm in algorithms:
         name = f"manifest-{algorithm}.txt"
-        raw = (bag / name).read_bytes()
+        raw = written[name] if written is not None and name in written else (bag / name).read_bytes()
         entries = _read_manifest(raw.decode("utf-8"), name)
         missing = sorted(set(on_disk) - set(entries))
         extra = sorted(set(entries) - set(on_disk))
@@ -124,7 +125,9 @@ def conform(bag: Path, labels: list[tuple[str, object]], algorithms: tuple[str, 
         write_file(bag / f"tagmanifest-{algorithm}.txt", text, _REPLACE)
         summary.tagmanifest[algorithm] = hashlib.new(algorithm, text).hexdigest()
         tag_files[f"tagmanifest-{algorithm}.txt"] = text
-    for stray in bag.glob("tagmanifest-*.txt"):  # make_bag's, for algorithms no longer wanted
+    # bagit's own tag manifests, for algorithms no longer wanted: none when run_make_bag made the
+    # bag (it writes none), so the folder is listed only for a bag bagit made alone.
+    for stray in bag.glob("tagmanifest-*.txt") if written is None else ():
         if stray.name not in tag_files:
             stray.unlink()
     summary.size = summary.payload_octets + sum(len(v) for v in tag_files.values())
