@@ -21,6 +21,14 @@ time, overlapping the workers): ratio against make_bag in 1 process, plain 0.75x
 19.62 s). citeproc-js costs about 1 s of CPU to build APA and 4-6 ms per entry (see
 bench_citations.py --runtimes), more than make_bag's whole work per bag, so the label would cut
 the goal (>= 1x) by half until the engine is several times faster.
+
+CPU per bag (s11-bagdiet, 2026-12-01, ``--records 1000 --skip-large --rounds 3``, three pairs of
+runs at load 2-7, each pair the code before (1594e9c) and after (72f82b3), 35 s apart; best
+round): bag_records' workers user 1.21 / 1.39 / 1.63 -> 0.74 / 0.94 / 0.94 ms, sys 0.57 / 1.54 /
+1.06 -> 0.90 / 1.59 / 1.23 ms (sys is file creation, 15 inodes a bag, and on this journal-less
+ext4 it swings with how many inodes anyone freed in the last 30 s; see the note above ``_pid``);
+parent 0.72 / 0.81 / 0.93 -> 0.69 / 0.87 / 0.76 ms; ratio against make_bag in 1 process 0.35 /
+0.79 / 0.54 -> 1.05 / 1.14 / 1.04x. System calls a worker makes per bag (strace -f): 253 -> 108.
 """
 
 from __future__ import annotations
