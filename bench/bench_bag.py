@@ -21,6 +21,14 @@ time, overlapping the workers): ratio against make_bag in 1 process, plain 0.75x
 19.62 s). citeproc-js costs about 1 s of CPU to build APA and 4-6 ms per entry (see
 bench_citations.py --runtimes), more than make_bag's whole work per bag, so the label would cut
 the goal (>= 1x) by half until the engine is several times faster.
+
+CPU per bag (s11-bagdiet, 2026-12-01, ``--records 1000 --skip-large --rounds 3``, three pairs of
+runs at load 2-7, each pair the code before (1594e9c) and after (72f82b3), 35 s apart; best
+round): bag_records' workers user 1.21 / 1.39 / 1.63 -> 0.74 / 0.94 / 0.94 ms, sys 0.57 / 1.54 /
+1.06 -> 0.90 / 1.59 / 1.23 ms (sys is file creation, 15 inodes a bag, and on this journal-less
+ext4 it swings with how many inodes anyone freed in the last 30 s; see the note above ``_pid``);
+parent 0.72 / 0.81 / 0.93 -> 0.69 / 0.87 / 0.76 ms; ratio against make_bag in 1 process 0.35 /
+0.79 / 0.54 -> 1.05 / 1.14 / 1.04x. System calls a worker makes per bag (strace -f): 253 -> 108.
 """
 
 from __future__ import annotations
@@ -37,8 +45,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import bagit
+import psutil
 
 from archive.bagging import bag_records
+from archive.bagging.service import worker_pool
 from archive.catalog import NewArticle, add_articles, load_meta_file
 from archive.layout import init_archive, open_archive
 
@@ -50,6 +60,43 @@ SIDECAR = REPO / "records" / "ankara-ambassador-shooting.json"
 def _make_bag(folder: str) -> None:
     logging.getLogger("bagit").setLevel(logging.ERROR)
     bagit.make_bag(folder, checksums=["sha256", "sha512"])
+
+
+# Each round's archive copy is deleted after the last round, not at the end of its own. This VM's
+# ext4 has no journal, and without one the kernel skips, for every new inode, each free inode of
+# the group freed in the last ~30 s (find_inode_bit -> recently_deleted, one buffer lookup each;
+# perf: 25-30 % of a bagging worker's samples right after a deletion). A round started just after
+# deleting the previous one's ~40,000 files paid several ms of sys time a bag for it, and
+# bag_records, first in each round, paid more of it than make_bag after it.
+
+
+def _pid(_: object) -> int:
+    time.sleep(0.05)  # long enough that both workers take one, so both have started
+    return os.getpid()
+
+
+def _warm_pool(count: int = 2) -> list[psutil.Process]:
+    """bag_records' pool of ``count`` workers, started (initializer run) before any CPU snapshot,
+    so the figures hold only bagging, not the workers' one-off start and imports."""
+    pool = worker_pool(count)
+    seen: set[int] = set()
+    while len(seen) < count:
+        seen.update(pool.map(_pid, range(count)))
+    return [psutil.Process(pid) for pid in seen]
+
+
+def _cpu(procs: list[psutil.Process]) -> tuple[float, float]:
+    """user and sys CPU seconds of ``procs`` so far (the live processes, not reaped children)."""
+    times = [p.cpu_times() for p in procs]
+    return sum(t.user for t in times), sum(t.system for t in times)
+
+
+def _cpu_line(label: str, samples: list[tuple[float, float]], count: int) -> str:
+    """Per bag: the best round's user + sys (ms), and every round's total in brackets."""
+    user, system = min(samples, key=sum)
+    every = " ".join(f"{(u + s) / count * 1e3:.2f}" for u, s in samples)
+    return (f"  {label:<42}{(user + system) / count * 1e3:6.2f} ms/bag  "
+            f"(user {user / count * 1e3:.2f}, sys {system / count * 1e3:.2f})  [{every}]")
 
 
 def _archive(work: Path):
@@ -92,23 +139,41 @@ def many(work: Path, count: int, rounds: int) -> None:
     ids = arc.store.ids()
 
     times: dict[str, list[float]] = {"ours": [], "one": [], "two": []}
+    cpu: dict[str, list[tuple[float, float]]] = {"parent": [], "workers": [], "one": [], "two": []}
+    me = psutil.Process()
+    workers = _warm_pool(2)
+    rounds_made: list[Path] = []
     for n in range(rounds):  # alternate the contenders so a load spike hits both alike
         copy = _fresh(arc.root, f"round-{n}")
+        if any(not w.is_running() for w in workers):
+            workers = _warm_pool(2)
+        mine, theirs = _cpu([me]), _cpu(workers)
         t0 = time.perf_counter()
         results = bag_records(copy, ids)
         times["ours"].append(time.perf_counter() - t0)
+        mine2, theirs2 = _cpu([me]), _cpu(workers)
+        cpu["parent"].append((mine2[0] - mine[0], mine2[1] - mine[1]))
+        cpu["workers"].append((theirs2[0] - theirs[0], theirs2[1] - theirs[1]))
         assert all(r.outcome == "bagged" for r in results), [r.message for r in results][:3]
         one = _payload_copies(copy, results, "makebag-one")
         two = _payload_copies(copy, results, "makebag-two")
+        before = os.times()
         t0 = time.perf_counter()
         for folder in one:
             _make_bag(folder)
         times["one"].append(time.perf_counter() - t0)
+        after = os.times()
+        cpu["one"].append((after.user - before.user, after.system - before.system))
         t0 = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=2) as pool:
+        with ProcessPoolExecutor(max_workers=2) as pool:  # its workers are reaped on leaving
             list(pool.map(_make_bag, two, chunksize=16))
         times["two"].append(time.perf_counter() - t0)
-        shutil.rmtree(copy.root)
+        done = os.times()
+        cpu["two"].append((done.children_user - after.children_user,
+                           done.children_system - after.children_system))
+        rounds_made.append(copy.root)
+    for root in rounds_made:  # only now: see the note above _pid
+        shutil.rmtree(root)
 
     best = {k: min(v) for k, v in times.items()}
     print(f"{count} seed-sized records, best of {rounds} alternating rounds (all rounds in brackets)")
@@ -120,6 +185,14 @@ def many(work: Path, count: int, rounds: int) -> None:
         print(f"  {label:<54}{seconds:7.2f} s  {count / seconds:6.0f} records/s  [{every}]")
     print(f"  ratio: {best['one'] / best['ours']:.2f}x make_bag in 1 process (goal >= 1.0), "
           f"{best['two'] / best['ours']:.2f}x make_bag in 2 processes")
+    print("CPU per bag, the round with the least (every round's user+sys in brackets)")
+    ours = [(p[0] + w[0], p[1] + w[1]) for p, w in zip(cpu["parent"], cpu["workers"], strict=True)]
+    for key, label in (("ours", "bag_records, parent + workers"),
+                       ("workers", "bag_records, its 2 workers"),
+                       ("parent", "bag_records, the parent"),
+                       ("one", "bagit.make_bag alone, 1 process"),
+                       ("two", "bagit.make_bag alone, 2 processes' workers")):
+        print(_cpu_line(label, ours if key == "ours" else cpu[key], count))
 
 
 def one_pass_rate(path: Path) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,23 @@ def test_strict_and_lenient_readings_differ_only_where_the_caller_chose():
 def test_a_manifest_path_round_trips_through_the_codec(path):
     assert decode_path(encode_path(path)) == path
     assert decode_path(encode_path(path), (0, 97)) == encode_path(path)  # before 1.0, paths are literal
+
+
+_REMOVED = ("Cc", "Cf", "Zl", "Zp")
+
+
+def _clean_by_character(value: str) -> str:
+    """clean_value as first written: every character's category looked up."""
+    text = taginfo._SPACE_RE.sub(" ", value)
+    return "".join(c for c in text if unicodedata.category(c) not in _REMOVED).strip()
+
+
+def test_clean_value_skips_the_character_loop_only_where_it_would_remove_nothing():
+    # clean_value trusts str.isprintable(): no character it calls printable may be one to remove.
+    printable_but_removed = [hex(code) for code in range(sys.maxunicode + 1)
+                             if chr(code).isprintable() and unicodedata.category(chr(code)) in _REMOVED]
+    assert printable_but_removed == []
+    for value in ("Russia's ambassador to Turkey shot dead", "Caf\u00e9 \u2013 \u201cquoted\u201d",
+                  "no-break\u00a0space", "zero\u200bwidth", "line\u2028sep\u2029par", "bell\x07 tab\t",
+                  "soft\u00adhyphen", "\ufeffbom", "  padded  \n", "\x00", ""):
+        assert taginfo.clean_value(value) == _clean_by_character(value), value

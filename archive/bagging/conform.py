@@ -11,12 +11,16 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.bagging.bagit_patches import hashed_sizes
+from archive.bagging.bagit_patches import hashed_sizes, manifests_written
+from archive.bagging.staging import write_file
 from archive.bagit_format import taginfo
 from archive.bagit_format.manifest import render_manifest_line, split_manifest_line
 from archive.bagit_format.paths import decode_path
 from archive.bagit_format.payload import BAGIT_TXT, DATA
 from archive.errors import PayloadError
+
+_REPLACE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+"""How conform writes a tag file: as ``Path.write_bytes`` does (made or replaced), in fewer calls."""
 
 
 @dataclass
@@ -88,9 +92,10 @@ def conform(bag: Path, labels: list[tuple[str, object]], algorithms: tuple[str, 
     on_disk = payload_on_disk(bag / DATA)
     summary = BagSummary()
     manifests: dict[str, bytes] = {}
+    written = manifests_written(bag)  # the bytes bagit wrote, when run_make_bag made this bag here
     for algorithm in algorithms:
         name = f"manifest-{algorithm}.txt"
-        raw = (bag / name).read_bytes()
+        raw = written[name] if written is not None and name in written else (bag / name).read_bytes()
         entries = _read_manifest(raw.decode("utf-8"), name)
         missing = sorted(set(on_disk) - set(entries))
         extra = sorted(set(entries) - set(on_disk))
@@ -111,16 +116,18 @@ def conform(bag: Path, labels: list[tuple[str, object]], algorithms: tuple[str, 
     info.append(("Bag-Size", taginfo.human_size(approx)))
     tag_files["bag-info.txt"] = taginfo.render(info).encode("utf-8")
     for name in ("bagit.txt", "bag-info.txt"):
-        (bag / name).write_bytes(tag_files[name])
+        write_file(bag / name, tag_files[name], _REPLACE)
     listed = sorted(tag_files.items())  # every tag file but the tag manifests themselves
     for algorithm in algorithms:
         lines = [render_manifest_line(hashlib.new(algorithm, content).hexdigest(), name)
                  for name, content in listed]
         text = "".join(lines).encode("utf-8")
-        (bag / f"tagmanifest-{algorithm}.txt").write_bytes(text)
+        write_file(bag / f"tagmanifest-{algorithm}.txt", text, _REPLACE)
         summary.tagmanifest[algorithm] = hashlib.new(algorithm, text).hexdigest()
         tag_files[f"tagmanifest-{algorithm}.txt"] = text
-    for stray in bag.glob("tagmanifest-*.txt"):  # make_bag's, for algorithms no longer wanted
+    # bagit's own tag manifests, for algorithms no longer wanted: none when run_make_bag made the
+    # bag (it writes none), so the folder is listed only for a bag bagit made alone.
+    for stray in bag.glob("tagmanifest-*.txt") if written is None else ():
         if stray.name not in tag_files:
             stray.unlink()
     summary.size = summary.payload_octets + sum(len(v) for v in tag_files.values())

@@ -1,8 +1,11 @@
 """Staging I/O: the payload copied into a new staging folder, as the bag will hold it under data/.
 
-The source files are copied in the kernel (``copy_file_range``) and, for a durable bag, a large copy
-starts going to disk on a thread while bagit hashes it; the metadata files are written new; no
-symlink is left for bagit to mis-walk.
+A small source file is read into memory and written new, like the metadata files, and the bytes
+written are handed to ``bagit_patches.note_written`` so make_bag hashes them without reading the
+file back (on this VM's ext4 every system call on a new file counts; a seed-sized bag is all small
+files). A large source file is copied in the kernel (``copy_file_range``) and, for a durable bag,
+starts going to disk on a thread while bagit hashes it. Every entry is created new (``O_EXCL``,
+``mkdir``), so no symlink is left for bagit to mis-walk.
 """
 
 from __future__ import annotations
@@ -12,12 +15,39 @@ import shutil
 import threading
 from pathlib import Path
 
+from archive.bagging.bagit_patches import begin_staging, note_written
 from archive.bagging.contents import BagJob, metadata_files, source_files
+from archive.bagging.staging import write_file
 from archive.bagit_format.paths import payload_name
 from archive.bagit_format.payload import METADATA_FOLDER, SOURCE_FOLDER
 from archive.errors import PayloadError
 
 COPY_CHUNK = 64 << 20
+IN_MEMORY = 1 << 20
+"""Source files up to this size are copied through memory, so their digests come from the bytes
+written (``note_written``); larger ones are copied in the kernel and hashed by reading them back."""
+
+
+def _copy_small(source: Path, target: Path) -> bytes | None:
+    """Copy ``source`` into the new file ``target`` through memory and return the bytes, or None
+    (nothing written) when it is larger than ``IN_MEMORY``, for ``kernel_copy`` to copy."""
+    fd = os.open(source, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        size = os.fstat(fd).st_size
+        if size > IN_MEMORY:
+            return None
+        parts: list[bytes] = []
+        got = 0
+        while got <= size and (block := os.read(fd, size + 1 - got)):
+            parts.append(block)
+            got += len(block)
+    finally:
+        os.close(fd)
+    if got != size:  # the file grew or shrank while being read
+        raise PayloadError(f"{source.name} changed while it was being copied")
+    data = b"".join(parts)
+    write_file(target, data)
+    return data
 
 
 def kernel_copy(source: Path, target: Path) -> int:
@@ -90,11 +120,17 @@ def stage_payload(job: BagJob, folder: Path) -> list[threading.Thread]:
     """
     record = job.record
     source_dir = Path(job.source_dir)
-    (folder / SOURCE_FOLDER).mkdir(parents=True)
+    begin_staging(folder)
+    folder.mkdir()  # not mkdir(parents=True) on source/: it fails once first, then makes both
+    (folder / SOURCE_FOLDER).mkdir()
     syncing: list[threading.Thread] = []
     for name in source_files(record):
-        copy = folder / SOURCE_FOLDER / payload_name(name)
-        if kernel_copy(source_dir / name, copy) >= EARLY_SYNC and job.durable:
+        stored = payload_name(name)
+        copy = folder / SOURCE_FOLDER / stored
+        data = _copy_small(source_dir / name, copy)
+        if data is not None:
+            note_written(f"{SOURCE_FOLDER}/{stored}", data)
+        elif kernel_copy(source_dir / name, copy) >= EARLY_SYNC and job.durable:
             fd = os.open(copy, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
             thread = threading.Thread(target=_sync_and_close, args=(fd,), name="bag-sync", daemon=True)
             try:
@@ -105,7 +141,9 @@ def stage_payload(job: BagJob, folder: Path) -> list[threading.Thread]:
             syncing.append(thread)
     (folder / METADATA_FOLDER).mkdir()
     for name, content in metadata_files(job).items():
-        with open(folder / METADATA_FOLDER / name, "xb") as out:
-            out.write(content)
-    resolve_links(folder)
+        write_file(folder / METADATA_FOLDER / name, content)
+        note_written(f"{METADATA_FOLDER}/{name}", content)
+    # No resolve_links walk: every entry above was made new here (mkdir, O_EXCL, which never
+    # follows or replaces a symlink), and a source symlink is read through, so the folder holds
+    # none; conform's payload_on_disk still refuses any that appeared in the meantime.
     return syncing

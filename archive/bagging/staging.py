@@ -55,6 +55,22 @@ def work_folder(staging: Path, kind: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def write_file(path: Path | str, data: bytes, flags: int = _NEW) -> None:
+    """Write ``data`` to ``path`` with three system calls (open, write, close): ``open(path, "xb")``
+    adds an fstat, an ioctl and an lseek, which cost measurably for a dozen small files a bag.
+    ``flags`` defaults to a new file (``O_EXCL``: never through a symlink, never over a file)."""
+    fd = os.open(path, flags, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
 def flush_filesystem(path: Path) -> None:
     """Make everything written on ``path``'s file system durable, in one call per batch of bags.
 

@@ -36,7 +36,11 @@ _LINES = re.compile(r"\r\n|\r|\n")
 def clean_value(value: object) -> str:
     """One line of text: whitespace runs to one space, control and format characters removed."""
     text = _SPACE_RE.sub(" ", str(value))
-    text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp"))
+    # isprintable() is false for any character of a category "C*" or "Z*" but the ASCII space, so
+    # when it is true there is nothing to remove; the character loop (a few hundred per bag, each
+    # label cleaned twice) runs only for text that holds such a character (a no-break space).
+    if not text.isprintable():
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp"))
     return text.strip()
 
 
