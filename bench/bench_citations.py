@@ -563,6 +563,77 @@ def runtimes(styles: list[str], count: int, rounds: int, runs: int) -> None:
                       f" {first_ms:15.2f} {warm_update:11.2f} {warm_bib:9.2f} {warm_ms:14.2f}  {load:.1f}")
 
 
+ALONE_CHILD = """
+import hashlib, json, resource, sys, time
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)  # every thread of the process: V8's too
+    return r.ru_utime + r.ru_stime
+job = json.loads(open(sys.argv[1], encoding="utf-8").read())
+marks = [cpu()]
+from archive.citation import citeproc_js
+if job["flags"] is not None:
+    citeproc_js.V8_FLAGS = tuple(job["flags"])
+marks.append(cpu())
+cite = citeproc_js.CiteprocJS()
+marks.append(cpu())
+key = cite.add_style(job["style"])
+cite.each(key, "en-US", True, [])
+marks.append(cpu())
+items = job["items"]
+if job["mode"] == "batch":
+    out = cite.each(key, "en-US", True, items)
+else:
+    out = [text for item in items for text in cite.each(key, "en-US", True, [item])]
+marks.append(cpu())
+cite.close()
+laps = [b - a for a, b in zip(marks, marks[1:])]
+print(json.dumps([*laps, hashlib.sha256(json.dumps(out).encode()).hexdigest()[:12], len(out)]))
+"""
+"""``--alone``'s child: a fresh process, as a bagging worker is, timing in CPU seconds of the whole
+process (every thread: V8's compiler and collector threads count) the import, V8's start with
+citeproc.js loaded (``CiteprocJS()``), building the style's alone engine (``each`` of no item), then
+``each`` of every item, one call per item (``single``, a bag at a time) or one call (``batch``)."""
+
+
+def alone(styles: list[str], count: int, runs: int, baseline: Path | None, modes: list[str],
+          parallel: int, flags: list[str] | None) -> None:
+    """Bag-info labels: citeproc-js's ``each`` (bridge.js formats each item alone with an engine built
+    for it) in a fresh process per run, ours and ``--baseline``'s in interleaved rounds. ``--parallel
+    2`` starts two such processes at once on the machine's two cores, as two bagging workers do."""
+    import os
+    import tempfile
+
+    items = [to_csl_json(r, archive_name="Test Archive") for r in many_records(count)]
+    trees = [("ours", ROOT)] + ([("baseline", baseline.resolve())] if baseline else [])
+    print(f"\n`each` of {count} varied records (many_records), a fresh process per run, CPU seconds of "
+          f"the whole process (all threads); {parallel} process(es) at once; V8 flags "
+          f"{flags or 'as the code sets'}")
+    print(f"{'style':22} {'tree':9} {'mode':7} {'import':>7} {'start':>6} {'build':>6} {'ms/entry':>9} "
+          f"{'total':>6} {'output':>13}  load")
+    with tempfile.TemporaryDirectory() as tmp:
+        for style in styles:
+            job = {"style": load_style(style).xml, "items": items, "flags": flags}
+            for mode in modes:
+                path = Path(tmp) / f"{style}-{mode}.json"
+                path.write_text(json.dumps({**job, "mode": mode}), encoding="utf-8")
+                for _ in range(runs):
+                    for name, tree in trees:
+                        env = {**os.environ, "PYTHONPATH": str(tree)}
+                        children = [subprocess.Popen([sys.executable, "-c", ALONE_CHILD, str(path)], env=env,
+                                                     cwd=tree, stdout=subprocess.PIPE, text=True)
+                                    for _ in range(parallel)]
+                        for child in children:
+                            stdout, _ = child.communicate()
+                            if child.returncode:
+                                raise SystemExit(f"--alone: the {name} run failed ({child.returncode})")
+                            last = stdout.strip().splitlines()[-1]
+                            imports, start, build, entries, digest, n = json.loads(last)
+                            assert n == count, (n, count)
+                            print(f"{style:22} {name:9} {mode:7} {imports:7.3f} {start:6.3f} {build:6.3f} "
+                                  f"{1000 * entries / count:9.3f} {imports + start + build + entries:6.2f} "
+                                  f"{digest:>13}  {os.getloadavg()[0]:.1f}")
+
+
 DATASETS = ("catalogue", "varied")
 """``--command``'s archives: ``catalogue`` is bench/catalog_fixture.py's (the figure issue 12 names:
 8 family names, every one "Alex", and a "Staff" co-author over 36 years, so about nine records in ten
@@ -822,14 +893,20 @@ vm.runInThisContext(fs.readFileSync(job.bridge, "utf8"), {filename: "bridge.js"}
 archiveCite.knownLocales(JSON.stringify(["en-US"]));
 archiveCite.addLocale("en-US", job.locale);
 archiveCite.addStyle("s", job.style);
-archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items.slice(0, 1)));
-archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items));
+if (job.alone) {
+    archiveCite.each("s", "en-US", true, "[]");
+    for (const item of job.items) archiveCite.each("s", "en-US", true, JSON.stringify([item]));
+} else {
+    archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items.slice(0, 1)));
+    archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items));
+}
 """
 """``--js-profile``'s node script: the archive's citeproc.js (``engine_source()``, the patches applied)
-and bridge.js loaded as mini-racer loads them, the engine built, then one bibliography of all items."""
+and bridge.js loaded as mini-racer loads them, the engine built, then one bibliography of all items
+(with ``--alone``: the alone engine built, then ``each`` of one item at a time, as bagging calls it)."""
 
 
-def js_profile(style: str, count: int, dataset: str, top: int) -> None:
+def js_profile(style: str, count: int, dataset: str, top: int, alone: bool = False) -> None:
     """A function-level CPU profile of citeproc-js on a first export (node --cpu-prof; node is a
     development machine's tool): the functions with the most self time, each with its inclusive
     time, so a speed-up (``citeproc_js.SOURCE_PATCHES``) aims where the time is."""
@@ -852,7 +929,7 @@ def js_profile(style: str, count: int, dataset: str, top: int) -> None:
         items = [to_csl_json(r, archive_name=arc.settings.organization or None) for r in select_records(arc)]
         job = {"engine": engine_source(), "bridge": str(ENGINE_DIR / "bridge.js"),
                "style": load_style(style).xml, "items": items,
-               "locale": locale_files()["en-US"].read_text(encoding="utf-8")}
+               "locale": locale_files()["en-US"].read_text(encoding="utf-8"), "alone": alone}
         (folder / "job.json").write_text(json.dumps(job), encoding="utf-8")
         (folder / "driver.js").write_text(PROFILE_DRIVER, encoding="utf-8")
         subprocess.run([node, "--cpu-prof", "--cpu-prof-dir", str(folder / "prof"),
@@ -883,7 +960,8 @@ def js_profile(style: str, count: int, dataset: str, top: int) -> None:
                 inclusive[label] += micros
             walk = parent.get(walk)
     total = sum(spent.values())
-    print(f"\n{style}, {dataset}, {count} records: node --cpu-prof of a first export (build + bibliography), "
+    what = "each item alone (build + `each` per item)" if alone else "a first export (build + bibliography)"
+    print(f"\n{style}, {dataset}, {count} records: node --cpu-prof of {what}, "
           f"{total / 1e6:.2f} s sampled; top {top} by self time")
     print(f"  {'self %':>7} {'self ms':>8} {'incl %':>7}  function")
     for label, micros in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
@@ -918,16 +996,26 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--skip-citeproc-py", action="store_true",
                         help="with --command: leave out citeproc-py's figure (about 40 s of CPU for apa)")
     parser.add_argument("--baseline", type=Path,
-                        help="with --command: a checkout of another tree (git archive main | tar -x -C DIR) "
-                             "whose cold export runs in the same rounds")
+                        help="with --command or --alone: a checkout of another tree (git archive main | tar "
+                             "-x -C DIR) whose cold export runs in the same rounds")
     parser.add_argument("--js-profile", action="store_true",
                         help="only a function-level node --cpu-prof of citeproc-js (node: dev machines)")
     parser.add_argument("--top", type=int, default=30, help="with --js-profile: functions listed")
+    parser.add_argument("--alone", action="store_true",
+                        help="only `each` (bag-info labels): start-up, build, CPU per entry; fresh processes")
+    parser.add_argument("--mode", nargs="+", default=["single", "batch"], choices=["single", "batch"],
+                        help="with --alone: one `each` call per item, or one for all")
+    parser.add_argument("--parallel", type=int, default=1, help="with --alone: processes run at once")
+    parser.add_argument("--v8-flags", type=str.split,
+                        help='with --alone: V8 flags for V8_FLAGS, one argument ("--v8-flags=--a --b")')
     args = parser.parse_args(argv)
     if args.js_profile:
         for dataset in args.dataset:
             for style in args.styles:
-                js_profile(style, args.records, dataset, args.top)
+                js_profile(style, args.records, dataset, args.top, args.alone)
+        return 0
+    if args.alone:
+        alone(args.styles, args.records, args.runs, args.baseline, args.mode, args.parallel, args.v8_flags)
         return 0
     if args.runtimes:
         runtimes(args.styles, args.records, 3, args.runs)
