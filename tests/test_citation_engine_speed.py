@@ -264,3 +264,36 @@ def test_the_benchs_baseline_runs_the_baseline_trees_package(tmp_path, monkeypat
     # the old way, the same command started in the project folder: the project's package
     old = subprocess.run(argv, env=env, cwd=project, capture_output=True, text=True, check=True)
     assert Path(old.stdout.strip()).resolve() != (tree / "archive" / "__init__.py").resolve()
+
+
+def _many_items(count: int) -> list[dict]:
+    """bench/bench_citations.py's ``many_records`` (the golden records under new ids, 540 first
+    authors over 35 years) as CSL-JSON: the records the ``--alone`` figures are measured on."""
+    import sys
+
+    bench = str(Path(__file__).resolve().parents[1] / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    from bench_citations import many_records
+
+    return [to_csl_json(r, archive_name="Test Archive") for r in many_records(count)]
+
+
+@pytest.mark.parametrize("style", ["apa", "harvard", "ieee"])
+def test_the_patched_engine_formats_1000_entries_alone_as_the_vendored_file(style):
+    """Bag-info labels: ``each`` formats every item alone (bridge.js's alone engine), in one call for
+    many bags or one call per bag; patched against vendored, both ways, over the bench's records."""
+    items = _many_items(1000)
+    xml = load_style(style).xml
+    patched, vendored = CiteprocJS(), CiteprocJS(patched=False)
+    try:
+        keys = patched.add_style(xml), vendored.add_style(xml)
+        expected = vendored.each(keys[1], "en-US", True, items)
+        assert patched.each(keys[0], "en-US", True, items) == expected
+        one_by_one = [text for item in items[:150] for text in patched.each(keys[0], "en-US", True, [item])]
+        assert one_by_one == expected[:150]
+    finally:
+        patched.close()
+        vendored.close()
+    assert len(set(expected)) == 1000 and all(expected)  # every entry formatted, none alike
+
