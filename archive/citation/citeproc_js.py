@@ -138,10 +138,18 @@ shows it (see engine/LICENSE)."""
 
 @cache
 def locale_files() -> dict[str, Path]:
-    """Every CSL locale shipped with citeproc-py, by tag (``en-US``)."""
-    import citeproc
+    """Every CSL locale shipped with citeproc-py, by tag (``en-US``).
 
-    folder = Path(citeproc.__file__).parent / "data" / "locales"
+    The folder is found from the package's import spec, the file its import would run
+    (``citeproc.__file__``), without running it: importing citeproc-py costs ~10 ms (its frontend
+    and model modules, lxml already loaded), which every bagging worker's start would pay for
+    a folder name."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("citeproc")
+    if spec is None or spec.origin is None:
+        raise InstallationError("citeproc-py is not installed: the CSL locale files are in its package")
+    folder = Path(spec.origin).parent / "data" / "locales"
     return {p.stem.removeprefix("locales-"): p for p in sorted(folder.glob("locales-*.xml"))}
 
 
