@@ -316,3 +316,44 @@ def test_the_locale_files_are_found_without_importing_citeproc_py():
                           cwd=Path(__file__).resolve().parents[1])
     assert done.stdout.strip() == "False"
 
+
+PRELOAD_THEN_FORK = """
+import json, os, sys
+from archive.citation import citeproc_js
+from archive.citation.formatted import load_style
+citeproc_js.preload()
+threads = len(os.listdir("/proc/self/task"))  # native threads too, which threading cannot see
+item = json.loads(sys.argv[1])
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    cite = citeproc_js.CiteprocJS()
+    text = cite.each(cite.add_style(load_style("apa").xml), "en-US", True, [item])
+    cite.close()
+    os.write(write, json.dumps(text).encode("utf-8"))
+    os._exit(0)
+os.close(write)
+_, status = os.waitpid(pid, 0)
+chunks = []
+while chunk := os.read(read, 65536):
+    chunks.append(chunk)
+print(json.dumps([threads, status, json.loads(b"".join(chunks))]))
+"""
+
+
+def test_preload_starts_no_thread_so_a_forked_worker_can_start_the_engine(items):
+    """``preload`` is for a parent about to fork bagging workers: it must leave the process with one
+    thread (V8's would not survive the fork), and a worker forked after it formats as any engine."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", PRELOAD_THEN_FORK, json.dumps(items[0])],
+                          capture_output=True, text=True, check=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    threads, status, forked = json.loads(done.stdout.strip().splitlines()[-1])
+    assert threads == 1 and status == 0
+    reference = CiteprocJS(patched=False)
+    try:
+        assert forked == reference.each(reference.add_style(load_style("apa").xml), "en-US", True, items[:1])
+    finally:
+        reference.close()
