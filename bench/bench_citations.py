@@ -564,7 +564,7 @@ def runtimes(styles: list[str], count: int, rounds: int, runs: int) -> None:
 
 
 ALONE_CHILD = """
-import hashlib, json, resource, sys, time
+import hashlib, json, os, resource, sys, time
 def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)  # every thread of the process: V8's too
     return r.ru_utime + r.ru_stime
@@ -573,7 +573,17 @@ marks = [cpu()]
 from archive.citation import citeproc_js
 if job["flags"] is not None:
     citeproc_js.V8_FLAGS = tuple(job["flags"])
+if job["fork"] and hasattr(citeproc_js, "preload"):
+    citeproc_js.preload()
 marks.append(cpu())
+if job["fork"]:
+    read, write = os.pipe()
+    if os.fork():
+        os.close(write)
+        os.wait()
+        print(os.read(read, 4096).decode())
+        sys.exit(0)
+    marks = [cpu(), cpu()]  # a forked child's own counters start at zero; the import was the parent's
 cite = citeproc_js.CiteprocJS()
 marks.append(cpu())
 key = cite.add_style(job["style"])
@@ -587,16 +597,24 @@ else:
 marks.append(cpu())
 cite.close()
 laps = [b - a for a, b in zip(marks, marks[1:])]
-print(json.dumps([*laps, hashlib.sha256(json.dumps(out).encode()).hexdigest()[:12], len(out)]))
+if job["fork"]:
+    laps[0] = 0.0
+answer = json.dumps([*laps, hashlib.sha256(json.dumps(out).encode()).hexdigest()[:12], len(out)])
+if job["fork"]:
+    os.write(write, answer.encode())
+    os._exit(0)
+print(answer)
 """
 """``--alone``'s child: a fresh process, as a bagging worker is, timing in CPU seconds of the whole
 process (every thread: V8's compiler and collector threads count) the import, V8's start with
 citeproc.js loaded (``CiteprocJS()``), building the style's alone engine (``each`` of no item), then
-``each`` of every item, one call per item (``single``, a bag at a time) or one call (``batch``)."""
+``each`` of every item, one call per item (``single``, a bag at a time) or one call (``batch``).
+With ``--fork``, as bagging's forked workers: the process imports the engine's module and calls
+``citeproc_js.preload()`` (where the tree has it), then forks, and the child is timed (import 0)."""
 
 
 def alone(styles: list[str], count: int, runs: int, baseline: Path | None, modes: list[str],
-          parallel: int, flags: list[str] | None) -> None:
+          parallel: int, flags: list[str] | None, fork: bool = False) -> None:
     """Bag-info labels: citeproc-js's ``each`` (bridge.js formats each item alone with an engine built
     for it) in a fresh process per run, ours and ``--baseline``'s in interleaved rounds. ``--parallel
     2`` starts two such processes at once on the machine's two cores, as two bagging workers do."""
@@ -606,13 +624,14 @@ def alone(styles: list[str], count: int, runs: int, baseline: Path | None, modes
     items = [to_csl_json(r, archive_name="Test Archive") for r in many_records(count)]
     trees = [("ours", ROOT)] + ([("baseline", baseline.resolve())] if baseline else [])
     print(f"\n`each` of {count} varied records (many_records), a fresh process per run, CPU seconds of "
-          f"the whole process (all threads); {parallel} process(es) at once; V8 flags "
+          f"the whole process (all threads){', forked after preload()' if fork else ''}; {parallel} "
+          f"process(es) at once; V8 flags "
           f"{flags or 'as the code sets'}")
     print(f"{'style':22} {'tree':9} {'mode':7} {'import':>7} {'start':>6} {'build':>6} {'ms/entry':>9} "
           f"{'total':>6} {'output':>13}  load")
     with tempfile.TemporaryDirectory() as tmp:
         for style in styles:
-            job = {"style": load_style(style).xml, "items": items, "flags": flags}
+            job = {"style": load_style(style).xml, "items": items, "flags": flags, "fork": fork}
             for mode in modes:
                 path = Path(tmp) / f"{style}-{mode}.json"
                 path.write_text(json.dumps({**job, "mode": mode}), encoding="utf-8")
@@ -1006,6 +1025,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mode", nargs="+", default=["single", "batch"], choices=["single", "batch"],
                         help="with --alone: one `each` call per item, or one for all")
     parser.add_argument("--parallel", type=int, default=1, help="with --alone: processes run at once")
+    parser.add_argument("--fork", action="store_true",
+                        help="with --alone: time a child forked after citeproc_js.preload(), as a worker")
     parser.add_argument("--v8-flags", type=str.split,
                         help='with --alone: V8 flags for V8_FLAGS, one argument ("--v8-flags=--a --b")')
     args = parser.parse_args(argv)
@@ -1015,7 +1036,8 @@ def main(argv: list[str]) -> int:
                 js_profile(style, args.records, dataset, args.top, args.alone)
         return 0
     if args.alone:
-        alone(args.styles, args.records, args.runs, args.baseline, args.mode, args.parallel, args.v8_flags)
+        alone(args.styles, args.records, args.runs, args.baseline, args.mode, args.parallel, args.v8_flags,
+              args.fork)
         return 0
     if args.runtimes:
         runtimes(args.styles, args.records, 3, args.runs)
