@@ -17,6 +17,8 @@
         --baseline DIR                                   # beside another tree's code and citeproc-py
     .venv/bin/python bench/bench_citations.py --phases --styles apa --dataset catalogue varied
     .venv/bin/python bench/bench_citations.py --js-profile --styles apa --dataset varied  # node, dev only
+    .venv/bin/python bench/bench_citations.py --alone --styles apa harvard ieee --baseline DIR  # bag-info
+    .venv/bin/python bench/bench_citations.py --alone --fork --mode single --parallel 2   # as 2 workers
 
 3. ``--runtimes``: where the time goes. The same calls (build an engine; updateItems, which fills the
    registry with each item's ambiguity cite, sort keys and disambiguation; makeBibliography, the
@@ -27,6 +29,10 @@
    export by another tree's code (``--baseline DIR``) in the same rounds, and citeproc-py (the engine
    before) on the same records; ``--dataset`` chooses the archive (``DATASETS``: the catalogue
    fixture, where nine records in ten share first author and year, and a varied one).
+6. ``--alone``: the bag-info Citation path, ``each`` (bridge.js formats every item alone, with an
+   engine built for one item): a fresh process per run (``--fork``: forked after
+   ``citeproc_js.preload()``, as a bagging worker), its import, V8's start, the alone build, then CPU
+   per entry with one call per item (``single``, a call per bag) or per thousand (``batch``).
 5. ``--phases``: citeproc-js's own steps timed inside V8 (``Date.now()`` around the registry's
    inserts, sort keys, disambiguation and sorting, and makeBibliography), with how many renders each
    made, a fresh process per run.
@@ -234,6 +240,39 @@ tests/test_citation_engine_speed.py):
   varied ours 2.27 / 2.56, main 2.59 / 2.97. So on a quiet machine a first export of 1,000 APA
   entries takes under 2 s wall (main's code too, at this machine's speed today: V8 spreads the work
   over both cores, CPU about 1.35x wall); under load it does not.
+
+Measured 2026-12-01, tenth session, the bag-info path (``--alone``; 1,000 ``many_records``; CPU s of
+the whole process, all threads; load 3-5 unless said; every string unchanged, checked against the
+vendored engine in tests/test_citation_engine_speed.py):
+- Start-up of a fresh process (/tmp script, 4 runs): ``import py_mini_racer`` 47-54 ms (asyncio 34),
+  ``init_mini_racer`` 30-34 ms (V8 and ICU), the context 5-6 ms, reading and patching citeproc.js
+  11-14 ms, evaluating it 15-18 ms (V8 parses it lazily: the functions compile as the style is built),
+  bridge.js and the locale list 19-25 ms, of which ``import citeproc`` (only to find its locale
+  folder) ~10 ms. Now: the folder from the import spec, and ``preload()`` before the fork. ``--alone
+  --fork --mode single --styles apa harvard ieee --runs 3 --baseline DIR`` (DIR: f39f7d6): the forked
+  worker's ``CiteprocJS()`` 0.050-0.078 s, baseline 0.115-0.164 s; without fork (``--alone``): 0.094-
+  0.137 s against 0.107-0.150 s. Alone build: apa 0.05-0.08 s, harvard 0.03-0.04, ieee 0.04-0.05.
+- Per entry, the same run, ms CPU, ours / baseline ranges: apa single 1.60-1.84 / 1.58-1.77, batch
+  1.02-1.17 / 1.03-1.20; harvard single 1.29-1.35 / 1.33-1.37, batch 0.76 / 0.78-0.82; ieee single
+  1.24-1.31 / 1.18-1.30, batch 0.65-0.79 / 0.63-0.77: unchanged (no per-entry change was kept).
+- One call per entry costs 0.5-0.8 ms more than one call for many, and does not warm up: ``--alone
+  --styles apa ieee --records 4000 --runs 1``, last thousand: apa single 1.73, batch 0.92; ieee 1.03 /
+  0.40. It is not the JS work (a JS loop calling each() per item: 1.1 ms an entry, as batch), nor the
+  bare crossing (a call of a function returning its argument: 0.13-0.25 ms), nor mini-racer's call
+  wrapper (its JSON.stringify of the JSON string, the code compiled each call: evaluating the call
+  directly, a second eval of a constant call, or a JSFunction handle, all 1.24-1.42 ms warm against
+  0.57 for batch, /tmp script); perf shows the extra spread thin over V8's builtins, Python (asyncio's
+  hop to mini-racer's loop thread) and the kernel (thread wake-ups): caches and predictors cold after
+  each hop. So a caller that formats N labels in one ``each`` call saves ~0.6 ms an entry.
+- V8 flags, ``--alone --fork --parallel 2 --mode single --v8-flags=...`` (two workers at once, 4
+  interleaved rounds, load 3.9-5.0): total CPU per process --no-single-threaded 1.72-1.99 s,
+  --single-threaded 1.65-2.01 s: no difference, so ``V8_FLAGS`` stays. Without gain either (3 rounds
+  each): --always-sparkplug, --no-lazy-feedback-allocation, both; --no-memory-reducer;
+  --no-concurrent-recompilation --no-concurrent-marking --no-parallel-scavenge.
+- Dropping eachOf's reset (``updateItems([])``) at each call: no change (1.10-1.19 against 1.10-1.23 ms).
+- ``--js-profile --alone --styles apa --dataset varied``: makeBibliography 77 % inclusive (getCite
+  70 %, names 21 %), updateItems 10.5 %, build 4 %, GC 4.5-8 %; self time flat (tokenExec 7.7 %,
+  its token closures 5 %, Output.Queue.string 3.5 %, nothing else above 3 %): no patch target found.
 """
 
 from __future__ import annotations
@@ -590,16 +629,21 @@ key = cite.add_style(job["style"])
 cite.each(key, "en-US", True, [])
 marks.append(cpu())
 items = job["items"]
-if job["mode"] == "batch":
-    out = cite.each(key, "en-US", True, items)
-else:
-    out = [text for item in items for text in cite.each(key, "en-US", True, [item])]
+out, last, before = [], 0.0, cpu()
+for at in range(0, len(items), 1000):  # a thousand at a time, to see the JIT warm up
+    chunk = items[at:at + 1000]
+    started = cpu()
+    if job["mode"] == "batch":
+        out += cite.each(key, "en-US", True, chunk)
+    else:
+        out += [text for item in chunk for text in cite.each(key, "en-US", True, [item])]
+    last = (cpu() - started) / len(chunk)
 marks.append(cpu())
 cite.close()
 laps = [b - a for a, b in zip(marks, marks[1:])]
 if job["fork"]:
     laps[0] = 0.0
-answer = json.dumps([*laps, hashlib.sha256(json.dumps(out).encode()).hexdigest()[:12], len(out)])
+answer = json.dumps([*laps, last, hashlib.sha256(json.dumps(out).encode()).hexdigest()[:12], len(out)])
 if job["fork"]:
     os.write(write, answer.encode())
     os._exit(0)
@@ -608,7 +652,8 @@ print(answer)
 """``--alone``'s child: a fresh process, as a bagging worker is, timing in CPU seconds of the whole
 process (every thread: V8's compiler and collector threads count) the import, V8's start with
 citeproc.js loaded (``CiteprocJS()``), building the style's alone engine (``each`` of no item), then
-``each`` of every item, one call per item (``single``, a bag at a time) or one call (``batch``).
+``each`` of every item, one call per item (``single``, a bag at a time) or one call for each thousand
+(``batch``); with more than 1,000 records, the last thousand's CPU per entry shows the JIT warm.
 With ``--fork``, as bagging's forked workers: the process imports the engine's module and calls
 ``citeproc_js.preload()`` (where the tree has it), then forks, and the child is timed (import 0)."""
 
@@ -628,7 +673,7 @@ def alone(styles: list[str], count: int, runs: int, baseline: Path | None, modes
           f"process(es) at once; V8 flags "
           f"{flags or 'as the code sets'}")
     print(f"{'style':22} {'tree':9} {'mode':7} {'import':>7} {'start':>6} {'build':>6} {'ms/entry':>9} "
-          f"{'total':>6} {'output':>13}  load")
+          f"{'last 1000':>9} {'total':>6} {'output':>13}  load")
     with tempfile.TemporaryDirectory() as tmp:
         for style in styles:
             job = {"style": load_style(style).xml, "items": items, "flags": flags, "fork": fork}
@@ -646,10 +691,11 @@ def alone(styles: list[str], count: int, runs: int, baseline: Path | None, modes
                             if child.returncode:
                                 raise SystemExit(f"--alone: the {name} run failed ({child.returncode})")
                             last = stdout.strip().splitlines()[-1]
-                            imports, start, build, entries, digest, n = json.loads(last)
+                            imports, start, build, entries, warm, digest, n = json.loads(last)
                             assert n == count, (n, count)
                             print(f"{style:22} {name:9} {mode:7} {imports:7.3f} {start:6.3f} {build:6.3f} "
-                                  f"{1000 * entries / count:9.3f} {imports + start + build + entries:6.2f} "
+                                  f"{1000 * entries / count:9.3f} {1000 * warm:9.3f} "
+                                  f"{imports + start + build + entries:6.2f} "
                                   f"{digest:>13}  {os.getloadavg()[0]:.1f}")
 
 
