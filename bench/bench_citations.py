@@ -29,13 +29,13 @@
    export by another tree's code (``--baseline DIR``) in the same rounds, and citeproc-py (the engine
    before) on the same records; ``--dataset`` chooses the archive (``DATASETS``: the catalogue
    fixture, where nine records in ten share first author and year, and a varied one).
+5. ``--phases``: citeproc-js's own steps timed inside V8 (``Date.now()`` around the registry's
+   inserts, sort keys, disambiguation and sorting, and makeBibliography), with how many renders each
+   made, a fresh process per run.
 6. ``--alone``: the bag-info Citation path, ``each`` (bridge.js formats every item alone, with an
    engine built for one item): a fresh process per run (``--fork``: forked after
    ``citeproc_js.preload()``, as a bagging worker), its import, V8's start, the alone build, then CPU
    per entry with one call per item (``single``, a call per bag) or per thousand (``batch``).
-5. ``--phases``: citeproc-js's own steps timed inside V8 (``Date.now()`` around the registry's
-   inserts, sort keys, disambiguation and sorting, and makeBibliography), with how many renders each
-   made, a fresh process per run.
 
 Measured 2026-11-29 on the 2-core machine (other sessions were running: load 2-3 for speed):
 agreement 444/444 ours, 70/444 citeproc-py (15.8 %; 38/176 = 21.6 % for the four original styles
