@@ -263,7 +263,10 @@ vendored engine in tests/test_citation_engine_speed.py):
   directly, a second eval of a constant call, or a JSFunction handle, all 1.24-1.42 ms warm against
   0.57 for batch, /tmp script); perf shows the extra spread thin over V8's builtins, Python (asyncio's
   hop to mini-racer's loop thread) and the kernel (thread wake-ups): caches and predictors cold after
-  each hop. So a caller that formats N labels in one ``each`` call saves ~0.6 ms an entry.
+  each hop. Per thread (/proc/self/task, 1,000 warm apa entries, /tmp script): V8's thread 0.75 s in
+  one call, 1.01-1.10 s in 1,000 calls; mini-racer's asyncio loop thread 0 and 0.22 s; the calling
+  thread 0.01 and 0.11-0.12 s (a bare call: 0.09 + 0.13 + 0.09 ms). So a caller that formats N labels
+  in one ``each`` call saves ~0.6 ms an entry; nothing in this module or bridge.js can.
 - V8 flags, ``--alone --fork --parallel 2 --mode single --v8-flags=...`` (two workers at once, 4
   interleaved rounds, load 3.9-5.0): total CPU per process --no-single-threaded 1.72-1.99 s,
   --single-threaded 1.65-2.01 s: no difference, so ``V8_FLAGS`` stays. Without gain either (3 rounds
