@@ -17,6 +17,8 @@
         --baseline DIR                                   # beside another tree's code and citeproc-py
     .venv/bin/python bench/bench_citations.py --phases --styles apa --dataset catalogue varied
     .venv/bin/python bench/bench_citations.py --js-profile --styles apa --dataset varied  # node, dev only
+    .venv/bin/python bench/bench_citations.py --alone --styles apa harvard ieee --baseline DIR  # bag-info
+    .venv/bin/python bench/bench_citations.py --alone --fork --mode single --parallel 2   # as 2 workers
 
 3. ``--runtimes``: where the time goes. The same calls (build an engine; updateItems, which fills the
    registry with each item's ambiguity cite, sort keys and disambiguation; makeBibliography, the
@@ -30,6 +32,10 @@
 5. ``--phases``: citeproc-js's own steps timed inside V8 (``Date.now()`` around the registry's
    inserts, sort keys, disambiguation and sorting, and makeBibliography), with how many renders each
    made, a fresh process per run.
+6. ``--alone``: the bag-info Citation path, ``each`` (bridge.js formats every item alone, with an
+   engine built for one item): a fresh process per run (``--fork``: forked after
+   ``citeproc_js.preload()``, as a bagging worker), its import, V8's start, the alone build, then CPU
+   per entry with one call per item (``single``, a call per bag) or per thousand (``batch``).
 
 Measured 2026-11-29 on the 2-core machine (other sessions were running: load 2-3 for speed):
 agreement 444/444 ours, 70/444 citeproc-py (15.8 %; 38/176 = 21.6 % for the four original styles
@@ -234,6 +240,42 @@ tests/test_citation_engine_speed.py):
   varied ours 2.27 / 2.56, main 2.59 / 2.97. So on a quiet machine a first export of 1,000 APA
   entries takes under 2 s wall (main's code too, at this machine's speed today: V8 spreads the work
   over both cores, CPU about 1.35x wall); under load it does not.
+
+Measured 2026-12-01, tenth session, the bag-info path (``--alone``; 1,000 ``many_records``; CPU s of
+the whole process, all threads; load 3-5 unless said; every string unchanged, checked against the
+vendored engine in tests/test_citation_engine_speed.py):
+- Start-up of a fresh process (/tmp script, 4 runs): ``import py_mini_racer`` 47-54 ms (asyncio 34),
+  ``init_mini_racer`` 30-34 ms (V8 and ICU), the context 5-6 ms, reading and patching citeproc.js
+  11-14 ms, evaluating it 15-18 ms (V8 parses it lazily: the functions compile as the style is built),
+  bridge.js and the locale list 19-25 ms, of which ``import citeproc`` (only to find its locale
+  folder) ~10 ms. Now: the folder from the import spec, and ``preload()`` before the fork. ``--alone
+  --fork --mode single --styles apa harvard ieee --runs 3 --baseline DIR`` (DIR: f39f7d6): the forked
+  worker's ``CiteprocJS()`` 0.050-0.078 s, baseline 0.115-0.164 s; without fork (``--alone``): 0.094-
+  0.137 s against 0.107-0.150 s. Alone build: apa 0.05-0.08 s, harvard 0.03-0.04, ieee 0.04-0.05.
+- Per entry, the same run, ms CPU, ours / baseline ranges: apa single 1.60-1.84 / 1.58-1.77, batch
+  1.02-1.17 / 1.03-1.20; harvard single 1.29-1.35 / 1.33-1.37, batch 0.76 / 0.78-0.82; ieee single
+  1.24-1.31 / 1.18-1.30, batch 0.65-0.79 / 0.63-0.77: unchanged (no per-entry change was kept).
+- One call per entry costs 0.5-0.8 ms more than one call for many, and does not warm up: ``--alone
+  --styles apa ieee --records 4000 --runs 1``, last thousand: apa single 1.73, batch 0.92; ieee 1.03 /
+  0.40. It is not the JS work (a JS loop calling each() per item: 1.1 ms an entry, as batch), nor the
+  bare crossing (a call of a function returning its argument: 0.13-0.25 ms), nor mini-racer's call
+  wrapper (its JSON.stringify of the JSON string, the code compiled each call: evaluating the call
+  directly, a second eval of a constant call, or a JSFunction handle, all 1.24-1.42 ms warm against
+  0.57 for batch, /tmp script); perf shows the extra spread thin over V8's builtins, Python (asyncio's
+  hop to mini-racer's loop thread) and the kernel (thread wake-ups): caches and predictors cold after
+  each hop. Per thread (/proc/self/task, 1,000 warm apa entries, /tmp script): V8's thread 0.75 s in
+  one call, 1.01-1.10 s in 1,000 calls; mini-racer's asyncio loop thread 0 and 0.22 s; the calling
+  thread 0.01 and 0.11-0.12 s (a bare call: 0.09 + 0.13 + 0.09 ms). So a caller that formats N labels
+  in one ``each`` call saves ~0.6 ms an entry; nothing in this module or bridge.js can.
+- V8 flags, ``--alone --fork --parallel 2 --mode single --v8-flags=...`` (two workers at once, 4
+  interleaved rounds, load 3.9-5.0): total CPU per process --no-single-threaded 1.72-1.99 s,
+  --single-threaded 1.65-2.01 s: no difference, so ``V8_FLAGS`` stays. Without gain either (3 rounds
+  each): --always-sparkplug, --no-lazy-feedback-allocation, both; --no-memory-reducer;
+  --no-concurrent-recompilation --no-concurrent-marking --no-parallel-scavenge.
+- Dropping eachOf's reset (``updateItems([])``) at each call: no change (1.10-1.19 against 1.10-1.23 ms).
+- ``--js-profile --alone --styles apa --dataset varied``: makeBibliography 77 % inclusive (getCite
+  70 %, names 21 %), updateItems 10.5 %, build 4 %, GC 4.5-8 %; self time flat (tokenExec 7.7 %,
+  its token closures 5 %, Output.Queue.string 3.5 %, nothing else above 3 %): no patch target found.
 """
 
 from __future__ import annotations
@@ -563,6 +605,103 @@ def runtimes(styles: list[str], count: int, rounds: int, runs: int) -> None:
                       f" {first_ms:15.2f} {warm_update:11.2f} {warm_bib:9.2f} {warm_ms:14.2f}  {load:.1f}")
 
 
+ALONE_CHILD = """
+import hashlib, json, os, resource, sys, time
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)  # every thread of the process: V8's too
+    return r.ru_utime + r.ru_stime
+job = json.loads(open(sys.argv[1], encoding="utf-8").read())
+marks = [cpu()]
+from archive.citation import citeproc_js
+if job["flags"] is not None:
+    citeproc_js.V8_FLAGS = tuple(job["flags"])
+if job["fork"] and hasattr(citeproc_js, "preload"):
+    citeproc_js.preload()
+marks.append(cpu())
+if job["fork"]:
+    read, write = os.pipe()
+    if os.fork():
+        os.close(write)
+        os.wait()
+        print(os.read(read, 4096).decode())
+        sys.exit(0)
+    marks = [cpu(), cpu()]  # a forked child's own counters start at zero; the import was the parent's
+cite = citeproc_js.CiteprocJS()
+marks.append(cpu())
+key = cite.add_style(job["style"])
+cite.each(key, "en-US", True, [])
+marks.append(cpu())
+items = job["items"]
+out, last, before = [], 0.0, cpu()
+for at in range(0, len(items), 1000):  # a thousand at a time, to see the JIT warm up
+    chunk = items[at:at + 1000]
+    started = cpu()
+    if job["mode"] == "batch":
+        out += cite.each(key, "en-US", True, chunk)
+    else:
+        out += [text for item in chunk for text in cite.each(key, "en-US", True, [item])]
+    last = (cpu() - started) / len(chunk)
+marks.append(cpu())
+cite.close()
+laps = [b - a for a, b in zip(marks, marks[1:])]
+if job["fork"]:
+    laps[0] = 0.0
+answer = json.dumps([*laps, last, hashlib.sha256(json.dumps(out).encode()).hexdigest()[:12], len(out)])
+if job["fork"]:
+    os.write(write, answer.encode())
+    os._exit(0)
+print(answer)
+"""
+"""``--alone``'s child: a fresh process, as a bagging worker is, timing in CPU seconds of the whole
+process (every thread: V8's compiler and collector threads count) the import, V8's start with
+citeproc.js loaded (``CiteprocJS()``), building the style's alone engine (``each`` of no item), then
+``each`` of every item, one call per item (``single``, a bag at a time) or one call for each thousand
+(``batch``); with more than 1,000 records, the last thousand's CPU per entry shows the JIT warm.
+With ``--fork``, as bagging's forked workers: the process imports the engine's module and calls
+``citeproc_js.preload()`` (where the tree has it), then forks, and the child is timed (import 0)."""
+
+
+def alone(styles: list[str], count: int, runs: int, baseline: Path | None, modes: list[str],
+          parallel: int, flags: list[str] | None, fork: bool = False) -> None:
+    """Bag-info labels: citeproc-js's ``each`` (bridge.js formats each item alone with an engine built
+    for it) in a fresh process per run, ours and ``--baseline``'s in interleaved rounds. ``--parallel
+    2`` starts two such processes at once on the machine's two cores, as two bagging workers do."""
+    import os
+    import tempfile
+
+    items = [to_csl_json(r, archive_name="Test Archive") for r in many_records(count)]
+    trees = [("ours", ROOT)] + ([("baseline", baseline.resolve())] if baseline else [])
+    print(f"\n`each` of {count} varied records (many_records), a fresh process per run, CPU seconds of "
+          f"the whole process (all threads){', forked after preload()' if fork else ''}; {parallel} "
+          f"process(es) at once; V8 flags "
+          f"{flags or 'as the code sets'}")
+    print(f"{'style':22} {'tree':9} {'mode':7} {'import':>7} {'start':>6} {'build':>6} {'ms/entry':>9} "
+          f"{'last 1000':>9} {'total':>6} {'output':>13}  load")
+    with tempfile.TemporaryDirectory() as tmp:
+        for style in styles:
+            job = {"style": load_style(style).xml, "items": items, "flags": flags, "fork": fork}
+            for mode in modes:
+                path = Path(tmp) / f"{style}-{mode}.json"
+                path.write_text(json.dumps({**job, "mode": mode}), encoding="utf-8")
+                for _ in range(runs):
+                    for name, tree in trees:
+                        env = {**os.environ, "PYTHONPATH": str(tree)}
+                        children = [subprocess.Popen([sys.executable, "-c", ALONE_CHILD, str(path)], env=env,
+                                                     cwd=tree, stdout=subprocess.PIPE, text=True)
+                                    for _ in range(parallel)]
+                        for child in children:
+                            stdout, _ = child.communicate()
+                            if child.returncode:
+                                raise SystemExit(f"--alone: the {name} run failed ({child.returncode})")
+                            last = stdout.strip().splitlines()[-1]
+                            imports, start, build, entries, warm, digest, n = json.loads(last)
+                            assert n == count, (n, count)
+                            print(f"{style:22} {name:9} {mode:7} {imports:7.3f} {start:6.3f} {build:6.3f} "
+                                  f"{1000 * entries / count:9.3f} {1000 * warm:9.3f} "
+                                  f"{imports + start + build + entries:6.2f} "
+                                  f"{digest:>13}  {os.getloadavg()[0]:.1f}")
+
+
 DATASETS = ("catalogue", "varied")
 """``--command``'s archives: ``catalogue`` is bench/catalog_fixture.py's (the figure issue 12 names:
 8 family names, every one "Alex", and a "Staff" co-author over 36 years, so about nine records in ten
@@ -822,14 +961,20 @@ vm.runInThisContext(fs.readFileSync(job.bridge, "utf8"), {filename: "bridge.js"}
 archiveCite.knownLocales(JSON.stringify(["en-US"]));
 archiveCite.addLocale("en-US", job.locale);
 archiveCite.addStyle("s", job.style);
-archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items.slice(0, 1)));
-archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items));
+if (job.alone) {
+    archiveCite.each("s", "en-US", true, "[]");
+    for (const item of job.items) archiveCite.each("s", "en-US", true, JSON.stringify([item]));
+} else {
+    archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items.slice(0, 1)));
+    archiveCite.bibliography("s", "en-US", true, JSON.stringify(job.items));
+}
 """
 """``--js-profile``'s node script: the archive's citeproc.js (``engine_source()``, the patches applied)
-and bridge.js loaded as mini-racer loads them, the engine built, then one bibliography of all items."""
+and bridge.js loaded as mini-racer loads them, the engine built, then one bibliography of all items
+(with ``--alone``: the alone engine built, then ``each`` of one item at a time, as bagging calls it)."""
 
 
-def js_profile(style: str, count: int, dataset: str, top: int) -> None:
+def js_profile(style: str, count: int, dataset: str, top: int, alone: bool = False) -> None:
     """A function-level CPU profile of citeproc-js on a first export (node --cpu-prof; node is a
     development machine's tool): the functions with the most self time, each with its inclusive
     time, so a speed-up (``citeproc_js.SOURCE_PATCHES``) aims where the time is."""
@@ -852,7 +997,7 @@ def js_profile(style: str, count: int, dataset: str, top: int) -> None:
         items = [to_csl_json(r, archive_name=arc.settings.organization or None) for r in select_records(arc)]
         job = {"engine": engine_source(), "bridge": str(ENGINE_DIR / "bridge.js"),
                "style": load_style(style).xml, "items": items,
-               "locale": locale_files()["en-US"].read_text(encoding="utf-8")}
+               "locale": locale_files()["en-US"].read_text(encoding="utf-8"), "alone": alone}
         (folder / "job.json").write_text(json.dumps(job), encoding="utf-8")
         (folder / "driver.js").write_text(PROFILE_DRIVER, encoding="utf-8")
         subprocess.run([node, "--cpu-prof", "--cpu-prof-dir", str(folder / "prof"),
@@ -883,7 +1028,8 @@ def js_profile(style: str, count: int, dataset: str, top: int) -> None:
                 inclusive[label] += micros
             walk = parent.get(walk)
     total = sum(spent.values())
-    print(f"\n{style}, {dataset}, {count} records: node --cpu-prof of a first export (build + bibliography), "
+    what = "each item alone (build + `each` per item)" if alone else "a first export (build + bibliography)"
+    print(f"\n{style}, {dataset}, {count} records: node --cpu-prof of {what}, "
           f"{total / 1e6:.2f} s sampled; top {top} by self time")
     print(f"  {'self %':>7} {'self ms':>8} {'incl %':>7}  function")
     for label, micros in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
@@ -918,16 +1064,29 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--skip-citeproc-py", action="store_true",
                         help="with --command: leave out citeproc-py's figure (about 40 s of CPU for apa)")
     parser.add_argument("--baseline", type=Path,
-                        help="with --command: a checkout of another tree (git archive main | tar -x -C DIR) "
-                             "whose cold export runs in the same rounds")
+                        help="with --command or --alone: a checkout of another tree (git archive main | tar "
+                             "-x -C DIR) whose cold export runs in the same rounds")
     parser.add_argument("--js-profile", action="store_true",
                         help="only a function-level node --cpu-prof of citeproc-js (node: dev machines)")
     parser.add_argument("--top", type=int, default=30, help="with --js-profile: functions listed")
+    parser.add_argument("--alone", action="store_true",
+                        help="only `each` (bag-info labels): start-up, build, CPU per entry; fresh processes")
+    parser.add_argument("--mode", nargs="+", default=["single", "batch"], choices=["single", "batch"],
+                        help="with --alone: one `each` call per item, or one for all")
+    parser.add_argument("--parallel", type=int, default=1, help="with --alone: processes run at once")
+    parser.add_argument("--fork", action="store_true",
+                        help="with --alone: time a child forked after citeproc_js.preload(), as a worker")
+    parser.add_argument("--v8-flags", type=str.split,
+                        help='with --alone: V8 flags for V8_FLAGS, one argument ("--v8-flags=--a --b")')
     args = parser.parse_args(argv)
     if args.js_profile:
         for dataset in args.dataset:
             for style in args.styles:
-                js_profile(style, args.records, dataset, args.top)
+                js_profile(style, args.records, dataset, args.top, args.alone)
+        return 0
+    if args.alone:
+        alone(args.styles, args.records, args.runs, args.baseline, args.mode, args.parallel, args.v8_flags,
+              args.fork)
         return 0
     if args.runtimes:
         runtimes(args.styles, args.records, 3, args.runs)

@@ -264,3 +264,96 @@ def test_the_benchs_baseline_runs_the_baseline_trees_package(tmp_path, monkeypat
     # the old way, the same command started in the project folder: the project's package
     old = subprocess.run(argv, env=env, cwd=project, capture_output=True, text=True, check=True)
     assert Path(old.stdout.strip()).resolve() != (tree / "archive" / "__init__.py").resolve()
+
+
+def _many_items(count: int) -> list[dict]:
+    """bench/bench_citations.py's ``many_records`` (the golden records under new ids, 540 first
+    authors over 35 years) as CSL-JSON: the records the ``--alone`` figures are measured on."""
+    import sys
+
+    bench = str(Path(__file__).resolve().parents[1] / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    from bench_citations import many_records
+
+    return [to_csl_json(r, archive_name="Test Archive") for r in many_records(count)]
+
+
+@pytest.mark.parametrize("style", ["apa", "harvard", "ieee"])
+def test_the_patched_engine_formats_1000_entries_alone_as_the_vendored_file(style):
+    """Bag-info labels: ``each`` formats every item alone (bridge.js's alone engine), in one call for
+    many bags or one call per bag; patched against vendored, both ways, over the bench's records."""
+    items = _many_items(1000)
+    xml = load_style(style).xml
+    patched, vendored = CiteprocJS(), CiteprocJS(patched=False)
+    try:
+        keys = patched.add_style(xml), vendored.add_style(xml)
+        expected = vendored.each(keys[1], "en-US", True, items)
+        assert patched.each(keys[0], "en-US", True, items) == expected
+        one_by_one = [text for item in items[:150] for text in patched.each(keys[0], "en-US", True, [item])]
+        assert one_by_one == expected[:150]
+    finally:
+        patched.close()
+        vendored.close()
+    assert len(set(expected)) == 1000 and all(expected)  # every entry formatted, none alike
+
+
+def test_the_locale_files_are_found_without_importing_citeproc_py():
+    """``locale_files`` reads the folder from citeproc-py's import spec: the same files its import
+    would point at, and its ~10 ms import is not part of a worker's start."""
+    import subprocess
+    import sys
+
+    import citeproc
+
+    folder = Path(citeproc.__file__).parent / "data" / "locales"
+    expected = {p.stem.removeprefix("locales-"): p for p in sorted(folder.glob("locales-*.xml"))}
+    assert locale_files() == expected
+    assert "en-US" in locale_files() and len(locale_files()) > 40
+    code = ("import sys\nfrom archive.citation.citeproc_js import locale_files\n"
+            "assert locale_files()\nprint('citeproc' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.stdout.strip() == "False"
+
+
+PRELOAD_THEN_FORK = """
+import json, os, sys
+from archive.citation import citeproc_js
+from archive.citation.formatted import load_style
+citeproc_js.preload()
+threads = len(os.listdir("/proc/self/task"))  # native threads too, which threading cannot see
+item = json.loads(sys.argv[1])
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    cite = citeproc_js.CiteprocJS()
+    text = cite.each(cite.add_style(load_style("apa").xml), "en-US", True, [item])
+    cite.close()
+    os.write(write, json.dumps(text).encode("utf-8"))
+    os._exit(0)
+os.close(write)
+_, status = os.waitpid(pid, 0)
+chunks = []
+while chunk := os.read(read, 65536):
+    chunks.append(chunk)
+print(json.dumps([threads, status, json.loads(b"".join(chunks))]))
+"""
+
+
+def test_preload_starts_no_thread_so_a_forked_worker_can_start_the_engine(items):
+    """``preload`` is for a parent about to fork bagging workers: it must leave the process with one
+    thread (V8's would not survive the fork), and a worker forked after it formats as any engine."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", PRELOAD_THEN_FORK, json.dumps(items[0])],
+                          capture_output=True, text=True, check=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    threads, status, forked = json.loads(done.stdout.strip().splitlines()[-1])
+    assert threads == 1 and status == 0
+    reference = CiteprocJS(patched=False)
+    try:
+        assert forked == reference.each(reference.add_style(load_style("apa").xml), "en-US", True, items[:1])
+    finally:
+        reference.close()
