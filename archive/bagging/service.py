@@ -153,7 +153,12 @@ def worker_pool(count: int) -> ProcessPoolExecutor:
             _pool.shutdown(wait=False, cancel_futures=True)
         context = multiprocessing.get_context(method)
         if method == "forkserver":
-            context.set_forkserver_preload(["bagit", "archive.bagging.build", "archive.citation"])
+            context.set_forkserver_preload(["bagit", "archive.bagging.build", "archive.citation",
+                                            "py_mini_racer"])
+        else:  # what each worker's citeproc-js needs before V8 starts, loaded once for both
+            from archive.citation.citeproc_js import preload
+
+            preload()
         _pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=worker_init,
                                     initargs=(os.getpid(),))
         _pool_key = key
