@@ -14,7 +14,8 @@ Styles citeproc-js refuses (an error while building or formatting) are counted a
     .venv/bin/python bench/check_alone_styles.py --shard 0/2           # half of them (run 1/2 too)
     .venv/bin/python bench/check_alone_styles.py --styles apa ieee --locale de-DE --patched
 
-Not a test: it takes minutes to an hour (run it niced on a shared machine).
+Not a test: every style takes 0.2-1 s (run it niced on a shared machine). Leave engine/bridge.js
+alone while it runs: each new V8 context (every ENGINES_PER_CONTEXT styles) reads it again.
 """
 
 from __future__ import annotations

@@ -84,6 +84,9 @@ SHARED_FAMILIES = [
     [{"family": "d’Alembert", "given": "Jean"},
      {"family": "Alembert", "given": "Jules", "role": "translator"}],
     [{"family": "Müller", "given": "K."}, {"family": "MÜLLER", "given": "Karl"}, {"literal": "Müller"}],
+    # the same given name under one family: one register entry, so the alone engine formats these
+    [{"family": "Tanaka", "given": "Jun"}, {"family": "Tanaka", "given": "Jun", "role": "editor"}],
+    [{"family": "van der Berg", "given": "Anna"}, {"family": "Berg", "given": "Anna"}],
 ]
 SHARED_ITEMS = [
     to_csl_json({"id": f"ART-2010-{n:06d}", "type": "article", "title": "Working paper on tides",

@@ -277,16 +277,18 @@ var archiveCite = (function () {
     // is written; the alone engine renders neither, so a name written before a later one of the
     // same family (or one the entry leaves out under et al.) is seen alone: harvard-cite-them-right
     // wrote "Tanaka, J. and Tanaka, Jiro" for the full engine's "Tanaka, Jun and Tanaka, Jiro".
-    // When no two names of an item can share a register key (family, periods as spaces, particles
-    // parsed off its front), every count is one in either engine and the order does not matter.
-    // So such items, rare, are formatted by the full engine instead. The key here is the last run
-    // of letters or digits of the family (or literal) name, case-folded: citeproc-js parses
-    // particles only off the front, so two names with one register key always share it (a false
-    // alarm costs only the full engine's time).
+    // When no two names of an item with different given names can share a register key (family,
+    // periods as spaces, particles parsed off its front), every count is one in either engine and
+    // the order does not matter (the same name twice, an author who is also the editor, adds
+    // nothing). So only such items, rare, are formatted by the full engine instead (built once per
+    // style and locale: for APA about 0.3 s of CPU more in the process that meets the first). The
+    // key here is the last run of letters or digits of the family (or literal) name, case-folded:
+    // citeproc-js parses particles only off the front, so two names with one register key always
+    // share it (a false alarm costs only the full engine's time).
     var LAST_WORD = /[\p{L}\p{N}]+(?=[^\p{L}\p{N}]*$)/u;
 
     function familiesMeet(item) {
-        var seen = Object.create(null);
+        var seen = Object.create(null);  // key -> the given name first seen with it
         for (var variable in item) {
             var names = item[variable];
             if (!Array.isArray(names)) {
@@ -300,10 +302,11 @@ var archiveCite = (function () {
                 var family = String(name.family || name.literal || "");
                 var word = LAST_WORD.exec(family);
                 var key = word ? word[0].toLowerCase() : "";
-                if (seen[key]) {
+                var given = typeof name.given === "string" ? name.given : "";
+                if (key in seen && seen[key] !== given) {
                     return true;
                 }
-                seen[key] = true;
+                seen[key] = given;
             }
         }
         return false;
