@@ -104,6 +104,19 @@ def test_names_sharing_a_family_alone_are_their_one_item_bibliography(engines, e
         assert not differences(SHARED_ITEMS, alone, full), locale
 
 
+# A name list that reaches et-al-min: the full engine's bibliography keeps as many names as the
+# item's citation showed (the registry's disambiguation settings), the alone engine's citation
+# shows none (bridge.js etAlMet). Before that rule these two styles cut the golden records' lists
+# shorter alone: "DUBOIS, Jean Paul et al." for "DUBOIS, Jean Paul, Anne Marie MARTIN and Seo yeon
+# LEE"; "Abbott A., Baker B., Chen C., … Haddad H." for six names before the ellipsis.
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+@pytest.mark.parametrize("style", ["universite-laval-departement-des-sciences-historiques",
+                                   "uniwersytet-kardynala-stefana-wyszynskiego-w-warszawie-przypis"])
+def test_lists_cut_by_et_al_alone_are_their_one_item_bibliography(engines, engine, style):
+    alone, full = alone_and_full(engines[engine], style, "en-US", GOLDEN_ITEMS)
+    assert not differences(GOLDEN_ITEMS, alone, full)
+
+
 # ----- records Hypothesis makes, in the archive's record format -----------------------------------
 
 WORDS = ["Budget", "the", "Ankara", "über", "Ørsted’s", "l’été", "rock'n'roll", "Q&A", "COVID-19",

@@ -85,6 +85,18 @@
     };
 }());
 
+// Marks that a name list reached its et-al threshold (bridge.js each(): see etAlMet there). The
+// original runs unchanged, with the same this and arguments; the wrapper only records.
+(function () {
+    var impose = CSL.NameOutput.prototype._imposeNameConstraints;
+    CSL.NameOutput.prototype._imposeNameConstraints = function (lst, count, key, pos) {
+        if (count && count[key] >= this.etal_min) {
+            CSL.archiveEtAlMet = true;
+        }
+        return impose.call(this, lst, count, key, pos);
+    };
+}());
+
 var archiveCite = (function () {
     var locales = {};   // "en-US" -> locale XML, given by the caller as engines ask for them
     var shipped = {};   // tag -> true for every locale the caller can give (knownLocales)
@@ -312,6 +324,15 @@ var archiveCite = (function () {
         return false;
     }
 
+    // The other: in the bibliography, citeproc-js shortens a name list that reaches et-al-min
+    // to no fewer names than the item's citation showed (NameOutput._imposeNameConstraints reads
+    // the registry's disambiguation settings, made by rendering the citation layout: with
+    // et-al-use-last it gives et-al-min - 2 names). The alone engine's title-only citation shows no
+    // names, so its list is cut at et-al-use-first: universite-laval-departement-des-sciences-
+    // historiques wrote "DUBOIS, Jean Paul et al." for "DUBOIS, Jean Paul, Anne Marie MARTIN and
+    // Seo yeon LEE". A list shorter than et-al-min is written whole in both, so only an entry
+    // where some list reached et-al-min (etAlMet, marked by the wrapper above) goes to the full
+    // engine: for APA (et-al-min 21) an item with 21 authors or more.
     function eachOf(key, lang, force, itemsJson) {
         var items = JSON.parse(itemsJson);
         var state = engineFor(key, lang, force, true);
@@ -330,7 +351,13 @@ var archiveCite = (function () {
             }
             state.items[id] = items[i];
             state.engine.updateItems([id]);
+            CSL.archiveEtAlMet = false;
             var result = state.engine.makeBibliography();
+            if (CSL.archiveEtAlMet) {
+                full = JSON.parse(bibliographyOf(key, lang, force, JSON.stringify([items[i]])));
+                out.push(full.length ? full[0][1] : "");
+                continue;
+            }
             out.push(result && result[1].length ? result[1][0].trim() : "");
         }
         return JSON.stringify(out);
