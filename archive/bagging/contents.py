@@ -34,8 +34,6 @@ class BagJob:
     citation_locale: str = ""
     csl: dict | None = field(default=None, repr=False, compare=False)
     """The bag's CSL-JSON item, made once by ``csl_item``."""
-    citation: str | None = None
-    """The Citation label, when the bagging parent formatted it (``service``); else the worker does."""
 
 
 def cited_record(record: dict, version: int) -> dict:

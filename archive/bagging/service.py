@@ -28,7 +28,7 @@ from filelock import FileLock, Timeout
 
 from archive.bagging.adopt import adopt_interrupted, versions_on_disk
 from archive.bagging.build import BagOutcome, build_bags, worker_init
-from archive.bagging.contents import BagJob, citation_labels
+from archive.bagging.contents import BagJob
 from archive.bagging.staging import flush_filesystem, work_folder
 from archive.bagit_format.entry import BagEntry
 from archive.errors import ArchiveError
@@ -170,40 +170,19 @@ def worker_pool(count: int) -> ProcessPoolExecutor:
         return _pool
 
 
-def _workers_forked(pool: ProcessPoolExecutor, count: int) -> bool:
-    """Whether every worker of the pool exists, so this process may start V8 without a later fork
-    copying it. A pool from the fork server is never forked from here; a forked pool makes all its
-    workers at its first task (Python does not grow a fork pool on demand), so one is run."""
-    if _pool_key is not None and _pool_key[1] == "forkserver":
-        return True
-    pool.submit(os.getpid).result()
-    return len(getattr(pool, "_processes", None) or {}) >= count
-
-
-def _label(batch: list[BagJob]) -> None:
-    """Format a batch's Citation labels here, in one citeproc-js call (``citation_labels``), for the
-    workers to write: one engine for the whole run instead of one per worker (each costs ~0.2 s to
-    start and runs its first few hundred entries unoptimised). A label left None is formatted by
-    the worker, which then names the record if it fails."""
-    for job, label in zip(batch, citation_labels(batch), strict=True):
-        job.citation = label
-
-
 def _slices(jobs: list[BagJob], workers: int | None,
             cancel: Cancel | None) -> Iterator[list[BagOutcome]]:
     """Outcomes a batch at a time, in job order, from the warm pool of worker processes.
 
-    The next batch is handed to the workers before this one is yielded, so recording a batch
-    overlaps bagging the next, and its Citation labels are formatted here while the workers bag
-    this one; when ``cancel()`` turns true no further batch is started, and every bag already made
-    is still yielded whole.
+    ``IN_FLIGHT`` batches are handed to the workers before one is yielded, so recording a batch
+    overlaps bagging the next ones; when ``cancel()`` turns true no further batch is started, and
+    every bag already made is still yielded whole.
     """
     if not jobs:
         return
     count = max(1, workers or os.cpu_count() or 1)
     pool = worker_pool(count)
     batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
-    here = _workers_forked(pool, count) and not os.environ.get("XLAB")
 
     def start(batch: list[BagJob]):
         """Each worker's share of a batch as a few chunks (``build_bags``); results in job order."""
@@ -215,8 +194,6 @@ def _slices(jobs: list[BagJob], workers: int | None,
         for number, batch in enumerate(batches):
             if number and cancelled(cancel):
                 break
-            if here:
-                _label(batch)
             ahead.append(start(batch))
             if len(ahead) <= IN_FLIGHT:
                 continue
