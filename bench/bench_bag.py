@@ -12,15 +12,10 @@ on a shared machine a load spike then hits both alike.
     .venv/bin/python bench/bench_bag.py                              # the full figures
     .venv/bin/python bench/bench_bag.py --records 200 --mib 64 --rounds 2   # a quick look
 
-bag-info's Citation stays the plain one-line label (archive.citation.plain). Measured 2026-11-30
-with ``--records 300 --skip-large --rounds 3``, three pairs of runs at load 7-18 on the 2-core
-machine, each pair the plain label and then the label wired to citeproc-js (APA, the export's
-string; commit 12a70fc of s3-cite3 cherry-picked: formatted in the bagging parent a batch at a
-time, overlapping the workers): ratio against make_bag in 1 process, plain 0.75x / 1.15x / 1.03x
-(bag_records best 5.75 / 5.84 / 11.77 s), citeproc-js 0.33x / 0.43x / 0.51x (15.60 / 22.57 /
-19.62 s). citeproc-js costs about 1 s of CPU to build APA and 4-6 ms per entry (see
-bench_citations.py --runtimes), more than make_bag's whole work per bag, so the label would cut
-the goal (>= 1x) by half until the engine is several times faster.
+bag-info's Citation is citeproc-js's entry for the bag's own citation.json, formatted in the workers
+(archive.bagging.contents.citation_labels, one call per chunk of bags); see bench/README.md,
+"Figures measured on 2026-12-01". Before (2026-11-30, s3-cite3: the label formatted in the parent
+with the engine of then) it measured 0.33x-0.51x make_bag in 1 process.
 
 CPU per bag (s11-bagdiet, 2026-12-01, ``--records 1000 --skip-large --rounds 3``, three pairs of
 runs at load 2-7, each pair the code before (1594e9c) and after (72f82b3), 35 s apart; best
