@@ -363,3 +363,33 @@ def test_rebag_writes_a_new_version_with_the_current_bag_info(cli, tmp_path):
 def test_rebag_usage(cli, seeded_root):
     result = cli("--root", seeded_root, "bag", "--rebag")
     assert result.code == 2 and "give one or more record ids, or --all" in result.err
+
+
+def test_a_umask_that_hides_the_bags_files_from_their_owner_is_refused(seeded_root, tmp_path, monkeypatch):
+    """As a user other than root, a umask without the owner's read bit would make a bag whose files
+    nobody can verify: bagit refused it when it read each file back, and the files hashed from
+    memory are not read back, so the refusal is the archive's own."""
+    from archive.bagging import build, contents
+
+    record = open_archive(seeded_root).store.get(open_archive(seeded_root).store.ids()[0])
+    job = contents.BagJob(record=record, version=1, source_dir=str(seeded_root / "sources" / record["id"]),
+                          target=str(tmp_path / "t"), organization="Test")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    before = os.umask(0o477)
+    try:
+        outcome = build.build_bag(job, "label")
+    finally:
+        os.umask(before)
+    assert "umask 477" in outcome.error and "not bagged" in outcome.error
+    assert not (tmp_path / "t").exists()
+    before = os.umask(0o027)  # the owner keeps read: bagged as before
+    try:
+        assert build._unreadable_umask() is None
+    finally:
+        os.umask(before)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)  # root reads whatever the mode: no refusal there
+    before = os.umask(0o477)
+    try:
+        assert build._unreadable_umask() is None
+    finally:
+        os.umask(before)

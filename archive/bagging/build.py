@@ -10,6 +10,7 @@ and touches nothing but its staging folder; the catalogue is updated by the call
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,16 @@ def _check_source(record: dict, summary: BagSummary) -> str:
     return ""
 
 
+def _unreadable_umask() -> int | None:
+    """The process's umask when it would leave its own bag files unreadable to it (no owner read
+    permission, and not root, whom permissions do not stop); else None. bagit used to refuse such a
+    bag when it read each file back to hash it; files hashed from memory are never read back, so
+    the refusal is made here."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask if mask & 0o400 and os.geteuid() != 0 else None
+
+
 def build_bags(jobs: list[BagJob]) -> list[BagOutcome]:
     """``build_bag`` for each of a worker's share of a batch, their Citation labels formatted by one
     citeproc-js call first: a call costs about as much as formatting an entry.
@@ -105,6 +116,12 @@ def build_bag(job: BagJob, citation: str | None = None) -> BagOutcome:
     outcome = BagOutcome(record["id"], job.version, job.target, bagged_at=now_utc())
     if not record.get("source"):
         outcome.error = f"{record['id']}: has no source file to preserve"
+        return outcome
+    unreadable = _unreadable_umask()
+    if unreadable is not None:
+        outcome.error = (f"{record['id']}: the umask {unreadable:03o} takes the owner's read permission "
+                         "from the bag's files, so they could not be read back to verify; not bagged "
+                         "(use a umask such as 022)")
         return outcome
     target = Path(job.target)
     syncing: list[threading.Thread] = []
