@@ -55,6 +55,9 @@ def _warm() -> None:
     for module in pkgutil.walk_packages(archive.__path__, "archive."):
         if not module.name.endswith(".__main__"):
             importlib.import_module(module.name)
+    from archive.citation.citeproc_js import preload
+
+    preload()  # what a bagging parent loads before forking its workers; starts no thread, no V8
 
 
 def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
