@@ -38,12 +38,12 @@ from archive.progress import Cancel, Progress, Step, cancelled
 from archive.records import changed_since_bag, metadata_fingerprint
 
 BATCH = 64
+"""Bags moved in and recorded per catalogue transaction; small enough that recording overlaps
+the bagging of the next ones, large enough that each shard is written rarely."""
 IN_FLIGHT = 2
 """Batches handed to the workers ahead of the one being recorded: while the parent syncs the file
 system and writes the catalogue (waits of tens of ms on a slow disk), the workers still have a
 whole batch to bag."""
-"""Bags moved in and recorded per catalogue transaction; small enough that recording overlaps
-the bagging of the next ones, large enough that each shard is written rarely."""
 
 
 @dataclass
@@ -107,6 +107,7 @@ def check_citation_settings(arc: Archive) -> None:
     """The archive's citation style and locale, found before any bag is begun: one clear line
     naming the setting, instead of the same failure for every record."""
     from archive.citation.formatted import check_locale, load_style
+    from archive.citation.options import DEFAULT_LOCALE
 
     settings = arc.settings
     where = arc.root / "archive.toml"
@@ -115,7 +116,7 @@ def check_citation_settings(arc: Archive) -> None:
     except ArchiveError as exc:
         raise ArchiveError(f"{where}: archive.citation_style: {exc}") from None
     try:
-        check_locale(settings.citation_locale or style.default_locale or "en-US")
+        check_locale(settings.citation_locale or style.default_locale or DEFAULT_LOCALE)
     except ArchiveError as exc:
         raise ArchiveError(f"{where}: archive.citation_locale: {exc}") from None
 
